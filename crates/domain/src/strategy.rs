@@ -1,0 +1,166 @@
+//! A strategy: the workspace a trader sends one system's signals to.
+
+use crate::ids::{StrategyId, UserId};
+use crate::time::Timestamp;
+use crate::value::{ValueError, bounded_text, bounded_trimmed};
+
+bounded_text!(
+    /// A strategy's title: 1–120 characters, trimmed.
+    StrategyTitle,
+    1,
+    120
+);
+
+bounded_text!(
+    /// A strategy's description: up to 2000 characters, trimmed.
+    Description,
+    0,
+    2000
+);
+
+/// A strategy's tags: at most 10, each 1–32 characters, trimmed and lowercased, duplicates dropped, order kept.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Tags(Vec<String>);
+
+impl Tags {
+    /// The most tags a strategy may carry.
+    pub const MAX_TAGS: usize = 10;
+    /// The most characters in one tag.
+    pub const MAX_TAG_CHARS: usize = 32;
+
+    /// Normalises the tags; the error names the index of the first bad one.
+    pub fn parse<S: AsRef<str>>(raw: &[S]) -> Result<Self, (Option<usize>, ValueError)> {
+        let mut tags: Vec<String> = Vec::with_capacity(raw.len().min(Self::MAX_TAGS));
+        for (index, tag) in raw.iter().enumerate() {
+            let tag = bounded_trimmed(tag.as_ref(), 1, Self::MAX_TAG_CHARS)
+                .map_err(|e| (Some(index), e))?
+                .to_lowercase();
+            if !tags.contains(&tag) {
+                tags.push(tag);
+            }
+        }
+        if tags.len() > Self::MAX_TAGS {
+            return Err((None, ValueError::TooMany { max: Self::MAX_TAGS }));
+        }
+        Ok(Self(tags))
+    }
+
+    /// The tags in the order they were given.
+    pub fn as_slice(&self) -> &[String] {
+        &self.0
+    }
+}
+
+/// A strategy of one user.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Strategy {
+    /// Its id.
+    pub id: StrategyId,
+    /// Its owner.
+    pub user_id: UserId,
+    /// Its title.
+    pub title: StrategyTitle,
+    /// Its description, if any.
+    pub description: Option<Description>,
+    /// Its tags.
+    pub tags: Tags,
+    /// Whether it is shown, with its performance, on the owner's public profile.
+    pub is_public: bool,
+    /// When it was created.
+    pub created_at: Timestamp,
+    /// When it last changed.
+    pub updated_at: Timestamp,
+}
+
+/// What a strategy is created from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewStrategy {
+    /// The title.
+    pub title: StrategyTitle,
+    /// The description, if any.
+    pub description: Option<Description>,
+    /// The tags.
+    pub tags: Tags,
+    /// Whether it is public; defaults to false at the edge.
+    pub is_public: bool,
+}
+
+/// A partial change of a strategy (`PATCH /strategies/{id}`): `None` keeps a field.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StrategyChange {
+    /// A new title.
+    pub title: Option<StrategyTitle>,
+    /// A new description, or `Some(None)` to clear it.
+    pub description: Option<Option<Description>>,
+    /// New tags, replacing the old ones.
+    pub tags: Option<Tags>,
+    /// Show or hide it on the public profile.
+    pub is_public: Option<bool>,
+}
+
+impl StrategyChange {
+    /// Whether the change names no field at all.
+    pub fn is_empty(&self) -> bool {
+        self.title.is_none() && self.description.is_none() && self.tags.is_none() && self.is_public.is_none()
+    }
+}
+
+impl Strategy {
+    /// A new strategy of `user_id`.
+    pub fn create(id: StrategyId, user_id: UserId, new: NewStrategy, now: Timestamp) -> Self {
+        Self {
+            id,
+            user_id,
+            title: new.title,
+            description: new.description,
+            tags: new.tags,
+            is_public: new.is_public,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    /// This strategy with `change` applied; fields the change omits keep their value.
+    pub fn changed(&self, change: StrategyChange, now: Timestamp) -> Self {
+        Self {
+            id: self.id,
+            user_id: self.user_id.clone(),
+            title: change.title.unwrap_or_else(|| self.title.clone()),
+            description: change.description.unwrap_or_else(|| self.description.clone()),
+            tags: change.tags.unwrap_or_else(|| self.tags.clone()),
+            is_public: change.is_public.unwrap_or(self.is_public),
+            created_at: self.created_at,
+            updated_at: now,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_are_trimmed_and_bounded() {
+        assert_eq!(StrategyTitle::parse("  Momentum  ").map(|t| t.to_string()), Ok("Momentum".to_owned()));
+        assert_eq!(StrategyTitle::parse("   "), Err(ValueError::Empty));
+        assert!(StrategyTitle::parse(&"x".repeat(121)).is_err());
+        assert!(Description::parse(&"x".repeat(2000)).is_ok());
+        assert!(Description::parse(&"x".repeat(2001)).is_err());
+    }
+
+    #[test]
+    fn tags_are_normalised_deduplicated_and_ordered() {
+        let tags = Tags::parse(&[" FX ", "breakout", "fx", "Breakout", "swing"]).expect("valid");
+        assert_eq!(tags.as_slice(), ["fx", "breakout", "swing"]);
+    }
+
+    #[test]
+    fn tags_limits_name_the_bad_tag() {
+        assert_eq!(Tags::parse(&["ok", " "]), Err((Some(1), ValueError::Empty)));
+        assert!(Tags::parse(&["x".repeat(33)]).is_err());
+        let eleven: Vec<String> = (0..11).map(|i| format!("t{i}")).collect();
+        assert_eq!(Tags::parse(&eleven), Err((None, ValueError::TooMany { max: 10 })));
+        let duplicates: Vec<String> = (0..20).map(|i| format!("t{}", i % 10)).collect();
+        assert!(Tags::parse(&duplicates).is_ok());
+    }
+}

@@ -1,0 +1,100 @@
+//! Instants as Quantarya records them: UTC, to the microsecond.
+
+use std::fmt;
+
+use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
+
+/// An instant in UTC, truncated to whole microseconds so that every store keeps it exactly.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Timestamp(DateTime<Utc>);
+
+impl Timestamp {
+    /// How far ahead of the receiving clock a sender's time may be before it is refused as in the future.
+    pub const MAX_CLOCK_SKEW: TimeDelta = TimeDelta::minutes(5);
+
+    /// Truncates `instant` to whole microseconds.
+    pub fn from_datetime(instant: DateTime<Utc>) -> Self {
+        let nanos = instant.timestamp_subsec_nanos();
+        let truncated = instant - TimeDelta::nanoseconds(i64::from(nanos % 1_000));
+        Self(truncated)
+    }
+
+    /// The instant `micros` microseconds after the Unix epoch, when it is representable.
+    pub fn from_unix_micros(micros: i64) -> Option<Self> {
+        DateTime::from_timestamp_micros(micros).map(Self)
+    }
+
+    /// Parses an RFC 3339 text with any offset.
+    pub fn parse_rfc3339(raw: &str) -> Result<Self, crate::ValueError> {
+        DateTime::parse_from_rfc3339(raw.trim())
+            .map(|t| Self::from_datetime(t.with_timezone(&Utc)))
+            .map_err(|_| crate::ValueError::Format("must be an RFC 3339 timestamp, such as 2026-05-21T12:00:00Z"))
+    }
+
+    /// The instant as a chrono value.
+    pub const fn as_datetime(&self) -> DateTime<Utc> {
+        self.0
+    }
+
+    /// Microseconds since the Unix epoch.
+    pub fn unix_micros(&self) -> i64 {
+        self.0.timestamp_micros()
+    }
+
+    /// Whether this instant lies further ahead of `now` than [`Self::MAX_CLOCK_SKEW`] allows.
+    pub fn is_in_future_of(&self, now: Timestamp) -> bool {
+        self.0 > now.0 + Self::MAX_CLOCK_SKEW
+    }
+}
+
+impl fmt::Display for Timestamp {
+    /// RFC 3339 in UTC with `Z`, with as many fraction digits as the instant needs.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+    }
+}
+
+impl fmt::Debug for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl From<DateTime<Utc>> for Timestamp {
+    fn from(instant: DateTime<Utc>) -> Self {
+        Self::from_datetime(instant)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_microseconds_and_drops_nanoseconds() {
+        let t = Timestamp::parse_rfc3339("2026-05-21T14:00:00.123456789+02:00").expect("valid");
+        assert_eq!(t.to_string(), "2026-05-21T12:00:00.123456Z");
+        assert_eq!(Timestamp::from_unix_micros(t.unix_micros()), Some(t));
+    }
+
+    #[test]
+    fn whole_seconds_print_without_fraction() {
+        let t = Timestamp::parse_rfc3339("2026-05-21T12:00:00Z").expect("valid");
+        assert_eq!(t.to_string(), "2026-05-21T12:00:00Z");
+    }
+
+    #[test]
+    fn refuses_non_rfc3339() {
+        assert!(Timestamp::parse_rfc3339("2026-05-21 12:00").is_err());
+        assert!(Timestamp::parse_rfc3339("yesterday").is_err());
+    }
+
+    #[test]
+    fn future_means_beyond_the_skew() {
+        let now = Timestamp::parse_rfc3339("2026-05-21T12:00:00Z").expect("valid");
+        let soon = Timestamp::parse_rfc3339("2026-05-21T12:05:00Z").expect("valid");
+        let later = Timestamp::parse_rfc3339("2026-05-21T12:05:01Z").expect("valid");
+        assert!(!soon.is_in_future_of(now));
+        assert!(later.is_in_future_of(now));
+    }
+}

@@ -1,0 +1,175 @@
+//! A trade's history: one event per accepted change, never edited.
+
+use crate::ids::{EventId, TradeId};
+use crate::time::Timestamp;
+
+use super::TradeRecord;
+use super::fields::{
+    CredentialKind, ExtensionSlot, ExternalReference, JsonObject, Price, Side, Source, Status, Symbol, Timeframe,
+};
+
+/// What happened to a trade.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventKind {
+    /// It was created (by an entry signal, or by hand).
+    Entry,
+    /// An open trade's levels or context changed.
+    Update,
+    /// An exit signal closed it.
+    Exit,
+    /// It was closed by hand (the close route, or `PATCH` to `CLOSED`).
+    Close,
+    /// It was cancelled.
+    Cancel,
+    /// A terminal trade's recorded values were corrected.
+    Correct,
+}
+
+impl EventKind {
+    /// `entry`, `update`, `exit`, `close`, `cancel` or `correct`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Entry => "entry",
+            Self::Update => "update",
+            Self::Exit => "exit",
+            Self::Close => "close",
+            Self::Cancel => "cancel",
+            Self::Correct => "correct",
+        }
+    }
+
+    /// Parses the text of [`EventKind::as_str`].
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::Entry, Self::Update, Self::Exit, Self::Close, Self::Cancel, Self::Correct]
+            .into_iter()
+            .find(|kind| kind.as_str() == raw)
+    }
+}
+
+/// One field a change set, with its new value (`None` where it was cleared).
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldChange {
+    /// `status`.
+    Status(Status),
+    /// `symbol` (set at entry only).
+    Symbol(Symbol),
+    /// `side` (set at entry only).
+    Side(Side),
+    /// `entry`.
+    Entry(Option<Price>),
+    /// `stop_loss`.
+    StopLoss(Option<Price>),
+    /// `take_profit`.
+    TakeProfit(Option<Price>),
+    /// `close_price`.
+    ClosePrice(Option<Price>),
+    /// `opened_at`.
+    OpenedAt(Timestamp),
+    /// `closed_at`.
+    ClosedAt(Option<Timestamp>),
+    /// `signal_time`.
+    SignalTime(Option<Timestamp>),
+    /// `timeframe`.
+    Timeframe(Option<Timeframe>),
+    /// `source`.
+    Source(Option<Source>),
+    /// `external_reference`.
+    ExternalReference(Option<ExternalReference>),
+    /// One of the extension objects.
+    Extension(ExtensionSlot, Option<JsonObject>),
+}
+
+impl FieldChange {
+    /// The trade field's name.
+    pub const fn field(&self) -> &'static str {
+        match self {
+            Self::Status(_) => "status",
+            Self::Symbol(_) => "symbol",
+            Self::Side(_) => "side",
+            Self::Entry(_) => "entry",
+            Self::StopLoss(_) => "stop_loss",
+            Self::TakeProfit(_) => "take_profit",
+            Self::ClosePrice(_) => "close_price",
+            Self::OpenedAt(_) => "opened_at",
+            Self::ClosedAt(_) => "closed_at",
+            Self::SignalTime(_) => "signal_time",
+            Self::Timeframe(_) => "timeframe",
+            Self::Source(_) => "source",
+            Self::ExternalReference(_) => "external_reference",
+            Self::Extension(slot, _) => slot.as_str(),
+        }
+    }
+
+    /// The fields that differ from `old` to `new`; with no `old` (a creation), every field that is set.
+    pub fn between(old: Option<&TradeRecord>, new: &TradeRecord) -> Vec<Self> {
+        let mut changes = Vec::new();
+        let mut push = |differs: bool, change: FieldChange| {
+            if differs {
+                changes.push(change);
+            }
+        };
+        match old {
+            None => {
+                push(true, Self::Status(new.status));
+                push(true, Self::Symbol(new.symbol.clone()));
+                push(true, Self::Side(new.side));
+                push(new.entry.is_some(), Self::Entry(new.entry));
+                push(new.stop_loss.is_some(), Self::StopLoss(new.stop_loss));
+                push(new.take_profit.is_some(), Self::TakeProfit(new.take_profit));
+                push(new.close_price.is_some(), Self::ClosePrice(new.close_price));
+                push(true, Self::OpenedAt(new.opened_at));
+                push(new.closed_at.is_some(), Self::ClosedAt(new.closed_at));
+                push(new.signal_time.is_some(), Self::SignalTime(new.signal_time));
+                push(new.timeframe.is_some(), Self::Timeframe(new.timeframe.clone()));
+                push(new.source.is_some(), Self::Source(new.source.clone()));
+                push(new.external_reference.is_some(), Self::ExternalReference(new.external_reference.clone()));
+                for slot in ExtensionSlot::ALL {
+                    let value = new.extensions.get(slot);
+                    push(value.is_some(), Self::Extension(slot, value.cloned()));
+                }
+            }
+            Some(old) => {
+                push(old.status != new.status, Self::Status(new.status));
+                push(old.symbol != new.symbol, Self::Symbol(new.symbol.clone()));
+                push(old.side != new.side, Self::Side(new.side));
+                push(old.entry != new.entry, Self::Entry(new.entry));
+                push(old.stop_loss != new.stop_loss, Self::StopLoss(new.stop_loss));
+                push(old.take_profit != new.take_profit, Self::TakeProfit(new.take_profit));
+                push(old.close_price != new.close_price, Self::ClosePrice(new.close_price));
+                push(old.opened_at != new.opened_at, Self::OpenedAt(new.opened_at));
+                push(old.closed_at != new.closed_at, Self::ClosedAt(new.closed_at));
+                push(old.signal_time != new.signal_time, Self::SignalTime(new.signal_time));
+                push(old.timeframe != new.timeframe, Self::Timeframe(new.timeframe.clone()));
+                push(old.source != new.source, Self::Source(new.source.clone()));
+                push(
+                    old.external_reference != new.external_reference,
+                    Self::ExternalReference(new.external_reference.clone()),
+                );
+                for slot in ExtensionSlot::ALL {
+                    let value = new.extensions.get(slot);
+                    push(old.extensions.get(slot) != value, Self::Extension(slot, value.cloned()));
+                }
+            }
+        }
+        changes
+    }
+}
+
+/// One entry of a trade's history: what happened, when, by which kind of credential, and the fields it set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TradeEvent {
+    /// Its id.
+    pub id: EventId,
+    /// The trade it belongs to.
+    pub trade_id: TradeId,
+    /// The trade version this event produced (1 for the entry).
+    pub version: u64,
+    /// What happened.
+    pub kind: EventKind,
+    /// When Quantarya recorded it.
+    pub at: Timestamp,
+    /// The kind of credential that made the change.
+    pub by: CredentialKind,
+    /// The fields it set, with their new values.
+    pub changes: Vec<FieldChange>,
+}

@@ -1,0 +1,464 @@
+//! The trade lifecycle as a pure state machine: `OPEN → CLOSED`, `OPEN → CANCELLED`, terminal states absorb.
+//!
+//! [`Trade::open`] creates a trade and [`Trade::apply`] changes one; each either yields the new trade with the
+//! history event to append, or a [`LifecycleError`] and no change at all.
+
+use thiserror::Error;
+
+use crate::ValueError;
+use crate::ids::{EventId, StrategyId, TradeId, UserId};
+use crate::time::Timestamp;
+
+use super::event::{EventKind, FieldChange, TradeEvent};
+use super::fields::{
+    CredentialKind, Extensions, ExtensionsChange, ExternalReference, JsonObject, Price, Side, SignalEvent, Source,
+    Status, Symbol, Timeframe,
+};
+use super::{Trade, TradeRecord};
+
+/// Why the lifecycle refused a command. A refused command changes nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum LifecycleError {
+    /// The requested status cannot follow the current one (terminal states absorb).
+    #[error("a {from} trade cannot become {to}", from = from.as_str(), to = to.as_str())]
+    InvalidTransition {
+        /// The trade's status.
+        from: Status,
+        /// The status asked for.
+        to: Status,
+    },
+    /// The command needs an open trade and this one is closed or cancelled.
+    #[error("the trade is {}; only an open trade can be changed this way", status.as_str())]
+    NotOpen {
+        /// The trade's status.
+        status: Status,
+    },
+    /// `closed_at` would be before `opened_at`.
+    #[error("closed_at must not be before the trade's opened_at")]
+    ClosedBeforeOpened,
+    /// A time further in the future than the allowed clock skew.
+    #[error("{field} must not be in the future")]
+    InFuture {
+        /// The field that carried the time.
+        field: &'static str,
+    },
+    /// `close_price` or `closed_at` for a trade that stays open.
+    #[error("{field} can be set only when the trade is CLOSED")]
+    CloseFieldOnOpenTrade {
+        /// The field given.
+        field: &'static str,
+    },
+    /// A close price for a trade that is or becomes cancelled.
+    #[error("a cancelled trade has no close price")]
+    PriceOnCancelledTrade,
+    /// A field that this command needs.
+    #[error("{field} is required {why}")]
+    Required {
+        /// The missing field.
+        field: &'static str,
+        /// When it is required.
+        why: &'static str,
+    },
+    /// An exit signal that tries to change the entry price.
+    #[error("an exit does not change the entry price; send the exit price as close_price")]
+    EntryOnExit,
+    /// An exit signal that asks for `status: OPEN`.
+    #[error("an exit closes or cancels a trade; status must be CLOSED or CANCELLED")]
+    ExitToOpen,
+    /// A change that names no field.
+    #[error("the request names nothing to change")]
+    NothingToChange,
+    /// The extension objects would exceed their size cap.
+    #[error("signal, market, risk, context and meta {0}")]
+    Extensions(ValueError),
+    /// Deleting a trade that came through an API key.
+    #[error("a trade created with an API key can be cancelled but not deleted")]
+    NotManual,
+    /// The signal names a symbol other than the trade's.
+    #[error("the signal's symbol {given} does not match the trade's symbol {expected}")]
+    SymbolMismatch {
+        /// The trade's symbol.
+        expected: Symbol,
+        /// The signal's symbol.
+        given: Symbol,
+    },
+    /// A repeated entry in the other direction.
+    #[error("an open {expected} trade already carries this reference; the entry says {given}", expected = expected.as_str(), given = given.as_str())]
+    SideMismatch {
+        /// The open trade's side.
+        expected: Side,
+        /// The entry's side.
+        given: Side,
+    },
+    /// Several open trades match a signal without a reference.
+    #[error("{count} open {symbol} trades match; send external_reference to pick one")]
+    AmbiguousTrade {
+        /// The symbol.
+        symbol: Symbol,
+        /// How many open trades carry it.
+        count: usize,
+    },
+    /// An update or exit that names neither a reference nor a symbol.
+    #[error("an update or exit needs external_reference or symbol to find its trade")]
+    NoLocator,
+}
+
+/// Who changes a trade, and when: the context every transition is stamped with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    /// The id the history event will carry.
+    pub event_id: EventId,
+    /// The time of receipt.
+    pub at: Timestamp,
+    /// The kind of credential making the change.
+    pub by: CredentialKind,
+}
+
+/// A new trade: an entry signal, a manual trade, or a back-filled closed or cancelled one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewTrade {
+    /// The instrument.
+    pub symbol: Symbol,
+    /// The direction.
+    pub side: Side,
+    /// `OPEN` (the default), or `CLOSED`/`CANCELLED` for a back-filled trade.
+    pub status: Status,
+    /// The entry price.
+    pub entry: Option<Price>,
+    /// The stop loss.
+    pub stop_loss: Option<Price>,
+    /// The take profit.
+    pub take_profit: Option<Price>,
+    /// The close price; required for a back-filled `CLOSED` trade, refused otherwise.
+    pub close_price: Option<Price>,
+    /// The sender's time; it becomes `opened_at`.
+    pub signal_time: Option<Timestamp>,
+    /// When a back-filled trade closed; required for `CLOSED`, optional for `CANCELLED`, refused for `OPEN`.
+    pub closed_at: Option<Timestamp>,
+    /// The timeframe.
+    pub timeframe: Option<Timeframe>,
+    /// The source.
+    pub source: Option<Source>,
+    /// The sender's reference.
+    pub external_reference: Option<ExternalReference>,
+    /// The extension objects.
+    pub extensions: Extensions,
+}
+
+/// The levels and context an update signal (or an exit) may change. `None` keeps a field.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LevelsChange {
+    /// A new entry price.
+    pub entry: Option<Price>,
+    /// A new stop loss, or `Some(None)` to remove it.
+    pub stop_loss: Option<Option<Price>>,
+    /// A new take profit, or `Some(None)` to remove it.
+    pub take_profit: Option<Option<Price>>,
+    /// A new timeframe.
+    pub timeframe: Option<Timeframe>,
+    /// Changes of the extension objects.
+    pub extensions: ExtensionsChange,
+}
+
+/// An exit signal: closes the trade, or cancels it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SignalExit {
+    /// `Some(CANCELLED)` cancels; `None` or `Some(CLOSED)` closes; `Some(OPEN)` is refused.
+    pub status: Option<Status>,
+    /// The exit price.
+    pub close_price: Option<Price>,
+    /// The sender's time; `closed_at` when `closed_at` itself is not given.
+    pub signal_time: Option<Timestamp>,
+    /// An explicit close time.
+    pub closed_at: Option<Timestamp>,
+    /// Levels and context to record with the exit; `entry` is refused.
+    pub levels: LevelsChange,
+}
+
+/// The close route: `OPEN → CLOSED` with an optional price and time (default: now).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct CloseTrade {
+    /// The exit price.
+    pub close_price: Option<Price>,
+    /// When it closed.
+    pub closed_at: Option<Timestamp>,
+}
+
+/// A partial update (`PATCH`): closes or cancels an open trade, corrects a terminal one, or changes levels and notes.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TradePatch {
+    /// A new status.
+    pub status: Option<Status>,
+    /// A close price; needs the trade to be or become `CLOSED`.
+    pub close_price: Option<Price>,
+    /// A close time; needs the trade to be or become terminal.
+    pub closed_at: Option<Timestamp>,
+    /// A new stop loss, or `Some(None)` to remove it.
+    pub stop_loss: Option<Option<Price>>,
+    /// A new take profit, or `Some(None)` to remove it.
+    pub take_profit: Option<Option<Price>>,
+    /// New trader's notes, or `Some(None)` to remove them.
+    pub meta: Option<Option<JsonObject>>,
+}
+
+impl TradePatch {
+    fn is_empty(&self) -> bool {
+        self.status.is_none()
+            && self.close_price.is_none()
+            && self.closed_at.is_none()
+            && self.stop_loss.is_none()
+            && self.take_profit.is_none()
+            && self.meta.is_none()
+    }
+}
+
+/// A change asked of an existing trade.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TradeCommand {
+    /// An `update` signal.
+    Update(LevelsChange),
+    /// An `exit` signal.
+    Exit(SignalExit),
+    /// The close route.
+    Close(CloseTrade),
+    /// A `PATCH`.
+    Patch(TradePatch),
+}
+
+/// An accepted change: the new trade and the history event that records it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transition {
+    /// The trade after the change, its version one higher.
+    pub trade: Trade,
+    /// The event to append to its history.
+    pub event: TradeEvent,
+}
+
+/// The result of an accepted command.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// The trade changed.
+    Changed(Transition),
+    /// The command was valid but every value it names is already the trade's: nothing to store, no event.
+    Unchanged,
+}
+
+fn not_in_future(time: Option<Timestamp>, field: &'static str, now: Timestamp) -> Result<(), LifecycleError> {
+    match time {
+        Some(t) if t.is_in_future_of(now) => Err(LifecycleError::InFuture { field }),
+        _ => Ok(()),
+    }
+}
+
+impl Trade {
+    /// Creates a trade from `new`, stamped with `stamp`: the first version and its `entry` event.
+    pub fn open(
+        id: TradeId,
+        strategy_id: StrategyId,
+        user_id: UserId,
+        new: NewTrade,
+        stamp: Stamp,
+    ) -> Result<Transition, LifecycleError> {
+        not_in_future(new.signal_time, "signal_time", stamp.at)?;
+        not_in_future(new.closed_at, "closed_at", stamp.at)?;
+        let opened_at = new.signal_time.unwrap_or(stamp.at);
+        let closed_at = match new.status {
+            Status::Open => {
+                if new.close_price.is_some() {
+                    return Err(LifecycleError::CloseFieldOnOpenTrade { field: "close_price" });
+                }
+                if new.closed_at.is_some() {
+                    return Err(LifecycleError::CloseFieldOnOpenTrade { field: "closed_at" });
+                }
+                None
+            }
+            Status::Closed => {
+                const WHY: &str = "to record a closed trade";
+                if new.close_price.is_none() {
+                    return Err(LifecycleError::Required { field: "close_price", why: WHY });
+                }
+                Some(new.closed_at.ok_or(LifecycleError::Required { field: "closed_at", why: WHY })?)
+            }
+            Status::Cancelled => {
+                if new.close_price.is_some() {
+                    return Err(LifecycleError::PriceOnCancelledTrade);
+                }
+                Some(new.closed_at.unwrap_or(stamp.at.max(opened_at)))
+            }
+        };
+        if closed_at.is_some_and(|closed| closed < opened_at) {
+            return Err(LifecycleError::ClosedBeforeOpened);
+        }
+        let record = TradeRecord {
+            id,
+            strategy_id,
+            user_id,
+            symbol: new.symbol,
+            side: new.side,
+            status: new.status,
+            event: SignalEvent::Entry,
+            entry: new.entry,
+            stop_loss: new.stop_loss,
+            take_profit: new.take_profit,
+            close_price: new.close_price,
+            opened_at,
+            closed_at,
+            signal_time: new.signal_time,
+            timeframe: new.timeframe,
+            source: new.source,
+            external_reference: new.external_reference,
+            extensions: new.extensions,
+            origin: stamp.by.into(),
+            created_at: stamp.at,
+            updated_at: stamp.at,
+            version: 1,
+        };
+        let event = TradeEvent {
+            id: stamp.event_id,
+            trade_id: id,
+            version: 1,
+            kind: EventKind::Entry,
+            at: stamp.at,
+            by: stamp.by,
+            changes: FieldChange::between(None, &record),
+        };
+        Ok(Transition { trade: Trade(record), event })
+    }
+
+    /// Applies `command`: the new trade and its event, [`Outcome::Unchanged`] when nothing would change, or the
+    /// rule it breaks.
+    pub fn apply(&self, command: TradeCommand, stamp: Stamp) -> Result<Outcome, LifecycleError> {
+        let (next, kind) = match command {
+            TradeCommand::Update(levels) => {
+                self.ensure_open()?;
+                (self.with_levels(levels)?, EventKind::Update)
+            }
+            TradeCommand::Exit(exit) => self.exit(exit, stamp)?,
+            TradeCommand::Close(close) => {
+                self.ensure_open_to(Status::Closed)?;
+                not_in_future(close.closed_at, "closed_at", stamp.at)?;
+                let next = self.terminated(Status::Closed, close.close_price, close.closed_at.unwrap_or(stamp.at))?;
+                (next, EventKind::Close)
+            }
+            TradeCommand::Patch(patch) => self.patched(patch, stamp)?,
+        };
+        Ok(self.transition(next, kind, stamp))
+    }
+
+    fn ensure_open(&self) -> Result<(), LifecycleError> {
+        if self.status.is_terminal() { Err(LifecycleError::NotOpen { status: self.status }) } else { Ok(()) }
+    }
+
+    fn ensure_open_to(&self, to: Status) -> Result<(), LifecycleError> {
+        if self.status.is_terminal() { Err(LifecycleError::InvalidTransition { from: self.status, to }) } else { Ok(()) }
+    }
+
+    fn exit(&self, exit: SignalExit, stamp: Stamp) -> Result<(TradeRecord, EventKind), LifecycleError> {
+        let to = match exit.status {
+            None | Some(Status::Closed) => Status::Closed,
+            Some(Status::Cancelled) => Status::Cancelled,
+            Some(Status::Open) => return Err(LifecycleError::ExitToOpen),
+        };
+        self.ensure_open_to(to)?;
+        if exit.levels.entry.is_some() {
+            return Err(LifecycleError::EntryOnExit);
+        }
+        not_in_future(exit.signal_time, "signal_time", stamp.at)?;
+        not_in_future(exit.closed_at, "closed_at", stamp.at)?;
+        let closed_at = exit.closed_at.or(exit.signal_time).unwrap_or(stamp.at);
+        let mut next = self.with_levels(exit.levels)?;
+        next = Trade(next).terminated(to, exit.close_price, closed_at)?;
+        next.event = SignalEvent::Exit;
+        let kind = if to == Status::Cancelled { EventKind::Cancel } else { EventKind::Exit };
+        Ok((next, kind))
+    }
+
+    fn patched(&self, patch: TradePatch, stamp: Stamp) -> Result<(TradeRecord, EventKind), LifecycleError> {
+        if patch.is_empty() {
+            return Err(LifecycleError::NothingToChange);
+        }
+        not_in_future(patch.closed_at, "closed_at", stamp.at)?;
+        let target = patch.status.unwrap_or(self.status);
+        if self.status.is_terminal() && target != self.status {
+            return Err(LifecycleError::InvalidTransition { from: self.status, to: target });
+        }
+        let levels = LevelsChange {
+            stop_loss: patch.stop_loss,
+            take_profit: patch.take_profit,
+            extensions: ExtensionsChange { meta: patch.meta, ..ExtensionsChange::default() },
+            ..LevelsChange::default()
+        };
+        let mut next = self.with_levels(levels)?;
+        let kind = match (self.status, target) {
+            (Status::Open, Status::Open) => {
+                if patch.close_price.is_some() {
+                    return Err(LifecycleError::CloseFieldOnOpenTrade { field: "close_price" });
+                }
+                if patch.closed_at.is_some() {
+                    return Err(LifecycleError::CloseFieldOnOpenTrade { field: "closed_at" });
+                }
+                EventKind::Update
+            }
+            (Status::Open, to) => {
+                next = Trade(next).terminated(to, patch.close_price, patch.closed_at.unwrap_or(stamp.at))?;
+                next.event = SignalEvent::Exit;
+                if to == Status::Cancelled { EventKind::Cancel } else { EventKind::Close }
+            }
+            (terminal, _) => {
+                if terminal == Status::Cancelled && patch.close_price.is_some() {
+                    return Err(LifecycleError::PriceOnCancelledTrade);
+                }
+                next.close_price = patch.close_price.or(next.close_price);
+                next.closed_at = patch.closed_at.or(next.closed_at);
+                if next.closed_at.is_some_and(|closed| closed < next.opened_at) {
+                    return Err(LifecycleError::ClosedBeforeOpened);
+                }
+                EventKind::Correct
+            }
+        };
+        Ok((next, kind))
+    }
+
+    /// This trade's record with levels and context changed; the status is left as it is.
+    fn with_levels(&self, levels: LevelsChange) -> Result<TradeRecord, LifecycleError> {
+        let mut next = self.0.clone();
+        if !levels.extensions.is_empty() {
+            next.extensions = next.extensions.changed(levels.extensions).map_err(LifecycleError::Extensions)?;
+        }
+        next.entry = levels.entry.or(next.entry);
+        next.stop_loss = levels.stop_loss.unwrap_or(next.stop_loss);
+        next.take_profit = levels.take_profit.unwrap_or(next.take_profit);
+        next.timeframe = levels.timeframe.or(next.timeframe);
+        if next != self.0 && !self.status.is_terminal() {
+            next.event = SignalEvent::Update;
+        }
+        Ok(next)
+    }
+
+    /// This (open) trade's record moved to the terminal status `to`.
+    fn terminated(&self, to: Status, close_price: Option<Price>, closed_at: Timestamp) -> Result<TradeRecord, LifecycleError> {
+        if to == Status::Cancelled && close_price.is_some() {
+            return Err(LifecycleError::PriceOnCancelledTrade);
+        }
+        if closed_at < self.opened_at {
+            return Err(LifecycleError::ClosedBeforeOpened);
+        }
+        let mut next = self.0.clone();
+        next.status = to;
+        next.close_price = close_price;
+        next.closed_at = Some(closed_at);
+        Ok(next)
+    }
+
+    fn transition(&self, mut next: TradeRecord, kind: EventKind, stamp: Stamp) -> Outcome {
+        let changes = FieldChange::between(Some(&self.0), &next);
+        if changes.is_empty() {
+            return Outcome::Unchanged;
+        }
+        next.version = self.version + 1;
+        next.updated_at = stamp.at;
+        let event =
+            TradeEvent { id: stamp.event_id, trade_id: self.id, version: next.version, kind, at: stamp.at, by: stamp.by, changes };
+        Outcome::Changed(Transition { trade: Trade(next), event })
+    }
+}

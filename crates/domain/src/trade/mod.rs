@@ -1,0 +1,127 @@
+//! The trade aggregate: a validated record, its lifecycle, its history, and the rule that finds the
+//! trade a signal acts on.
+
+mod event;
+mod fields;
+mod lifecycle;
+mod matching;
+
+use std::ops::Deref;
+
+pub use event::{EventKind, FieldChange, TradeEvent};
+pub use fields::{
+    CredentialKind, ExtensionSlot, Extensions, ExtensionsChange, ExternalReference, JsonObject, Origin, Price, Side,
+    SignalEvent, Source, Status, Symbol, Timeframe,
+};
+pub use lifecycle::{
+    CloseTrade, LevelsChange, LifecycleError, NewTrade, Outcome, SignalExit, Stamp, TradeCommand, TradePatch,
+    Transition,
+};
+pub use matching::{Locator, exit_already_applied, select_open_trade};
+
+use crate::ids::{StrategyId, TradeId, UserId};
+use crate::time::Timestamp;
+
+/// Every field of a trade, as stores keep it. Holding a [`Trade`] means these fields obey the lifecycle's
+/// invariants; a bare record promises nothing until [`Trade::restore`] accepts it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TradeRecord {
+    /// Its id.
+    pub id: TradeId,
+    /// The strategy it belongs to.
+    pub strategy_id: StrategyId,
+    /// The owner of that strategy.
+    pub user_id: UserId,
+    /// The instrument.
+    pub symbol: Symbol,
+    /// The direction.
+    pub side: Side,
+    /// Where it is in its life.
+    pub status: Status,
+    /// The signal that last moved it.
+    pub event: SignalEvent,
+    /// The entry price, if known.
+    pub entry: Option<Price>,
+    /// The stop-loss level, if set.
+    pub stop_loss: Option<Price>,
+    /// The take-profit level, if set.
+    pub take_profit: Option<Price>,
+    /// The exit price of a `CLOSED` trade, if known; never set on an `OPEN` or `CANCELLED` trade.
+    pub close_price: Option<Price>,
+    /// When the position was opened: the signal time, else the time of receipt.
+    pub opened_at: Timestamp,
+    /// When it was closed or cancelled; set exactly when the status is terminal, never before `opened_at`.
+    pub closed_at: Option<Timestamp>,
+    /// The sender's time of the entry signal, if given.
+    pub signal_time: Option<Timestamp>,
+    /// The signal's timeframe.
+    pub timeframe: Option<Timeframe>,
+    /// Where the signal came from.
+    pub source: Option<Source>,
+    /// The sender's id for it.
+    pub external_reference: Option<ExternalReference>,
+    /// The free-form extension objects.
+    pub extensions: Extensions,
+    /// Whether it came from a user or an integration.
+    pub origin: Origin,
+    /// When Quantarya recorded it.
+    pub created_at: Timestamp,
+    /// When it last changed.
+    pub updated_at: Timestamp,
+    /// Starts at 1 and grows by one with every change; stores refuse a write based on a stale version.
+    pub version: u64,
+}
+
+/// A record that breaks a lifecycle invariant, refused by [`Trade::restore`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("stored trade breaks an invariant: {0}")]
+pub struct CorruptTrade(pub &'static str);
+
+/// A trade whose fields obey every lifecycle invariant. Read it through its [`TradeRecord`] (it derefs to one);
+/// change it only through [`Trade::apply`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trade(TradeRecord);
+
+impl Trade {
+    /// Accepts a stored record when it obeys the invariants: terminal exactly when `closed_at` is set,
+    /// `closed_at >= opened_at`, a close price only on a `CLOSED` trade, a version of at least 1.
+    pub fn restore(record: TradeRecord) -> Result<Self, CorruptTrade> {
+        match (record.status, record.closed_at) {
+            (Status::Open, Some(_)) => return Err(CorruptTrade("an open trade has closed_at")),
+            (Status::Closed | Status::Cancelled, None) => return Err(CorruptTrade("a terminal trade lacks closed_at")),
+            (_, Some(closed_at)) if closed_at < record.opened_at => {
+                return Err(CorruptTrade("closed_at is before opened_at"));
+            }
+            _ => {}
+        }
+        if record.close_price.is_some() && record.status != Status::Closed {
+            return Err(CorruptTrade("only a closed trade has a close price"));
+        }
+        if record.version == 0 {
+            return Err(CorruptTrade("version starts at 1"));
+        }
+        Ok(Self(record))
+    }
+
+    /// The record, for a store to keep.
+    pub fn into_record(self) -> TradeRecord {
+        self.0
+    }
+
+    /// Whether this trade may be erased: only a manual trade can be; an integration's trade can only be cancelled,
+    /// so a public track record cannot be cherry-picked.
+    pub fn ensure_erasable(&self) -> Result<(), LifecycleError> {
+        match self.0.origin {
+            Origin::Manual => Ok(()),
+            Origin::ApiKey => Err(LifecycleError::NotManual),
+        }
+    }
+}
+
+impl Deref for Trade {
+    type Target = TradeRecord;
+
+    fn deref(&self) -> &TradeRecord {
+        &self.0
+    }
+}
