@@ -199,7 +199,13 @@ mod tests {
 
     #[test]
     fn wrong_shapes_are_malformed() {
-        for bad in ["", "qk_", "qk_short", "pk_abcdefghijABCDEFGHIJ0123456789xy000000", "qk_abcdefghijABCDEFGHIJ0123456789x-000000"] {
+        for bad in [
+            "",
+            "qk_",
+            "qk_short",
+            "pk_abcdefghijABCDEFGHIJ0123456789xy000000",
+            "qk_abcdefghijABCDEFGHIJ0123456789x-000000",
+        ] {
             assert_eq!(RawApiKey::parse(bad), Err(ApiKeyFormatError::Malformed), "{bad}");
         }
         assert!(RawApiKey::from_random_body("short").is_err());

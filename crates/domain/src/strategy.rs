@@ -32,9 +32,8 @@ impl Tags {
     pub fn parse<S: AsRef<str>>(raw: &[S]) -> Result<Self, (Option<usize>, ValueError)> {
         let mut tags: Vec<String> = Vec::with_capacity(raw.len().min(Self::MAX_TAGS));
         for (index, tag) in raw.iter().enumerate() {
-            let tag = bounded_trimmed(tag.as_ref(), 1, Self::MAX_TAG_CHARS)
-                .map_err(|e| (Some(index), e))?
-                .to_lowercase();
+            let tag =
+                bounded_trimmed(tag.as_ref(), 1, Self::MAX_TAG_CHARS).map_err(|e| (Some(index), e))?.to_lowercase();
             if !tags.contains(&tag) {
                 tags.push(tag);
             }

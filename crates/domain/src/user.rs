@@ -56,7 +56,9 @@ impl Email {
         let email = raw.trim();
         bounded(email, 3, 254)?;
         match email.split_once('@') {
-            Some((local, domain)) if !local.is_empty() && !domain.is_empty() && !email.contains(char::is_whitespace) => {
+            Some((local, domain))
+                if !local.is_empty() && !domain.is_empty() && !email.contains(char::is_whitespace) =>
+            {
                 Ok(Self(email.to_owned()))
             }
             _ => Err(ValueError::Format("must be an e-mail address")),

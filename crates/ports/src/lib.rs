@@ -1,1 +1,51 @@
+//! Quantarya's use cases and the ports they need.
+//!
+//! - Inbound: [`Journal`], one method per operation of the HTTP contract, implemented by [`JournalService`].
+//!   It enforces ownership (another user's id is [`JournalError::NotFound`]), the profile requirement and the
+//!   API-key scope, and asks the domain for every lifecycle decision.
+//! - Outbound: the [`outbound`] traits (stores, token verifier, clock, ids). Stores only keep what the domain
+//!   decided, atomically, and settle races (a stale `version`, a second open trade for one reference).
+//!
+//! With the `mock` feature (for tests only), `mockall` mocks of every trait are generated.
+//!
+//! Embedding the use cases: anything that holds a [`Journal`] can record a TradingView-style entry.
+//!
+//! ```
+//! use quantarya_domain::{Extensions, NewTrade, Price, Side, Status, StrategyId, Symbol};
+//! use quantarya_ports::{Journal, JournalError, Signal, SignalEffect};
+//!
+//! /// Records a long entry and tells whether it was new or a retry of one already open.
+//! async fn go_long(journal: &dyn Journal, api_key: &str, strategy: StrategyId, price: f64) -> Result<bool, JournalError> {
+//!     let principal = journal.authenticate(api_key).await?;
+//!     let entry = NewTrade {
+//!         symbol: Symbol::parse("BINANCE:BTCUSDT").expect("a valid symbol"),
+//!         side: Side::Buy,
+//!         status: Status::Open,
+//!         entry: Some(Price::new(price).map_err(|e| JournalError::invalid("entry", e))?),
+//!         stop_loss: None,
+//!         take_profit: None,
+//!         close_price: None,
+//!         signal_time: None,
+//!         closed_at: None,
+//!         timeframe: None,
+//!         source: None,
+//!         external_reference: None,
+//!         extensions: Extensions::default(),
+//!     };
+//!     let outcome = journal.submit_signal(&principal, strategy, Signal::Entry(entry)).await?;
+//!     Ok(outcome.effect == SignalEffect::Created)
+//! }
+//! ```
 
+mod error;
+mod journal;
+pub mod outbound;
+
+pub use error::{Cause, ConflictKind, FieldError, ForbiddenKind, JournalError, StoreConflict, StoreError};
+pub use journal::{
+    Credential, IssuedApiKey, Journal, JournalService, PageLimit, Ports, Principal, PublicProfile, Saved, Signal,
+    SignalEffect, SignalLocator, SignalOutcome, StrategyDeletion, TradePage, TradeQuery,
+};
+
+#[cfg(any(test, feature = "mock"))]
+pub use journal::MockJournal;

@@ -292,7 +292,11 @@ pub struct ExtensionsChange {
 impl ExtensionsChange {
     /// Whether the change touches no slot.
     pub fn is_empty(&self) -> bool {
-        self.signal.is_none() && self.market.is_none() && self.risk.is_none() && self.context.is_none() && self.meta.is_none()
+        self.signal.is_none()
+            && self.market.is_none()
+            && self.risk.is_none()
+            && self.context.is_none()
+            && self.meta.is_none()
     }
 }
 
@@ -422,7 +426,12 @@ mod tests {
         let b = object(json!({ "b": 2 }));
         let ext = Extensions::new(Some(a.clone()), Some(a.clone()), None, None, None).expect("fits");
         let changed = ext
-            .changed(ExtensionsChange { signal: Some(None), market: None, meta: Some(Some(b.clone())), ..Default::default() })
+            .changed(ExtensionsChange {
+                signal: Some(None),
+                market: None,
+                meta: Some(Some(b.clone())),
+                ..Default::default()
+            })
             .expect("fits");
         assert_eq!(changed.get(ExtensionSlot::Signal), None);
         assert_eq!(changed.get(ExtensionSlot::Market), Some(&a));

@@ -350,7 +350,11 @@ impl Trade {
     }
 
     fn ensure_open_to(&self, to: Status) -> Result<(), LifecycleError> {
-        if self.status.is_terminal() { Err(LifecycleError::InvalidTransition { from: self.status, to }) } else { Ok(()) }
+        if self.status.is_terminal() {
+            Err(LifecycleError::InvalidTransition { from: self.status, to })
+        } else {
+            Ok(())
+        }
     }
 
     fn exit(&self, exit: SignalExit, stamp: Stamp) -> Result<(TradeRecord, EventKind), LifecycleError> {
@@ -436,7 +440,12 @@ impl Trade {
     }
 
     /// This (open) trade's record moved to the terminal status `to`.
-    fn terminated(&self, to: Status, close_price: Option<Price>, closed_at: Timestamp) -> Result<TradeRecord, LifecycleError> {
+    fn terminated(
+        &self,
+        to: Status,
+        close_price: Option<Price>,
+        closed_at: Timestamp,
+    ) -> Result<TradeRecord, LifecycleError> {
         if to == Status::Cancelled && close_price.is_some() {
             return Err(LifecycleError::PriceOnCancelledTrade);
         }
@@ -457,8 +466,15 @@ impl Trade {
         }
         next.version = self.version + 1;
         next.updated_at = stamp.at;
-        let event =
-            TradeEvent { id: stamp.event_id, trade_id: self.id, version: next.version, kind, at: stamp.at, by: stamp.by, changes };
+        let event = TradeEvent {
+            id: stamp.event_id,
+            trade_id: self.id,
+            version: next.version,
+            kind,
+            at: stamp.at,
+            by: stamp.by,
+            changes,
+        };
         Outcome::Changed(Transition { trade: Trade(next), event })
     }
 }

@@ -20,7 +20,10 @@ pub struct Locator<'a> {
 ///   ([`LifecycleError::SymbolMismatch`]).
 /// - Without one: the only open trade of the symbol. Two or more is [`LifecycleError::AmbiguousTrade`].
 /// - With neither: [`LifecycleError::NoLocator`].
-pub fn select_open_trade<'t>(candidates: &'t [Trade], locator: Locator<'_>) -> Result<Option<&'t Trade>, LifecycleError> {
+pub fn select_open_trade<'t>(
+    candidates: &'t [Trade],
+    locator: Locator<'_>,
+) -> Result<Option<&'t Trade>, LifecycleError> {
     let open = candidates.iter().filter(|t| t.status == Status::Open);
     let found = match (locator.reference, locator.symbol) {
         (Some(reference), _) => {
@@ -29,7 +32,10 @@ pub fn select_open_trade<'t>(candidates: &'t [Trade], locator: Locator<'_>) -> R
             if let Some(trade) = first
                 && matching.next().is_some()
             {
-                return Err(LifecycleError::AmbiguousTrade { symbol: trade.symbol.clone(), count: 2 + matching.count() });
+                return Err(LifecycleError::AmbiguousTrade {
+                    symbol: trade.symbol.clone(),
+                    count: 2 + matching.count(),
+                });
             }
             first
         }
@@ -69,5 +75,4 @@ impl Trade {
         }
         Ok(())
     }
-
 }

@@ -1,0 +1,238 @@
+//! The use cases' error vocabulary, and the stores' errors it is made from.
+
+use std::error::Error as StdError;
+
+use quantarya_domain::{LifecycleError, ProfileError};
+use thiserror::Error;
+
+/// A boxed cause, kept for logs and never shown to clients.
+pub type Cause = Box<dyn StdError + Send + Sync>;
+
+/// What a store reports when it cannot do as asked.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// The backing storage cannot be reached or timed out; nothing was written.
+    #[error("storage is unavailable")]
+    Unavailable(#[source] Cause),
+    /// The write conflicts with what is stored; nothing was written.
+    #[error("the write conflicts with stored data: {0:?}")]
+    Conflict(StoreConflict),
+    /// A row the write depends on is gone (deleted concurrently); nothing was written.
+    #[error("a row this write depends on does not exist")]
+    Missing,
+    /// Stored data that the domain refuses: a bug or a damaged database.
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+/// The conflicts a store detects itself, because only it can detect them atomically.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreConflict {
+    /// Another profile has this user name (compared regardless of case).
+    UserNameTaken,
+    /// A row with this id already exists (a profile, strategy, trade or key written twice).
+    AlreadyExists,
+    /// An open trade of the strategy already carries this reference, or, for a trade without one, an open
+    /// trade without a reference already has this symbol.
+    OpenTradeExists,
+    /// The trade changed since it was read: its stored version is not the one the write was based on.
+    StaleVersion,
+    /// The user already has [`quantarya_domain::ApiKey::LIMIT_PER_USER`] live keys.
+    ApiKeyLimit,
+}
+
+/// Why a request may not be done with valid credentials.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ForbiddenKind {
+    /// API keys work on the trade routes only.
+    ApiKeyNotAllowed,
+    /// The user must create a profile (`POST /me`) first.
+    ProfileRequired,
+}
+
+impl ForbiddenKind {
+    /// The `error.code` of the contract.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::ApiKeyNotAllowed => "api_key_not_allowed",
+            Self::ProfileRequired => "profile_required",
+        }
+    }
+}
+
+/// Why a request conflicts with the current state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConflictKind {
+    /// The trade's status does not allow this change.
+    InvalidTransition,
+    /// Only manual trades can be deleted.
+    TradeNotManual,
+    /// The user name belongs to another profile.
+    UserNameTaken,
+    /// Several open trades match a signal without a reference.
+    AmbiguousTrade,
+    /// The user has the most live API keys allowed.
+    ApiKeyLimit,
+    /// A signal's symbol differs from its trade's.
+    SymbolMismatch,
+    /// A repeated entry in the other direction.
+    SideMismatch,
+    /// The trade kept changing under this request; retrying it is safe.
+    ConcurrentUpdate,
+}
+
+impl ConflictKind {
+    /// The `error.code` of the contract.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::InvalidTransition => "invalid_transition",
+            Self::TradeNotManual => "trade_not_manual",
+            Self::UserNameTaken => "user_name_taken",
+            Self::AmbiguousTrade => "ambiguous_trade",
+            Self::ApiKeyLimit => "api_key_limit",
+            Self::SymbolMismatch => "symbol_mismatch",
+            Self::SideMismatch => "side_mismatch",
+            Self::ConcurrentUpdate => "concurrent_update",
+        }
+    }
+}
+
+/// One field to blame for a refused request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// The request field's name.
+    pub field: String,
+    /// Why it was refused, in a sentence fragment ("must not be empty").
+    pub message: String,
+}
+
+impl FieldError {
+    /// Blames `field` with `message`.
+    pub fn new(field: impl Into<String>, message: impl ToString) -> Self {
+        Self { field: field.into(), message: message.to_string() }
+    }
+}
+
+/// What a use case answers when it does not succeed. The HTTP adapter alone turns it into statuses and codes.
+#[derive(Debug, Error)]
+pub enum JournalError {
+    /// Credentials are missing, malformed, expired, revoked or wrongly signed.
+    #[error("credentials are missing or invalid")]
+    Unauthorized,
+    /// Valid credentials that may not do this.
+    #[error("forbidden: {}", .0.code())]
+    Forbidden(ForbiddenKind),
+    /// No such resource, or it belongs to someone else.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The request conflicts with the current state.
+    #[error("{message}")]
+    Conflict {
+        /// What kind of conflict.
+        kind: ConflictKind,
+        /// A sentence for the client.
+        message: String,
+    },
+    /// Well-formed input that breaks a field rule.
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    /// Storage is unreachable; nothing was half-written.
+    #[error("storage is unavailable")]
+    Unavailable(#[source] Cause),
+    /// A bug or damaged data. Never caused by input.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl JournalError {
+    /// A conflict of `kind` explained by `message`.
+    pub fn conflict(kind: ConflictKind, message: impl ToString) -> Self {
+        Self::Conflict { kind, message: message.to_string() }
+    }
+
+    /// An invalid request blaming one field.
+    pub fn invalid(field: &str, message: impl ToString) -> Self {
+        Self::Invalid(vec![FieldError::new(field, message)])
+    }
+}
+
+impl From<StoreError> for JournalError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Unavailable(cause) => Self::Unavailable(cause),
+            StoreError::Missing => Self::NotFound("resource"),
+            StoreError::Corrupt(what) => Self::Internal(what),
+            StoreError::Conflict(conflict) => match conflict {
+                StoreConflict::UserNameTaken => Self::conflict(ConflictKind::UserNameTaken, "that user name is taken"),
+                StoreConflict::ApiKeyLimit => Self::conflict(
+                    ConflictKind::ApiKeyLimit,
+                    format!("at most {} live API keys are allowed", quantarya_domain::ApiKey::LIMIT_PER_USER),
+                ),
+                StoreConflict::StaleVersion | StoreConflict::OpenTradeExists => Self::conflict(
+                    ConflictKind::ConcurrentUpdate,
+                    "the trade changed while this request was handled; retry it",
+                ),
+                StoreConflict::AlreadyExists => Self::Internal("a freshly generated id collided".to_owned()),
+            },
+        }
+    }
+}
+
+impl From<LifecycleError> for JournalError {
+    fn from(error: LifecycleError) -> Self {
+        use LifecycleError as E;
+        let field = match &error {
+            E::InvalidTransition { .. } | E::NotOpen { .. } => {
+                return Self::conflict(ConflictKind::InvalidTransition, &error);
+            }
+            E::NotManual => return Self::conflict(ConflictKind::TradeNotManual, &error),
+            E::SymbolMismatch { .. } => return Self::conflict(ConflictKind::SymbolMismatch, &error),
+            E::SideMismatch { .. } => return Self::conflict(ConflictKind::SideMismatch, &error),
+            E::AmbiguousTrade { .. } => return Self::conflict(ConflictKind::AmbiguousTrade, &error),
+            E::ClosedBeforeOpened => "closed_at",
+            E::InFuture { field } | E::CloseFieldOnOpenTrade { field } | E::Required { field, .. } => field,
+            E::PriceOnCancelledTrade => "close_price",
+            E::EntryOnExit => "entry",
+            E::ExitToOpen => "status",
+            E::NothingToChange => "body",
+            E::Extensions(_) => "extensions",
+            E::NoLocator => "external_reference",
+        };
+        Self::invalid(field, error)
+    }
+}
+
+impl From<ProfileError> for JournalError {
+    fn from(error: ProfileError) -> Self {
+        match error {
+            ProfileError::UserNameRequired => Self::invalid("user_name", "is required to create a profile"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quantarya_domain::Status;
+
+    #[test]
+    fn lifecycle_conflicts_map_to_409_kinds_and_rule_breaks_to_fields() {
+        let error = JournalError::from(LifecycleError::InvalidTransition { from: Status::Closed, to: Status::Open });
+        assert!(matches!(error, JournalError::Conflict { kind: ConflictKind::InvalidTransition, .. }));
+        let error = JournalError::from(LifecycleError::NotManual);
+        assert!(matches!(error, JournalError::Conflict { kind: ConflictKind::TradeNotManual, .. }));
+        match JournalError::from(LifecycleError::ClosedBeforeOpened) {
+            JournalError::Invalid(fields) => assert_eq!(fields[0].field, "closed_at"),
+            other => panic!("expected Invalid, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn store_errors_map_without_leaking_text() {
+        let error = JournalError::from(StoreError::Unavailable("connection refused to 10.0.0.1".into()));
+        assert!(matches!(error, JournalError::Unavailable(_)));
+        assert_eq!(error.to_string(), "storage is unavailable");
+        let error = JournalError::from(StoreError::Conflict(StoreConflict::UserNameTaken));
+        assert!(matches!(error, JournalError::Conflict { kind: ConflictKind::UserNameTaken, .. }));
+    }
+}

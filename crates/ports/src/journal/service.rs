@@ -1,0 +1,491 @@
+//! [`JournalService`]: the use cases over the outbound ports. It loads, asks the domain, and stores what the
+//! domain decided; the stores settle races.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use quantarya_domain::{
+    ApiKey, ApiKeyId, CloseTrade, EventId, KeyName, Locator, NewStrategy, Outcome, ProfileChange, RawApiKey, Stamp,
+    Status, Strategy, StrategyChange, StrategyId, Trade, TradeCommand, TradeEvent, TradeId, TradePatch, User, UserName,
+    exit_already_applied, select_open_trade,
+};
+
+use super::{
+    Credential, IssuedApiKey, Journal, Principal, PublicProfile, Saved, Signal, SignalEffect, SignalLocator,
+    SignalOutcome, StrategyDeletion, TradePage, TradeQuery,
+};
+use crate::outbound::{
+    AccountDeletion, ApiKeyStore, Clock, IdSource, OpenTradeLookup, StrategyStore, TokenError, TokenVerifier,
+    TradeStore, UserStore,
+};
+use crate::{ConflictKind, ForbiddenKind, JournalError, StoreConflict, StoreError};
+
+/// How many times a change is re-read and re-decided when another writer changed the trade first.
+const MAX_ATTEMPTS: usize = 4;
+
+/// How stale `last_used_at` may get before a request through the key records a new one: one write a minute
+/// per key at most, so the signal path does not pay a write per request.
+const TOUCH_INTERVAL: chrono::TimeDelta = chrono::TimeDelta::minutes(1);
+
+/// Everything the service needs from outside.
+#[derive(Clone)]
+pub struct Ports {
+    /// Profiles.
+    pub users: Arc<dyn UserStore>,
+    /// Strategies.
+    pub strategies: Arc<dyn StrategyStore>,
+    /// Trades and their history.
+    pub trades: Arc<dyn TradeStore>,
+    /// API keys.
+    pub api_keys: Arc<dyn ApiKeyStore>,
+    /// User JWT verification.
+    pub tokens: Arc<dyn TokenVerifier>,
+    /// The time.
+    pub clock: Arc<dyn Clock>,
+    /// Ids and secrets.
+    pub ids: Arc<dyn IdSource>,
+}
+
+impl std::fmt::Debug for Ports {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ports").finish_non_exhaustive()
+    }
+}
+
+/// The use cases of the contract over a set of [`Ports`].
+#[derive(Debug, Clone)]
+pub struct JournalService {
+    ports: Ports,
+}
+
+/// What one attempt at changing an existing trade decided.
+enum Attempt<T> {
+    Done(T),
+    Retry,
+}
+
+impl JournalService {
+    /// A service over `ports`.
+    pub fn new(ports: Ports) -> Self {
+        Self { ports }
+    }
+
+    fn stamp(&self, principal: &Principal) -> Stamp {
+        Stamp { event_id: EventId::from_uuid(self.ports.ids.uuid()), at: self.ports.clock.now(), by: principal.kind() }
+    }
+
+    /// Refuses API keys: the route is for user JWTs only.
+    fn user_token_only(principal: &Principal) -> Result<(), JournalError> {
+        match principal.credential {
+            Credential::User { .. } => Ok(()),
+            Credential::ApiKey { .. } => Err(JournalError::Forbidden(ForbiddenKind::ApiKeyNotAllowed)),
+        }
+    }
+
+    /// Refuses API keys and users without a profile.
+    async fn require_profile(&self, principal: &Principal) -> Result<User, JournalError> {
+        Self::user_token_only(principal)?;
+        self.ports
+            .users
+            .get_user(&principal.user_id)
+            .await?
+            .ok_or(JournalError::Forbidden(ForbiddenKind::ProfileRequired))
+    }
+
+    /// The caller's strategy `id`. A miss for a user without a profile is `profile_required`; otherwise a missing
+    /// and a foreign strategy both answer `NotFound`. API keys pass (they exist only while their profile does).
+    async fn owned_strategy(&self, principal: &Principal, id: StrategyId) -> Result<Strategy, JournalError> {
+        if let Some(strategy) = self.ports.strategies.get_strategy(&principal.user_id, id).await? {
+            return Ok(strategy);
+        }
+        if matches!(principal.credential, Credential::User { .. })
+            && self.ports.users.get_user(&principal.user_id).await?.is_none()
+        {
+            return Err(JournalError::Forbidden(ForbiddenKind::ProfileRequired));
+        }
+        Err(JournalError::NotFound("strategy"))
+    }
+
+    async fn owned_trade(
+        &self,
+        principal: &Principal,
+        strategy: StrategyId,
+        id: TradeId,
+    ) -> Result<Trade, JournalError> {
+        self.owned_strategy(principal, strategy).await?;
+        self.ports.trades.get_trade(strategy, id).await?.ok_or(JournalError::NotFound("trade"))
+    }
+
+    /// Stores a transition decided from `current`; a lost race asks for another attempt.
+    async fn store_change(&self, trade: &Trade, event: &TradeEvent) -> Result<Attempt<()>, JournalError> {
+        match self.ports.trades.update_trade(trade, event).await {
+            Ok(()) => Ok(Attempt::Done(())),
+            Err(StoreError::Conflict(StoreConflict::StaleVersion)) => Ok(Attempt::Retry),
+            Err(StoreError::Missing) => Err(JournalError::NotFound("trade")),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// Re-reads trade `id`, applies `command`, stores the result; repeats when another writer won the race,
+    /// so the command is always decided against the state it is stored over.
+    async fn change_trade(
+        &self,
+        principal: &Principal,
+        strategy: StrategyId,
+        id: TradeId,
+        command: TradeCommand,
+    ) -> Result<Trade, JournalError> {
+        let mut current = self.owned_trade(principal, strategy, id).await?;
+        for _ in 0..MAX_ATTEMPTS {
+            match current.apply(command.clone(), self.stamp(principal))? {
+                Outcome::Unchanged => return Ok(current),
+                Outcome::Changed(transition) => {
+                    if let Attempt::Done(()) = self.store_change(&transition.trade, &transition.event).await? {
+                        return Ok(transition.trade);
+                    }
+                }
+            }
+            current = self.ports.trades.get_trade(strategy, id).await?.ok_or(JournalError::NotFound("trade"))?;
+        }
+        Err(concurrent())
+    }
+
+    async fn entry(
+        &self,
+        principal: &Principal,
+        strategy: StrategyId,
+        new: quantarya_domain::NewTrade,
+    ) -> Result<SignalOutcome, JournalError> {
+        let opens = new.status == Status::Open;
+        for _ in 0..MAX_ATTEMPTS {
+            if opens {
+                let locator = SignalLocator {
+                    external_reference: new.external_reference.clone(),
+                    symbol: Some(new.symbol.clone()),
+                };
+                if let Some(existing) = self.find_open(strategy, &locator).await? {
+                    existing.check_repeated_entry(&new)?;
+                    return Ok(SignalOutcome { trade: existing, effect: SignalEffect::AlreadyOpen });
+                }
+            }
+            let id = TradeId::from_uuid(self.ports.ids.uuid());
+            let transition = Trade::open(id, strategy, principal.user_id.clone(), new.clone(), self.stamp(principal))?;
+            match self.ports.trades.insert_trade(&transition.trade, &transition.event).await {
+                Ok(()) => return Ok(SignalOutcome { trade: transition.trade, effect: SignalEffect::Created }),
+                // Another entry won the race for this reference (or symbol): answer with its trade next round.
+                Err(StoreError::Conflict(StoreConflict::OpenTradeExists)) if opens => {}
+                Err(StoreError::Missing) => return Err(JournalError::NotFound("strategy")),
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Err(concurrent())
+    }
+
+    /// The open trade `locator` names, decided by the domain over the candidates the store returns.
+    async fn find_open(&self, strategy: StrategyId, locator: &SignalLocator) -> Result<Option<Trade>, JournalError> {
+        let lookup = match (&locator.external_reference, &locator.symbol) {
+            (Some(reference), _) => OpenTradeLookup::Reference(reference.clone()),
+            (None, Some(symbol)) => OpenTradeLookup::Symbol(symbol.clone()),
+            (None, None) => return Err(quantarya_domain::LifecycleError::NoLocator.into()),
+        };
+        let candidates = self.ports.trades.open_trades(strategy, &lookup).await?;
+        let locator = Locator { reference: locator.external_reference.as_ref(), symbol: locator.symbol.as_ref() };
+        Ok(select_open_trade(&candidates, locator)?.cloned())
+    }
+
+    async fn signal_on_open_trade(
+        &self,
+        principal: &Principal,
+        strategy: StrategyId,
+        locator: SignalLocator,
+        command: TradeCommand,
+    ) -> Result<SignalOutcome, JournalError> {
+        for _ in 0..MAX_ATTEMPTS {
+            let Some(current) = self.find_open(strategy, &locator).await? else {
+                return self.no_open_trade(strategy, &locator, &command).await;
+            };
+            match current.apply(command.clone(), self.stamp(principal))? {
+                Outcome::Unchanged => return Ok(SignalOutcome { trade: current, effect: SignalEffect::Unchanged }),
+                Outcome::Changed(transition) => {
+                    if let Attempt::Done(()) = self.store_change(&transition.trade, &transition.event).await? {
+                        let effect = match transition.trade.status {
+                            Status::Open => SignalEffect::Updated,
+                            Status::Closed => SignalEffect::Closed,
+                            Status::Cancelled => SignalEffect::Cancelled,
+                        };
+                        return Ok(SignalOutcome { trade: transition.trade, effect });
+                    }
+                }
+            }
+        }
+        Err(concurrent())
+    }
+
+    /// No open trade matches an update or exit: an exit that repeats one already applied to the latest trade with
+    /// its reference answers with that trade; everything else is `NotFound`.
+    async fn no_open_trade(
+        &self,
+        strategy: StrategyId,
+        locator: &SignalLocator,
+        command: &TradeCommand,
+    ) -> Result<SignalOutcome, JournalError> {
+        if let (TradeCommand::Exit(_), Some(reference)) = (command, &locator.external_reference)
+            && let Some(latest) = self.ports.trades.latest_with_reference(strategy, reference).await?
+            && exit_already_applied(&latest)
+        {
+            if let Some(symbol) = &locator.symbol
+                && symbol != &latest.symbol
+            {
+                return Err(JournalError::NotFound("open trade"));
+            }
+            return Ok(SignalOutcome { trade: latest, effect: SignalEffect::AlreadyClosed });
+        }
+        Err(JournalError::NotFound("open trade"))
+    }
+}
+
+fn concurrent() -> JournalError {
+    JournalError::conflict(
+        ConflictKind::ConcurrentUpdate,
+        "the trade kept changing while this request was handled; retry it",
+    )
+}
+
+#[async_trait]
+impl Journal for JournalService {
+    async fn authenticate(&self, bearer: &str) -> Result<Principal, JournalError> {
+        if bearer.starts_with(RawApiKey::PREFIX) {
+            let raw = RawApiKey::parse(bearer).map_err(|_| JournalError::Unauthorized)?;
+            let key = self.ports.api_keys.find_api_key(&raw.hash()).await?.ok_or(JournalError::Unauthorized)?;
+            let now = self.ports.clock.now();
+            if key.last_used_at.is_none_or(|last| now.as_datetime() - last.as_datetime() >= TOUCH_INTERVAL) {
+                self.ports.api_keys.touch_api_key(key.id, now).await?;
+            }
+            return Ok(Principal { user_id: key.user_id, credential: Credential::ApiKey { key_id: key.id } });
+        }
+        match self.ports.tokens.verify(bearer).await {
+            Ok(token) => Ok(Principal { user_id: token.user_id, credential: Credential::User { email: token.email } }),
+            Err(TokenError::Invalid(_)) => Err(JournalError::Unauthorized),
+            Err(TokenError::Unavailable(cause)) => Err(JournalError::Unavailable(cause)),
+        }
+    }
+
+    async fn get_profile(&self, principal: &Principal) -> Result<User, JournalError> {
+        Self::user_token_only(principal)?;
+        self.ports.users.get_user(&principal.user_id).await?.ok_or(JournalError::NotFound("profile"))
+    }
+
+    async fn save_profile(&self, principal: &Principal, change: ProfileChange) -> Result<Saved<User>, JournalError> {
+        let Credential::User { email } = &principal.credential else {
+            return Err(JournalError::Forbidden(ForbiddenKind::ApiKeyNotAllowed));
+        };
+        let now = self.ports.clock.now();
+        for _ in 0..MAX_ATTEMPTS {
+            match self.ports.users.get_user(&principal.user_id).await? {
+                None => {
+                    let user = User::create(principal.user_id.clone(), email.clone(), change.clone(), now)?;
+                    match self.ports.users.insert_user(&user).await {
+                        Ok(()) => return Ok(Saved { value: user, created: true }),
+                        // A concurrent first write created the profile: update it instead.
+                        Err(StoreError::Conflict(StoreConflict::AlreadyExists)) => {}
+                        Err(other) => return Err(other.into()),
+                    }
+                }
+                Some(existing) => {
+                    let user = existing.updated(email.clone(), change.clone(), now);
+                    match self.ports.users.update_user(&user).await {
+                        Ok(()) => return Ok(Saved { value: user, created: false }),
+                        // Deleted concurrently: create it afresh.
+                        Err(StoreError::Missing) => {}
+                        Err(other) => return Err(other.into()),
+                    }
+                }
+            }
+        }
+        Err(JournalError::conflict(ConflictKind::ConcurrentUpdate, "the profile kept changing; retry the request"))
+    }
+
+    async fn delete_profile(&self, principal: &Principal) -> Result<AccountDeletion, JournalError> {
+        Self::user_token_only(principal)?;
+        self.ports.users.delete_account(&principal.user_id).await?.ok_or(JournalError::NotFound("profile"))
+    }
+
+    async fn public_profile(&self, user_name: &UserName) -> Result<PublicProfile, JournalError> {
+        let user = match self.ports.users.get_user_by_name(user_name).await? {
+            Some(user) if user.public_profile_enabled => user,
+            _ => return Err(JournalError::NotFound("profile")),
+        };
+        let mut strategies = self.ports.strategies.list_strategies(&user.id).await?;
+        strategies.retain(|s| s.is_public);
+        Ok(PublicProfile { user, strategies })
+    }
+
+    async fn create_strategy(&self, principal: &Principal, new: NewStrategy) -> Result<Strategy, JournalError> {
+        self.require_profile(principal).await?;
+        let id = StrategyId::from_uuid(self.ports.ids.uuid());
+        let strategy = Strategy::create(id, principal.user_id.clone(), new, self.ports.clock.now());
+        match self.ports.strategies.insert_strategy(&strategy).await {
+            Ok(()) => Ok(strategy),
+            Err(StoreError::Missing) => Err(JournalError::Forbidden(ForbiddenKind::ProfileRequired)),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    async fn list_strategies(&self, principal: &Principal) -> Result<Vec<Strategy>, JournalError> {
+        self.require_profile(principal).await?;
+        Ok(self.ports.strategies.list_strategies(&principal.user_id).await?)
+    }
+
+    async fn get_strategy(&self, principal: &Principal, id: StrategyId) -> Result<Strategy, JournalError> {
+        Self::user_token_only(principal)?;
+        self.owned_strategy(principal, id).await
+    }
+
+    async fn update_strategy(
+        &self,
+        principal: &Principal,
+        id: StrategyId,
+        change: StrategyChange,
+    ) -> Result<Strategy, JournalError> {
+        Self::user_token_only(principal)?;
+        if change.is_empty() {
+            return Err(JournalError::invalid("body", "the request names nothing to change"));
+        }
+        let current = self.owned_strategy(principal, id).await?;
+        let updated = current.changed(change, self.ports.clock.now());
+        match self.ports.strategies.update_strategy(&updated).await {
+            Ok(()) => Ok(updated),
+            Err(StoreError::Missing) => Err(JournalError::NotFound("strategy")),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    async fn delete_strategy(&self, principal: &Principal, id: StrategyId) -> Result<StrategyDeletion, JournalError> {
+        Self::user_token_only(principal)?;
+        match self.ports.strategies.delete_strategy(&principal.user_id, id).await? {
+            Some(deleted_trades) => Ok(StrategyDeletion { strategy_id: id, deleted_trades }),
+            None => {
+                // Tells a user without a profile `profile_required` rather than `not_found`.
+                self.owned_strategy(principal, id).await?;
+                Err(JournalError::NotFound("strategy"))
+            }
+        }
+    }
+
+    async fn create_api_key(&self, principal: &Principal, name: KeyName) -> Result<IssuedApiKey, JournalError> {
+        self.require_profile(principal).await?;
+        let raw = RawApiKey::from_random_body(&self.ports.ids.api_key_body())
+            .map_err(|_| JournalError::Internal("the id source made a malformed key body".to_owned()))?;
+        let id = ApiKeyId::from_uuid(self.ports.ids.uuid());
+        let key = ApiKey::issue(id, principal.user_id.clone(), name, &raw, self.ports.clock.now());
+        match self.ports.api_keys.insert_api_key(&key).await {
+            Ok(()) => Ok(IssuedApiKey { key, raw }),
+            Err(StoreError::Missing) => Err(JournalError::Forbidden(ForbiddenKind::ProfileRequired)),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    async fn list_api_keys(&self, principal: &Principal) -> Result<Vec<ApiKey>, JournalError> {
+        self.require_profile(principal).await?;
+        Ok(self.ports.api_keys.list_api_keys(&principal.user_id).await?)
+    }
+
+    async fn revoke_api_key(&self, principal: &Principal, id: ApiKeyId) -> Result<(), JournalError> {
+        self.require_profile(principal).await?;
+        if self.ports.api_keys.revoke_api_key(&principal.user_id, id).await? {
+            Ok(())
+        } else {
+            Err(JournalError::NotFound("API key"))
+        }
+    }
+
+    async fn submit_signal(
+        &self,
+        principal: &Principal,
+        strategy: StrategyId,
+        signal: Signal,
+    ) -> Result<SignalOutcome, JournalError> {
+        self.owned_strategy(principal, strategy).await?;
+        match signal {
+            Signal::Entry(new) => self.entry(principal, strategy, new).await,
+            Signal::Update { locator, levels } => {
+                self.signal_on_open_trade(principal, strategy, locator, TradeCommand::Update(levels)).await
+            }
+            Signal::Exit { locator, exit } => {
+                self.signal_on_open_trade(principal, strategy, locator, TradeCommand::Exit(exit)).await
+            }
+        }
+    }
+
+    async fn list_trades(
+        &self,
+        principal: &Principal,
+        strategy: StrategyId,
+        query: TradeQuery,
+    ) -> Result<TradePage, JournalError> {
+        if let (Some(from), Some(to)) = (query.filter.from, query.filter.to)
+            && from > to
+        {
+            return Err(JournalError::invalid("from", "must not be after to"));
+        }
+        self.owned_strategy(principal, strategy).await?;
+        let limit = query.limit.get();
+        let mut trades = self.ports.trades.list_trades(strategy, &query.filter, query.cursor, limit + 1).await?;
+        let next_cursor = if trades.len() > limit {
+            trades.truncate(limit);
+            trades.last().map(|last| crate::outbound::TradeCursor { opened_at: last.opened_at, trade_id: last.id })
+        } else {
+            None
+        };
+        Ok(TradePage { trades, next_cursor })
+    }
+
+    async fn get_trade(&self, principal: &Principal, strategy: StrategyId, id: TradeId) -> Result<Trade, JournalError> {
+        self.owned_trade(principal, strategy, id).await
+    }
+
+    async fn patch_trade(
+        &self,
+        principal: &Principal,
+        strategy: StrategyId,
+        id: TradeId,
+        patch: TradePatch,
+    ) -> Result<Trade, JournalError> {
+        self.change_trade(principal, strategy, id, TradeCommand::Patch(patch)).await
+    }
+
+    async fn close_trade(
+        &self,
+        principal: &Principal,
+        strategy: StrategyId,
+        id: TradeId,
+        close: CloseTrade,
+    ) -> Result<Trade, JournalError> {
+        self.change_trade(principal, strategy, id, TradeCommand::Close(close)).await
+    }
+
+    async fn delete_trade(
+        &self,
+        principal: &Principal,
+        strategy: StrategyId,
+        id: TradeId,
+    ) -> Result<Trade, JournalError> {
+        let trade = self.owned_trade(principal, strategy, id).await?;
+        trade.ensure_erasable()?;
+        if self.ports.trades.delete_trade(strategy, id).await? {
+            Ok(trade)
+        } else {
+            Err(JournalError::NotFound("trade"))
+        }
+    }
+
+    async fn trade_history(
+        &self,
+        principal: &Principal,
+        strategy: StrategyId,
+        id: TradeId,
+    ) -> Result<Vec<TradeEvent>, JournalError> {
+        self.owned_trade(principal, strategy, id).await?;
+        Ok(self.ports.trades.trade_events(strategy, id).await?)
+    }
+}

@@ -1,0 +1,18 @@
+//! The traits the use cases need from the outside world, and what their implementations must guarantee.
+
+mod auth;
+mod stores;
+mod system;
+
+pub use auth::{TokenError, TokenVerifier, VerifiedToken};
+pub use stores::{
+    AccountDeletion, ApiKeyStore, OpenTradeLookup, StrategyStore, TradeCursor, TradeFilter, TradeStore, UserStore,
+};
+pub use system::{Clock, IdSource, RandomIds, SystemClock};
+
+#[cfg(any(test, feature = "mock"))]
+pub use auth::MockTokenVerifier;
+#[cfg(any(test, feature = "mock"))]
+pub use stores::{MockApiKeyStore, MockStrategyStore, MockTradeStore, MockUserStore};
+#[cfg(any(test, feature = "mock"))]
+pub use system::{MockClock, MockIdSource};

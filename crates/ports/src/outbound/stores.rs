@@ -1,0 +1,166 @@
+//! The storage ports. Each method's doc says what it MUST do on a duplicate, a missing row or a race; the
+//! conformance suite in `tests/` checks every implementation against these words.
+
+use async_trait::async_trait;
+use quantarya_domain::{
+    ApiKey, ApiKeyHash, ApiKeyId, ExternalReference, Side, Status, Strategy, StrategyId, Symbol, Timestamp, Trade,
+    TradeEvent, TradeId, User, UserId, UserName,
+};
+
+use crate::StoreError;
+
+/// What deleting an account removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AccountDeletion {
+    /// Strategies removed.
+    pub strategies: u64,
+    /// Trades removed (with their history).
+    pub trades: u64,
+    /// API keys removed.
+    pub api_keys: u64,
+}
+
+/// Profiles.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    /// The profile of `id`, if it exists.
+    async fn get_user(&self, id: &UserId) -> Result<Option<User>, StoreError>;
+
+    /// The profile named `name` (names are stored lowercase), if it exists.
+    async fn get_user_by_name(&self, name: &UserName) -> Result<Option<User>, StoreError>;
+
+    /// Stores a new profile. MUST fail with `Conflict(UserNameTaken)` when another profile has the name, and
+    /// `Conflict(AlreadyExists)` when a profile with this id exists.
+    async fn insert_user(&self, user: &User) -> Result<(), StoreError>;
+
+    /// Replaces a profile. MUST fail with `Conflict(UserNameTaken)` when another profile has the name, and
+    /// `Missing` when the profile does not exist.
+    async fn update_user(&self, user: &User) -> Result<(), StoreError>;
+
+    /// Removes, atomically, the profile, its strategies, their trades and history, and its API keys.
+    /// `None` when there was no profile (and nothing was removed).
+    async fn delete_account(&self, id: &UserId) -> Result<Option<AccountDeletion>, StoreError>;
+}
+
+/// Strategies, always scoped by their owner: another user's strategy is as absent as a missing one.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait StrategyStore: Send + Sync {
+    /// Stores a new strategy. MUST fail with `Missing` when its owner has no profile, and
+    /// `Conflict(AlreadyExists)` when its id exists.
+    async fn insert_strategy(&self, strategy: &Strategy) -> Result<(), StoreError>;
+
+    /// The strategy `id` of `owner`; `None` if it does not exist or belongs to someone else.
+    async fn get_strategy(&self, owner: &UserId, id: StrategyId) -> Result<Option<Strategy>, StoreError>;
+
+    /// Every strategy of `owner`, newest first.
+    async fn list_strategies(&self, owner: &UserId) -> Result<Vec<Strategy>, StoreError>;
+
+    /// Replaces a strategy. MUST fail with `Missing` when `(strategy.user_id, strategy.id)` does not exist.
+    async fn update_strategy(&self, strategy: &Strategy) -> Result<(), StoreError>;
+
+    /// Removes, atomically, the strategy of `owner` with its trades and their history; the number of trades
+    /// removed, or `None` when there was no such strategy.
+    async fn delete_strategy(&self, owner: &UserId, id: StrategyId) -> Result<Option<u64>, StoreError>;
+}
+
+/// How to find a strategy's open trades for a signal: by reference, or by symbol.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OpenTradeLookup {
+    /// Open trades carrying this reference (at most one).
+    Reference(ExternalReference),
+    /// Open trades of this symbol, with or without a reference.
+    Symbol(Symbol),
+}
+
+/// Filters of a trade list; every given filter must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TradeFilter {
+    /// Only this status.
+    pub status: Option<Status>,
+    /// Only this symbol.
+    pub symbol: Option<Symbol>,
+    /// Only this side.
+    pub side: Option<Side>,
+    /// Only trades opened at or after this time.
+    pub from: Option<Timestamp>,
+    /// Only trades opened at or before this time.
+    pub to: Option<Timestamp>,
+}
+
+/// A position in a trade list (newest first): the list continues with trades strictly after it, in the order
+/// `opened_at` descending, then trade id descending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TradeCursor {
+    /// The `opened_at` of the last trade returned.
+    pub opened_at: Timestamp,
+    /// The id of the last trade returned.
+    pub trade_id: TradeId,
+}
+
+/// Trades and their history. Every write is atomic with its history event; the store decides races.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait TradeStore: Send + Sync {
+    /// Stores a new trade and its first event, atomically. For an `OPEN` trade it MUST fail with
+    /// `Conflict(OpenTradeExists)` when an open trade of the strategy carries the same reference or, when the
+    /// new trade has none, when an open trade without a reference has the same symbol: so of two racing identical
+    /// entries exactly one is stored. MUST fail with `Missing` when the strategy is gone.
+    async fn insert_trade(&self, trade: &Trade, event: &TradeEvent) -> Result<(), StoreError>;
+
+    /// Replaces a trade and appends its event, atomically, only if the stored version is `trade.version - 1`;
+    /// otherwise MUST fail with `Conflict(StaleVersion)` and write nothing. `Missing` when the trade is gone.
+    async fn update_trade(&self, trade: &Trade, event: &TradeEvent) -> Result<(), StoreError>;
+
+    /// The trade `id` of `strategy`, if it exists there.
+    async fn get_trade(&self, strategy: StrategyId, id: TradeId) -> Result<Option<Trade>, StoreError>;
+
+    /// The open trades of `strategy` that `lookup` names.
+    async fn open_trades(&self, strategy: StrategyId, lookup: &OpenTradeLookup) -> Result<Vec<Trade>, StoreError>;
+
+    /// The most recently created trade of `strategy` carrying `reference`, whatever its status.
+    async fn latest_with_reference(
+        &self,
+        strategy: StrategyId,
+        reference: &ExternalReference,
+    ) -> Result<Option<Trade>, StoreError>;
+
+    /// Up to `limit` trades of `strategy` that pass `filter`, newest first (`opened_at` descending, then id
+    /// descending), starting strictly after `after` when given.
+    async fn list_trades(
+        &self,
+        strategy: StrategyId,
+        filter: &TradeFilter,
+        after: Option<TradeCursor>,
+        limit: usize,
+    ) -> Result<Vec<Trade>, StoreError>;
+
+    /// The history of trade `id` of `strategy`, oldest first; empty when there is no such trade.
+    async fn trade_events(&self, strategy: StrategyId, id: TradeId) -> Result<Vec<TradeEvent>, StoreError>;
+
+    /// Removes trade `id` of `strategy` with its history; whether it existed.
+    async fn delete_trade(&self, strategy: StrategyId, id: TradeId) -> Result<bool, StoreError>;
+}
+
+/// API keys: only their hash and metadata are stored. A revoked key is removed.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait ApiKeyStore: Send + Sync {
+    /// Stores a new key. MUST fail with `Conflict(ApiKeyLimit)` when the user already has
+    /// [`ApiKey::LIMIT_PER_USER`] keys (checked atomically with the insert), `Conflict(AlreadyExists)` when the id or
+    /// hash exists, and `Missing` when the user has no profile.
+    async fn insert_api_key(&self, key: &ApiKey) -> Result<(), StoreError>;
+
+    /// The live key with this hash, if any.
+    async fn find_api_key(&self, hash: &ApiKeyHash) -> Result<Option<ApiKey>, StoreError>;
+
+    /// The live keys of `owner`, oldest first.
+    async fn list_api_keys(&self, owner: &UserId) -> Result<Vec<ApiKey>, StoreError>;
+
+    /// Revokes key `id` of `owner`, at once and for every instance; whether it existed.
+    async fn revoke_api_key(&self, owner: &UserId, id: ApiKeyId) -> Result<bool, StoreError>;
+
+    /// Records that key `id` authenticated a request at `at`. A missing key is not an error.
+    async fn touch_api_key(&self, id: ApiKeyId, at: Timestamp) -> Result<(), StoreError>;
+}
