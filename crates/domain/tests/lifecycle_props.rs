@@ -1,0 +1,184 @@
+//! Property tests of the trade lifecycle: random command sequences, with random times (some before the opening,
+//! some in the future), driven through `Trade::open` and `Trade::apply`.
+
+use proptest::prelude::*;
+use quantarya_domain::{
+    CloseTrade, CredentialKind, EventId, EventKind, Extensions, ExtensionsChange, JsonObject, LevelsChange, NewTrade,
+    Outcome, Price, Side, SignalExit, Stamp, Status, StrategyId, Symbol, Timestamp, Trade, TradeCommand, TradeId,
+    TradePatch, UserId, serde_json, uuid::Uuid,
+};
+
+/// `minutes` after (or before) the base time, 2026-05-21T12:00:00Z.
+fn at(minutes: i64) -> Timestamp {
+    let base = Timestamp::parse_rfc3339("2026-05-21T12:00:00Z").expect("valid");
+    Timestamp::from_datetime(base.as_datetime() + chrono::TimeDelta::minutes(minutes))
+}
+
+fn price() -> impl Strategy<Value = Price> {
+    (1u32..2000).prop_map(|cents| Price::new(f64::from(cents) / 10.0).expect("positive"))
+}
+
+fn status() -> impl Strategy<Value = Status> {
+    prop_oneof![Just(Status::Open), Just(Status::Closed), Just(Status::Cancelled)]
+}
+
+fn meta() -> impl Strategy<Value = Option<Option<JsonObject>>> {
+    prop_oneof![
+        Just(None),
+        Just(Some(None)),
+        (0u8..3).prop_map(|n| {
+            let mut object = JsonObject::new();
+            object.insert("note".to_owned(), serde_json::Value::from(n));
+            Some(Some(object))
+        }),
+    ]
+}
+
+fn new_trade() -> impl Strategy<Value = NewTrade> {
+    (
+        prop_oneof![4 => Just(Status::Open), 1 => Just(Status::Closed), 1 => Just(Status::Cancelled)],
+        proptest::option::of(price()),
+        proptest::option::of(price()),
+        proptest::option::weighted(0.3, price()),
+        proptest::option::of(-60i64..10),
+        proptest::option::of(-90i64..20),
+        any::<bool>(),
+    )
+        .prop_map(|(status, entry, stop_loss, close_price, signal, closed, buy)| NewTrade {
+            symbol: Symbol::parse("EURUSD").expect("valid"),
+            side: if buy { Side::Buy } else { Side::Sell },
+            status,
+            entry,
+            stop_loss,
+            take_profit: None,
+            close_price,
+            signal_time: signal.map(at),
+            closed_at: closed.map(at),
+            timeframe: None,
+            source: None,
+            external_reference: None,
+            extensions: Extensions::default(),
+        })
+}
+
+fn levels() -> impl Strategy<Value = LevelsChange> {
+    (proptest::option::of(price()), proptest::option::of(proptest::option::of(price())), meta()).prop_map(
+        |(entry, stop_loss, meta)| LevelsChange {
+            entry,
+            stop_loss,
+            extensions: ExtensionsChange { meta, ..Default::default() },
+            ..Default::default()
+        },
+    )
+}
+
+fn command() -> impl Strategy<Value = TradeCommand> {
+    let when = proptest::option::of(-90i64..20);
+    prop_oneof![
+        levels().prop_map(TradeCommand::Update),
+        (proptest::option::of(status()), proptest::option::of(price()), when.clone(), when.clone(), levels()).prop_map(
+            |(status, close_price, signal, closed, levels)| TradeCommand::Exit(SignalExit {
+                status,
+                close_price,
+                signal_time: signal.map(at),
+                closed_at: closed.map(at),
+                levels,
+            })
+        ),
+        (proptest::option::of(price()), when.clone()).prop_map(|(close_price, closed)| TradeCommand::Close(
+            CloseTrade { close_price, closed_at: closed.map(at) }
+        )),
+        (
+            proptest::option::of(status()),
+            proptest::option::of(price()),
+            when,
+            proptest::option::of(proptest::option::of(price())),
+            meta()
+        )
+            .prop_map(|(status, close_price, closed, stop_loss, meta)| TradeCommand::Patch(TradePatch {
+                status,
+                close_price,
+                closed_at: closed.map(at),
+                stop_loss,
+                take_profit: None,
+                meta,
+            })),
+    ]
+}
+
+fn stamp(n: u128, minutes: i64, by: CredentialKind) -> Stamp {
+    Stamp { event_id: EventId::from_uuid(Uuid::from_u128(n)), at: at(minutes), by }
+}
+
+/// The invariants every stored trade obeys.
+fn assert_well_formed(trade: &Trade) {
+    assert_eq!(Trade::restore(trade.clone().into_record()).as_ref(), Ok(trade), "restore accepts it");
+    assert_eq!(trade.status.is_terminal(), trade.closed_at.is_some());
+    if let Some(closed_at) = trade.closed_at {
+        assert!(closed_at >= trade.opened_at, "closed_at {closed_at} before opened_at {}", trade.opened_at);
+    }
+    if trade.status != Status::Closed {
+        assert_eq!(trade.close_price, None);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_lifecycles_keep_every_invariant(new in new_trade(), commands in proptest::collection::vec(command(), 0..24)) {
+        let id = TradeId::from_uuid(Uuid::from_u128(1));
+        let Ok(opened) = Trade::open(id, StrategyId::from_uuid(Uuid::from_u128(2)), UserId::parse("u").expect("valid"), new, stamp(100, 0, CredentialKind::ApiKey)) else {
+            // A refused creation yields nothing to check; the rule tests cover why it was refused.
+            return Ok(());
+        };
+        assert_well_formed(&opened.trade);
+        prop_assert_eq!(opened.trade.version, 1);
+        prop_assert_eq!(opened.event.kind, EventKind::Entry);
+        let mut history = vec![opened.event];
+        let mut trade = opened.trade;
+
+        for (step, command) in commands.into_iter().enumerate() {
+            let minutes = 1 + i64::try_from(step).expect("small");
+            let before = trade.clone();
+            let result = trade.apply(command.clone(), stamp(200 + step as u128, minutes, CredentialKind::User));
+            prop_assert_eq!(&trade, &before, "apply never mutates its input");
+            match result {
+                Err(_) | Ok(Outcome::Unchanged) => {
+                    // A refused or idle command changes nothing: same trade, no event.
+                }
+                Ok(Outcome::Changed(transition)) => {
+                    let next = transition.trade;
+                    assert_well_formed(&next);
+                    prop_assert_eq!(next.version, before.version + 1);
+                    prop_assert_eq!(transition.event.version, next.version);
+                    prop_assert_eq!(transition.event.trade_id, next.id);
+                    prop_assert!(!transition.event.changes.is_empty());
+                    prop_assert_eq!(next.updated_at, at(minutes));
+                    // What a trade is never changes.
+                    prop_assert_eq!((next.id, &next.symbol, next.side, next.origin), (before.id, &before.symbol, before.side, before.origin));
+                    prop_assert_eq!((next.opened_at, next.created_at), (before.opened_at, before.created_at));
+                    if before.status.is_terminal() {
+                        // Terminal states absorb: only corrections, never a status change.
+                        prop_assert_eq!(next.status, before.status);
+                        prop_assert_eq!(transition.event.kind, EventKind::Correct);
+                        prop_assert!(matches!(command, TradeCommand::Patch(_)));
+                    }
+                    history.push(transition.event);
+                    trade = next;
+                }
+            }
+            if before.status.is_terminal() && matches!(command, TradeCommand::Update(_) | TradeCommand::Exit(_) | TradeCommand::Close(_)) {
+                prop_assert!(result_is_refused(&before, &command, minutes));
+            }
+        }
+        prop_assert_eq!(history.len() as u64, trade.version, "history grows by exactly one event per change");
+        for (i, event) in history.iter().enumerate() {
+            prop_assert_eq!(event.version, i as u64 + 1);
+        }
+    }
+}
+
+fn result_is_refused(trade: &Trade, command: &TradeCommand, minutes: i64) -> bool {
+    trade.apply(command.clone(), stamp(1, minutes, CredentialKind::User)).is_err()
+}

@@ -1,0 +1,428 @@
+//! The store conformance suite: what every implementation of the store ports must do, specified once.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use quantarya_domain::{
+    ApiKey, CloseTrade, CredentialKind, Outcome, Side, Status, StrategyChange, Symbol, Trade, TradeCommand, TradeEvent,
+    UserName,
+};
+use quantarya_ports::outbound::{OpenTradeLookup, TradeCursor, TradeFilter};
+use quantarya_ports::{StoreConflict, StoreError};
+use tokio::task::JoinSet;
+
+use crate::support::{StoreUnderTest, api_key, entry, minutes_ago, now, opened, stamp, strategy, user};
+
+fn is_conflict<T: std::fmt::Debug>(result: Result<T, StoreError>, expected: StoreConflict) -> bool {
+    matches!(result, Err(StoreError::Conflict(kind)) if kind == expected)
+}
+
+/// The domain's close of `trade`, for writing.
+fn closed(trade: &Trade) -> (Trade, TradeEvent) {
+    match trade.apply(TradeCommand::Close(CloseTrade::default()), stamp(CredentialKind::User)).expect("closes") {
+        Outcome::Changed(transition) => (transition.trade, transition.event),
+        Outcome::Unchanged => panic!("closing an open trade changes it"),
+    }
+}
+
+/// A stored user with a stored strategy.
+async fn owner_with_strategy(s: &StoreUnderTest) -> (quantarya_domain::User, quantarya_domain::Strategy) {
+    let owner = user();
+    s.users.insert_user(&owner).await.expect("insert user");
+    let strategy = strategy(&owner.id);
+    s.strategies.insert_strategy(&strategy).await.expect("insert strategy");
+    (owner, strategy)
+}
+
+/// Profiles: round trip, unique names regardless of case, renames free the old name.
+pub async fn users_round_trip_and_names_are_unique_regardless_of_case(s: &StoreUnderTest) {
+    let alice = user();
+    s.users.insert_user(&alice).await.expect("insert");
+    assert_eq!(s.users.get_user(&alice.id).await.expect("get"), Some(alice.clone()));
+    assert_eq!(s.users.get_user_by_name(&alice.user_name).await.expect("by name"), Some(alice.clone()));
+    assert!(is_conflict(s.users.insert_user(&alice).await, StoreConflict::AlreadyExists));
+
+    // Names are stored lowercase, so "the same name in another case" parses to the same name.
+    let mut bob = user();
+    bob.user_name = UserName::parse(&alice.user_name.as_str().to_uppercase()).expect("valid");
+    assert!(is_conflict(s.users.insert_user(&bob).await, StoreConflict::UserNameTaken));
+    assert_eq!(s.users.get_user(&bob.id).await.expect("get"), None, "a refused insert stores nothing");
+
+    let bob = user();
+    s.users.insert_user(&bob).await.expect("insert");
+    let mut renamed = bob.clone();
+    renamed.user_name = alice.user_name.clone();
+    assert!(is_conflict(s.users.update_user(&renamed).await, StoreConflict::UserNameTaken));
+    assert_eq!(s.users.get_user(&bob.id).await.expect("get"), Some(bob.clone()), "a refused update changes nothing");
+
+    let mut alice_renamed = alice.clone();
+    alice_renamed.user_name = UserName::parse(&format!("{}-x", alice.user_name)).expect("valid");
+    s.users.update_user(&alice_renamed).await.expect("rename");
+    assert_eq!(s.users.get_user_by_name(&alice.user_name).await.expect("by name"), None);
+    renamed.user_name = alice.user_name.clone();
+    s.users.update_user(&renamed).await.expect("the old name is free again");
+
+    let ghost = user();
+    assert!(matches!(s.users.update_user(&ghost).await, Err(StoreError::Missing)));
+    assert_eq!(s.users.delete_account(&ghost.id).await.expect("delete"), None);
+}
+
+/// Strategies: need a profile, are invisible to other users, list newest first, update and delete in scope.
+pub async fn strategies_are_scoped_by_their_owner(s: &StoreUnderTest) {
+    let nobody = user();
+    assert!(matches!(s.strategies.insert_strategy(&strategy(&nobody.id)).await, Err(StoreError::Missing)));
+
+    let (owner, first) = owner_with_strategy(s).await;
+    let second = strategy(&owner.id);
+    s.strategies.insert_strategy(&second).await.expect("insert");
+    assert!(is_conflict(s.strategies.insert_strategy(&second).await, StoreConflict::AlreadyExists));
+    let other = user();
+    s.users.insert_user(&other).await.expect("insert");
+
+    assert_eq!(s.strategies.get_strategy(&owner.id, first.id).await.expect("get"), Some(first.clone()));
+    assert_eq!(s.strategies.get_strategy(&other.id, first.id).await.expect("get"), None);
+    let listed = s.strategies.list_strategies(&owner.id).await.expect("list");
+    assert_eq!(listed, vec![second.clone(), first.clone()], "newest first");
+    assert!(s.strategies.list_strategies(&other.id).await.expect("list").is_empty());
+
+    let change = StrategyChange { is_public: Some(true), ..Default::default() };
+    let updated = first.changed(change, now());
+    s.strategies.update_strategy(&updated).await.expect("update");
+    assert_eq!(s.strategies.get_strategy(&owner.id, first.id).await.expect("get"), Some(updated.clone()));
+    let mut hijack = updated.clone();
+    hijack.user_id = other.id.clone();
+    assert!(matches!(s.strategies.update_strategy(&hijack).await, Err(StoreError::Missing)));
+
+    assert_eq!(s.strategies.delete_strategy(&other.id, first.id).await.expect("delete"), None);
+    assert_eq!(s.strategies.delete_strategy(&owner.id, first.id).await.expect("delete"), Some(0));
+    assert_eq!(s.strategies.get_strategy(&owner.id, first.id).await.expect("get"), None);
+}
+
+/// At most one open trade per strategy and reference (or, without one, per symbol); closing frees the slot.
+pub async fn one_open_trade_per_reference_or_unreferenced_symbol(s: &StoreUnderTest) {
+    let (_, book) = owner_with_strategy(s).await;
+    let (long, long_event) = opened(&book, entry("EURUSD", Side::Buy, Some("Long")), None);
+    s.trades.insert_trade(&long, &long_event).await.expect("first entry");
+    assert!(is_conflict(s.trades.insert_trade(&long, &long_event).await, StoreConflict::AlreadyExists));
+
+    let (twin, twin_event) = opened(&book, entry("GBPUSD", Side::Sell, Some("Long")), None);
+    assert!(is_conflict(s.trades.insert_trade(&twin, &twin_event).await, StoreConflict::OpenTradeExists));
+    assert_eq!(s.trades.get_trade(book.id, twin.id).await.expect("get"), None, "a refused insert stores nothing");
+
+    let (short, event) = opened(&book, entry("EURUSD", Side::Sell, Some("Short")), None);
+    s.trades.insert_trade(&short, &event).await.expect("another reference is free");
+
+    let (plain, event) = opened(&book, entry("EURUSD", Side::Buy, None), None);
+    s.trades.insert_trade(&plain, &event).await.expect("no unreferenced open EURUSD yet");
+    let (plain_twin, event) = opened(&book, entry("EURUSD", Side::Buy, None), None);
+    assert!(is_conflict(s.trades.insert_trade(&plain_twin, &event).await, StoreConflict::OpenTradeExists));
+    let (other_symbol, event) = opened(&book, entry("USDJPY", Side::Buy, None), None);
+    s.trades.insert_trade(&other_symbol, &event).await.expect("another symbol is free");
+
+    // A back-filled closed trade takes no open slot.
+    let mut backfill = entry("EURUSD", Side::Buy, Some("Long"));
+    backfill.status = Status::Closed;
+    backfill.close_price = Some(quantarya_domain::Price::new(101.0).expect("valid"));
+    backfill.closed_at = Some(minutes_ago(1));
+    let (backfilled, event) = opened(&book, backfill, Some(minutes_ago(10)));
+    s.trades.insert_trade(&backfilled, &event).await.expect("closed trades do not hold the reference");
+
+    // Closing frees the reference for the next entry (TradingView reuses order ids).
+    let (closed_long, event) = closed(&long);
+    s.trades.update_trade(&closed_long, &event).await.expect("close");
+    s.trades.insert_trade(&twin, &twin_event).await.expect("the reference is free again");
+
+    // Another strategy has its own references.
+    let (_, other_book) = owner_with_strategy(s).await;
+    let (elsewhere, event) = opened(&other_book, entry("EURUSD", Side::Buy, Some("Short")), None);
+    s.trades.insert_trade(&elsewhere, &event).await.expect("references are per strategy");
+
+    let gone = strategy(&book.user_id);
+    let (orphan, event) = opened(&gone, entry("EURUSD", Side::Buy, None), None);
+    assert!(matches!(s.trades.insert_trade(&orphan, &event).await, Err(StoreError::Missing)));
+}
+
+/// Updates carry the version they were based on; a stale one writes nothing.
+pub async fn trade_updates_refuse_a_stale_version(s: &StoreUnderTest) {
+    let (_, book) = owner_with_strategy(s).await;
+    let (trade, event) = opened(&book, entry("EURUSD", Side::Buy, None), None);
+    s.trades.insert_trade(&trade, &event).await.expect("insert");
+    let (closed_trade, close_event) = closed(&trade);
+    s.trades.update_trade(&closed_trade, &close_event).await.expect("close");
+    assert!(is_conflict(s.trades.update_trade(&closed_trade, &close_event).await, StoreConflict::StaleVersion));
+    let (cancel_attempt, cancel_event) = {
+        let patch = quantarya_domain::TradePatch { status: Some(Status::Cancelled), ..Default::default() };
+        match trade.apply(TradeCommand::Patch(patch), stamp(CredentialKind::User)).expect("cancel of the stale read") {
+            Outcome::Changed(t) => (t.trade, t.event),
+            Outcome::Unchanged => panic!("cancel changes an open trade"),
+        }
+    };
+    assert!(is_conflict(s.trades.update_trade(&cancel_attempt, &cancel_event).await, StoreConflict::StaleVersion));
+    assert_eq!(s.trades.get_trade(book.id, trade.id).await.expect("get"), Some(closed_trade));
+    assert_eq!(s.trades.trade_events(book.id, trade.id).await.expect("events").len(), 2);
+
+    let (ghost, _) = opened(&book, entry("EURUSD", Side::Buy, None), None);
+    let (ghost_closed, ghost_close) = closed(&ghost);
+    assert!(matches!(s.trades.update_trade(&ghost_closed, &ghost_close).await, Err(StoreError::Missing)));
+}
+
+/// Open-trade lookups by reference and by symbol, and the latest trade of a reference.
+pub async fn open_trade_lookups_and_latest_with_reference(s: &StoreUnderTest) {
+    let (_, book) = owner_with_strategy(s).await;
+    let (first, event) = opened(&book, entry("EURUSD", Side::Buy, Some("Long")), None);
+    s.trades.insert_trade(&first, &event).await.expect("insert");
+    let (first_closed, event) = closed(&first);
+    s.trades.update_trade(&first_closed, &event).await.expect("close");
+    let (second, event) = opened(&book, entry("EURUSD", Side::Buy, Some("Long")), None);
+    s.trades.insert_trade(&second, &event).await.expect("insert");
+    let (plain, event) = opened(&book, entry("EURUSD", Side::Sell, None), None);
+    s.trades.insert_trade(&plain, &event).await.expect("insert");
+
+    let reference = second.external_reference.clone().expect("has one");
+    let by_reference =
+        s.trades.open_trades(book.id, &OpenTradeLookup::Reference(reference.clone())).await.expect("lookup");
+    assert_eq!(by_reference, vec![second.clone()]);
+    let symbol = Symbol::parse("EURUSD").expect("valid");
+    let mut by_symbol = s.trades.open_trades(book.id, &OpenTradeLookup::Symbol(symbol)).await.expect("lookup");
+    by_symbol.sort_by_key(|t| t.id);
+    assert_eq!(by_symbol, vec![second.clone(), plain.clone()]);
+    let gold = OpenTradeLookup::Symbol(Symbol::parse("XAUUSD").expect("valid"));
+    assert!(s.trades.open_trades(book.id, &gold).await.expect("lookup").is_empty());
+
+    assert_eq!(s.trades.latest_with_reference(book.id, &reference).await.expect("latest"), Some(second.clone()));
+    let (second_closed, event) = closed(&second);
+    s.trades.update_trade(&second_closed, &event).await.expect("close");
+    assert_eq!(s.trades.latest_with_reference(book.id, &reference).await.expect("latest"), Some(second_closed));
+    let unknown = quantarya_domain::ExternalReference::parse("nope").expect("valid");
+    assert_eq!(s.trades.latest_with_reference(book.id, &unknown).await.expect("latest"), None);
+}
+
+/// Lists: newest first by `opened_at` then id, every filter, keyset pages that cover everything once.
+pub async fn trade_lists_page_newest_first_with_filters(s: &StoreUnderTest) {
+    let (_, book) = owner_with_strategy(s).await;
+    let mut all = Vec::new();
+    for (i, (symbol, side)) in
+        [("EURUSD", Side::Buy), ("GBPUSD", Side::Sell), ("EURUSD", Side::Sell), ("BTCUSD", Side::Buy)]
+            .into_iter()
+            .cycle()
+            .take(11)
+            .enumerate()
+    {
+        // Two trades share each opening minute, so the id breaks ties.
+        let opened_at = minutes_ago(100 - (i as i64 / 2));
+        let (trade, event) = opened(&book, entry(symbol, side, Some(&format!("ref-{i}"))), Some(opened_at));
+        s.trades.insert_trade(&trade, &event).await.expect("insert");
+        let trade = if i % 3 == 0 {
+            let (closed_trade, event) = closed(&trade);
+            s.trades.update_trade(&closed_trade, &event).await.expect("close");
+            closed_trade
+        } else {
+            trade
+        };
+        all.push(trade);
+    }
+    all.sort_by_key(|t| (std::cmp::Reverse(t.opened_at), std::cmp::Reverse(t.id)));
+
+    let everything = s.trades.list_trades(book.id, &TradeFilter::default(), None, 100).await.expect("list");
+    assert_eq!(everything, all);
+
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let page = s.trades.list_trades(book.id, &TradeFilter::default(), after, 3).await.expect("page");
+        assert!(page.len() <= 3);
+        let Some(last) = page.last() else { break };
+        after = Some(TradeCursor { opened_at: last.opened_at, trade_id: last.id });
+        seen.extend(page);
+    }
+    assert_eq!(seen, all, "pages cover every trade exactly once, in order");
+
+    let check = |filter: TradeFilter, keep: &dyn Fn(&Trade) -> bool| {
+        let expected: Vec<Trade> = all.iter().filter(|t| keep(t)).cloned().collect();
+        let store = s.trades.clone();
+        let id = book.id;
+        async move {
+            let listed = store.list_trades(id, &filter, None, 100).await.expect("filtered list");
+            assert_eq!(listed, expected, "{filter:?}");
+        }
+    };
+    check(TradeFilter { status: Some(Status::Closed), ..Default::default() }, &|t| t.status == Status::Closed).await;
+    let eur = Symbol::parse("EURUSD").expect("valid");
+    check(TradeFilter { symbol: Some(eur.clone()), ..Default::default() }, &|t| t.symbol == eur).await;
+    check(TradeFilter { side: Some(Side::Sell), ..Default::default() }, &|t| t.side == Side::Sell).await;
+    let (from, to) = (minutes_ago(99), minutes_ago(97));
+    check(TradeFilter { from: Some(from), to: Some(to), ..Default::default() }, &|t| {
+        t.opened_at >= from && t.opened_at <= to
+    })
+    .await;
+
+    let (_, empty_book) = owner_with_strategy(s).await;
+    assert!(s.trades.list_trades(empty_book.id, &TradeFilter::default(), None, 10).await.expect("list").is_empty());
+}
+
+/// History is returned oldest first, scoped by strategy, and goes with its trade.
+pub async fn history_is_kept_in_order_and_deleted_with_its_trade(s: &StoreUnderTest) {
+    let (_, book) = owner_with_strategy(s).await;
+    let (trade, first) = opened(&book, entry("EURUSD", Side::Buy, None), None);
+    s.trades.insert_trade(&trade, &first).await.expect("insert");
+    let (closed_trade, second) = closed(&trade);
+    s.trades.update_trade(&closed_trade, &second).await.expect("close");
+    assert_eq!(s.trades.trade_events(book.id, trade.id).await.expect("events"), vec![first, second]);
+
+    let (_, other_book) = owner_with_strategy(s).await;
+    assert!(s.trades.trade_events(other_book.id, trade.id).await.expect("events").is_empty());
+    assert_eq!(s.trades.get_trade(other_book.id, trade.id).await.expect("get"), None);
+    assert!(!s.trades.delete_trade(other_book.id, trade.id).await.expect("delete"));
+
+    assert!(s.trades.delete_trade(book.id, trade.id).await.expect("delete"));
+    assert_eq!(s.trades.get_trade(book.id, trade.id).await.expect("get"), None);
+    assert!(s.trades.trade_events(book.id, trade.id).await.expect("events").is_empty());
+    assert!(!s.trades.delete_trade(book.id, trade.id).await.expect("delete"));
+}
+
+/// Deleting a strategy takes its trades and their history with it, and counts them.
+pub async fn deleting_a_strategy_cascades_and_counts(s: &StoreUnderTest) {
+    let (owner, book) = owner_with_strategy(s).await;
+    let keep = strategy(&owner.id);
+    s.strategies.insert_strategy(&keep).await.expect("insert");
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let (trade, event) = opened(&book, entry("EURUSD", Side::Buy, Some(&format!("r{i}"))), None);
+        s.trades.insert_trade(&trade, &event).await.expect("insert");
+        ids.push(trade.id);
+    }
+    let (kept, event) = opened(&keep, entry("EURUSD", Side::Buy, None), None);
+    s.trades.insert_trade(&kept, &event).await.expect("insert");
+
+    assert_eq!(s.strategies.delete_strategy(&owner.id, book.id).await.expect("delete"), Some(3));
+    for id in ids {
+        assert_eq!(s.trades.get_trade(book.id, id).await.expect("get"), None);
+        assert!(s.trades.trade_events(book.id, id).await.expect("events").is_empty());
+    }
+    assert_eq!(s.trades.get_trade(keep.id, kept.id).await.expect("get"), Some(kept));
+    assert_eq!(s.strategies.delete_strategy(&owner.id, book.id).await.expect("delete"), None);
+}
+
+/// Deleting an account removes the profile, strategies, trades and keys, atomically, with counts.
+pub async fn deleting_an_account_cascades_and_counts(s: &StoreUnderTest) {
+    let (owner, book) = owner_with_strategy(s).await;
+    s.strategies.insert_strategy(&strategy(&owner.id)).await.expect("insert");
+    for i in 0..2 {
+        let (trade, event) = opened(&book, entry("EURUSD", Side::Buy, Some(&format!("r{i}"))), None);
+        s.trades.insert_trade(&trade, &event).await.expect("insert");
+    }
+    let (key, raw) = api_key(&owner.id);
+    s.api_keys.insert_api_key(&key).await.expect("insert key");
+    let (neighbour, neighbour_book) = owner_with_strategy(s).await;
+    let (neighbour_key, _) = api_key(&neighbour.id);
+    s.api_keys.insert_api_key(&neighbour_key).await.expect("insert key");
+
+    let deletion = s.users.delete_account(&owner.id).await.expect("delete").expect("existed");
+    assert_eq!((deletion.strategies, deletion.trades, deletion.api_keys), (2, 2, 1));
+    assert_eq!(s.users.get_user(&owner.id).await.expect("get"), None);
+    assert_eq!(s.users.get_user_by_name(&owner.user_name).await.expect("by name"), None);
+    assert!(s.strategies.list_strategies(&owner.id).await.expect("list").is_empty());
+    assert_eq!(s.api_keys.find_api_key(&raw.hash()).await.expect("find"), None);
+    assert_eq!(s.users.delete_account(&owner.id).await.expect("delete"), None);
+
+    assert!(s.users.get_user(&neighbour.id).await.expect("get").is_some(), "other accounts are untouched");
+    assert!(s.strategies.get_strategy(&neighbour.id, neighbour_book.id).await.expect("get").is_some());
+    assert_eq!(s.api_keys.list_api_keys(&neighbour.id).await.expect("list"), vec![neighbour_key]);
+
+    let mut reborn = user();
+    reborn.user_name = owner.user_name.clone();
+    s.users.insert_user(&reborn).await.expect("the name is free again");
+}
+
+/// Keys: found by hash while live, listed oldest first, revoked only by their owner, 20 at most.
+pub async fn api_keys_are_found_by_hash_listed_revoked_and_limited(s: &StoreUnderTest) {
+    let nobody = user();
+    assert!(matches!(s.api_keys.insert_api_key(&api_key(&nobody.id).0).await, Err(StoreError::Missing)));
+
+    let owner = user();
+    s.users.insert_user(&owner).await.expect("insert");
+    let other = user();
+    s.users.insert_user(&other).await.expect("insert");
+    let mut keys: Vec<(ApiKey, quantarya_domain::RawApiKey)> = Vec::new();
+    for _ in 0..ApiKey::LIMIT_PER_USER {
+        let (key, raw) = api_key(&owner.id);
+        s.api_keys.insert_api_key(&key).await.expect("under the limit");
+        keys.push((key, raw));
+    }
+    assert!(is_conflict(s.api_keys.insert_api_key(&keys[0].0).await, StoreConflict::AlreadyExists));
+    assert!(is_conflict(s.api_keys.insert_api_key(&api_key(&owner.id).0).await, StoreConflict::ApiKeyLimit));
+    s.api_keys.insert_api_key(&api_key(&other.id).0).await.expect("the limit is per user");
+
+    let listed = s.api_keys.list_api_keys(&owner.id).await.expect("list");
+    assert_eq!(listed, keys.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>(), "oldest first");
+    let (first, first_raw) = &keys[0];
+    assert_eq!(s.api_keys.find_api_key(&first_raw.hash()).await.expect("find"), Some(first.clone()));
+
+    let used_at = now();
+    s.api_keys.touch_api_key(first.id, used_at).await.expect("touch");
+    let found = s.api_keys.find_api_key(&first_raw.hash()).await.expect("find").expect("live");
+    assert_eq!(found.last_used_at, Some(used_at));
+
+    assert!(!s.api_keys.revoke_api_key(&other.id, first.id).await.expect("revoke"), "only the owner revokes");
+    assert!(s.api_keys.revoke_api_key(&owner.id, first.id).await.expect("revoke"));
+    assert_eq!(s.api_keys.find_api_key(&first_raw.hash()).await.expect("find"), None);
+    assert!(!s.api_keys.revoke_api_key(&owner.id, first.id).await.expect("revoke"));
+    assert_eq!(s.api_keys.list_api_keys(&owner.id).await.expect("list").len(), ApiKey::LIMIT_PER_USER - 1);
+    s.api_keys.insert_api_key(&api_key(&owner.id).0).await.expect("a revoked key frees its place");
+    s.api_keys.touch_api_key(first.id, now()).await.expect("touching a revoked key is not an error");
+}
+
+/// N racing inserts of an open trade with one reference: exactly one is stored.
+pub async fn racing_identical_entries_store_one_trade(s: &StoreUnderTest) {
+    let (_, book) = owner_with_strategy(s).await;
+    let mut tasks = JoinSet::new();
+    for _ in 0..16 {
+        let (trade, event) = opened(&book, entry("EURUSD", Side::Buy, Some("Long")), None);
+        let trades = s.trades.clone();
+        tasks.spawn(async move { trades.insert_trade(&trade, &event).await });
+    }
+    let results = tasks.join_all().await;
+    let stored = results.iter().filter(|r| r.is_ok()).count();
+    let refused =
+        results.iter().filter(|r| matches!(r, Err(StoreError::Conflict(StoreConflict::OpenTradeExists)))).count();
+    assert_eq!((stored, refused), (1, 15), "{results:?}");
+    let open = s.trades.list_trades(book.id, &TradeFilter::default(), None, 100).await.expect("list");
+    assert_eq!(open.len(), 1);
+}
+
+/// N racing updates based on the same version: exactly one is stored, with exactly one event.
+pub async fn racing_updates_of_one_version_let_exactly_one_win(s: &StoreUnderTest) {
+    let (_, book) = owner_with_strategy(s).await;
+    let (trade, event) = opened(&book, entry("EURUSD", Side::Buy, None), None);
+    s.trades.insert_trade(&trade, &event).await.expect("insert");
+    let trade = Arc::new(trade);
+    let mut tasks = JoinSet::new();
+    for _ in 0..16 {
+        let (closed_trade, event) = closed(&trade);
+        let trades = s.trades.clone();
+        tasks.spawn(async move { trades.update_trade(&closed_trade, &event).await });
+    }
+    let results = tasks.join_all().await;
+    let won = results.iter().filter(|r| r.is_ok()).count();
+    let stale = results.iter().filter(|r| matches!(r, Err(StoreError::Conflict(StoreConflict::StaleVersion)))).count();
+    assert_eq!((won, stale), (1, 15), "{results:?}");
+    let history = s.trades.trade_events(book.id, trade.id).await.expect("events");
+    assert_eq!(history.len(), 2);
+    let versions: HashSet<u64> = history.iter().map(|e| e.version).collect();
+    assert_eq!(versions, HashSet::from([1, 2]));
+}
+
+/// Racing key inserts never exceed the per-user limit.
+pub async fn racing_key_inserts_respect_the_limit(s: &StoreUnderTest) {
+    let owner = user();
+    s.users.insert_user(&owner).await.expect("insert");
+    let mut tasks = JoinSet::new();
+    for _ in 0..(ApiKey::LIMIT_PER_USER + 8) {
+        let keys = s.api_keys.clone();
+        let (key, _) = api_key(&owner.id);
+        tasks.spawn(async move { keys.insert_api_key(&key).await });
+    }
+    let results = tasks.join_all().await;
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), ApiKey::LIMIT_PER_USER);
+    assert_eq!(s.api_keys.list_api_keys(&owner.id).await.expect("list").len(), ApiKey::LIMIT_PER_USER);
+}

@@ -1,0 +1,359 @@
+//! The journal suite: the use cases over a real store, as a client of the service sees them.
+
+use std::collections::HashSet;
+
+use quantarya_domain::{
+    CloseTrade, CredentialKind, EventKind, ExternalReference, KeyName, LevelsChange, NewStrategy, Price, ProfileChange,
+    Side, SignalExit, Status, StrategyTitle, Symbol, Tags, TradePatch, UserName,
+};
+use quantarya_ports::outbound::TradeFilter;
+use quantarya_ports::{
+    ConflictKind, ForbiddenKind, Journal, JournalError, JournalService, PageLimit, Principal, Signal, SignalEffect,
+    SignalLocator, TradeQuery,
+};
+use tokio::task::JoinSet;
+
+use crate::support::{StoreUnderTest, entry, minutes_ago, token, unique};
+
+/// A user with a profile and one strategy, signed in with a JWT and an API key.
+struct Trader {
+    journal: JournalService,
+    jwt: Principal,
+    key: Principal,
+    raw_key: String,
+    strategy: quantarya_domain::StrategyId,
+}
+
+async fn trader(s: &StoreUnderTest) -> Trader {
+    let journal = s.journal();
+    let name = unique("t");
+    let jwt = journal.authenticate(&token(&quantarya_domain::UserId::parse(&name).expect("valid"))).await.expect("jwt");
+    let change = ProfileChange { user_name: Some(UserName::parse(&name).expect("valid")), ..Default::default() };
+    let saved = journal.save_profile(&jwt, change).await.expect("profile");
+    assert!(saved.created);
+    let new = NewStrategy {
+        title: StrategyTitle::parse("Breakouts").expect("valid"),
+        description: None,
+        tags: Tags::default(),
+        is_public: true,
+    };
+    let strategy = journal.create_strategy(&jwt, new).await.expect("strategy").id;
+    let issued = journal.create_api_key(&jwt, KeyName::parse("tradingview").expect("valid")).await.expect("key");
+    let raw_key = issued.raw.expose().to_owned();
+    let key = journal.authenticate(&raw_key).await.expect("the new key works");
+    Trader { journal, jwt, key, raw_key, strategy }
+}
+
+fn reference(r: &str) -> Option<ExternalReference> {
+    Some(ExternalReference::parse(r).expect("valid"))
+}
+
+fn locator(r: Option<&str>, symbol: Option<&str>) -> SignalLocator {
+    SignalLocator {
+        external_reference: r.and_then(reference),
+        symbol: symbol.map(|s| Symbol::parse(s).expect("valid")),
+    }
+}
+
+fn exit_at(price: f64) -> SignalExit {
+    SignalExit { close_price: Some(Price::new(price).expect("valid")), ..Default::default() }
+}
+
+fn conflict_kind<T: std::fmt::Debug>(result: &Result<T, JournalError>) -> Option<ConflictKind> {
+    match result {
+        Err(JournalError::Conflict { kind, .. }) => Some(*kind),
+        _ => None,
+    }
+}
+
+/// Entry, repeated entry, update, exit, repeated exit and reference reuse, with the history each leaves.
+pub async fn a_trade_lives_by_its_reference(s: &StoreUnderTest) {
+    let t = trader(s).await;
+    let (j, key, book) = (&t.journal, &t.key, t.strategy);
+    let long = || Signal::Entry(entry("BINANCE:BTCUSDT.P", Side::Buy, Some("Long")));
+
+    let first = j.submit_signal(key, book, long()).await.expect("entry");
+    assert_eq!(first.effect, SignalEffect::Created);
+    assert_eq!(first.trade.origin, quantarya_domain::Origin::ApiKey);
+    let retry = j.submit_signal(key, book, long()).await.expect("retry");
+    assert_eq!((retry.effect, &retry.trade), (SignalEffect::AlreadyOpen, &first.trade));
+    let reversed =
+        j.submit_signal(key, book, Signal::Entry(entry("BINANCE:BTCUSDT.P", Side::Sell, Some("Long")))).await;
+    assert_eq!(conflict_kind(&reversed), Some(ConflictKind::SideMismatch));
+
+    let levels = LevelsChange { stop_loss: Some(Some(Price::new(99.0).expect("valid"))), ..Default::default() };
+    let update = Signal::Update { locator: locator(Some("Long"), None), levels: levels.clone() };
+    let updated = j.submit_signal(key, book, update).await.expect("update");
+    assert_eq!(updated.effect, SignalEffect::Updated);
+    assert_eq!(updated.trade.stop_loss, Some(Price::new(99.0).expect("valid")));
+    let same = j.submit_signal(key, book, Signal::Update { locator: locator(Some("Long"), None), levels }).await;
+    assert_eq!(same.expect("same update").effect, SignalEffect::Unchanged);
+    let wrong_symbol = Signal::Update { locator: locator(Some("Long"), Some("ETHUSDT")), levels: Default::default() };
+    assert_eq!(conflict_kind(&j.submit_signal(key, book, wrong_symbol).await), Some(ConflictKind::SymbolMismatch));
+
+    let exit = || Signal::Exit { locator: locator(Some("Long"), Some("binance:btcusdt.p")), exit: exit_at(110.0) };
+    let closed = j.submit_signal(key, book, exit()).await.expect("exit");
+    assert_eq!(closed.effect, SignalEffect::Closed);
+    assert_eq!(closed.trade.status, Status::Closed);
+    assert!(closed.trade.closed_at >= Some(closed.trade.opened_at));
+    let again = j.submit_signal(key, book, exit()).await.expect("repeated exit");
+    assert_eq!((again.effect, &again.trade), (SignalEffect::AlreadyClosed, &closed.trade));
+
+    let late_update = Signal::Update { locator: locator(Some("Long"), None), levels: Default::default() };
+    assert!(matches!(j.submit_signal(key, book, late_update).await, Err(JournalError::NotFound(_))));
+
+    let reused = j.submit_signal(key, book, long()).await.expect("entry reusing the reference");
+    assert_eq!(reused.effect, SignalEffect::Created);
+    assert_ne!(reused.trade.id, first.trade.id);
+
+    let history = j.trade_history(key, book, first.trade.id).await.expect("history");
+    let kinds: Vec<EventKind> = history.iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, [EventKind::Entry, EventKind::Update, EventKind::Exit]);
+    assert!(history.iter().all(|e| e.by == CredentialKind::ApiKey));
+    assert_eq!(history.iter().map(|e| e.version).collect::<Vec<_>>(), [1, 2, 3]);
+    assert_eq!(history.len() as u64, closed.trade.version);
+
+    let cancel = Signal::Exit {
+        locator: locator(Some("Long"), None),
+        exit: SignalExit { status: Some(Status::Cancelled), ..Default::default() },
+    };
+    let cancelled = j.submit_signal(key, book, cancel).await.expect("cancel");
+    assert_eq!((cancelled.effect, cancelled.trade.status), (SignalEffect::Cancelled, Status::Cancelled));
+    let deleted = j.delete_trade(&t.jwt, book, cancelled.trade.id).await;
+    assert_eq!(conflict_kind(&deleted), Some(ConflictKind::TradeNotManual), "integration trades are never erased");
+}
+
+/// Racing identical entries through the service make one trade, and every racer is told about it.
+pub async fn racing_identical_entries_make_one_trade(s: &StoreUnderTest) {
+    let t = trader(s).await;
+    let mut tasks = JoinSet::new();
+    for _ in 0..16 {
+        let (j, key, book) = (t.journal.clone(), t.key.clone(), t.strategy);
+        tasks.spawn(async move {
+            j.submit_signal(&key, book, Signal::Entry(entry("EURUSD", Side::Buy, Some("tv-1")))).await
+        });
+    }
+    let outcomes: Vec<_> = tasks.join_all().await.into_iter().map(|r| r.expect("every racer succeeds")).collect();
+    assert_eq!(outcomes.iter().filter(|o| o.effect == SignalEffect::Created).count(), 1);
+    let ids: HashSet<_> = outcomes.iter().map(|o| o.trade.id).collect();
+    assert_eq!(ids.len(), 1, "every racer answers with the one trade");
+    let page = t.journal.list_trades(&t.jwt, t.strategy, TradeQuery::default()).await.expect("list");
+    assert_eq!(page.trades.len(), 1);
+
+    // Without a reference, racing entries of one symbol also make one trade.
+    let mut tasks = JoinSet::new();
+    for _ in 0..16 {
+        let (j, key, book) = (t.journal.clone(), t.key.clone(), t.strategy);
+        tasks.spawn(async move { j.submit_signal(&key, book, Signal::Entry(entry("USDJPY", Side::Sell, None))).await });
+    }
+    let outcomes: Vec<_> = tasks.join_all().await.into_iter().map(|r| r.expect("every racer succeeds")).collect();
+    assert_eq!(outcomes.iter().filter(|o| o.effect == SignalEffect::Created).count(), 1);
+}
+
+/// Of N concurrent closes of one trade exactly one succeeds; the others are refused as invalid transitions.
+pub async fn racing_closes_let_exactly_one_succeed(s: &StoreUnderTest) {
+    let t = trader(s).await;
+    let trade = t.journal.submit_signal(&t.jwt, t.strategy, Signal::Entry(entry("EURUSD", Side::Buy, None))).await;
+    let trade = trade.expect("entry").trade;
+    let mut tasks = JoinSet::new();
+    for i in 0..16 {
+        let (j, who, book, id) = (t.journal.clone(), t.jwt.clone(), t.strategy, trade.id);
+        let close = CloseTrade { close_price: Some(Price::new(100.0 + f64::from(i)).expect("valid")), closed_at: None };
+        tasks.spawn(async move { j.close_trade(&who, book, id, close).await });
+    }
+    let results = tasks.join_all().await;
+    let won: Vec<_> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
+    assert_eq!(won.len(), 1, "{results:?}");
+    assert!(results.iter().filter(|r| r.is_err()).all(|r| conflict_kind(r) == Some(ConflictKind::InvalidTransition)));
+    let stored = t.journal.get_trade(&t.jwt, t.strategy, trade.id).await.expect("get");
+    assert_eq!(&stored, won[0], "the stored trade is the winner's");
+    assert_eq!(t.journal.trade_history(&t.jwt, t.strategy, trade.id).await.expect("history").len(), 2);
+}
+
+/// Another user's JWT or key sees none of this user's ids, and changes nothing.
+pub async fn another_users_ids_answer_not_found_and_change_nothing(s: &StoreUnderTest) {
+    let owner = trader(s).await;
+    let intruder = trader(s).await;
+    let (j, book) = (&owner.journal, owner.strategy);
+    let trade = j.submit_signal(&owner.key, book, Signal::Entry(entry("EURUSD", Side::Buy, Some("r")))).await;
+    let trade = trade.expect("entry").trade;
+    let before = j.get_trade(&owner.jwt, book, trade.id).await.expect("get");
+    let keys_before = j.list_api_keys(&owner.jwt).await.expect("keys");
+
+    for who in [&intruder.jwt, &intruder.key] {
+        let not_found = |r: Result<(), JournalError>| assert!(matches!(r, Err(JournalError::NotFound(_))), "{r:?}");
+        not_found(j.get_trade(who, book, trade.id).await.map(drop));
+        not_found(j.list_trades(who, book, TradeQuery::default()).await.map(drop));
+        not_found(j.trade_history(who, book, trade.id).await.map(drop));
+        not_found(j.close_trade(who, book, trade.id, CloseTrade::default()).await.map(drop));
+        let patch = TradePatch { status: Some(Status::Cancelled), ..Default::default() };
+        not_found(j.patch_trade(who, book, trade.id, patch).await.map(drop));
+        not_found(j.delete_trade(who, book, trade.id).await.map(drop));
+        let exit = Signal::Exit { locator: locator(Some("r"), None), exit: SignalExit::default() };
+        not_found(j.submit_signal(who, book, exit).await.map(drop));
+        not_found(j.submit_signal(who, book, Signal::Entry(entry("EURUSD", Side::Buy, None))).await.map(drop));
+    }
+    let jwt = &intruder.jwt;
+    assert!(matches!(j.get_strategy(jwt, book).await, Err(JournalError::NotFound(_))));
+    let change = quantarya_domain::StrategyChange { is_public: Some(false), ..Default::default() };
+    assert!(matches!(j.update_strategy(jwt, book, change).await, Err(JournalError::NotFound(_))));
+    assert!(matches!(j.delete_strategy(jwt, book).await, Err(JournalError::NotFound(_))));
+    let owner_key_id = keys_before[0].id;
+    assert!(matches!(j.revoke_api_key(jwt, owner_key_id).await, Err(JournalError::NotFound(_))));
+
+    assert_eq!(j.get_trade(&owner.jwt, book, trade.id).await.expect("get"), before);
+    assert_eq!(j.trade_history(&owner.jwt, book, trade.id).await.expect("history").len(), 1);
+    assert_eq!(j.list_api_keys(&owner.jwt).await.expect("keys"), keys_before);
+    assert!(j.get_strategy(&owner.jwt, book).await.is_ok());
+}
+
+/// `DELETE /me`: profile, strategies, trades and keys go, keys stop working, the public profile is gone.
+pub async fn deleting_a_profile_removes_everything_and_kills_its_keys(s: &StoreUnderTest) {
+    let t = trader(s).await;
+    let j = &t.journal;
+    j.submit_signal(&t.key, t.strategy, Signal::Entry(entry("EURUSD", Side::Buy, None))).await.expect("entry");
+    let user = j.get_profile(&t.jwt).await.expect("profile");
+    let change = ProfileChange { public_profile_enabled: Some(true), ..Default::default() };
+    j.save_profile(&t.jwt, change).await.expect("enable public profile");
+    let public = j.public_profile(&user.user_name).await.expect("public");
+    assert_eq!(public.strategies.len(), 1);
+
+    let deletion = j.delete_profile(&t.jwt).await.expect("delete");
+    assert_eq!((deletion.strategies, deletion.trades, deletion.api_keys), (1, 1, 1));
+    assert!(matches!(j.authenticate(&t.raw_key).await, Err(JournalError::Unauthorized)));
+    assert!(matches!(j.public_profile(&user.user_name).await, Err(JournalError::NotFound(_))));
+    assert!(matches!(j.get_profile(&t.jwt).await, Err(JournalError::NotFound(_))));
+    assert!(matches!(j.list_strategies(&t.jwt).await, Err(JournalError::Forbidden(ForbiddenKind::ProfileRequired))));
+    assert!(matches!(
+        j.get_trade(&t.jwt, t.strategy, quantarya_domain::TradeId::from_uuid(crate::support::new_uuid())).await,
+        Err(JournalError::Forbidden(ForbiddenKind::ProfileRequired))
+    ));
+    assert!(matches!(j.delete_profile(&t.jwt).await, Err(JournalError::NotFound(_))));
+}
+
+/// Without a reference, a signal acts on the only open trade of its symbol; two is ambiguous.
+pub async fn a_signal_without_reference_needs_a_single_open_trade(s: &StoreUnderTest) {
+    let t = trader(s).await;
+    let (j, key, book) = (&t.journal, &t.key, t.strategy);
+    let first = j.submit_signal(key, book, Signal::Entry(entry("EURUSD", Side::Buy, None))).await.expect("entry");
+    let again = j.submit_signal(key, book, Signal::Entry(entry("eurusd", Side::Buy, None))).await.expect("retry");
+    assert_eq!((again.effect, again.trade.id), (SignalEffect::AlreadyOpen, first.trade.id));
+    j.submit_signal(key, book, Signal::Entry(entry("EURUSD", Side::Buy, Some("grid-2")))).await.expect("entry");
+
+    let exit = || Signal::Exit { locator: locator(None, Some("EURUSD")), exit: exit_at(101.0) };
+    let ambiguous = j.submit_signal(key, book, exit()).await;
+    assert_eq!(conflict_kind(&ambiguous), Some(ConflictKind::AmbiguousTrade));
+    let nowhere = Signal::Exit { locator: locator(None, None), exit: SignalExit::default() };
+    assert!(matches!(j.submit_signal(key, book, nowhere).await, Err(JournalError::Invalid(_))));
+
+    let by_reference = Signal::Exit { locator: locator(Some("grid-2"), None), exit: exit_at(101.0) };
+    j.submit_signal(key, book, by_reference).await.expect("exit by reference");
+    let closed = j.submit_signal(key, book, exit()).await.expect("now only one open EURUSD");
+    assert_eq!((closed.effect, closed.trade.id), (SignalEffect::Closed, first.trade.id));
+    let none_left = j.submit_signal(key, book, exit()).await;
+    assert!(matches!(none_left, Err(JournalError::NotFound(_))), "{none_left:?}");
+}
+
+/// Keys work on trade operations until revoked; they never reach profile, strategy or key operations.
+pub async fn api_keys_authenticate_until_revoked(s: &StoreUnderTest) {
+    let t = trader(s).await;
+    let j = &t.journal;
+    let keys = j.list_api_keys(&t.jwt).await.expect("list");
+    assert_eq!(keys.len(), 1);
+    assert_eq!(keys[0].prefix.as_str(), &t.raw_key[..7]);
+    assert!(matches!(j.list_strategies(&t.key).await, Err(JournalError::Forbidden(ForbiddenKind::ApiKeyNotAllowed))));
+    let name = KeyName::parse("more").expect("valid");
+    assert!(matches!(
+        j.create_api_key(&t.key, name).await,
+        Err(JournalError::Forbidden(ForbiddenKind::ApiKeyNotAllowed))
+    ));
+    j.list_trades(&t.key, t.strategy, TradeQuery::default()).await.expect("keys list trades");
+
+    j.revoke_api_key(&t.jwt, keys[0].id).await.expect("revoke");
+    assert!(matches!(j.authenticate(&t.raw_key).await, Err(JournalError::Unauthorized)));
+    assert!(j.list_api_keys(&t.jwt).await.expect("list").is_empty());
+    assert!(matches!(j.revoke_api_key(&t.jwt, keys[0].id).await, Err(JournalError::NotFound(_))));
+
+    for _ in 0..quantarya_domain::ApiKey::LIMIT_PER_USER {
+        j.create_api_key(&t.jwt, KeyName::parse("k").expect("valid")).await.expect("under the limit");
+    }
+    let over = j.create_api_key(&t.jwt, KeyName::parse("k").expect("valid")).await;
+    assert_eq!(conflict_kind(&over), Some(ConflictKind::ApiKeyLimit));
+}
+
+/// Back-filled trades, manual trades, PATCH corrections and deletion.
+pub async fn back_filled_and_manual_trades_follow_the_rules(s: &StoreUnderTest) {
+    let t = trader(s).await;
+    let (j, jwt, book) = (&t.journal, &t.jwt, t.strategy);
+
+    let mut backfill = entry("EURUSD", Side::Sell, None);
+    backfill.status = Status::Closed;
+    let opened_at = minutes_ago(120);
+    backfill.signal_time = Some(opened_at);
+    backfill.close_price = Some(Price::new(90.0).expect("valid"));
+    backfill.closed_at = Some(minutes_ago(60));
+    let created = j.submit_signal(jwt, book, Signal::Entry(backfill.clone())).await.expect("back-fill");
+    assert_eq!((created.effect, created.trade.status), (SignalEffect::Created, Status::Closed));
+    assert_eq!((created.trade.opened_at, created.trade.closed_at), (opened_at, backfill.closed_at));
+
+    let mut backwards = backfill.clone();
+    backwards.closed_at = Some(minutes_ago(180));
+    assert!(matches!(j.submit_signal(jwt, book, Signal::Entry(backwards)).await, Err(JournalError::Invalid(_))));
+    let mut no_price = backfill;
+    no_price.close_price = None;
+    assert!(matches!(j.submit_signal(jwt, book, Signal::Entry(no_price)).await, Err(JournalError::Invalid(_))));
+
+    let correction = TradePatch { close_price: Some(Price::new(91.0).expect("valid")), ..Default::default() };
+    let corrected = j.patch_trade(jwt, book, created.trade.id, correction).await.expect("correct");
+    assert_eq!(corrected.close_price, Some(Price::new(91.0).expect("valid")));
+    let reopen = TradePatch { status: Some(Status::Open), ..Default::default() };
+    assert_eq!(
+        conflict_kind(&j.patch_trade(jwt, book, created.trade.id, reopen).await),
+        Some(ConflictKind::InvalidTransition)
+    );
+    let history = j.trade_history(jwt, book, created.trade.id).await.expect("history");
+    assert_eq!(history.iter().map(|e| e.kind).collect::<Vec<_>>(), [EventKind::Entry, EventKind::Correct]);
+
+    let manual = j.submit_signal(jwt, book, Signal::Entry(entry("XAUUSD", Side::Buy, None))).await.expect("manual");
+    assert_eq!(manual.trade.origin, quantarya_domain::Origin::Manual);
+    let early_price = TradePatch { close_price: Some(Price::new(1.0).expect("valid")), ..Default::default() };
+    assert!(matches!(j.patch_trade(jwt, book, manual.trade.id, early_price).await, Err(JournalError::Invalid(_))));
+    let closed = j.close_trade(jwt, book, manual.trade.id, CloseTrade::default()).await.expect("close");
+    assert_eq!(closed.status, Status::Closed);
+    let twice = j.close_trade(jwt, book, manual.trade.id, CloseTrade::default()).await;
+    assert_eq!(conflict_kind(&twice), Some(ConflictKind::InvalidTransition));
+    let deleted = j.delete_trade(jwt, book, manual.trade.id).await.expect("manual trades can be deleted");
+    assert_eq!(deleted.id, manual.trade.id);
+    assert!(matches!(j.get_trade(jwt, book, manual.trade.id).await, Err(JournalError::NotFound(_))));
+    assert!(j.trade_history(jwt, book, manual.trade.id).await.is_err());
+}
+
+/// Pages of `limit` trades with cursors cover every trade once, newest first, with filters applied.
+pub async fn trade_pages_cover_every_trade_once(s: &StoreUnderTest) {
+    let t = trader(s).await;
+    let (j, key, book) = (&t.journal, &t.key, t.strategy);
+    for i in 0..7 {
+        let mut new = entry(if i % 2 == 0 { "EURUSD" } else { "GBPUSD" }, Side::Buy, Some(&format!("o{i}")));
+        new.signal_time = Some(minutes_ago(50 - i));
+        j.submit_signal(key, book, Signal::Entry(new)).await.expect("entry");
+    }
+    let mut seen = Vec::new();
+    let mut query = TradeQuery { limit: PageLimit::new(3).expect("valid"), ..Default::default() };
+    loop {
+        let page = j.list_trades(key, book, query.clone()).await.expect("page");
+        seen.extend(page.trades);
+        match page.next_cursor {
+            Some(cursor) => query.cursor = Some(cursor),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 7);
+    assert!(seen.windows(2).all(|w| w[0].opened_at >= w[1].opened_at), "newest first");
+    let filter = TradeFilter { symbol: Some(Symbol::parse("EURUSD").expect("valid")), ..Default::default() };
+    let eur = j.list_trades(key, book, TradeQuery { filter, ..Default::default() }).await.expect("filtered");
+    assert_eq!(eur.trades.len(), 4);
+    assert_eq!(eur.next_cursor, None);
+    let backwards = TradeFilter { from: Some(minutes_ago(1)), to: Some(minutes_ago(2)), ..Default::default() };
+    let refused = j.list_trades(key, book, TradeQuery { filter: backwards, ..Default::default() }).await;
+    assert!(matches!(refused, Err(JournalError::Invalid(_))));
+}

@@ -1,0 +1,183 @@
+//! What the suites run on: a store under test, a token verifier that needs no identity provider, and builders
+//! of valid domain values with unique names, so cases can share one database.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use async_trait::async_trait;
+use quantarya_domain::{
+    ApiKey, ApiKeyId, CredentialKind, Email, EventId, Extensions, ExternalReference, KeyName, NewStrategy, NewTrade,
+    Price, RawApiKey, Side, Stamp, Status, Strategy, StrategyId, StrategyTitle, Symbol, Tags, Timestamp, Trade,
+    TradeEvent, TradeId, User, UserId, UserName, uuid::Uuid,
+};
+use quantarya_ports::outbound::{
+    ApiKeyStore, IdSource, RandomIds, StrategyStore, SystemClock, TokenError, TokenVerifier, TradeStore, UserStore,
+    VerifiedToken,
+};
+use quantarya_ports::{Credential, JournalService, Ports, Principal};
+
+/// The four store ports of one adapter.
+#[derive(Clone)]
+pub struct StoreUnderTest {
+    /// Profiles.
+    pub users: Arc<dyn UserStore>,
+    /// Strategies.
+    pub strategies: Arc<dyn StrategyStore>,
+    /// Trades.
+    pub trades: Arc<dyn TradeStore>,
+    /// API keys.
+    pub api_keys: Arc<dyn ApiKeyStore>,
+}
+
+impl std::fmt::Debug for StoreUnderTest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreUnderTest").finish_non_exhaustive()
+    }
+}
+
+impl StoreUnderTest {
+    /// One adapter value that implements every store port.
+    pub fn of<S>(store: Arc<S>) -> Self
+    where
+        S: UserStore + StrategyStore + TradeStore + ApiKeyStore + 'static,
+    {
+        Self { users: store.clone(), strategies: store.clone(), trades: store.clone(), api_keys: store }
+    }
+
+    /// The journal service over this store, with [`TestTokens`], the system clock and random ids.
+    pub fn journal(&self) -> JournalService {
+        JournalService::new(Ports {
+            users: self.users.clone(),
+            strategies: self.strategies.clone(),
+            trades: self.trades.clone(),
+            api_keys: self.api_keys.clone(),
+            tokens: Arc::new(TestTokens),
+            clock: Arc::new(SystemClock),
+            ids: Arc::new(RandomIds),
+        })
+    }
+}
+
+/// Accepts `test-token:<sub>` as a user JWT of `<sub>` with e-mail `<sub>@example.test`; refuses anything else.
+#[derive(Debug, Clone, Copy)]
+pub struct TestTokens;
+
+#[async_trait]
+impl TokenVerifier for TestTokens {
+    async fn verify(&self, token: &str) -> Result<VerifiedToken, TokenError> {
+        let sub = token.strip_prefix("test-token:").ok_or(TokenError::Invalid("not a test token"))?;
+        let user_id = UserId::parse(sub).map_err(|_| TokenError::Invalid("bad sub"))?;
+        let email = Email::parse(&format!("{sub}@example.test")).map_err(|_| TokenError::Invalid("bad email"))?;
+        Ok(VerifiedToken { user_id, email })
+    }
+}
+
+/// A name no other case of this run uses: `<prefix>-<counter>-<random>`, valid as a user id and a user name.
+pub fn unique(prefix: &str) -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let random = Uuid::now_v7().simple().to_string();
+    format!("{prefix}-{n}-{}", &random[random.len() - 8..])
+}
+
+/// A fresh UUIDv7.
+pub fn new_uuid() -> Uuid {
+    RandomIds.uuid()
+}
+
+/// Now, to the microsecond.
+pub fn now() -> Timestamp {
+    quantarya_ports::outbound::Clock::now(&SystemClock)
+}
+
+/// A time `minutes` before now.
+pub fn minutes_ago(minutes: i64) -> Timestamp {
+    Timestamp::from_datetime(now().as_datetime() - chrono::TimeDelta::minutes(minutes))
+}
+
+/// A profile with a unique id and name.
+pub fn user() -> User {
+    let name = unique("u");
+    User {
+        id: UserId::parse(&name).expect("valid id"),
+        email: Email::parse(&format!("{name}@example.test")).expect("valid email"),
+        user_name: UserName::parse(&name).expect("valid name"),
+        display_name: None,
+        bio: None,
+        public_profile_enabled: false,
+        created_at: now(),
+        updated_at: now(),
+    }
+}
+
+/// A user JWT principal (as [`TestTokens`] would make it) of `user`.
+pub fn jwt(user: &User) -> Principal {
+    Principal { user_id: user.id.clone(), credential: Credential::User { email: user.email.clone() } }
+}
+
+/// The bearer token [`TestTokens`] accepts for `user`.
+pub fn token(user: &UserId) -> String {
+    format!("test-token:{user}")
+}
+
+/// A strategy of `owner`.
+pub fn strategy(owner: &UserId) -> Strategy {
+    let new = NewStrategy {
+        title: StrategyTitle::parse("Momentum Breakout").expect("valid"),
+        description: None,
+        tags: Tags::parse(&["fx"]).map_err(|e| e.1).expect("valid"),
+        is_public: false,
+    };
+    Strategy::create(StrategyId::from_uuid(new_uuid()), owner.clone(), new, now())
+}
+
+/// A stored API key of `owner`, and its raw key.
+pub fn api_key(owner: &UserId) -> (ApiKey, RawApiKey) {
+    let raw = RawApiKey::from_random_body(&RandomIds.api_key_body()).expect("valid body");
+    let key = ApiKey::issue(
+        ApiKeyId::from_uuid(new_uuid()),
+        owner.clone(),
+        KeyName::parse("tv").expect("valid"),
+        &raw,
+        now(),
+    );
+    (key, raw)
+}
+
+/// An open entry of `symbol`, optionally with a reference.
+pub fn entry(symbol: &str, side: Side, reference: Option<&str>) -> NewTrade {
+    NewTrade {
+        symbol: Symbol::parse(symbol).expect("valid symbol"),
+        side,
+        status: Status::Open,
+        entry: Some(Price::new(100.0).expect("valid")),
+        stop_loss: Some(Price::new(95.0).expect("valid")),
+        take_profit: None,
+        close_price: None,
+        signal_time: None,
+        closed_at: None,
+        timeframe: None,
+        source: None,
+        external_reference: reference.map(|r| ExternalReference::parse(r).expect("valid reference")),
+        extensions: Extensions::default(),
+    }
+}
+
+/// A stamp by `by`, now.
+pub fn stamp(by: CredentialKind) -> Stamp {
+    Stamp { event_id: EventId::from_uuid(new_uuid()), at: now(), by }
+}
+
+/// The domain's opening of `new` in `strategy`, opened at `opened_at` when given.
+pub fn opened(strategy: &Strategy, mut new: NewTrade, opened_at: Option<Timestamp>) -> (Trade, TradeEvent) {
+    new.signal_time = opened_at.or(new.signal_time);
+    let transition = Trade::open(
+        TradeId::from_uuid(new_uuid()),
+        strategy.id,
+        strategy.user_id.clone(),
+        new,
+        stamp(CredentialKind::ApiKey),
+    )
+    .expect("a valid entry");
+    (transition.trade, transition.event)
+}
