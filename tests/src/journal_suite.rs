@@ -16,12 +16,17 @@ use tokio::task::JoinSet;
 use crate::support::{StoreUnderTest, entry, minutes_ago, token, unique};
 
 /// A user with a profile and one strategy, signed in with a JWT and an API key.
-struct Trader {
-    journal: JournalService,
-    jwt: Principal,
-    key: Principal,
+pub(crate) struct Trader {
+    pub(crate) journal: JournalService,
+    pub(crate) jwt: Principal,
+    pub(crate) key: Principal,
     raw_key: String,
-    strategy: quantarya_domain::StrategyId,
+    pub(crate) strategy: quantarya_domain::StrategyId,
+}
+
+/// A trader for the property tests: the journal, its JWT and key principals, and its strategy.
+pub(crate) async fn trader_for_props(s: &StoreUnderTest) -> Trader {
+    trader(s).await
 }
 
 async fn trader(s: &StoreUnderTest) -> Trader {

@@ -3,6 +3,7 @@
 //! [`store_conformance!`] and [`journal_conformance!`].
 
 pub mod conformance;
+pub mod journal_props;
 pub mod journal_suite;
 pub mod support;
 

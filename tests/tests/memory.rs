@@ -18,3 +18,20 @@ mod journal {
     use super::memory_store;
     quantarya_tests::journal_conformance!(memory_store);
 }
+
+mod properties {
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+        #[test]
+        fn random_sessions_keep_the_book_consistent(ops in quantarya_tests::journal_props::sessions(40)) {
+            let runtime = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+            runtime.block_on(async {
+                let store = super::memory_store().await;
+                quantarya_tests::journal_props::run_session(&store, ops).await;
+            });
+        }
+    }
+}

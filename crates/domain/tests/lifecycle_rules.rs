@@ -1,0 +1,326 @@
+//! The lifecycle's rules, one hand-checked case each, and the rule that picks the trade a signal acts on.
+
+use quantarya_domain::{
+    CloseTrade, CredentialKind, EventId, EventKind, Extensions, ExternalReference, FieldChange, LevelsChange,
+    LifecycleError, Locator, NewTrade, Origin, Outcome, Price, Side, SignalEvent, SignalExit, Stamp, Status,
+    StrategyId, Symbol, Timestamp, Trade, TradeCommand, TradeId, TradePatch, Transition, UserId, select_open_trade,
+    uuid::Uuid,
+};
+
+fn next_uuid() -> Uuid {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    Uuid::from_u128(u128::from(COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)))
+}
+
+fn at(minutes: i64) -> Timestamp {
+    let base = Timestamp::parse_rfc3339("2026-05-21T12:00:00Z").expect("valid");
+    Timestamp::from_datetime(base.as_datetime() + chrono::TimeDelta::minutes(minutes))
+}
+
+fn price(p: f64) -> Price {
+    Price::new(p).expect("valid")
+}
+
+fn stamp(minutes: i64, by: CredentialKind) -> Stamp {
+    Stamp { event_id: EventId::from_uuid(next_uuid()), at: at(minutes), by }
+}
+
+fn new_trade(reference: Option<&str>) -> NewTrade {
+    NewTrade {
+        symbol: Symbol::parse("EURUSD").expect("valid"),
+        side: Side::Buy,
+        status: Status::Open,
+        entry: Some(price(1.08)),
+        stop_loss: Some(price(1.07)),
+        take_profit: None,
+        close_price: None,
+        signal_time: Some(at(0)),
+        closed_at: None,
+        timeframe: None,
+        source: None,
+        external_reference: reference.map(|r| ExternalReference::parse(r).expect("valid")),
+        extensions: Extensions::default(),
+    }
+}
+
+fn open(new: NewTrade, by: CredentialKind) -> Result<Transition, LifecycleError> {
+    Trade::open(
+        TradeId::from_uuid(next_uuid()),
+        StrategyId::from_uuid(Uuid::from_u128(7)),
+        UserId::parse("u").expect("valid"),
+        new,
+        stamp(1, by),
+    )
+}
+
+fn an_open_trade() -> Trade {
+    open(new_trade(None), CredentialKind::User).expect("valid").trade
+}
+
+fn changed(trade: &Trade, command: TradeCommand, minutes: i64) -> Transition {
+    match trade.apply(command, stamp(minutes, CredentialKind::User)) {
+        Ok(Outcome::Changed(transition)) => transition,
+        other => panic!("expected a change, got {other:?}"),
+    }
+}
+
+fn refused(trade: &Trade, command: TradeCommand, minutes: i64) -> LifecycleError {
+    match trade.apply(command, stamp(minutes, CredentialKind::User)) {
+        Err(error) => error,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+fn closed_trade() -> Trade {
+    let close = CloseTrade { close_price: Some(price(1.09)), closed_at: Some(at(30)) };
+    changed(&an_open_trade(), TradeCommand::Close(close), 31).trade
+}
+
+#[test]
+fn creation_takes_the_signal_time_and_records_every_set_field() {
+    let created = open(new_trade(Some("tv-1")), CredentialKind::ApiKey).expect("valid");
+    assert_eq!(created.trade.opened_at, at(0));
+    assert_eq!(created.trade.created_at, at(1));
+    assert_eq!(created.trade.origin, Origin::ApiKey);
+    assert_eq!(created.trade.event, SignalEvent::Entry);
+    assert_eq!(created.event.kind, EventKind::Entry);
+    let fields: Vec<&str> = created.event.changes.iter().map(FieldChange::field).collect();
+    assert_eq!(
+        fields,
+        ["status", "symbol", "side", "entry", "stop_loss", "opened_at", "signal_time", "external_reference"]
+    );
+
+    let mut received = new_trade(None);
+    received.signal_time = None;
+    assert_eq!(open(received, CredentialKind::User).expect("valid").trade.opened_at, at(1), "else the time of receipt");
+}
+
+#[test]
+fn creation_rules() {
+    let cases: Vec<(&str, Box<dyn Fn(&mut NewTrade)>, LifecycleError)> = vec![
+        (
+            "an open trade has no close price",
+            Box::new(|n| n.close_price = Some(price(1.1))),
+            LifecycleError::CloseFieldOnOpenTrade { field: "close_price" },
+        ),
+        (
+            "an open trade has no close time",
+            Box::new(|n| n.closed_at = Some(at(0))),
+            LifecycleError::CloseFieldOnOpenTrade { field: "closed_at" },
+        ),
+        (
+            "a back-filled close needs a price",
+            Box::new(|n| {
+                n.status = Status::Closed;
+                n.closed_at = Some(at(0));
+            }),
+            LifecycleError::Required { field: "close_price", why: "to record a closed trade" },
+        ),
+        (
+            "a back-filled close needs a time",
+            Box::new(|n| {
+                n.status = Status::Closed;
+                n.close_price = Some(price(1.1));
+            }),
+            LifecycleError::Required { field: "closed_at", why: "to record a closed trade" },
+        ),
+        (
+            "closing before opening",
+            Box::new(|n| {
+                n.status = Status::Closed;
+                n.close_price = Some(price(1.1));
+                n.closed_at = Some(at(-1));
+            }),
+            LifecycleError::ClosedBeforeOpened,
+        ),
+        (
+            "a cancelled trade has no price",
+            Box::new(|n| {
+                n.status = Status::Cancelled;
+                n.close_price = Some(price(1.1));
+            }),
+            LifecycleError::PriceOnCancelledTrade,
+        ),
+        (
+            "signals from the future",
+            Box::new(|n| n.signal_time = Some(at(7))),
+            LifecycleError::InFuture { field: "signal_time" },
+        ),
+        (
+            "closes in the future",
+            Box::new(|n| {
+                n.status = Status::Cancelled;
+                n.closed_at = Some(at(7));
+            }),
+            LifecycleError::InFuture { field: "closed_at" },
+        ),
+    ];
+    for (what, change, expected) in cases {
+        let mut new = new_trade(None);
+        change(&mut new);
+        assert_eq!(open(new, CredentialKind::User).map(|t| t.trade), Err(expected), "{what}");
+    }
+    let mut within_skew = new_trade(None);
+    within_skew.signal_time = Some(at(5));
+    assert!(open(within_skew, CredentialKind::User).is_ok(), "5 minutes of clock skew are tolerated");
+    let mut cancelled = new_trade(None);
+    cancelled.status = Status::Cancelled;
+    let cancelled = open(cancelled, CredentialKind::User).expect("valid").trade;
+    assert_eq!(cancelled.closed_at, Some(at(1)), "a back-filled cancel defaults to the time of receipt");
+}
+
+#[test]
+fn update_changes_levels_and_marks_the_trade_updated() {
+    let trade = an_open_trade();
+    let levels = LevelsChange { entry: Some(price(1.081)), stop_loss: Some(None), ..Default::default() };
+    let updated = changed(&trade, TradeCommand::Update(levels), 5);
+    assert_eq!((updated.trade.entry, updated.trade.stop_loss), (Some(price(1.081)), None));
+    assert_eq!(updated.trade.event, SignalEvent::Update);
+    assert_eq!(updated.event.changes, vec![FieldChange::Entry(Some(price(1.081))), FieldChange::StopLoss(None)]);
+    let same = LevelsChange { entry: Some(price(1.08)), ..Default::default() };
+    assert_eq!(trade.apply(TradeCommand::Update(same), stamp(5, CredentialKind::User)), Ok(Outcome::Unchanged));
+}
+
+#[test]
+fn exit_closes_at_the_signal_time_or_cancels() {
+    let trade = an_open_trade();
+    let exit = SignalExit { close_price: Some(price(1.09)), signal_time: Some(at(20)), ..Default::default() };
+    let closed = changed(&trade, TradeCommand::Exit(exit), 21);
+    assert_eq!(
+        (closed.trade.status, closed.trade.closed_at, closed.event.kind),
+        (Status::Closed, Some(at(20)), EventKind::Exit)
+    );
+    assert_eq!(closed.trade.event, SignalEvent::Exit);
+
+    let explicit = SignalExit { signal_time: Some(at(20)), closed_at: Some(at(15)), ..Default::default() };
+    assert_eq!(changed(&trade, TradeCommand::Exit(explicit), 21).trade.closed_at, Some(at(15)), "closed_at wins");
+    assert_eq!(
+        changed(&trade, TradeCommand::Exit(SignalExit::default()), 21).trade.closed_at,
+        Some(at(21)),
+        "else now"
+    );
+
+    let cancel = SignalExit { status: Some(Status::Cancelled), ..Default::default() };
+    let cancelled = changed(&trade, TradeCommand::Exit(cancel), 21);
+    assert_eq!((cancelled.trade.status, cancelled.event.kind), (Status::Cancelled, EventKind::Cancel));
+
+    let cases = [
+        (SignalExit { status: Some(Status::Open), ..Default::default() }, LifecycleError::ExitToOpen),
+        (
+            SignalExit { status: Some(Status::Cancelled), close_price: Some(price(1.0)), ..Default::default() },
+            LifecycleError::PriceOnCancelledTrade,
+        ),
+        (
+            SignalExit { levels: LevelsChange { entry: Some(price(1.0)), ..Default::default() }, ..Default::default() },
+            LifecycleError::EntryOnExit,
+        ),
+        (SignalExit { signal_time: Some(at(-5)), ..Default::default() }, LifecycleError::ClosedBeforeOpened),
+        (SignalExit { closed_at: Some(at(30)), ..Default::default() }, LifecycleError::InFuture { field: "closed_at" }),
+    ];
+    for (exit, expected) in cases {
+        assert_eq!(refused(&trade, TradeCommand::Exit(exit), 21), expected);
+    }
+}
+
+#[test]
+fn terminal_states_absorb() {
+    let closed = closed_trade();
+    assert_eq!(
+        refused(&closed, TradeCommand::Close(CloseTrade::default()), 40),
+        LifecycleError::InvalidTransition { from: Status::Closed, to: Status::Closed }
+    );
+    assert_eq!(
+        refused(&closed, TradeCommand::Exit(SignalExit::default()), 40),
+        LifecycleError::InvalidTransition { from: Status::Closed, to: Status::Closed }
+    );
+    assert_eq!(
+        refused(&closed, TradeCommand::Update(LevelsChange::default()), 40),
+        LifecycleError::NotOpen { status: Status::Closed }
+    );
+    for to in [Status::Open, Status::Cancelled] {
+        let patch = TradePatch { status: Some(to), ..Default::default() };
+        assert_eq!(
+            refused(&closed, TradeCommand::Patch(patch), 40),
+            LifecycleError::InvalidTransition { from: Status::Closed, to }
+        );
+    }
+}
+
+#[test]
+fn patch_closes_cancels_corrects_and_refuses() {
+    let trade = an_open_trade();
+    let close = TradePatch {
+        status: Some(Status::Closed),
+        close_price: Some(price(1.1)),
+        closed_at: Some(at(10)),
+        ..Default::default()
+    };
+    let closed = changed(&trade, TradeCommand::Patch(close), 11);
+    assert_eq!(
+        (closed.trade.status, closed.event.kind, closed.trade.closed_at),
+        (Status::Closed, EventKind::Close, Some(at(10)))
+    );
+
+    let cancel = TradePatch { status: Some(Status::Cancelled), ..Default::default() };
+    assert_eq!(changed(&trade, TradeCommand::Patch(cancel), 11).event.kind, EventKind::Cancel);
+
+    let stop = TradePatch { stop_loss: Some(Some(price(1.075))), ..Default::default() };
+    assert_eq!(changed(&trade, TradeCommand::Patch(stop), 11).event.kind, EventKind::Update);
+
+    let correct = TradePatch { close_price: Some(price(1.2)), closed_at: Some(at(12)), ..Default::default() };
+    let corrected = changed(&closed.trade, TradeCommand::Patch(correct), 13);
+    assert_eq!((corrected.trade.close_price, corrected.trade.closed_at), (Some(price(1.2)), Some(at(12))));
+    assert_eq!((corrected.event.kind, corrected.trade.status), (EventKind::Correct, Status::Closed));
+
+    let early = TradePatch { closed_at: Some(at(-1)), ..Default::default() };
+    assert_eq!(refused(&closed.trade, TradeCommand::Patch(early), 13), LifecycleError::ClosedBeforeOpened);
+    let price_on_open = TradePatch { close_price: Some(price(1.2)), ..Default::default() };
+    assert_eq!(
+        refused(&trade, TradeCommand::Patch(price_on_open), 13),
+        LifecycleError::CloseFieldOnOpenTrade { field: "close_price" }
+    );
+    assert_eq!(refused(&trade, TradeCommand::Patch(TradePatch::default()), 13), LifecycleError::NothingToChange);
+    let same_status = TradePatch { status: Some(Status::Open), ..Default::default() };
+    assert_eq!(trade.apply(TradeCommand::Patch(same_status), stamp(13, CredentialKind::User)), Ok(Outcome::Unchanged));
+}
+
+#[test]
+fn only_manual_trades_can_be_erased() {
+    assert_eq!(an_open_trade().ensure_erasable(), Ok(()));
+    let integration = open(new_trade(None), CredentialKind::ApiKey).expect("valid").trade;
+    assert_eq!(integration.ensure_erasable(), Err(LifecycleError::NotManual));
+}
+
+#[test]
+fn signals_find_their_trade_by_reference_else_by_the_only_open_symbol() {
+    let long = open(new_trade(Some("Long")), CredentialKind::ApiKey).expect("valid").trade;
+    let plain = an_open_trade();
+    let closed = closed_trade();
+    let candidates = vec![long.clone(), plain.clone(), closed];
+    let reference = ExternalReference::parse("Long").expect("valid");
+    let eurusd = Symbol::parse("EURUSD").expect("valid");
+    let gbpusd = Symbol::parse("GBPUSD").expect("valid");
+
+    let by_reference = Locator { reference: Some(&reference), symbol: None };
+    assert_eq!(select_open_trade(&candidates, by_reference), Ok(Some(&long)));
+    let mismatched = Locator { reference: Some(&reference), symbol: Some(&gbpusd) };
+    assert!(matches!(select_open_trade(&candidates, mismatched), Err(LifecycleError::SymbolMismatch { .. })));
+    let ambiguous = Locator { reference: None, symbol: Some(&eurusd) };
+    assert_eq!(
+        select_open_trade(&candidates, ambiguous),
+        Err(LifecycleError::AmbiguousTrade { symbol: eurusd.clone(), count: 2 })
+    );
+    let only = [plain.clone()];
+    assert_eq!(select_open_trade(&only, ambiguous), Ok(Some(&plain)));
+    let none = Locator { reference: None, symbol: Some(&gbpusd) };
+    assert_eq!(select_open_trade(&candidates, none), Ok(None));
+    assert_eq!(
+        select_open_trade(&candidates, Locator { reference: None, symbol: None }),
+        Err(LifecycleError::NoLocator)
+    );
+
+    assert_eq!(long.check_repeated_entry(&new_trade(Some("Long"))), Ok(()));
+    let mut reversed = new_trade(Some("Long"));
+    reversed.side = Side::Sell;
+    assert!(matches!(long.check_repeated_entry(&reversed), Err(LifecycleError::SideMismatch { .. })));
+}

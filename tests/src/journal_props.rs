@@ -1,0 +1,153 @@
+//! Random signal sequences through the journal service and a real store, checking the book's invariants after
+//! every step: at most one open trade per reference (and per unreferenced symbol), history as long as the
+//! version, terminal states absorb, and a refused request changes nothing.
+
+use std::collections::{HashMap, HashSet};
+
+use proptest::prelude::*;
+use quantarya_domain::{CloseTrade, LevelsChange, Price, Side, SignalExit, Status, Trade, TradeId, TradePatch};
+use quantarya_ports::{Journal, PageLimit, Signal, SignalEffect, SignalLocator, TradeQuery};
+
+use crate::support::{StoreUnderTest, entry};
+
+const SYMBOLS: [&str; 2] = ["EURUSD", "BTCUSDT"];
+const REFERENCES: [&str; 3] = ["Long", "Short", "tv-1"];
+
+/// One request of a random session.
+#[derive(Debug, Clone)]
+pub enum Op {
+    /// An entry signal.
+    Entry { symbol: usize, reference: Option<usize>, sell: bool, by_key: bool },
+    /// An update signal moving the stop.
+    Update { symbol: Option<usize>, reference: Option<usize>, stop: u16 },
+    /// An exit signal, closing or cancelling.
+    Exit { symbol: Option<usize>, reference: Option<usize>, cancel: bool },
+    /// The close route on a known trade.
+    Close { pick: usize },
+    /// A PATCH of a known trade's status.
+    Patch { pick: usize, status: Status },
+    /// Deleting a known trade.
+    Delete { pick: usize },
+}
+
+/// Random sessions of up to `len` requests.
+pub fn sessions(len: usize) -> impl Strategy<Value = Vec<Op>> {
+    let symbol = 0..SYMBOLS.len();
+    let reference = proptest::option::of(0..REFERENCES.len());
+    let status = prop_oneof![Just(Status::Open), Just(Status::Closed), Just(Status::Cancelled)];
+    let op = prop_oneof![
+        4 => (symbol.clone(), reference.clone(), any::<bool>(), any::<bool>())
+            .prop_map(|(symbol, reference, sell, by_key)| Op::Entry { symbol, reference, sell, by_key }),
+        2 => (proptest::option::of(symbol.clone()), reference.clone(), 1u16..50)
+            .prop_map(|(symbol, reference, stop)| Op::Update { symbol, reference, stop }),
+        3 => (proptest::option::of(symbol), reference, any::<bool>())
+            .prop_map(|(symbol, reference, cancel)| Op::Exit { symbol, reference, cancel }),
+        1 => any::<usize>().prop_map(|pick| Op::Close { pick }),
+        1 => (any::<usize>(), status).prop_map(|(pick, status)| Op::Patch { pick, status }),
+        1 => any::<usize>().prop_map(|pick| Op::Delete { pick }),
+    ];
+    proptest::collection::vec(op, 1..len)
+}
+
+/// Every trade of the book with the length of its history.
+type Snapshot = HashMap<TradeId, (Trade, usize)>;
+
+/// Runs one session on `s` and checks the invariants after every request.
+pub async fn run_session(s: &StoreUnderTest, ops: Vec<Op>) {
+    let t = crate::journal_suite::trader_for_props(s).await;
+    let (j, book) = (&t.journal, t.strategy);
+    let mut known: Vec<TradeId> = Vec::new();
+    let mut before = snapshot(j, &t.jwt, book).await;
+    for op in ops {
+        let pick = |i: usize| (!known.is_empty()).then(|| known[i % known.len()]);
+        let locator = |symbol: Option<usize>, reference: Option<usize>| SignalLocator {
+            external_reference: reference
+                .map(|r| quantarya_domain::ExternalReference::parse(REFERENCES[r]).expect("valid")),
+            symbol: symbol.map(|s| quantarya_domain::Symbol::parse(SYMBOLS[s]).expect("valid")),
+        };
+        let result: Result<Option<SignalEffect>, quantarya_ports::JournalError> = match op.clone() {
+            Op::Entry { symbol, reference, sell, by_key } => {
+                let side = if sell { Side::Sell } else { Side::Buy };
+                let who = if by_key { &t.key } else { &t.jwt };
+                let new = entry(SYMBOLS[symbol], side, reference.map(|r| REFERENCES[r]));
+                j.submit_signal(who, book, Signal::Entry(new)).await.map(|o| {
+                    known.push(o.trade.id);
+                    Some(o.effect)
+                })
+            }
+            Op::Update { symbol, reference, stop } => {
+                let stop = Price::new(f64::from(stop)).expect("positive");
+                let levels = LevelsChange { stop_loss: Some(Some(stop)), ..Default::default() };
+                let signal = Signal::Update { locator: locator(symbol, reference), levels };
+                j.submit_signal(&t.key, book, signal).await.map(|o| Some(o.effect))
+            }
+            Op::Exit { symbol, reference, cancel } => {
+                let exit = SignalExit { status: cancel.then_some(Status::Cancelled), ..Default::default() };
+                let signal = Signal::Exit { locator: locator(symbol, reference), exit };
+                j.submit_signal(&t.key, book, signal).await.map(|o| Some(o.effect))
+            }
+            Op::Close { pick: i } => match pick(i) {
+                Some(id) => j.close_trade(&t.jwt, book, id, CloseTrade::default()).await.map(|_| None),
+                None => continue,
+            },
+            Op::Patch { pick: i, status } => match pick(i) {
+                Some(id) => {
+                    let patch = TradePatch { status: Some(status), ..Default::default() };
+                    j.patch_trade(&t.jwt, book, id, patch).await.map(|_| None)
+                }
+                None => continue,
+            },
+            Op::Delete { pick: i } => match pick(i) {
+                Some(id) => j.delete_trade(&t.jwt, book, id).await.map(|_| None),
+                None => continue,
+            },
+        };
+        let after = snapshot(j, &t.jwt, book).await;
+        check_book(&after);
+        match &result {
+            Err(error) => assert_eq!(after, before, "{op:?} was refused ({error:?}) yet changed the book"),
+            Ok(Some(SignalEffect::AlreadyOpen | SignalEffect::AlreadyClosed | SignalEffect::Unchanged)) => {
+                assert_eq!(after, before, "{op:?} reported no change yet changed the book");
+            }
+            Ok(_) => {}
+        }
+        for (id, (old, _)) in &before {
+            if let (true, Some((new, _))) = (old.status.is_terminal(), after.get(id)) {
+                assert_eq!(new.status, old.status, "terminal states absorb: {op:?}");
+            }
+        }
+        before = after;
+    }
+}
+
+async fn snapshot(
+    j: &quantarya_ports::JournalService,
+    who: &quantarya_ports::Principal,
+    book: quantarya_domain::StrategyId,
+) -> Snapshot {
+    let query = TradeQuery { limit: PageLimit::new(500).expect("valid"), ..Default::default() };
+    let trades = j.list_trades(who, book, query).await.expect("list").trades;
+    let mut snapshot = Snapshot::new();
+    for trade in trades {
+        let history = j.trade_history(who, book, trade.id).await.expect("history").len();
+        snapshot.insert(trade.id, (trade, history));
+    }
+    snapshot
+}
+
+fn check_book(book: &Snapshot) {
+    let mut references = HashSet::new();
+    let mut unreferenced_symbols = HashSet::new();
+    for (trade, history) in book.values() {
+        assert_eq!(*history as u64, trade.version, "one event per accepted change");
+        assert!(Trade::restore(trade.clone().into_record()).is_ok(), "{trade:?}");
+        if trade.status == Status::Open {
+            match &trade.external_reference {
+                Some(reference) => assert!(references.insert(reference.clone()), "two open trades carry {reference}"),
+                None => {
+                    assert!(unreferenced_symbols.insert(trade.symbol.clone()), "two unreferenced open {}", trade.symbol)
+                }
+            }
+        }
+    }
+}
