@@ -32,6 +32,8 @@
 //! # let _ = journal;
 //! ```
 
+#![warn(missing_docs)]
+
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard, PoisonError};

@@ -97,7 +97,8 @@ fn creation_takes_the_signal_time_and_records_every_set_field() {
 
 #[test]
 fn creation_rules() {
-    let cases: Vec<(&str, Box<dyn Fn(&mut NewTrade)>, LifecycleError)> = vec![
+    type Case = (&'static str, Box<dyn Fn(&mut NewTrade)>, LifecycleError);
+    let cases: Vec<Case> = vec![
         (
             "an open trade has no close price",
             Box::new(|n| n.close_price = Some(price(1.1))),

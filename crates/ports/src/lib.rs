@@ -37,6 +37,8 @@
 //! }
 //! ```
 
+#![warn(missing_docs)]
+
 mod error;
 mod journal;
 pub mod outbound;
