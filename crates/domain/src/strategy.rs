@@ -32,8 +32,9 @@ impl Tags {
     pub fn parse<S: AsRef<str>>(raw: &[S]) -> Result<Self, (Option<usize>, ValueError)> {
         let mut tags: Vec<String> = Vec::with_capacity(raw.len().min(Self::MAX_TAGS));
         for (index, tag) in raw.iter().enumerate() {
+            // Lowercase first: some letters lowercase to more than one character.
             let tag =
-                bounded_trimmed(tag.as_ref(), 1, Self::MAX_TAG_CHARS).map_err(|e| (Some(index), e))?.to_lowercase();
+                bounded_trimmed(&tag.as_ref().to_lowercase(), 1, Self::MAX_TAG_CHARS).map_err(|e| (Some(index), e))?;
             if !tags.contains(&tag) {
                 tags.push(tag);
             }
@@ -157,6 +158,7 @@ mod tests {
     fn tags_limits_name_the_bad_tag() {
         assert_eq!(Tags::parse(&["ok", " "]), Err((Some(1), ValueError::Empty)));
         assert!(Tags::parse(&["x".repeat(33)]).is_err());
+        assert!(Tags::parse(&["İ".repeat(32)]).is_err(), "checked after lowercasing, which doubles this letter");
         let eleven: Vec<String> = (0..11).map(|i| format!("t{i}")).collect();
         assert_eq!(Tags::parse(&eleven), Err((None, ValueError::TooMany { max: 10 })));
         let duplicates: Vec<String> = (0..20).map(|i| format!("t{}", i % 10)).collect();

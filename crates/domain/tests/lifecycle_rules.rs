@@ -224,6 +224,49 @@ fn exit_closes_at_the_signal_time_or_cancels() {
 }
 
 #[test]
+fn every_way_of_ending_a_trade_marks_it_exited() {
+    let trade = an_open_trade();
+    let cancel = TradePatch { status: Some(Status::Cancelled), ..Default::default() };
+    for command in [
+        TradeCommand::Close(CloseTrade::default()),
+        TradeCommand::Exit(SignalExit::default()),
+        TradeCommand::Patch(cancel),
+    ] {
+        assert_eq!(changed(&trade, command, 10).trade.event, SignalEvent::Exit);
+    }
+}
+
+#[test]
+fn a_default_close_time_is_never_before_a_skewed_opening() {
+    // The sender's clock runs 4 minutes ahead: the trade opens "in the future" of the receiving clock.
+    let mut skewed = new_trade(None);
+    skewed.signal_time = Some(at(5));
+    let trade = open(skewed, CredentialKind::ApiKey).expect("within the skew").trade;
+    for command in [
+        TradeCommand::Close(CloseTrade::default()),
+        TradeCommand::Exit(SignalExit::default()),
+        TradeCommand::Patch(TradePatch { status: Some(Status::Closed), ..Default::default() }),
+    ] {
+        assert_eq!(changed(&trade, command, 2).trade.closed_at, Some(at(5)));
+    }
+}
+
+#[test]
+fn exits_are_checked_before_any_trade_is_looked_at() {
+    let now = at(10);
+    assert_eq!(SignalExit::default().check(now), Ok(Status::Closed));
+    let cancel = SignalExit { status: Some(Status::Cancelled), ..Default::default() };
+    assert_eq!(cancel.check(now), Ok(Status::Cancelled));
+    let reopen = SignalExit { status: Some(Status::Open), ..Default::default() };
+    assert_eq!(reopen.check(now), Err(LifecycleError::ExitToOpen));
+    let with_entry =
+        SignalExit { levels: LevelsChange { entry: Some(price(1.0)), ..Default::default() }, ..Default::default() };
+    assert_eq!(with_entry.check(now), Err(LifecycleError::EntryOnExit));
+    let future = SignalExit { signal_time: Some(at(16)), ..Default::default() };
+    assert_eq!(future.check(now), Err(LifecycleError::InFuture { field: "signal_time" }));
+}
+
+#[test]
 fn terminal_states_absorb() {
     let closed = closed_trade();
     assert_eq!(

@@ -316,6 +316,9 @@ impl Extensions {
         if extensions.encoded_len() > Self::MAX_BYTES {
             return Err(ValueError::TooLarge { max_bytes: Self::MAX_BYTES });
         }
+        if ExtensionSlot::ALL.iter().filter_map(|&slot| extensions.get(slot)).any(contains_nul) {
+            return Err(ValueError::Format("must not contain the NUL character (\\u0000)"));
+        }
         Ok(extensions)
     }
 
@@ -353,6 +356,31 @@ impl Extensions {
         }
         counter.0
     }
+}
+
+/// Whether any key or string inside `object` holds a NUL character, which no text store keeps faithfully.
+/// Walks with an explicit stack, so a deeply nested value cannot exhaust the call stack.
+fn contains_nul(object: &JsonObject) -> bool {
+    let has_nul = |text: &str| text.contains('\0');
+    let mut pending: Vec<&Value> = Vec::new();
+    if object.keys().any(|k| has_nul(k)) {
+        return true;
+    }
+    pending.extend(object.values());
+    while let Some(value) = pending.pop() {
+        match value {
+            Value::String(text) if has_nul(text) => return true,
+            Value::Array(items) => pending.extend(items),
+            Value::Object(map) => {
+                if map.keys().any(|k| has_nul(k)) {
+                    return true;
+                }
+                pending.extend(map.values());
+            }
+            _ => {}
+        }
+    }
+    false
 }
 
 /// An `io::Write` that only counts, so measuring JSON allocates nothing.
@@ -418,6 +446,14 @@ mod tests {
             Extensions::new(Some(half.clone()), None, None, None, Some(half)),
             Err(ValueError::TooLarge { max_bytes: Extensions::MAX_BYTES })
         );
+    }
+
+    #[test]
+    fn extensions_refuse_nul_anywhere() {
+        for bad in [json!({ "a\u{0}": 1 }), json!({ "a": "x\u{0}" }), json!({ "a": [{ "b": ["\u{0}"] }] })] {
+            assert!(Extensions::new(None, None, None, None, Some(object(bad.clone()))).is_err(), "{bad}");
+        }
+        assert!(Extensions::new(None, None, None, None, Some(object(json!({ "a": [{ "b": ["ok"] }] })))).is_ok());
     }
 
     #[test]

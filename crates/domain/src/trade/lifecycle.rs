@@ -131,7 +131,7 @@ pub struct NewTrade {
     pub take_profit: Option<Price>,
     /// The close price; required for a back-filled `CLOSED` trade, refused otherwise.
     pub close_price: Option<Price>,
-    /// The sender's time; it becomes `opened_at`.
+    /// The sender's time; it becomes `opened_at`. Required for a back-filled `CLOSED` trade.
     pub signal_time: Option<Timestamp>,
     /// When a back-filled trade closed; required for `CLOSED`, optional for `CANCELLED`, refused for `OPEN`.
     pub closed_at: Option<Timestamp>,
@@ -173,6 +173,28 @@ pub struct SignalExit {
     pub closed_at: Option<Timestamp>,
     /// Levels and context to record with the exit; `entry` is refused.
     pub levels: LevelsChange,
+}
+
+impl SignalExit {
+    /// Checks the rules an exit obeys whatever trade it meets, and tells the status it ends a trade in.
+    /// The service checks this before it looks for the trade, so a malformed exit is refused even when it
+    /// repeats an exit already applied.
+    pub fn check(&self, now: Timestamp) -> Result<Status, LifecycleError> {
+        let to = match self.status {
+            None | Some(Status::Closed) => Status::Closed,
+            Some(Status::Cancelled) => Status::Cancelled,
+            Some(Status::Open) => return Err(LifecycleError::ExitToOpen),
+        };
+        if self.levels.entry.is_some() {
+            return Err(LifecycleError::EntryOnExit);
+        }
+        if to == Status::Cancelled && self.close_price.is_some() {
+            return Err(LifecycleError::PriceOnCancelledTrade);
+        }
+        not_in_future(self.signal_time, "signal_time", now)?;
+        not_in_future(self.closed_at, "closed_at", now)?;
+        Ok(to)
+    }
 }
 
 /// The close route: `OPEN → CLOSED` with an optional price and time (default: now).
@@ -278,6 +300,9 @@ impl Trade {
             }
             Status::Closed => {
                 const WHY: &str = "to record a closed trade";
+                if new.signal_time.is_none() {
+                    return Err(LifecycleError::Required { field: "signal_time", why: WHY });
+                }
                 if new.close_price.is_none() {
                     return Err(LifecycleError::Required { field: "close_price", why: WHY });
                 }
@@ -341,7 +366,8 @@ impl Trade {
             TradeCommand::Close(close) => {
                 self.ensure_open_to(Status::Closed)?;
                 not_in_future(close.closed_at, "closed_at", stamp.at)?;
-                let next = self.terminated(Status::Closed, close.close_price, close.closed_at.unwrap_or(stamp.at))?;
+                let closed_at = close.closed_at.unwrap_or_else(|| self.default_close_time(stamp));
+                let next = self.terminated(Status::Closed, close.close_price, closed_at)?;
                 (next, EventKind::Close)
             }
             TradeCommand::Patch(patch) => self.patched(patch, stamp)?,
@@ -362,21 +388,11 @@ impl Trade {
     }
 
     fn exit(&self, exit: SignalExit, stamp: Stamp) -> Result<(TradeRecord, EventKind), LifecycleError> {
-        let to = match exit.status {
-            None | Some(Status::Closed) => Status::Closed,
-            Some(Status::Cancelled) => Status::Cancelled,
-            Some(Status::Open) => return Err(LifecycleError::ExitToOpen),
-        };
+        let to = exit.check(stamp.at)?;
         self.ensure_open_to(to)?;
-        if exit.levels.entry.is_some() {
-            return Err(LifecycleError::EntryOnExit);
-        }
-        not_in_future(exit.signal_time, "signal_time", stamp.at)?;
-        not_in_future(exit.closed_at, "closed_at", stamp.at)?;
-        let closed_at = exit.closed_at.or(exit.signal_time).unwrap_or(stamp.at);
+        let closed_at = exit.closed_at.or(exit.signal_time).unwrap_or_else(|| self.default_close_time(stamp));
         let mut next = self.with_levels(exit.levels)?;
         next = Trade(next).terminated(to, exit.close_price, closed_at)?;
-        next.event = SignalEvent::Exit;
         let kind = if to == Status::Cancelled { EventKind::Cancel } else { EventKind::Exit };
         Ok((next, kind))
     }
@@ -408,8 +424,8 @@ impl Trade {
                 EventKind::Update
             }
             (Status::Open, to) => {
-                next = Trade(next).terminated(to, patch.close_price, patch.closed_at.unwrap_or(stamp.at))?;
-                next.event = SignalEvent::Exit;
+                let closed_at = patch.closed_at.unwrap_or_else(|| self.default_close_time(stamp));
+                next = Trade(next).terminated(to, patch.close_price, closed_at)?;
                 if to == Status::Cancelled { EventKind::Cancel } else { EventKind::Close }
             }
             (terminal, _) => {
@@ -443,6 +459,12 @@ impl Trade {
         Ok(next)
     }
 
+    /// When a trade ends if the request does not say: now, but never before the opening (a signal time may lie
+    /// up to the allowed clock skew ahead of the receiving clock).
+    fn default_close_time(&self, stamp: Stamp) -> Timestamp {
+        stamp.at.max(self.opened_at)
+    }
+
     /// This (open) trade's record moved to the terminal status `to`.
     fn terminated(
         &self,
@@ -457,6 +479,7 @@ impl Trade {
             return Err(LifecycleError::ClosedBeforeOpened);
         }
         let mut next = self.0.clone();
+        next.event = SignalEvent::Exit;
         next.status = to;
         next.close_price = close_price;
         next.closed_at = Some(closed_at);
