@@ -52,18 +52,18 @@ pub async fn users_round_trip_and_names_are_unique_regardless_of_case(s: &StoreU
     s.users.insert_user(&bob).await.expect("insert");
     let mut renamed = bob.clone();
     renamed.user_name = alice.user_name.clone();
-    assert!(is_conflict(s.users.update_user(&renamed).await, StoreConflict::UserNameTaken));
+    assert!(is_conflict(s.users.update_user(&renamed, bob.updated_at).await, StoreConflict::UserNameTaken));
     assert_eq!(s.users.get_user(&bob.id).await.expect("get"), Some(bob.clone()), "a refused update changes nothing");
 
     let mut alice_renamed = alice.clone();
     alice_renamed.user_name = UserName::parse(&format!("{}-x", alice.user_name)).expect("valid");
-    s.users.update_user(&alice_renamed).await.expect("rename");
+    s.users.update_user(&alice_renamed, alice.updated_at).await.expect("rename");
     assert_eq!(s.users.get_user_by_name(&alice.user_name).await.expect("by name"), None);
     renamed.user_name = alice.user_name.clone();
-    s.users.update_user(&renamed).await.expect("the old name is free again");
+    s.users.update_user(&renamed, bob.updated_at).await.expect("the old name is free again");
 
     let ghost = user();
-    assert!(matches!(s.users.update_user(&ghost).await, Err(StoreError::Missing)));
+    assert!(matches!(s.users.update_user(&ghost, ghost.updated_at).await, Err(StoreError::Missing)));
     assert_eq!(s.users.delete_account(&ghost.id).await.expect("delete"), None);
 }
 
@@ -87,15 +87,85 @@ pub async fn strategies_are_scoped_by_their_owner(s: &StoreUnderTest) {
 
     let change = StrategyChange { is_public: Some(true), ..Default::default() };
     let updated = first.changed(change, now());
-    s.strategies.update_strategy(&updated).await.expect("update");
+    s.strategies.update_strategy(&updated, first.updated_at).await.expect("update");
     assert_eq!(s.strategies.get_strategy(&owner.id, first.id).await.expect("get"), Some(updated.clone()));
     let mut hijack = updated.clone();
     hijack.user_id = other.id.clone();
-    assert!(matches!(s.strategies.update_strategy(&hijack).await, Err(StoreError::Missing)));
+    assert!(matches!(s.strategies.update_strategy(&hijack, updated.updated_at).await, Err(StoreError::Missing)));
 
     assert_eq!(s.strategies.delete_strategy(&other.id, first.id).await.expect("delete"), None);
     assert_eq!(s.strategies.delete_strategy(&owner.id, first.id).await.expect("delete"), Some(0));
     assert_eq!(s.strategies.get_strategy(&owner.id, first.id).await.expect("get"), None);
+}
+
+/// Every trade read is scoped by owner: another user's strategy reads as absent, and its trades cannot be touched.
+pub async fn trade_reads_and_writes_are_scoped_by_owner(s: &StoreUnderTest) {
+    let (_, book) = owner_with_strategy(s).await;
+    let intruder = user();
+    s.users.insert_user(&intruder).await.expect("insert");
+    let (trade, event) = opened(&book, entry("EURUSD", Side::Buy, Some("Long")), None);
+    s.trades.insert_trade(&trade, &event).await.expect("insert");
+    let me = &intruder.id;
+    assert_eq!(s.trades.get_trade(me, book.id, trade.id).await.expect("get"), None);
+    let lookup = OpenTradeLookup::Symbol(trade.symbol.clone());
+    assert_eq!(s.trades.open_trades(me, book.id, &lookup).await.expect("lookup"), None);
+    assert_eq!(s.trades.list_trades(me, book.id, &TradeFilter::default(), None, 10).await.expect("list"), None);
+    let reference = trade.external_reference.clone().expect("has one");
+    assert_eq!(s.trades.latest_with_reference(me, book.id, &reference).await.expect("latest"), None);
+    assert!(s.trades.trade_events(me, book.id, trade.id).await.expect("events").is_empty());
+    assert!(!s.trades.delete_trade(me, book.id, trade.id).await.expect("delete"));
+
+    // Writes name the owner through the trade itself.
+    let mut forged = opened(&book, entry("GBPUSD", Side::Buy, None), None);
+    let mut record = forged.0.clone().into_record();
+    record.user_id = intruder.id.clone();
+    forged.0 = Trade::restore(record).expect("still a valid trade");
+    assert!(matches!(s.trades.insert_trade(&forged.0, &forged.1).await, Err(StoreError::Missing)));
+    let (closed_trade, close_event) = closed(&trade);
+    let mut record = closed_trade.into_record();
+    record.user_id = intruder.id.clone();
+    let hijack = Trade::restore(record).expect("still a valid trade");
+    assert!(matches!(s.trades.update_trade(&hijack, &close_event).await, Err(StoreError::Missing)));
+    assert_eq!(s.trades.get_trade(&book.user_id, book.id, trade.id).await.expect("get"), Some(trade));
+}
+
+/// Profile and strategy updates are compare-and-swap on the `updated_at` they were decided on.
+pub async fn profile_and_strategy_updates_refuse_a_stale_read(s: &StoreUnderTest) {
+    let (owner, book) = owner_with_strategy(s).await;
+    let first = owner.updated(owner.email.clone(), Default::default(), now());
+    s.users.update_user(&first, owner.updated_at).await.expect("fresh read");
+    let second = owner.updated(owner.email.clone(), Default::default(), now());
+    assert!(is_conflict(s.users.update_user(&second, owner.updated_at).await, StoreConflict::StaleVersion));
+    assert_eq!(s.users.get_user(&owner.id).await.expect("get"), Some(first));
+
+    let public = book.changed(StrategyChange { is_public: Some(true), ..Default::default() }, now());
+    s.strategies.update_strategy(&public, book.updated_at).await.expect("fresh read");
+    let renamed = book.changed(StrategyChange::default(), now());
+    assert!(is_conflict(s.strategies.update_strategy(&renamed, book.updated_at).await, StoreConflict::StaleVersion));
+    assert_eq!(s.strategies.get_strategy(&owner.id, book.id).await.expect("get"), Some(public));
+}
+
+/// A strategy deleted while trades arrive: every trade stored before the delete is counted and removed, every
+/// later one is refused; none is left behind or removed uncounted.
+pub async fn deleting_a_strategy_while_trades_arrive_counts_every_removed_trade(s: &StoreUnderTest) {
+    let (owner, book) = owner_with_strategy(s).await;
+    let mut tasks = JoinSet::new();
+    for i in 0..24 {
+        let (trade, event) = opened(&book, entry("EURUSD", Side::Buy, Some(&format!("r{i}"))), None);
+        let trades = s.trades.clone();
+        tasks.spawn(async move { trades.insert_trade(&trade, &event).await });
+    }
+    let strategies = s.strategies.clone();
+    let deleting = tokio::spawn(async move { strategies.delete_strategy(&owner.id, book.id).await });
+    let inserts = tasks.join_all().await;
+    let deleted = deleting.await.expect("joined").expect("delete").expect("existed");
+    let stored = inserts.iter().filter(|r| r.is_ok()).count() as u64;
+    assert!(inserts.iter().all(|r| matches!(r, Ok(()) | Err(StoreError::Missing))), "{inserts:?}");
+    assert_eq!(deleted, stored, "every stored trade was counted and removed");
+    assert_eq!(
+        s.trades.list_trades(&book.user_id, book.id, &TradeFilter::default(), None, 100).await.expect("list"),
+        None
+    );
 }
 
 /// At most one open trade per strategy and reference (or, without one, per symbol); closing frees the slot.
@@ -107,7 +177,11 @@ pub async fn one_open_trade_per_reference_or_unreferenced_symbol(s: &StoreUnderT
 
     let (twin, twin_event) = opened(&book, entry("GBPUSD", Side::Sell, Some("Long")), None);
     assert!(is_conflict(s.trades.insert_trade(&twin, &twin_event).await, StoreConflict::OpenTradeExists));
-    assert_eq!(s.trades.get_trade(book.id, twin.id).await.expect("get"), None, "a refused insert stores nothing");
+    assert_eq!(
+        s.trades.get_trade(&book.user_id, book.id, twin.id).await.expect("get"),
+        None,
+        "a refused insert stores nothing"
+    );
 
     let (short, event) = opened(&book, entry("EURUSD", Side::Sell, Some("Short")), None);
     s.trades.insert_trade(&short, &event).await.expect("another reference is free");
@@ -158,8 +232,8 @@ pub async fn trade_updates_refuse_a_stale_version(s: &StoreUnderTest) {
         }
     };
     assert!(is_conflict(s.trades.update_trade(&cancel_attempt, &cancel_event).await, StoreConflict::StaleVersion));
-    assert_eq!(s.trades.get_trade(book.id, trade.id).await.expect("get"), Some(closed_trade));
-    assert_eq!(s.trades.trade_events(book.id, trade.id).await.expect("events").len(), 2);
+    assert_eq!(s.trades.get_trade(&book.user_id, book.id, trade.id).await.expect("get"), Some(closed_trade));
+    assert_eq!(s.trades.trade_events(&book.user_id, book.id, trade.id).await.expect("events").len(), 2);
 
     let (ghost, _) = opened(&book, entry("EURUSD", Side::Buy, None), None);
     let (ghost_closed, ghost_close) = closed(&ghost);
@@ -179,22 +253,39 @@ pub async fn open_trade_lookups_and_latest_with_reference(s: &StoreUnderTest) {
     s.trades.insert_trade(&plain, &event).await.expect("insert");
 
     let reference = second.external_reference.clone().expect("has one");
-    let by_reference =
-        s.trades.open_trades(book.id, &OpenTradeLookup::Reference(reference.clone())).await.expect("lookup");
+    let by_reference = s
+        .trades
+        .open_trades(&book.user_id, book.id, &OpenTradeLookup::Reference(reference.clone()))
+        .await
+        .expect("lookup")
+        .expect("owned strategy");
     assert_eq!(by_reference, vec![second.clone()]);
     let symbol = Symbol::parse("EURUSD").expect("valid");
-    let mut by_symbol = s.trades.open_trades(book.id, &OpenTradeLookup::Symbol(symbol)).await.expect("lookup");
+    let mut by_symbol = s
+        .trades
+        .open_trades(&book.user_id, book.id, &OpenTradeLookup::Symbol(symbol))
+        .await
+        .expect("lookup")
+        .expect("owned strategy");
     by_symbol.sort_by_key(|t| t.id);
     assert_eq!(by_symbol, vec![second.clone(), plain.clone()]);
     let gold = OpenTradeLookup::Symbol(Symbol::parse("XAUUSD").expect("valid"));
-    assert!(s.trades.open_trades(book.id, &gold).await.expect("lookup").is_empty());
+    assert!(
+        s.trades.open_trades(&book.user_id, book.id, &gold).await.expect("lookup").expect("owned strategy").is_empty()
+    );
 
-    assert_eq!(s.trades.latest_with_reference(book.id, &reference).await.expect("latest"), Some(second.clone()));
+    assert_eq!(
+        s.trades.latest_with_reference(&book.user_id, book.id, &reference).await.expect("latest"),
+        Some(second.clone())
+    );
     let (second_closed, event) = closed(&second);
     s.trades.update_trade(&second_closed, &event).await.expect("close");
-    assert_eq!(s.trades.latest_with_reference(book.id, &reference).await.expect("latest"), Some(second_closed));
+    assert_eq!(
+        s.trades.latest_with_reference(&book.user_id, book.id, &reference).await.expect("latest"),
+        Some(second_closed)
+    );
     let unknown = quantarya_domain::ExternalReference::parse("nope").expect("valid");
-    assert_eq!(s.trades.latest_with_reference(book.id, &unknown).await.expect("latest"), None);
+    assert_eq!(s.trades.latest_with_reference(&book.user_id, book.id, &unknown).await.expect("latest"), None);
 }
 
 /// Lists: newest first by `opened_at` then id, every filter, keyset pages that cover everything once.
@@ -223,13 +314,23 @@ pub async fn trade_lists_page_newest_first_with_filters(s: &StoreUnderTest) {
     }
     all.sort_by_key(|t| (std::cmp::Reverse(t.opened_at), std::cmp::Reverse(t.id)));
 
-    let everything = s.trades.list_trades(book.id, &TradeFilter::default(), None, 100).await.expect("list");
+    let everything = s
+        .trades
+        .list_trades(&book.user_id, book.id, &TradeFilter::default(), None, 100)
+        .await
+        .expect("list")
+        .expect("owned strategy");
     assert_eq!(everything, all);
 
     let mut seen = Vec::new();
     let mut after = None;
     loop {
-        let page = s.trades.list_trades(book.id, &TradeFilter::default(), after, 3).await.expect("page");
+        let page = s
+            .trades
+            .list_trades(&book.user_id, book.id, &TradeFilter::default(), after, 3)
+            .await
+            .expect("page")
+            .expect("owned strategy");
         assert!(page.len() <= 3);
         let Some(last) = page.last() else { break };
         after = Some(TradeCursor { opened_at: last.opened_at, trade_id: last.id });
@@ -240,9 +341,10 @@ pub async fn trade_lists_page_newest_first_with_filters(s: &StoreUnderTest) {
     let check = |filter: TradeFilter, keep: &dyn Fn(&Trade) -> bool| {
         let expected: Vec<Trade> = all.iter().filter(|t| keep(t)).cloned().collect();
         let store = s.trades.clone();
-        let id = book.id;
+        let (owner, id) = (book.user_id.clone(), book.id);
         async move {
-            let listed = store.list_trades(id, &filter, None, 100).await.expect("filtered list");
+            let listed = store.list_trades(&owner, id, &filter, None, 100).await.expect("filtered list");
+            let listed = listed.expect("owned strategy");
             assert_eq!(listed, expected, "{filter:?}");
         }
     };
@@ -257,7 +359,14 @@ pub async fn trade_lists_page_newest_first_with_filters(s: &StoreUnderTest) {
     .await;
 
     let (_, empty_book) = owner_with_strategy(s).await;
-    assert!(s.trades.list_trades(empty_book.id, &TradeFilter::default(), None, 10).await.expect("list").is_empty());
+    assert!(
+        s.trades
+            .list_trades(&empty_book.user_id, empty_book.id, &TradeFilter::default(), None, 10)
+            .await
+            .expect("list")
+            .expect("owned strategy")
+            .is_empty()
+    );
 }
 
 /// History is returned oldest first, scoped by strategy, and goes with its trade.
@@ -267,17 +376,17 @@ pub async fn history_is_kept_in_order_and_deleted_with_its_trade(s: &StoreUnderT
     s.trades.insert_trade(&trade, &first).await.expect("insert");
     let (closed_trade, second) = closed(&trade);
     s.trades.update_trade(&closed_trade, &second).await.expect("close");
-    assert_eq!(s.trades.trade_events(book.id, trade.id).await.expect("events"), vec![first, second]);
+    assert_eq!(s.trades.trade_events(&book.user_id, book.id, trade.id).await.expect("events"), vec![first, second]);
 
     let (_, other_book) = owner_with_strategy(s).await;
-    assert!(s.trades.trade_events(other_book.id, trade.id).await.expect("events").is_empty());
-    assert_eq!(s.trades.get_trade(other_book.id, trade.id).await.expect("get"), None);
-    assert!(!s.trades.delete_trade(other_book.id, trade.id).await.expect("delete"));
+    assert!(s.trades.trade_events(&other_book.user_id, other_book.id, trade.id).await.expect("events").is_empty());
+    assert_eq!(s.trades.get_trade(&other_book.user_id, other_book.id, trade.id).await.expect("get"), None);
+    assert!(!s.trades.delete_trade(&other_book.user_id, other_book.id, trade.id).await.expect("delete"));
 
-    assert!(s.trades.delete_trade(book.id, trade.id).await.expect("delete"));
-    assert_eq!(s.trades.get_trade(book.id, trade.id).await.expect("get"), None);
-    assert!(s.trades.trade_events(book.id, trade.id).await.expect("events").is_empty());
-    assert!(!s.trades.delete_trade(book.id, trade.id).await.expect("delete"));
+    assert!(s.trades.delete_trade(&book.user_id, book.id, trade.id).await.expect("delete"));
+    assert_eq!(s.trades.get_trade(&book.user_id, book.id, trade.id).await.expect("get"), None);
+    assert!(s.trades.trade_events(&book.user_id, book.id, trade.id).await.expect("events").is_empty());
+    assert!(!s.trades.delete_trade(&book.user_id, book.id, trade.id).await.expect("delete"));
 }
 
 /// Deleting a strategy takes its trades and their history with it, and counts them.
@@ -296,10 +405,10 @@ pub async fn deleting_a_strategy_cascades_and_counts(s: &StoreUnderTest) {
 
     assert_eq!(s.strategies.delete_strategy(&owner.id, book.id).await.expect("delete"), Some(3));
     for id in ids {
-        assert_eq!(s.trades.get_trade(book.id, id).await.expect("get"), None);
-        assert!(s.trades.trade_events(book.id, id).await.expect("events").is_empty());
+        assert_eq!(s.trades.get_trade(&book.user_id, book.id, id).await.expect("get"), None);
+        assert!(s.trades.trade_events(&book.user_id, book.id, id).await.expect("events").is_empty());
     }
-    assert_eq!(s.trades.get_trade(keep.id, kept.id).await.expect("get"), Some(kept));
+    assert_eq!(s.trades.get_trade(&keep.user_id, keep.id, kept.id).await.expect("get"), Some(kept));
     assert_eq!(s.strategies.delete_strategy(&owner.id, book.id).await.expect("delete"), None);
 }
 
@@ -386,7 +495,12 @@ pub async fn racing_identical_entries_store_one_trade(s: &StoreUnderTest) {
     let refused =
         results.iter().filter(|r| matches!(r, Err(StoreError::Conflict(StoreConflict::OpenTradeExists)))).count();
     assert_eq!((stored, refused), (1, 15), "{results:?}");
-    let open = s.trades.list_trades(book.id, &TradeFilter::default(), None, 100).await.expect("list");
+    let open = s
+        .trades
+        .list_trades(&book.user_id, book.id, &TradeFilter::default(), None, 100)
+        .await
+        .expect("list")
+        .expect("owned strategy");
     assert_eq!(open.len(), 1);
 }
 
@@ -406,7 +520,7 @@ pub async fn racing_updates_of_one_version_let_exactly_one_win(s: &StoreUnderTes
     let won = results.iter().filter(|r| r.is_ok()).count();
     let stale = results.iter().filter(|r| matches!(r, Err(StoreError::Conflict(StoreConflict::StaleVersion)))).count();
     assert_eq!((won, stale), (1, 15), "{results:?}");
-    let history = s.trades.trade_events(book.id, trade.id).await.expect("events");
+    let history = s.trades.trade_events(&book.user_id, book.id, trade.id).await.expect("events");
     assert_eq!(history.len(), 2);
     let versions: HashSet<u64> = history.iter().map(|e| e.version).collect();
     assert_eq!(versions, HashSet::from([1, 2]));

@@ -111,7 +111,12 @@ pub async fn a_trade_lives_by_its_reference(s: &StoreUnderTest) {
     assert_eq!(reused.effect, SignalEffect::Created);
     assert_ne!(reused.trade.id, first.trade.id);
 
-    let history = j.trade_history(key, book, first.trade.id).await.expect("history");
+    let history = j.trade_history(&t.jwt, book, first.trade.id).await.expect("history");
+    let by_key = j.trade_history(key, book, first.trade.id).await;
+    assert!(
+        matches!(by_key, Err(JournalError::Forbidden(ForbiddenKind::ApiKeyNotAllowed))),
+        "keys: six trade routes only"
+    );
     let kinds: Vec<EventKind> = history.iter().map(|e| e.kind).collect();
     assert_eq!(kinds, [EventKind::Entry, EventKind::Update, EventKind::Exit]);
     assert!(history.iter().all(|e| e.by == CredentialKind::ApiKey));
@@ -153,6 +158,10 @@ pub async fn racing_identical_entries_make_one_trade(s: &StoreUnderTest) {
     }
     let outcomes: Vec<_> = tasks.join_all().await.into_iter().map(|r| r.expect("every racer succeeds")).collect();
     assert_eq!(outcomes.iter().filter(|o| o.effect == SignalEffect::Created).count(), 1);
+    let ids: HashSet<_> = outcomes.iter().map(|o| o.trade.id).collect();
+    assert_eq!(ids.len(), 1, "every racer answers with the one trade");
+    let page = t.journal.list_trades(&t.jwt, t.strategy, TradeQuery::default()).await.expect("list");
+    assert_eq!(page.trades.len(), 2);
 }
 
 /// Of N concurrent closes of one trade exactly one succeeds; the others are refused as invalid transitions.
@@ -189,7 +198,9 @@ pub async fn another_users_ids_answer_not_found_and_change_nothing(s: &StoreUnde
         let not_found = |r: Result<(), JournalError>| assert!(matches!(r, Err(JournalError::NotFound(_))), "{r:?}");
         not_found(j.get_trade(who, book, trade.id).await.map(drop));
         not_found(j.list_trades(who, book, TradeQuery::default()).await.map(drop));
-        not_found(j.trade_history(who, book, trade.id).await.map(drop));
+        if who == &intruder.jwt {
+            not_found(j.trade_history(who, book, trade.id).await.map(drop));
+        }
         not_found(j.close_trade(who, book, trade.id, CloseTrade::default()).await.map(drop));
         let patch = TradePatch { status: Some(Status::Cancelled), ..Default::default() };
         not_found(j.patch_trade(who, book, trade.id, patch).await.map(drop));

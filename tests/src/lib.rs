@@ -15,6 +15,9 @@ macro_rules! store_conformance {
         $crate::store_conformance!(@cases $make;
             users_round_trip_and_names_are_unique_regardless_of_case,
             strategies_are_scoped_by_their_owner,
+            trade_reads_and_writes_are_scoped_by_owner,
+            profile_and_strategy_updates_refuse_a_stale_read,
+            deleting_a_strategy_while_trades_arrive_counts_every_removed_trade,
             one_open_trade_per_reference_or_unreferenced_symbol,
             trade_updates_refuse_a_stale_version,
             open_trade_lookups_and_latest_with_reference,

@@ -71,6 +71,20 @@ pub struct MemoryStore {
     state: Mutex<State>,
 }
 
+impl State {
+    /// The trades of `owner`'s strategy `strategy`, if `owner` has it.
+    fn book(&self, owner: &UserId, strategy: StrategyId) -> Option<&Book> {
+        let owned = self.strategies.get(&strategy).is_some_and(|s| &s.user_id == owner);
+        if owned { self.books.get(&strategy) } else { None }
+    }
+
+    /// Mutable access to the trades of `owner`'s strategy `strategy`, if `owner` has it.
+    fn book_mut(&mut self, owner: &UserId, strategy: StrategyId) -> Option<&mut Book> {
+        let owned = self.strategies.get(&strategy).is_some_and(|s| &s.user_id == owner);
+        if owned { self.books.get_mut(&strategy) } else { None }
+    }
+}
+
 impl MemoryStore {
     /// An empty store.
     pub fn new() -> Self {
@@ -116,11 +130,15 @@ impl UserStore for MemoryStore {
         Ok(())
     }
 
-    async fn update_user(&self, user: &User) -> Result<(), StoreError> {
+    async fn update_user(&self, user: &User, read_at: Timestamp) -> Result<(), StoreError> {
         let mut state = self.state();
-        let Some(old_name) = state.users.get(&user.id).map(|old| old.user_name.clone()) else {
+        let Some(stored) = state.users.get(&user.id) else {
             return Err(StoreError::Missing);
         };
+        if stored.updated_at != read_at {
+            return Err(conflict(StoreConflict::StaleVersion));
+        }
+        let old_name = stored.user_name.clone();
         if name_taken(&state, &user.user_name, &user.id) {
             return Err(conflict(StoreConflict::UserNameTaken));
         }
@@ -179,10 +197,13 @@ impl StrategyStore for MemoryStore {
         Ok(strategies)
     }
 
-    async fn update_strategy(&self, strategy: &Strategy) -> Result<(), StoreError> {
+    async fn update_strategy(&self, strategy: &Strategy, read_at: Timestamp) -> Result<(), StoreError> {
         let mut state = self.state();
         match state.strategies.get_mut(&strategy.id) {
             Some(stored) if stored.user_id == strategy.user_id => {
+                if stored.updated_at != read_at {
+                    return Err(conflict(StoreConflict::StaleVersion));
+                }
                 *stored = strategy.clone();
                 Ok(())
             }
@@ -230,7 +251,7 @@ fn open_slot_taken(book: &Book, trade: &Trade) -> bool {
 impl TradeStore for MemoryStore {
     async fn insert_trade(&self, trade: &Trade, event: &TradeEvent) -> Result<(), StoreError> {
         let mut state = self.state();
-        let book = state.books.get_mut(&trade.strategy_id).ok_or(StoreError::Missing)?;
+        let book = state.book_mut(&trade.user_id, trade.strategy_id).ok_or(StoreError::Missing)?;
         if book.trades.contains_key(&trade.id) {
             return Err(conflict(StoreConflict::AlreadyExists));
         }
@@ -244,7 +265,7 @@ impl TradeStore for MemoryStore {
 
     async fn update_trade(&self, trade: &Trade, event: &TradeEvent) -> Result<(), StoreError> {
         let mut state = self.state();
-        let book = state.books.get_mut(&trade.strategy_id).ok_or(StoreError::Missing)?;
+        let book = state.book_mut(&trade.user_id, trade.strategy_id).ok_or(StoreError::Missing)?;
         let stored = book.trades.get_mut(&trade.id).ok_or(StoreError::Missing)?;
         if stored.version + 1 != trade.version {
             return Err(conflict(StoreConflict::StaleVersion));
@@ -254,14 +275,19 @@ impl TradeStore for MemoryStore {
         Ok(())
     }
 
-    async fn get_trade(&self, strategy: StrategyId, id: TradeId) -> Result<Option<Trade>, StoreError> {
-        Ok(self.state().books.get(&strategy).and_then(|book| book.trades.get(&id)).cloned())
+    async fn get_trade(&self, owner: &UserId, strategy: StrategyId, id: TradeId) -> Result<Option<Trade>, StoreError> {
+        Ok(self.state().book(owner, strategy).and_then(|book| book.trades.get(&id)).cloned())
     }
 
-    async fn open_trades(&self, strategy: StrategyId, lookup: &OpenTradeLookup) -> Result<Vec<Trade>, StoreError> {
+    async fn open_trades(
+        &self,
+        owner: &UserId,
+        strategy: StrategyId,
+        lookup: &OpenTradeLookup,
+    ) -> Result<Option<Vec<Trade>>, StoreError> {
         let state = self.state();
-        let Some(book) = state.books.get(&strategy) else {
-            return Ok(Vec::new());
+        let Some(book) = state.book(owner, strategy) else {
+            return Ok(None);
         };
         let matches = |t: &&Trade| {
             t.status == Status::Open
@@ -270,16 +296,17 @@ impl TradeStore for MemoryStore {
                     OpenTradeLookup::Symbol(symbol) => &t.symbol == symbol,
                 }
         };
-        Ok(book.trades.values().filter(matches).cloned().collect())
+        Ok(Some(book.trades.values().filter(matches).cloned().collect()))
     }
 
     async fn latest_with_reference(
         &self,
+        owner: &UserId,
         strategy: StrategyId,
         reference: &ExternalReference,
     ) -> Result<Option<Trade>, StoreError> {
         let state = self.state();
-        let latest = state.books.get(&strategy).and_then(|book| {
+        let latest = state.book(owner, strategy).and_then(|book| {
             // Ids are UUIDv7: the greatest id is the most recently created trade.
             book.trades.values().rev().find(|t| t.external_reference.as_ref() == Some(reference))
         });
@@ -288,14 +315,15 @@ impl TradeStore for MemoryStore {
 
     async fn list_trades(
         &self,
+        owner: &UserId,
         strategy: StrategyId,
         filter: &TradeFilter,
         after: Option<TradeCursor>,
         limit: usize,
-    ) -> Result<Vec<Trade>, StoreError> {
+    ) -> Result<Option<Vec<Trade>>, StoreError> {
         let state = self.state();
-        let Some(book) = state.books.get(&strategy) else {
-            return Ok(Vec::new());
+        let Some(book) = state.book(owner, strategy) else {
+            return Ok(None);
         };
         let after = after.map(|c| (Reverse(c.opened_at), Reverse(c.trade_id)));
         let mut page: Vec<&Trade> = book
@@ -304,17 +332,22 @@ impl TradeStore for MemoryStore {
             .filter(|t| passes(t, filter) && after.is_none_or(|after| list_key(t) > after))
             .collect();
         page.sort_by_key(|t| list_key(t));
-        Ok(page.into_iter().take(limit).cloned().collect())
+        Ok(Some(page.into_iter().take(limit).cloned().collect()))
     }
 
-    async fn trade_events(&self, strategy: StrategyId, id: TradeId) -> Result<Vec<TradeEvent>, StoreError> {
+    async fn trade_events(
+        &self,
+        owner: &UserId,
+        strategy: StrategyId,
+        id: TradeId,
+    ) -> Result<Vec<TradeEvent>, StoreError> {
         let state = self.state();
-        Ok(state.books.get(&strategy).and_then(|book| book.history.get(&id)).cloned().unwrap_or_default())
+        Ok(state.book(owner, strategy).and_then(|book| book.history.get(&id)).cloned().unwrap_or_default())
     }
 
-    async fn delete_trade(&self, strategy: StrategyId, id: TradeId) -> Result<bool, StoreError> {
+    async fn delete_trade(&self, owner: &UserId, strategy: StrategyId, id: TradeId) -> Result<bool, StoreError> {
         let mut state = self.state();
-        let Some(book) = state.books.get_mut(&strategy) else {
+        let Some(book) = state.book_mut(owner, strategy) else {
             return Ok(false);
         };
         book.history.remove(&id);

@@ -120,7 +120,8 @@ impl Strategy {
         }
     }
 
-    /// This strategy with `change` applied; fields the change omits keep their value.
+    /// This strategy with `change` applied; fields the change omits keep their value. `updated_at` becomes `now`,
+    /// or just after the previous `updated_at`, so it strictly increases and stores can compare-and-swap on it.
     pub fn changed(&self, change: StrategyChange, now: Timestamp) -> Self {
         Self {
             id: self.id,
@@ -130,7 +131,7 @@ impl Strategy {
             tags: change.tags.unwrap_or_else(|| self.tags.clone()),
             is_public: change.is_public.unwrap_or(self.is_public),
             created_at: self.created_at,
-            updated_at: now,
+            updated_at: now.strictly_after(self.updated_at),
         }
     }
 }

@@ -41,6 +41,12 @@ impl Timestamp {
         self.0.timestamp_micros()
     }
 
+    /// This instant, or one microsecond after `previous` if this is not later: the `updated_at` of a change, so
+    /// that every change of a row strictly increases it and stores can use it as a version.
+    pub fn strictly_after(self, previous: Timestamp) -> Self {
+        if self > previous { self } else { Self(previous.0 + TimeDelta::microseconds(1)) }
+    }
+
     /// Whether this instant lies further ahead of `now` than [`Self::MAX_CLOCK_SKEW`] allows.
     pub fn is_in_future_of(&self, now: Timestamp) -> bool {
         self.0 > now.0 + Self::MAX_CLOCK_SKEW
@@ -87,6 +93,15 @@ mod tests {
     fn refuses_non_rfc3339() {
         assert!(Timestamp::parse_rfc3339("2026-05-21 12:00").is_err());
         assert!(Timestamp::parse_rfc3339("yesterday").is_err());
+    }
+
+    #[test]
+    fn strictly_after_always_moves_forward() {
+        let t = Timestamp::parse_rfc3339("2026-05-21T12:00:00Z").expect("valid");
+        let later = Timestamp::parse_rfc3339("2026-05-21T12:00:01Z").expect("valid");
+        assert_eq!(later.strictly_after(t), later);
+        assert_eq!(t.strictly_after(t).unix_micros(), t.unix_micros() + 1);
+        assert_eq!(t.strictly_after(later).unix_micros(), later.unix_micros() + 1);
     }
 
     #[test]

@@ -146,6 +146,7 @@ impl User {
     }
 
     /// Applies a partial update: fields the change omits keep their value; the e-mail follows the token.
+    /// `updated_at` strictly increases, so stores can compare-and-swap on it.
     pub fn updated(&self, email: Email, change: ProfileChange, now: Timestamp) -> Self {
         Self {
             id: self.id.clone(),
@@ -155,7 +156,7 @@ impl User {
             bio: change.bio.unwrap_or_else(|| self.bio.clone()),
             public_profile_enabled: change.public_profile_enabled.unwrap_or(self.public_profile_enabled),
             created_at: self.created_at,
-            updated_at: now,
+            updated_at: now.strictly_after(self.updated_at),
         }
     }
 }

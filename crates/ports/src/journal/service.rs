@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use quantarya_domain::{
-    ApiKey, ApiKeyId, CloseTrade, EventId, KeyName, Locator, NewStrategy, Outcome, ProfileChange, RawApiKey, Stamp,
-    Status, Strategy, StrategyChange, StrategyId, Trade, TradeCommand, TradeEvent, TradeId, TradePatch, User, UserName,
-    exit_already_applied, select_open_trade,
+    ApiKey, ApiKeyId, CloseTrade, EventId, KeyName, LifecycleError, Locator, NewStrategy, NewTrade, Outcome,
+    ProfileChange, RawApiKey, Stamp, Status, Strategy, StrategyChange, StrategyId, Trade, TradeCommand, TradeEvent,
+    TradeId, TradePatch, User, UserName, exit_already_applied, select_open_trade,
 };
 
 use super::{
@@ -92,31 +92,55 @@ impl JournalService {
             .ok_or(JournalError::Forbidden(ForbiddenKind::ProfileRequired))
     }
 
-    /// The caller's strategy `id`. A miss for a user without a profile is `profile_required`; otherwise a missing
-    /// and a foreign strategy both answer `NotFound`. API keys pass (they exist only while their profile does).
-    async fn owned_strategy(&self, principal: &Principal, id: StrategyId) -> Result<Strategy, JournalError> {
-        if let Some(strategy) = self.ports.strategies.get_strategy(&principal.user_id, id).await? {
-            return Ok(strategy);
+    /// The answer to an owner-scoped read that found nothing: `profile_required` for a user who has no profile
+    /// (so owns nothing), else `NotFound`, the same for a missing and a foreign id. The profile is looked up only
+    /// on this miss path, so reads that succeed cost no extra query. API keys exist only while their profile does.
+    async fn missing(&self, principal: &Principal, what: &'static str) -> JournalError {
+        if matches!(principal.credential, Credential::User { .. }) {
+            match self.ports.users.get_user(&principal.user_id).await {
+                Ok(None) => return JournalError::Forbidden(ForbiddenKind::ProfileRequired),
+                Err(error) => return error.into(),
+                Ok(Some(_)) => {}
+            }
         }
-        if matches!(principal.credential, Credential::User { .. })
-            && self.ports.users.get_user(&principal.user_id).await?.is_none()
-        {
-            return Err(JournalError::Forbidden(ForbiddenKind::ProfileRequired));
-        }
-        Err(JournalError::NotFound("strategy"))
+        JournalError::NotFound(what)
     }
 
+    /// The caller's strategy `id`.
+    async fn owned_strategy(&self, principal: &Principal, id: StrategyId) -> Result<Strategy, JournalError> {
+        match self.ports.strategies.get_strategy(&principal.user_id, id).await? {
+            Some(strategy) => Ok(strategy),
+            None => Err(self.missing(principal, "strategy").await),
+        }
+    }
+
+    /// Trade `id` of the caller's strategy `strategy`, read with its ownership in one store call.
     async fn owned_trade(
         &self,
         principal: &Principal,
         strategy: StrategyId,
         id: TradeId,
     ) -> Result<Trade, JournalError> {
-        self.owned_strategy(principal, strategy).await?;
-        self.ports.trades.get_trade(strategy, id).await?.ok_or(JournalError::NotFound("trade"))
+        match self.ports.trades.get_trade(&principal.user_id, strategy, id).await? {
+            Some(trade) => Ok(trade),
+            None => Err(self.missing(principal, "trade").await),
+        }
     }
 
-    /// Stores a transition decided from `current`; a lost race asks for another attempt.
+    /// The caller's open trades of `strategy` that `lookup` names.
+    async fn open_trades(
+        &self,
+        principal: &Principal,
+        strategy: StrategyId,
+        lookup: &OpenTradeLookup,
+    ) -> Result<Vec<Trade>, JournalError> {
+        match self.ports.trades.open_trades(&principal.user_id, strategy, lookup).await? {
+            Some(trades) => Ok(trades),
+            None => Err(self.missing(principal, "strategy").await),
+        }
+    }
+
+    /// Stores a transition; a lost race asks for another attempt.
     async fn store_change(&self, trade: &Trade, event: &TradeEvent) -> Result<Attempt<()>, JournalError> {
         match self.ports.trades.update_trade(trade, event).await {
             Ok(()) => Ok(Attempt::Done(())),
@@ -126,8 +150,8 @@ impl JournalService {
         }
     }
 
-    /// Re-reads trade `id`, applies `command`, stores the result; repeats when another writer won the race,
-    /// so the command is always decided against the state it is stored over.
+    /// Reads trade `id`, applies `command`, stores the result; re-reads and decides again when another writer won
+    /// the race, so the command is always decided against the state it is stored over.
     async fn change_trade(
         &self,
         principal: &Principal,
@@ -135,8 +159,8 @@ impl JournalService {
         id: TradeId,
         command: TradeCommand,
     ) -> Result<Trade, JournalError> {
-        let mut current = self.owned_trade(principal, strategy, id).await?;
         for _ in 0..MAX_ATTEMPTS {
+            let current = self.owned_trade(principal, strategy, id).await?;
             match current.apply(command.clone(), self.stamp(principal))? {
                 Outcome::Unchanged => return Ok(current),
                 Outcome::Changed(transition) => {
@@ -145,36 +169,49 @@ impl JournalService {
                     }
                 }
             }
-            current = self.ports.trades.get_trade(strategy, id).await?.ok_or(JournalError::NotFound("trade"))?;
         }
         Err(concurrent())
     }
 
+    /// An entry. One with a reference is inserted straight away (one store call on the webhook path) and, if an
+    /// open trade already holds the reference, answered with that trade; one without a reference first looks for
+    /// the only open trade of its symbol, as the contract matches it. A back-filled trade is simply inserted.
     async fn entry(
         &self,
         principal: &Principal,
         strategy: StrategyId,
-        new: quantarya_domain::NewTrade,
+        new: NewTrade,
     ) -> Result<SignalOutcome, JournalError> {
         let opens = new.status == Status::Open;
         for _ in 0..MAX_ATTEMPTS {
-            if opens {
-                let locator = SignalLocator {
-                    external_reference: new.external_reference.clone(),
-                    symbol: Some(new.symbol.clone()),
-                };
-                if let Some(existing) = self.find_open(strategy, &locator).await? {
+            if opens && new.external_reference.is_none() {
+                let candidates =
+                    self.open_trades(principal, strategy, &OpenTradeLookup::Symbol(new.symbol.clone())).await?;
+                let locator = Locator { reference: None, symbol: Some(&new.symbol) };
+                if let Some(existing) = select_open_trade(&candidates, locator)? {
                     existing.check_repeated_entry(&new)?;
-                    return Ok(SignalOutcome { trade: existing, effect: SignalEffect::AlreadyOpen });
+                    return Ok(SignalOutcome { trade: existing.clone(), effect: SignalEffect::AlreadyOpen });
                 }
             }
             let id = TradeId::from_uuid(self.ports.ids.uuid());
             let transition = Trade::open(id, strategy, principal.user_id.clone(), new.clone(), self.stamp(principal))?;
             match self.ports.trades.insert_trade(&transition.trade, &transition.event).await {
                 Ok(()) => return Ok(SignalOutcome { trade: transition.trade, effect: SignalEffect::Created }),
-                // Another entry won the race for this reference (or symbol): answer with its trade next round.
-                Err(StoreError::Conflict(StoreConflict::OpenTradeExists)) if opens => {}
-                Err(StoreError::Missing) => return Err(JournalError::NotFound("strategy")),
+                Err(StoreError::Conflict(StoreConflict::OpenTradeExists)) if opens => {
+                    let Some(reference) = &new.external_reference else {
+                        // An unreferenced entry lost a race for its symbol: look again.
+                        continue;
+                    };
+                    let lookup = OpenTradeLookup::Reference(reference.clone());
+                    let candidates = self.open_trades(principal, strategy, &lookup).await?;
+                    let locator = Locator { reference: Some(reference), symbol: Some(&new.symbol) };
+                    if let Some(existing) = select_open_trade(&candidates, locator)? {
+                        existing.check_repeated_entry(&new)?;
+                        return Ok(SignalOutcome { trade: existing.clone(), effect: SignalEffect::AlreadyOpen });
+                    }
+                    // The holder of the reference closed in between: try the insert again.
+                }
+                Err(StoreError::Missing) => return Err(self.missing(principal, "strategy").await),
                 Err(other) => return Err(other.into()),
             }
         }
@@ -182,13 +219,18 @@ impl JournalService {
     }
 
     /// The open trade `locator` names, decided by the domain over the candidates the store returns.
-    async fn find_open(&self, strategy: StrategyId, locator: &SignalLocator) -> Result<Option<Trade>, JournalError> {
+    async fn find_open(
+        &self,
+        principal: &Principal,
+        strategy: StrategyId,
+        locator: &SignalLocator,
+    ) -> Result<Option<Trade>, JournalError> {
         let lookup = match (&locator.external_reference, &locator.symbol) {
             (Some(reference), _) => OpenTradeLookup::Reference(reference.clone()),
             (None, Some(symbol)) => OpenTradeLookup::Symbol(symbol.clone()),
-            (None, None) => return Err(quantarya_domain::LifecycleError::NoLocator.into()),
+            (None, None) => return Err(LifecycleError::NoLocator.into()),
         };
-        let candidates = self.ports.trades.open_trades(strategy, &lookup).await?;
+        let candidates = self.open_trades(principal, strategy, &lookup).await?;
         let locator = Locator { reference: locator.external_reference.as_ref(), symbol: locator.symbol.as_ref() };
         Ok(select_open_trade(&candidates, locator)?.cloned())
     }
@@ -200,9 +242,12 @@ impl JournalService {
         locator: SignalLocator,
         command: TradeCommand,
     ) -> Result<SignalOutcome, JournalError> {
+        if let TradeCommand::Exit(exit) = &command {
+            exit.check(self.ports.clock.now())?;
+        }
         for _ in 0..MAX_ATTEMPTS {
-            let Some(current) = self.find_open(strategy, &locator).await? else {
-                return self.no_open_trade(strategy, &locator, &command).await;
+            let Some(current) = self.find_open(principal, strategy, &locator).await? else {
+                return self.no_open_trade(principal, strategy, &locator, &command).await;
             };
             match current.apply(command.clone(), self.stamp(principal))? {
                 Outcome::Unchanged => return Ok(SignalOutcome { trade: current, effect: SignalEffect::Unchanged }),
@@ -225,19 +270,17 @@ impl JournalService {
     /// its reference answers with that trade; everything else is `NotFound`.
     async fn no_open_trade(
         &self,
+        principal: &Principal,
         strategy: StrategyId,
         locator: &SignalLocator,
         command: &TradeCommand,
     ) -> Result<SignalOutcome, JournalError> {
         if let (TradeCommand::Exit(_), Some(reference)) = (command, &locator.external_reference)
-            && let Some(latest) = self.ports.trades.latest_with_reference(strategy, reference).await?
+            && let Some(latest) =
+                self.ports.trades.latest_with_reference(&principal.user_id, strategy, reference).await?
             && exit_already_applied(&latest)
+            && locator.symbol.as_ref().is_none_or(|symbol| symbol == &latest.symbol)
         {
-            if let Some(symbol) = &locator.symbol
-                && symbol != &latest.symbol
-            {
-                return Err(JournalError::NotFound("open trade"));
-            }
             return Ok(SignalOutcome { trade: latest, effect: SignalEffect::AlreadyClosed });
         }
         Err(JournalError::NotFound("open trade"))
@@ -247,7 +290,7 @@ impl JournalService {
 fn concurrent() -> JournalError {
     JournalError::conflict(
         ConflictKind::ConcurrentUpdate,
-        "the trade kept changing while this request was handled; retry it",
+        "the record kept changing while this request was handled; retry it",
     )
 }
 
@@ -293,10 +336,10 @@ impl Journal for JournalService {
                 }
                 Some(existing) => {
                     let user = existing.updated(email.clone(), change.clone(), now);
-                    match self.ports.users.update_user(&user).await {
+                    match self.ports.users.update_user(&user, existing.updated_at).await {
                         Ok(()) => return Ok(Saved { value: user, created: false }),
-                        // Deleted concurrently: create it afresh.
-                        Err(StoreError::Missing) => {}
+                        // Changed or deleted concurrently: decide again on what is stored now.
+                        Err(StoreError::Missing | StoreError::Conflict(StoreConflict::StaleVersion)) => {}
                         Err(other) => return Err(other.into()),
                     }
                 }
@@ -351,13 +394,17 @@ impl Journal for JournalService {
         if change.is_empty() {
             return Err(JournalError::invalid("body", "the request names nothing to change"));
         }
-        let current = self.owned_strategy(principal, id).await?;
-        let updated = current.changed(change, self.ports.clock.now());
-        match self.ports.strategies.update_strategy(&updated).await {
-            Ok(()) => Ok(updated),
-            Err(StoreError::Missing) => Err(JournalError::NotFound("strategy")),
-            Err(other) => Err(other.into()),
+        for _ in 0..MAX_ATTEMPTS {
+            let current = self.owned_strategy(principal, id).await?;
+            let updated = current.changed(change.clone(), self.ports.clock.now());
+            match self.ports.strategies.update_strategy(&updated, current.updated_at).await {
+                Ok(()) => return Ok(updated),
+                Err(StoreError::Conflict(StoreConflict::StaleVersion)) => {}
+                Err(StoreError::Missing) => return Err(JournalError::NotFound("strategy")),
+                Err(other) => return Err(other.into()),
+            }
         }
+        Err(concurrent())
     }
 
     async fn delete_strategy(&self, principal: &Principal, id: StrategyId) -> Result<StrategyDeletion, JournalError> {
@@ -405,7 +452,6 @@ impl Journal for JournalService {
         strategy: StrategyId,
         signal: Signal,
     ) -> Result<SignalOutcome, JournalError> {
-        self.owned_strategy(principal, strategy).await?;
         match signal {
             Signal::Entry(new) => self.entry(principal, strategy, new).await,
             Signal::Update { locator, levels } => {
@@ -428,9 +474,12 @@ impl Journal for JournalService {
         {
             return Err(JournalError::invalid("from", "must not be after to"));
         }
-        self.owned_strategy(principal, strategy).await?;
         let limit = query.limit.get();
-        let mut trades = self.ports.trades.list_trades(strategy, &query.filter, query.cursor, limit + 1).await?;
+        let listed =
+            self.ports.trades.list_trades(&principal.user_id, strategy, &query.filter, query.cursor, limit + 1);
+        let Some(mut trades) = listed.await? else {
+            return Err(self.missing(principal, "strategy").await);
+        };
         let next_cursor = if trades.len() > limit {
             trades.truncate(limit);
             trades.last().map(|last| crate::outbound::TradeCursor { opened_at: last.opened_at, trade_id: last.id })
@@ -472,7 +521,7 @@ impl Journal for JournalService {
     ) -> Result<Trade, JournalError> {
         let trade = self.owned_trade(principal, strategy, id).await?;
         trade.ensure_erasable()?;
-        if self.ports.trades.delete_trade(strategy, id).await? {
+        if self.ports.trades.delete_trade(&principal.user_id, strategy, id).await? {
             Ok(trade)
         } else {
             Err(JournalError::NotFound("trade"))
@@ -485,7 +534,13 @@ impl Journal for JournalService {
         strategy: StrategyId,
         id: TradeId,
     ) -> Result<Vec<TradeEvent>, JournalError> {
-        self.owned_trade(principal, strategy, id).await?;
-        Ok(self.ports.trades.trade_events(strategy, id).await?)
+        // Beyond the six trade routes of the reference: user JWTs only, as the contract scopes API keys.
+        Self::user_token_only(principal)?;
+        let history = self.ports.trades.trade_events(&principal.user_id, strategy, id).await?;
+        if history.is_empty() {
+            // Every trade has at least its entry event: no history means no such trade of this user.
+            return Err(self.missing(principal, "trade").await);
+        }
+        Ok(history)
     }
 }

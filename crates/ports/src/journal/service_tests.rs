@@ -38,19 +38,6 @@ impl Mocks {
             ids: Arc::new(RandomIds),
         })
     }
-
-    /// The strategy lookup finds `strategy` for its owner.
-    fn owning(mut self, strategy: &Strategy) -> Self {
-        let found = strategy.clone();
-        self.strategies
-            .expect_get_strategy()
-            .withf(move |owner, id| owner == &found.user_id && *id == found.id)
-            .returning({
-                let found = strategy.clone();
-                move |_, _| Ok(Some(found.clone()))
-            });
-        self
-    }
 }
 
 fn user_id() -> UserId {
@@ -140,6 +127,15 @@ async fn api_keys_are_refused_outside_the_trade_routes_before_any_storage_is_tou
     forbidden(service.list_api_keys(&key).await.map(drop));
     forbidden(service.get_strategy(&key, strategy().id).await.map(drop));
     forbidden(service.delete_strategy(&key, strategy().id).await.map(drop));
+    let title = StrategyTitle::parse("x").expect("valid");
+    let new = NewStrategy { title, description: None, tags: Tags::default(), is_public: false };
+    forbidden(service.create_strategy(&key, new).await.map(drop));
+    let change = quantarya_domain::StrategyChange { is_public: Some(true), ..Default::default() };
+    forbidden(service.update_strategy(&key, strategy().id, change).await.map(drop));
+    forbidden(service.create_api_key(&key, KeyName::parse("k").expect("valid")).await.map(drop));
+    forbidden(service.revoke_api_key(&key, ApiKeyId::from_uuid(Uuid::now_v7())).await.map(drop));
+    let trade = TradeId::from_uuid(Uuid::now_v7());
+    forbidden(service.trade_history(&key, strategy().id, trade).await.map(drop));
 }
 
 #[tokio::test]
@@ -156,17 +152,49 @@ async fn strategies_and_keys_need_a_profile() {
 }
 
 #[tokio::test]
-async fn a_foreign_strategy_answers_exactly_like_a_missing_one() {
+async fn every_trade_read_is_scoped_by_the_callers_own_user_id() {
     let mut mocks = Mocks::default();
-    // The store scopes by owner: another user's strategy comes back as None.
-    mocks.strategies.expect_get_strategy().returning(|_, _| Ok(None));
+    // Only reads scoped by the caller's user id are expected; a read for anyone else would panic. The store
+    // answers nothing, as it does for another user's ids.
+    let caller = user_id();
+    mocks.trades.expect_get_trade().withf(move |owner, _, _| owner == &caller).returning(|_, _, _| Ok(None));
+    let caller = user_id();
+    mocks.trades.expect_open_trades().withf(move |owner, _, _| owner == &caller).returning(|_, _, _| Ok(None));
+    let caller = user_id();
+    mocks
+        .trades
+        .expect_list_trades()
+        .withf(move |owner, _, _, _, _| owner == &caller)
+        .returning(|_, _, _, _, _| Ok(None));
+    let caller = user_id();
+    mocks.trades.expect_trade_events().withf(move |owner, _, _| owner == &caller).returning(|_, _, _| Ok(vec![]));
     mocks.users.expect_get_user().returning(|_| Ok(Some(profile())));
     let service = mocks.service();
-    let foreign = StrategyId::from_uuid(Uuid::now_v7());
-    let result = service.get_trade(&jwt_principal(), foreign, TradeId::from_uuid(Uuid::now_v7())).await;
-    assert!(matches!(result, Err(JournalError::NotFound("strategy"))), "{result:?}");
-    let result = service.get_trade(&key_principal(), foreign, TradeId::from_uuid(Uuid::now_v7())).await;
-    assert!(matches!(result, Err(JournalError::NotFound("strategy"))), "{result:?}");
+    let (book, trade) = (StrategyId::from_uuid(Uuid::now_v7()), TradeId::from_uuid(Uuid::now_v7()));
+    for who in [jwt_principal(), key_principal()] {
+        let not_found = |r: Result<(), JournalError>| assert!(matches!(r, Err(JournalError::NotFound(_))), "{r:?}");
+        not_found(service.get_trade(&who, book, trade).await.map(drop));
+        not_found(service.close_trade(&who, book, trade, CloseTrade::default()).await.map(drop));
+        not_found(service.delete_trade(&who, book, trade).await.map(drop));
+        not_found(service.list_trades(&who, book, TradeQuery::default()).await.map(drop));
+        let exit = Signal::Exit {
+            locator: SignalLocator { external_reference: None, symbol: Some(Symbol::parse("EURUSD").expect("valid")) },
+            exit: SignalExit::default(),
+        };
+        not_found(service.submit_signal(&who, book, exit).await.map(drop));
+    }
+    let result = service.trade_history(&jwt_principal(), book, trade).await;
+    assert!(matches!(result, Err(JournalError::NotFound(_))), "{result:?}");
+}
+
+#[tokio::test]
+async fn a_user_without_a_profile_is_told_to_create_one_on_trade_routes() {
+    let mut mocks = Mocks::default();
+    mocks.trades.expect_get_trade().returning(|_, _, _| Ok(None));
+    mocks.users.expect_get_user().returning(|_| Ok(None));
+    let service = mocks.service();
+    let result = service.get_trade(&jwt_principal(), strategy().id, TradeId::from_uuid(Uuid::now_v7())).await;
+    assert!(matches!(result, Err(JournalError::Forbidden(ForbiddenKind::ProfileRequired))), "{result:?}");
 }
 
 #[tokio::test]
@@ -248,14 +276,15 @@ async fn storage_outages_are_unavailable_and_taken_names_conflict() {
 async fn an_entry_that_loses_the_race_for_its_reference_answers_with_the_winner() {
     let strategy = strategy();
     let winner = open_trade(&strategy, CredentialKind::ApiKey, Some("Long"));
-    let mut mocks = Mocks::default().owning(&strategy);
-    let mut lookups = vec![vec![winner.clone()], vec![]];
-    mocks.trades.expect_open_trades().times(2).returning(move |_, _| Ok(lookups.pop().unwrap_or_default()));
+    let mut mocks = Mocks::default();
+    // A referenced entry is inserted first (one store call on the webhook path); the conflict leads to the winner.
     mocks
         .trades
         .expect_insert_trade()
         .times(1)
         .returning(|_, _| Err(StoreError::Conflict(StoreConflict::OpenTradeExists)));
+    let found = winner.clone();
+    mocks.trades.expect_open_trades().times(1).returning(move |_, _, _| Ok(Some(vec![found.clone()])));
     let service = mocks.service();
     let outcome = service
         .submit_signal(&key_principal(), strategy.id, Signal::Entry(new_trade(Some("Long"))))
@@ -270,9 +299,9 @@ async fn a_close_that_loses_the_race_is_decided_again_and_refused() {
     let strategy = strategy();
     let open = open_trade(&strategy, CredentialKind::User, None);
     let already_closed = closed(&open);
-    let mut mocks = Mocks::default().owning(&strategy);
+    let mut mocks = Mocks::default();
     let mut reads = vec![already_closed, open.clone()];
-    mocks.trades.expect_get_trade().times(2).returning(move |_, _| Ok(reads.pop()));
+    mocks.trades.expect_get_trade().times(2).returning(move |_, _, _| Ok(reads.pop()));
     mocks
         .trades
         .expect_update_trade()
@@ -287,9 +316,9 @@ async fn a_close_that_loses_the_race_is_decided_again_and_refused() {
 async fn an_integration_trade_cannot_be_deleted() {
     let strategy = strategy();
     let trade = open_trade(&strategy, CredentialKind::ApiKey, None);
-    let mut mocks = Mocks::default().owning(&strategy);
+    let mut mocks = Mocks::default();
     let found = trade.clone();
-    mocks.trades.expect_get_trade().returning(move |_, _| Ok(Some(found.clone())));
+    mocks.trades.expect_get_trade().returning(move |_, _, _| Ok(Some(found.clone())));
     // No delete_trade expectation: calling it would panic.
     let service = mocks.service();
     let result = service.delete_trade(&jwt_principal(), strategy.id, trade.id).await;
@@ -300,10 +329,10 @@ async fn an_integration_trade_cannot_be_deleted() {
 async fn a_repeated_exit_answers_with_the_trade_it_closed() {
     let strategy = strategy();
     let done = closed(&open_trade(&strategy, CredentialKind::ApiKey, Some("Long")));
-    let mut mocks = Mocks::default().owning(&strategy);
-    mocks.trades.expect_open_trades().returning(|_, _| Ok(vec![]));
+    let mut mocks = Mocks::default();
+    mocks.trades.expect_open_trades().returning(|_, _, _| Ok(Some(vec![])));
     let latest = done.clone();
-    mocks.trades.expect_latest_with_reference().returning(move |_, _| Ok(Some(latest.clone())));
+    mocks.trades.expect_latest_with_reference().returning(move |_, _, _| Ok(Some(latest.clone())));
     let service = mocks.service();
     let locator = SignalLocator {
         external_reference: Some(ExternalReference::parse("Long").expect("valid")),
@@ -318,10 +347,53 @@ async fn a_repeated_exit_answers_with_the_trade_it_closed() {
 }
 
 #[tokio::test]
+async fn a_malformed_exit_is_refused_before_any_trade_is_looked_up() {
+    // No trade-store expectations: a lookup would panic.
+    let service = Mocks::default().service();
+    let locator =
+        SignalLocator { external_reference: Some(ExternalReference::parse("Long").expect("valid")), symbol: None };
+    let exit = SignalExit { status: Some(Status::Open), ..Default::default() };
+    let result = service.submit_signal(&key_principal(), strategy().id, Signal::Exit { locator, exit }).await;
+    assert!(matches!(result, Err(JournalError::Invalid(_))), "{result:?}");
+}
+
+#[tokio::test]
+async fn concurrent_strategy_edits_are_decided_again_not_lost() {
+    let stored = strategy();
+    let mut newer = stored.clone();
+    newer.is_public = true;
+    newer.updated_at = Timestamp::from_unix_micros(stored.updated_at.unix_micros() + 5).expect("valid");
+    let mut mocks = Mocks::default();
+    let mut reads = vec![newer.clone(), stored.clone()];
+    mocks.strategies.expect_get_strategy().times(2).returning(move |_, _| Ok(reads.pop()));
+    let (first_read, second_read) = (stored.updated_at, newer.updated_at);
+    mocks
+        .strategies
+        .expect_update_strategy()
+        .withf(move |_, read_at| *read_at == first_read)
+        .times(1)
+        .returning(|_, _| Err(StoreError::Conflict(StoreConflict::StaleVersion)));
+    mocks
+        .strategies
+        .expect_update_strategy()
+        .withf(move |s, read_at| *read_at == second_read && s.is_public && s.updated_at > second_read)
+        .times(1)
+        .returning(|_, _| Ok(()));
+    let service = mocks.service();
+    let change = quantarya_domain::StrategyChange {
+        title: Some(StrategyTitle::parse("Renamed").expect("valid")),
+        ..Default::default()
+    };
+    let updated = service.update_strategy(&jwt_principal(), stored.id, change).await.expect("second attempt wins");
+    assert!(updated.is_public, "the concurrent change is kept");
+    assert_eq!(updated.title.as_str(), "Renamed");
+}
+
+#[tokio::test]
 async fn an_update_without_a_matching_open_trade_is_not_found() {
     let strategy = strategy();
-    let mut mocks = Mocks::default().owning(&strategy);
-    mocks.trades.expect_open_trades().returning(|_, _| Ok(vec![]));
+    let mut mocks = Mocks::default();
+    mocks.trades.expect_open_trades().returning(|_, _, _| Ok(Some(vec![])));
     let service = mocks.service();
     let locator = SignalLocator { external_reference: None, symbol: Some(Symbol::parse("EURUSD").expect("valid")) };
     let result = service

@@ -34,9 +34,10 @@ pub trait UserStore: Send + Sync {
     /// `Conflict(AlreadyExists)` when a profile with this id exists.
     async fn insert_user(&self, user: &User) -> Result<(), StoreError>;
 
-    /// Replaces a profile. MUST fail with `Conflict(UserNameTaken)` when another profile has the name, and
-    /// `Missing` when the profile does not exist.
-    async fn update_user(&self, user: &User) -> Result<(), StoreError>;
+    /// Replaces a profile whose stored `updated_at` is `read_at` (the one the change was decided on). MUST fail
+    /// with `Conflict(StaleVersion)` when it changed since, `Conflict(UserNameTaken)` when another profile has the
+    /// name, and `Missing` when the profile does not exist; and write nothing then.
+    async fn update_user(&self, user: &User, read_at: Timestamp) -> Result<(), StoreError>;
 
     /// Removes, atomically, the profile, its strategies, their trades and history, and its API keys.
     /// `None` when there was no profile (and nothing was removed).
@@ -57,11 +58,14 @@ pub trait StrategyStore: Send + Sync {
     /// Every strategy of `owner`, newest first.
     async fn list_strategies(&self, owner: &UserId) -> Result<Vec<Strategy>, StoreError>;
 
-    /// Replaces a strategy. MUST fail with `Missing` when `(strategy.user_id, strategy.id)` does not exist.
-    async fn update_strategy(&self, strategy: &Strategy) -> Result<(), StoreError>;
+    /// Replaces a strategy whose stored `updated_at` is `read_at` (the one the change was decided on). MUST fail
+    /// with `Conflict(StaleVersion)` when it changed since, and `Missing` when `(strategy.user_id, strategy.id)` does
+    /// not exist; and write nothing then.
+    async fn update_strategy(&self, strategy: &Strategy, read_at: Timestamp) -> Result<(), StoreError>;
 
     /// Removes, atomically, the strategy of `owner` with its trades and their history; the number of trades
-    /// removed, or `None` when there was no such strategy.
+    /// removed, or `None` when there was no such strategy. A trade inserted concurrently is either counted and
+    /// removed, or refused with `Missing`: never left behind, never removed uncounted.
     async fn delete_strategy(&self, owner: &UserId, id: StrategyId) -> Result<Option<u64>, StoreError>;
 }
 
@@ -99,48 +103,65 @@ pub struct TradeCursor {
     pub trade_id: TradeId,
 }
 
-/// Trades and their history. Every write is atomic with its history event; the store decides races.
+/// Trades and their history, scoped by owner: every read names the user who must own the strategy, so that
+/// ownership is checked in the same statement as the read. Every write is atomic with its history event; the
+/// store decides races.
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait TradeStore: Send + Sync {
-    /// Stores a new trade and its first event, atomically. For an `OPEN` trade it MUST fail with
-    /// `Conflict(OpenTradeExists)` when an open trade of the strategy carries the same reference or, when the
-    /// new trade has none, when an open trade without a reference has the same symbol: so of two racing identical
-    /// entries exactly one is stored. MUST fail with `Missing` when the strategy is gone.
+    /// Stores a new trade and its first event, atomically, in one round trip where the backend allows. For an
+    /// `OPEN` trade it MUST fail with `Conflict(OpenTradeExists)` when an open trade of the strategy carries the same
+    /// reference or, when the new trade has none, when an open trade without a reference has the same symbol: so of
+    /// racing identical entries exactly one is stored. MUST fail with `Missing` when the strategy does not exist or
+    /// is not `trade.user_id`'s.
     async fn insert_trade(&self, trade: &Trade, event: &TradeEvent) -> Result<(), StoreError>;
 
-    /// Replaces a trade and appends its event, atomically, only if the stored version is `trade.version - 1`;
-    /// otherwise MUST fail with `Conflict(StaleVersion)` and write nothing. `Missing` when the trade is gone.
+    /// Replaces a trade of `trade.user_id`'s strategy and appends its event, atomically, only if the stored version
+    /// is `trade.version - 1`; otherwise MUST fail with `Conflict(StaleVersion)` and write nothing. `Missing` when
+    /// the trade is gone.
     async fn update_trade(&self, trade: &Trade, event: &TradeEvent) -> Result<(), StoreError>;
 
-    /// The trade `id` of `strategy`, if it exists there.
-    async fn get_trade(&self, strategy: StrategyId, id: TradeId) -> Result<Option<Trade>, StoreError>;
+    /// The trade `id` of `owner`'s strategy `strategy`, if it exists there.
+    async fn get_trade(&self, owner: &UserId, strategy: StrategyId, id: TradeId) -> Result<Option<Trade>, StoreError>;
 
-    /// The open trades of `strategy` that `lookup` names.
-    async fn open_trades(&self, strategy: StrategyId, lookup: &OpenTradeLookup) -> Result<Vec<Trade>, StoreError>;
+    /// The open trades of `owner`'s strategy that `lookup` names; `None` when `owner` has no such strategy.
+    async fn open_trades(
+        &self,
+        owner: &UserId,
+        strategy: StrategyId,
+        lookup: &OpenTradeLookup,
+    ) -> Result<Option<Vec<Trade>>, StoreError>;
 
-    /// The most recently created trade of `strategy` carrying `reference`, whatever its status.
+    /// The most recently created trade of `owner`'s strategy carrying `reference`, whatever its status.
     async fn latest_with_reference(
         &self,
+        owner: &UserId,
         strategy: StrategyId,
         reference: &ExternalReference,
     ) -> Result<Option<Trade>, StoreError>;
 
-    /// Up to `limit` trades of `strategy` that pass `filter`, newest first (`opened_at` descending, then id
-    /// descending), starting strictly after `after` when given.
+    /// Up to `limit` trades of `owner`'s strategy that pass `filter`, newest first (`opened_at` descending, then
+    /// id descending), starting strictly after `after` when given; `None` when `owner` has no such strategy.
     async fn list_trades(
         &self,
+        owner: &UserId,
         strategy: StrategyId,
         filter: &TradeFilter,
         after: Option<TradeCursor>,
         limit: usize,
-    ) -> Result<Vec<Trade>, StoreError>;
+    ) -> Result<Option<Vec<Trade>>, StoreError>;
 
-    /// The history of trade `id` of `strategy`, oldest first; empty when there is no such trade.
-    async fn trade_events(&self, strategy: StrategyId, id: TradeId) -> Result<Vec<TradeEvent>, StoreError>;
+    /// The history of trade `id` of `owner`'s strategy, oldest first; empty when there is no such trade (a trade
+    /// always has at least its entry event).
+    async fn trade_events(
+        &self,
+        owner: &UserId,
+        strategy: StrategyId,
+        id: TradeId,
+    ) -> Result<Vec<TradeEvent>, StoreError>;
 
-    /// Removes trade `id` of `strategy` with its history; whether it existed.
-    async fn delete_trade(&self, strategy: StrategyId, id: TradeId) -> Result<bool, StoreError>;
+    /// Removes trade `id` of `owner`'s strategy with its history; whether it existed.
+    async fn delete_trade(&self, owner: &UserId, strategy: StrategyId, id: TradeId) -> Result<bool, StoreError>;
 }
 
 /// API keys: only their hash and metadata are stored. A revoked key is removed.
