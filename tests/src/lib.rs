@@ -3,6 +3,8 @@
 //! [`store_conformance!`] and [`journal_conformance!`].
 
 pub mod conformance;
+pub mod http;
+pub mod http_suite;
 pub mod journal_props;
 pub mod journal_suite;
 pub mod support;
@@ -64,6 +66,32 @@ macro_rules! journal_conformance {
             async fn $case() {
                 let store = $make().await;
                 $crate::journal_suite::$case(&store).await;
+            }
+        )+
+    };
+}
+
+/// Expands to one `#[tokio::test]` per HTTP end-to-end case, each on a server over a journal made by `$make`
+/// (a `fn() -> Arc<dyn Journal>` or an async one returning it).
+#[macro_export]
+macro_rules! http_conformance {
+    ($make:expr) => {
+        $crate::http_conformance!(@cases $make;
+            every_route_answers_its_happy_path,
+            a_webhook_drives_a_trade_by_reference,
+            races_over_http_keep_one_trade_and_one_close,
+            another_user_sees_and_changes_nothing,
+            bad_credentials_are_refused,
+            bad_inputs_are_refused_and_store_nothing,
+            the_service_describes_itself
+        );
+    };
+    (@cases $make:expr; $($case:ident),+ $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                let app = $crate::http::TestApp::spawn($make().await).await;
+                $crate::http_suite::$case(&app).await;
             }
         )+
     };

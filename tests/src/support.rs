@@ -11,8 +11,8 @@ use quantarya_domain::{
     TradeEvent, TradeId, User, UserId, UserName, uuid::Uuid,
 };
 use quantarya_ports::outbound::{
-    ApiKeyStore, IdSource, RandomIds, StrategyStore, SystemClock, TokenError, TokenVerifier, TradeStore, UserStore,
-    VerifiedToken,
+    ApiKeyStore, IdSource, RandomIds, StorageHealth, StrategyStore, SystemClock, TokenError, TokenVerifier, TradeStore,
+    UserStore, VerifiedToken,
 };
 use quantarya_ports::{Credential, JournalService, Ports, Principal};
 
@@ -27,6 +27,8 @@ pub struct StoreUnderTest {
     pub trades: Arc<dyn TradeStore>,
     /// API keys.
     pub api_keys: Arc<dyn ApiKeyStore>,
+    /// Readiness.
+    pub health: Arc<dyn StorageHealth>,
 }
 
 impl std::fmt::Debug for StoreUnderTest {
@@ -39,9 +41,15 @@ impl StoreUnderTest {
     /// One adapter value that implements every store port.
     pub fn of<S>(store: Arc<S>) -> Self
     where
-        S: UserStore + StrategyStore + TradeStore + ApiKeyStore + 'static,
+        S: UserStore + StrategyStore + TradeStore + ApiKeyStore + StorageHealth + 'static,
     {
-        Self { users: store.clone(), strategies: store.clone(), trades: store.clone(), api_keys: store }
+        Self {
+            users: store.clone(),
+            strategies: store.clone(),
+            trades: store.clone(),
+            api_keys: store.clone(),
+            health: store,
+        }
     }
 
     /// The journal service over this store, with [`TestTokens`], the system clock and random ids.
@@ -51,6 +59,7 @@ impl StoreUnderTest {
             strategies: self.strategies.clone(),
             trades: self.trades.clone(),
             api_keys: self.api_keys.clone(),
+            health: self.health.clone(),
             tokens: Arc::new(TestTokens),
             clock: Arc::new(SystemClock),
             ids: Arc::new(RandomIds),

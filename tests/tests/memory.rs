@@ -35,3 +35,10 @@ mod properties {
         }
     }
 }
+
+mod http {
+    async fn memory_journal() -> std::sync::Arc<dyn quantarya_ports::Journal> {
+        quantarya_tests::http::memory_journal()
+    }
+    quantarya_tests::http_conformance!(memory_journal);
+}

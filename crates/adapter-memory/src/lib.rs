@@ -24,7 +24,8 @@
 //!     users: store.clone(),
 //!     strategies: store.clone(),
 //!     trades: store.clone(),
-//!     api_keys: store,
+//!     api_keys: store.clone(),
+//!     health: store,
 //!     tokens: Arc::new(NoTokens),
 //!     clock: Arc::new(SystemClock),
 //!     ids: Arc::new(RandomIds),
@@ -44,7 +45,8 @@ use quantarya_domain::{
     TradeId, User, UserId, UserName,
 };
 use quantarya_ports::outbound::{
-    AccountDeletion, ApiKeyStore, OpenTradeLookup, StrategyStore, TradeCursor, TradeFilter, TradeStore, UserStore,
+    AccountDeletion, ApiKeyStore, OpenTradeLookup, StorageHealth, StrategyStore, TradeCursor, TradeFilter, TradeStore,
+    UserStore,
 };
 use quantarya_ports::{StoreConflict, StoreError};
 
@@ -399,6 +401,15 @@ impl ApiKeyStore for MemoryStore {
         if let Some(key) = self.state().api_keys.get_mut(&id) {
             key.last_used_at = Some(at);
         }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl StorageHealth for MemoryStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        // Memory always answers; taking the lock proves no writer is stuck holding it.
+        drop(self.state());
         Ok(())
     }
 }

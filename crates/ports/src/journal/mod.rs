@@ -219,6 +219,9 @@ pub struct TradePage {
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait Journal: Send + Sync {
+    /// Succeeds while storage answers (`GET /readyz`); `Unavailable` otherwise.
+    async fn storage_ready(&self) -> Result<(), JournalError>;
+
     /// Turns a bearer token into a principal: `qk_…` is an API key, anything else a user JWT.
     async fn authenticate(&self, bearer: &str) -> Result<Principal, JournalError>;
 

@@ -15,8 +15,8 @@ use super::{
     SignalOutcome, StrategyDeletion, TradePage, TradeQuery,
 };
 use crate::outbound::{
-    AccountDeletion, ApiKeyStore, Clock, IdSource, OpenTradeLookup, StrategyStore, TokenError, TokenVerifier,
-    TradeStore, UserStore,
+    AccountDeletion, ApiKeyStore, Clock, IdSource, OpenTradeLookup, StorageHealth, StrategyStore, TokenError,
+    TokenVerifier, TradeStore, UserStore,
 };
 use crate::{ConflictKind, ForbiddenKind, JournalError, StoreConflict, StoreError};
 
@@ -38,6 +38,8 @@ pub struct Ports {
     pub trades: Arc<dyn TradeStore>,
     /// API keys.
     pub api_keys: Arc<dyn ApiKeyStore>,
+    /// Whether storage answers.
+    pub health: Arc<dyn StorageHealth>,
     /// User JWT verification.
     pub tokens: Arc<dyn TokenVerifier>,
     /// The time.
@@ -296,6 +298,10 @@ fn concurrent() -> JournalError {
 
 #[async_trait]
 impl Journal for JournalService {
+    async fn storage_ready(&self) -> Result<(), JournalError> {
+        Ok(self.ports.health.ping().await?)
+    }
+
     async fn authenticate(&self, bearer: &str) -> Result<Principal, JournalError> {
         if bearer.starts_with(RawApiKey::PREFIX) {
             let raw = RawApiKey::parse(bearer).map_err(|_| JournalError::Unauthorized)?;

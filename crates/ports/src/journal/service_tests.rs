@@ -12,8 +12,8 @@ use uuid::Uuid;
 
 use super::*;
 use crate::outbound::{
-    Clock, IdSource, MockApiKeyStore, MockStrategyStore, MockTokenVerifier, MockTradeStore, MockUserStore, RandomIds,
-    SystemClock, TokenError, VerifiedToken,
+    Clock, IdSource, MockApiKeyStore, MockStorageHealth, MockStrategyStore, MockTokenVerifier, MockTradeStore,
+    MockUserStore, RandomIds, SystemClock, TokenError, VerifiedToken,
 };
 use crate::{ConflictKind, ForbiddenKind, StoreConflict, StoreError};
 
@@ -23,6 +23,7 @@ struct Mocks {
     strategies: MockStrategyStore,
     trades: MockTradeStore,
     api_keys: MockApiKeyStore,
+    health: MockStorageHealth,
     tokens: MockTokenVerifier,
 }
 
@@ -33,6 +34,7 @@ impl Mocks {
             strategies: Arc::new(self.strategies),
             trades: Arc::new(self.trades),
             api_keys: Arc::new(self.api_keys),
+            health: Arc::new(self.health),
             tokens: Arc::new(self.tokens),
             clock: Arc::new(SystemClock),
             ids: Arc::new(RandomIds),

@@ -6,13 +6,14 @@ mod system;
 
 pub use auth::{TokenError, TokenVerifier, VerifiedToken};
 pub use stores::{
-    AccountDeletion, ApiKeyStore, OpenTradeLookup, StrategyStore, TradeCursor, TradeFilter, TradeStore, UserStore,
+    AccountDeletion, ApiKeyStore, OpenTradeLookup, StorageHealth, StrategyStore, TradeCursor, TradeFilter, TradeStore,
+    UserStore,
 };
 pub use system::{Clock, IdSource, RandomIds, SystemClock};
 
 #[cfg(any(test, feature = "mock"))]
 pub use auth::MockTokenVerifier;
 #[cfg(any(test, feature = "mock"))]
-pub use stores::{MockApiKeyStore, MockStrategyStore, MockTradeStore, MockUserStore};
+pub use stores::{MockApiKeyStore, MockStorageHealth, MockStrategyStore, MockTradeStore, MockUserStore};
 #[cfg(any(test, feature = "mock"))]
 pub use system::{MockClock, MockIdSource};

@@ -185,3 +185,11 @@ pub trait ApiKeyStore: Send + Sync {
     /// Records that key `id` authenticated a request at `at`. A missing key is not an error.
     async fn touch_api_key(&self, id: ApiKeyId, at: Timestamp) -> Result<(), StoreError>;
 }
+
+/// Whether storage answers: what `/readyz` reports.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait StorageHealth: Send + Sync {
+    /// Succeeds while storage answers a trivial query; `Unavailable` otherwise.
+    async fn ping(&self) -> Result<(), StoreError>;
+}

@@ -1,0 +1,55 @@
+//! Authentication as an extractor: a handler that takes [`Authenticated`] runs only for a valid credential.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::http::header::AUTHORIZATION;
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use quantarya_ports::Principal;
+
+use crate::AppState;
+use crate::error::ApiError;
+
+/// The bearer token of the `Authorization` header: `Ok(None)` when there is no header, an error when the header
+/// is not `Bearer <token>`.
+pub fn bearer(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let Some(header) = req.headers().get(AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let value = header.to_str().map_err(|_| ApiError::unauthorized())?;
+    match value.split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
+            Ok(Some(token.trim().to_owned()))
+        }
+        _ => Err(ApiError::unauthorized()),
+    }
+}
+
+/// The shared state, which every route is configured with.
+pub fn state(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
+    req.app_data::<web::Data<AppState>>().cloned().ok_or_else(|| {
+        tracing::error!("the app was built without AppState");
+        ApiError::new(
+            actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "Something went wrong on our side.",
+        )
+    })
+}
+
+/// A request made with valid credentials: the principal they stand for.
+#[derive(Debug, Clone)]
+pub struct Authenticated(pub Principal);
+
+impl FromRequest for Authenticated {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let found = bearer(req).and_then(|token| Ok((state(req)?, token.ok_or_else(ApiError::unauthorized)?)));
+        Box::pin(async move {
+            let (state, token) = found?;
+            Ok(Self(state.journal.authenticate(&token).await?))
+        })
+    }
+}

@@ -1,0 +1,99 @@
+//! Reading request bodies: the size cap before anything is parsed, the media type, UTF-8, and JSON objects.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::CONTENT_TYPE;
+use actix_web::{HttpMessage, HttpRequest, web};
+use futures_util::StreamExt;
+use quantarya_domain::JsonObject;
+use quantarya_ports::FieldError;
+
+use crate::error::ApiError;
+
+/// The largest request body accepted.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Which media types a route's body may have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Media {
+    /// `application/json` only.
+    Json,
+    /// `application/json`, or `text/plain` holding JSON (what TradingView sends when it cannot tell).
+    JsonOrText,
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        format!("The request body is over {MAX_BODY_BYTES} bytes."),
+    )
+}
+
+/// Reads the body, at most [`MAX_BODY_BYTES`], refusing a larger one before reading or parsing it.
+async fn read_capped(req: &HttpRequest, mut payload: web::Payload) -> Result<Vec<u8>, ApiError> {
+    let declared = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return Err(too_large());
+    }
+    let mut body = Vec::with_capacity(declared.map_or(0, |n| n as usize));
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| {
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", "The request body could not be read.")
+        })?;
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Reads a JSON object body; `None` when the body is empty. The media type must be one `media` allows (a
+/// missing `Content-Type` is taken as JSON), the bytes UTF-8 JSON, and the value an object.
+pub async fn json_object(
+    req: &HttpRequest,
+    payload: web::Payload,
+    media: Media,
+) -> Result<Option<JsonObject>, ApiError> {
+    let bytes = read_capped(req, payload).await?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    check_media(req, media)?;
+    let text = std::str::from_utf8(&bytes).map_err(|_| ApiError::invalid_json("it is not UTF-8"))?;
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Object(object)) => Ok(Some(object)),
+        Ok(_) => Err(ApiError::invalid(vec![FieldError::new("body", "must be a JSON object")], false)),
+        Err(error) => Err(ApiError::invalid_json(&error.to_string())),
+    }
+}
+
+fn check_media(req: &HttpRequest, media: Media) -> Result<(), ApiError> {
+    if req.headers().get(CONTENT_TYPE).is_none() {
+        return Ok(());
+    }
+    let mime = req.mime_type().ok().flatten();
+    let essence = mime.as_ref().map(|m| (m.type_().as_str(), m.subtype().as_str(), m.suffix().map(|s| s.as_str())));
+    let accepted = match essence {
+        Some(("application", "json", _)) | Some(("application", _, Some("json"))) => true,
+        Some(("text", "plain", _)) => media == Media::JsonOrText,
+        _ => false,
+    };
+    if accepted {
+        Ok(())
+    } else {
+        let takes = match media {
+            Media::Json => "application/json",
+            Media::JsonOrText => "application/json or text/plain holding JSON",
+        };
+        Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!("This route takes {takes}."),
+        ))
+    }
+}

@@ -1,0 +1,165 @@
+//! `/strategies`.
+
+use quantarya_domain::{Description, JsonObject, NewStrategy, Strategy, StrategyChange, StrategyTitle, Tags};
+use quantarya_ports::StrategyDeletion;
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use super::time;
+use crate::error::ApiError;
+use crate::fields::{FieldReader, boolean, present, strings, text};
+
+/// A strategy.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StrategyView {
+    /// Its id.
+    #[schema(example = "strat_0192f0c17a4b7cde8f0123456789abcd")]
+    pub strategy_id: String,
+    /// Its title.
+    pub title: String,
+    /// Its description.
+    #[schema(required = true)]
+    pub description: Option<String>,
+    /// Its tags, lowercase, in the order given.
+    pub tags: Vec<String>,
+    /// Whether it shows on the owner's public profile.
+    pub is_public: bool,
+    /// When it was created.
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    /// When it last changed.
+    #[schema(format = DateTime)]
+    pub updated_at: String,
+}
+
+impl From<Strategy> for StrategyView {
+    fn from(s: Strategy) -> Self {
+        Self {
+            strategy_id: s.id.to_string(),
+            title: s.title.to_string(),
+            description: s.description.map(|d| d.to_string()),
+            tags: s.tags.as_slice().to_vec(),
+            is_public: s.is_public,
+            created_at: time(s.created_at),
+            updated_at: time(s.updated_at),
+        }
+    }
+}
+
+/// A strategy as the public sees it on a profile.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicStrategyView {
+    /// Its id.
+    pub strategy_id: String,
+    /// Its title.
+    pub title: String,
+    /// Its description.
+    #[schema(required = true)]
+    pub description: Option<String>,
+    /// Its tags.
+    pub tags: Vec<String>,
+}
+
+impl From<Strategy> for PublicStrategyView {
+    fn from(s: Strategy) -> Self {
+        Self {
+            strategy_id: s.id.to_string(),
+            title: s.title.to_string(),
+            description: s.description.map(|d| d.to_string()),
+            tags: s.tags.as_slice().to_vec(),
+        }
+    }
+}
+
+/// What `DELETE /strategies/{strategy_id}` removed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StrategyDeletionView {
+    /// The deleted strategy.
+    pub strategy_id: String,
+    /// How many trades were deleted with it.
+    pub deleted_trade_count: u64,
+}
+
+impl From<StrategyDeletion> for StrategyDeletionView {
+    fn from(d: StrategyDeletion) -> Self {
+        Self { strategy_id: d.strategy_id.to_string(), deleted_trade_count: d.deleted_trades }
+    }
+}
+
+/// Create a strategy workspace.
+#[derive(Debug, ToSchema)]
+#[schema(example = json!({
+    "title": "Momentum Breakout",
+    "description": "Intraday FX breakout workflow.",
+    "tags": ["fx", "breakout"]
+}))]
+#[allow(dead_code)]
+pub struct CreateStrategyRequest {
+    /// 1–120 characters, trimmed.
+    #[schema(min_length = 1, max_length = 120)]
+    title: String,
+    /// Up to 2000 characters.
+    #[schema(max_length = 2000)]
+    description: Option<String>,
+    /// At most 10 tags of 1–32 characters; trimmed, lowercased, duplicates dropped, order kept.
+    #[schema(max_items = 10)]
+    tags: Option<Vec<String>>,
+    /// Show it on the public profile (default false).
+    is_public: Option<bool>,
+}
+
+/// Change a strategy; omitted fields keep their value, `null` clears `description`.
+#[derive(Debug, ToSchema)]
+#[schema(example = json!({ "is_public": true }))]
+#[allow(dead_code)]
+pub struct UpdateStrategyRequest {
+    /// 1–120 characters, trimmed.
+    #[schema(min_length = 1, max_length = 120)]
+    title: Option<String>,
+    /// Up to 2000 characters.
+    #[schema(max_length = 2000)]
+    description: Option<String>,
+    /// At most 10 tags of 1–32 characters; replaces the old ones.
+    #[schema(max_items = 10)]
+    tags: Option<Vec<String>>,
+    /// Show it on the public profile.
+    is_public: Option<bool>,
+}
+
+fn description(raw: &str) -> Result<Option<Description>, quantarya_domain::ValueError> {
+    let description = Description::parse(raw)?;
+    Ok((!description.as_str().is_empty()).then_some(description))
+}
+
+fn tags(value: Value) -> Result<Tags, String> {
+    let raw = strings(value)?;
+    Tags::parse(&raw).map_err(|(index, error)| match index {
+        Some(i) => format!("tag {i} {error}"),
+        None => error.to_string(),
+    })
+}
+
+/// Parses a `POST /strategies` body.
+pub fn parse_new_strategy(object: JsonObject) -> Result<NewStrategy, ApiError> {
+    let mut r = FieldReader::new::<CreateStrategyRequest>(object);
+    let title = r.required("title", text(StrategyTitle::parse));
+    let description = r.optional("description", text(description)).flatten();
+    let tags = r.optional("tags", tags).unwrap_or_default();
+    let is_public = r.optional("is_public", boolean).unwrap_or(false);
+    r.finish()?;
+    Ok(NewStrategy { title: present(title, "title")?, description, tags, is_public })
+}
+
+/// Parses a `PATCH /strategies/{strategy_id}` body.
+pub fn parse_strategy_change(object: JsonObject) -> Result<StrategyChange, ApiError> {
+    let mut r = FieldReader::new::<UpdateStrategyRequest>(object);
+    let change = StrategyChange {
+        title: r.optional("title", text(StrategyTitle::parse)),
+        description: r.clearable("description", text(description)).map(Option::flatten),
+        tags: r.optional("tags", tags),
+        is_public: r.optional("is_public", boolean),
+    };
+    r.finish()?;
+    Ok(change)
+}

@@ -1,0 +1,197 @@
+//! Parsing a JSON object into domain values at the edge, field by field, so that every broken field is
+//! reported at once and a field the route does not document is named.
+
+use quantarya_domain::{JsonObject, Price, Timestamp, ValueError};
+use quantarya_ports::FieldError;
+use serde_json::Value;
+use utoipa::PartialSchema;
+use utoipa::openapi::{RefOr, Schema};
+
+use crate::error::ApiError;
+
+/// The property names of a documented request schema: the only fields its route takes.
+pub fn documented_fields<T: PartialSchema>() -> Vec<String> {
+    match T::schema() {
+        RefOr::T(Schema::Object(object)) => object.properties.keys().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Reads typed fields out of a request object, collecting every error.
+#[derive(Debug)]
+pub struct FieldReader {
+    object: JsonObject,
+    errors: Vec<FieldError>,
+    unknown: bool,
+}
+
+impl FieldReader {
+    /// A reader of `object` for a route that takes exactly the fields of `T`'s schema; other fields are errors.
+    pub fn new<T: PartialSchema>(object: JsonObject) -> Self {
+        let allowed = documented_fields::<T>();
+        let errors: Vec<FieldError> = object
+            .keys()
+            .filter(|key| !allowed.contains(key))
+            .map(|key| FieldError::new(key.as_str(), "is not a field of this request"))
+            .collect();
+        let unknown = !errors.is_empty();
+        Self { object, errors, unknown }
+    }
+
+    /// Takes a field out without parsing it (for a credential, which must not linger in the request).
+    pub fn take(&mut self, name: &str) -> Option<Value> {
+        self.object.remove(name)
+    }
+
+    /// Blames `name` with `message`.
+    pub fn blame(&mut self, name: &str, message: impl ToString) {
+        self.errors.push(FieldError::new(name, message));
+    }
+
+    fn parse<T>(&mut self, name: &str, value: Value, parse: impl FnOnce(Value) -> Result<T, String>) -> Option<T> {
+        match parse(value) {
+            Ok(parsed) => Some(parsed),
+            Err(message) => {
+                self.blame(name, message);
+                None
+            }
+        }
+    }
+
+    /// An optional field: absent and `null` both mean "not given".
+    pub fn optional<T>(&mut self, name: &str, parse: impl FnOnce(Value) -> Result<T, String>) -> Option<T> {
+        match self.object.remove(name) {
+            None | Some(Value::Null) => None,
+            Some(value) => self.parse(name, value, parse),
+        }
+    }
+
+    /// A required field.
+    pub fn required<T>(&mut self, name: &str, parse: impl FnOnce(Value) -> Result<T, String>) -> Option<T> {
+        match self.object.remove(name) {
+            None | Some(Value::Null) => {
+                self.blame(name, "is required");
+                None
+            }
+            Some(value) => self.parse(name, value, parse),
+        }
+    }
+
+    /// A field that `null` clears: `None` when absent, `Some(None)` for `null`, `Some(Some(v))` for a value.
+    pub fn clearable<T>(&mut self, name: &str, parse: impl FnOnce(Value) -> Result<T, String>) -> Option<Option<T>> {
+        match self.object.remove(name) {
+            None => None,
+            Some(Value::Null) => Some(None),
+            Some(value) => self.parse(name, value, parse).map(Some),
+        }
+    }
+
+    /// Whether any error was found so far.
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty()
+    }
+
+    /// `Ok` when every field parsed, else a 422 listing them all.
+    pub fn finish(self) -> Result<(), ApiError> {
+        if self.errors.is_empty() { Ok(()) } else { Err(ApiError::invalid(self.errors, self.unknown)) }
+    }
+}
+
+/// A required field's value after [`FieldReader::finish`] succeeded (so it is there); a 422 if it is not.
+pub fn present<T>(value: Option<T>, name: &str) -> Result<T, ApiError> {
+    value.ok_or_else(|| ApiError::invalid(vec![FieldError::new(name, "is required")], false))
+}
+
+fn message(error: ValueError) -> String {
+    error.to_string()
+}
+
+/// A JSON string, parsed by `parse`.
+pub fn text<T>(parse: impl FnOnce(&str) -> Result<T, ValueError>) -> impl FnOnce(Value) -> Result<T, String> {
+    move |value| match value {
+        Value::String(text) => parse(&text).map_err(message),
+        _ => Err("must be a string".to_owned()),
+    }
+}
+
+/// A JSON number that is a valid price.
+pub fn price(value: Value) -> Result<Price, String> {
+    match value.as_f64() {
+        Some(number) => Price::new(number).map_err(message),
+        None => Err("must be a number".to_owned()),
+    }
+}
+
+/// An RFC 3339 timestamp.
+pub fn timestamp(value: Value) -> Result<Timestamp, String> {
+    text(Timestamp::parse_rfc3339)(value)
+}
+
+/// A JSON boolean.
+pub fn boolean(value: Value) -> Result<bool, String> {
+    value.as_bool().ok_or_else(|| "must be true or false".to_owned())
+}
+
+/// A JSON object, kept as given.
+pub fn object(value: Value) -> Result<JsonObject, String> {
+    match value {
+        Value::Object(object) => Ok(object),
+        _ => Err("must be a JSON object".to_owned()),
+    }
+}
+
+/// A JSON array of strings.
+pub fn strings(value: Value) -> Result<Vec<String>, String> {
+    let Value::Array(items) = value else {
+        return Err("must be an array of strings".to_owned());
+    };
+    items
+        .into_iter()
+        .map(|item| match item {
+            Value::String(text) => Ok(text),
+            _ => Err("must be an array of strings".to_owned()),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[derive(utoipa::ToSchema)]
+    #[allow(dead_code)]
+    struct Example {
+        name: String,
+        price: Option<f64>,
+        stop: Option<f64>,
+    }
+
+    fn reader(value: Value) -> FieldReader {
+        let Value::Object(object) = value else { panic!("an object") };
+        FieldReader::new::<Example>(object)
+    }
+
+    #[test]
+    fn every_broken_field_is_reported_and_unknown_ones_are_named() {
+        let mut r = reader(json!({ "price": "1.0", "stop": -1, "colour": "red" }));
+        assert_eq!(r.required("name", text(|s| Ok::<_, ValueError>(s.to_owned()))), None);
+        assert_eq!(r.optional("price", price), None);
+        assert_eq!(r.clearable("stop", price), None);
+        let error = r.finish().expect_err("four problems");
+        let envelope = error.envelope();
+        assert_eq!(envelope.error.code, "unknown_field");
+        let fields: Vec<&str> = envelope.error.details.iter().map(|d| d.field.as_str()).collect();
+        assert_eq!(fields, ["colour", "name", "price", "stop"]);
+    }
+
+    #[test]
+    fn null_clears_only_clearable_fields() {
+        let mut r = reader(json!({ "name": "x", "price": null, "stop": null }));
+        assert_eq!(r.optional("price", price), None);
+        assert_eq!(r.clearable("stop", price), Some(None));
+        assert!(r.finish().is_ok());
+        let mut r = reader(json!({}));
+        assert_eq!(r.clearable("stop", price), None);
+    }
+}

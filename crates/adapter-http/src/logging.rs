@@ -1,0 +1,37 @@
+//! Request logs: one line per request with its id, method, route pattern, status and latency. Never a header,
+//! a body or a query string, so no credential can reach a log line.
+
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use tracing::Instrument;
+
+/// The response header that carries the request id.
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Logs each request and tags its response with `x-request-id`.
+pub async fn log_requests(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let id = uuid::Uuid::now_v7().simple().to_string();
+    let method = req.method().clone();
+    let started = Instant::now();
+    let span = tracing::info_span!("request", request_id = %id);
+    let mut res = next.call(req).instrument(span).await?;
+    let route = res.request().match_pattern().unwrap_or_else(|| "<no route>".to_owned());
+    let status = res.status().as_u16();
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    if status >= 500 {
+        tracing::error!(request_id = %id, %method, %route, status, latency_ms, "request failed");
+    } else {
+        tracing::info!(request_id = %id, %method, %route, status, latency_ms, "request");
+    }
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        res.headers_mut().insert(REQUEST_ID, value);
+    }
+    Ok(res)
+}

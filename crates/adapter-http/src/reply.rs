@@ -1,0 +1,54 @@
+//! Success envelopes: `{"message": …, "data": …}`, with `next_cursor` beside `data` on paginated lists.
+
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct Envelope<'a, T: Serialize> {
+    message: &'a str,
+    data: T,
+}
+
+#[derive(Serialize)]
+struct PagedEnvelope<'a, T: Serialize> {
+    message: &'a str,
+    data: T,
+    next_cursor: Option<String>,
+}
+
+/// 200 with `data`.
+pub fn ok<T: Serialize>(message: &str, data: T) -> HttpResponse {
+    with_status(StatusCode::OK, message, data)
+}
+
+/// 201 with `data`.
+pub fn created<T: Serialize>(message: &str, data: T) -> HttpResponse {
+    with_status(StatusCode::CREATED, message, data)
+}
+
+/// The media type of every body this service sends.
+pub const JSON_UTF8: &str = "application/json; charset=utf-8";
+
+/// `status` with `body` serialised as JSON.
+pub fn json<T: Serialize>(status: StatusCode, body: &T) -> HttpResponse {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => HttpResponse::build(status).content_type(JSON_UTF8).body(bytes),
+        Err(error) => {
+            tracing::error!(%error, "a response body does not serialise");
+            HttpResponse::InternalServerError().content_type(JSON_UTF8).body(
+                r#"{"message":"Something went wrong on our side.","error":{"code":"internal_error","details":[]}}"#,
+            )
+        }
+    }
+}
+
+/// `status` with `data`.
+pub fn with_status<T: Serialize>(status: StatusCode, message: &str, data: T) -> HttpResponse {
+    json(status, &Envelope { message, data })
+}
+
+/// 200 with a page of `data` and the cursor of the next page.
+pub fn page<T: Serialize>(message: &str, data: T, next_cursor: Option<String>) -> HttpResponse {
+    json(StatusCode::OK, &PagedEnvelope { message, data, next_cursor })
+}

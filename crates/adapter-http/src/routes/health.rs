@@ -1,0 +1,23 @@
+//! Liveness, readiness and the served OpenAPI document (none of them part of the public reference).
+
+use actix_web::{HttpResponse, web};
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::reply;
+
+/// `GET /healthz`: answers while the process lives.
+pub async fn healthz() -> HttpResponse {
+    reply::ok("Alive", serde_json::json!({ "status": "ok" }))
+}
+
+/// `GET /readyz`: 200 only while storage answers, else 503.
+pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    state.journal.storage_ready().await?;
+    Ok(reply::ok("Ready", serde_json::json!({ "status": "ready" })))
+}
+
+/// `GET /openapi.json`: the document `quantarya openapi` prints.
+pub async fn openapi(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().content_type(reply::JSON_UTF8).body(state.openapi_json.clone())
+}

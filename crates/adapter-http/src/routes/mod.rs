@@ -1,0 +1,23 @@
+//! The handlers, one file per aggregate. Each is registered once, in [`crate::registry`].
+
+pub mod api_keys;
+pub mod health;
+pub mod profile;
+pub mod strategies;
+pub mod trades;
+
+use std::str::FromStr;
+
+use crate::error::ApiError;
+
+/// Parses a path id; text that is not an id of the kind can name nothing, so it is 404 like a missing id.
+pub(crate) fn path_id<T: FromStr>(raw: &str, what: &str) -> Result<T, ApiError> {
+    raw.parse().map_err(|_| ApiError::not_found(what))
+}
+
+/// A body that must be there.
+pub(crate) fn required_body(
+    body: Option<quantarya_domain::JsonObject>,
+) -> Result<quantarya_domain::JsonObject, ApiError> {
+    body.ok_or_else(|| ApiError::invalid(vec![quantarya_ports::FieldError::new("body", "is required")], false))
+}

@@ -1,0 +1,110 @@
+//! The command line and the environment, as the contract's section 8 lists them.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use quantarya_adapter_http::JwtConfig;
+
+/// Quantarya: a trade journal and signal tracker.
+#[derive(Debug, Parser)]
+#[command(name = "quantarya", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API: from PostgreSQL when DATABASE_URL is set, else in memory.
+    Serve(ServeArgs),
+    /// Mint a user JWT with the configured HS256 secret, for local use and tests.
+    Token(TokenArgs),
+    /// Print the OpenAPI document of the public routes.
+    Openapi,
+}
+
+/// How user JWTs are verified.
+#[derive(Debug, Clone, Args)]
+pub struct JwtArgs {
+    /// HS256 shared secret (at least 32 bytes).
+    #[arg(long, env = "QUANTARYA_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// RS256 or ES256 public key: PEM text, or the path of a PEM file.
+    #[arg(long, env = "QUANTARYA_JWT_PUBLIC_KEY")]
+    pub jwt_public_key: Option<String>,
+    /// A JWKS URL (not supported yet: the service refuses to start with it).
+    #[arg(long, env = "QUANTARYA_JWT_JWKS_URL")]
+    pub jwt_jwks_url: Option<String>,
+    /// The required `iss` claim.
+    #[arg(long, env = "QUANTARYA_JWT_ISSUER")]
+    pub jwt_issuer: Option<String>,
+    /// The required `aud` claim.
+    #[arg(long, env = "QUANTARYA_JWT_AUDIENCE")]
+    pub jwt_audience: Option<String>,
+}
+
+impl JwtArgs {
+    /// Whether any verification key is configured.
+    pub fn is_configured(&self) -> bool {
+        self.jwt_secret.is_some() || self.jwt_public_key.is_some() || self.jwt_jwks_url.is_some()
+    }
+
+    /// The verifier configuration; reads the public key file when a path is given.
+    pub fn to_config(&self) -> Result<JwtConfig, String> {
+        if self.jwt_jwks_url.is_some() {
+            return Err("QUANTARYA_JWT_JWKS_URL is not supported yet; set QUANTARYA_JWT_PUBLIC_KEY (RS256/ES256 PEM) \
+                        or QUANTARYA_JWT_SECRET (HS256) instead"
+                .to_owned());
+        }
+        let public_key_pem = match &self.jwt_public_key {
+            Some(key) if key.trim_start().starts_with("-----BEGIN") => Some(key.clone()),
+            Some(path) => Some(
+                std::fs::read_to_string(PathBuf::from(path))
+                    .map_err(|e| format!("cannot read QUANTARYA_JWT_PUBLIC_KEY file {path}: {e}"))?,
+            ),
+            None => None,
+        };
+        Ok(JwtConfig {
+            hs256_secret: self.jwt_secret.as_ref().map(|s| s.as_bytes().to_vec()),
+            public_key_pem,
+            issuer: self.jwt_issuer.clone(),
+            audience: self.jwt_audience.clone(),
+        })
+    }
+}
+
+/// `quantarya serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "QUANTARYA_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// PostgreSQL URL; without it, data lives in memory and is lost at exit.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "QUANTARYA_WORKERS")]
+    pub workers: Option<usize>,
+    /// User JWT verification.
+    #[command(flatten)]
+    pub jwt: JwtArgs,
+}
+
+/// `quantarya token`.
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// The user id (`sub` claim).
+    #[arg(long)]
+    pub sub: String,
+    /// The user's e-mail (`email` claim).
+    #[arg(long)]
+    pub email: String,
+    /// How long the token is valid: 90s, 15m, 1h, 7d.
+    #[arg(long, default_value = "1h", value_parser = crate::ttl::parse_ttl)]
+    pub ttl: u64,
+    /// The HS256 secret the service verifies with.
+    #[arg(long, env = "QUANTARYA_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+}

@@ -1,0 +1,48 @@
+//! The `quantarya` binary's library half: configuration, wiring the adapters into a service, and the server.
+//! `main.rs` only parses the command line and calls in here, so tests start exactly what users start.
+
+#![warn(missing_docs)]
+
+pub mod config;
+pub mod ttl;
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::HttpServer;
+use actix_web::dev::Server;
+use quantarya_adapter_http::{AppState, JwtConfig, JwtVerifier, app};
+use quantarya_adapter_memory::MemoryStore;
+use quantarya_ports::outbound::{RandomIds, SystemClock};
+use quantarya_ports::{Journal, JournalService, Ports};
+
+/// How long the server waits for in-flight requests after SIGTERM or Ctrl-C.
+pub const SHUTDOWN_GRACE_SECONDS: u64 = 30;
+
+/// The journal over a fresh in-memory store, verifying user JWTs with `jwt`.
+pub fn memory_journal(jwt: &JwtConfig) -> Result<Arc<dyn Journal>, quantarya_adapter_http::JwtConfigError> {
+    let store = Arc::new(MemoryStore::new());
+    let tokens = Arc::new(JwtVerifier::new(jwt)?);
+    Ok(Arc::new(JournalService::new(Ports {
+        users: store.clone(),
+        strategies: store.clone(),
+        trades: store.clone(),
+        api_keys: store.clone(),
+        health: store,
+        tokens,
+        clock: Arc::new(SystemClock),
+        ids: Arc::new(RandomIds),
+    })))
+}
+
+/// The HTTP server over `journal` on `listener`. The state is built once, outside the worker factory, so every
+/// worker shares one store. The server stops gracefully on SIGTERM, SIGINT and SIGQUIT.
+pub fn server(listener: TcpListener, journal: Arc<dyn Journal>, workers: Option<usize>) -> std::io::Result<Server> {
+    let state = AppState::new(journal);
+    let mut server =
+        HttpServer::new(move || app(state.clone())).shutdown_timeout(SHUTDOWN_GRACE_SECONDS).listen(listener)?;
+    if let Some(workers) = workers {
+        server = server.workers(workers);
+    }
+    Ok(server.run())
+}

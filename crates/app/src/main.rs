@@ -1,0 +1,94 @@
+//! `quantarya`: serve the API, mint a token, or print the OpenAPI document.
+
+use std::net::TcpListener;
+use std::process::ExitCode;
+
+use clap::Parser;
+use quantarya_adapter_http::mint_hs256;
+use quantarya_app::config::{Cli, Command, ServeArgs, TokenArgs};
+use rand::Rng;
+use rand::distr::Alphanumeric;
+
+/// Writes `text` and a newline to stdout; a closed pipe (`quantarya openapi | head`) is not an error.
+fn print(text: &str) -> Result<(), String> {
+    use std::io::Write;
+    match writeln!(std::io::stdout().lock(), "{text}") {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => Err(error.to_string()),
+        _ => Ok(()),
+    }
+}
+
+fn now_unix() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+fn init_logs() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+}
+
+fn token(args: TokenArgs) -> Result<(), String> {
+    let secret = args.jwt_secret.ok_or("set QUANTARYA_JWT_SECRET (or --jwt-secret) to the secret the service uses")?;
+    let token =
+        mint_hs256(secret.as_bytes(), &args.sub, &args.email, now_unix(), args.ttl).map_err(|e| e.to_string())?;
+    print(&token)
+}
+
+async fn serve(mut args: ServeArgs) -> Result<(), String> {
+    if args.database_url.is_some() {
+        if !args.jwt.is_configured() {
+            return Err("DATABASE_URL is set but no JWT verification is configured: set QUANTARYA_JWT_SECRET (HS256) \
+                        or QUANTARYA_JWT_PUBLIC_KEY (RS256/ES256), so that tokens survive a restart"
+                .to_owned());
+        }
+        return Err(
+            "PostgreSQL storage is not part of this build yet: unset DATABASE_URL to serve from memory".to_owned()
+        );
+    }
+    let mut demo_secret = None;
+    if !args.jwt.is_configured() {
+        let secret: String = rand::rng().sample_iter(Alphanumeric).take(48).map(char::from).collect();
+        args.jwt.jwt_secret = Some(secret.clone());
+        demo_secret = Some(secret);
+    }
+    let jwt = args.jwt.to_config()?;
+    let journal = quantarya_app::memory_journal(&jwt).map_err(|e| e.to_string())?;
+    let listener = TcpListener::bind(&args.bind).map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;
+    let address = listener.local_addr().map_err(|e| e.to_string())?;
+
+    tracing::warn!("storage is IN MEMORY: nothing will survive a restart; set DATABASE_URL to keep data");
+    print(&format!("Quantarya is listening on http://{address}"))?;
+    print("Storage: IN MEMORY. Nothing will survive a restart. Set DATABASE_URL to keep data.")?;
+    if let Some(secret) = demo_secret {
+        let token = mint_hs256(secret.as_bytes(), "demo-user", "demo@example.com", now_unix(), 24 * 3_600)
+            .map_err(|e| e.to_string())?;
+        print("No JWT secret configured: generated one for this session only.")?;
+        print("Demo user token (valid 24 h):")?;
+        print(&token)?;
+    }
+    let server = quantarya_app::server(listener, journal, args.workers).map_err(|e| e.to_string())?;
+    server.await.map_err(|e| e.to_string())?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+#[actix_web::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve(args) => {
+            init_logs();
+            serve(args).await
+        }
+        Command::Token(args) => token(args),
+        Command::Openapi => print(&quantarya_adapter_http::openapi_json()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("quantarya: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

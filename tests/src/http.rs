@@ -1,0 +1,168 @@
+//! The real server on a free port, driven by a real HTTP client.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::ServerHandle;
+use quantarya_adapter_http::{JwtConfig, mint_hs256};
+use quantarya_ports::Journal;
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+use crate::support::unique;
+
+/// The HS256 secret every test server verifies with.
+pub const TEST_SECRET: &str = "quantarya-test-secret-0123456789-abcdef";
+
+/// The JWT configuration of test servers.
+pub fn test_jwt() -> JwtConfig {
+    JwtConfig { hs256_secret: Some(TEST_SECRET.as_bytes().to_vec()), ..JwtConfig::default() }
+}
+
+/// A journal over a fresh in-memory store, as `quantarya serve` builds it.
+pub fn memory_journal() -> Arc<dyn Journal> {
+    quantarya_app::memory_journal(&test_jwt()).expect("valid test JWT config")
+}
+
+fn now_unix() -> u64 {
+    u64::try_from(chrono::Utc::now().timestamp()).expect("after 1970")
+}
+
+/// A running server and a client for it.
+#[derive(Debug)]
+pub struct TestApp {
+    /// `http://127.0.0.1:<port>`.
+    pub base: String,
+    /// The client.
+    pub client: reqwest::Client,
+    handle: ServerHandle,
+}
+
+/// A response: status, and the body parsed as JSON (`Value::Null` when it is not JSON).
+#[derive(Debug, Clone)]
+pub struct Reply {
+    /// The status.
+    pub status: StatusCode,
+    /// The `content-type` header.
+    pub content_type: String,
+    /// The body.
+    pub body: Value,
+}
+
+impl Reply {
+    /// `error.code` of an error envelope.
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("<no error code>")
+    }
+
+    /// `data` of a success envelope.
+    pub fn data(&self) -> &Value {
+        &self.body["data"]
+    }
+
+    /// A string field of `data`.
+    pub fn field(&self, name: &str) -> String {
+        self.body["data"][name].as_str().unwrap_or_default().to_owned()
+    }
+}
+
+/// A user with a profile: its id and bearer token.
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    /// The user id (`sub`).
+    pub id: String,
+    /// The user name.
+    pub name: String,
+    /// A valid user JWT.
+    pub token: String,
+}
+
+impl TestApp {
+    /// Starts the real server over `journal` on a free port of the loopback.
+    pub async fn spawn(journal: Arc<dyn Journal>) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+        let base = format!("http://{}", listener.local_addr().expect("bound"));
+        let server = quantarya_app::server(listener, journal, Some(2)).expect("server starts");
+        let handle = server.handle();
+        tokio::spawn(server);
+        Self { base, client: reqwest::Client::new(), handle }
+    }
+
+    /// A user JWT for `sub`, valid for an hour.
+    pub fn token(&self, sub: &str) -> String {
+        mint_hs256(TEST_SECRET.as_bytes(), sub, &format!("{sub}@example.test"), now_unix(), 3600).expect("minted")
+    }
+
+    /// Sends a request; `body` is sent as JSON when given.
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        Self::reply(request.send().await.expect("the server answers")).await
+    }
+
+    /// Sends a raw body with a content type.
+    pub async fn call_raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> Reply {
+        let mut request =
+            self.client.request(method, format!("{}{path}", self.base)).header("content-type", content_type).body(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        Self::reply(request.send().await.expect("the server answers")).await
+    }
+
+    async fn reply(response: reqwest::Response) -> Reply {
+        let status = response.status();
+        let content_type =
+            response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        let bytes = response.bytes().await.expect("a body");
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Reply { status, content_type, body }
+    }
+
+    /// A new user with a profile.
+    pub async fn user(&self) -> TestUser {
+        let name = unique("h");
+        let token = self.token(&name);
+        let created =
+            self.call(Method::POST, "/me", Some(&token), Some(serde_json::json!({ "user_name": name }))).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+        TestUser { id: name.clone(), name, token }
+    }
+
+    /// A strategy of `user`; its id.
+    pub async fn strategy(&self, user: &TestUser) -> String {
+        let created = self
+            .call(Method::POST, "/strategies", Some(&user.token), Some(serde_json::json!({ "title": "Breakouts" })))
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+        created.field("strategy_id")
+    }
+
+    /// A new API key of `user`; the raw key.
+    pub async fn api_key(&self, user: &TestUser) -> String {
+        let created = self
+            .call(Method::POST, "/api-keys", Some(&user.token), Some(serde_json::json!({ "key_name": "tv" })))
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+        created.field("raw_api_key")
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Stops accepting at once; the runtime that ran it is going away with the test.
+        drop(self.handle.stop(false));
+    }
+}

@@ -1,0 +1,582 @@
+//! The HTTP end-to-end suite: the real server, a real client, every route.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::http::{Reply, TestApp, TestUser};
+
+fn trades_path(strategy: &str) -> String {
+    format!("/strategies/{strategy}/trades")
+}
+
+fn trade_path(strategy: &str, trade: &str) -> String {
+    format!("/strategies/{strategy}/trades/{trade}")
+}
+
+fn assert_status(reply: &Reply, status: StatusCode) {
+    assert_eq!(reply.status, status, "{reply:?}");
+}
+
+fn assert_error(reply: &Reply, status: StatusCode, code: &str) {
+    assert_eq!((reply.status, reply.code()), (status, code), "{reply:?}");
+    assert!(reply.body["message"].is_string(), "{reply:?}");
+    assert!(reply.body["error"]["details"].is_array(), "{reply:?}");
+}
+
+async fn list_trades(app: &TestApp, user: &TestUser, strategy: &str) -> Vec<Value> {
+    let listed = app.call(Method::GET, &trades_path(strategy), Some(&user.token), None).await;
+    assert_status(&listed, StatusCode::OK);
+    listed.data().as_array().cloned().unwrap_or_default()
+}
+
+/// Every route once, on its happy path.
+pub async fn every_route_answers_its_happy_path(app: &TestApp) {
+    let name = crate::support::unique("happy");
+    let token = app.token(&name);
+    let t = Some(token.as_str());
+
+    let missing = app.call(Method::GET, "/me", t, None).await;
+    assert_error(&missing, StatusCode::NOT_FOUND, "not_found");
+    let created =
+        app.call(Method::POST, "/me", t, Some(json!({ "user_name": name.to_uppercase(), "bio": "Hi" }))).await;
+    assert_status(&created, StatusCode::CREATED);
+    assert_eq!(created.content_type, "application/json; charset=utf-8");
+    assert_eq!(created.field("user_name"), name, "stored lowercase");
+    assert_eq!(created.field("email"), format!("{name}@example.test"));
+    let updated =
+        app.call(Method::POST, "/me", t, Some(json!({ "display_name": "Desk", "public_profile_enabled": true }))).await;
+    assert_status(&updated, StatusCode::OK);
+    assert_eq!((updated.field("user_name"), updated.field("bio")), (name.clone(), "Hi".to_owned()), "kept");
+    assert_eq!(app.call(Method::GET, "/me", t, None).await.field("display_name"), "Desk");
+
+    let strategy = app
+        .call(Method::POST, "/strategies", t, Some(json!({ "title": " Momentum ", "tags": ["FX", "fx", "Breakout"] })))
+        .await;
+    assert_status(&strategy, StatusCode::CREATED);
+    assert_eq!(strategy.data()["tags"], json!(["fx", "breakout"]));
+    assert_eq!(strategy.data()["is_public"], json!(false));
+    let sid = strategy.field("strategy_id");
+    assert!(sid.starts_with("strat_"));
+    let listed = app.call(Method::GET, "/strategies", t, None).await;
+    assert_eq!(listed.data().as_array().map(Vec::len), Some(1));
+    assert_eq!(app.call(Method::GET, &format!("/strategies/{sid}"), t, None).await.field("title"), "Momentum");
+    let patched = app.call(Method::PATCH, &format!("/strategies/{sid}"), t, Some(json!({ "is_public": true }))).await;
+    assert_eq!((patched.status, patched.data()["is_public"].clone()), (StatusCode::OK, json!(true)));
+
+    let key = app.call(Method::POST, "/api-keys", t, Some(json!({ "key_name": "TradingView webhook" }))).await;
+    assert_status(&key, StatusCode::CREATED);
+    let raw = key.field("raw_api_key");
+    assert!(raw.starts_with("qk_") && raw.len() == 41, "{raw}");
+    assert_eq!(key.field("prefix"), raw[..7]);
+    let keys = app.call(Method::GET, "/api-keys", t, None).await;
+    assert_eq!(keys.data().as_array().map(Vec::len), Some(1));
+    let listed_key = keys.data()[0].to_string();
+    assert!(!listed_key.contains(&raw[7..]) && !listed_key.contains("hash"), "{listed_key}");
+
+    let entry = json!({ "symbol": "eurusd", "side": "long", "entry": 1.0825, "stop_loss": 1.0785,
+                        "external_reference": "manual-1", "meta": { "setup": "flag" } });
+    let manual = app.call(Method::POST, &trades_path(&sid), t, Some(entry)).await;
+    assert_status(&manual, StatusCode::CREATED);
+    assert_eq!(manual.body["message"], "Trade created");
+    let trade = manual.data().clone();
+    for (field, value) in [
+        ("symbol", json!("EURUSD")),
+        ("side", json!("BUY")),
+        ("status", json!("OPEN")),
+        ("event", json!("entry")),
+        ("origin", json!("manual")),
+        ("close_price", Value::Null),
+        ("meta", json!({ "setup": "flag" })),
+        ("signal", Value::Null),
+    ] {
+        assert_eq!(trade[field], value, "{field}");
+    }
+    let tid = manual.field("trade_id");
+    let page = app.call(Method::GET, &trades_path(&sid), t, None).await;
+    assert_eq!((page.data().as_array().map(Vec::len), page.body["next_cursor"].clone()), (Some(1), Value::Null));
+    assert_eq!(app.call(Method::GET, &trade_path(&sid, &tid), t, None).await.data(), &trade);
+    let moved = app.call(Method::PATCH, &trade_path(&sid, &tid), t, Some(json!({ "stop_loss": 1.08 }))).await;
+    assert_eq!((moved.status, moved.data()["stop_loss"].clone()), (StatusCode::OK, json!(1.08)));
+    let closed = app
+        .call(Method::POST, &format!("{}/close", trade_path(&sid, &tid)), t, Some(json!({ "close_price": 1.0898 })))
+        .await;
+    assert_eq!((closed.status, closed.field("status")), (StatusCode::OK, "CLOSED".to_owned()));
+    let history = app.call(Method::GET, &format!("{}/events", trade_path(&sid, &tid)), t, None).await;
+    let kinds: Vec<&str> = history.data().as_array().into_iter().flatten().filter_map(|e| e["kind"].as_str()).collect();
+    assert_eq!(kinds, ["entry", "update", "close"]);
+    assert_eq!(history.data()[1]["fields"], json!({ "stop_loss": 1.08 }));
+    let deleted = app.call(Method::DELETE, &trade_path(&sid, &tid), t, None).await;
+    assert_eq!((deleted.status, deleted.field("trade_id")), (StatusCode::OK, tid.clone()));
+
+    let by_key = app
+        .call(Method::POST, &trades_path(&sid), Some(&raw), Some(json!({ "symbol": "GBPUSD", "side": "SELL" })))
+        .await;
+    assert_eq!((by_key.status, by_key.field("origin")), (StatusCode::CREATED, "api_key".to_owned()));
+    let erase = app.call(Method::DELETE, &trade_path(&sid, &by_key.field("trade_id")), t, None).await;
+    assert_error(&erase, StatusCode::CONFLICT, "trade_not_manual");
+
+    let public = app.call(Method::GET, &format!("/profiles/{name}"), None, None).await;
+    assert_status(&public, StatusCode::OK);
+    assert_eq!(public.data()["strategies"][0]["strategy_id"], json!(sid));
+    assert!(!public.body.to_string().contains("example.test"), "never the e-mail");
+
+    let key_id = key.field("api_key_id");
+    let revoked = app.call(Method::DELETE, &format!("/api-keys/{key_id}"), t, None).await;
+    assert_eq!((revoked.status, revoked.field("api_key_id")), (StatusCode::OK, key_id));
+    let gone = app.call(Method::DELETE, &format!("/strategies/{sid}"), t, None).await;
+    assert_eq!((gone.status, gone.data()["deleted_trade_count"].clone()), (StatusCode::OK, json!(1)));
+    let account = app.call(Method::DELETE, "/me", t, None).await;
+    assert_status(&account, StatusCode::OK);
+    assert_eq!(account.data()["deleted_strategy_count"], json!(0));
+    assert_eq!(app.call(Method::GET, &format!("/profiles/{name}"), None, None).await.status, StatusCode::NOT_FOUND);
+}
+
+/// Entry, repeated entry, update, exit, repeated exit and reference reuse, the way TradingView sends them:
+/// `text/plain` bodies holding JSON, with the key inside.
+pub async fn a_webhook_drives_a_trade_by_reference(app: &TestApp) {
+    let user = app.user().await;
+    let sid = app.strategy(&user).await;
+    let key = app.api_key(&user).await;
+    let path = trades_path(&sid);
+    let send = |body: Value| {
+        let mut body = body;
+        body["api_key"] = json!(key);
+        app.call_raw(Method::POST, &path, None, "text/plain; charset=utf-8", body.to_string())
+    };
+    let entry = json!({ "symbol": "BINANCE:BTCUSDT.P", "side": "buy", "entry": 64000.5, "external_reference": "Long",
+                        "source": "tradingview", "timeframe": "15" });
+    let opened = send(entry.clone()).await;
+    assert_status(&opened, StatusCode::CREATED);
+    assert!(!opened.body.to_string().contains(&key), "the key is never echoed");
+    let tid = opened.field("trade_id");
+    let retry = send(entry.clone()).await;
+    assert_eq!((retry.status, retry.field("trade_id")), (StatusCode::OK, tid.clone()));
+    assert_eq!(retry.body["message"], "Trade already open; nothing changed");
+
+    let update = send(json!({ "event": "update", "external_reference": "Long", "stop_loss": 63000 })).await;
+    assert_eq!((update.status, update.data()["stop_loss"].clone()), (StatusCode::OK, json!(63000.0)));
+    let exit = json!({ "event": "exit", "external_reference": "Long", "side": "sell", "close_price": 65000,
+                       "symbol": "BINANCE:BTCUSDT.P" });
+    let closed = send(exit.clone()).await;
+    assert_eq!(
+        (closed.status, closed.field("status"), closed.field("event")),
+        (StatusCode::OK, "CLOSED".into(), "exit".into())
+    );
+    let again = send(exit).await;
+    assert_eq!((again.status, again.field("trade_id")), (StatusCode::OK, tid.clone()));
+    assert_eq!(again.body["message"], "Trade already closed; nothing changed");
+    let late_update = send(json!({ "event": "update", "external_reference": "Long", "stop_loss": 1 })).await;
+    assert_error(&late_update, StatusCode::NOT_FOUND, "not_found");
+
+    let reused = send(entry).await;
+    assert_status(&reused, StatusCode::CREATED);
+    assert_ne!(reused.field("trade_id"), tid);
+    let cancel = send(json!({ "event": "exit", "status": "CANCELLED", "external_reference": "Long" })).await;
+    assert_eq!((cancel.status, cancel.field("status")), (StatusCode::OK, "CANCELLED".into()));
+    assert_eq!(list_trades(app, &user, &sid).await.len(), 2);
+}
+
+/// Racing identical entries make one trade; of racing closes exactly one succeeds.
+pub async fn races_over_http_keep_one_trade_and_one_close(app: &TestApp) {
+    let user = app.user().await;
+    let sid = app.strategy(&user).await;
+    let key = app.api_key(&user).await;
+    let entry = json!({ "symbol": "EURUSD", "side": "BUY", "external_reference": "race" });
+    let path = trades_path(&sid);
+    let replies = futures_join((0..12).map(|_| app.call(Method::POST, &path, Some(&key), Some(entry.clone())))).await;
+    assert_eq!(replies.iter().filter(|r| r.status == StatusCode::CREATED).count(), 1, "{replies:?}");
+    assert!(replies.iter().all(|r| r.status.is_success()));
+    let trades = list_trades(app, &user, &sid).await;
+    assert_eq!(trades.len(), 1);
+    let tid = trades[0]["trade_id"].as_str().unwrap_or_default().to_owned();
+    let close = format!("{}/close", trade_path(&sid, &tid));
+    let closes = futures_join((0..12).map(|_| app.call(Method::POST, &close, Some(&user.token), None))).await;
+    assert_eq!(closes.iter().filter(|r| r.status == StatusCode::OK).count(), 1, "{closes:?}");
+    assert!(closes.iter().filter(|r| r.status != StatusCode::OK).all(|r| r.code() == "invalid_transition"));
+}
+
+async fn futures_join<F: std::future::Future<Output = Reply>>(futures: impl Iterator<Item = F>) -> Vec<Reply> {
+    let mut set = Vec::new();
+    for future in futures {
+        set.push(future);
+    }
+    let mut replies = Vec::with_capacity(set.len());
+    // Poll them together: join_all semantics without another dependency.
+    let mut pinned: Vec<std::pin::Pin<Box<F>>> = set.into_iter().map(Box::pin).collect();
+    let mut done: Vec<Option<Reply>> = pinned.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (slot, future) in done.iter_mut().zip(pinned.iter_mut()) {
+            if slot.is_none() {
+                match future.as_mut().poll(cx) {
+                    std::task::Poll::Ready(reply) => *slot = Some(reply),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending { std::task::Poll::Pending } else { std::task::Poll::Ready(()) }
+    })
+    .await;
+    replies.extend(done.into_iter().flatten());
+    replies
+}
+
+/// A second user's JWT and API key on every route that takes the first user's ids: 404 (or 403 where keys are
+/// not allowed at all), and the first user's data unchanged.
+pub async fn another_user_sees_and_changes_nothing(app: &TestApp) {
+    let owner = app.user().await;
+    let sid = app.strategy(&owner).await;
+    let owner_key = app.api_key(&owner).await;
+    let opened = app
+        .call(Method::POST, &trades_path(&sid), Some(&owner_key), Some(json!({ "symbol": "EURUSD", "side": "BUY" })))
+        .await;
+    let tid = opened.field("trade_id");
+    let key_id = app.call(Method::GET, "/api-keys", Some(&owner.token), None).await.data()[0]["api_key_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let before = (
+        app.call(Method::GET, &format!("/strategies/{sid}"), Some(&owner.token), None).await.body,
+        app.call(Method::GET, &trade_path(&sid, &tid), Some(&owner.token), None).await.body,
+        app.call(Method::GET, &format!("{}/events", trade_path(&sid, &tid)), Some(&owner.token), None).await.body,
+        app.call(Method::GET, "/api-keys", Some(&owner.token), None).await.body,
+    );
+
+    let intruder = app.user().await;
+    let intruder_key = app.api_key(&intruder).await;
+    let trade = trade_path(&sid, &tid);
+    let routes: Vec<(Method, String, Option<Value>, bool)> = vec![
+        (Method::GET, format!("/strategies/{sid}"), None, false),
+        (Method::PATCH, format!("/strategies/{sid}"), Some(json!({ "title": "Mine now" })), false),
+        (Method::DELETE, format!("/strategies/{sid}"), None, false),
+        (Method::GET, trades_path(&sid), None, true),
+        (Method::POST, trades_path(&sid), Some(json!({ "symbol": "EURUSD", "side": "BUY" })), true),
+        (Method::POST, trades_path(&sid), Some(json!({ "event": "exit", "symbol": "EURUSD" })), true),
+        (Method::GET, trade.clone(), None, true),
+        (Method::PATCH, trade.clone(), Some(json!({ "status": "CANCELLED" })), true),
+        (Method::DELETE, trade.clone(), None, true),
+        (Method::POST, format!("{trade}/close"), None, true),
+        (Method::GET, format!("{trade}/events"), None, false),
+        (Method::DELETE, format!("/api-keys/{key_id}"), None, false),
+    ];
+    for (method, path, body, keys_allowed) in routes {
+        let by_jwt = app.call(method.clone(), &path, Some(&intruder.token), body.clone()).await;
+        assert_error(&by_jwt, StatusCode::NOT_FOUND, "not_found");
+        let by_key = app.call(method.clone(), &path, Some(&intruder_key), body).await;
+        if keys_allowed {
+            assert_error(&by_key, StatusCode::NOT_FOUND, "not_found");
+        } else {
+            assert_error(&by_key, StatusCode::FORBIDDEN, "api_key_not_allowed");
+        }
+    }
+    let after = (
+        app.call(Method::GET, &format!("/strategies/{sid}"), Some(&owner.token), None).await.body,
+        app.call(Method::GET, &trade_path(&sid, &tid), Some(&owner.token), None).await.body,
+        app.call(Method::GET, &format!("{}/events", trade_path(&sid, &tid)), Some(&owner.token), None).await.body,
+        app.call(Method::GET, "/api-keys", Some(&owner.token), None).await.body,
+    );
+    assert_eq!(after.0, before.0);
+    assert_eq!(after.1, before.1);
+    assert_eq!(after.2, before.2);
+    // Only last_used_at of the owner's key may move (it was used above); nothing else.
+    assert_eq!(after.3["data"][0]["api_key_id"], before.3["data"][0]["api_key_id"]);
+    assert_eq!(after.3["data"].as_array().map(Vec::len), Some(1));
+}
+
+fn b64url(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, &b)| n | (u32::from(b) << (16 - 8 * i)));
+        for i in 0..=chunk.len() {
+            out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+        }
+    }
+    out
+}
+
+/// Missing, malformed, expired, foreign, unsigned and revoked credentials; keys where they are not allowed.
+pub async fn bad_credentials_are_refused(app: &TestApp) {
+    let user = app.user().await;
+    let sid = app.strategy(&user).await;
+    let now = u64::try_from(chrono::Utc::now().timestamp()).expect("after 1970");
+    let expired =
+        quantarya_adapter_http::mint_hs256(crate::http::TEST_SECRET.as_bytes(), &user.id, "a@b.c", now - 7200, 3600)
+            .expect("minted");
+    let foreign =
+        quantarya_adapter_http::mint_hs256(b"another-secret-another-secret-0123", &user.id, "a@b.c", now, 3600)
+            .expect("minted");
+    let claims = json!({ "sub": user.id, "email": "a@b.c", "exp": now + 3600 }).to_string();
+    let unsigned = format!("{}.{}.", b64url(br#"{"alg":"none","typ":"JWT"}"#), b64url(claims.as_bytes()));
+    let made_up_key = format!("qk_{}", "A".repeat(38));
+    for token in [expired.as_str(), foreign.as_str(), unsigned.as_str(), made_up_key.as_str(), "garbage"] {
+        let reply = app.call(Method::GET, "/strategies", Some(token), None).await;
+        assert_error(&reply, StatusCode::UNAUTHORIZED, "unauthorized");
+    }
+    let missing = app.call(Method::GET, "/strategies", None, None).await;
+    assert_error(&missing, StatusCode::UNAUTHORIZED, "unauthorized");
+    for header in ["Token abc", "Bearer", "Bearer    ", "Basic dXNlcjpwYXNz"] {
+        let reply = app
+            .client
+            .get(format!("{}/strategies", app.base))
+            .header("authorization", header)
+            .send()
+            .await
+            .expect("answers");
+        assert_eq!(reply.status(), StatusCode::UNAUTHORIZED, "{header}");
+    }
+
+    let key = app.api_key(&user).await;
+    for path in ["/strategies", "/me", "/api-keys"] {
+        let reply = app.call(Method::GET, path, Some(&key), None).await;
+        assert_error(&reply, StatusCode::FORBIDDEN, "api_key_not_allowed");
+    }
+    assert_status(&app.call(Method::GET, &trades_path(&sid), Some(&key), None).await, StatusCode::OK);
+    let both = app
+        .call(
+            Method::POST,
+            &trades_path(&sid),
+            Some(&user.token),
+            Some(json!({ "symbol": "X", "side": "BUY", "api_key": key })),
+        )
+        .await;
+    assert_error(&both, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let key_id = app.call(Method::GET, "/api-keys", Some(&user.token), None).await.data()[0]["api_key_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert_status(
+        &app.call(Method::DELETE, &format!("/api-keys/{key_id}"), Some(&user.token), None).await,
+        StatusCode::OK,
+    );
+    let revoked = app.call(Method::GET, &trades_path(&sid), Some(&key), None).await;
+    assert_error(&revoked, StatusCode::UNAUTHORIZED, "unauthorized");
+    let in_body = app
+        .call_raw(
+            Method::POST,
+            &trades_path(&sid),
+            None,
+            "text/plain",
+            json!({ "symbol": "X", "side": "BUY", "api_key": key }).to_string(),
+        )
+        .await;
+    assert_error(&in_body, StatusCode::UNAUTHORIZED, "unauthorized");
+
+    let newcomer = app.token(&crate::support::unique("new"));
+    let reply = app.call(Method::GET, "/strategies", Some(&newcomer), None).await;
+    assert_error(&reply, StatusCode::FORBIDDEN, "profile_required");
+    assert!(list_trades(app, &user, &sid).await.is_empty(), "nothing was stored by refused requests");
+}
+
+/// Bad input gets a clear 4xx in the error envelope, names its fields, and stores nothing.
+pub async fn bad_inputs_are_refused_and_store_nothing(app: &TestApp) {
+    let user = app.user().await;
+    let sid = app.strategy(&user).await;
+    let path = trades_path(&sid);
+    let t = Some(user.token.as_str());
+    let big_note = "x".repeat(9 * 1024);
+    let future = (chrono::Utc::now() + chrono::TimeDelta::hours(1)).to_rfc3339();
+    let json_cases: Vec<(Value, StatusCode, &str, &[&str])> = vec![
+        (json!([1, 2]), StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", &["body"]),
+        (
+            json!({ "symbol": "EURUSD", "side": "BUY", "colour": 1 }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_field",
+            &["colour"],
+        ),
+        (json!({ "entry": 1.0 }), StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", &["symbol", "side"]),
+        (
+            json!({ "symbol": "EURUSD", "side": "BUY", "entry": "1.08" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            &["entry"],
+        ),
+        (
+            json!({ "symbol": "EURUSD", "side": "BUY", "entry": -1 }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            &["entry"],
+        ),
+        (
+            json!({ "symbol": "EURUSD", "side": "BUY", "stop_loss": 2e12 }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            &["stop_loss"],
+        ),
+        (
+            json!({ "symbol": "EURUSD", "side": "HOLD" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            &["side"],
+        ),
+        (
+            json!({ "symbol": "EUR USD", "side": "BUY" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            &["symbol"],
+        ),
+        (
+            json!({ "symbol": "EURUSD", "side": "BUY", "signal_time": "yesterday" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            &["signal_time"],
+        ),
+        (
+            json!({ "symbol": "EURUSD", "side": "BUY", "signal_time": future }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            &["signal_time"],
+        ),
+        (
+            json!({ "symbol": "EURUSD", "side": "BUY", "status": "CLOSED", "signal_time": "2026-01-01T00:00:00Z", "closed_at": "2026-01-02T00:00:00Z" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            &["close_price"],
+        ),
+        (
+            json!({ "symbol": "EURUSD", "side": "BUY", "close_price": 1.1 }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            &["close_price"],
+        ),
+        (
+            json!({ "symbol": "EURUSD", "side": "BUY", "meta": "a note" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            &["meta"],
+        ),
+        (
+            json!({ "symbol": "EURUSD", "side": "BUY", "meta": { "n": big_note }, "context": { "n": big_note } }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            &["extensions"],
+        ),
+        (
+            json!({ "symbol": "EURUSD", "side": "BUY", "external_reference": "r".repeat(129) }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            &["external_reference"],
+        ),
+        (
+            json!({ "symbol": "EURUSD", "side": "BUY", "event": "teleport" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            &["event"],
+        ),
+        (
+            json!({ "event": "update", "stop_loss": 1.0 }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            &["external_reference"],
+        ),
+        (
+            json!({ "event": "exit", "symbol": "EURUSD", "status": "OPEN" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            &["status"],
+        ),
+        (
+            json!({ "event": "update", "symbol": "EURUSD", "close_price": 1.0 }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            &["close_price"],
+        ),
+        (
+            json!({ "symbol": "EURUSD", "side": "BUY", "meta": { "bad": "\u{0}" } }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            &["extensions"],
+        ),
+    ];
+    for (body, status, code, fields) in json_cases {
+        let reply = app.call(Method::POST, &path, t, Some(body.clone())).await;
+        assert_error(&reply, status, code);
+        let blamed: Vec<&str> = reply.body["error"]["details"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|d| d["field"].as_str())
+            .collect();
+        assert_eq!(blamed, fields, "{body}");
+    }
+    let raw_cases: Vec<(&str, Vec<u8>, StatusCode, &str)> = vec![
+        ("application/json", b"{\"symbol\": ".to_vec(), StatusCode::BAD_REQUEST, "invalid_json"),
+        ("application/json", vec![b'{', 0xff, 0xfe, b'}'], StatusCode::BAD_REQUEST, "invalid_json"),
+        (
+            "application/json",
+            b"{\"symbol\":\"X\",\"side\":\"BUY\",\"entry\":1e400}".to_vec(),
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+        ),
+        ("application/xml", b"<trade/>".to_vec(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+        (
+            "application/json",
+            format!("{{\"meta\":{{\"n\":\"{}\"}}}}", "x".repeat(70 * 1024)).into_bytes(),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+        ),
+    ];
+    for (content_type, body, status, code) in raw_cases {
+        let reply = app.call_raw(Method::POST, &path, t, content_type, body).await;
+        assert_error(&reply, status, code);
+    }
+    let other_routes: Vec<(Method, String, Value, &str)> = vec![
+        (Method::POST, "/strategies".into(), json!({ "title": "  " }), "title"),
+        (
+            Method::POST,
+            "/strategies".into(),
+            json!({ "title": "x", "tags": (0..11).map(|i| format!("t{i}")).collect::<Vec<_>>() }),
+            "tags",
+        ),
+        (Method::PATCH, format!("/strategies/{sid}"), json!({}), "body"),
+        (Method::POST, "/me".into(), json!({ "user_name": "a" }), "user_name"),
+        (Method::POST, "/me".into(), json!({ "bio": "x".repeat(501) }), "bio"),
+        (Method::POST, "/api-keys".into(), json!({ "key_name": "" }), "key_name"),
+    ];
+    for (method, route, body, field) in other_routes {
+        let reply = app.call(method, &route, t, Some(body)).await;
+        assert_error(&reply, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        assert_eq!(reply.body["error"]["details"][0]["field"], json!(field), "{route}");
+    }
+    for query in [
+        "limit=0",
+        "limit=501",
+        "limit=ten",
+        "cursor=forged",
+        "status=WON",
+        "from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z",
+    ] {
+        let reply = app.call(Method::GET, &format!("{path}?{query}"), t, None).await;
+        assert_error(&reply, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    }
+    let unknown = app.call(Method::GET, &format!("{path}?limt=5"), t, None).await;
+    assert_error(&unknown, StatusCode::UNPROCESSABLE_ENTITY, "unknown_field");
+    for bad_id in ["nope", "strat_", "trd_0192f0c17a4b7cde8f0123456789abcd"] {
+        let reply = app.call(Method::GET, &format!("/strategies/{bad_id}"), t, None).await;
+        assert_error(&reply, StatusCode::NOT_FOUND, "not_found");
+    }
+
+    assert!(list_trades(app, &user, &sid).await.is_empty(), "no refused request stored a trade");
+    let strategies = app.call(Method::GET, "/strategies", t, None).await;
+    assert_eq!(strategies.data().as_array().map(Vec::len), Some(1), "no refused request stored a strategy");
+    assert_eq!(app.call(Method::GET, "/api-keys", t, None).await.data(), &json!([]), "nor a key");
+    let me = app.call(Method::GET, "/me", t, None).await;
+    assert_eq!(
+        (me.field("user_name"), me.data()["bio"].clone()),
+        (user.name.clone(), Value::Null),
+        "nor a profile change"
+    );
+}
+
+/// The served document is the printed one; health routes answer; unknown routes and methods get the envelope.
+pub async fn the_service_describes_itself(app: &TestApp) {
+    let document = app.call(Method::GET, "/openapi.json", None, None).await;
+    assert_status(&document, StatusCode::OK);
+    let printed: Value = serde_json::from_str(&quantarya_adapter_http::openapi_json()).expect("valid JSON");
+    assert_eq!(document.body, printed);
+    assert_status(&app.call(Method::GET, "/healthz", None, None).await, StatusCode::OK);
+    assert_status(&app.call(Method::GET, "/readyz", None, None).await, StatusCode::OK);
+    assert_error(&app.call(Method::GET, "/v1/strategies", None, None).await, StatusCode::NOT_FOUND, "not_found");
+    let wrong = app.call(Method::PUT, "/strategies", None, None).await;
+    assert_error(&wrong, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
+}
