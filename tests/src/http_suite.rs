@@ -580,3 +580,56 @@ pub async fn the_service_describes_itself(app: &TestApp) {
     let wrong = app.call(Method::PUT, "/strategies", None, None).await;
     assert_error(&wrong, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
 }
+
+/// The alert messages of `docs/tradingview.md`, rendered as TradingView would and posted as it would.
+pub async fn the_documented_tradingview_alerts_work(app: &TestApp) {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/tradingview.md"))
+        .expect("docs/tradingview.md");
+    let template = |name: &str| -> String {
+        let fence = format!("```json tradingview-{name}\n");
+        let start = doc.find(&fence).map(|i| i + fence.len()).unwrap_or_else(|| panic!("no {name} template"));
+        let end = doc[start..].find("```").map(|i| start + i).unwrap_or_else(|| panic!("unclosed {name} template"));
+        doc[start..end].to_owned()
+    };
+    let user = app.user().await;
+    let sid = app.strategy(&user).await;
+    let key = app.api_key(&user).await;
+    let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let render = |name: &str, action: &str, close: &str| {
+        template(name)
+            .replace("qk_YOUR_API_KEY", &key)
+            .replace("{{ticker}}", "BINANCE:BTCUSDT")
+            .replace("{{strategy.order.action}}", action)
+            .replace("{{close}}", close)
+            .replace("{{low}}", "63500.25")
+            .replace("{{timenow}}", &now)
+            .replace("{{strategy.order.id}}", "Long")
+            .replace("{{interval}}", "15")
+    };
+    for name in ["entry", "update", "exit", "cancel"] {
+        let rendered = render(name, "buy", "64000");
+        assert!(!rendered.contains("{{"), "{name}: every placeholder is one the test renders");
+        serde_json::from_str::<Value>(&rendered).unwrap_or_else(|e| panic!("{name} renders to JSON: {e}"));
+    }
+    let path = trades_path(&sid);
+    let post = |body: String, content_type: &'static str| app.call_raw(Method::POST, &path, None, content_type, body);
+
+    let entry = post(render("entry", "buy", "64000"), "text/plain").await;
+    assert_status(&entry, StatusCode::CREATED);
+    assert_eq!((entry.field("symbol"), entry.field("side"), entry.field("external_reference")),
+        ("BINANCE:BTCUSDT".into(), "BUY".into(), "Long".into()));
+    let retry = post(render("entry", "buy", "64000"), "application/json").await;
+    assert_status(&retry, StatusCode::OK);
+    let update = post(render("update", "buy", "64000"), "application/json").await;
+    assert_eq!((update.status, update.data()["stop_loss"].clone()), (StatusCode::OK, json!(63500.25)));
+    let exit = post(render("exit", "sell", "65010.5"), "application/json").await;
+    assert_eq!((exit.status, exit.field("status"), exit.data()["close_price"].clone()),
+        (StatusCode::OK, "CLOSED".into(), json!(65010.5)));
+    let again = post(render("entry", "buy", "64100"), "text/plain").await;
+    assert_status(&again, StatusCode::CREATED);
+    let cancel = post(render("cancel", "sell", "64100"), "application/json").await;
+    assert_eq!((cancel.status, cancel.field("status")), (StatusCode::OK, "CANCELLED".into()));
+    let trades = list_trades(app, &user, &sid).await;
+    assert_eq!(trades.len(), 2);
+    assert!(!trades.iter().any(|t| t.to_string().contains(&key)), "the key is never stored");
+}

@@ -83,7 +83,8 @@ macro_rules! http_conformance {
             another_user_sees_and_changes_nothing,
             bad_credentials_are_refused,
             bad_inputs_are_refused_and_store_nothing,
-            the_service_describes_itself
+            the_service_describes_itself,
+            the_documented_tradingview_alerts_work
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {

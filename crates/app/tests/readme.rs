@@ -1,0 +1,221 @@
+//! The README's quickstart, command by command, against the real `quantarya` binary; and the binary's other
+//! promises: a demo token without a secret, a refusal to run PostgreSQL without JWT configuration, graceful
+//! shutdown on SIGTERM, and `openapi`.
+
+use std::io::{BufRead, BufReader};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_quantarya");
+
+fn readme() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).expect("README.md")
+}
+
+/// The fenced blocks of a README section, as (info string, body) pairs, in order.
+fn blocks(section: &str) -> Vec<(String, String)> {
+    let mut blocks = Vec::new();
+    let mut lines = section.lines();
+    while let Some(line) = lines.next() {
+        if let Some(info) = line.strip_prefix("```") {
+            let body: Vec<&str> = lines.by_ref().take_while(|l| !l.starts_with("```")).collect();
+            blocks.push((info.trim().to_owned(), body.join("\n")));
+        }
+    }
+    blocks
+}
+
+fn quickstart() -> String {
+    let readme = readme();
+    let start = readme.find("## Quickstart").expect("a Quickstart section");
+    let end = readme[start + 1..].find("\n## ").map_or(readme.len(), |i| start + 1 + i);
+    readme[start..end].to_owned()
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").expect("a free port").local_addr().expect("bound").port()
+}
+
+/// A running `quantarya serve`, its stdout lines arriving on a channel.
+struct Served {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Served {
+    fn start(port: u16, env: &[(&str, &str)]) -> Self {
+        let mut command = Command::new(BIN);
+        command
+            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+            .env_remove("DATABASE_URL")
+            .env_remove("QUANTARYA_JWT_SECRET")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let mut child = command.spawn().expect("quantarya starts");
+        let stdout = child.stdout.take().expect("piped");
+        let (send, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if send.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "quantarya did not start listening");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Self { child, lines }
+    }
+
+    /// Every stdout line printed so far.
+    fn output(&self) -> Vec<String> {
+        self.lines.try_iter().collect()
+    }
+
+    /// Sends SIGTERM and waits: the server drains and exits 0.
+    fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status().expect("kill runs");
+        assert!(sent.success());
+        self.child.wait().expect("it exits")
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn run_script(script: &str, dir: &std::path::Path) -> std::process::Output {
+    Command::new("timeout")
+        .args(["120", "bash", "-euo", "pipefail", "-c", script])
+        .current_dir(dir)
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("bash runs")
+}
+
+#[test]
+fn the_readme_quickstart_reaches_a_closed_trade() {
+    let section = quickstart();
+    let blocks = blocks(&section);
+    let shells: Vec<&String> = blocks.iter().filter(|(info, _)| info == "sh").map(|(_, body)| body).collect();
+    let answers: Vec<&String> = blocks.iter().filter(|(info, _)| info == "json").map(|(_, body)| body).collect();
+    assert!(shells.len() >= 7 && answers.len() >= 6, "the quickstart has its commands and answers");
+
+    // The first block starts the service; the test starts the same binary with the same secret on a free port.
+    let serve = shells[0];
+    assert!(serve.contains("cargo run --release -p quantarya-app -- serve"), "{serve}");
+    let secret = serve
+        .lines()
+        .find_map(|l| l.strip_prefix("export QUANTARYA_JWT_SECRET="))
+        .expect("the serve block sets the secret");
+    let port = free_port();
+    let served = Served::start(port, &[("QUANTARYA_JWT_SECRET", secret)]);
+
+    let script = shells[1..]
+        .iter()
+        .map(|block| block.as_str())
+        .collect::<Vec<_>>()
+        .join("\n")
+        .replace("cargo run -q --release -p quantarya-app --", BIN)
+        .replace("127.0.0.1:8080", &format!("127.0.0.1:{port}"));
+    assert!(!script.contains("cargo run"), "every cargo command of the quickstart is one the test can run");
+    let dir = std::env::temp_dir().join(format!("quantarya-readme-{port}"));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let run = run_script(&script, &dir);
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "the quickstart failed:\n{stdout}\n{}", String::from_utf8_lossy(&run.stderr));
+
+    for answer in answers {
+        let message = answer
+            .split("\"message\":\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or_else(|| panic!("an answer without a message: {answer}"));
+        assert!(stdout.contains(&format!("\"message\":\"{message}\"")), "no `{message}` in:\n{stdout}");
+    }
+    assert!(stdout.contains("\"status\":\"CLOSED\""), "the quickstart ends with a closed trade:\n{stdout}");
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let output = served.output().join("\n");
+    assert!(output.contains("IN MEMORY"), "the service says loudly that it keeps nothing:\n{output}");
+    assert!(!output.contains(secret), "the secret is never printed");
+    let status = served.terminate();
+    assert!(status.success(), "SIGTERM drains and exits 0, got {status}");
+}
+
+#[test]
+fn serving_without_a_secret_prints_a_working_demo_token() {
+    let port = free_port();
+    let served = Served::start(port, &[]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut lines = Vec::new();
+    while !lines.iter().any(|l: &String| l.starts_with("eyJ")) {
+        assert!(Instant::now() < deadline, "no demo token printed: {lines:?}");
+        lines.extend(served.output());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let token = lines.iter().find(|l| l.starts_with("eyJ")).cloned().unwrap_or_default();
+    let script = format!(
+        "curl -s -X POST http://127.0.0.1:{port}/me -H 'Authorization: Bearer {token}' \
+         -H 'Content-Type: application/json' -d '{{\"user_name\": \"demo\"}}'"
+    );
+    let run = run_script(&script, &std::env::temp_dir());
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(stdout.contains("\"message\":\"Profile created\""), "{stdout}");
+    assert!(served.terminate().success());
+}
+
+#[test]
+fn postgres_without_jwt_configuration_refuses_to_start_and_says_what_to_set() {
+    let output = Command::new(BIN)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+        .env_remove("QUANTARYA_JWT_SECRET")
+        .env_remove("QUANTARYA_JWT_PUBLIC_KEY")
+        .env_remove("QUANTARYA_JWT_JWKS_URL")
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("QUANTARYA_JWT_SECRET"), "{stderr}");
+    assert!(!stderr.contains("postgres://"), "the database URL is not echoed: {stderr}");
+}
+
+#[test]
+fn the_token_and_openapi_commands_print_what_they_promise() {
+    let token = Command::new(BIN)
+        .args(["token", "--sub", "alice", "--email", "alice@example.com", "--ttl", "15m"])
+        .env("QUANTARYA_JWT_SECRET", "a-secret-of-at-least-thirty-two-bytes!!")
+        .output()
+        .expect("runs");
+    assert!(token.status.success());
+    assert_eq!(String::from_utf8_lossy(&token.stdout).trim().split('.').count(), 3, "a JWT");
+    let no_secret = Command::new(BIN)
+        .args(["token", "--sub", "alice", "--email", "alice@example.com"])
+        .env_remove("QUANTARYA_JWT_SECRET")
+        .output()
+        .expect("runs");
+    assert!(!no_secret.status.success());
+    let bad_ttl = Command::new(BIN)
+        .args(["token", "--sub", "a", "--email", "a@b.c", "--ttl", "forever"])
+        .env("QUANTARYA_JWT_SECRET", "a-secret-of-at-least-thirty-two-bytes!!")
+        .output()
+        .expect("runs");
+    assert!(!bad_ttl.status.success());
+
+    let openapi = Command::new(BIN).arg("openapi").output().expect("runs");
+    assert!(openapi.status.success());
+    assert_eq!(String::from_utf8_lossy(&openapi.stdout).trim(), quantarya_adapter_http::openapi_json().trim());
+}
