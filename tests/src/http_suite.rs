@@ -616,15 +616,19 @@ pub async fn the_documented_tradingview_alerts_work(app: &TestApp) {
 
     let entry = post(render("entry", "buy", "64000"), "text/plain").await;
     assert_status(&entry, StatusCode::CREATED);
-    assert_eq!((entry.field("symbol"), entry.field("side"), entry.field("external_reference")),
-        ("BINANCE:BTCUSDT".into(), "BUY".into(), "Long".into()));
+    assert_eq!(
+        (entry.field("symbol"), entry.field("side"), entry.field("external_reference")),
+        ("BINANCE:BTCUSDT".into(), "BUY".into(), "Long".into())
+    );
     let retry = post(render("entry", "buy", "64000"), "application/json").await;
     assert_status(&retry, StatusCode::OK);
     let update = post(render("update", "buy", "64000"), "application/json").await;
     assert_eq!((update.status, update.data()["stop_loss"].clone()), (StatusCode::OK, json!(63500.25)));
     let exit = post(render("exit", "sell", "65010.5"), "application/json").await;
-    assert_eq!((exit.status, exit.field("status"), exit.data()["close_price"].clone()),
-        (StatusCode::OK, "CLOSED".into(), json!(65010.5)));
+    assert_eq!(
+        (exit.status, exit.field("status"), exit.data()["close_price"].clone()),
+        (StatusCode::OK, "CLOSED".into(), json!(65010.5))
+    );
     let again = post(render("entry", "buy", "64100"), "text/plain").await;
     assert_status(&again, StatusCode::CREATED);
     let cancel = post(render("cancel", "sell", "64100"), "application/json").await;

@@ -25,7 +25,13 @@ fn now_unix() -> u64 {
 fn init_logs() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_ansi(colour)
+        .with_writer(std::io::stderr)
+        .init();
 }
 
 fn token(args: TokenArgs) -> Result<(), String> {

@@ -45,15 +45,20 @@ struct Served {
 }
 
 impl Served {
-    fn start(port: u16, env: &[(&str, &str)]) -> Self {
+    /// Starts the server; its logs (stderr) go to `log` when given.
+    fn start(port: u16, env: &[(&str, &str)], log: Option<&std::path::Path>) -> Self {
+        let stderr = match log {
+            Some(path) => Stdio::from(std::fs::File::create(path).expect("log file")),
+            None => Stdio::null(),
+        };
         let mut command = Command::new(BIN);
         command
             .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
             .env_remove("DATABASE_URL")
             .env_remove("QUANTARYA_JWT_SECRET")
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", "info")
             .stdout(Stdio::piped())
-            .stderr(Stdio::null());
+            .stderr(stderr);
         for (key, value) in env {
             command.env(key, value);
         }
@@ -121,7 +126,10 @@ fn the_readme_quickstart_reaches_a_closed_trade() {
         .find_map(|l| l.strip_prefix("export QUANTARYA_JWT_SECRET="))
         .expect("the serve block sets the secret");
     let port = free_port();
-    let served = Served::start(port, &[("QUANTARYA_JWT_SECRET", secret)]);
+    let dir = std::env::temp_dir().join(format!("quantarya-readme-{port}"));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let log = dir.join("server.log");
+    let served = Served::start(port, &[("QUANTARYA_JWT_SECRET", secret)], Some(&log));
 
     let script = shells[1..]
         .iter()
@@ -131,8 +139,6 @@ fn the_readme_quickstart_reaches_a_closed_trade() {
         .replace("cargo run -q --release -p quantarya-app --", BIN)
         .replace("127.0.0.1:8080", &format!("127.0.0.1:{port}"));
     assert!(!script.contains("cargo run"), "every cargo command of the quickstart is one the test can run");
-    let dir = std::env::temp_dir().join(format!("quantarya-readme-{port}"));
-    std::fs::create_dir_all(&dir).expect("temp dir");
     let run = run_script(&script, &dir);
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert!(run.status.success(), "the quickstart failed:\n{stdout}\n{}", String::from_utf8_lossy(&run.stderr));
@@ -146,19 +152,31 @@ fn the_readme_quickstart_reaches_a_closed_trade() {
         assert!(stdout.contains(&format!("\"message\":\"{message}\"")), "no `{message}` in:\n{stdout}");
     }
     assert!(stdout.contains("\"status\":\"CLOSED\""), "the quickstart ends with a closed trade:\n{stdout}");
-    let _ = std::fs::remove_dir_all(&dir);
+    let key = std::fs::read_to_string(dir.join("key.json")).expect("the quickstart saved key.json");
+    let key = key.split("\"raw_api_key\":\"").nth(1).and_then(|r| r.split('"').next()).expect("a raw key");
 
     let output = served.output().join("\n");
     assert!(output.contains("IN MEMORY"), "the service says loudly that it keeps nothing:\n{output}");
     assert!(!output.contains(secret), "the secret is never printed");
     let status = served.terminate();
     assert!(status.success(), "SIGTERM drains and exits 0, got {status}");
+
+    let logs = std::fs::read_to_string(&log).expect("server log");
+    assert!(
+        logs.contains("route=/strategies/{strategy_id}/trades/{trade_id}/close"),
+        "request logs name routes:\n{logs}"
+    );
+    assert!(logs.contains("request_id="), "request logs carry an id:\n{logs}");
+    for secret_text in [secret, key, "eyJ"] {
+        assert!(!logs.contains(secret_text), "a credential reached the logs:\n{logs}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn serving_without_a_secret_prints_a_working_demo_token() {
     let port = free_port();
-    let served = Served::start(port, &[]);
+    let served = Served::start(port, &[], None);
     let deadline = Instant::now() + Duration::from_secs(10);
     let mut lines = Vec::new();
     while !lines.iter().any(|l: &String| l.starts_with("eyJ")) {
