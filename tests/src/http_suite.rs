@@ -228,19 +228,29 @@ pub async fn another_user_sees_and_changes_nothing(app: &TestApp) {
     let sid = app.strategy(&owner).await;
     let owner_key = app.api_key(&owner).await;
     let opened = app
-        .call(Method::POST, &trades_path(&sid), Some(&owner_key), Some(json!({ "symbol": "EURUSD", "side": "BUY" })))
+        .call(
+            Method::POST,
+            &trades_path(&sid),
+            Some(&owner_key),
+            Some(json!({ "symbol": "EURUSD", "side": "BUY", "external_reference": "owner-ref" })),
+        )
         .await;
+    assert_status(&opened, StatusCode::CREATED);
     let tid = opened.field("trade_id");
     let key_id = app.call(Method::GET, "/api-keys", Some(&owner.token), None).await.data()[0]["api_key_id"]
         .as_str()
         .unwrap_or_default()
         .to_owned();
-    let before = (
-        app.call(Method::GET, &format!("/strategies/{sid}"), Some(&owner.token), None).await.body,
-        app.call(Method::GET, &trade_path(&sid, &tid), Some(&owner.token), None).await.body,
-        app.call(Method::GET, &format!("{}/events", trade_path(&sid, &tid)), Some(&owner.token), None).await.body,
-        app.call(Method::GET, "/api-keys", Some(&owner.token), None).await.body,
-    );
+    let snapshot = || async {
+        (
+            app.call(Method::GET, &format!("/strategies/{sid}"), Some(&owner.token), None).await.body,
+            app.call(Method::GET, &trades_path(&sid), Some(&owner.token), None).await.body,
+            app.call(Method::GET, &format!("{}/events", trade_path(&sid, &tid)), Some(&owner.token), None).await.body,
+            app.call(Method::GET, "/api-keys", Some(&owner.token), None).await.body,
+            app.call(Method::GET, "/me", Some(&owner.token), None).await.body,
+        )
+    };
+    let before = snapshot().await;
 
     let intruder = app.user().await;
     let intruder_key = app.api_key(&intruder).await;
@@ -251,7 +261,20 @@ pub async fn another_user_sees_and_changes_nothing(app: &TestApp) {
         (Method::DELETE, format!("/strategies/{sid}"), None, false),
         (Method::GET, trades_path(&sid), None, true),
         (Method::POST, trades_path(&sid), Some(json!({ "symbol": "EURUSD", "side": "BUY" })), true),
+        (
+            Method::POST,
+            trades_path(&sid),
+            Some(json!({ "symbol": "EURUSD", "side": "BUY", "external_reference": "owner-ref" })),
+            true,
+        ),
         (Method::POST, trades_path(&sid), Some(json!({ "event": "exit", "symbol": "EURUSD" })), true),
+        (Method::POST, trades_path(&sid), Some(json!({ "event": "exit", "external_reference": "owner-ref" })), true),
+        (
+            Method::POST,
+            trades_path(&sid),
+            Some(json!({ "event": "update", "external_reference": "owner-ref", "stop_loss": 1 })),
+            true,
+        ),
         (Method::GET, trade.clone(), None, true),
         (Method::PATCH, trade.clone(), Some(json!({ "status": "CANCELLED" })), true),
         (Method::DELETE, trade.clone(), None, true),
@@ -269,18 +292,19 @@ pub async fn another_user_sees_and_changes_nothing(app: &TestApp) {
             assert_error(&by_key, StatusCode::FORBIDDEN, "api_key_not_allowed");
         }
     }
-    let after = (
-        app.call(Method::GET, &format!("/strategies/{sid}"), Some(&owner.token), None).await.body,
-        app.call(Method::GET, &trade_path(&sid, &tid), Some(&owner.token), None).await.body,
-        app.call(Method::GET, &format!("{}/events", trade_path(&sid, &tid)), Some(&owner.token), None).await.body,
-        app.call(Method::GET, "/api-keys", Some(&owner.token), None).await.body,
-    );
-    assert_eq!(after.0, before.0);
-    assert_eq!(after.1, before.1);
-    assert_eq!(after.2, before.2);
-    // Only last_used_at of the owner's key may move (it was used above); nothing else.
-    assert_eq!(after.3["data"][0]["api_key_id"], before.3["data"][0]["api_key_id"]);
-    assert_eq!(after.3["data"].as_array().map(Vec::len), Some(1));
+    // A trade id under another strategy is not found, even for its owner and even under the caller's own strategy.
+    let intruder_strategy = app.strategy(&intruder).await;
+    let elsewhere = app.call(Method::GET, &trade_path(&intruder_strategy, &tid), Some(&intruder.token), None).await;
+    assert_error(&elsewhere, StatusCode::NOT_FOUND, "not_found");
+    let owner_other = app.strategy(&owner).await;
+    let misfiled = app.call(Method::GET, &trade_path(&owner_other, &tid), Some(&owner.token), None).await;
+    assert_error(&misfiled, StatusCode::NOT_FOUND, "not_found");
+    let misfiled_close =
+        app.call(Method::POST, &format!("{}/close", trade_path(&owner_other, &tid)), Some(&owner.token), None).await;
+    assert_error(&misfiled_close, StatusCode::NOT_FOUND, "not_found");
+
+    assert_eq!(snapshot().await, before, "the owner's strategy, trades, history, keys and profile are unchanged");
+    assert!(list_trades(app, &intruder, &intruder_strategy).await.is_empty(), "and nothing landed elsewhere");
 }
 
 fn b64url(bytes: &[u8]) -> String {
@@ -520,6 +544,11 @@ pub async fn bad_inputs_are_refused_and_store_nothing(app: &TestApp) {
         let reply = app.call_raw(Method::POST, &path, t, content_type, body).await;
         assert_error(&reply, status, code);
     }
+    let text_on_json_route = app.call_raw(Method::POST, "/strategies", t, "text/plain", r#"{"title":"x"}"#).await;
+    assert_error(&text_on_json_route, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
+    let chunked = raw_chunked_post(app, &path, &user.token, 70 * 1024).await;
+    assert!(chunked.starts_with("HTTP/1.1 413"), "a chunked body over the cap, with no Content-Length: {chunked}");
+    assert!(chunked.contains("payload_too_large"), "{chunked}");
     let other_routes: Vec<(Method, String, Value, &str)> = vec![
         (Method::POST, "/strategies".into(), json!({ "title": "  " }), "title"),
         (
@@ -636,4 +665,27 @@ pub async fn the_documented_tradingview_alerts_work(app: &TestApp) {
     let trades = list_trades(app, &user, &sid).await;
     assert_eq!(trades.len(), 2);
     assert!(!trades.iter().any(|t| t.to_string().contains(&key)), "the key is never stored");
+}
+
+/// Posts a JSON body of about `size` bytes with chunked transfer encoding (no `Content-Length`); the raw response.
+async fn raw_chunked_post(app: &TestApp, path: &str, token: &str, size: usize) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = app.base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.expect("connects");
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\n\
+         Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.expect("headers");
+    let body = format!("{{\"meta\":{{\"n\":\"{}\"}}}}", "x".repeat(size));
+    for chunk in body.as_bytes().chunks(8 * 1024) {
+        let frame = [format!("{:x}\r\n", chunk.len()).as_bytes(), chunk, b"\r\n"].concat();
+        if stream.write_all(&frame).await.is_err() {
+            break; // the server may answer and close before the whole body is sent
+        }
+    }
+    let _ = stream.write_all(b"0\r\n\r\n").await;
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response).await;
+    String::from_utf8_lossy(&response).into_owned()
 }

@@ -5,10 +5,12 @@ use std::pin::Pin;
 
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
-use quantarya_ports::Principal;
+use quantarya_domain::CredentialKind;
+use quantarya_ports::{ForbiddenKind, JournalError, Principal};
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::registry::Auth;
 
 /// The bearer token of the `Authorization` header: `Ok(None)` when there is no header, an error when the header
 /// is not `Bearer <token>`.
@@ -45,11 +47,18 @@ impl FromRequest for Authenticated {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
+    /// Authenticates, then applies the route's auth kind (registered with its resource): a valid API key on a
+    /// user-JWT route is refused (403) before the body is read. An invalid credential is 401 whatever the route.
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let auth = req.app_data::<Auth>().copied().unwrap_or(Auth::UserJwt);
         let found = bearer(req).and_then(|token| Ok((state(req)?, token.ok_or_else(ApiError::unauthorized)?)));
         Box::pin(async move {
             let (state, token) = found?;
-            Ok(Self(state.journal.authenticate(&token).await?))
+            let principal = state.journal.authenticate(&token).await?;
+            if auth == Auth::UserJwt && principal.kind() == CredentialKind::ApiKey {
+                return Err(ApiError::from(JournalError::Forbidden(ForbiddenKind::ApiKeyNotAllowed)));
+            }
+            Ok(Self(principal))
         })
     }
 }

@@ -29,8 +29,18 @@ fn too_large() -> ApiError {
     )
 }
 
-/// Reads the body, at most [`MAX_BODY_BYTES`], refusing a larger one before reading or parsing it.
-async fn read_capped(req: &HttpRequest, mut payload: web::Payload) -> Result<Vec<u8>, ApiError> {
+/// How long a client may take to send its body once the headers arrived.
+pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// Reads the body, at most [`MAX_BODY_BYTES`] within [`BODY_TIMEOUT`], refusing a larger one before reading or
+/// parsing it.
+async fn read_capped(req: &HttpRequest, payload: web::Payload) -> Result<Vec<u8>, ApiError> {
+    actix_web::rt::time::timeout(BODY_TIMEOUT, read_all(req, payload)).await.map_err(|_| {
+        ApiError::new(StatusCode::REQUEST_TIMEOUT, "request_timeout", "The request body took too long to arrive.")
+    })?
+}
+
+async fn read_all(req: &HttpRequest, mut payload: web::Payload) -> Result<Vec<u8>, ApiError> {
     let declared = req
         .headers()
         .get(actix_web::http::header::CONTENT_LENGTH)

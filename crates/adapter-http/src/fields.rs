@@ -17,6 +17,28 @@ pub fn documented_fields<T: PartialSchema>() -> Vec<String> {
     }
 }
 
+/// A documented request body: its field names, read once from its schema.
+pub trait RequestSchema: PartialSchema {
+    /// The fields the route takes.
+    fn fields() -> &'static [String];
+}
+
+/// Implements [`RequestSchema`] for request types, each with its own lazily built field list.
+macro_rules! request_schemas {
+    ($($request:ty),+ $(,)?) => {
+        $(
+            impl $crate::fields::RequestSchema for $request {
+                fn fields() -> &'static [String] {
+                    static FIELDS: std::sync::LazyLock<Vec<String>> =
+                        std::sync::LazyLock::new($crate::fields::documented_fields::<$request>);
+                    &FIELDS
+                }
+            }
+        )+
+    };
+}
+pub(crate) use request_schemas;
+
 /// Reads typed fields out of a request object, collecting every error.
 #[derive(Debug)]
 pub struct FieldReader {
@@ -27,11 +49,11 @@ pub struct FieldReader {
 
 impl FieldReader {
     /// A reader of `object` for a route that takes exactly the fields of `T`'s schema; other fields are errors.
-    pub fn new<T: PartialSchema>(object: JsonObject) -> Self {
-        let allowed = documented_fields::<T>();
+    pub fn new<T: RequestSchema>(object: JsonObject) -> Self {
+        let allowed = T::fields();
         let errors: Vec<FieldError> = object
             .keys()
-            .filter(|key| !allowed.contains(key))
+            .filter(|key| !allowed.contains(*key))
             .map(|key| FieldError::new(key.as_str(), "is not a field of this request"))
             .collect();
         let unknown = !errors.is_empty();
@@ -166,6 +188,8 @@ mod tests {
         price: Option<f64>,
         stop: Option<f64>,
     }
+
+    request_schemas!(Example);
 
     fn reader(value: Value) -> FieldReader {
         let Value::Object(object) = value else { panic!("an object") };

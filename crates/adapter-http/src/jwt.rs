@@ -22,6 +22,12 @@ pub enum JwtConfigError {
     /// The public key is not an RSA or EC public key in PEM.
     #[error("the JWT public key is not an RSA or EC (P-256) public key in PEM")]
     BadPublicKey,
+    /// Tokens from an identity provider, verified with its public key, must be checked for their audience, or
+    /// tokens it issued for other applications would be accepted.
+    #[error(
+        "a JWT public key needs QUANTARYA_JWT_AUDIENCE: without it, tokens issued for other applications would be accepted"
+    )]
+    AudienceRequired,
 }
 
 /// What verification is configured with.
@@ -48,7 +54,7 @@ impl std::fmt::Debug for JwtConfig {
     }
 }
 
-/// The claims Quantarya reads.
+/// The claims Quantarya reads (and mints).
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
     sub: String,
@@ -57,6 +63,10 @@ struct Claims {
     exp: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     iat: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    iss: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    aud: Option<String>,
 }
 
 /// Verifies user JWTs against the configured keys.
@@ -96,6 +106,9 @@ impl JwtVerifier {
         if keys.is_empty() {
             return Err(JwtConfigError::NoKey);
         }
+        if config.public_key_pem.is_some() && config.audience.is_none() {
+            return Err(JwtConfigError::AudienceRequired);
+        }
         Ok(Self { keys, issuer: config.issuer.clone(), audience: config.audience.clone() })
     }
 
@@ -113,12 +126,10 @@ impl JwtVerifier {
             }
             None => validation.iss = None,
         }
-        match &self.audience {
-            Some(audience) => {
-                validation.set_audience(&[audience]);
-                required.push("aud");
-            }
-            None => validation.validate_aud = false,
+        // Without a configured audience, a token that names one is refused (it was issued for someone else).
+        if let Some(audience) = &self.audience {
+            validation.set_audience(&[audience]);
+            required.push("aud");
         }
         validation.set_required_spec_claims(&required);
         validation
@@ -149,8 +160,27 @@ pub struct MintError(#[from] jsonwebtoken::errors::Error);
 
 /// Mints an HS256 user JWT for `sub` and `email`, valid for `ttl` from `now_unix` (seconds since the epoch).
 pub fn mint_hs256(secret: &[u8], sub: &str, email: &str, now_unix: u64, ttl_seconds: u64) -> Result<String, MintError> {
-    let claims =
-        Claims { sub: sub.to_owned(), email: Some(email.to_owned()), exp: now_unix + ttl_seconds, iat: Some(now_unix) };
+    mint_hs256_for(secret, sub, email, now_unix, ttl_seconds, None, None)
+}
+
+/// Like [`mint_hs256`], with the `iss` and `aud` claims a configured service requires.
+pub fn mint_hs256_for(
+    secret: &[u8],
+    sub: &str,
+    email: &str,
+    now_unix: u64,
+    ttl_seconds: u64,
+    issuer: Option<&str>,
+    audience: Option<&str>,
+) -> Result<String, MintError> {
+    let claims = Claims {
+        sub: sub.to_owned(),
+        email: Some(email.to_owned()),
+        exp: now_unix + ttl_seconds,
+        iat: Some(now_unix),
+        iss: issuer.map(str::to_owned),
+        aud: audience.map(str::to_owned),
+    };
     Ok(encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(secret))?)
 }
 
@@ -252,6 +282,39 @@ mod tests {
         assert!(v.verify(&wrong_aud).await.is_err());
         let no_iss = sign(serde_json::json!({"sub":"u","email":"a@b.c","exp":exp,"aud":"quantarya"}));
         assert!(v.verify(&no_iss).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn exp_nbf_and_an_unexpected_audience_are_enforced() {
+        let v = verifier();
+        let sign = |claims: serde_json::Value| {
+            encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(SECRET)).expect("minted")
+        };
+        assert!(v.verify(&sign(serde_json::json!({ "sub": "u", "email": "a@b.c" }))).await.is_err(), "no exp");
+        let later = now() + 600;
+        let early = sign(serde_json::json!({ "sub": "u", "email": "a@b.c", "exp": later + 600, "nbf": later }));
+        assert!(v.verify(&early).await.is_err(), "not yet valid");
+        let for_others = sign(serde_json::json!({ "sub": "u", "email": "a@b.c", "exp": later, "aud": "other-app" }));
+        assert!(v.verify(&for_others).await.is_err(), "a token for another audience");
+        let minted = mint_hs256_for(SECRET, "u", "a@b.c", now(), 60, Some("https://id.example"), Some("quantarya"))
+            .expect("minted");
+        let configured = JwtVerifier::new(&JwtConfig {
+            hs256_secret: Some(SECRET.to_vec()),
+            issuer: Some("https://id.example".into()),
+            audience: Some("quantarya".into()),
+            ..Default::default()
+        })
+        .expect("valid");
+        assert!(configured.verify(&minted).await.is_ok());
+    }
+
+    #[test]
+    fn a_public_key_needs_an_audience() {
+        let pem = "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEEVs/o5+uQbTjL3chynL4wXgUg2R9\nq9UU8I5mEovUf86QZ7kOBIjJwqnzD1omageEHWwHdBO6B+dFabmdT9POxg==\n-----END PUBLIC KEY-----\n";
+        let config = JwtConfig { public_key_pem: Some(pem.to_owned()), ..Default::default() };
+        assert!(matches!(JwtVerifier::new(&config), Err(JwtConfigError::AudienceRequired)));
+        let config = JwtConfig { audience: Some("quantarya".into()), ..config };
+        assert!(JwtVerifier::new(&config).is_ok(), "an EC P-256 key with an audience");
     }
 
     #[test]

@@ -24,7 +24,7 @@ use actix_web::{App, HttpResponse, web};
 use quantarya_ports::Journal;
 
 pub use error::ApiError;
-pub use jwt::{JwtConfig, JwtConfigError, JwtVerifier, mint_hs256};
+pub use jwt::{JwtConfig, JwtConfigError, JwtVerifier, mint_hs256, mint_hs256_for};
 
 /// What every handler shares: the use cases, and the OpenAPI document rendered once.
 pub struct AppState {

@@ -583,7 +583,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     }
     for (path, specs) in by_path {
         let allowed: Vec<&'static str> = specs.iter().map(|s| s.verb.as_str()).collect();
-        let mut resource = web::resource(path).default_service(web::to(move || {
+        // Every route of a path shares its auth kind (a test checks it), so the extractor can read it per resource.
+        let auth = specs.first().map_or(Auth::UserJwt, |s| s.auth);
+        let mut resource = web::resource(path).app_data(auth).default_service(web::to(move || {
             let allowed = allowed.join(", ");
             async move {
                 let error = ApiError::new(
@@ -663,6 +665,7 @@ fn error_responses(spec: &RouteSpec) -> Vec<(u16, String)> {
         errors.push((409, format!("The request conflicts with the current state ({}).", codes.join(", "))));
     }
     if spec.body.is_some() {
+        errors.push((408, "The body took longer than 15 s to arrive (`request_timeout`).".to_owned()));
         errors.push((413, "The body is over 64 KiB (`payload_too_large`).".to_owned()));
         errors.push((415, "The body's media type is not one this route takes (`unsupported_media_type`).".to_owned()));
     }
@@ -680,8 +683,8 @@ Every success body is `{\"message\", \"data\"}` (lists with a page add `next_cur
 `{\"message\", \"error\": {\"code\", \"details\"}}`. Error codes: `invalid_json`, `unauthorized`, \
 `api_key_not_allowed`, `profile_required`, `not_found`, `method_not_allowed`, `invalid_transition`, \
 `trade_not_manual`, `user_name_taken`, `ambiguous_trade`, `api_key_limit`, `symbol_mismatch`, `side_mismatch`, \
-`concurrent_update`, `payload_too_large`, `unsupported_media_type`, `validation_failed`, `unknown_field`, \
-`storage_unavailable`.";
+`concurrent_update`, `invalid_body`, `request_timeout`, `payload_too_large`, `unsupported_media_type`, \
+`validation_failed`, `unknown_field`, `storage_unavailable`, `internal_error`.";
 
 /// The OpenAPI document of the public routes.
 pub fn openapi() -> OpenApi {
@@ -699,6 +702,10 @@ pub fn openapi() -> OpenApi {
                 operation = operation
                     .security(SecurityRequirement::new("user_jwt", Vec::<String>::new()))
                     .security(SecurityRequirement::new("api_key", Vec::<String>::new()));
+                if spec.body.is_some_and(|b| b.text_plain) {
+                    // The API key may instead travel in the body as `api_key`.
+                    operation = operation.security(SecurityRequirement::default());
+                }
             }
         }
         let params = spec.path_params.iter().map(|p| (p, ParameterIn::Path, Required::True));
@@ -723,8 +730,10 @@ pub fn openapi() -> OpenApi {
                 .required(Some(if body.required { Required::True } else { Required::False }))
                 .content("application/json", ContentBuilder::new().schema(Some(schema_ref(body.schema))).build());
             if body.text_plain {
-                request =
-                    request.content("text/plain", ContentBuilder::new().schema(Some(schema_ref(body.schema))).build());
+                let text = ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .description(Some(format!("The JSON text of a {}, as TradingView sends it.", body.schema)));
+                request = request.content("text/plain", ContentBuilder::new().schema(Some(text)).build());
             }
             operation = operation.request_body(Some(request.build()));
         }
@@ -850,6 +859,15 @@ mod tests {
         let components = document.components.expect("components");
         for name in referenced_schemas() {
             assert!(components.schemas.contains_key(name), "{name} is referenced but not a component");
+        }
+    }
+
+    #[test]
+    fn every_route_of_a_path_shares_its_auth_kind() {
+        for spec in routes() {
+            for other in routes().iter().filter(|o| o.path == spec.path) {
+                assert_eq!(spec.auth, other.auth, "{} {}", spec.verb.as_str(), spec.path);
+            }
         }
     }
 

@@ -26,7 +26,7 @@ pub enum Command {
 }
 
 /// How user JWTs are verified.
-#[derive(Debug, Clone, Args)]
+#[derive(Clone, Args)]
 pub struct JwtArgs {
     /// HS256 shared secret (at least 32 bytes).
     #[arg(long, env = "QUANTARYA_JWT_SECRET", hide_env_values = true)]
@@ -76,7 +76,7 @@ impl JwtArgs {
 }
 
 /// `quantarya serve`.
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "QUANTARYA_BIND", default_value = "127.0.0.1:8080")]
@@ -85,15 +85,15 @@ pub struct ServeArgs {
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
     /// HTTP worker threads (default: one per core).
-    #[arg(long, env = "QUANTARYA_WORKERS")]
-    pub workers: Option<usize>,
+    #[arg(long, env = "QUANTARYA_WORKERS", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub workers: Option<u16>,
     /// User JWT verification.
     #[command(flatten)]
     pub jwt: JwtArgs,
 }
 
 /// `quantarya token`.
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub struct TokenArgs {
     /// The user id (`sub` claim).
     #[arg(long)]
@@ -107,4 +107,75 @@ pub struct TokenArgs {
     /// The HS256 secret the service verifies with.
     #[arg(long, env = "QUANTARYA_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
+    /// The `iss` claim the service requires, if any.
+    #[arg(long = "iss", env = "QUANTARYA_JWT_ISSUER")]
+    pub issuer: Option<String>,
+    /// The `aud` claim the service requires, if any.
+    #[arg(long = "aud", env = "QUANTARYA_JWT_AUDIENCE")]
+    pub audience: Option<String>,
+}
+
+/// Shows whether a secret is set, never the secret.
+fn redacted(value: &Option<String>) -> &'static str {
+    if value.is_some() { "<set>" } else { "<unset>" }
+}
+
+impl std::fmt::Debug for JwtArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JwtArgs")
+            .field("jwt_secret", &redacted(&self.jwt_secret))
+            .field("jwt_public_key", &redacted(&self.jwt_public_key))
+            .field("jwt_jwks_url", &self.jwt_jwks_url)
+            .field("jwt_issuer", &self.jwt_issuer)
+            .field("jwt_audience", &self.jwt_audience)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for ServeArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServeArgs")
+            .field("bind", &self.bind)
+            .field("database_url", &redacted(&self.database_url))
+            .field("workers", &self.workers)
+            .field("jwt", &self.jwt)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for TokenArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenArgs")
+            .field("sub", &self.sub)
+            .field("email", &self.email)
+            .field("ttl", &self.ttl)
+            .field("jwt_secret", &redacted(&self.jwt_secret))
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_never_shows_secrets() {
+        let cli = Cli::parse_from([
+            "quantarya",
+            "serve",
+            "--jwt-secret",
+            "s3cret-s3cret-s3cret-s3cret-s3cret",
+            "--database-url",
+            "postgres://u:hunter2@db/q",
+        ]);
+        let shown = format!("{cli:?}");
+        assert!(!shown.contains("s3cret") && !shown.contains("hunter2"), "{shown}");
+    }
+
+    #[test]
+    fn zero_workers_is_refused() {
+        assert!(Cli::try_parse_from(["quantarya", "serve", "--workers", "0"]).is_err());
+    }
 }

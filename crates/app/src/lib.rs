@@ -10,7 +10,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::HttpServer;
-use actix_web::dev::Server;
+use actix_web::dev::{Server, ServerHandle};
 use quantarya_adapter_http::{AppState, JwtConfig, JwtVerifier, app};
 use quantarya_adapter_memory::MemoryStore;
 use quantarya_ports::outbound::{RandomIds, SystemClock};
@@ -39,10 +39,39 @@ pub fn memory_journal(jwt: &JwtConfig) -> Result<Arc<dyn Journal>, quantarya_ada
 /// worker shares one store. The server stops gracefully on SIGTERM, SIGINT and SIGQUIT.
 pub fn server(listener: TcpListener, journal: Arc<dyn Journal>, workers: Option<usize>) -> std::io::Result<Server> {
     let state = AppState::new(journal);
-    let mut server =
-        HttpServer::new(move || app(state.clone())).shutdown_timeout(SHUTDOWN_GRACE_SECONDS).listen(listener)?;
+    let mut server = HttpServer::new(move || app(state.clone()))
+        .disable_signals()
+        .shutdown_timeout(SHUTDOWN_GRACE_SECONDS)
+        .listen(listener)?;
     if let Some(workers) = workers {
         server = server.workers(workers);
     }
     Ok(server.run())
+}
+
+/// SIGTERM and Ctrl-C (SIGINT) handlers, installed before the server starts so that no signal finds the default
+/// action (an abrupt exit) in place.
+#[derive(Debug)]
+pub struct ShutdownSignals {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl ShutdownSignals {
+    /// Installs the handlers; must run inside the runtime.
+    pub fn install() -> std::io::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Self { interrupt: signal(SignalKind::interrupt())?, terminate: signal(SignalKind::terminate())? })
+    }
+
+    /// Waits for either signal, then stops the server gracefully: no new connections, in-flight requests finish
+    /// (for up to [`SHUTDOWN_GRACE_SECONDS`]), then the server future resolves. (actix's own handling would stop at
+    /// once on SIGINT.)
+    pub async fn stop_gracefully(mut self, handle: ServerHandle) {
+        tokio::select! {
+            _ = self.interrupt.recv() => tracing::info!("Ctrl-C: draining in-flight requests"),
+            _ = self.terminate.recv() => tracing::info!("SIGTERM: draining in-flight requests"),
+        }
+        handle.stop(true).await;
+    }
 }

@@ -4,7 +4,7 @@ use std::net::TcpListener;
 use std::process::ExitCode;
 
 use clap::Parser;
-use quantarya_adapter_http::mint_hs256;
+use quantarya_adapter_http::mint_hs256_for;
 use quantarya_app::config::{Cli, Command, ServeArgs, TokenArgs};
 use rand::Rng;
 use rand::distr::Alphanumeric;
@@ -36,8 +36,9 @@ fn init_logs() {
 
 fn token(args: TokenArgs) -> Result<(), String> {
     let secret = args.jwt_secret.ok_or("set QUANTARYA_JWT_SECRET (or --jwt-secret) to the secret the service uses")?;
-    let token =
-        mint_hs256(secret.as_bytes(), &args.sub, &args.email, now_unix(), args.ttl).map_err(|e| e.to_string())?;
+    let (issuer, audience) = (args.issuer.as_deref(), args.audience.as_deref());
+    let token = mint_hs256_for(secret.as_bytes(), &args.sub, &args.email, now_unix(), args.ttl, issuer, audience)
+        .map_err(|e| e.to_string())?;
     print(&token)
 }
 
@@ -58,6 +59,7 @@ async fn serve(mut args: ServeArgs) -> Result<(), String> {
         args.jwt.jwt_secret = Some(secret.clone());
         demo_secret = Some(secret);
     }
+    let signals = quantarya_app::ShutdownSignals::install().map_err(|e| format!("cannot handle signals: {e}"))?;
     let jwt = args.jwt.to_config()?;
     let journal = quantarya_app::memory_journal(&jwt).map_err(|e| e.to_string())?;
     let listener = TcpListener::bind(&args.bind).map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;
@@ -67,13 +69,23 @@ async fn serve(mut args: ServeArgs) -> Result<(), String> {
     print(&format!("Quantarya is listening on http://{address}"))?;
     print("Storage: IN MEMORY. Nothing will survive a restart. Set DATABASE_URL to keep data.")?;
     if let Some(secret) = demo_secret {
-        let token = mint_hs256(secret.as_bytes(), "demo-user", "demo@example.com", now_unix(), 24 * 3_600)
-            .map_err(|e| e.to_string())?;
+        let (issuer, audience) = (jwt.issuer.as_deref(), jwt.audience.as_deref());
+        let token = mint_hs256_for(
+            secret.as_bytes(),
+            "demo-user",
+            "demo@example.com",
+            now_unix(),
+            24 * 3_600,
+            issuer,
+            audience,
+        )
+        .map_err(|e| e.to_string())?;
         print("No JWT secret configured: generated one for this session only.")?;
         print("Demo user token (valid 24 h):")?;
         print(&token)?;
     }
-    let server = quantarya_app::server(listener, journal, args.workers).map_err(|e| e.to_string())?;
+    let server = quantarya_app::server(listener, journal, args.workers.map(usize::from)).map_err(|e| e.to_string())?;
+    actix_web::rt::spawn(signals.stop_gracefully(server.handle()));
     server.await.map_err(|e| e.to_string())?;
     tracing::info!("stopped");
     Ok(())

@@ -38,6 +38,20 @@ fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").expect("a free port").local_addr().expect("bound").port()
 }
 
+/// Whether `GET /healthz` answers 200: the server is running, not merely bound.
+fn healthy(port: u16) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+    let request = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    let mut response = String::new();
+    stream.write_all(request.as_bytes()).is_ok()
+        && stream.read_to_string(&mut response).is_ok()
+        && response.starts_with("HTTP/1.1 200")
+}
+
 /// A running `quantarya serve`, its stdout lines arriving on a channel.
 struct Served {
     child: Child,
@@ -73,8 +87,8 @@ impl Served {
             }
         });
         let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "quantarya did not start listening");
+        while !healthy(port) {
+            assert!(Instant::now() < deadline, "quantarya did not start serving");
             std::thread::sleep(Duration::from_millis(50));
         }
         Self { child, lines }
@@ -85,12 +99,36 @@ impl Served {
         self.lines.try_iter().collect()
     }
 
+    /// Sends `signal` (`TERM`, `INT`) to the server.
+    fn signal(&self, signal: &str) {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args([&format!("-{signal}"), &pid]).status().expect("kill runs");
+        assert!(sent.success());
+    }
+
     /// Sends SIGTERM and waits: the server drains and exits 0.
     fn terminate(mut self) -> std::process::ExitStatus {
-        let pid = self.child.id().to_string();
-        let sent = Command::new("kill").args(["-TERM", &pid]).status().expect("kill runs");
-        assert!(sent.success());
+        self.signal("TERM");
         self.child.wait().expect("it exits")
+    }
+
+    /// Waits for the process to exit by itself.
+    fn wait(mut self) -> std::process::ExitStatus {
+        self.child.wait().expect("it exits")
+    }
+
+    /// The demo token printed at start.
+    fn demo_token(&self) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut lines = Vec::new();
+        loop {
+            lines.extend(self.output());
+            if let Some(token) = lines.iter().find(|l| l.starts_with("eyJ")) {
+                return token.clone();
+            }
+            assert!(Instant::now() < deadline, "no demo token printed: {lines:?}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 }
 
@@ -98,6 +136,32 @@ impl Drop for Served {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// Whether `actual` is what the README shows: the same keys and values, where a shown string with `…` stands for
+/// any string starting with the text before it.
+fn same_shape(shown: &serde_json::Value, actual: &serde_json::Value, path: &str) -> Result<(), String> {
+    use serde_json::Value;
+    match (shown, actual) {
+        (Value::String(s), Value::String(a)) if s.contains('…') => {
+            let prefix = s.split('…').next().unwrap_or_default();
+            if a.starts_with(prefix) { Ok(()) } else { Err(format!("{path}: {a:?} does not start with {prefix:?}")) }
+        }
+        (Value::Object(s), Value::Object(a)) => {
+            let shown_keys: Vec<&String> = s.keys().collect();
+            let actual_keys: Vec<&String> = a.keys().collect();
+            if shown_keys != actual_keys {
+                return Err(format!("{path}: keys {shown_keys:?} shown, {actual_keys:?} answered"));
+            }
+            s.iter().try_for_each(|(k, v)| same_shape(v, &a[k], &format!("{path}.{k}")))
+        }
+        (Value::Array(s), Value::Array(a)) if s.len() == a.len() => {
+            s.iter().zip(a).enumerate().try_for_each(|(i, (s, a))| same_shape(s, a, &format!("{path}[{i}]")))
+        }
+        (Value::Number(s), Value::Number(a)) if s.as_f64() == a.as_f64() => Ok(()),
+        (s, a) if s == a => Ok(()),
+        (s, a) => Err(format!("{path}: {s} shown, {a} answered")),
     }
 }
 
@@ -115,7 +179,16 @@ fn the_readme_quickstart_reaches_a_closed_trade() {
     let section = quickstart();
     let blocks = blocks(&section);
     let shells: Vec<&String> = blocks.iter().filter(|(info, _)| info == "sh").map(|(_, body)| body).collect();
-    let answers: Vec<&String> = blocks.iter().filter(|(info, _)| info == "json").map(|(_, body)| body).collect();
+    // Each answer belongs to the shell block just before it.
+    let mut answers: Vec<(usize, &String)> = Vec::new();
+    let mut shell_index = 0;
+    for (info, body) in &blocks {
+        match info.as_str() {
+            "sh" => shell_index += 1,
+            "json" => answers.push((shell_index - 1, body)),
+            _ => {}
+        }
+    }
     assert!(shells.len() >= 7 && answers.len() >= 6, "the quickstart has its commands and answers");
 
     // The first block starts the service; the test starts the same binary with the same secret on a free port.
@@ -131,9 +204,11 @@ fn the_readme_quickstart_reaches_a_closed_trade() {
     let log = dir.join("server.log");
     let served = Served::start(port, &[("QUANTARYA_JWT_SECRET", secret)], Some(&log));
 
-    let script = shells[1..]
+    let script = shells
         .iter()
-        .map(|block| block.as_str())
+        .enumerate()
+        .skip(1)
+        .map(|(i, block)| format!("{block}\necho\necho '@@block-{i}@@'"))
         .collect::<Vec<_>>()
         .join("\n")
         .replace("cargo run -q --release -p quantarya-app --", BIN)
@@ -143,13 +218,20 @@ fn the_readme_quickstart_reaches_a_closed_trade() {
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert!(run.status.success(), "the quickstart failed:\n{stdout}\n{}", String::from_utf8_lossy(&run.stderr));
 
-    for answer in answers {
-        let message = answer
-            .split("\"message\":\"")
-            .nth(1)
-            .and_then(|rest| rest.split('"').next())
-            .unwrap_or_else(|| panic!("an answer without a message: {answer}"));
-        assert!(stdout.contains(&format!("\"message\":\"{message}\"")), "no `{message}` in:\n{stdout}");
+    for (block, answer) in answers {
+        let start = stdout.find(&format!("@@block-{}@@", block - 1)).map_or(0, |i| i + 12);
+        let end = stdout.find(&format!("@@block-{block}@@")).unwrap_or_else(|| panic!("block {block} did not finish"));
+        let printed =
+            stdout[start..end].trim_start_matches(|c: char| c.is_ascii_digit() || c == '@' || c.is_whitespace());
+        let actual: serde_json::Value = serde_json::Deserializer::from_str(printed)
+            .into_iter()
+            .next()
+            .and_then(Result::ok)
+            .unwrap_or_else(|| panic!("block {block} printed no JSON: {printed}"));
+        let shown: serde_json::Value = serde_json::from_str(answer).unwrap_or_else(|e| panic!("README answer: {e}"));
+        if let Err(difference) = same_shape(&shown, &actual, "") {
+            panic!("the README's answer to block {block} is not what the service says: {difference}\n{actual}");
+        }
     }
     assert!(stdout.contains("\"status\":\"CLOSED\""), "the quickstart ends with a closed trade:\n{stdout}");
     let key = std::fs::read_to_string(dir.join("key.json")).expect("the quickstart saved key.json");
@@ -177,14 +259,7 @@ fn the_readme_quickstart_reaches_a_closed_trade() {
 fn serving_without_a_secret_prints_a_working_demo_token() {
     let port = free_port();
     let served = Served::start(port, &[], None);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut lines = Vec::new();
-    while !lines.iter().any(|l: &String| l.starts_with("eyJ")) {
-        assert!(Instant::now() < deadline, "no demo token printed: {lines:?}");
-        lines.extend(served.output());
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let token = lines.iter().find(|l| l.starts_with("eyJ")).cloned().unwrap_or_default();
+    let token = served.demo_token();
     let script = format!(
         "curl -s -X POST http://127.0.0.1:{port}/me -H 'Authorization: Bearer {token}' \
          -H 'Content-Type: application/json' -d '{{\"user_name\": \"demo\"}}'"
@@ -236,4 +311,42 @@ fn the_token_and_openapi_commands_print_what_they_promise() {
     let openapi = Command::new(BIN).arg("openapi").output().expect("runs");
     assert!(openapi.status.success());
     assert_eq!(String::from_utf8_lossy(&openapi.stdout).trim(), quantarya_adapter_http::openapi_json().trim());
+}
+
+/// Half a request is on the wire when the signal arrives; the server finishes it, answers, then exits 0.
+fn a_signal_drains_the_request_in_flight(signal: &str) {
+    use std::io::{Read, Write};
+    let port = free_port();
+    let served = Served::start(port, &[], None);
+    let token = served.demo_token();
+    let body = br#"{"user_name": "drained"}"#;
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connects");
+    let head = format!(
+        "POST /me HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).expect("headers sent");
+    stream.write_all(&body[..5]).expect("half the body sent");
+    std::thread::sleep(Duration::from_millis(200));
+    served.signal(signal);
+    std::thread::sleep(Duration::from_millis(300));
+    stream.write_all(&body[5..]).expect("the rest of the body sent");
+    let mut response = String::new();
+    stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout set");
+    stream.read_to_string(&mut response).expect("a response");
+    assert!(response.starts_with("HTTP/1.1 201"), "SIG{signal}: the request in flight was answered: {response}");
+    let status = served.wait();
+    assert!(status.success(), "SIG{signal}: exits 0 after draining, got {status}");
+    assert!(TcpStream::connect(("127.0.0.1", port)).is_err(), "and no longer listens");
+}
+
+#[test]
+fn sigterm_drains_in_flight_requests_then_exits_0() {
+    a_signal_drains_the_request_in_flight("TERM");
+}
+
+#[test]
+fn ctrl_c_drains_in_flight_requests_then_exits_0() {
+    a_signal_drains_the_request_in_flight("INT");
 }

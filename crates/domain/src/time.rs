@@ -24,11 +24,16 @@ impl Timestamp {
         DateTime::from_timestamp_micros(micros).map(Self)
     }
 
-    /// Parses an RFC 3339 text with any offset.
+    /// Parses an RFC 3339 text with any offset, between 1970 and 9999 (UTC): a journal holds nothing older, and
+    /// every instant in that range prints back as RFC 3339.
     pub fn parse_rfc3339(raw: &str) -> Result<Self, crate::ValueError> {
-        DateTime::parse_from_rfc3339(raw.trim())
-            .map(|t| Self::from_datetime(t.with_timezone(&Utc)))
-            .map_err(|_| crate::ValueError::Format("must be an RFC 3339 timestamp, such as 2026-05-21T12:00:00Z"))
+        let instant = DateTime::parse_from_rfc3339(raw.trim())
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|_| crate::ValueError::Format("must be an RFC 3339 timestamp, such as 2026-05-21T12:00:00Z"))?;
+        if !(1970..=9999).contains(&chrono::Datelike::year(&instant)) {
+            return Err(crate::ValueError::Format("must be between the years 1970 and 9999"));
+        }
+        Ok(Self::from_datetime(instant))
     }
 
     /// The instant as a chrono value.
@@ -90,9 +95,13 @@ mod tests {
     }
 
     #[test]
-    fn refuses_non_rfc3339() {
+    fn refuses_non_rfc3339_and_instants_outside_the_printable_range() {
         assert!(Timestamp::parse_rfc3339("2026-05-21 12:00").is_err());
         assert!(Timestamp::parse_rfc3339("yesterday").is_err());
+        assert!(Timestamp::parse_rfc3339("0000-01-01T00:00:00+00:01").is_err());
+        assert!(Timestamp::parse_rfc3339("1969-12-31T23:59:59Z").is_err());
+        assert!(Timestamp::parse_rfc3339("9999-12-31T23:59:59-01:00").is_err(), "year 10000 in UTC");
+        assert!(Timestamp::parse_rfc3339("1970-01-01T00:00:00Z").is_ok());
     }
 
     #[test]

@@ -93,3 +93,5 @@ pub fn parse_key_name(object: JsonObject) -> Result<KeyName, ApiError> {
     r.finish()?;
     present(name, "key_name")
 }
+
+crate::fields::request_schemas!(CreateApiKeyRequest);

@@ -142,3 +142,5 @@ pub fn parse_profile(object: JsonObject) -> Result<ProfileChange, ApiError> {
     r.finish()?;
     Ok(change)
 }
+
+crate::fields::request_schemas!(ProfileRequest);

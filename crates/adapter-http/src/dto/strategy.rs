@@ -163,3 +163,5 @@ pub fn parse_strategy_change(object: JsonObject) -> Result<StrategyChange, ApiEr
     r.finish()?;
     Ok(change)
 }
+
+crate::fields::request_schemas!(CreateStrategyRequest, UpdateStrategyRequest);

@@ -557,3 +557,5 @@ pub fn parse_close(body: Option<JsonObject>) -> Result<CloseTrade, ApiError> {
     r.finish()?;
     Ok(close)
 }
+
+crate::fields::request_schemas!(CreateTradeRequest, UpdateTradeRequest, CloseTradeRequest);

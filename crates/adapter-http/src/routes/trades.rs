@@ -1,7 +1,7 @@
 //! `/strategies/{strategy_id}/trades`.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use quantarya_domain::{Side, Status, StrategyId, Symbol, Timestamp, TradeId};
+use quantarya_domain::{RawApiKey, Side, Status, StrategyId, Symbol, Timestamp, TradeId};
 use quantarya_ports::outbound::{TradeCursor, TradeFilter};
 use quantarya_ports::{FieldError, PageLimit, SignalEffect, TradeQuery};
 use serde_json::Value;
@@ -34,7 +34,8 @@ pub async fn create(
     let body_key = reader.take("api_key");
     let token = match (header, body_key) {
         (Some(token), None) => token,
-        (None, Some(Value::String(key))) => key,
+        // Only an API key may travel in the body: a user JWT belongs in the header.
+        (None, Some(Value::String(key))) if key.starts_with(RawApiKey::PREFIX) => key,
         (Some(_), Some(_)) => {
             return Err(ApiError::invalid(
                 vec![FieldError::new(
