@@ -1,9 +1,9 @@
 //! `/strategies/{strategy_id}/trades`.
 
 use quantarya_domain::{
-    CloseTrade, CredentialKind, EventKind, ExtensionSlot, Extensions, ExtensionsChange, ExternalReference, FieldChange,
-    JsonObject, LevelsChange, NewTrade, Origin, Side, SignalEvent, SignalExit, Source, Status, Symbol, Timeframe,
-    Trade, TradeEvent, TradePatch,
+    CloseTrade, CredentialKind, EventKind, ExtensionSlot, Extensions, ExtensionsChange, ExternalReference, JsonObject,
+    LevelsChange, NewTrade, Origin, Side, SignalEvent, SignalExit, Source, Status, Symbol, Timeframe, Trade,
+    TradeEvent, TradePatch,
 };
 use quantarya_ports::{Signal, SignalLocator};
 use serde::Serialize;
@@ -266,23 +266,6 @@ pub struct TradeEventView {
     pub fields: JsonObject,
 }
 
-fn change_value(change: FieldChange) -> Value {
-    match change {
-        FieldChange::Status(s) => Value::from(s.as_str()),
-        FieldChange::Symbol(s) => Value::from(s.to_string()),
-        FieldChange::Side(s) => Value::from(s.as_str()),
-        FieldChange::Entry(p) | FieldChange::StopLoss(p) | FieldChange::TakeProfit(p) | FieldChange::ClosePrice(p) => {
-            number(p).map_or(Value::Null, Value::from)
-        }
-        FieldChange::OpenedAt(t) => Value::from(time(t)),
-        FieldChange::ClosedAt(t) | FieldChange::SignalTime(t) => t.map_or(Value::Null, |t| Value::from(time(t))),
-        FieldChange::Timeframe(t) => t.map_or(Value::Null, |t| Value::from(t.to_string())),
-        FieldChange::Source(s) => s.map_or(Value::Null, |s| Value::from(s.to_string())),
-        FieldChange::ExternalReference(r) => r.map_or(Value::Null, |r| Value::from(r.to_string())),
-        FieldChange::Extension(_, o) => o.map_or(Value::Null, Value::Object),
-    }
-}
-
 impl From<TradeEvent> for TradeEventView {
     fn from(event: TradeEvent) -> Self {
         Self {
@@ -302,7 +285,7 @@ impl From<TradeEvent> for TradeEventView {
                 CredentialKind::User => CredentialView::User,
                 CredentialKind::ApiKey => CredentialView::ApiKey,
             },
-            fields: event.changes.into_iter().map(|c| (c.field().to_owned(), change_value(c))).collect(),
+            fields: event.changes.iter().map(|c| (c.field().to_owned(), c.value())).collect(),
         }
     }
 }

@@ -1,5 +1,8 @@
 //! A trade's history: one event per accepted change, never edited.
 
+use serde_json::Value;
+
+use crate::ValueError;
 use crate::ids::{EventId, TradeId};
 use crate::time::Timestamp;
 
@@ -100,6 +103,73 @@ impl FieldChange {
         }
     }
 
+    /// The new value as JSON: prices as numbers, times as RFC 3339 strings, cleared fields as `null`. This is how
+    /// history shows "the fields it set", on the wire and in storage.
+    pub fn value(&self) -> Value {
+        fn price(p: Option<Price>) -> Value {
+            p.map_or(Value::Null, |p| Value::from(p.get()))
+        }
+        fn text(t: Option<String>) -> Value {
+            t.map_or(Value::Null, Value::String)
+        }
+        match self {
+            Self::Status(s) => Value::from(s.as_str()),
+            Self::Symbol(s) => Value::from(s.as_str()),
+            Self::Side(s) => Value::from(s.as_str()),
+            Self::Entry(p) | Self::StopLoss(p) | Self::TakeProfit(p) | Self::ClosePrice(p) => price(*p),
+            Self::OpenedAt(t) => Value::from(t.to_string()),
+            Self::ClosedAt(t) | Self::SignalTime(t) => text(t.map(|t| t.to_string())),
+            Self::Timeframe(t) => text(t.as_ref().map(ToString::to_string)),
+            Self::Source(s) => text(s.as_ref().map(ToString::to_string)),
+            Self::ExternalReference(r) => text(r.as_ref().map(ToString::to_string)),
+            Self::Extension(_, o) => o.clone().map_or(Value::Null, Value::Object),
+        }
+    }
+
+    /// Reads back a change written by [`FieldChange::value`].
+    pub fn from_value(field: &str, value: &Value) -> Result<Self, ValueError> {
+        let text = || value.as_str().ok_or(ValueError::Format("must be a string"));
+        let optional_text = || match value {
+            Value::Null => Ok(None),
+            Value::String(s) => Ok(Some(s.as_str())),
+            _ => Err(ValueError::Format("must be a string or null")),
+        };
+        let price = || match value {
+            Value::Null => Ok(None),
+            _ => value.as_f64().ok_or(ValueError::Price).and_then(Price::new).map(Some),
+        };
+        let time = |raw: Option<&str>| raw.map(Timestamp::parse_rfc3339).transpose();
+        Ok(match field {
+            "status" => Self::Status(Status::parse(text()?)?),
+            "symbol" => Self::Symbol(Symbol::parse(text()?)?),
+            "side" => Self::Side(Side::parse(text()?)?),
+            "entry" => Self::Entry(price()?),
+            "stop_loss" => Self::StopLoss(price()?),
+            "take_profit" => Self::TakeProfit(price()?),
+            "close_price" => Self::ClosePrice(price()?),
+            "opened_at" => Self::OpenedAt(Timestamp::parse_rfc3339(text()?)?),
+            "closed_at" => Self::ClosedAt(time(optional_text()?)?),
+            "signal_time" => Self::SignalTime(time(optional_text()?)?),
+            "timeframe" => Self::Timeframe(optional_text()?.map(Timeframe::parse).transpose()?),
+            "source" => Self::Source(optional_text()?.map(Source::parse).transpose()?),
+            "external_reference" => {
+                Self::ExternalReference(optional_text()?.map(ExternalReference::parse).transpose()?)
+            }
+            other => {
+                let slot = ExtensionSlot::ALL
+                    .into_iter()
+                    .find(|slot| slot.as_str() == other)
+                    .ok_or(ValueError::Format("is not a trade field"))?;
+                let object = match value {
+                    Value::Null => None,
+                    Value::Object(object) => Some(object.clone()),
+                    _ => return Err(ValueError::Format("must be a JSON object or null")),
+                };
+                Self::Extension(slot, object)
+            }
+        })
+    }
+
     /// The fields that differ from `old` to `new`; with no `old` (a creation), every field that is set.
     pub fn between(old: Option<&TradeRecord>, new: &TradeRecord) -> Vec<Self> {
         let mut changes = Vec::new();
@@ -172,4 +242,42 @@ pub struct TradeEvent {
     pub by: CredentialKind,
     /// The fields it set, with their new values.
     pub changes: Vec<FieldChange>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn every_change_reads_back_from_its_json_value() {
+        let at = Timestamp::parse_rfc3339("2026-05-21T12:00:00.123456Z").expect("valid");
+        let mut notes = crate::JsonObject::new();
+        notes.insert("setup".into(), json!("flag"));
+        let changes = vec![
+            FieldChange::Status(Status::Closed),
+            FieldChange::Symbol(Symbol::parse("ES1!").expect("valid")),
+            FieldChange::Side(Side::Sell),
+            FieldChange::Entry(Some(Price::new(1.0825).expect("valid"))),
+            FieldChange::StopLoss(None),
+            FieldChange::TakeProfit(Some(Price::new(0.1 + 0.2).expect("valid"))),
+            FieldChange::ClosePrice(Some(Price::new(1e12).expect("valid"))),
+            FieldChange::OpenedAt(at),
+            FieldChange::ClosedAt(Some(at)),
+            FieldChange::SignalTime(None),
+            FieldChange::Timeframe(Some(Timeframe::parse("4h").expect("valid"))),
+            FieldChange::Source(None),
+            FieldChange::ExternalReference(Some(ExternalReference::parse("Long").expect("valid"))),
+            FieldChange::Extension(ExtensionSlot::Meta, Some(notes)),
+            FieldChange::Extension(ExtensionSlot::Risk, None),
+        ];
+        for change in changes {
+            let value = change.value();
+            let text = value.to_string();
+            let reparsed: Value = serde_json::from_str(&text).expect("valid JSON");
+            assert_eq!(FieldChange::from_value(change.field(), &reparsed), Ok(change.clone()), "{text}");
+        }
+        assert!(FieldChange::from_value("colour", &json!("red")).is_err());
+        assert!(FieldChange::from_value("entry", &json!("1.0")).is_err());
+    }
 }

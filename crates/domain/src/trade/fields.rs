@@ -170,6 +170,11 @@ pub enum CredentialKind {
 }
 
 impl CredentialKind {
+    /// Parses the text of [`CredentialKind::as_str`].
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::User, Self::ApiKey].into_iter().find(|kind| kind.as_str() == raw)
+    }
+
     /// `user` or `api_key`.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -189,6 +194,11 @@ pub enum Origin {
 }
 
 impl Origin {
+    /// Parses the text of [`Origin::as_str`].
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::Manual, Self::ApiKey].into_iter().find(|origin| origin.as_str() == raw)
+    }
+
     /// `manual` or `api_key`.
     pub const fn as_str(self) -> &'static str {
         match self {
