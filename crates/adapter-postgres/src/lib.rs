@@ -1,1 +1,92 @@
+//! Quantarya's PostgreSQL store: every store port of `quantarya-ports` on diesel-async with a deadpool pool,
+//! with exactly the semantics of the in-memory store (the conformance suite in `tests/` runs on both).
+//!
+//! The rules that must hold across instances live in the schema: foreign keys with cascading deletes, user names
+//! unique regardless of case, unique key hashes, partial unique indexes for one open trade per strategy and
+//! reference, a `version` checked on every trade update, `CHECK`s for statuses, prices and the lifecycle's
+//! invariants. The signal path is short: a trade write with its history event is one statement.
+//!
+//! ```no_run
+//! use quantarya_adapter_postgres::{PgStore, PoolSettings, migrate};
+//!
+//! # async fn start() -> Result<(), Box<dyn std::error::Error>> {
+//! let url = "postgres://postgres@127.0.0.1:5432/quantarya";
+//! migrate(url).await?;
+//! let store = PgStore::connect(url, PoolSettings::default())?;
+//! # let _ = store;
+//! # Ok(())
+//! # }
+//! ```
 
+#![warn(missing_docs)]
+
+mod accounts;
+mod error;
+mod migrate;
+mod rows;
+mod schema;
+mod trades;
+
+use std::time::Duration;
+
+use diesel_async::AsyncPgConnection;
+use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use quantarya_ports::StoreError;
+
+pub use migrate::{MigrationError, migrate};
+
+/// How the connection pool is sized and how long it waits.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolSettings {
+    /// Most connections open at once. Near the core count: on a small box a write costs round trips, not rows.
+    pub max_size: usize,
+    /// How long a request waits for a connection (or for one to be made) before storage counts as unavailable.
+    pub timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        Self { max_size: 8, timeout: Duration::from_secs(5) }
+    }
+}
+
+/// Why a store could not be built.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot build the PostgreSQL connection pool: {0}")]
+pub struct ConnectError(String);
+
+/// Every store port on PostgreSQL. Cheap to clone: clones share the pool.
+#[derive(Clone)]
+pub struct PgStore {
+    pool: Pool<AsyncPgConnection>,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let status = self.pool.status();
+        f.debug_struct("PgStore").field("size", &status.size).field("max_size", &status.max_size).finish()
+    }
+}
+
+impl PgStore {
+    /// A store over a pool of connections to `database_url`. Connections are made on demand, so this does not
+    /// fail when the database is down; requests then answer `Unavailable` until it is back.
+    pub fn connect(database_url: &str, settings: PoolSettings) -> Result<Self, ConnectError> {
+        let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url);
+        let pool = Pool::builder(manager)
+            .max_size(settings.max_size)
+            .runtime(deadpool::Runtime::Tokio1)
+            .wait_timeout(Some(settings.timeout))
+            .create_timeout(Some(settings.timeout))
+            .recycle_timeout(Some(settings.timeout))
+            .build()
+            .map_err(|e| ConnectError(e.to_string()))?;
+        Ok(Self { pool })
+    }
+
+    /// One pooled connection for one request; an unreachable database is `Unavailable`.
+    async fn conn(&self) -> Result<Object<AsyncPgConnection>, StoreError> {
+        self.pool.get().await.map_err(error::pool)
+    }
+}

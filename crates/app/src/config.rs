@@ -21,8 +21,24 @@ pub enum Command {
     Serve(ServeArgs),
     /// Mint a user JWT with the configured HS256 secret, for local use and tests.
     Token(TokenArgs),
+    /// Apply pending database migrations and exit.
+    Migrate(MigrateArgs),
     /// Print the OpenAPI document of the public routes.
     Openapi,
+}
+
+/// `quantarya migrate`.
+#[derive(Args)]
+pub struct MigrateArgs {
+    /// The PostgreSQL database to migrate.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+}
+
+impl std::fmt::Debug for MigrateArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MigrateArgs").field("database_url", &redacted(&self.database_url)).finish()
+    }
 }
 
 /// How user JWTs are verified.

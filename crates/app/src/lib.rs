@@ -11,17 +11,22 @@ use std::sync::Arc;
 
 use actix_web::HttpServer;
 use actix_web::dev::{Server, ServerHandle};
-use quantarya_adapter_http::{AppState, JwtConfig, JwtVerifier, app};
+use quantarya_adapter_http::{AppState, JwtConfig, JwtConfigError, JwtVerifier, app};
 use quantarya_adapter_memory::MemoryStore;
-use quantarya_ports::outbound::{RandomIds, SystemClock};
+use quantarya_adapter_postgres::{PgStore, PoolSettings};
+use quantarya_ports::outbound::{
+    ApiKeyStore, RandomIds, StorageHealth, StrategyStore, SystemClock, TradeStore, UserStore,
+};
 use quantarya_ports::{Journal, JournalService, Ports};
 
 /// How long the server waits for in-flight requests after SIGTERM or Ctrl-C.
 pub const SHUTDOWN_GRACE_SECONDS: u64 = 30;
 
-/// The journal over a fresh in-memory store, verifying user JWTs with `jwt`.
-pub fn memory_journal(jwt: &JwtConfig) -> Result<Arc<dyn Journal>, quantarya_adapter_http::JwtConfigError> {
-    let store = Arc::new(MemoryStore::new());
+/// The journal over `store`, verifying user JWTs with `jwt`.
+pub fn journal_over<S>(store: Arc<S>, jwt: &JwtConfig) -> Result<Arc<dyn Journal>, JwtConfigError>
+where
+    S: UserStore + StrategyStore + TradeStore + ApiKeyStore + StorageHealth + 'static,
+{
     let tokens = Arc::new(JwtVerifier::new(jwt)?);
     Ok(Arc::new(JournalService::new(Ports {
         users: store.clone(),
@@ -33,6 +38,22 @@ pub fn memory_journal(jwt: &JwtConfig) -> Result<Arc<dyn Journal>, quantarya_ada
         clock: Arc::new(SystemClock),
         ids: Arc::new(RandomIds),
     })))
+}
+
+/// The journal over a fresh in-memory store, verifying user JWTs with `jwt`.
+pub fn memory_journal(jwt: &JwtConfig) -> Result<Arc<dyn Journal>, JwtConfigError> {
+    journal_over(Arc::new(MemoryStore::new()), jwt)
+}
+
+/// The journal over PostgreSQL at `database_url`, after applying pending migrations (under an advisory lock, so
+/// instances starting together are safe).
+pub async fn postgres_journal(database_url: &str, jwt: &JwtConfig) -> Result<Arc<dyn Journal>, String> {
+    let applied = quantarya_adapter_postgres::migrate(database_url).await.map_err(|e| e.to_string())?;
+    if !applied.is_empty() {
+        tracing::info!(migrations = ?applied, "applied migrations");
+    }
+    let store = PgStore::connect(database_url, PoolSettings::default()).map_err(|e| e.to_string())?;
+    journal_over(Arc::new(store), jwt).map_err(|e| e.to_string())
 }
 
 /// The HTTP server over `journal` on `listener`. The state is built once, outside the worker factory, so every

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use quantarya_adapter_http::mint_hs256_for;
-use quantarya_app::config::{Cli, Command, ServeArgs, TokenArgs};
+use quantarya_app::config::{Cli, Command, MigrateArgs, ServeArgs, TokenArgs};
 use rand::Rng;
 use rand::distr::Alphanumeric;
 
@@ -34,6 +34,16 @@ fn init_logs() {
         .init();
 }
 
+async fn migrate(args: MigrateArgs) -> Result<(), String> {
+    let url = args.database_url.ok_or("set DATABASE_URL (or --database-url) to the database to migrate")?;
+    let applied = quantarya_adapter_postgres::migrate(&url).await.map_err(|e| e.to_string())?;
+    if applied.is_empty() {
+        print("The database is up to date.")
+    } else {
+        print(&format!("Applied {} migration(s): {}", applied.len(), applied.join(", ")))
+    }
+}
+
 fn token(args: TokenArgs) -> Result<(), String> {
     let secret = args.jwt_secret.ok_or("set QUANTARYA_JWT_SECRET (or --jwt-secret) to the secret the service uses")?;
     let (issuer, audience) = (args.issuer.as_deref(), args.audience.as_deref());
@@ -43,15 +53,10 @@ fn token(args: TokenArgs) -> Result<(), String> {
 }
 
 async fn serve(mut args: ServeArgs) -> Result<(), String> {
-    if args.database_url.is_some() {
-        if !args.jwt.is_configured() {
-            return Err("DATABASE_URL is set but no JWT verification is configured: set QUANTARYA_JWT_SECRET (HS256) \
-                        or QUANTARYA_JWT_PUBLIC_KEY (RS256/ES256), so that tokens survive a restart"
-                .to_owned());
-        }
-        return Err(
-            "PostgreSQL storage is not part of this build yet: unset DATABASE_URL to serve from memory".to_owned()
-        );
+    if args.database_url.is_some() && !args.jwt.is_configured() {
+        return Err("DATABASE_URL is set but no JWT verification is configured: set QUANTARYA_JWT_SECRET (HS256) \
+                    or QUANTARYA_JWT_PUBLIC_KEY (RS256/ES256), so that tokens survive a restart"
+            .to_owned());
     }
     let mut demo_secret = None;
     if !args.jwt.is_configured() {
@@ -61,13 +66,20 @@ async fn serve(mut args: ServeArgs) -> Result<(), String> {
     }
     let signals = quantarya_app::ShutdownSignals::install().map_err(|e| format!("cannot handle signals: {e}"))?;
     let jwt = args.jwt.to_config()?;
-    let journal = quantarya_app::memory_journal(&jwt).map_err(|e| e.to_string())?;
+    let journal = match &args.database_url {
+        Some(url) => quantarya_app::postgres_journal(url, &jwt).await?,
+        None => quantarya_app::memory_journal(&jwt).map_err(|e| e.to_string())?,
+    };
     let listener = TcpListener::bind(&args.bind).map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
 
-    tracing::warn!("storage is IN MEMORY: nothing will survive a restart; set DATABASE_URL to keep data");
     print(&format!("Quantarya is listening on http://{address}"))?;
-    print("Storage: IN MEMORY. Nothing will survive a restart. Set DATABASE_URL to keep data.")?;
+    if args.database_url.is_some() {
+        print("Storage: PostgreSQL (DATABASE_URL).")?;
+    } else {
+        tracing::warn!("storage is IN MEMORY: nothing will survive a restart; set DATABASE_URL to keep data");
+        print("Storage: IN MEMORY. Nothing will survive a restart. Set DATABASE_URL to keep data.")?;
+    }
     if let Some(secret) = demo_secret {
         let (issuer, audience) = (jwt.issuer.as_deref(), jwt.audience.as_deref());
         let token = mint_hs256_for(
@@ -100,6 +112,7 @@ async fn main() -> ExitCode {
             serve(args).await
         }
         Command::Token(args) => token(args),
+        Command::Migrate(args) => migrate(args).await,
         Command::Openapi => print(&quantarya_adapter_http::openapi_json()),
     };
     match result {

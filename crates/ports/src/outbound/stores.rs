@@ -168,9 +168,9 @@ pub trait TradeStore: Send + Sync {
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait ApiKeyStore: Send + Sync {
-    /// Stores a new key. MUST fail with `Conflict(ApiKeyLimit)` when the user already has
-    /// [`ApiKey::LIMIT_PER_USER`] keys (checked atomically with the insert), `Conflict(AlreadyExists)` when the id or
-    /// hash exists, and `Missing` when the user has no profile.
+    /// Stores a new key. MUST fail with `Missing` when the user has no profile, else `Conflict(AlreadyExists)` when
+    /// the id or hash exists, else `Conflict(ApiKeyLimit)` when the user already has [`ApiKey::LIMIT_PER_USER`] keys
+    /// (checked atomically with the insert).
     async fn insert_api_key(&self, key: &ApiKey) -> Result<(), StoreError>;
 
     /// The live key with this hash, if any.

@@ -1,0 +1,329 @@
+//! Rows and their conversion to and from domain values. Everything read back goes through the domain's
+//! validating constructors; a row they refuse is reported as corrupt, never trusted.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use quantarya_domain::{
+    ApiKey, ApiKeyHash, ApiKeyId, Bio, CredentialKind, Description, DisplayName, Email, EventId, EventKind,
+    ExtensionSlot, Extensions, ExternalReference, FieldChange, KeyName, KeyPrefix, Origin, Price, Side, SignalEvent,
+    Source, Status, Strategy, StrategyId, StrategyTitle, Symbol, Tags, Timeframe, Timestamp, Trade, TradeEvent,
+    TradeId, TradeRecord, User, UserId, UserName,
+};
+use quantarya_ports::StoreError;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::schema::{api_keys, strategies, trade_events, trades, users};
+
+/// A stored value the domain refuses.
+fn corrupt(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(what.to_string())
+}
+
+/// Reads a stored value with a domain parser.
+fn read<T, E: std::fmt::Display>(column: &str, parsed: Result<T, E>) -> Result<T, StoreError> {
+    parsed.map_err(|e| corrupt(format!("{column}: {e}")))
+}
+
+fn time(t: Timestamp) -> DateTime<Utc> {
+    t.as_datetime()
+}
+
+fn stamp(t: DateTime<Utc>) -> Timestamp {
+    Timestamp::from_datetime(t)
+}
+
+fn price(column: &str, value: Option<f64>) -> Result<Option<Price>, StoreError> {
+    value.map(|p| read(column, Price::new(p))).transpose()
+}
+
+fn version(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+#[derive(Debug, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = users, check_for_backend(diesel::pg::Pg), treat_none_as_null = true)]
+pub(crate) struct UserRow {
+    pub id: String,
+    pub email: String,
+    pub user_name: String,
+    pub display_name: Option<String>,
+    pub bio: Option<String>,
+    pub public_profile_enabled: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&User> for UserRow {
+    fn from(u: &User) -> Self {
+        Self {
+            id: u.id.as_str().to_owned(),
+            email: u.email.as_str().to_owned(),
+            user_name: u.user_name.as_str().to_owned(),
+            display_name: u.display_name.as_ref().map(ToString::to_string),
+            bio: u.bio.as_ref().map(ToString::to_string),
+            public_profile_enabled: u.public_profile_enabled,
+            created_at: time(u.created_at),
+            updated_at: time(u.updated_at),
+        }
+    }
+}
+
+impl TryFrom<UserRow> for User {
+    type Error = StoreError;
+    fn try_from(r: UserRow) -> Result<Self, StoreError> {
+        Ok(User {
+            id: read("users.id", UserId::parse(&r.id))?,
+            email: read("users.email", Email::parse(&r.email))?,
+            user_name: read("users.user_name", UserName::parse(&r.user_name))?,
+            display_name: r.display_name.map(|d| read("users.display_name", DisplayName::parse(&d))).transpose()?,
+            bio: r.bio.map(|b| read("users.bio", Bio::parse(&b))).transpose()?,
+            public_profile_enabled: r.public_profile_enabled,
+            created_at: stamp(r.created_at),
+            updated_at: stamp(r.updated_at),
+        })
+    }
+}
+
+#[derive(Debug, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = strategies, check_for_backend(diesel::pg::Pg), treat_none_as_null = true)]
+pub(crate) struct StrategyRow {
+    pub id: Uuid,
+    pub user_id: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub tags: Vec<String>,
+    pub is_public: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&Strategy> for StrategyRow {
+    fn from(s: &Strategy) -> Self {
+        Self {
+            id: s.id.as_uuid(),
+            user_id: s.user_id.as_str().to_owned(),
+            title: s.title.to_string(),
+            description: s.description.as_ref().map(ToString::to_string),
+            tags: s.tags.as_slice().to_vec(),
+            is_public: s.is_public,
+            created_at: time(s.created_at),
+            updated_at: time(s.updated_at),
+        }
+    }
+}
+
+impl TryFrom<StrategyRow> for Strategy {
+    type Error = StoreError;
+    fn try_from(r: StrategyRow) -> Result<Self, StoreError> {
+        Ok(Strategy {
+            id: StrategyId::from_uuid(r.id),
+            user_id: read("strategies.user_id", UserId::parse(&r.user_id))?,
+            title: read("strategies.title", StrategyTitle::parse(&r.title))?,
+            description: r.description.map(|d| read("strategies.description", Description::parse(&d))).transpose()?,
+            tags: read("strategies.tags", Tags::parse(&r.tags).map_err(|(_, e)| e))?,
+            is_public: r.is_public,
+            created_at: stamp(r.created_at),
+            updated_at: stamp(r.updated_at),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = trades, check_for_backend(diesel::pg::Pg))]
+pub(crate) struct TradeRow {
+    pub id: Uuid,
+    pub strategy_id: Uuid,
+    pub user_id: String,
+    pub symbol: String,
+    pub side: String,
+    pub status: String,
+    pub event: String,
+    pub entry: Option<f64>,
+    pub stop_loss: Option<f64>,
+    pub take_profit: Option<f64>,
+    pub close_price: Option<f64>,
+    pub opened_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub signal_time: Option<DateTime<Utc>>,
+    pub timeframe: Option<String>,
+    pub source: Option<String>,
+    pub external_reference: Option<String>,
+    pub signal: Option<Value>,
+    pub market: Option<Value>,
+    pub risk: Option<Value>,
+    pub context: Option<Value>,
+    pub meta: Option<Value>,
+    pub origin: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+fn object(column: &str, value: Option<Value>) -> Result<Option<quantarya_domain::JsonObject>, StoreError> {
+    match value {
+        None => Ok(None),
+        Some(Value::Object(object)) => Ok(Some(object)),
+        Some(_) => Err(corrupt(format!("{column} is not an object"))),
+    }
+}
+
+impl From<&Trade> for TradeRow {
+    fn from(t: &Trade) -> Self {
+        let ext = |slot| t.extensions.get(slot).cloned().map(Value::Object);
+        Self {
+            id: t.id.as_uuid(),
+            strategy_id: t.strategy_id.as_uuid(),
+            user_id: t.user_id.as_str().to_owned(),
+            symbol: t.symbol.to_string(),
+            side: t.side.as_str().to_owned(),
+            status: t.status.as_str().to_owned(),
+            event: t.event.as_str().to_owned(),
+            entry: t.entry.map(Price::get),
+            stop_loss: t.stop_loss.map(Price::get),
+            take_profit: t.take_profit.map(Price::get),
+            close_price: t.close_price.map(Price::get),
+            opened_at: time(t.opened_at),
+            closed_at: t.closed_at.map(time),
+            signal_time: t.signal_time.map(time),
+            timeframe: t.timeframe.as_ref().map(ToString::to_string),
+            source: t.source.as_ref().map(ToString::to_string),
+            external_reference: t.external_reference.as_ref().map(ToString::to_string),
+            signal: ext(ExtensionSlot::Signal),
+            market: ext(ExtensionSlot::Market),
+            risk: ext(ExtensionSlot::Risk),
+            context: ext(ExtensionSlot::Context),
+            meta: ext(ExtensionSlot::Meta),
+            origin: t.origin.as_str().to_owned(),
+            created_at: time(t.created_at),
+            updated_at: time(t.updated_at),
+            version: version(t.version),
+        }
+    }
+}
+
+impl TryFrom<TradeRow> for Trade {
+    type Error = StoreError;
+    fn try_from(r: TradeRow) -> Result<Self, StoreError> {
+        let extensions = Extensions::new(
+            object("trades.signal", r.signal)?,
+            object("trades.market", r.market)?,
+            object("trades.risk", r.risk)?,
+            object("trades.context", r.context)?,
+            object("trades.meta", r.meta)?,
+        );
+        let record = TradeRecord {
+            id: TradeId::from_uuid(r.id),
+            strategy_id: StrategyId::from_uuid(r.strategy_id),
+            user_id: read("trades.user_id", UserId::parse(&r.user_id))?,
+            symbol: read("trades.symbol", Symbol::parse(&r.symbol))?,
+            side: read("trades.side", Side::parse(&r.side))?,
+            status: read("trades.status", Status::parse(&r.status))?,
+            event: read("trades.event", SignalEvent::parse(&r.event))?,
+            entry: price("trades.entry", r.entry)?,
+            stop_loss: price("trades.stop_loss", r.stop_loss)?,
+            take_profit: price("trades.take_profit", r.take_profit)?,
+            close_price: price("trades.close_price", r.close_price)?,
+            opened_at: stamp(r.opened_at),
+            closed_at: r.closed_at.map(stamp),
+            signal_time: r.signal_time.map(stamp),
+            timeframe: r.timeframe.map(|t| read("trades.timeframe", Timeframe::parse(&t))).transpose()?,
+            source: r.source.map(|s| read("trades.source", Source::parse(&s))).transpose()?,
+            external_reference: r
+                .external_reference
+                .map(|x| read("trades.external_reference", ExternalReference::parse(&x)))
+                .transpose()?,
+            extensions: read("trades extensions", extensions)?,
+            origin: Origin::parse(&r.origin).ok_or_else(|| corrupt(format!("trades.origin: {}", r.origin)))?,
+            created_at: stamp(r.created_at),
+            updated_at: stamp(r.updated_at),
+            version: u64::try_from(r.version).map_err(|_| corrupt("trades.version is negative"))?,
+        };
+        Trade::restore(record).map_err(corrupt)
+    }
+}
+
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = trade_events, check_for_backend(diesel::pg::Pg))]
+pub(crate) struct EventRow {
+    pub id: Uuid,
+    pub trade_id: Uuid,
+    pub version: i64,
+    pub kind: String,
+    pub at: DateTime<Utc>,
+    pub by_credential: String,
+    pub changes: Value,
+}
+
+/// The ordered `[{"field", "value"}, …]` a history event stores.
+pub(crate) fn changes_json(changes: &[FieldChange]) -> Value {
+    Value::Array(changes.iter().map(|c| serde_json::json!({ "field": c.field(), "value": c.value() })).collect())
+}
+
+impl TryFrom<EventRow> for TradeEvent {
+    type Error = StoreError;
+    fn try_from(r: EventRow) -> Result<Self, StoreError> {
+        let Value::Array(items) = r.changes else {
+            return Err(corrupt("trade_events.changes is not an array"));
+        };
+        let changes = items
+            .iter()
+            .map(|item| {
+                let field = item["field"].as_str().ok_or_else(|| corrupt("trade_events.changes: no field"))?;
+                read(&format!("trade_events.changes.{field}"), FieldChange::from_value(field, &item["value"]))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(TradeEvent {
+            id: EventId::from_uuid(r.id),
+            trade_id: TradeId::from_uuid(r.trade_id),
+            version: u64::try_from(r.version).map_err(|_| corrupt("trade_events.version is negative"))?,
+            kind: EventKind::parse(&r.kind).ok_or_else(|| corrupt(format!("trade_events.kind: {}", r.kind)))?,
+            at: stamp(r.at),
+            by: CredentialKind::parse(&r.by_credential)
+                .ok_or_else(|| corrupt(format!("trade_events.by_credential: {}", r.by_credential)))?,
+            changes,
+        })
+    }
+}
+
+#[derive(Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = api_keys, check_for_backend(diesel::pg::Pg))]
+pub(crate) struct ApiKeyRow {
+    pub id: Uuid,
+    pub user_id: String,
+    pub name: String,
+    pub prefix: String,
+    pub hash: Vec<u8>,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+impl From<&ApiKey> for ApiKeyRow {
+    fn from(k: &ApiKey) -> Self {
+        Self {
+            id: k.id.as_uuid(),
+            user_id: k.user_id.as_str().to_owned(),
+            name: k.name.to_string(),
+            prefix: k.prefix.as_str().to_owned(),
+            hash: k.hash.as_bytes().to_vec(),
+            created_at: time(k.created_at),
+            last_used_at: k.last_used_at.map(time),
+        }
+    }
+}
+
+impl TryFrom<ApiKeyRow> for ApiKey {
+    type Error = StoreError;
+    fn try_from(r: ApiKeyRow) -> Result<Self, StoreError> {
+        let hash: [u8; 32] = r.hash.try_into().map_err(|_| corrupt("api_keys.hash is not 32 bytes"))?;
+        Ok(ApiKey {
+            id: ApiKeyId::from_uuid(r.id),
+            user_id: read("api_keys.user_id", UserId::parse(&r.user_id))?,
+            name: read("api_keys.name", KeyName::parse(&r.name))?,
+            prefix: read("api_keys.prefix", KeyPrefix::parse(&r.prefix))?,
+            hash: ApiKeyHash::from_bytes(hash),
+            created_at: stamp(r.created_at),
+            last_used_at: r.last_used_at.map(stamp),
+        })
+    }
+}

@@ -1,0 +1,85 @@
+//! The tables, as diesel sees them (see `migrations/` for the constraints).
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        email -> Text,
+        user_name -> Text,
+        display_name -> Nullable<Text>,
+        bio -> Nullable<Text>,
+        public_profile_enabled -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    strategies (id) {
+        id -> Uuid,
+        user_id -> Text,
+        title -> Text,
+        description -> Nullable<Text>,
+        tags -> Array<Text>,
+        is_public -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    trades (id) {
+        id -> Uuid,
+        strategy_id -> Uuid,
+        user_id -> Text,
+        symbol -> Text,
+        side -> Text,
+        status -> Text,
+        event -> Text,
+        entry -> Nullable<Float8>,
+        stop_loss -> Nullable<Float8>,
+        take_profit -> Nullable<Float8>,
+        close_price -> Nullable<Float8>,
+        opened_at -> Timestamptz,
+        closed_at -> Nullable<Timestamptz>,
+        signal_time -> Nullable<Timestamptz>,
+        timeframe -> Nullable<Text>,
+        source -> Nullable<Text>,
+        external_reference -> Nullable<Text>,
+        signal -> Nullable<Jsonb>,
+        market -> Nullable<Jsonb>,
+        risk -> Nullable<Jsonb>,
+        context -> Nullable<Jsonb>,
+        meta -> Nullable<Jsonb>,
+        origin -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int8,
+    }
+}
+
+diesel::table! {
+    trade_events (id) {
+        id -> Uuid,
+        trade_id -> Uuid,
+        version -> Int8,
+        kind -> Text,
+        at -> Timestamptz,
+        by_credential -> Text,
+        changes -> Jsonb,
+    }
+}
+
+diesel::table! {
+    api_keys (id) {
+        id -> Uuid,
+        user_id -> Text,
+        name -> Text,
+        prefix -> Text,
+        hash -> Bytea,
+        created_at -> Timestamptz,
+        last_used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::joinable!(trade_events -> trades (trade_id));
+diesel::allow_tables_to_appear_in_same_query!(users, strategies, trades, trade_events, api_keys);

@@ -1,0 +1,84 @@
+//! `DATABASE_URL=… quantarya serve`: instances migrate together safely, and a trader's data survives a restart of
+//! the real binary.
+
+mod support;
+
+use std::process::Command;
+
+use quantarya_test_db::TestDatabase;
+use support::{BIN, Served, free_port, run_script};
+
+const SECRET: &str = "postgres-restart-test-secret-0123456789";
+
+fn json(path: &std::path::Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}: {text}", path.display()))
+}
+
+#[test]
+fn serve_on_postgres_migrates_once_and_keeps_a_traders_data_across_restarts() {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+    let database = runtime.block_on(TestDatabase::create_empty()).unwrap_or_else(|e| panic!("{e}"));
+    let url = database.url().to_owned();
+
+    // Three instances migrate an empty database at once: they take turns on the advisory lock.
+    let migrations: Vec<_> = (0..3)
+        .map(|_| Command::new(BIN).arg("migrate").env("DATABASE_URL", &url).spawn().expect("starts"))
+        .map(|child| child.wait_with_output().expect("finishes"))
+        .collect();
+    assert!(migrations.iter().all(|o| o.status.success()), "{migrations:?}");
+    let again = Command::new(BIN).arg("migrate").env("DATABASE_URL", &url).output().expect("runs");
+    assert!(String::from_utf8_lossy(&again.stdout).contains("up to date"), "{again:?}");
+
+    let dir = std::env::temp_dir().join(format!("quantarya-pg-restart-{}", free_port()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let port = free_port();
+    let served = Served::start(port, &[("DATABASE_URL", &url), ("QUANTARYA_JWT_SECRET", SECRET)], None);
+    assert!(served.output().iter().any(|l| l.contains("Storage: PostgreSQL")), "it says where data lives");
+    let script = format!(
+        r#"
+        export QUANTARYA_JWT_SECRET={SECRET}
+        base=http://127.0.0.1:{port}
+        TOKEN=$({BIN} token --sub pg-trader --email pg@example.com)
+        echo "$TOKEN" > token
+        curl -s -X POST $base/me -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{{"user_name": "pg-trader"}}' > me.json
+        curl -s -X POST $base/strategies -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{{"title": "Durable"}}' > strategy.json
+        STRATEGY=$(sed -E 's/.*"strategy_id":"([^"]+)".*/\1/' strategy.json)
+        echo "$STRATEGY" > strategy_id
+        curl -s -X POST $base/api-keys -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{{"key_name": "bot"}}' > key.json
+        KEY=$(sed -E 's/.*"raw_api_key":"([^"]+)".*/\1/' key.json)
+        echo "$KEY" > key
+        curl -s -X POST $base/strategies/$STRATEGY/trades -H 'Content-Type: text/plain' -d '{{"api_key": "'"$KEY"'", "symbol": "EURUSD", "side": "BUY", "entry": 1.08, "external_reference": "Long"}}' > entry.json
+        curl -s -X POST $base/strategies/$STRATEGY/trades -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' -d '{{"event": "exit", "external_reference": "Long", "close_price": 1.09}}' > exit.json
+        TRADE=$(sed -E 's/.*"trade_id":"([^"]+)".*/\1/' exit.json)
+        curl -s $base/strategies/$STRATEGY/trades/$TRADE/events -H "Authorization: Bearer $TOKEN" > events_before.json
+        "#
+    );
+    let run = run_script(&script, &dir);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let exited = json(&dir.join("exit.json"));
+    assert_eq!(exited["data"]["status"], "CLOSED", "{exited}");
+    assert!(served.terminate().success());
+
+    let port = free_port();
+    let served = Served::start(port, &[("DATABASE_URL", &url), ("QUANTARYA_JWT_SECRET", SECRET)], None);
+    let trade = exited["data"]["trade_id"].as_str().expect("a trade id");
+    let script = format!(
+        r#"
+        base=http://127.0.0.1:{port}
+        TOKEN=$(cat token); KEY=$(cat key); STRATEGY=$(cat strategy_id)
+        curl -s $base/strategies/$STRATEGY/trades/{trade} -H "Authorization: Bearer $KEY" > trade_after.json
+        curl -s $base/strategies/$STRATEGY/trades/{trade}/events -H "Authorization: Bearer $TOKEN" > events_after.json
+        curl -s $base/me -H "Authorization: Bearer $TOKEN" > me_after.json
+        "#
+    );
+    let run = run_script(&script, &dir);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert_eq!(json(&dir.join("trade_after.json"))["data"], exited["data"], "the trade is back as acknowledged");
+    assert_eq!(json(&dir.join("events_after.json")), json(&dir.join("events_before.json")), "with its history");
+    assert_eq!(json(&dir.join("me_after.json"))["data"]["user_name"], "pg-trader");
+    assert!(served.terminate().success());
+
+    let _ = std::fs::remove_dir_all(&dir);
+    runtime.block_on(database.drop_database()).unwrap_or_else(|e| panic!("{e}"));
+}
