@@ -46,8 +46,11 @@ pub struct PoolSettings {
 }
 
 impl Default for PoolSettings {
+    /// Twice the core count (on a 2-core box a write costs its round trips, so more connections only queue in
+    /// PostgreSQL instead of here), waiting at most 5 s.
     fn default() -> Self {
-        Self { max_size: 8, timeout: Duration::from_secs(5) }
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+        Self { max_size: 2 * cores, timeout: Duration::from_secs(5) }
     }
 }
 
