@@ -540,3 +540,65 @@ pub async fn racing_key_inserts_respect_the_limit(s: &StoreUnderTest) {
     assert_eq!(results.iter().filter(|r| r.is_ok()).count(), ApiKey::LIMIT_PER_USER);
     assert_eq!(s.api_keys.list_api_keys(&owner.id).await.expect("list").len(), ApiKey::LIMIT_PER_USER);
 }
+
+/// Racing profiles for one user name: exactly one gets it.
+pub async fn racing_profiles_for_one_name_let_one_win(s: &StoreUnderTest) {
+    let name = crate::support::user().user_name;
+    let mut tasks = JoinSet::new();
+    for _ in 0..12 {
+        let mut racer = user();
+        racer.user_name = name.clone();
+        let users = s.users.clone();
+        tasks.spawn(async move { users.insert_user(&racer).await });
+    }
+    let results = tasks.join_all().await;
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+    assert!(
+        results
+            .iter()
+            .filter(|r| r.is_err())
+            .all(|r| matches!(r, Err(StoreError::Conflict(StoreConflict::UserNameTaken))))
+    );
+}
+
+/// Racing updates of one strategy decided on the same read: exactly one lands, the others are stale.
+pub async fn racing_updates_of_one_strategy_let_one_win(s: &StoreUnderTest) {
+    let (_, book) = owner_with_strategy(s).await;
+    let mut tasks = JoinSet::new();
+    for i in 0..12 {
+        let title = quantarya_domain::StrategyTitle::parse(&format!("Renamed {i}")).expect("valid");
+        let changed = book.changed(StrategyChange { title: Some(title), ..Default::default() }, now());
+        let (strategies, read_at) = (s.strategies.clone(), book.updated_at);
+        tasks.spawn(async move { strategies.update_strategy(&changed, read_at).await });
+    }
+    let results = tasks.join_all().await;
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+    assert!(
+        results
+            .iter()
+            .filter(|r| r.is_err())
+            .all(|r| matches!(r, Err(StoreError::Conflict(StoreConflict::StaleVersion))))
+    );
+}
+
+/// An account deleted while trades arrive: every trade stored before the deletion is counted, every later one is
+/// refused, none is left behind.
+pub async fn deleting_an_account_while_trades_arrive_counts_every_removed_trade(s: &StoreUnderTest) {
+    let (owner, book) = owner_with_strategy(s).await;
+    let mut tasks = JoinSet::new();
+    for i in 0..24 {
+        let (trade, event) = opened(&book, entry("EURUSD", Side::Buy, Some(&format!("r{i}"))), None);
+        let trades = s.trades.clone();
+        tasks.spawn(async move { trades.insert_trade(&trade, &event).await });
+    }
+    let users = s.users.clone();
+    let id = owner.id.clone();
+    let deleting = tokio::spawn(async move { users.delete_account(&id).await });
+    let inserts = tasks.join_all().await;
+    let deletion = deleting.await.expect("joined").expect("delete").expect("existed");
+    assert!(inserts.iter().all(|r| matches!(r, Ok(()) | Err(StoreError::Missing))), "{inserts:?}");
+    assert_eq!(deletion.trades, inserts.iter().filter(|r| r.is_ok()).count() as u64);
+    assert_eq!(deletion.strategies, 1);
+    let listed = s.trades.list_trades(&owner.id, book.id, &TradeFilter::default(), None, 100).await.expect("list");
+    assert_eq!(listed, None);
+}

@@ -572,6 +572,7 @@ pub async fn bad_inputs_are_refused_and_store_nothing(app: &TestApp) {
         "limit=501",
         "limit=ten",
         "cursor=forged",
+        "cursor=c1.-8000000000000000000.0192f0c17a4b7cde8f0123456789abcd",
         "status=WON",
         "from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z",
     ] {

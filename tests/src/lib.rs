@@ -52,6 +52,9 @@ suite!(
     racing_identical_entries_store_one_trade,
     racing_updates_of_one_version_let_exactly_one_win,
     racing_key_inserts_respect_the_limit,
+    racing_profiles_for_one_name_let_one_win,
+    racing_updates_of_one_strategy_let_one_win,
+    deleting_an_account_while_trades_arrive_counts_every_removed_trade,
 );
 
 suite!(

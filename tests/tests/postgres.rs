@@ -26,6 +26,8 @@ fn main() -> ExitCode {
         }
     };
     let url = database.url().to_owned();
+    // Connections are driven on this runtime, which outlives every test.
+    let _entered = runtime.enter();
     let store = match PgStore::connect(&url, PoolSettings::default()) {
         Ok(store) => Arc::new(store),
         Err(error) => {

@@ -87,13 +87,14 @@ impl UserStore for PgStore {
             if user.is_none() {
                 return Ok(None);
             }
-            strategies::table
+            let owned = strategies::table
                 .filter(strategies::user_id.eq(&id))
                 .select(strategies::id)
                 .for_update()
                 .load::<uuid::Uuid>(conn)
                 .await?;
-            let trades = diesel::delete(trades::table.filter(trades::user_id.eq(&id))).execute(conn).await?;
+            // By strategy, so the delete uses the trades' (strategy_id, …) index.
+            let trades = diesel::delete(trades::table.filter(trades::strategy_id.eq_any(&owned))).execute(conn).await?;
             let api_keys = diesel::delete(api_keys::table.filter(api_keys::user_id.eq(&id))).execute(conn).await?;
             let strategies =
                 diesel::delete(strategies::table.filter(strategies::user_id.eq(&id))).execute(conn).await?;
@@ -195,10 +196,11 @@ impl ApiKeyStore for PgStore {
         let row = ApiKeyRow::from(key);
         conn.transaction::<_, diesel::result::Error, _>(async move |conn| {
             // Serialise key creation per user, so the count below cannot be raced past the limit.
+            // A no-key-update lock: strategy inserts, which only share-lock the key, are not held up.
             let user = users::table
                 .find(&row.user_id)
                 .select(users::id)
-                .for_update()
+                .for_no_key_update()
                 .first::<String>(conn)
                 .await
                 .optional()?;

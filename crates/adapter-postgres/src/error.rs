@@ -27,9 +27,10 @@ pub(crate) fn query(error: DieselError) -> StoreError {
             DatabaseErrorKind::ClosedConnection => {
                 StoreError::Unavailable(format!("connection closed: {}", info.message()).into())
             }
-            DatabaseErrorKind::CheckViolation
-            | DatabaseErrorKind::NotNullViolation
-            | DatabaseErrorKind::ReadOnlyTransaction => {
+            DatabaseErrorKind::ReadOnlyTransaction => {
+                StoreError::Unavailable(format!("the database is read-only: {}", info.message()).into())
+            }
+            DatabaseErrorKind::CheckViolation | DatabaseErrorKind::NotNullViolation => {
                 StoreError::Corrupt(format!("the database refused a row the domain accepted: {}", info.message()))
             }
             _ => StoreError::Unavailable(format!("database error: {}", info.message()).into()),

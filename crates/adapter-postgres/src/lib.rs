@@ -30,8 +30,9 @@ mod trades;
 use std::time::Duration;
 
 use diesel_async::AsyncPgConnection;
-use diesel_async::pooled_connection::AsyncDieselConnectionManager;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
+use futures_util::FutureExt;
 use quantarya_ports::StoreError;
 
 pub use migrate::{MigrationError, migrate};
@@ -75,8 +76,44 @@ impl std::fmt::Debug for PgStore {
 impl PgStore {
     /// A store over a pool of connections to `database_url`. Connections are made on demand, so this does not
     /// fail when the database is down; requests then answer `Unavailable` until it is back.
+    ///
+    /// Call it inside the runtime that lives as long as the store (the process's main runtime): every
+    /// connection's driver task runs there, so connections outlive the HTTP workers that happen to open them.
     pub fn connect(database_url: &str, settings: PoolSettings) -> Result<Self, ConnectError> {
-        let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url);
+        let mut config: tokio_postgres::Config =
+            database_url.parse().map_err(|e: tokio_postgres::Error| ConnectError(e.to_string()))?;
+        // A dead peer is noticed within seconds, not when TCP gives up; a stuck statement is cancelled.
+        config
+            .connect_timeout(settings.timeout)
+            .keepalives(true)
+            .keepalives_idle(Duration::from_secs(10))
+            .tcp_user_timeout(settings.timeout * 3);
+        let options = config.get_options().map_or(String::new(), |o| format!("{o} "));
+        let timeout_ms = (settings.timeout * 3).as_millis();
+        config.options(format!(
+            "{options}-c statement_timeout={timeout_ms} -c idle_in_transaction_session_timeout={timeout_ms}"
+        ));
+        let runtime = tokio::runtime::Handle::try_current()
+            .map_err(|_| ConnectError("PgStore::connect must be called inside a Tokio runtime".to_owned()))?;
+        let mut manager_config = ManagerConfig::default();
+        // Broken connections are dropped (the driver task ended, or a transaction was left open); a healthy one is
+        // handed out without a test query, which would cost a round trip per request.
+        manager_config.recycling_method = RecyclingMethod::Fast;
+        manager_config.custom_setup = Box::new(move |_url| {
+            let (config, runtime) = (config.clone(), runtime.clone());
+            async move {
+                let spawned = runtime.spawn(async move {
+                    let (client, connection) = config
+                        .connect(tokio_postgres::NoTls)
+                        .await
+                        .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
+                    AsyncPgConnection::try_from_client_and_connection(client, connection).await
+                });
+                spawned.await.map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?
+            }
+            .boxed()
+        });
+        let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, manager_config);
         let pool = Pool::builder(manager)
             .max_size(settings.max_size)
             .runtime(deadpool::Runtime::Tokio1)

@@ -38,6 +38,14 @@ pub async fn migrate(database_url: &str) -> Result<Vec<String>, MigrationError> 
 }
 
 fn migrate_blocking(url: &str) -> Result<Vec<String>, MigrationError> {
+    // The wrapper drives its connection on the runtime it finds; give it one with timers and I/O (a URL's
+    // `connect_timeout` needs the timer) whose worker thread keeps driving it between the harness's calls.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .map_err(|e| MigrationError::Connect(format!("cannot start a runtime: {e}")))?;
+    let _entered = runtime.enter();
     let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(url)
         .map_err(|e| MigrationError::Connect(e.to_string()))?;
     conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))

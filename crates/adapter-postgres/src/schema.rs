@@ -45,11 +45,11 @@ diesel::table! {
         timeframe -> Nullable<Text>,
         source -> Nullable<Text>,
         external_reference -> Nullable<Text>,
-        signal -> Nullable<Jsonb>,
-        market -> Nullable<Jsonb>,
-        risk -> Nullable<Jsonb>,
-        context -> Nullable<Jsonb>,
-        meta -> Nullable<Jsonb>,
+        signal -> Nullable<Json>,
+        market -> Nullable<Json>,
+        risk -> Nullable<Json>,
+        context -> Nullable<Json>,
+        meta -> Nullable<Json>,
         origin -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
@@ -65,7 +65,7 @@ diesel::table! {
         kind -> Text,
         at -> Timestamptz,
         by_credential -> Text,
-        changes -> Jsonb,
+        changes -> Json,
     }
 }
 

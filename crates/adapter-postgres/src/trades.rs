@@ -2,8 +2,10 @@
 //! are scoped by owner in the same statement.
 
 use async_trait::async_trait;
+use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Float8, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::sql_types::{BigInt, Bool, Float8, Json, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::RunQueryDsl;
 use quantarya_domain::{ExternalReference, StrategyId, Trade, TradeEvent, TradeId, UserId};
 use quantarya_ports::outbound::{OpenTradeLookup, TradeCursor, TradeFilter, TradeStore};
@@ -14,103 +16,219 @@ use crate::error::query;
 use crate::rows::{EventRow, TradeRow, changes_json};
 use crate::schema::{strategies, trade_events, trades};
 
-/// What a write statement reports about itself.
-#[derive(Debug, QueryableByName)]
-struct WriteReport {
-    /// Rows written.
-    #[diesel(sql_type = BigInt)]
-    written: i64,
-    /// Whether the row the write depends on exists (the owner's strategy, or the trade).
-    #[diesel(sql_type = Bool)]
-    present: bool,
-    /// Whether the trade id is already taken (an insert only).
-    #[diesel(sql_type = Bool)]
-    id_taken: bool,
-}
+/// The columns of a trade and its event, bound once each as `p.<name>` in a leading CTE, so each write is one
+/// statement whose prepared form diesel caches (one round trip per write).
+const PARAMS: [&str; 31] = [
+    "id",
+    "strategy_id",
+    "user_id",
+    "symbol",
+    "side",
+    "status",
+    "event",
+    "entry",
+    "stop_loss",
+    "take_profit",
+    "close_price",
+    "opened_at",
+    "closed_at",
+    "signal_time",
+    "timeframe",
+    "source",
+    "external_reference",
+    "signal",
+    "market",
+    "risk",
+    "context",
+    "meta",
+    "origin",
+    "created_at",
+    "updated_at",
+    "version",
+    "event_id",
+    "event_kind",
+    "event_at",
+    "event_by",
+    "event_changes",
+];
 
-/// Inserts the trade (only under its owner's strategy) and its entry event, as one statement.
-const INSERT_TRADE: &str = r#"
-WITH owned AS (
-    SELECT 1 FROM strategies WHERE id = $2 AND user_id = $3
-), inserted AS (
-    INSERT INTO trades (id, strategy_id, user_id, symbol, side, status, event, entry, stop_loss, take_profit,
-        close_price, opened_at, closed_at, signal_time, timeframe, source, external_reference, signal, market, risk,
-        context, meta, origin, created_at, updated_at, version)
-    SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
-        $23, $24, $25, $26
-    FROM owned
+/// The trade columns, in table order, as `p.<column>` expressions.
+const TRADE_COLUMNS: &str = "id, strategy_id, user_id, symbol, side, status, event, entry, stop_loss, take_profit, \
+    close_price, opened_at, closed_at, signal_time, timeframe, source, external_reference, signal, market, risk, \
+    context, meta, origin, created_at, updated_at, version";
+
+/// Inserts the trade (only under its owner's strategy) and its entry event. Reports rows written, whether the
+/// owner's strategy exists, and whether the id was taken.
+const INSERT_TRADE: &str = "
+, owned AS (SELECT 1 FROM strategies s, p WHERE s.id = p.strategy_id AND s.user_id = p.user_id)
+, inserted AS (
+    INSERT INTO trades (COLUMNS)
+    SELECT P_COLUMNS FROM p WHERE EXISTS (SELECT 1 FROM owned)
     ON CONFLICT DO NOTHING
     RETURNING id
-), event AS (
-    INSERT INTO trade_events (id, trade_id, version, kind, at, by_credential, changes)
-    SELECT $27, id, $26, $28, $29, $30, $31 FROM inserted
 )
-SELECT (SELECT count(*) FROM inserted) AS written,
-       EXISTS (SELECT 1 FROM owned) AS present,
-       EXISTS (SELECT 1 FROM trades WHERE id = $1) AS id_taken
-"#;
-
-/// Replaces the trade if its stored version is the one before, and appends its event, as one statement.
-const UPDATE_TRADE: &str = r#"
-WITH updated AS (
-    UPDATE trades SET symbol = $4, side = $5, status = $6, event = $7, entry = $8, stop_loss = $9,
-        take_profit = $10, close_price = $11, opened_at = $12, closed_at = $13, signal_time = $14, timeframe = $15,
-        source = $16, external_reference = $17, signal = $18, market = $19, risk = $20, context = $21, meta = $22,
-        origin = $23, created_at = $24, updated_at = $25, version = $26
-    WHERE id = $1 AND strategy_id = $2 AND user_id = $3 AND version = $26 - 1
-    RETURNING id
-), event AS (
+, logged AS (
     INSERT INTO trade_events (id, trade_id, version, kind, at, by_credential, changes)
-    SELECT $27, id, $26, $28, $29, $30, $31 FROM updated
+    SELECT p.event_id, i.id, p.version, p.event_kind, p.event_at, p.event_by, p.event_changes FROM p, inserted i
 )
-SELECT (SELECT count(*) FROM updated) AS written,
-       EXISTS (SELECT 1 FROM trades WHERE id = $1 AND strategy_id = $2 AND user_id = $3) AS present,
-       FALSE AS id_taken
-"#;
+SELECT (SELECT count(*) FROM inserted), EXISTS (SELECT 1 FROM owned), EXISTS (SELECT 1 FROM trades t, p WHERE t.id = p.id)";
 
-/// Runs one of the write statements with the trade's columns as `$1`–`$26` and the event's as `$27`–`$31`.
-async fn write(
+/// Replaces the trade if its stored version is the one before, and appends its event. Reports rows written and
+/// whether the trade exists under its owner's strategy.
+const UPDATE_TRADE: &str = "
+, updated AS (
+    UPDATE trades t SET (SET_COLUMNS) = (SELECT SET_P_COLUMNS)
+    FROM p
+    WHERE t.id = p.id AND t.strategy_id = p.strategy_id AND t.user_id = p.user_id AND t.version = p.version - 1
+    RETURNING t.id
+)
+, logged AS (
+    INSERT INTO trade_events (id, trade_id, version, kind, at, by_credential, changes)
+    SELECT p.event_id, u.id, p.version, p.event_kind, p.event_at, p.event_by, p.event_changes FROM p, updated u
+)
+SELECT (SELECT count(*) FROM updated),
+       EXISTS (SELECT 1 FROM trades t, p WHERE t.id = p.id AND t.strategy_id = p.strategy_id AND t.user_id = p.user_id),
+       FALSE";
+
+/// The columns an update may set (all but the identity of the trade).
+const SET_COLUMNS: &str = "symbol, side, status, event, entry, stop_loss, take_profit, close_price, opened_at, \
+    closed_at, signal_time, timeframe, source, external_reference, signal, market, risk, context, meta, origin, \
+    created_at, updated_at, version";
+
+fn prefixed(columns: &str) -> String {
+    columns.split(',').map(|c| format!("p.{}", c.trim())).collect::<Vec<_>>().join(", ")
+}
+
+/// The text of a write statement after the parameter CTE.
+fn statement_tail(insert: bool) -> String {
+    if insert {
+        INSERT_TRADE.replace("P_COLUMNS", &prefixed(TRADE_COLUMNS)).replace("COLUMNS", TRADE_COLUMNS)
+    } else {
+        UPDATE_TRADE.replace("SET_P_COLUMNS", &prefixed(SET_COLUMNS)).replace("SET_COLUMNS", SET_COLUMNS)
+    }
+}
+
+static INSERT_TAIL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| statement_tail(true));
+static UPDATE_TAIL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| statement_tail(false));
+
+/// Marks the insert statement, so diesel caches its prepared form.
+#[derive(Debug)]
+pub(crate) struct InsertTradeStatement;
+/// Marks the update statement, so diesel caches its prepared form.
+#[derive(Debug)]
+pub(crate) struct UpdateTradeStatement;
+
+/// A trade write: the trade's row and its event, as one statement.
+#[derive(Debug)]
+pub(crate) struct TradeWrite<Kind> {
+    row: TradeRow,
+    event_id: uuid::Uuid,
+    event_kind: &'static str,
+    event_at: chrono::DateTime<chrono::Utc>,
+    event_by: &'static str,
+    event_changes: serde_json::Value,
+    kind: std::marker::PhantomData<Kind>,
+}
+
+impl<Kind> TradeWrite<Kind> {
+    fn new(trade: &Trade, event: &TradeEvent) -> Self {
+        Self {
+            row: TradeRow::from(trade),
+            event_id: event.id.as_uuid(),
+            event_kind: event.kind.as_str(),
+            event_at: event.at.as_datetime(),
+            event_by: event.by.as_str(),
+            event_changes: changes_json(&event.changes),
+            kind: std::marker::PhantomData,
+        }
+    }
+}
+
+/// Which statement a write is.
+pub(crate) trait WriteKind: Send + Sync + 'static {
+    /// The SQL after the parameter CTE.
+    fn tail() -> &'static str;
+}
+
+impl WriteKind for InsertTradeStatement {
+    fn tail() -> &'static str {
+        &INSERT_TAIL
+    }
+}
+
+impl WriteKind for UpdateTradeStatement {
+    fn tail() -> &'static str {
+        &UPDATE_TAIL
+    }
+}
+
+impl<Kind: WriteKind> QueryId for TradeWrite<Kind> {
+    type QueryId = Kind;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl<Kind: WriteKind> Query for TradeWrite<Kind> {
+    type SqlType = (BigInt, Bool, Bool);
+}
+
+impl<Kind: WriteKind> QueryFragment<Pg> for TradeWrite<Kind> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        let r = &self.row;
+        let mut aliases = PARAMS.iter();
+        let mut first = true;
+        // Each bind is followed by its alias, in PARAMS' order (a test checks that every one is named).
+        macro_rules! named {
+            ($sql_type:ty, $value:expr) => {{
+                out.push_sql(if std::mem::replace(&mut first, false) { "WITH p AS (SELECT " } else { ", " });
+                out.push_bind_param::<$sql_type, _>($value)?;
+                out.push_sql(" AS ");
+                out.push_sql(aliases.next().copied().unwrap_or("unnamed"));
+            }};
+        }
+        named!(SqlUuid, &r.id);
+        named!(SqlUuid, &r.strategy_id);
+        named!(Text, &r.user_id);
+        named!(Text, &r.symbol);
+        named!(Text, &r.side);
+        named!(Text, &r.status);
+        named!(Text, &r.event);
+        named!(Nullable<Float8>, &r.entry);
+        named!(Nullable<Float8>, &r.stop_loss);
+        named!(Nullable<Float8>, &r.take_profit);
+        named!(Nullable<Float8>, &r.close_price);
+        named!(Timestamptz, &r.opened_at);
+        named!(Nullable<Timestamptz>, &r.closed_at);
+        named!(Nullable<Timestamptz>, &r.signal_time);
+        named!(Nullable<Text>, &r.timeframe);
+        named!(Nullable<Text>, &r.source);
+        named!(Nullable<Text>, &r.external_reference);
+        named!(Nullable<Json>, &r.signal);
+        named!(Nullable<Json>, &r.market);
+        named!(Nullable<Json>, &r.risk);
+        named!(Nullable<Json>, &r.context);
+        named!(Nullable<Json>, &r.meta);
+        named!(Text, &r.origin);
+        named!(Timestamptz, &r.created_at);
+        named!(Timestamptz, &r.updated_at);
+        named!(BigInt, &r.version);
+        named!(SqlUuid, &self.event_id);
+        named!(Text, &self.event_kind);
+        named!(Timestamptz, &self.event_at);
+        named!(Text, &self.event_by);
+        named!(Json, &self.event_changes);
+        out.push_sql(")");
+        out.push_sql(Kind::tail());
+        Ok(())
+    }
+}
+
+/// Runs a trade write: rows written, whether its parent exists, whether its id was taken.
+async fn write<Kind: WriteKind>(
     conn: &mut diesel_async::AsyncPgConnection,
-    statement: &'static str,
     trade: &Trade,
     event: &TradeEvent,
-) -> Result<WriteReport, StoreError> {
-    let r = TradeRow::from(trade);
-    diesel::sql_query(statement)
-        .bind::<SqlUuid, _>(r.id)
-        .bind::<SqlUuid, _>(r.strategy_id)
-        .bind::<Text, _>(r.user_id)
-        .bind::<Text, _>(r.symbol)
-        .bind::<Text, _>(r.side)
-        .bind::<Text, _>(r.status)
-        .bind::<Text, _>(r.event)
-        .bind::<Nullable<Float8>, _>(r.entry)
-        .bind::<Nullable<Float8>, _>(r.stop_loss)
-        .bind::<Nullable<Float8>, _>(r.take_profit)
-        .bind::<Nullable<Float8>, _>(r.close_price)
-        .bind::<Timestamptz, _>(r.opened_at)
-        .bind::<Nullable<Timestamptz>, _>(r.closed_at)
-        .bind::<Nullable<Timestamptz>, _>(r.signal_time)
-        .bind::<Nullable<Text>, _>(r.timeframe)
-        .bind::<Nullable<Text>, _>(r.source)
-        .bind::<Nullable<Text>, _>(r.external_reference)
-        .bind::<Nullable<Jsonb>, _>(r.signal)
-        .bind::<Nullable<Jsonb>, _>(r.market)
-        .bind::<Nullable<Jsonb>, _>(r.risk)
-        .bind::<Nullable<Jsonb>, _>(r.context)
-        .bind::<Nullable<Jsonb>, _>(r.meta)
-        .bind::<Text, _>(r.origin)
-        .bind::<Timestamptz, _>(r.created_at)
-        .bind::<Timestamptz, _>(r.updated_at)
-        .bind::<BigInt, _>(r.version)
-        .bind::<SqlUuid, _>(event.id.as_uuid())
-        .bind::<Text, _>(event.kind.as_str())
-        .bind::<Timestamptz, _>(event.at.as_datetime())
-        .bind::<Text, _>(event.by.as_str())
-        .bind::<Jsonb, _>(changes_json(&event.changes))
-        .get_result::<WriteReport>(conn)
-        .await
-        .map_err(query)
+) -> Result<(i64, bool, bool), StoreError> {
+    TradeWrite::<Kind>::new(trade, event).get_result::<(i64, bool, bool)>(conn).await.map_err(query)
 }
 
 /// Whether `owner` has strategy `id`: asked only when a read found nothing, to tell "none" from "not yours".
@@ -127,11 +245,10 @@ fn to_trades(rows: Vec<TradeRow>) -> Result<Vec<Trade>, StoreError> {
 impl TradeStore for PgStore {
     async fn insert_trade(&self, trade: &Trade, event: &TradeEvent) -> Result<(), StoreError> {
         let mut conn = self.conn().await?;
-        let report = write(&mut conn, INSERT_TRADE, trade, event).await?;
-        match report {
-            WriteReport { written: 1, .. } => Ok(()),
-            WriteReport { present: false, .. } => Err(StoreError::Missing),
-            WriteReport { id_taken: true, .. } => Err(StoreError::Conflict(StoreConflict::AlreadyExists)),
+        match write::<InsertTradeStatement>(&mut conn, trade, event).await? {
+            (1, _, _) => Ok(()),
+            (_, false, _) => Err(StoreError::Missing),
+            (_, _, true) => Err(StoreError::Conflict(StoreConflict::AlreadyExists)),
             // The only other unique indexes are the open-trade slots.
             _ => Err(StoreError::Conflict(StoreConflict::OpenTradeExists)),
         }
@@ -139,9 +256,9 @@ impl TradeStore for PgStore {
 
     async fn update_trade(&self, trade: &Trade, event: &TradeEvent) -> Result<(), StoreError> {
         let mut conn = self.conn().await?;
-        match write(&mut conn, UPDATE_TRADE, trade, event).await? {
-            WriteReport { written: 1, .. } => Ok(()),
-            WriteReport { present: true, .. } => Err(StoreError::Conflict(StoreConflict::StaleVersion)),
+        match write::<UpdateTradeStatement>(&mut conn, trade, event).await? {
+            (1, _, _) => Ok(()),
+            (_, true, _) => Err(StoreError::Conflict(StoreConflict::StaleVersion)),
             _ => Err(StoreError::Missing),
         }
     }
@@ -213,7 +330,10 @@ impl TradeStore for PgStore {
         limit: usize,
     ) -> Result<Option<Vec<Trade>>, StoreError> {
         let mut conn = self.conn().await?;
+        let owned = strategies::table.find(strategy.as_uuid()).filter(strategies::user_id.eq(owner.as_str()));
+        // The ownership test is evaluated once, before any trade is read: another user's strategy id costs nothing.
         let mut listed = trades::table
+            .filter(diesel::dsl::exists(owned))
             .filter(trades::strategy_id.eq(strategy.as_uuid()))
             .filter(trades::user_id.eq(owner.as_str()))
             .select(TradeRow::as_select())
@@ -234,8 +354,15 @@ impl TradeStore for PgStore {
             listed = listed.filter(trades::opened_at.le(to.as_datetime()));
         }
         if let Some(cursor) = after {
+            // A row comparison, which the (strategy_id, opened_at DESC, id DESC) index can seek to.
             let (at, id) = (cursor.opened_at.as_datetime(), cursor.trade_id.as_uuid());
-            listed = listed.filter(trades::opened_at.lt(at).or(trades::opened_at.eq(at).and(trades::id.lt(id))));
+            listed = listed.filter(
+                diesel::dsl::sql::<Bool>("(trades.opened_at, trades.id) < (")
+                    .bind::<Timestamptz, _>(at)
+                    .sql(", ")
+                    .bind::<SqlUuid, _>(id)
+                    .sql(")"),
+            );
         }
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = listed
@@ -282,5 +409,57 @@ impl TradeStore for PgStore {
         .await
         .map_err(query)?;
         Ok(deleted > 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quantarya_domain::{
+        CredentialKind, EventId, Extensions, NewTrade, Side, Stamp, Status, StrategyId, Symbol, Timestamp, UserId,
+    };
+
+    fn sample() -> (Trade, TradeEvent) {
+        let new = NewTrade {
+            symbol: Symbol::parse("EURUSD").expect("valid"),
+            side: Side::Buy,
+            status: Status::Open,
+            entry: None,
+            stop_loss: None,
+            take_profit: None,
+            close_price: None,
+            signal_time: None,
+            closed_at: None,
+            timeframe: None,
+            source: None,
+            external_reference: None,
+            extensions: Extensions::default(),
+        };
+        let at = Timestamp::parse_rfc3339("2026-05-21T12:00:00Z").expect("valid");
+        let stamp = Stamp { event_id: EventId::from_uuid(uuid::Uuid::nil()), at, by: CredentialKind::User };
+        let t = Trade::open(
+            TradeId::from_uuid(uuid::Uuid::nil()),
+            StrategyId::from_uuid(uuid::Uuid::nil()),
+            UserId::parse("u").expect("valid"),
+            new,
+            stamp,
+        )
+        .expect("valid");
+        (t.trade, t.event)
+    }
+
+    #[test]
+    fn every_bind_of_a_write_is_named_once_in_order() {
+        let (trade, event) = sample();
+        for sql in [
+            diesel::debug_query::<Pg, _>(&TradeWrite::<InsertTradeStatement>::new(&trade, &event)).to_string(),
+            diesel::debug_query::<Pg, _>(&TradeWrite::<UpdateTradeStatement>::new(&trade, &event)).to_string(),
+        ] {
+            assert!(!sql.contains("unnamed"), "{sql}");
+            for (i, name) in PARAMS.iter().enumerate() {
+                assert!(sql.contains(&format!("${} AS {name}", i + 1)), "${} should be {name}: {sql}", i + 1);
+            }
+            assert!(!sql.contains(&format!("${}", PARAMS.len() + 1)), "no bind beyond the named ones");
+        }
     }
 }

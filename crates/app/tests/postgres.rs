@@ -22,11 +22,20 @@ fn serve_on_postgres_migrates_once_and_keeps_a_traders_data_across_restarts() {
     let url = database.url().to_owned();
 
     // Three instances migrate an empty database at once: they take turns on the advisory lock.
-    let migrations: Vec<_> = (0..3)
-        .map(|_| Command::new(BIN).arg("migrate").env("DATABASE_URL", &url).spawn().expect("starts"))
-        .map(|child| child.wait_with_output().expect("finishes"))
+    let children: Vec<_> = (0..3)
+        .map(|_| {
+            Command::new(BIN)
+                .arg("migrate")
+                .env("DATABASE_URL", &url)
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .expect("starts")
+        })
         .collect();
+    let migrations: Vec<_> = children.into_iter().map(|child| child.wait_with_output().expect("finishes")).collect();
     assert!(migrations.iter().all(|o| o.status.success()), "{migrations:?}");
+    let applied = migrations.iter().filter(|o| String::from_utf8_lossy(&o.stdout).contains("Applied 1")).count();
+    assert_eq!(applied, 1, "exactly one instance applies the schema: {migrations:?}");
     let again = Command::new(BIN).arg("migrate").env("DATABASE_URL", &url).output().expect("runs");
     assert!(String::from_utf8_lossy(&again.stdout).contains("up to date"), "{again:?}");
 

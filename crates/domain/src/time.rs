@@ -19,9 +19,10 @@ impl Timestamp {
         Self(truncated)
     }
 
-    /// The instant `micros` microseconds after the Unix epoch, when it is representable.
+    /// The instant `micros` microseconds after the Unix epoch, when it lies between 1970 and 9999 (the range every
+    /// store keeps and every instant prints back as RFC 3339 in).
     pub fn from_unix_micros(micros: i64) -> Option<Self> {
-        DateTime::from_timestamp_micros(micros).map(Self)
+        DateTime::from_timestamp_micros(micros).filter(|t| (1970..=9999).contains(&chrono::Datelike::year(t))).map(Self)
     }
 
     /// Parses an RFC 3339 text with any offset, between 1970 and 9999 (UTC): a journal holds nothing older, and
@@ -102,6 +103,9 @@ mod tests {
         assert!(Timestamp::parse_rfc3339("1969-12-31T23:59:59Z").is_err());
         assert!(Timestamp::parse_rfc3339("9999-12-31T23:59:59-01:00").is_err(), "year 10000 in UTC");
         assert!(Timestamp::parse_rfc3339("1970-01-01T00:00:00Z").is_ok());
+        assert_eq!(Timestamp::from_unix_micros(-1), None);
+        assert_eq!(Timestamp::from_unix_micros(i64::MAX), None);
+        assert!(Timestamp::from_unix_micros(0).is_some());
     }
 
     #[test]

@@ -16,13 +16,24 @@ use rand::distr::Alphanumeric;
 /// The server tests use when `DATABASE_URL` is not set.
 pub const DEFAULT_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
-/// A database made for this test run.
-#[derive(Debug)]
+/// A database made for this test run. Dropped by [`TestDatabase::drop_database`], or when the value is dropped
+/// (a failing test that panics still cleans up after itself).
 pub struct TestDatabase {
     admin_url: String,
     name: String,
     url: String,
     cluster: Option<Cluster>,
+    dropped: bool,
+}
+
+impl std::fmt::Debug for TestDatabase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestDatabase")
+            .field("name", &self.name)
+            .field("url", &redact(&self.url))
+            .field("throwaway_cluster", &self.cluster.is_some())
+            .finish()
+    }
 }
 
 /// A throwaway PostgreSQL cluster in a temporary directory.
@@ -33,9 +44,10 @@ struct Cluster {
     run_as: Option<String>,
 }
 
-/// `url` with its password hidden, for messages.
+/// `url` with its passwords hidden, for messages: the user-info password and any `password=` parameter, in URL
+/// or key-value form.
 pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
+    let mut text = match (url.find("://"), url.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
             let credentials = &url[scheme + 3..at];
             match credentials.split_once(':') {
@@ -44,7 +56,15 @@ pub fn redact(url: &str) -> String {
             }
         }
         _ => url.to_owned(),
+    };
+    while let Some(start) = text.find("password=").map(|i| i + "password=".len()) {
+        if text[start..].starts_with("***") {
+            break;
+        }
+        let end = text[start..].find(['&', ' ']).map_or(text.len(), |i| start + i);
+        text.replace_range(start..end, "***");
     }
+    text
 }
 
 /// `url` with its database replaced by `database`.
@@ -81,6 +101,11 @@ impl TestDatabase {
         let configured = std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_URL.to_owned());
         let (admin_url, cluster) = match AsyncPgConnection::establish(&configured).await {
             Ok(_) => (configured, None),
+            // A server that answers but refuses us (a wrong password, a missing role) is a configuration to fix,
+            // not a reason to test against another server.
+            Err(error) if !no_server_answers(&configured) => {
+                return Err(format!("cannot connect to {}: {error}", redact(&configured)));
+            }
             Err(error) => {
                 let cluster = Cluster::start().await.map_err(|why| {
                     format!(
@@ -97,11 +122,13 @@ impl TestDatabase {
         let suffix: String =
             rand::rng().sample_iter(Alphanumeric).take(12).map(char::from).collect::<String>().to_lowercase();
         let name = format!("quantarya_test_{suffix}");
-        execute(&admin_url, &format!("CREATE DATABASE {name}"))
+        // UTF-8 whatever the server's default, so that length checks count characters.
+        let create = format!("CREATE DATABASE {name} ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0");
+        execute(&admin_url, &create)
             .await
             .map_err(|e| format!("cannot create database {name} on {}: {e}", redact(&admin_url)))?;
         let url = with_database(&admin_url, &name);
-        Ok(Self { admin_url, name, url, cluster })
+        Ok(Self { admin_url, name, url, cluster, dropped: false })
     }
 
     /// The URL of the test database.
@@ -115,13 +142,56 @@ impl TestDatabase {
     }
 
     /// Drops the database (closing any connection still open to it) and stops the throwaway cluster, if any.
-    pub async fn drop_database(self) -> Result<(), String> {
+    pub async fn drop_database(mut self) -> Result<(), String> {
+        self.dropped = true;
         let dropped = execute(&self.admin_url, &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).await;
         if let Some(cluster) = &self.cluster {
             cluster.stop();
         }
         dropped.map_err(|e| format!("cannot drop {}: {e}", self.name))
     }
+}
+
+impl Drop for TestDatabase {
+    /// Drops the database of a run that ended without [`TestDatabase::drop_database`] (an early return or a
+    /// panic), on a thread of its own so that it works inside and outside a runtime.
+    fn drop(&mut self) {
+        if self.dropped {
+            return;
+        }
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        let cleaned = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            runtime.block_on(execute(&admin_url, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).ok()
+        })
+        .join();
+        if !matches!(cleaned, Ok(Some(()))) {
+            eprintln!("could not drop the test database {}", self.name);
+        }
+        if let Some(cluster) = &self.cluster {
+            cluster.stop();
+        }
+    }
+}
+
+/// Whether nothing listens where `url` points (rather than a live server that refused us).
+fn no_server_answers(url: &str) -> bool {
+    let Ok(config) = url.parse::<tokio_postgres::Config>() else {
+        return false;
+    };
+    let ports = config.get_ports();
+    config.get_hosts().iter().enumerate().all(|(i, host)| {
+        let port = ports.get(i).or(ports.first()).copied().unwrap_or(5432);
+        match host {
+            tokio_postgres::config::Host::Tcp(name) => {
+                let addresses = std::net::ToSocketAddrs::to_socket_addrs(&(name.as_str(), port));
+                !addresses.is_ok_and(|mut found| {
+                    found.any(|a| std::net::TcpStream::connect_timeout(&a, std::time::Duration::from_secs(2)).is_ok())
+                })
+            }
+            tokio_postgres::config::Host::Unix(dir) => !dir.join(format!(".s.PGSQL.{port}")).exists(),
+        }
+    })
 }
 
 /// Finds a PostgreSQL program on the PATH or in Debian's versioned directories.
@@ -143,8 +213,12 @@ impl Cluster {
             .and_then(|l| l.local_addr())
             .map_err(|e| format!("no free port: {e}"))?
             .port();
-        let dir = std::env::temp_dir().join(format!("quantarya-pg-{port}"));
-        std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        // A new directory of our own (creation fails if the name exists), readable by its owner only.
+        let suffix: String = rand::rng().sample_iter(Alphanumeric).take(12).map(char::from).collect();
+        let dir = std::env::temp_dir().join(format!("quantarya-pg-{suffix}"));
+        std::fs::create_dir(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))
+            .map_err(|e| format!("cannot restrict {}: {e}", dir.display()))?;
         // PostgreSQL refuses to run as root; run it as the `postgres` user when there is one.
         let run_as = is_root().then(|| "postgres".to_owned());
         if let Some(user) = &run_as {
@@ -156,7 +230,8 @@ impl Cluster {
         let cluster = Self { dir, pg_ctl, run_as };
         let data = cluster.dir.join("data");
         cluster.run(&initdb, &["-D", &data.display().to_string(), "-U", "postgres", "--auth=trust", "-E", "UTF8"])?;
-        let options = format!("-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off", cluster.dir.display());
+        // Only a Unix socket in the private directory: trust authentication reaches no other user.
+        let options = format!("-p {port} -k {} -c listen_addresses='' -c fsync=off", cluster.dir.display());
         let log = cluster.dir.join("postgres.log");
         cluster.run(
             &cluster.pg_ctl,
@@ -186,7 +261,8 @@ impl Cluster {
 
     fn url(&self) -> String {
         let port = std::fs::read_to_string(self.dir.join("port")).unwrap_or_default();
-        format!("postgres://postgres@127.0.0.1:{}/postgres", port.trim())
+        let socket_dir = self.dir.display().to_string().replace('/', "%2F");
+        format!("postgres://postgres@{socket_dir}:{}/postgres", port.trim())
     }
 
     fn stop(&self) {
@@ -208,6 +284,8 @@ mod tests {
     fn urls_are_redacted_and_retargeted() {
         assert_eq!(redact("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
         assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact("postgres://u@h/db?password=secret&x=1"), "postgres://u@h/db?password=***&x=1");
+        assert_eq!(redact("host=h password=secret dbname=d"), "host=h password=*** dbname=d");
         assert_eq!(with_database("postgres://u@h:5432/postgres", "x"), "postgres://u@h:5432/x");
         assert_eq!(with_database("postgres://u@h:5432", "x"), "postgres://u@h:5432/x");
         assert_eq!(with_database("postgres://u@h/postgres?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");

@@ -47,11 +47,12 @@ CREATE TABLE trades (
     timeframe          TEXT,
     source             TEXT,
     external_reference TEXT,
-    signal             JSONB CHECK (jsonb_typeof(signal) = 'object'),
-    market             JSONB CHECK (jsonb_typeof(market) = 'object'),
-    risk               JSONB CHECK (jsonb_typeof(risk) = 'object'),
-    context            JSONB CHECK (jsonb_typeof(context) = 'object'),
-    meta               JSONB CHECK (jsonb_typeof(meta) = 'object'),
+    -- The free-form objects are JSON, not JSONB, so that they come back exactly as given (JSONB rewrites numbers).
+    signal             JSON  CHECK (json_typeof(signal) = 'object'),
+    market             JSON  CHECK (json_typeof(market) = 'object'),
+    risk               JSON  CHECK (json_typeof(risk) = 'object'),
+    context            JSON  CHECK (json_typeof(context) = 'object'),
+    meta               JSON  CHECK (json_typeof(meta) = 'object'),
     origin             TEXT NOT NULL CHECK (origin IN ('manual', 'api_key')),
     created_at         TIMESTAMPTZ NOT NULL,
     updated_at         TIMESTAMPTZ NOT NULL,
@@ -82,8 +83,8 @@ CREATE TABLE trade_events (
     kind          TEXT NOT NULL CHECK (kind IN ('entry', 'update', 'exit', 'close', 'cancel', 'correct')),
     at            TIMESTAMPTZ NOT NULL,
     by_credential TEXT NOT NULL CHECK (by_credential IN ('user', 'api_key')),
-    -- The fields the change set, in order: [{"field": …, "value": …}, …].
-    changes       JSONB NOT NULL CHECK (jsonb_typeof(changes) = 'array'),
+    -- The fields the change set, in order: [{"field": …, "value": …}, …]. JSON, not JSONB: kept as given.
+    changes       JSON NOT NULL CHECK (json_typeof(changes) = 'array'),
     UNIQUE (trade_id, version)
 );
 
