@@ -94,7 +94,7 @@ impl TestApp {
     pub async fn spawn(journal: Arc<dyn Journal>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
         let base = format!("http://{}", listener.local_addr().expect("bound"));
-        let server = quantarya_app::server(listener, journal, Some(2)).expect("server starts");
+        let (server, _) = quantarya_app::server(listener, journal, Some(2)).expect("server starts");
         let handle = server.handle();
         tokio::spawn(server);
         Self { base, client: reqwest::Client::new(), handle }

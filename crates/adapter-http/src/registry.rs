@@ -5,9 +5,10 @@
 use std::collections::BTreeMap;
 
 use actix_web::{Route, web};
+use utoipa::openapi::link::LinkBuilder;
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
-use utoipa::openapi::schema::{ArrayBuilder, ComponentsBuilder, ObjectBuilder, Type};
+use utoipa::openapi::schema::{ArrayBuilder, ComponentsBuilder, KnownFormat, ObjectBuilder, SchemaFormat, Type};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::tag::TagBuilder;
 use utoipa::openapi::{
@@ -20,8 +21,8 @@ use crate::dto::strategy::{
     CreateStrategyRequest, PublicStrategyView, StrategyDeletionView, StrategyView, UpdateStrategyRequest,
 };
 use crate::dto::trade::{
-    CloseTradeRequest, CreateTradeRequest, CredentialView, EventKindView, OriginView, SideView, SignalEventView,
-    StatusView, TradeEventView, TradeView, UpdateTradeRequest,
+    CloseTradeRequest, CreateTradeRequest, CredentialView, EventKindView, OriginView, SideInput, SideView,
+    SignalEventInput, SignalEventView, StatusInput, StatusView, TradeEventView, TradeView, UpdateTradeRequest,
 };
 use crate::error::{ApiError, ErrorDetail, ErrorEnvelope, ErrorInfo};
 use crate::routes::{api_keys, health, profile, strategies, trades};
@@ -91,6 +92,21 @@ impl Verb {
     }
 }
 
+/// What a parameter's value is.
+#[derive(Debug, Clone, Copy)]
+pub enum ParamKind {
+    /// Any text.
+    Text,
+    /// A `next_cursor` handed out by an earlier page.
+    Cursor,
+    /// A page size, 1–500.
+    PageSize,
+    /// One of these texts.
+    OneOf(&'static [&'static str]),
+    /// An RFC 3339 time.
+    Time,
+}
+
 /// A path or query parameter.
 #[derive(Debug, Clone, Copy)]
 pub struct Param {
@@ -98,8 +114,8 @@ pub struct Param {
     pub name: &'static str,
     /// What it means.
     pub description: &'static str,
-    /// Whether it is an integer (else a string).
-    pub integer: bool,
+    /// What its value is.
+    pub kind: ParamKind,
 }
 
 /// A request body.
@@ -126,6 +142,16 @@ pub enum Data {
     Status,
 }
 
+/// A link from a response to another operation that takes a value of it (OpenAPI links), so that clients and
+/// stateful fuzzers can chain calls.
+#[derive(Debug, Clone, Copy)]
+pub struct LinkSpec {
+    /// The operation the response leads to.
+    pub operation_id: &'static str,
+    /// Its parameters, as runtime expressions into the response.
+    pub parameters: &'static [(&'static str, &'static str)],
+}
+
 /// A success response.
 #[derive(Debug, Clone, Copy)]
 pub struct Success {
@@ -135,6 +161,8 @@ pub struct Success {
     pub description: &'static str,
     /// What it carries.
     pub data: Data,
+    /// Operations its values lead to.
+    pub links: &'static [LinkSpec],
 }
 
 /// One route of the service.
@@ -175,22 +203,26 @@ pub struct RouteSpec {
 const STRATEGY_ID: Param = Param {
     name: "strategy_id",
     description: "The target strategy identifier inside the Quantarya workspace.",
-    integer: false,
+    kind: ParamKind::Text,
 };
 const TRADE_ID: Param =
-    Param { name: "trade_id", description: "The trade identifier inside the target strategy.", integer: false };
+    Param { name: "trade_id", description: "The trade identifier inside the target strategy.", kind: ParamKind::Text };
 const API_KEY_ID: Param =
-    Param { name: "api_key_id", description: "The API key identifier to revoke.", integer: false };
-const USER_NAME: Param = Param { name: "user_name", description: "Public Quantarya username.", integer: false };
+    Param { name: "api_key_id", description: "The API key identifier to revoke.", kind: ParamKind::Text };
+const USER_NAME: Param = Param { name: "user_name", description: "Public Quantarya username.", kind: ParamKind::Text };
 const TRADE_IDS: &[Param] = &[STRATEGY_ID, TRADE_ID];
 const TRADE_QUERY: &[Param] = &[
-    Param { name: "limit", description: "Page size, 1–500 (default 100).", integer: true },
-    Param { name: "cursor", description: "The `next_cursor` of the previous page.", integer: false },
-    Param { name: "status", description: "Only trades with this status: OPEN, CLOSED or CANCELLED.", integer: false },
-    Param { name: "symbol", description: "Only trades of this symbol.", integer: false },
-    Param { name: "side", description: "Only trades of this side: BUY or SELL.", integer: false },
-    Param { name: "from", description: "Only trades opened at or after this time (RFC 3339).", integer: false },
-    Param { name: "to", description: "Only trades opened at or before this time (RFC 3339).", integer: false },
+    Param { name: "limit", description: "Page size, 1–500 (default 100).", kind: ParamKind::PageSize },
+    Param { name: "cursor", description: "The `next_cursor` of the previous page.", kind: ParamKind::Cursor },
+    Param {
+        name: "status",
+        description: "Only trades with this status.",
+        kind: ParamKind::OneOf(&["OPEN", "CLOSED", "CANCELLED"]),
+    },
+    Param { name: "symbol", description: "Only trades of this symbol.", kind: ParamKind::Text },
+    Param { name: "side", description: "Only trades of this side.", kind: ParamKind::OneOf(&["BUY", "SELL"]) },
+    Param { name: "from", description: "Only trades opened at or after this time (RFC 3339).", kind: ParamKind::Time },
+    Param { name: "to", description: "Only trades opened at or before this time (RFC 3339).", kind: ParamKind::Time },
 ];
 
 const fn json(schema: &'static str) -> Option<Body> {
@@ -198,12 +230,37 @@ const fn json(schema: &'static str) -> Option<Body> {
 }
 
 const fn ok(description: &'static str, data: Data) -> Success {
-    Success { status: 200, description, data }
+    Success { status: 200, description, data, links: &[] }
 }
 
 const fn created(description: &'static str, data: Data) -> Success {
-    Success { status: 201, description, data }
+    Success { status: 201, description, data, links: &[] }
 }
+
+/// `success` with links to the operations its values lead to.
+const fn linked(success: Success, links: &'static [LinkSpec]) -> Success {
+    Success { links, ..success }
+}
+
+const STRATEGY_FROM_BODY: &[(&str, &str)] = &[("strategy_id", "$response.body#/data/strategy_id")];
+const TRADE_FROM_BODY: &[(&str, &str)] =
+    &[("strategy_id", "$response.body#/data/strategy_id"), ("trade_id", "$response.body#/data/trade_id")];
+const STRATEGY_LINKS: &[LinkSpec] = &[
+    LinkSpec { operation_id: "get_strategy", parameters: STRATEGY_FROM_BODY },
+    LinkSpec { operation_id: "update_strategy", parameters: STRATEGY_FROM_BODY },
+    LinkSpec { operation_id: "delete_strategy", parameters: STRATEGY_FROM_BODY },
+    LinkSpec { operation_id: "list_trades", parameters: STRATEGY_FROM_BODY },
+    LinkSpec { operation_id: "create_trade", parameters: STRATEGY_FROM_BODY },
+];
+const TRADE_LINKS: &[LinkSpec] = &[
+    LinkSpec { operation_id: "get_trade", parameters: TRADE_FROM_BODY },
+    LinkSpec { operation_id: "update_trade", parameters: TRADE_FROM_BODY },
+    LinkSpec { operation_id: "close_trade", parameters: TRADE_FROM_BODY },
+    LinkSpec { operation_id: "list_trade_events", parameters: TRADE_FROM_BODY },
+    LinkSpec { operation_id: "delete_trade", parameters: TRADE_FROM_BODY },
+];
+const KEY_LINKS: &[LinkSpec] =
+    &[LinkSpec { operation_id: "revoke_api_key", parameters: &[("api_key_id", "$response.body#/data/api_key_id")] }];
 
 /// A route with the common defaults: public, no parameters, no body, no 409s.
 #[expect(clippy::too_many_arguments, reason = "a table row: each argument is one column of the registry")]
@@ -248,9 +305,9 @@ use Verb::{Delete, Get, Patch, Post};
 const ROUTES: &[RouteSpec] = &[
     RouteSpec {
         body: json("CreateApiKeyRequest"),
-        success: &[created(
-            "API key created; `raw_api_key` is shown only in this response.",
-            Data::One("IssuedApiKeyView"),
+        success: &[linked(
+            created("API key created; `raw_api_key` is shown only in this response.", Data::One("IssuedApiKeyView")),
+            KEY_LINKS,
         )],
         conflicts: &["api_key_limit"],
         ..route(
@@ -306,7 +363,7 @@ const ROUTES: &[RouteSpec] = &[
     },
     RouteSpec {
         body: json("CreateStrategyRequest"),
-        success: &[created("Strategy created.", Data::One("StrategyView"))],
+        success: &[linked(created("Strategy created.", Data::One("StrategyView")), STRATEGY_LINKS)],
         ..route(
             Post,
             "/strategies",
@@ -381,10 +438,19 @@ const ROUTES: &[RouteSpec] = &[
         path_params: &[STRATEGY_ID],
         body: Some(Body { schema: "CreateTradeRequest", required: true, text_plain: true }),
         success: &[
-            created("Trade created (an entry, or a back-filled closed or cancelled trade).", Data::One("TradeView")),
-            ok(
-                "An update or exit applied, or a repeated entry or exit answered with its trade unchanged.",
-                Data::One("TradeView"),
+            linked(
+                created(
+                    "Trade created (an entry, or a back-filled closed or cancelled trade).",
+                    Data::One("TradeView"),
+                ),
+                TRADE_LINKS,
+            ),
+            linked(
+                ok(
+                    "An update or exit applied, or a repeated entry or exit answered with its trade unchanged.",
+                    Data::One("TradeView"),
+                ),
+                TRADE_LINKS,
             ),
         ],
         conflicts: &["ambiguous_trade", "symbol_mismatch", "side_mismatch", "invalid_transition", "concurrent_update"],
@@ -564,6 +630,19 @@ const ROUTES: &[RouteSpec] = &[
         public: false,
         ..route(
             Get,
+            "/docs",
+            "docs",
+            "Health",
+            "API reference page",
+            "The API reference, rendered from the OpenAPI document.",
+            Anyone,
+            |r| r.to(health::docs),
+        )
+    },
+    RouteSpec {
+        public: false,
+        ..route(
+            Get,
             "/openapi.json",
             "openapi",
             "Health",
@@ -711,10 +790,20 @@ pub fn openapi() -> OpenApi {
         let params = spec.path_params.iter().map(|p| (p, ParameterIn::Path, Required::True));
         let query = spec.query.iter().map(|p| (p, ParameterIn::Query, Required::False));
         for (param, location, required) in params.chain(query) {
-            let schema = if param.integer {
-                ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(1)).maximum(Some(500))
-            } else {
-                ObjectBuilder::new().schema_type(Type::String)
+            let schema = match param.kind {
+                ParamKind::Text => ObjectBuilder::new().schema_type(Type::String),
+                ParamKind::Cursor => {
+                    ObjectBuilder::new().schema_type(Type::String).pattern(Some(r"^c1\.[0-9]+\.[0-9a-f]{32}$"))
+                }
+                ParamKind::PageSize => {
+                    ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(1)).maximum(Some(500))
+                }
+                ParamKind::OneOf(values) => {
+                    ObjectBuilder::new().schema_type(Type::String).enum_values(Some(values.iter().copied()))
+                }
+                ParamKind::Time => ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime))),
             };
             operation = operation.parameter(
                 ParameterBuilder::new()
@@ -738,12 +827,17 @@ pub fn openapi() -> OpenApi {
             operation = operation.request_body(Some(request.build()));
         }
         for success in spec.success {
-            operation = operation.response(
-                success.status.to_string(),
-                ResponseBuilder::new()
-                    .description(success.description)
-                    .content("application/json", ContentBuilder::new().schema(Some(envelope(success.data))).build()),
-            );
+            let mut response = ResponseBuilder::new()
+                .description(success.description)
+                .content("application/json", ContentBuilder::new().schema(Some(envelope(success.data))).build());
+            for link in success.links {
+                let mut built = LinkBuilder::new().operation_id(link.operation_id);
+                for (name, expression) in link.parameters {
+                    built = built.parameter(*name, *expression);
+                }
+                response = response.link(link.operation_id, built.build());
+            }
+            operation = operation.response(success.status.to_string(), response);
         }
         for (status, description) in error_responses(spec) {
             operation = operation.response(
@@ -794,6 +888,9 @@ pub fn openapi() -> OpenApi {
         .schema_from::<EventKindView>()
         .schema_from::<CredentialView>()
         .schema_from::<CreateTradeRequest>()
+        .schema_from::<SideInput>()
+        .schema_from::<SignalEventInput>()
+        .schema_from::<StatusInput>()
         .schema_from::<UpdateTradeRequest>()
         .schema_from::<CloseTradeRequest>()
         .build();
@@ -867,6 +964,24 @@ mod tests {
         for spec in routes() {
             for other in routes().iter().filter(|o| o.path == spec.path) {
                 assert_eq!(spec.auth, other.auth, "{} {}", spec.verb.as_str(), spec.path);
+            }
+        }
+    }
+
+    #[test]
+    fn every_link_leads_to_a_public_operation_with_those_parameters() {
+        for spec in routes() {
+            for link in spec.success.iter().flat_map(|s| s.links) {
+                let target = routes().iter().find(|r| r.operation_id == link.operation_id);
+                let target = target.unwrap_or_else(|| panic!("no operation {}", link.operation_id));
+                assert!(target.public);
+                for (name, _) in link.parameters {
+                    assert!(
+                        target.path_params.iter().any(|p| p.name == *name),
+                        "{} has no {name}",
+                        target.operation_id
+                    );
+                }
             }
         }
     }

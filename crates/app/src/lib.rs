@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use actix_web::HttpServer;
 use actix_web::dev::{Server, ServerHandle};
-use quantarya_adapter_http::{AppState, JwtConfig, JwtConfigError, JwtVerifier, app};
+use quantarya_adapter_http::{AppState, InFlight, JwtConfig, JwtConfigError, JwtVerifier, app};
 use quantarya_adapter_memory::MemoryStore;
 use quantarya_adapter_postgres::{PgStore, PoolSettings};
 use quantarya_ports::outbound::{
@@ -58,8 +58,13 @@ pub async fn postgres_journal(database_url: &str, jwt: &JwtConfig) -> Result<Arc
 
 /// The HTTP server over `journal` on `listener`. The state is built once, outside the worker factory, so every
 /// worker shares one store. The server stops gracefully on SIGTERM, SIGINT and SIGQUIT.
-pub fn server(listener: TcpListener, journal: Arc<dyn Journal>, workers: Option<usize>) -> std::io::Result<Server> {
+pub fn server(
+    listener: TcpListener,
+    journal: Arc<dyn Journal>,
+    workers: Option<usize>,
+) -> std::io::Result<(Server, InFlight)> {
     let state = AppState::new(journal);
+    let in_flight = state.in_flight.clone();
     let mut server = HttpServer::new(move || app(state.clone()))
         .disable_signals()
         .shutdown_timeout(SHUTDOWN_GRACE_SECONDS)
@@ -67,7 +72,7 @@ pub fn server(listener: TcpListener, journal: Arc<dyn Journal>, workers: Option<
     if let Some(workers) = workers {
         server = server.workers(workers);
     }
-    Ok(server.run())
+    Ok((server.run(), in_flight))
 }
 
 /// SIGTERM and Ctrl-C (SIGINT) handlers, installed before the server starts so that no signal finds the default
@@ -85,13 +90,18 @@ impl ShutdownSignals {
         Ok(Self { interrupt: signal(SignalKind::interrupt())?, terminate: signal(SignalKind::terminate())? })
     }
 
-    /// Waits for either signal, then stops the server gracefully: no new connections, in-flight requests finish
-    /// (for up to [`SHUTDOWN_GRACE_SECONDS`]), then the server future resolves. (actix's own handling would stop at
-    /// once on SIGINT.)
-    pub async fn stop_gracefully(mut self, handle: ServerHandle) {
+    /// Waits for either signal, then stops the server gracefully: it stops accepting connections, waits until no
+    /// request is in flight (for up to [`SHUTDOWN_GRACE_SECONDS`]), then stops, and the server future resolves.
+    /// (actix's own handling stops at once on SIGINT, and its graceful stop was seen to drop a request whose body
+    /// was still arriving; counting requests ourselves makes the drain certain.)
+    pub async fn stop_gracefully(mut self, handle: ServerHandle, in_flight: InFlight) {
         tokio::select! {
             _ = self.interrupt.recv() => tracing::info!("Ctrl-C: draining in-flight requests"),
             _ = self.terminate.recv() => tracing::info!("SIGTERM: draining in-flight requests"),
+        }
+        handle.pause().await;
+        if !in_flight.drained(std::time::Duration::from_secs(SHUTDOWN_GRACE_SECONDS)).await {
+            tracing::warn!(requests = in_flight.count(), "requests still in flight after the grace period");
         }
         handle.stop(true).await;
     }

@@ -53,6 +53,8 @@ fn token(args: TokenArgs) -> Result<(), String> {
 }
 
 async fn serve(mut args: ServeArgs) -> Result<(), String> {
+    // An empty DATABASE_URL means "no database", as an unset one does.
+    args.database_url = args.database_url.filter(|url| !url.trim().is_empty());
     if args.database_url.is_some() && !args.jwt.is_configured() {
         return Err("DATABASE_URL is set but no JWT verification is configured: set QUANTARYA_JWT_SECRET (HS256) \
                     or QUANTARYA_JWT_PUBLIC_KEY (RS256/ES256), so that tokens survive a restart"
@@ -96,8 +98,9 @@ async fn serve(mut args: ServeArgs) -> Result<(), String> {
         print("Demo user token (valid 24 h):")?;
         print(&token)?;
     }
-    let server = quantarya_app::server(listener, journal, args.workers.map(usize::from)).map_err(|e| e.to_string())?;
-    actix_web::rt::spawn(signals.stop_gracefully(server.handle()));
+    let (server, in_flight) =
+        quantarya_app::server(listener, journal, args.workers.map(usize::from)).map_err(|e| e.to_string())?;
+    actix_web::rt::spawn(signals.stop_gracefully(server.handle(), in_flight));
     server.await.map_err(|e| e.to_string())?;
     tracing::info!("stopped");
     Ok(())

@@ -81,8 +81,8 @@ pub struct ApiKeyRevocationView {
 #[schema(example = json!({ "key_name": "TradingView webhook" }))]
 #[allow(dead_code)]
 pub struct CreateApiKeyRequest {
-    /// A label, 1–100 characters.
-    #[schema(min_length = 1, max_length = 100)]
+    /// A label, 1–100 characters, trimmed.
+    #[schema(min_length = 1, max_length = 100, pattern = r"^\s*\S(.*\S)?\s*$")]
     key_name: String,
 }
 

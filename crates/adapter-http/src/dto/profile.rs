@@ -118,7 +118,7 @@ impl AccountDeletionView {
 #[allow(dead_code)]
 pub struct ProfileRequest {
     /// 3–32 characters of `a-z 0-9 _ -`, starting and ending with a letter or digit; unique regardless of case.
-    #[schema(min_length = 3, max_length = 32, pattern = "^[A-Za-z0-9][A-Za-z0-9_-]*[A-Za-z0-9]$")]
+    #[schema(min_length = 3, max_length = 32, pattern = "^[A-Za-z0-9][A-Za-z0-9_-]{1,30}[A-Za-z0-9]$")]
     user_name: Option<String>,
     /// Up to 80 characters.
     #[schema(max_length = 80)]

@@ -97,13 +97,13 @@ impl From<StrategyDeletion> for StrategyDeletionView {
 #[allow(dead_code)]
 pub struct CreateStrategyRequest {
     /// 1–120 characters, trimmed.
-    #[schema(min_length = 1, max_length = 120)]
+    #[schema(min_length = 1, max_length = 120, pattern = r"^\s*\S(.*\S)?\s*$")]
     title: String,
     /// Up to 2000 characters.
     #[schema(max_length = 2000)]
     description: Option<String>,
     /// At most 10 tags of 1–32 characters; trimmed, lowercased, duplicates dropped, order kept.
-    #[schema(max_items = 10)]
+    #[schema(schema_with = tags_schema)]
     tags: Option<Vec<String>>,
     /// Show it on the public profile (default false).
     is_public: Option<bool>,
@@ -111,20 +111,35 @@ pub struct CreateStrategyRequest {
 
 /// Change a strategy; omitted fields keep their value, `null` clears `description`.
 #[derive(Debug, ToSchema)]
-#[schema(example = json!({ "is_public": true }))]
+#[schema(min_properties = 1, example = json!({ "is_public": true }))]
 #[allow(dead_code)]
 pub struct UpdateStrategyRequest {
     /// 1–120 characters, trimmed.
-    #[schema(min_length = 1, max_length = 120)]
+    #[schema(min_length = 1, max_length = 120, pattern = r"^\s*\S(.*\S)?\s*$")]
     title: Option<String>,
     /// Up to 2000 characters.
     #[schema(max_length = 2000)]
     description: Option<String>,
     /// At most 10 tags of 1–32 characters; replaces the old ones.
-    #[schema(max_items = 10)]
+    #[schema(schema_with = tags_schema)]
     tags: Option<Vec<String>>,
     /// Show it on the public profile.
     is_public: Option<bool>,
+}
+
+/// Tags as the schema shows them: at most 10 strings of 1–32 characters that are not blank.
+fn tags_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    let tag = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .max_length(Some(32))
+        .pattern(Some(r"^\s*\S(.*\S)?\s*$"));
+    ArrayBuilder::new()
+        .items(tag)
+        .max_items(Some(10))
+        .description(Some("At most 10 tags of 1–32 characters; trimmed, lowercased, duplicates dropped, order kept."))
+        .build()
 }
 
 fn description(raw: &str) -> Result<Option<Description>, quantarya_domain::ValueError> {

@@ -310,17 +310,18 @@ impl From<TradeEvent> for TradeEventView {
 pub struct CreateTradeRequest {
     /// Instrument, 1–40 characters of `A-Z 0-9 . _ : / ! -` (any case; stored uppercase). Required for an entry;
     /// for an update or exit it must match the trade's when given.
-    #[schema(min_length = 1, max_length = 40, example = "BINANCE:BTCUSDT.P")]
+    #[schema(min_length = 1, max_length = 40, pattern = r"^[A-Za-z0-9._:/!-]+$", example = "BINANCE:BTCUSDT.P")]
     symbol: Option<String>,
     /// `BUY` or `SELL` in any case; `LONG` and `SHORT` are accepted. Required for an entry; ignored by update and
     /// exit (an exit of a long says "sell").
-    #[schema(example = "BUY")]
+    #[schema(value_type = Option<SideInput>)]
     side: Option<String>,
     /// `entry` (default), `update` or `exit`.
-    #[schema(example = "entry")]
+    #[schema(value_type = Option<SignalEventInput>)]
     event: Option<String>,
     /// On an entry: `OPEN` (default), or `CLOSED`/`CANCELLED` to back-fill a past trade. On an exit: `CLOSED`
     /// (default) or `CANCELLED`.
+    #[schema(value_type = Option<StatusInput>)]
     status: Option<String>,
     /// Entry price; refused on an exit.
     #[schema(exclusive_minimum = 0, maximum = 1e12)]
@@ -340,14 +341,14 @@ pub struct CreateTradeRequest {
     /// Close time of an exit or a back-filled trade (RFC 3339).
     #[schema(format = DateTime)]
     closed_at: Option<String>,
-    /// Signal timeframe, up to 16 characters.
-    #[schema(max_length = 16)]
+    /// Signal timeframe, 1–16 characters.
+    #[schema(min_length = 1, max_length = 16, pattern = r"^\S(.*\S)?$")]
     timeframe: Option<String>,
-    /// Signal source, up to 64 characters (set at entry).
-    #[schema(max_length = 64)]
+    /// Signal source, 1–64 characters (set at entry).
+    #[schema(min_length = 1, max_length = 64, pattern = r"^\S(.*\S)?$")]
     source: Option<String>,
-    /// The sender's signal or order id, up to 128 characters. At most one open trade per strategy carries it.
-    #[schema(max_length = 128)]
+    /// The sender's signal or order id, 1–128 characters. At most one open trade per strategy carries it.
+    #[schema(min_length = 1, max_length = 128, pattern = r"^\S(.*\S)?$")]
     external_reference: Option<String>,
     /// Free-form object (the five objects together at most 16 KiB).
     #[schema(value_type = Option<Object>)]
@@ -364,16 +365,97 @@ pub struct CreateTradeRequest {
     /// Free-form object: the trader's notes.
     #[schema(value_type = Option<Object>)]
     meta: Option<Value>,
-    /// An API key, for senders that cannot set an `Authorization` header. Never stored, echoed or logged.
+    /// An API key (`qk_…`), for senders that cannot set an `Authorization` header; send one or the other. Never
+    /// stored, echoed or logged.
+    #[schema(pattern = "^qk_[0-9A-Za-z]{38}$")]
     api_key: Option<String>,
+}
+
+/// A side as a request may spell it.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[allow(dead_code)]
+pub enum SideInput {
+    /// Long.
+    #[serde(rename = "BUY")]
+    Buy,
+    /// Short.
+    #[serde(rename = "SELL")]
+    Sell,
+    /// Long.
+    #[serde(rename = "buy")]
+    BuyLower,
+    /// Short.
+    #[serde(rename = "sell")]
+    SellLower,
+    /// Long, by another name.
+    #[serde(rename = "LONG")]
+    Long,
+    /// Short, by another name.
+    #[serde(rename = "SHORT")]
+    Short,
+    /// Long, by another name.
+    #[serde(rename = "long")]
+    LongLower,
+    /// Short, by another name.
+    #[serde(rename = "short")]
+    ShortLower,
+}
+
+/// A signal's kind as a request may spell it.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[allow(dead_code)]
+pub enum SignalEventInput {
+    /// Opens a trade.
+    #[serde(rename = "entry")]
+    Entry,
+    /// Changes an open trade.
+    #[serde(rename = "update")]
+    Update,
+    /// Closes or cancels an open trade.
+    #[serde(rename = "exit")]
+    Exit,
+    /// Opens a trade.
+    #[serde(rename = "ENTRY")]
+    EntryUpper,
+    /// Changes an open trade.
+    #[serde(rename = "UPDATE")]
+    UpdateUpper,
+    /// Closes or cancels an open trade.
+    #[serde(rename = "EXIT")]
+    ExitUpper,
+}
+
+/// A status as a request may spell it.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[allow(dead_code)]
+pub enum StatusInput {
+    /// Open.
+    #[serde(rename = "OPEN")]
+    Open,
+    /// Closed.
+    #[serde(rename = "CLOSED")]
+    Closed,
+    /// Cancelled.
+    #[serde(rename = "CANCELLED")]
+    Cancelled,
+    /// Open.
+    #[serde(rename = "open")]
+    OpenLower,
+    /// Closed.
+    #[serde(rename = "closed")]
+    ClosedLower,
+    /// Cancelled.
+    #[serde(rename = "cancelled")]
+    CancelledLower,
 }
 
 /// Change an open trade's levels, close or cancel it, or correct a closed one.
 #[derive(Debug, ToSchema)]
-#[schema(example = json!({ "status": "CLOSED", "close_price": 1.0898, "closed_at": "2026-05-21T18:15:00Z" }))]
+#[schema(min_properties = 1, example = json!({ "status": "CLOSED", "close_price": 1.0898, "closed_at": "2026-05-21T18:15:00Z" }))]
 #[allow(dead_code)]
 pub struct UpdateTradeRequest {
     /// `CLOSED` or `CANCELLED` to end an open trade; a terminal status cannot change.
+    #[schema(value_type = Option<StatusInput>)]
     status: Option<String>,
     /// Close price: with `status: CLOSED`, or to correct a closed trade.
     #[schema(exclusive_minimum = 0, maximum = 1e12)]

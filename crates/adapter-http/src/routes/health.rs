@@ -21,3 +21,8 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
 pub async fn openapi(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().content_type(reply::JSON_UTF8).body(state.openapi_json.clone())
 }
+
+/// `GET /docs`: the API reference page.
+pub async fn docs(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().content_type("text/html; charset=utf-8").body(state.docs_html.clone())
+}
