@@ -7,7 +7,7 @@ use quantarya_domain::{
     ApiKey, CloseTrade, CredentialKind, Outcome, Side, Status, StrategyChange, Symbol, Trade, TradeCommand, TradeEvent,
     UserName,
 };
-use quantarya_ports::outbound::{OpenTradeLookup, TradeCursor, TradeFilter};
+use quantarya_ports::outbound::{CloseRange, OpenTradeLookup, TradeCursor, TradeFilter};
 use quantarya_ports::{StoreConflict, StoreError};
 use tokio::task::JoinSet;
 
@@ -601,4 +601,63 @@ pub async fn deleting_an_account_while_trades_arrive_counts_every_removed_trade(
     assert_eq!(deletion.strategies, 1);
     let listed = s.trades.list_trades(&owner.id, book.id, &TradeFilter::default(), None, 100).await.expect("list");
     assert_eq!(listed, None);
+}
+
+/// Closed trades are visited in close order (`closed_at`, then id) within the range; open and cancelled ones
+/// never; another user's strategy reads as absent.
+pub async fn closed_trades_are_visited_in_close_order_within_a_range(s: &StoreUnderTest) {
+    let (owner, book) = owner_with_strategy(s).await;
+    let mut expected = Vec::new();
+    for i in 0..6 {
+        let opened_at = minutes_ago(100 - i);
+        let (trade, event) = opened(&book, entry("EURUSD", Side::Buy, Some(&format!("c{i}"))), Some(opened_at));
+        s.trades.insert_trade(&trade, &event).await.expect("insert");
+        if i == 5 {
+            continue; // stays open
+        }
+        // Close in reverse order of opening, two of them at the same instant.
+        let closed_at = minutes_ago(if i < 2 { 10 } else { 20 + i });
+        let close = quantarya_domain::CloseTrade { close_price: None, closed_at: Some(closed_at) };
+        let transition = match trade.apply(TradeCommand::Close(close), stamp(CredentialKind::User)).expect("closes") {
+            Outcome::Changed(t) => t,
+            Outcome::Unchanged => panic!("closing changes an open trade"),
+        };
+        s.trades.update_trade(&transition.trade, &transition.event).await.expect("close");
+        expected.push(quantarya_domain::ClosedTrade::of(&transition.trade).expect("closed"));
+    }
+    let (cancelled, event) = opened(&book, entry("GBPUSD", Side::Sell, None), None);
+    s.trades.insert_trade(&cancelled, &event).await.expect("insert");
+    let cancel = quantarya_domain::TradePatch { status: Some(Status::Cancelled), ..Default::default() };
+    if let Outcome::Changed(t) =
+        cancelled.apply(TradeCommand::Patch(cancel), stamp(CredentialKind::User)).expect("cancels")
+    {
+        s.trades.update_trade(&t.trade, &t.event).await.expect("cancel");
+    }
+    expected.sort_by_key(|t| (t.closed_at, t.id));
+
+    let visit = |range: CloseRange| {
+        let (trades, owner, id) = (s.trades.clone(), owner.id.clone(), book.id);
+        async move {
+            let mut seen = Vec::new();
+            let found = trades.visit_closed_trades(&owner, id, range, &mut |t| seen.push(t)).await.expect("visit");
+            (found, seen)
+        }
+    };
+    assert_eq!(visit(CloseRange::default()).await, (true, expected.clone()));
+    let recent = CloseRange { from: Some(minutes_ago(15)), to: None };
+    assert_eq!(
+        visit(recent).await,
+        (true, expected.iter().filter(|t| t.closed_at >= minutes_ago(15)).cloned().collect())
+    );
+    let early = CloseRange { from: None, to: Some(minutes_ago(23)) };
+    assert_eq!(visit(early).await.1.len(), 2);
+
+    let stranger = user();
+    s.users.insert_user(&stranger).await.expect("insert");
+    let mut seen = Vec::new();
+    let found = s.trades.visit_closed_trades(&stranger.id, book.id, CloseRange::default(), &mut |t| seen.push(t)).await;
+    assert_eq!((found.expect("visit"), seen.len()), (false, 0));
+    let (_, empty) = owner_with_strategy(s).await;
+    let found = s.trades.visit_closed_trades(&empty.user_id, empty.id, CloseRange::default(), &mut |_| {}).await;
+    assert!(found.expect("visit"), "an owned strategy without closed trades is found, and empty");
 }

@@ -101,6 +101,8 @@ pub async fn every_route_answers_its_happy_path(app: &TestApp) {
         .call(Method::POST, &format!("{}/close", trade_path(&sid, &tid)), t, Some(json!({ "close_price": 1.0898 })))
         .await;
     assert_eq!((closed.status, closed.field("status")), (StatusCode::OK, "CLOSED".to_owned()));
+    let stats = app.call(Method::GET, &format!("/strategies/{sid}/stats"), t, None).await;
+    assert_eq!((stats.status, stats.data()["overall"]["count"].clone()), (StatusCode::OK, json!(1)));
     let history = app.call(Method::GET, &format!("{}/events", trade_path(&sid, &tid)), t, None).await;
     let kinds: Vec<&str> = history.data().as_array().into_iter().flatten().filter_map(|e| e["kind"].as_str()).collect();
     assert_eq!(kinds, ["entry", "update", "close"]);
@@ -280,6 +282,7 @@ pub async fn another_user_sees_and_changes_nothing(app: &TestApp) {
         (Method::DELETE, trade.clone(), None, true),
         (Method::POST, format!("{trade}/close"), None, true),
         (Method::GET, format!("{trade}/events"), None, false),
+        (Method::GET, format!("/strategies/{sid}/stats"), None, false),
         (Method::DELETE, format!("/api-keys/{key_id}"), None, false),
     ];
     for (method, path, body, keys_allowed) in routes {
@@ -579,6 +582,12 @@ pub async fn bad_inputs_are_refused_and_store_nothing(app: &TestApp) {
         let reply = app.call(Method::GET, &format!("{path}?{query}"), t, None).await;
         assert_error(&reply, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
     }
+    for query in ["from=yesterday", "from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z"] {
+        let reply = app.call(Method::GET, &format!("/strategies/{sid}/stats?{query}"), t, None).await;
+        assert_error(&reply, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    }
+    let unknown = app.call(Method::GET, &format!("/strategies/{sid}/stats?since=1"), t, None).await;
+    assert_error(&unknown, StatusCode::UNPROCESSABLE_ENTITY, "unknown_field");
     let unknown = app.call(Method::GET, &format!("{path}?limt=5"), t, None).await;
     assert_error(&unknown, StatusCode::UNPROCESSABLE_ENTITY, "unknown_field");
     for bad_id in ["nope", "strat_", "trd_0192f0c17a4b7cde8f0123456789abcd"] {

@@ -373,3 +373,50 @@ pub async fn trade_pages_cover_every_trade_once(s: &StoreUnderTest) {
     let refused = j.list_trades(key, book, TradeQuery { filter: backwards, ..Default::default() }).await;
     assert!(matches!(refused, Err(JournalError::Invalid(_))));
 }
+
+/// The owner's statistics and the public profile show the same, hand-checked numbers.
+pub async fn the_owner_and_the_public_see_the_same_performance(s: &StoreUnderTest) {
+    let t = trader(s).await;
+    let (j, key, book) = (&t.journal, &t.key, t.strategy);
+    // Entries at 100 closing at 110 (+10 %), 95 (-5 %), 100 (0), a short from 100 to 80 (+20 %), and one left open.
+    let plan = [(Side::Buy, 110.0, "a"), (Side::Buy, 95.0, "b"), (Side::Buy, 100.0, "c"), (Side::Sell, 80.0, "d")];
+    for (i, (side, close, reference)) in plan.into_iter().enumerate() {
+        let mut new = entry("EURUSD", side, Some(reference));
+        new.signal_time = Some(minutes_ago(60 - i as i64 * 10));
+        j.submit_signal(key, book, Signal::Entry(new)).await.expect("entry");
+        let exit = SignalExit {
+            close_price: Some(Price::new(close).expect("valid")),
+            signal_time: Some(minutes_ago(55 - i as i64 * 10)),
+            ..Default::default()
+        };
+        j.submit_signal(key, book, Signal::Exit { locator: locator(Some(reference), None), exit }).await.expect("exit");
+    }
+    j.submit_signal(key, book, Signal::Entry(entry("BTCUSD", Side::Buy, Some("open")))).await.expect("entry");
+
+    let stats = j.strategy_stats(&t.jwt, book, Default::default()).await.expect("stats");
+    let f = &stats.overall;
+    assert_eq!((f.count, f.wins, f.losses, f.break_evens), (4, 2, 1, 1));
+    let close = |a: f64, b: f64| (a - b).abs() < 1e-12;
+    assert!(close(f.win_rate.unwrap_or_default(), 0.5));
+    assert!(close(f.profit_factor.unwrap_or_default(), 0.30 / 0.05));
+    assert!(close(f.total_return, 1.10 * 0.95 * 1.0 * 1.20 - 1.0));
+    assert!(close(f.max_drawdown, 0.05));
+    // The entries had a stop at 95: R is +2, -1, 0 for the longs, and (100-80)/5 = +4 for the short.
+    assert!(close(f.average_r.unwrap_or_default(), (2.0 - 1.0 + 0.0 + 4.0) / 4.0));
+    assert_eq!(stats.curve.len(), 4);
+
+    let user = j.get_profile(&t.jwt).await.expect("profile");
+    j.save_profile(&t.jwt, ProfileChange { public_profile_enabled: Some(true), ..Default::default() })
+        .await
+        .expect("public");
+    let public = j.public_profile(&user.user_name).await.expect("public profile");
+    assert_eq!(public.strategies.len(), 1);
+    assert_eq!(public.strategies[0].stats.overall, stats.overall, "the public sees the owner's numbers");
+    assert_eq!(public.strategies[0].stats.curve, stats.curve);
+
+    let recent = quantarya_ports::outbound::CloseRange { from: Some(minutes_ago(40)), to: None };
+    let windowed = j.strategy_stats(&t.jwt, book, recent).await.expect("stats");
+    assert_eq!(windowed.overall.count, 2, "only the trades closed in the range");
+    let forbidden = j.strategy_stats(key, book, Default::default()).await;
+    assert!(matches!(forbidden, Err(JournalError::Forbidden(ForbiddenKind::ApiKeyNotAllowed))));
+}

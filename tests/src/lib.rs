@@ -55,6 +55,7 @@ suite!(
     racing_profiles_for_one_name_let_one_win,
     racing_updates_of_one_strategy_let_one_win,
     deleting_an_account_while_trades_arrive_counts_every_removed_trade,
+    closed_trades_are_visited_in_close_order_within_a_range,
 );
 
 suite!(
@@ -69,6 +70,7 @@ suite!(
     api_keys_authenticate_until_revoked,
     back_filled_and_manual_trades_follow_the_rules,
     trade_pages_cover_every_trade_once,
+    the_owner_and_the_public_see_the_same_performance,
 );
 
 suite!(

@@ -17,6 +17,9 @@ use utoipa::openapi::{
 
 use crate::dto::api_key::{ApiKeyRevocationView, ApiKeyView, CreateApiKeyRequest, IssuedApiKeyView};
 use crate::dto::profile::{AccountDeletionView, ProfileRequest, ProfileView, PublicProfileView};
+use crate::dto::stats::{
+    CurvePointView, FiguresView, PerformanceSummaryView, SideFiguresView, StatsView, SymbolFiguresView, TradeReturnView,
+};
 use crate::dto::strategy::{
     CreateStrategyRequest, PublicStrategyView, StrategyDeletionView, StrategyView, UpdateStrategyRequest,
 };
@@ -225,6 +228,11 @@ const TRADE_QUERY: &[Param] = &[
     Param { name: "to", description: "Only trades opened at or before this time (RFC 3339).", kind: ParamKind::Time },
 ];
 
+const CLOSE_RANGE: &[Param] = &[
+    Param { name: "from", description: "Only trades closed at or after this time (RFC 3339).", kind: ParamKind::Time },
+    Param { name: "to", description: "Only trades closed at or before this time (RFC 3339).", kind: ParamKind::Time },
+];
+
 const fn json(schema: &'static str) -> Option<Body> {
     Some(Body { schema, required: true, text_plain: false })
 }
@@ -417,6 +425,24 @@ const ROUTES: &[RouteSpec] = &[
             "Delete one strategy belonging to the authenticated user, with all its trades.",
             UserJwt,
             |r| r.to(strategies::delete),
+        )
+    },
+    RouteSpec {
+        path_params: &[STRATEGY_ID],
+        query: CLOSE_RANGE,
+        success: &[ok("The strategy's performance.", Data::One("StatsView"))],
+        ..route(
+            Get,
+            "/strategies/{strategy_id}/stats",
+            "get_strategy_stats",
+            "Strategies",
+            "Get strategy performance",
+            "Performance over the strategy's CLOSED trades with an entry and a close price, closed within `from`–`to`: \
+             counts, win rate, average win and loss, profit factor, expectancy, average R, best and worst trade, \
+             streaks, the compounded equity curve and its maximum drawdown, per symbol and per side too. Returns \
+             are fractions (0.0125 is +1.25 %).",
+            UserJwt,
+            |r| r.to(strategies::stats),
         )
     },
     RouteSpec {
@@ -893,6 +919,13 @@ pub fn openapi() -> OpenApi {
         .schema_from::<StatusInput>()
         .schema_from::<UpdateTradeRequest>()
         .schema_from::<CloseTradeRequest>()
+        .schema_from::<StatsView>()
+        .schema_from::<FiguresView>()
+        .schema_from::<SymbolFiguresView>()
+        .schema_from::<SideFiguresView>()
+        .schema_from::<CurvePointView>()
+        .schema_from::<TradeReturnView>()
+        .schema_from::<PerformanceSummaryView>()
         .build();
     let tags =
         ["API Keys", "Strategies", "Trades", "User", "Profiles"].map(|name| TagBuilder::new().name(name).build());
@@ -946,7 +979,7 @@ mod tests {
         let public: HashSet<String> =
             routes().iter().filter(|r| r.public).map(|r| format!("{} {}", r.verb.as_str(), r.path)).collect();
         assert_eq!(documented, public);
-        assert_eq!(public.len(), 19, "the 17 reference routes, PATCH /strategies/{{id}} and the trade history");
+        assert_eq!(public.len(), 20, "the 17 reference routes, PATCH /strategies/{{id}}, trade history and stats");
         assert!(!documented.iter().any(|r| r.contains("healthz") || r.contains("readyz") || r.contains("openapi")));
     }
 

@@ -41,12 +41,12 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use async_trait::async_trait;
 use quantarya_domain::{
-    ApiKey, ApiKeyHash, ApiKeyId, ExternalReference, Status, Strategy, StrategyId, Timestamp, Trade, TradeEvent,
-    TradeId, User, UserId, UserName,
+    ApiKey, ApiKeyHash, ApiKeyId, ClosedTrade, ExternalReference, Status, Strategy, StrategyId, Timestamp, Trade,
+    TradeEvent, TradeId, User, UserId, UserName,
 };
 use quantarya_ports::outbound::{
-    AccountDeletion, ApiKeyStore, OpenTradeLookup, StorageHealth, StrategyStore, TradeCursor, TradeFilter, TradeStore,
-    UserStore,
+    AccountDeletion, ApiKeyStore, CloseRange, ClosedTradeVisitor, OpenTradeLookup, StorageHealth, StrategyStore,
+    TradeCursor, TradeFilter, TradeStore, UserStore,
 };
 use quantarya_ports::{StoreConflict, StoreError};
 
@@ -345,6 +345,30 @@ impl TradeStore for MemoryStore {
     ) -> Result<Vec<TradeEvent>, StoreError> {
         let state = self.state();
         Ok(state.book(owner, strategy).and_then(|book| book.history.get(&id)).cloned().unwrap_or_default())
+    }
+
+    async fn visit_closed_trades<'v>(
+        &self,
+        owner: &UserId,
+        strategy: StrategyId,
+        range: CloseRange,
+        visitor: &'v mut (dyn ClosedTradeVisitor + 'v),
+    ) -> Result<bool, StoreError> {
+        let mut closed: Vec<ClosedTrade> = {
+            let state = self.state();
+            let Some(book) = state.book(owner, strategy) else {
+                return Ok(false);
+            };
+            book.trades
+                .values()
+                .filter_map(ClosedTrade::of)
+                .filter(|t| range.from.is_none_or(|from| t.closed_at >= from))
+                .filter(|t| range.to.is_none_or(|to| t.closed_at <= to))
+                .collect()
+        };
+        closed.sort_unstable_by_key(|t| (t.closed_at, t.id));
+        closed.into_iter().for_each(|trade| visitor.visit(trade));
+        Ok(true)
     }
 
     async fn delete_trade(&self, owner: &UserId, strategy: StrategyId, id: TradeId) -> Result<bool, StoreError> {

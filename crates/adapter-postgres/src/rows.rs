@@ -4,10 +4,10 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use quantarya_domain::{
-    ApiKey, ApiKeyHash, ApiKeyId, Bio, CredentialKind, Description, DisplayName, Email, EventId, EventKind,
-    ExtensionSlot, Extensions, ExternalReference, FieldChange, KeyName, KeyPrefix, Origin, Price, Side, SignalEvent,
-    Source, Status, Strategy, StrategyId, StrategyTitle, Symbol, Tags, Timeframe, Timestamp, Trade, TradeEvent,
-    TradeId, TradeRecord, User, UserId, UserName,
+    ApiKey, ApiKeyHash, ApiKeyId, Bio, ClosedTrade, CredentialKind, Description, DisplayName, Email, EventId,
+    EventKind, ExtensionSlot, Extensions, ExternalReference, FieldChange, KeyName, KeyPrefix, Origin, Price, Side,
+    SignalEvent, Source, Status, Strategy, StrategyId, StrategyTitle, Symbol, Tags, Timeframe, Timestamp, Trade,
+    TradeEvent, TradeId, TradeRecord, User, UserId, UserName,
 };
 use quantarya_ports::StoreError;
 use serde_json::Value;
@@ -240,6 +240,34 @@ impl TryFrom<TradeRow> for Trade {
             version: u64::try_from(r.version).map_err(|_| corrupt("trades.version is negative"))?,
         };
         Trade::restore(record).map_err(corrupt)
+    }
+}
+
+/// The columns statistics read of a closed trade.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = trades, check_for_backend(diesel::pg::Pg))]
+pub(crate) struct ClosedRow {
+    pub id: Uuid,
+    pub symbol: String,
+    pub side: String,
+    pub entry: Option<f64>,
+    pub stop_loss: Option<f64>,
+    pub close_price: Option<f64>,
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<ClosedRow> for ClosedTrade {
+    type Error = StoreError;
+    fn try_from(r: ClosedRow) -> Result<Self, StoreError> {
+        Ok(ClosedTrade {
+            id: TradeId::from_uuid(r.id),
+            symbol: read("trades.symbol", Symbol::parse(&r.symbol))?,
+            side: read("trades.side", Side::parse(&r.side))?,
+            entry: price("trades.entry", r.entry)?,
+            stop_loss: price("trades.stop_loss", r.stop_loss)?,
+            close_price: price("trades.close_price", r.close_price)?,
+            closed_at: stamp(r.closed_at.ok_or_else(|| corrupt("a closed trade without closed_at"))?),
+        })
     }
 }
 

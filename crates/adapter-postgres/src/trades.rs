@@ -7,13 +7,16 @@ use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{BigInt, Bool, Float8, Json, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::RunQueryDsl;
-use quantarya_domain::{ExternalReference, StrategyId, Trade, TradeEvent, TradeId, UserId};
-use quantarya_ports::outbound::{OpenTradeLookup, TradeCursor, TradeFilter, TradeStore};
+use futures_util::TryStreamExt;
+use quantarya_domain::{ClosedTrade, ExternalReference, StrategyId, Trade, TradeEvent, TradeId, UserId};
+use quantarya_ports::outbound::{
+    CloseRange, ClosedTradeVisitor, OpenTradeLookup, TradeCursor, TradeFilter, TradeStore,
+};
 use quantarya_ports::{StoreConflict, StoreError};
 
 use crate::PgStore;
 use crate::error::query;
-use crate::rows::{EventRow, TradeRow, changes_json};
+use crate::rows::{ClosedRow, EventRow, TradeRow, changes_json};
 use crate::schema::{strategies, trade_events, trades};
 
 /// The columns of a trade and its event, bound once each as `p.<name>` in a leading CTE, so each write is one
@@ -395,6 +398,44 @@ impl TradeStore for PgStore {
             .await
             .map_err(query)?;
         rows.into_iter().map(TradeEvent::try_from).collect()
+    }
+
+    async fn visit_closed_trades<'v>(
+        &self,
+        owner: &UserId,
+        strategy: StrategyId,
+        range: CloseRange,
+        visitor: &'v mut (dyn ClosedTradeVisitor + 'v),
+    ) -> Result<bool, StoreError> {
+        let mut conn = self.conn().await?;
+        let mut closed = trades::table
+            .filter(trades::strategy_id.eq(strategy.as_uuid()))
+            .filter(trades::user_id.eq(owner.as_str()))
+            .filter(trades::status.eq("CLOSED"))
+            .select(ClosedRow::as_select())
+            .into_boxed();
+        if let Some(from) = range.from {
+            closed = closed.filter(trades::closed_at.ge(from.as_datetime()));
+        }
+        if let Some(to) = range.to {
+            closed = closed.filter(trades::closed_at.le(to.as_datetime()));
+        }
+        // Streamed row by row: statistics over a long history need no memory per trade here either.
+        let mut rows = closed
+            .order((trades::closed_at.asc(), trades::id.asc()))
+            .load_stream::<ClosedRow>(&mut conn)
+            .await
+            .map_err(query)?;
+        let mut any = false;
+        while let Some(row) = rows.try_next().await.map_err(query)? {
+            any = true;
+            visitor.visit(ClosedTrade::try_from(row)?);
+        }
+        drop(rows);
+        if !any && !owns(&mut conn, owner, strategy).await? {
+            return Ok(false);
+        }
+        Ok(true)
     }
 
     async fn delete_trade(&self, owner: &UserId, strategy: StrategyId, id: TradeId) -> Result<bool, StoreError> {

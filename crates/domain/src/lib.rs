@@ -73,6 +73,7 @@
 
 mod api_key;
 mod ids;
+mod stats;
 mod strategy;
 mod time;
 mod trade;
@@ -81,6 +82,7 @@ mod value;
 
 pub use api_key::{ApiKey, ApiKeyFormatError, ApiKeyHash, KeyName, KeyPrefix, RawApiKey};
 pub use ids::{ApiKeyId, EventId, IdError, StrategyId, TradeId, UserId};
+pub use stats::{ClosedTrade, CurvePoint, CurveSampler, Figures, OutOfOrder, Statistics, StatsBuilder, TradeReturn};
 pub use strategy::{Description, NewStrategy, Strategy, StrategyChange, StrategyTitle, Tags};
 pub use time::Timestamp;
 pub use trade::{

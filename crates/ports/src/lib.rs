@@ -45,8 +45,9 @@ pub mod outbound;
 
 pub use error::{Cause, ConflictKind, FieldError, ForbiddenKind, JournalError, StoreConflict, StoreError};
 pub use journal::{
-    Credential, IssuedApiKey, Journal, JournalService, PageLimit, Ports, Principal, PublicProfile, Saved, Signal,
-    SignalEffect, SignalLocator, SignalOutcome, StrategyDeletion, TradePage, TradeQuery,
+    Credential, IssuedApiKey, Journal, JournalService, OWNER_CURVE_POINTS, PUBLIC_CURVE_POINTS, PageLimit, Ports,
+    Principal, PublicProfile, PublicStrategy, Saved, Signal, SignalEffect, SignalLocator, SignalOutcome,
+    StrategyDeletion, TradePage, TradeQuery,
 };
 
 #[cfg(any(test, feature = "mock"))]

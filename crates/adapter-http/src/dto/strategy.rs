@@ -1,7 +1,9 @@
 //! `/strategies`.
 
 use quantarya_domain::{Description, JsonObject, NewStrategy, Strategy, StrategyChange, StrategyTitle, Tags};
-use quantarya_ports::StrategyDeletion;
+use quantarya_ports::{PublicStrategy, StrategyDeletion};
+
+use super::stats::PerformanceSummaryView;
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -47,7 +49,7 @@ impl From<Strategy> for StrategyView {
     }
 }
 
-/// A strategy as the public sees it on a profile.
+/// A strategy as the public sees it on a profile, with its performance.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PublicStrategyView {
     /// Its id.
@@ -59,15 +61,19 @@ pub struct PublicStrategyView {
     pub description: Option<String>,
     /// Its tags.
     pub tags: Vec<String>,
+    /// Its performance over all its closed trades.
+    pub performance: PerformanceSummaryView,
 }
 
-impl From<Strategy> for PublicStrategyView {
-    fn from(s: Strategy) -> Self {
+impl From<PublicStrategy> for PublicStrategyView {
+    fn from(public: PublicStrategy) -> Self {
+        let s = public.strategy;
         Self {
             strategy_id: s.id.to_string(),
             title: s.title.to_string(),
             description: s.description.map(|d| d.to_string()),
             tags: s.tags.as_slice().to_vec(),
+            performance: PerformanceSummaryView::from(&public.stats),
         }
     }
 }

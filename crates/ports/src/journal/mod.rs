@@ -5,13 +5,13 @@ mod service;
 use async_trait::async_trait;
 use quantarya_domain::{
     ApiKey, ApiKeyId, CloseTrade, CredentialKind, Email, ExternalReference, KeyName, LevelsChange, NewStrategy,
-    NewTrade, ProfileChange, RawApiKey, SignalExit, Strategy, StrategyChange, StrategyId, Symbol, Timestamp, Trade,
-    TradeEvent, TradeId, TradePatch, User, UserId, UserName,
+    NewTrade, ProfileChange, RawApiKey, SignalExit, Statistics, Strategy, StrategyChange, StrategyId, Symbol,
+    Timestamp, Trade, TradeEvent, TradeId, TradePatch, User, UserId, UserName,
 };
 
 pub use service::{JournalService, Ports};
 
-use crate::outbound::{AccountDeletion, TradeCursor, TradeFilter};
+use crate::outbound::{AccountDeletion, CloseRange, TradeCursor, TradeFilter};
 use crate::{FieldError, JournalError};
 
 /// Who is asking: a user, through a user JWT or through one of their API keys.
@@ -62,9 +62,24 @@ pub struct Saved<T> {
 pub struct PublicProfile {
     /// The profile (the e-mail in it is never to be shown publicly).
     pub user: User,
-    /// Its public strategies, newest first.
-    pub strategies: Vec<Strategy>,
+    /// Its public strategies, newest first, each with its performance.
+    pub strategies: Vec<PublicStrategy>,
 }
+
+/// A public strategy with its performance, as everyone may see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublicStrategy {
+    /// The strategy.
+    pub strategy: Strategy,
+    /// Its statistics over all its closed trades, the curve sampled to [`PUBLIC_CURVE_POINTS`].
+    pub stats: Statistics,
+}
+
+/// How many points of the equity curve a public profile shows per strategy.
+pub const PUBLIC_CURVE_POINTS: usize = 200;
+
+/// How many points of the equity curve the owner's statistics show.
+pub const OWNER_CURVE_POINTS: usize = 1000;
 
 /// What deleting a strategy removed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -296,6 +311,14 @@ pub trait Journal: Send + Sync {
         strategy: StrategyId,
         id: TradeId,
     ) -> Result<Trade, JournalError>;
+    /// A strategy's performance over the trades closed within `range` (`GET /strategies/{id}/stats`), the curve
+    /// sampled to [`OWNER_CURVE_POINTS`].
+    async fn strategy_stats(
+        &self,
+        principal: &Principal,
+        strategy: StrategyId,
+        range: CloseRange,
+    ) -> Result<Statistics, JournalError>;
     /// A trade's history, oldest first (`GET …/trades/{trade_id}/events`).
     async fn trade_history(
         &self,

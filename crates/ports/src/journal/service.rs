@@ -6,17 +6,17 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use quantarya_domain::{
     ApiKey, ApiKeyId, CloseTrade, EventId, KeyName, LifecycleError, Locator, NewStrategy, NewTrade, Outcome,
-    ProfileChange, RawApiKey, Stamp, Status, Strategy, StrategyChange, StrategyId, Trade, TradeCommand, TradeEvent,
-    TradeId, TradePatch, User, UserName, exit_already_applied, select_open_trade,
+    ProfileChange, RawApiKey, Stamp, Statistics, StatsBuilder, Status, Strategy, StrategyChange, StrategyId, Trade,
+    TradeCommand, TradeEvent, TradeId, TradePatch, User, UserId, UserName, exit_already_applied, select_open_trade,
 };
 
 use super::{
-    Credential, IssuedApiKey, Journal, Principal, PublicProfile, Saved, Signal, SignalEffect, SignalLocator,
-    SignalOutcome, StrategyDeletion, TradePage, TradeQuery,
+    Credential, IssuedApiKey, Journal, OWNER_CURVE_POINTS, PUBLIC_CURVE_POINTS, Principal, PublicProfile,
+    PublicStrategy, Saved, Signal, SignalEffect, SignalLocator, SignalOutcome, StrategyDeletion, TradePage, TradeQuery,
 };
 use crate::outbound::{
-    AccountDeletion, ApiKeyStore, Clock, IdSource, OpenTradeLookup, StorageHealth, StrategyStore, TokenError,
-    TokenVerifier, TradeStore, UserStore,
+    AccountDeletion, ApiKeyStore, Clock, CloseRange, IdSource, OpenTradeLookup, StorageHealth, StrategyStore,
+    TokenError, TokenVerifier, TradeStore, UserStore,
 };
 use crate::{ConflictKind, ForbiddenKind, JournalError, StoreConflict, StoreError};
 
@@ -289,6 +289,29 @@ impl JournalService {
     }
 }
 
+impl JournalService {
+    /// The statistics of `owner`'s strategy from its closed trades, streamed from the store; `None` when `owner`
+    /// has no such strategy.
+    async fn statistics(
+        &self,
+        owner: &UserId,
+        strategy: StrategyId,
+        range: CloseRange,
+        curve_points: usize,
+    ) -> Result<Option<Statistics>, JournalError> {
+        let mut builder = StatsBuilder::new(curve_points);
+        let found =
+            self.ports.trades.visit_closed_trades(owner, strategy, range, &mut |trade| builder.push(&trade)).await?;
+        if !found {
+            return Ok(None);
+        }
+        builder
+            .finish()
+            .map(Some)
+            .map_err(|_| JournalError::Internal("the store handed closed trades out of close order".to_owned()))
+    }
+}
+
 fn concurrent() -> JournalError {
     JournalError::conflict(
         ConflictKind::ConcurrentUpdate,
@@ -364,9 +387,12 @@ impl Journal for JournalService {
             Some(user) if user.public_profile_enabled => user,
             _ => return Err(JournalError::NotFound("profile")),
         };
-        let mut strategies = self.ports.strategies.list_strategies(&user.id).await?;
-        strategies.retain(|s| s.is_public);
-        Ok(PublicProfile { user, strategies })
+        let mut public = Vec::new();
+        for strategy in self.ports.strategies.list_strategies(&user.id).await?.into_iter().filter(|s| s.is_public) {
+            let stats = self.statistics(&user.id, strategy.id, CloseRange::default(), PUBLIC_CURVE_POINTS).await?;
+            public.push(PublicStrategy { strategy, stats: stats.unwrap_or_else(Statistics::empty) });
+        }
+        Ok(PublicProfile { user, strategies: public })
     }
 
     async fn create_strategy(&self, principal: &Principal, new: NewStrategy) -> Result<Strategy, JournalError> {
@@ -531,6 +557,25 @@ impl Journal for JournalService {
             Ok(trade)
         } else {
             Err(JournalError::NotFound("trade"))
+        }
+    }
+
+    async fn strategy_stats(
+        &self,
+        principal: &Principal,
+        strategy: StrategyId,
+        range: CloseRange,
+    ) -> Result<Statistics, JournalError> {
+        // Beyond the six trade routes of the reference: user JWTs only.
+        Self::user_token_only(principal)?;
+        if let (Some(from), Some(to)) = (range.from, range.to)
+            && from > to
+        {
+            return Err(JournalError::invalid("from", "must not be after to"));
+        }
+        match self.statistics(&principal.user_id, strategy, range, OWNER_CURVE_POINTS).await? {
+            Some(stats) => Ok(stats),
+            None => Err(self.missing(principal, "strategy").await),
         }
     }
 

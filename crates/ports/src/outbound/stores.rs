@@ -1,10 +1,14 @@
 //! The storage ports. Each method's doc says what it MUST do on a duplicate, a missing row or a race; the
 //! conformance suite in `tests/` checks every implementation against these words.
 
+// The visitor parameter needs its explicit `(dyn … + 'v)` for mockall's generated impl to match the trait; the
+// mock's expansion then repeats the parentheses where rustc deems them unnecessary.
+#![allow(unused_parens)]
+
 use async_trait::async_trait;
 use quantarya_domain::{
-    ApiKey, ApiKeyHash, ApiKeyId, ExternalReference, Side, Status, Strategy, StrategyId, Symbol, Timestamp, Trade,
-    TradeEvent, TradeId, User, UserId, UserName,
+    ApiKey, ApiKeyHash, ApiKeyId, ClosedTrade, ExternalReference, Side, Status, Strategy, StrategyId, Symbol,
+    Timestamp, Trade, TradeEvent, TradeId, User, UserId, UserName,
 };
 
 use crate::StoreError;
@@ -103,6 +107,27 @@ pub struct TradeCursor {
     pub trade_id: TradeId,
 }
 
+/// Receives closed trades one at a time (any `FnMut(ClosedTrade) + Send` closure is one).
+pub trait ClosedTradeVisitor: Send {
+    /// Takes the next closed trade.
+    fn visit(&mut self, trade: ClosedTrade);
+}
+
+impl<F: FnMut(ClosedTrade) + Send> ClosedTradeVisitor for F {
+    fn visit(&mut self, trade: ClosedTrade) {
+        self(trade);
+    }
+}
+
+/// Which closed trades statistics are made of: those closed within the range (both ends included).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CloseRange {
+    /// Only trades closed at or after this time.
+    pub from: Option<Timestamp>,
+    /// Only trades closed at or before this time.
+    pub to: Option<Timestamp>,
+}
+
 /// Trades and their history, scoped by owner: every read names the user who must own the strategy, so that
 /// ownership is checked in the same statement as the read. Every write is atomic with its history event; the
 /// store decides races.
@@ -162,6 +187,17 @@ pub trait TradeStore: Send + Sync {
 
     /// Removes trade `id` of `owner`'s strategy with its history; whether it existed.
     async fn delete_trade(&self, owner: &UserId, strategy: StrategyId, id: TradeId) -> Result<bool, StoreError>;
+
+    /// Hands `visit` every `CLOSED` trade of `owner`'s strategy closed within `range`, in close order (`closed_at`,
+    /// then id), one at a time, so that statistics need no memory per trade; `false` when `owner` has no such
+    /// strategy.
+    async fn visit_closed_trades<'v>(
+        &self,
+        owner: &UserId,
+        strategy: StrategyId,
+        range: CloseRange,
+        visitor: &'v mut (dyn ClosedTradeVisitor + 'v),
+    ) -> Result<bool, StoreError>;
 }
 
 /// API keys: only their hash and metadata are stored. A revoked key is removed.

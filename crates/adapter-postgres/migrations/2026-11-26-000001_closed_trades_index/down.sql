@@ -1,0 +1,1 @@
+DROP INDEX trades_closed_in_order;

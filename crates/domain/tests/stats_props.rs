@@ -1,0 +1,126 @@
+//! Property tests of the statistics: what must hold for any journal.
+
+use proptest::prelude::*;
+use quantarya_domain::{
+    ClosedTrade, CurvePoint, CurveSampler, Price, Side, Statistics, Symbol, Timestamp, TradeId, uuid::Uuid,
+};
+
+fn at(minutes: i64) -> Timestamp {
+    Timestamp::from_unix_micros(1_780_000_000_000_000 + minutes * 60_000_000).expect("in range")
+}
+
+/// Closed trades whose returns stay within ±50 %, so equity never reaches 0; several share a close time.
+fn journal() -> impl Strategy<Value = Vec<ClosedTrade>> {
+    let trade =
+        (0u8..3, any::<bool>(), 10u32..1000, -4999i32..5000, proptest::option::of(1u32..400), 0i64..40, any::<bool>());
+    proptest::collection::vec(trade, 0..60).prop_map(|rows| {
+        rows.into_iter()
+            .enumerate()
+            .map(|(i, (symbol, buy, entry, move_bp, stop, minute, priced))| {
+                let entry = f64::from(entry);
+                let close = entry * (1.0 + f64::from(move_bp) / 10_000.0);
+                ClosedTrade {
+                    id: TradeId::from_uuid(Uuid::from_u128(i as u128 + 1)),
+                    symbol: Symbol::parse(["EURUSD", "BTCUSD", "ES1!"][usize::from(symbol)]).expect("valid"),
+                    side: if buy { Side::Buy } else { Side::Sell },
+                    entry: Some(Price::new(entry).expect("positive")),
+                    stop_loss: stop.map(|s| Price::new(f64::from(s)).expect("positive")),
+                    close_price: priced.then(|| Price::new(close).expect("positive")),
+                    closed_at: at(minute),
+                }
+            })
+            .collect()
+    })
+}
+
+fn winner(id: u128) -> ClosedTrade {
+    ClosedTrade {
+        id: TradeId::from_uuid(Uuid::from_u128(id)),
+        symbol: Symbol::parse("EURUSD").expect("valid"),
+        side: Side::Buy,
+        entry: Some(Price::new(100.0).expect("valid")),
+        stop_loss: None,
+        close_price: Some(Price::new(101.0).expect("valid")),
+        closed_at: at(10_000),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_figures_do_not_depend_on_input_order(trades in journal(), seed in any::<u64>()) {
+        let mut shuffled = trades.clone();
+        // A deterministic shuffle from the seed.
+        let mut state = seed | 1;
+        for i in (1..shuffled.len()).rev() {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            shuffled.swap(i, (state % (i as u64 + 1)) as usize);
+        }
+        let mut original = trades;
+        prop_assert_eq!(Statistics::from_trades(&mut original, 50), Statistics::from_trades(&mut shuffled, 50));
+    }
+
+    #[test]
+    fn rates_and_drawdowns_stay_in_their_ranges(mut trades in journal()) {
+        let stats = Statistics::from_trades(&mut trades, 50);
+        for figures in std::iter::once(&stats.overall).chain([&stats.buys, &stats.sells]).chain(stats.by_symbol.iter().map(|(_, f)| f)) {
+            if let Some(rate) = figures.win_rate {
+                prop_assert!((0.0..=1.0).contains(&rate), "win rate {rate}");
+            }
+            prop_assert!((0.0..1.0).contains(&figures.max_drawdown), "drawdown {}", figures.max_drawdown);
+            prop_assert_eq!(figures.count, figures.wins + figures.losses + figures.break_evens);
+            if let (Some(best), Some(worst)) = (figures.best, figures.worst) {
+                prop_assert!(best.ret >= worst.ret);
+            }
+        }
+        let counted: u64 = stats.by_symbol.iter().map(|(_, f)| f.count).sum();
+        prop_assert_eq!(counted, stats.overall.count);
+        prop_assert_eq!(stats.buys.count + stats.sells.count, stats.overall.count);
+        prop_assert_eq!(stats.overall.count + stats.excluded, trades.len() as u64);
+    }
+
+    #[test]
+    fn a_winning_trade_never_lowers_the_win_rate(mut trades in journal()) {
+        let before = Statistics::from_trades(&mut trades, 50).overall.win_rate.unwrap_or(0.0);
+        trades.push(winner(1_000_000));
+        let after = Statistics::from_trades(&mut trades, 50).overall.win_rate.unwrap_or(0.0);
+        prop_assert!(after >= before, "{before} then {after}");
+    }
+
+    #[test]
+    fn the_curve_ends_at_the_product_of_the_returns(mut trades in journal()) {
+        let stats = Statistics::from_trades(&mut trades, 50);
+        // `from_trades` sorted them into close order.
+        let product = trades.iter().filter_map(ClosedTrade::outcome).fold(1.0, |equity, (ret, _)| equity * (1.0 + ret));
+        prop_assert!((stats.overall.total_return - (product - 1.0)).abs() <= 1e-12 * product.max(1.0));
+        match stats.curve.last() {
+            Some(last) => prop_assert!((last.equity - product).abs() <= 1e-12 * product.max(1.0)),
+            None => prop_assert_eq!(stats.overall.count, 0),
+        }
+    }
+
+    #[test]
+    fn sampled_curves_keep_their_ends_and_extremes_within_budget(
+        equities in proptest::collection::vec(0.01f64..10.0, 1..3000),
+        budget in 4usize..300,
+    ) {
+        let mut sampler = CurveSampler::new(budget);
+        let points: Vec<CurvePoint> = equities.iter().enumerate().map(|(i, &equity)| CurvePoint { at: at(i as i64), equity }).collect();
+        for point in &points {
+            sampler.push(*point);
+        }
+        let kept = sampler.points();
+        prop_assert!(kept.len() <= budget, "{} points kept for a budget of {budget}", kept.len());
+        prop_assert_eq!(kept.first(), points.first());
+        prop_assert_eq!(kept.last(), points.last());
+        let max = equities.iter().copied().fold(f64::MIN, f64::max);
+        let min = equities.iter().copied().fold(f64::MAX, f64::min);
+        prop_assert!(kept.iter().any(|p| p.equity == max), "the peak survives");
+        prop_assert!(kept.iter().any(|p| p.equity == min), "the trough survives");
+        prop_assert!(kept.windows(2).all(|w| w[0].at < w[1].at));
+        prop_assert!(kept.iter().all(|p| points.contains(p)), "only points of the curve");
+    }
+}
