@@ -15,10 +15,45 @@ pub struct ErrorDetail {
     pub message: String,
 }
 
+/// Every `error.code` the service answers with.
+pub const ERROR_CODES: [&str; 22] = [
+    "invalid_json",
+    "invalid_body",
+    "unauthorized",
+    "api_key_not_allowed",
+    "profile_required",
+    "not_found",
+    "method_not_allowed",
+    "request_timeout",
+    "invalid_transition",
+    "trade_not_manual",
+    "user_name_taken",
+    "ambiguous_trade",
+    "api_key_limit",
+    "symbol_mismatch",
+    "side_mismatch",
+    "concurrent_update",
+    "payload_too_large",
+    "unsupported_media_type",
+    "validation_failed",
+    "unknown_field",
+    "storage_unavailable",
+    "internal_error",
+];
+
+fn error_code_schema() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(ERROR_CODES))
+        .description(Some("A stable snake_case code a client can branch on."))
+        .build()
+}
+
 /// The machine-readable part of an error.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct ErrorInfo {
-    /// A stable snake_case code a client can branch on (see the list in the API description).
+    /// A stable snake_case code a client can branch on.
+    #[schema(schema_with = error_code_schema)]
     pub code: String,
     /// The fields to blame; empty when no field is.
     pub details: Vec<ErrorDetail>,
@@ -195,6 +230,26 @@ mod tests {
         for (error, status, code) in cases {
             let api = ApiError::from(error);
             assert_eq!((api.status().as_u16(), api.code()), (status, code));
+        }
+    }
+
+    #[test]
+    fn every_code_the_service_answers_is_in_the_documented_list() {
+        use quantarya_ports::{ConflictKind, ForbiddenKind};
+        let conflicts = [
+            ConflictKind::InvalidTransition,
+            ConflictKind::TradeNotManual,
+            ConflictKind::UserNameTaken,
+            ConflictKind::AmbiguousTrade,
+            ConflictKind::ApiKeyLimit,
+            ConflictKind::SymbolMismatch,
+            ConflictKind::SideMismatch,
+            ConflictKind::ConcurrentUpdate,
+        ];
+        let forbidden = [ForbiddenKind::ApiKeyNotAllowed, ForbiddenKind::ProfileRequired];
+        let codes = conflicts.iter().map(|c| c.code()).chain(forbidden.iter().map(|f| f.code()));
+        for code in codes {
+            assert!(ERROR_CODES.contains(&code), "{code} is answered but not documented");
         }
     }
 

@@ -65,7 +65,23 @@ pub fn openapi_json() -> String {
         serde_json::Value::Null
     });
     camel_case_links(&mut document);
+    min_properties(&mut document);
     serde_json::to_string_pretty(&document).unwrap_or_else(|_| "{}".to_owned())
+}
+
+/// utoipa 5 writes `#[schema(min_properties = …)]` as `maxProperties`; no schema here wants a maximum, so every
+/// one is put back as the minimum it was declared as.
+fn min_properties(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            if let Some(count) = map.remove("maxProperties") {
+                map.insert("minProperties".to_owned(), count);
+            }
+            map.values_mut().for_each(min_properties);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(min_properties),
+        _ => {}
+    }
 }
 
 /// utoipa 5 writes a link's fields in snake case (`operation_id`); OpenAPI spells them `operationId`,

@@ -745,7 +745,10 @@ fn envelope(data: Data) -> RefOr<Schema> {
 fn error_responses(spec: &RouteSpec) -> Vec<(u16, String)> {
     let mut errors = Vec::new();
     if spec.body.is_some() {
-        errors.push((400, "The body is not JSON or not UTF-8 (`invalid_json`).".to_owned()));
+        errors.push((
+            400,
+            "The body is not JSON or not UTF-8 (`invalid_json`), or could not be read (`invalid_body`).".to_owned(),
+        ));
     }
     if spec.auth != Auth::None {
         errors.push((
@@ -754,6 +757,9 @@ fn error_responses(spec: &RouteSpec) -> Vec<(u16, String)> {
         ));
     }
     match spec.auth {
+        Auth::UserJwt if spec.path == "/me" => {
+            errors.push((403, "An API key was used (`api_key_not_allowed`).".to_owned()));
+        }
         Auth::UserJwt => errors.push((
             403,
             "An API key was used (`api_key_not_allowed`), or the user has no profile yet (`profile_required`)."
@@ -821,9 +827,11 @@ pub fn openapi() -> OpenApi {
                 ParamKind::Cursor => {
                     ObjectBuilder::new().schema_type(Type::String).pattern(Some(r"^c1\.[0-9]+\.[0-9a-f]{32}$"))
                 }
-                ParamKind::PageSize => {
-                    ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(1)).maximum(Some(500))
-                }
+                ParamKind::PageSize => ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .minimum(Some(1))
+                    .maximum(Some(500))
+                    .default(Some(serde_json::json!(100))),
                 ParamKind::OneOf(values) => {
                     ObjectBuilder::new().schema_type(Type::String).enum_values(Some(values.iter().copied()))
                 }
@@ -1016,6 +1024,24 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn patch_bodies_need_at_least_one_field_and_nothing_caps_fields() {
+        let document: serde_json::Value = serde_json::from_str(&crate::openapi_json()).expect("valid JSON");
+        assert!(!crate::openapi_json().contains("maxProperties"));
+        for schema in ["UpdateTradeRequest", "UpdateStrategyRequest"] {
+            assert_eq!(document["components"]["schemas"][schema]["minProperties"], serde_json::json!(1), "{schema}");
+        }
+    }
+
+    #[test]
+    fn error_codes_are_an_enum_clients_can_branch_on() {
+        let document: serde_json::Value = serde_json::from_str(&crate::openapi_json()).expect("valid JSON");
+        let codes = &document["components"]["schemas"]["ErrorInfo"]["properties"]["code"]["enum"];
+        for code in ["unauthorized", "not_found", "invalid_transition", "storage_unavailable", "validation_failed"] {
+            assert!(codes.as_array().is_some_and(|c| c.contains(&serde_json::json!(code))), "{code} in {codes}");
         }
     }
 

@@ -57,7 +57,8 @@ pub async fn postgres_journal(database_url: &str, jwt: &JwtConfig) -> Result<Arc
 }
 
 /// The HTTP server over `journal` on `listener`. The state is built once, outside the worker factory, so every
-/// worker shares one store. The server stops gracefully on SIGTERM, SIGINT and SIGQUIT.
+/// worker shares one store. It handles no signal itself: [`ShutdownSignals`] stops it gracefully on SIGTERM and
+/// Ctrl-C (SIGINT).
 pub fn server(
     listener: TcpListener,
     journal: Arc<dyn Journal>,
@@ -100,9 +101,12 @@ impl ShutdownSignals {
             _ = self.terminate.recv() => tracing::info!("SIGTERM: draining in-flight requests"),
         }
         handle.pause().await;
-        if !in_flight.drained(std::time::Duration::from_secs(SHUTDOWN_GRACE_SECONDS)).await {
+        if in_flight.drained(std::time::Duration::from_secs(SHUTDOWN_GRACE_SECONDS)).await {
+            handle.stop(true).await;
+        } else {
+            // The grace period is spent: stop now rather than wait another shutdown timeout.
             tracing::warn!(requests = in_flight.count(), "requests still in flight after the grace period");
+            handle.stop(false).await;
         }
-        handle.stop(true).await;
     }
 }
