@@ -152,6 +152,20 @@ struct Accumulator {
     max_drawdown: f64,
 }
 
+/// A point of the curve with its position in it.
+type Indexed = (u64, CurvePoint);
+
+/// Where the curve's largest drawdown begins and ends, by position in the curve.
+#[derive(Debug, Clone, Copy, Default)]
+struct DrawdownPoints {
+    /// The highest point so far; `None` while the curve has not reached its start (1) again.
+    peak: Option<Indexed>,
+    /// The peak (if a point) and the trough of the largest fall so far.
+    worst: Option<(Option<Indexed>, Indexed)>,
+    /// The largest fall so far, as a fraction of its peak.
+    fall: f64,
+}
+
 impl Default for Accumulator {
     fn default() -> Self {
         Self {
@@ -329,7 +343,13 @@ impl CurveSampler {
 
     /// The kept points, in curve order, without repeats.
     pub fn points(&self) -> Vec<CurvePoint> {
-        let mut indexed: Vec<(u64, CurvePoint)> = Vec::with_capacity(self.max_points);
+        self.points_with(&[])
+    }
+
+    /// The kept points and `pinned` ones (given with their position in the curve), in curve order, without repeats.
+    fn points_with(&self, pinned: &[(u64, CurvePoint)]) -> Vec<CurvePoint> {
+        let mut indexed: Vec<(u64, CurvePoint)> = Vec::with_capacity(self.max_points + pinned.len());
+        indexed.extend_from_slice(pinned);
         if let Some(first) = self.first {
             indexed.push((0, first));
         }
@@ -361,7 +381,8 @@ pub struct Statistics {
     pub sells: Figures,
     /// The compounded equity curve, sampled to at most the points asked for, extremes kept.
     pub curve: Vec<CurvePoint>,
-    /// Closed trades left out for want of an entry or close price.
+    /// Closed trades left out: for want of an entry or close price (or prices so far apart that the return
+    /// overflows).
     pub excluded: u64,
 }
 
@@ -373,6 +394,7 @@ pub struct StatsBuilder {
     buys: Accumulator,
     sells: Accumulator,
     curve: CurveSampler,
+    drawdown: DrawdownPoints,
     excluded: u64,
     last_key: Option<(Timestamp, TradeId)>,
     out_of_order: bool,
@@ -384,14 +406,16 @@ pub struct StatsBuilder {
 pub struct OutOfOrder;
 
 impl StatsBuilder {
-    /// A builder whose curve keeps at most `curve_points` points.
+    /// A builder whose curve keeps at most `curve_points` points (at least 6), among them the peak and trough of
+    /// the largest drawdown, so that the curve shows it.
     pub fn new(curve_points: usize) -> Self {
         Self {
             overall: Accumulator::default(),
             by_symbol: BTreeMap::new(),
             buys: Accumulator::default(),
             sells: Accumulator::default(),
-            curve: CurveSampler::new(curve_points),
+            curve: CurveSampler::new(curve_points.max(6) - 2),
+            drawdown: DrawdownPoints::default(),
             excluded: 0,
             last_key: None,
             out_of_order: false,
@@ -401,7 +425,7 @@ impl StatsBuilder {
     /// Adds the next closed trade.
     pub fn push(&mut self, trade: &ClosedTrade) {
         let key = trade.order_key();
-        if self.last_key.is_some_and(|last| key < last) {
+        if self.last_key.is_some_and(|last| key <= last) {
             self.out_of_order = true;
         }
         self.last_key = Some(key);
@@ -422,7 +446,26 @@ impl StatsBuilder {
             Side::Buy => self.buys.push(trade.id, ret, r),
             Side::Sell => self.sells.push(trade.id, ret, r),
         }
-        self.curve.push(CurvePoint { at: trade.closed_at, equity: self.overall.equity });
+        let point = CurvePoint { at: trade.closed_at, equity: self.overall.equity };
+        let index = self.overall.count - 1;
+        self.track_drawdown(index, point);
+        self.curve.push(point);
+    }
+
+    /// Follows the running peak and the deepest fall from one, by curve position. Before the first new high the
+    /// peak is the start (equity 1), which is no point of the curve.
+    fn track_drawdown(&mut self, index: u64, point: CurvePoint) {
+        let peak_equity = self.drawdown.peak.map_or(1.0, |(_, peak)| peak.equity);
+        if point.equity >= peak_equity {
+            self.drawdown.peak = Some((index, point));
+            return;
+        }
+        // The peak is at least the starting 1, so the division is safe; the formula is the accumulator's.
+        let fall = (peak_equity - point.equity) / peak_equity;
+        if fall > self.drawdown.fall {
+            self.drawdown.fall = fall;
+            self.drawdown.worst = Some((self.drawdown.peak, (index, point)));
+        }
     }
 
     /// The statistics of the trades pushed, or [`OutOfOrder`] if they did not come in close order.
@@ -435,7 +478,14 @@ impl StatsBuilder {
             by_symbol: self.by_symbol.iter().map(|(symbol, group)| (symbol.clone(), group.figures())).collect(),
             buys: self.buys.figures(),
             sells: self.sells.figures(),
-            curve: self.curve.points(),
+            curve: {
+                let pinned: Vec<(u64, CurvePoint)> = self
+                    .drawdown
+                    .worst
+                    .map(|(peak, trough)| peak.into_iter().chain([trough]).collect())
+                    .unwrap_or_default();
+                self.curve.points_with(&pinned)
+            },
             excluded: self.excluded,
         })
     }
@@ -572,6 +622,53 @@ mod tests {
             assert!(value.is_finite(), "{value}");
         }
         assert!(stats.curve.iter().all(|p| p.equity.is_finite()));
+    }
+
+    #[test]
+    fn a_small_curve_still_shows_the_largest_drawdown() {
+        // Up 5 % ten times, down 5 % five times (the largest drawdown, mid-curve), then up 2 % a hundred times:
+        // neither its peak nor its trough is an extreme of the curve, yet both must be kept.
+        let mut builder = StatsBuilder::new(6);
+        let closes =
+            std::iter::repeat_n(105.0, 10).chain(std::iter::repeat_n(95.0, 5)).chain(std::iter::repeat_n(102.0, 100));
+        let mut equity = Vec::new();
+        for (n, close) in (1u128..).zip(closes) {
+            builder.push(&trade(n, Side::Buy, 100.0, close, None));
+            equity.push(equity.last().copied().unwrap_or(1.0) * close / 100.0);
+        }
+        let stats = builder.finish().expect("in order");
+        assert!(stats.curve.len() <= 6, "{}", stats.curve.len());
+        let (peak, trough) = (equity[9], equity[14]);
+        assert!(close(stats.overall.max_drawdown, (peak - trough) / peak));
+        assert!(stats.curve.iter().any(|p| close(p.equity, peak)), "the peak is kept: {:?}", stats.curve);
+        assert!(stats.curve.iter().any(|p| close(p.equity, trough)), "the trough is kept: {:?}", stats.curve);
+    }
+
+    #[test]
+    fn a_drawdown_from_the_start_keeps_its_trough() {
+        let mut builder = StatsBuilder::new(6);
+        let closes = [90.0, 80.0].into_iter().chain(std::iter::repeat_n(101.0, 200));
+        for (n, close) in (1u128..).zip(closes) {
+            builder.push(&trade(n, Side::Buy, 100.0, close, None));
+        }
+        let stats = builder.finish().expect("in order");
+        assert!(close(stats.overall.max_drawdown, 1.0 - 0.9 * 0.8));
+        assert!(stats.curve.iter().any(|p| close(p.equity, 0.9 * 0.8)));
+    }
+
+    #[test]
+    fn streaks_are_broken_by_break_evens_and_count_at_the_end() {
+        // W W B W L L B L L L W W W: wins in a row at most 3 (at the end), losses 3, never across a break-even.
+        let closes = [110.0, 110.0, 100.0, 110.0, 90.0, 90.0, 100.0, 90.0, 90.0, 90.0, 110.0, 110.0, 110.0];
+        let mut trades: Vec<ClosedTrade> =
+            (1u128..).zip(closes).map(|(n, close)| trade(n, Side::Buy, 100.0, close, None)).collect();
+        let f = Statistics::from_trades(&mut trades, 200).overall;
+        assert_eq!((f.longest_win_streak, f.longest_loss_streak), (3, 3));
+        let mut trades: Vec<ClosedTrade> = (1u128..)
+            .zip([110.0, 110.0, 100.0, 110.0])
+            .map(|(n, close)| trade(n, Side::Buy, 100.0, close, None))
+            .collect();
+        assert_eq!(Statistics::from_trades(&mut trades, 200).overall.longest_win_streak, 2);
     }
 
     #[test]

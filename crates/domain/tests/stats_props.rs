@@ -33,6 +33,71 @@ fn journal() -> impl Strategy<Value = Vec<ClosedTrade>> {
     })
 }
 
+/// An independent, naive reading of a journal: returns straight from the prices, the whole curve kept, the
+/// drawdown found by trying every pair of points.
+#[derive(Debug)]
+struct Reference {
+    count: u64,
+    wins: u64,
+    losses: u64,
+    break_evens: u64,
+    longest_win_streak: u64,
+    longest_loss_streak: u64,
+    total_return: f64,
+    max_drawdown: f64,
+}
+
+fn reference(trades: &[ClosedTrade]) -> Reference {
+    let mut sorted: Vec<&ClosedTrade> = trades.iter().collect();
+    sorted.sort_by_key(|t| (t.closed_at, t.id));
+    let returns: Vec<f64> = sorted
+        .iter()
+        .filter_map(|t| {
+            let (entry, close) = (t.entry?.get(), t.close_price?.get());
+            Some(match t.side {
+                Side::Buy => (close - entry) / entry,
+                Side::Sell => (entry - close) / entry,
+            })
+        })
+        .collect();
+    let longest = |wanted: std::cmp::Ordering| {
+        returns.split(|r| r.partial_cmp(&0.0) != Some(wanted)).map(|run| run.len() as u64).max().unwrap_or(0)
+    };
+    // The curve, with its start at 1.
+    let mut curve = vec![1.0];
+    for r in &returns {
+        let last = curve[curve.len() - 1];
+        curve.push(last * (1.0 + r));
+    }
+    let mut max_drawdown = 0.0f64;
+    for (i, high) in curve.iter().enumerate() {
+        for low in &curve[i..] {
+            max_drawdown = max_drawdown.max((high - low) / high);
+        }
+    }
+    Reference {
+        count: returns.len() as u64,
+        wins: returns.iter().filter(|r| **r > 0.0).count() as u64,
+        losses: returns.iter().filter(|r| **r < 0.0).count() as u64,
+        break_evens: returns.iter().filter(|r| **r == 0.0).count() as u64,
+        longest_win_streak: longest(std::cmp::Ordering::Greater),
+        longest_loss_streak: longest(std::cmp::Ordering::Less),
+        total_return: curve[curve.len() - 1] - 1.0,
+        max_drawdown,
+    }
+}
+
+/// The largest fall of a curve that starts at 1 and then goes through `points`.
+fn drawdown_of(points: &[CurvePoint]) -> f64 {
+    let mut peak = 1.0f64;
+    let mut worst = 0.0f64;
+    for point in points {
+        peak = peak.max(point.equity);
+        worst = worst.max((peak - point.equity) / peak);
+    }
+    worst
+}
+
 fn winner(id: u128) -> ClosedTrade {
     ClosedTrade {
         id: TradeId::from_uuid(Uuid::from_u128(id)),
@@ -122,5 +187,35 @@ proptest! {
         prop_assert!(kept.iter().any(|p| p.equity == min), "the trough survives");
         prop_assert!(kept.windows(2).all(|w| w[0].at < w[1].at));
         prop_assert!(kept.iter().all(|p| points.contains(p)), "only points of the curve");
+    }
+    #[test]
+    fn the_figures_agree_with_a_naive_reference(mut trades in journal()) {
+        let expected = reference(&trades);
+        let stats = Statistics::from_trades(&mut trades, 50);
+        let f = &stats.overall;
+        prop_assert_eq!((f.count, f.wins, f.losses, f.break_evens), (expected.count, expected.wins, expected.losses, expected.break_evens));
+        prop_assert_eq!((f.longest_win_streak, f.longest_loss_streak), (expected.longest_win_streak, expected.longest_loss_streak));
+        prop_assert!((f.total_return - expected.total_return).abs() <= 1e-12 * (1.0 + expected.total_return.abs()), "{} vs {}", f.total_return, expected.total_return);
+        prop_assert!((f.max_drawdown - expected.max_drawdown).abs() <= 1e-12, "{} vs {}", f.max_drawdown, expected.max_drawdown);
+    }
+
+    #[test]
+    fn the_figures_do_not_depend_on_the_curve_budget(mut trades in journal(), budget in 0usize..60) {
+        let small = Statistics::from_trades(&mut trades, budget);
+        let large = Statistics::from_trades(&mut trades, 1000);
+        prop_assert_eq!(&small.overall, &large.overall);
+        prop_assert_eq!(&small.by_symbol, &large.by_symbol);
+        prop_assert_eq!((&small.buys, &small.sells, small.excluded), (&large.buys, &large.sells, large.excluded));
+    }
+
+    #[test]
+    fn a_sampled_curve_shows_the_largest_drawdown(mut trades in journal(), budget in 6usize..40) {
+        let full = Statistics::from_trades(&mut trades, 1000).curve;
+        let stats = Statistics::from_trades(&mut trades, budget);
+        prop_assert!(stats.curve.len() <= budget, "{} points for a budget of {budget}", stats.curve.len());
+        prop_assert!(stats.curve.iter().all(|p| full.contains(p)), "only points of the curve");
+        prop_assert!(stats.curve.windows(2).all(|w| (w[0].at, w[0].equity) != (w[1].at, w[1].equity)));
+        prop_assert_eq!(drawdown_of(&stats.curve), stats.overall.max_drawdown);
+        prop_assert_eq!(drawdown_of(&full), stats.overall.max_drawdown);
     }
 }
