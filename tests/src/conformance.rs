@@ -4,8 +4,8 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use quantarya_domain::{
-    ApiKey, CloseTrade, CredentialKind, Outcome, Side, Status, StrategyChange, Symbol, Trade, TradeCommand, TradeEvent,
-    UserName,
+    ApiKey, CloseTrade, CredentialKind, Outcome, Side, Status, StrategyChange, Symbol, Timestamp, Trade, TradeCommand,
+    TradeEvent, UserName,
 };
 use quantarya_ports::outbound::{CloseRange, OpenTradeLookup, TradeCursor, TradeFilter};
 use quantarya_ports::{StoreConflict, StoreError};
@@ -607,16 +607,19 @@ pub async fn deleting_an_account_while_trades_arrive_counts_every_removed_trade(
 /// never; another user's strategy reads as absent.
 pub async fn closed_trades_are_visited_in_close_order_within_a_range(s: &StoreUnderTest) {
     let (owner, book) = owner_with_strategy(s).await;
+    // One reading of the clock, so that equal closes are equal and range bounds can fall exactly on a close.
+    let base = now();
+    let ago = |minutes: i64| Timestamp::from_datetime(base.as_datetime() - chrono::TimeDelta::minutes(minutes));
     let mut expected = Vec::new();
     for i in 0..6 {
-        let opened_at = minutes_ago(100 - i);
+        let opened_at = ago(100 - i);
         let (trade, event) = opened(&book, entry("EURUSD", Side::Buy, Some(&format!("c{i}"))), Some(opened_at));
         s.trades.insert_trade(&trade, &event).await.expect("insert");
         if i == 5 {
             continue; // stays open
         }
         // Close in reverse order of opening, two of them at the same instant.
-        let closed_at = minutes_ago(if i < 2 { 10 } else { 20 + i });
+        let closed_at = ago(if i < 2 { 10 } else { 20 + i });
         let close = quantarya_domain::CloseTrade { close_price: None, closed_at: Some(closed_at) };
         let transition = match trade.apply(TradeCommand::Close(close), stamp(CredentialKind::User)).expect("closes") {
             Outcome::Changed(t) => t,
@@ -644,13 +647,17 @@ pub async fn closed_trades_are_visited_in_close_order_within_a_range(s: &StoreUn
         }
     };
     assert_eq!(visit(CloseRange::default()).await, (true, expected.clone()));
-    let recent = CloseRange { from: Some(minutes_ago(15)), to: None };
-    assert_eq!(
-        visit(recent).await,
-        (true, expected.iter().filter(|t| t.closed_at >= minutes_ago(15)).cloned().collect())
-    );
-    let early = CloseRange { from: None, to: Some(minutes_ago(23)) };
+    let recent = CloseRange { from: Some(ago(15)), to: None };
+    assert_eq!(visit(recent).await, (true, expected.iter().filter(|t| t.closed_at >= ago(15)).cloned().collect()));
+    assert_eq!(expected.iter().filter(|t| t.closed_at == ago(10)).count(), 2, "two closes at the same instant");
+    // Both bounds are inclusive: a trade closed exactly at `from` or at `to` is in.
+    let early = CloseRange { from: None, to: Some(ago(23)) };
+    assert_eq!(visit(early).await.1, expected.iter().filter(|t| t.closed_at <= ago(23)).cloned().collect::<Vec<_>>());
     assert_eq!(visit(early).await.1.len(), 2);
+    let exact = CloseRange { from: Some(ago(23)), to: Some(ago(22)) };
+    assert_eq!(visit(exact).await.1.len(), 2, "closes at 23 and 22 minutes ago, both on a bound");
+    let equal = CloseRange { from: Some(ago(10)), to: Some(ago(10)) };
+    assert_eq!(visit(equal).await.1.len(), 2);
 
     let stranger = user();
     s.users.insert_user(&stranger).await.expect("insert");

@@ -420,3 +420,50 @@ pub async fn the_owner_and_the_public_see_the_same_performance(s: &StoreUnderTes
     let forbidden = j.strategy_stats(key, book, Default::default()).await;
     assert!(matches!(forbidden, Err(JournalError::Forbidden(ForbiddenKind::ApiKeyNotAllowed))));
 }
+
+/// A public profile shows only the public strategies, each with a curve of at most [`PUBLIC_CURVE_POINTS`]
+/// points, while the owner sees up to [`OWNER_CURVE_POINTS`] of the same curve.
+///
+/// [`PUBLIC_CURVE_POINTS`]: quantarya_ports::PUBLIC_CURVE_POINTS
+/// [`OWNER_CURVE_POINTS`]: quantarya_ports::OWNER_CURVE_POINTS
+pub async fn public_profiles_show_public_strategies_with_a_bounded_curve(s: &StoreUnderTest) {
+    let t = trader(s).await;
+    let (j, key, book) = (&t.journal, &t.key, t.strategy);
+    let hidden = NewStrategy {
+        title: StrategyTitle::parse("Private ideas").expect("valid"),
+        description: None,
+        tags: Tags::default(),
+        is_public: false,
+    };
+    let hidden = j.create_strategy(&t.jwt, hidden).await.expect("strategy").id;
+    let trades = quantarya_ports::PUBLIC_CURVE_POINTS + 50;
+    for strategy in [book, hidden] {
+        let count = if strategy == book { trades } else { 3 };
+        for i in 0..count {
+            let reference = format!("r{i}");
+            let new = entry("EURUSD", Side::Buy, Some(&reference));
+            j.submit_signal(key, strategy, Signal::Entry(new)).await.expect("entry");
+            // Wins and losses alternate in size, so the curve wanders and every point counts.
+            let close = if i % 3 == 0 { 99.0 } else { 101.0 };
+            let exit = SignalExit { close_price: Some(Price::new(close).expect("valid")), ..Default::default() };
+            let locator = locator(Some(&reference), None);
+            j.submit_signal(key, strategy, Signal::Exit { locator, exit }).await.expect("exit");
+        }
+    }
+    let user = j.get_profile(&t.jwt).await.expect("profile");
+    j.save_profile(&t.jwt, ProfileChange { public_profile_enabled: Some(true), ..Default::default() })
+        .await
+        .expect("public");
+
+    let public = j.public_profile(&user.user_name).await.expect("public profile");
+    let shown: Vec<_> = public.strategies.iter().map(|p| p.strategy.id).collect();
+    assert_eq!(shown, vec![book], "the private strategy stays hidden");
+    let stats = &public.strategies[0].stats;
+    assert_eq!(stats.overall.count, trades as u64);
+    assert!(stats.curve.len() <= quantarya_ports::PUBLIC_CURVE_POINTS, "{} public points", stats.curve.len());
+    let owner = j.strategy_stats(&t.jwt, book, Default::default()).await.expect("stats");
+    assert_eq!(owner.curve.len(), trades, "the owner's budget holds the whole curve");
+    assert_eq!(owner.overall, stats.overall);
+    assert_eq!(stats.curve.first(), owner.curve.first());
+    assert_eq!(stats.curve.last(), owner.curve.last());
+}

@@ -71,6 +71,7 @@ suite!(
     back_filled_and_manual_trades_follow_the_rules,
     trade_pages_cover_every_trade_once,
     the_owner_and_the_public_see_the_same_performance,
+    public_profiles_show_public_strategies_with_a_bounded_curve,
 );
 
 suite!(
