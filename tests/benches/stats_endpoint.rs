@@ -10,7 +10,7 @@ use quantarya_adapter_postgres::{PgStore, PoolSettings};
 use quantarya_domain::{CloseTrade, CredentialKind, Outcome, Price, Side, TradeCommand};
 use quantarya_test_db::TestDatabase;
 use quantarya_tests::http::TestApp;
-use quantarya_tests::support::{StoreUnderTest, entry, minutes_ago, now, opened, stamp, strategy, user};
+use quantarya_tests::support::{JournalOver, StoreUnderTest, entry, minutes_ago, now, opened, stamp, strategy, user};
 use reqwest::Method;
 
 const TRADES: i64 = 100_000;

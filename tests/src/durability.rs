@@ -9,7 +9,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::http::TestApp;
-use crate::support::StoreUnderTest;
+use crate::support::{JournalOver, StoreUnderTest};
 
 fn app_store(url: &str) -> StoreUnderTest {
     StoreUnderTest::of(Arc::new(PgStore::connect(url, PoolSettings::default()).expect("a pool")))

@@ -19,23 +19,6 @@ pub fn test_jwt() -> JwtConfig {
     JwtConfig { hs256_secret: Some(TEST_SECRET.as_bytes().to_vec()), ..JwtConfig::default() }
 }
 
-impl crate::support::StoreUnderTest {
-    /// The journal `quantarya serve` builds over this store, verifying user JWTs signed with [`TEST_SECRET`].
-    pub fn http_journal(&self) -> Arc<dyn Journal> {
-        let tokens = quantarya_adapter_http::JwtVerifier::new(&test_jwt()).expect("valid test JWT config");
-        Arc::new(quantarya_ports::JournalService::new(quantarya_ports::Ports {
-            users: self.users.clone(),
-            strategies: self.strategies.clone(),
-            trades: self.trades.clone(),
-            api_keys: self.api_keys.clone(),
-            health: self.health.clone(),
-            tokens: Arc::new(tokens),
-            clock: Arc::new(quantarya_ports::outbound::SystemClock),
-            ids: Arc::new(quantarya_ports::outbound::RandomIds),
-        }))
-    }
-}
-
 fn now_unix() -> u64 {
     u64::try_from(chrono::Utc::now().timestamp()).expect("after 1970")
 }

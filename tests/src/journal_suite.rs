@@ -13,7 +13,7 @@ use quantarya_ports::{
 };
 use tokio::task::JoinSet;
 
-use crate::support::{StoreUnderTest, entry, minutes_ago, token, unique};
+use crate::support::{JournalOver, StoreUnderTest, entry, minutes_ago, token, unique};
 
 /// A user with a profile and one strategy, signed in with a JWT and an API key.
 pub(crate) struct Trader {

@@ -7,7 +7,7 @@ use proptest::test_runner::{Config, TestRunner};
 use tokio::runtime::Handle;
 
 use crate::http::TestApp;
-use crate::support::StoreUnderTest;
+use crate::support::{JournalOver, StoreUnderTest};
 use crate::{HTTP_CASES, JOURNAL_CASES, STORE_CASES, run_http_case, run_journal_case, run_store_case};
 
 /// Makes the store a case runs on (a fresh one, or a handle on a shared database).

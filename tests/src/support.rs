@@ -10,57 +10,35 @@ use quantarya_domain::{
     Price, RawApiKey, Side, Stamp, Status, Strategy, StrategyId, StrategyTitle, Symbol, Tags, Timestamp, Trade,
     TradeEvent, TradeId, User, UserId, UserName, uuid::Uuid,
 };
-use quantarya_ports::outbound::{
-    ApiKeyStore, IdSource, RandomIds, StorageHealth, StrategyStore, SystemClock, TokenError, TokenVerifier, TradeStore,
-    UserStore, VerifiedToken,
-};
-use quantarya_ports::{Credential, JournalService, Ports, Principal};
+use quantarya_ports::outbound::{IdSource, RandomIds, SystemClock, TokenError, TokenVerifier, VerifiedToken};
+use quantarya_ports::{Credential, Journal, JournalService, Ports, Principal};
 
-/// The four store ports of one adapter.
-#[derive(Clone)]
-pub struct StoreUnderTest {
-    /// Profiles.
-    pub users: Arc<dyn UserStore>,
-    /// Strategies.
-    pub strategies: Arc<dyn StrategyStore>,
-    /// Trades.
-    pub trades: Arc<dyn TradeStore>,
-    /// API keys.
-    pub api_keys: Arc<dyn ApiKeyStore>,
-    /// Readiness.
-    pub health: Arc<dyn StorageHealth>,
-}
+/// The store ports of the adapter under test.
+pub type StoreUnderTest = quantarya_ports::Stores;
 
-impl std::fmt::Debug for StoreUnderTest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StoreUnderTest").finish_non_exhaustive()
-    }
-}
-
-impl StoreUnderTest {
-    /// One adapter value that implements every store port.
-    pub fn of<S>(store: Arc<S>) -> Self
-    where
-        S: UserStore + StrategyStore + TradeStore + ApiKeyStore + StorageHealth + 'static,
-    {
-        Self {
-            users: store.clone(),
-            strategies: store.clone(),
-            trades: store.clone(),
-            api_keys: store.clone(),
-            health: store,
-        }
-    }
-
+/// The journal service over a store under test, as the suites and `quantarya serve` build it.
+pub trait JournalOver {
     /// The journal service over this store, with [`TestTokens`], the system clock and random ids.
-    pub fn journal(&self) -> JournalService {
+    fn journal(&self) -> JournalService {
+        self.journal_with(Arc::new(TestTokens))
+    }
+
+    /// The journal `quantarya serve` builds over this store, verifying user JWTs signed with
+    /// [`crate::http::TEST_SECRET`].
+    fn http_journal(&self) -> Arc<dyn Journal> {
+        let tokens = quantarya_adapter_http::JwtVerifier::new(&crate::http::test_jwt()).expect("valid test JWT config");
+        Arc::new(self.journal_with(Arc::new(tokens)))
+    }
+
+    /// The journal service over this store, verifying user JWTs with `tokens`.
+    fn journal_with(&self, tokens: Arc<dyn TokenVerifier>) -> JournalService;
+}
+
+impl JournalOver for StoreUnderTest {
+    fn journal_with(&self, tokens: Arc<dyn TokenVerifier>) -> JournalService {
         JournalService::new(Ports {
-            users: self.users.clone(),
-            strategies: self.strategies.clone(),
-            trades: self.trades.clone(),
-            api_keys: self.api_keys.clone(),
-            health: self.health.clone(),
-            tokens: Arc::new(TestTokens),
+            stores: self.clone(),
+            tokens,
             clock: Arc::new(SystemClock),
             ids: Arc::new(RandomIds),
         })

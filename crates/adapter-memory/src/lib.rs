@@ -9,7 +9,7 @@
 //! use std::sync::Arc;
 //! use quantarya_adapter_memory::MemoryStore;
 //! use quantarya_ports::outbound::{RandomIds, SystemClock, TokenError, TokenVerifier, VerifiedToken};
-//! use quantarya_ports::{JournalService, Ports};
+//! use quantarya_ports::{JournalService, Ports, Stores};
 //!
 //! struct NoTokens;
 //! #[async_trait::async_trait]
@@ -19,13 +19,8 @@
 //!     }
 //! }
 //!
-//! let store = Arc::new(MemoryStore::new());
 //! let journal = JournalService::new(Ports {
-//!     users: store.clone(),
-//!     strategies: store.clone(),
-//!     trades: store.clone(),
-//!     api_keys: store.clone(),
-//!     health: store,
+//!     stores: Stores::of(Arc::new(MemoryStore::new())),
 //!     tokens: Arc::new(NoTokens),
 //!     clock: Arc::new(SystemClock),
 //!     ids: Arc::new(RandomIds),

@@ -17,7 +17,7 @@ use quantarya_adapter_postgres::{PgStore, PoolSettings};
 use quantarya_ports::outbound::{
     ApiKeyStore, RandomIds, StorageHealth, StrategyStore, SystemClock, TradeStore, UserStore,
 };
-use quantarya_ports::{Journal, JournalService, Ports};
+use quantarya_ports::{Journal, JournalService, Ports, Stores};
 
 /// How long the server waits for in-flight requests after SIGTERM or Ctrl-C.
 pub const SHUTDOWN_GRACE_SECONDS: u64 = 30;
@@ -29,11 +29,7 @@ where
 {
     let tokens = Arc::new(JwtVerifier::new(jwt)?);
     Ok(Arc::new(JournalService::new(Ports {
-        users: store.clone(),
-        strategies: store.clone(),
-        trades: store.clone(),
-        api_keys: store.clone(),
-        health: store,
+        stores: Stores::of(store),
         tokens,
         clock: Arc::new(SystemClock),
         ids: Arc::new(RandomIds),

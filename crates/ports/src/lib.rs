@@ -46,7 +46,7 @@ pub mod outbound;
 pub use error::{Cause, ConflictKind, FieldError, ForbiddenKind, JournalError, StoreConflict, StoreError};
 pub use journal::{
     Credential, IssuedApiKey, Journal, JournalService, OWNER_CURVE_POINTS, PUBLIC_CURVE_POINTS, PageLimit, Ports,
-    Principal, PublicProfile, PublicStrategy, Saved, Signal, SignalEffect, SignalLocator, SignalOutcome,
+    Principal, PublicProfile, PublicStrategy, Saved, Signal, SignalEffect, SignalLocator, SignalOutcome, Stores,
     StrategyDeletion, TradePage, TradeQuery,
 };
 

@@ -9,7 +9,7 @@ use quantarya_domain::{
     Timestamp, Trade, TradeEvent, TradeId, TradePatch, User, UserId, UserName,
 };
 
-pub use service::{JournalService, Ports};
+pub use service::{JournalService, Ports, Stores};
 
 use crate::outbound::{AccountDeletion, CloseRange, TradeCursor, TradeFilter};
 use crate::{FieldError, JournalError};

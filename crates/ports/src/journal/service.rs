@@ -27,9 +27,9 @@ const MAX_ATTEMPTS: usize = 4;
 /// per key at most, so the signal path does not pay a write per request.
 const TOUCH_INTERVAL: chrono::TimeDelta = chrono::TimeDelta::minutes(1);
 
-/// Everything the service needs from outside.
+/// The store ports. One adapter value usually serves them all: [`Stores::of`].
 #[derive(Clone)]
-pub struct Ports {
+pub struct Stores {
     /// Profiles.
     pub users: Arc<dyn UserStore>,
     /// Strategies.
@@ -40,6 +40,35 @@ pub struct Ports {
     pub api_keys: Arc<dyn ApiKeyStore>,
     /// Whether storage answers.
     pub health: Arc<dyn StorageHealth>,
+}
+
+impl Stores {
+    /// Every store port, served by `store`.
+    pub fn of<S>(store: Arc<S>) -> Self
+    where
+        S: UserStore + StrategyStore + TradeStore + ApiKeyStore + StorageHealth + 'static,
+    {
+        Self {
+            users: store.clone(),
+            strategies: store.clone(),
+            trades: store.clone(),
+            api_keys: store.clone(),
+            health: store,
+        }
+    }
+}
+
+impl std::fmt::Debug for Stores {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Stores").finish_non_exhaustive()
+    }
+}
+
+/// Everything the service needs from outside.
+#[derive(Clone)]
+pub struct Ports {
+    /// Profiles, strategies, trades, API keys and storage health.
+    pub stores: Stores,
     /// User JWT verification.
     pub tokens: Arc<dyn TokenVerifier>,
     /// The time.
@@ -88,6 +117,7 @@ impl JournalService {
     async fn require_profile(&self, principal: &Principal) -> Result<User, JournalError> {
         Self::user_token_only(principal)?;
         self.ports
+            .stores
             .users
             .get_user(&principal.user_id)
             .await?
@@ -99,7 +129,7 @@ impl JournalService {
     /// on this miss path, so reads that succeed cost no extra query. API keys exist only while their profile does.
     async fn missing(&self, principal: &Principal, what: &'static str) -> JournalError {
         if matches!(principal.credential, Credential::User { .. }) {
-            match self.ports.users.get_user(&principal.user_id).await {
+            match self.ports.stores.users.get_user(&principal.user_id).await {
                 Ok(None) => return JournalError::Forbidden(ForbiddenKind::ProfileRequired),
                 Err(error) => return error.into(),
                 Ok(Some(_)) => {}
@@ -110,7 +140,7 @@ impl JournalService {
 
     /// The caller's strategy `id`.
     async fn owned_strategy(&self, principal: &Principal, id: StrategyId) -> Result<Strategy, JournalError> {
-        match self.ports.strategies.get_strategy(&principal.user_id, id).await? {
+        match self.ports.stores.strategies.get_strategy(&principal.user_id, id).await? {
             Some(strategy) => Ok(strategy),
             None => Err(self.missing(principal, "strategy").await),
         }
@@ -123,7 +153,7 @@ impl JournalService {
         strategy: StrategyId,
         id: TradeId,
     ) -> Result<Trade, JournalError> {
-        match self.ports.trades.get_trade(&principal.user_id, strategy, id).await? {
+        match self.ports.stores.trades.get_trade(&principal.user_id, strategy, id).await? {
             Some(trade) => Ok(trade),
             None => Err(self.missing(principal, "trade").await),
         }
@@ -136,7 +166,7 @@ impl JournalService {
         strategy: StrategyId,
         lookup: &OpenTradeLookup,
     ) -> Result<Vec<Trade>, JournalError> {
-        match self.ports.trades.open_trades(&principal.user_id, strategy, lookup).await? {
+        match self.ports.stores.trades.open_trades(&principal.user_id, strategy, lookup).await? {
             Some(trades) => Ok(trades),
             None => Err(self.missing(principal, "strategy").await),
         }
@@ -144,7 +174,7 @@ impl JournalService {
 
     /// Stores a transition; a lost race asks for another attempt.
     async fn store_change(&self, trade: &Trade, event: &TradeEvent) -> Result<Attempt<()>, JournalError> {
-        match self.ports.trades.update_trade(trade, event).await {
+        match self.ports.stores.trades.update_trade(trade, event).await {
             Ok(()) => Ok(Attempt::Done(())),
             Err(StoreError::Conflict(StoreConflict::StaleVersion)) => Ok(Attempt::Retry),
             Err(StoreError::Missing) => Err(JournalError::NotFound("trade")),
@@ -197,7 +227,7 @@ impl JournalService {
             }
             let id = TradeId::from_uuid(self.ports.ids.uuid());
             let transition = Trade::open(id, strategy, principal.user_id.clone(), new.clone(), self.stamp(principal))?;
-            match self.ports.trades.insert_trade(&transition.trade, &transition.event).await {
+            match self.ports.stores.trades.insert_trade(&transition.trade, &transition.event).await {
                 Ok(()) => return Ok(SignalOutcome { trade: transition.trade, effect: SignalEffect::Created }),
                 Err(StoreError::Conflict(StoreConflict::OpenTradeExists)) if opens => {
                     let Some(reference) = &new.external_reference else {
@@ -279,7 +309,7 @@ impl JournalService {
     ) -> Result<SignalOutcome, JournalError> {
         if let (TradeCommand::Exit(_), Some(reference)) = (command, &locator.external_reference)
             && let Some(latest) =
-                self.ports.trades.latest_with_reference(&principal.user_id, strategy, reference).await?
+                self.ports.stores.trades.latest_with_reference(&principal.user_id, strategy, reference).await?
             && exit_already_applied(&latest)
             && locator.symbol.as_ref().is_none_or(|symbol| symbol == &latest.symbol)
         {
@@ -300,8 +330,12 @@ impl JournalService {
         curve_points: usize,
     ) -> Result<Option<Statistics>, JournalError> {
         let mut builder = StatsBuilder::new(curve_points);
-        let found =
-            self.ports.trades.visit_closed_trades(owner, strategy, range, &mut |trade| builder.push(&trade)).await?;
+        let found = self
+            .ports
+            .stores
+            .trades
+            .visit_closed_trades(owner, strategy, range, &mut |trade| builder.push(&trade))
+            .await?;
         if !found {
             return Ok(None);
         }
@@ -322,16 +356,16 @@ fn concurrent() -> JournalError {
 #[async_trait]
 impl Journal for JournalService {
     async fn storage_ready(&self) -> Result<(), JournalError> {
-        Ok(self.ports.health.ping().await?)
+        Ok(self.ports.stores.health.ping().await?)
     }
 
     async fn authenticate(&self, bearer: &str) -> Result<Principal, JournalError> {
         if bearer.starts_with(RawApiKey::PREFIX) {
             let raw = RawApiKey::parse(bearer).map_err(|_| JournalError::Unauthorized)?;
-            let key = self.ports.api_keys.find_api_key(&raw.hash()).await?.ok_or(JournalError::Unauthorized)?;
+            let key = self.ports.stores.api_keys.find_api_key(&raw.hash()).await?.ok_or(JournalError::Unauthorized)?;
             let now = self.ports.clock.now();
             if key.last_used_at.is_none_or(|last| now.as_datetime() - last.as_datetime() >= TOUCH_INTERVAL) {
-                self.ports.api_keys.touch_api_key(key.id, now).await?;
+                self.ports.stores.api_keys.touch_api_key(key.id, now).await?;
             }
             return Ok(Principal { user_id: key.user_id, credential: Credential::ApiKey { key_id: key.id } });
         }
@@ -344,7 +378,7 @@ impl Journal for JournalService {
 
     async fn get_profile(&self, principal: &Principal) -> Result<User, JournalError> {
         Self::user_token_only(principal)?;
-        self.ports.users.get_user(&principal.user_id).await?.ok_or(JournalError::NotFound("profile"))
+        self.ports.stores.users.get_user(&principal.user_id).await?.ok_or(JournalError::NotFound("profile"))
     }
 
     async fn save_profile(&self, principal: &Principal, change: ProfileChange) -> Result<Saved<User>, JournalError> {
@@ -353,10 +387,10 @@ impl Journal for JournalService {
         };
         let now = self.ports.clock.now();
         for _ in 0..MAX_ATTEMPTS {
-            match self.ports.users.get_user(&principal.user_id).await? {
+            match self.ports.stores.users.get_user(&principal.user_id).await? {
                 None => {
                     let user = User::create(principal.user_id.clone(), email.clone(), change.clone(), now)?;
-                    match self.ports.users.insert_user(&user).await {
+                    match self.ports.stores.users.insert_user(&user).await {
                         Ok(()) => return Ok(Saved { value: user, created: true }),
                         // A concurrent first write created the profile: update it instead.
                         Err(StoreError::Conflict(StoreConflict::AlreadyExists)) => {}
@@ -365,7 +399,7 @@ impl Journal for JournalService {
                 }
                 Some(existing) => {
                     let user = existing.updated(email.clone(), change.clone(), now);
-                    match self.ports.users.update_user(&user, existing.updated_at).await {
+                    match self.ports.stores.users.update_user(&user, existing.updated_at).await {
                         Ok(()) => return Ok(Saved { value: user, created: false }),
                         // Changed or deleted concurrently: decide again on what is stored now.
                         Err(StoreError::Missing | StoreError::Conflict(StoreConflict::StaleVersion)) => {}
@@ -379,16 +413,18 @@ impl Journal for JournalService {
 
     async fn delete_profile(&self, principal: &Principal) -> Result<AccountDeletion, JournalError> {
         Self::user_token_only(principal)?;
-        self.ports.users.delete_account(&principal.user_id).await?.ok_or(JournalError::NotFound("profile"))
+        self.ports.stores.users.delete_account(&principal.user_id).await?.ok_or(JournalError::NotFound("profile"))
     }
 
     async fn public_profile(&self, user_name: &UserName) -> Result<PublicProfile, JournalError> {
-        let user = match self.ports.users.get_user_by_name(user_name).await? {
+        let user = match self.ports.stores.users.get_user_by_name(user_name).await? {
             Some(user) if user.public_profile_enabled => user,
             _ => return Err(JournalError::NotFound("profile")),
         };
         let mut public = Vec::new();
-        for strategy in self.ports.strategies.list_strategies(&user.id).await?.into_iter().filter(|s| s.is_public) {
+        for strategy in
+            self.ports.stores.strategies.list_strategies(&user.id).await?.into_iter().filter(|s| s.is_public)
+        {
             let stats = self.statistics(&user.id, strategy.id, CloseRange::default(), PUBLIC_CURVE_POINTS).await?;
             public.push(PublicStrategy { strategy, stats: stats.unwrap_or_else(Statistics::empty) });
         }
@@ -399,7 +435,7 @@ impl Journal for JournalService {
         self.require_profile(principal).await?;
         let id = StrategyId::from_uuid(self.ports.ids.uuid());
         let strategy = Strategy::create(id, principal.user_id.clone(), new, self.ports.clock.now());
-        match self.ports.strategies.insert_strategy(&strategy).await {
+        match self.ports.stores.strategies.insert_strategy(&strategy).await {
             Ok(()) => Ok(strategy),
             Err(StoreError::Missing) => Err(JournalError::Forbidden(ForbiddenKind::ProfileRequired)),
             Err(other) => Err(other.into()),
@@ -408,7 +444,7 @@ impl Journal for JournalService {
 
     async fn list_strategies(&self, principal: &Principal) -> Result<Vec<Strategy>, JournalError> {
         self.require_profile(principal).await?;
-        Ok(self.ports.strategies.list_strategies(&principal.user_id).await?)
+        Ok(self.ports.stores.strategies.list_strategies(&principal.user_id).await?)
     }
 
     async fn get_strategy(&self, principal: &Principal, id: StrategyId) -> Result<Strategy, JournalError> {
@@ -429,7 +465,7 @@ impl Journal for JournalService {
         for _ in 0..MAX_ATTEMPTS {
             let current = self.owned_strategy(principal, id).await?;
             let updated = current.changed(change.clone(), self.ports.clock.now());
-            match self.ports.strategies.update_strategy(&updated, current.updated_at).await {
+            match self.ports.stores.strategies.update_strategy(&updated, current.updated_at).await {
                 Ok(()) => return Ok(updated),
                 Err(StoreError::Conflict(StoreConflict::StaleVersion)) => {}
                 Err(StoreError::Missing) => return Err(JournalError::NotFound("strategy")),
@@ -441,7 +477,7 @@ impl Journal for JournalService {
 
     async fn delete_strategy(&self, principal: &Principal, id: StrategyId) -> Result<StrategyDeletion, JournalError> {
         Self::user_token_only(principal)?;
-        match self.ports.strategies.delete_strategy(&principal.user_id, id).await? {
+        match self.ports.stores.strategies.delete_strategy(&principal.user_id, id).await? {
             Some(deleted_trades) => Ok(StrategyDeletion { strategy_id: id, deleted_trades }),
             None => {
                 // Tells a user without a profile `profile_required` rather than `not_found`.
@@ -457,7 +493,7 @@ impl Journal for JournalService {
             .map_err(|_| JournalError::Internal("the id source made a malformed key body".to_owned()))?;
         let id = ApiKeyId::from_uuid(self.ports.ids.uuid());
         let key = ApiKey::issue(id, principal.user_id.clone(), name, &raw, self.ports.clock.now());
-        match self.ports.api_keys.insert_api_key(&key).await {
+        match self.ports.stores.api_keys.insert_api_key(&key).await {
             Ok(()) => Ok(IssuedApiKey { key, raw }),
             Err(StoreError::Missing) => Err(JournalError::Forbidden(ForbiddenKind::ProfileRequired)),
             Err(other) => Err(other.into()),
@@ -466,12 +502,12 @@ impl Journal for JournalService {
 
     async fn list_api_keys(&self, principal: &Principal) -> Result<Vec<ApiKey>, JournalError> {
         self.require_profile(principal).await?;
-        Ok(self.ports.api_keys.list_api_keys(&principal.user_id).await?)
+        Ok(self.ports.stores.api_keys.list_api_keys(&principal.user_id).await?)
     }
 
     async fn revoke_api_key(&self, principal: &Principal, id: ApiKeyId) -> Result<(), JournalError> {
         self.require_profile(principal).await?;
-        if self.ports.api_keys.revoke_api_key(&principal.user_id, id).await? {
+        if self.ports.stores.api_keys.revoke_api_key(&principal.user_id, id).await? {
             Ok(())
         } else {
             Err(JournalError::NotFound("API key"))
@@ -508,7 +544,7 @@ impl Journal for JournalService {
         }
         let limit = query.limit.get();
         let listed =
-            self.ports.trades.list_trades(&principal.user_id, strategy, &query.filter, query.cursor, limit + 1);
+            self.ports.stores.trades.list_trades(&principal.user_id, strategy, &query.filter, query.cursor, limit + 1);
         let Some(mut trades) = listed.await? else {
             return Err(self.missing(principal, "strategy").await);
         };
@@ -553,7 +589,7 @@ impl Journal for JournalService {
     ) -> Result<Trade, JournalError> {
         let trade = self.owned_trade(principal, strategy, id).await?;
         trade.ensure_erasable()?;
-        if self.ports.trades.delete_trade(&principal.user_id, strategy, id).await? {
+        if self.ports.stores.trades.delete_trade(&principal.user_id, strategy, id).await? {
             Ok(trade)
         } else {
             Err(JournalError::NotFound("trade"))
@@ -587,7 +623,7 @@ impl Journal for JournalService {
     ) -> Result<Vec<TradeEvent>, JournalError> {
         // Beyond the six trade routes of the reference: user JWTs only, as the contract scopes API keys.
         Self::user_token_only(principal)?;
-        let history = self.ports.trades.trade_events(&principal.user_id, strategy, id).await?;
+        let history = self.ports.stores.trades.trade_events(&principal.user_id, strategy, id).await?;
         if history.is_empty() {
             // Every trade has at least its entry event: no history means no such trade of this user.
             return Err(self.missing(principal, "trade").await);

@@ -30,11 +30,13 @@ struct Mocks {
 impl Mocks {
     fn service(self) -> JournalService {
         JournalService::new(Ports {
-            users: Arc::new(self.users),
-            strategies: Arc::new(self.strategies),
-            trades: Arc::new(self.trades),
-            api_keys: Arc::new(self.api_keys),
-            health: Arc::new(self.health),
+            stores: Stores {
+                users: Arc::new(self.users),
+                strategies: Arc::new(self.strategies),
+                trades: Arc::new(self.trades),
+                api_keys: Arc::new(self.api_keys),
+                health: Arc::new(self.health),
+            },
             tokens: Arc::new(self.tokens),
             clock: Arc::new(SystemClock),
             ids: Arc::new(RandomIds),
