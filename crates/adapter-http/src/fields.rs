@@ -108,11 +108,6 @@ impl FieldReader {
         }
     }
 
-    /// Whether any error was found so far.
-    pub fn has_errors(&self) -> bool {
-        !self.errors.is_empty()
-    }
-
     /// `Ok` when every field parsed, else a 422 listing them all.
     pub fn finish(self) -> Result<(), ApiError> {
         if self.errors.is_empty() { Ok(()) } else { Err(ApiError::invalid(self.errors, self.unknown)) }

@@ -29,6 +29,7 @@ use crate::dto::trade::{
 };
 use crate::error::{ApiError, ErrorDetail, ErrorEnvelope, ErrorInfo};
 use crate::routes::{api_keys, health, profile, strategies, trades};
+use quantarya_ports::PageLimit;
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -830,8 +831,8 @@ pub fn openapi() -> OpenApi {
                 ParamKind::PageSize => ObjectBuilder::new()
                     .schema_type(Type::Integer)
                     .minimum(Some(1))
-                    .maximum(Some(500))
-                    .default(Some(serde_json::json!(100))),
+                    .maximum(Some(PageLimit::MAX))
+                    .default(Some(serde_json::json!(PageLimit::DEFAULT.get()))),
                 ParamKind::OneOf(values) => {
                     ObjectBuilder::new().schema_type(Type::String).enum_values(Some(values.iter().copied()))
                 }
@@ -989,6 +990,22 @@ mod tests {
         assert_eq!(documented, public);
         assert_eq!(public.len(), 20, "the 17 reference routes, PATCH /strategies/{{id}}, trade history and stats");
         assert!(!documented.iter().any(|r| r.contains("healthz") || r.contains("readyz") || r.contains("openapi")));
+    }
+
+    /// The texts that quote a limit of the domain or the ports (they cannot be built from the constants) still
+    /// quote its value.
+    #[test]
+    fn texts_quote_the_limits_in_force() {
+        let document = crate::openapi_json();
+        let (max, default) = (PageLimit::MAX, PageLimit::DEFAULT.get());
+        for text in [
+            format!("Page size, 1–{max} (default {default})."),
+            format!("At most {} live keys per user.", quantarya_domain::ApiKey::LIMIT_PER_USER),
+            format!("sampled to at most {} points", quantarya_ports::OWNER_CURVE_POINTS),
+            format!("at most {} points, extremes kept", quantarya_ports::PUBLIC_CURVE_POINTS),
+        ] {
+            assert!(document.contains(&text), "the document no longer says {text:?}");
+        }
     }
 
     #[test]

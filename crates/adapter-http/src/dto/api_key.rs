@@ -41,7 +41,8 @@ impl From<ApiKey> for ApiKeyView {
 }
 
 /// A new API key, with the raw key: shown this once, never again.
-#[derive(Debug, Serialize, ToSchema)]
+// `Debug` is written by hand below, to hide the raw key.
+#[derive(Serialize, ToSchema)]
 pub struct IssuedApiKeyView {
     /// Its id.
     pub api_key_id: String,
@@ -55,6 +56,18 @@ pub struct IssuedApiKeyView {
     /// The secret: `qk_` and 38 base62 characters. Store it now; it is returned only once.
     #[schema(example = "qk_7Fh2kLm9Qx0Zr4Tb8Yw1Vn6Ps3Dc5Gj2aB3c4D")]
     pub raw_api_key: String,
+}
+
+impl std::fmt::Debug for IssuedApiKeyView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedApiKeyView")
+            .field("api_key_id", &self.api_key_id)
+            .field("key_name", &self.key_name)
+            .field("prefix", &self.prefix)
+            .field("created_at", &self.created_at)
+            .field("raw_api_key", &"<redacted>")
+            .finish()
+    }
 }
 
 impl From<IssuedApiKey> for IssuedApiKeyView {
@@ -95,3 +108,22 @@ pub fn parse_key_name(object: JsonObject) -> Result<KeyName, ApiError> {
 }
 
 crate::fields::request_schemas!(CreateApiKeyRequest);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_hides_the_raw_key() {
+        let view = IssuedApiKeyView {
+            api_key_id: "key_1".to_owned(),
+            key_name: "tradingview".to_owned(),
+            prefix: "qk_7Fh2".to_owned(),
+            created_at: "2026-11-26T00:00:00Z".to_owned(),
+            raw_api_key: "qk_7Fh2kLm9Qx0Zr4Tb8Yw1Vn6Ps3Dc5Gj2aB3c4D".to_owned(),
+        };
+        let shown = format!("{view:?}");
+        assert!(!shown.contains("kLm9Qx0Zr4"), "{shown}");
+        assert!(shown.contains("<redacted>") && shown.contains("tradingview"));
+    }
+}

@@ -76,7 +76,7 @@ fn parse_query(raw: &str) -> Result<TradeQuery, ApiError> {
         match name.as_str() {
             "limit" => match value.parse::<i64>().ok().map(PageLimit::new) {
                 Some(Ok(limit)) => query.limit = limit,
-                _ => blame("limit", "must be a whole number between 1 and 500".to_owned()),
+                _ => blame("limit", format!("must be a whole number between 1 and {}", PageLimit::MAX)),
             },
             "cursor" => match TradeCursor::decode(&value) {
                 Ok(cursor) => query.cursor = Some(cursor),

@@ -171,7 +171,7 @@ impl PageLimit {
     pub fn new(limit: i64) -> Result<Self, FieldError> {
         match usize::try_from(limit) {
             Ok(n) if (1..=Self::MAX).contains(&n) => Ok(Self(n)),
-            _ => Err(FieldError::new("limit", "must be between 1 and 500")),
+            _ => Err(FieldError::new("limit", format!("must be between 1 and {}", Self::MAX))),
         }
     }
 

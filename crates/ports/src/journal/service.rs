@@ -432,7 +432,8 @@ impl Journal for JournalService {
     }
 
     async fn create_strategy(&self, principal: &Principal, new: NewStrategy) -> Result<Strategy, JournalError> {
-        self.require_profile(principal).await?;
+        // No profile read first: the store refuses a strategy of a user it does not know (`Missing`).
+        Self::user_token_only(principal)?;
         let id = StrategyId::from_uuid(self.ports.ids.uuid());
         let strategy = Strategy::create(id, principal.user_id.clone(), new, self.ports.clock.now());
         match self.ports.stores.strategies.insert_strategy(&strategy).await {
@@ -443,8 +444,13 @@ impl Journal for JournalService {
     }
 
     async fn list_strategies(&self, principal: &Principal) -> Result<Vec<Strategy>, JournalError> {
-        self.require_profile(principal).await?;
-        Ok(self.ports.stores.strategies.list_strategies(&principal.user_id).await?)
+        Self::user_token_only(principal)?;
+        let strategies = self.ports.stores.strategies.list_strategies(&principal.user_id).await?;
+        if strategies.is_empty() {
+            // Only an empty list can belong to a user without a profile.
+            self.require_profile(principal).await?;
+        }
+        Ok(strategies)
     }
 
     async fn get_strategy(&self, principal: &Principal, id: StrategyId) -> Result<Strategy, JournalError> {
@@ -479,16 +485,14 @@ impl Journal for JournalService {
         Self::user_token_only(principal)?;
         match self.ports.stores.strategies.delete_strategy(&principal.user_id, id).await? {
             Some(deleted_trades) => Ok(StrategyDeletion { strategy_id: id, deleted_trades }),
-            None => {
-                // Tells a user without a profile `profile_required` rather than `not_found`.
-                self.owned_strategy(principal, id).await?;
-                Err(JournalError::NotFound("strategy"))
-            }
+            // Tells a user without a profile `profile_required` rather than `not_found`.
+            None => Err(self.missing(principal, "strategy").await),
         }
     }
 
     async fn create_api_key(&self, principal: &Principal, name: KeyName) -> Result<IssuedApiKey, JournalError> {
-        self.require_profile(principal).await?;
+        // No profile read first: the store refuses a key of a user it does not know (`Missing`).
+        Self::user_token_only(principal)?;
         let raw = RawApiKey::from_random_body(&self.ports.ids.api_key_body())
             .map_err(|_| JournalError::Internal("the id source made a malformed key body".to_owned()))?;
         let id = ApiKeyId::from_uuid(self.ports.ids.uuid());
@@ -501,16 +505,21 @@ impl Journal for JournalService {
     }
 
     async fn list_api_keys(&self, principal: &Principal) -> Result<Vec<ApiKey>, JournalError> {
-        self.require_profile(principal).await?;
-        Ok(self.ports.stores.api_keys.list_api_keys(&principal.user_id).await?)
+        Self::user_token_only(principal)?;
+        let keys = self.ports.stores.api_keys.list_api_keys(&principal.user_id).await?;
+        if keys.is_empty() {
+            // Only an empty list can belong to a user without a profile.
+            self.require_profile(principal).await?;
+        }
+        Ok(keys)
     }
 
     async fn revoke_api_key(&self, principal: &Principal, id: ApiKeyId) -> Result<(), JournalError> {
-        self.require_profile(principal).await?;
+        Self::user_token_only(principal)?;
         if self.ports.stores.api_keys.revoke_api_key(&principal.user_id, id).await? {
             Ok(())
         } else {
-            Err(JournalError::NotFound("API key"))
+            Err(self.missing(principal, "API key").await)
         }
     }
 

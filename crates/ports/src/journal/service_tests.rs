@@ -144,15 +144,45 @@ async fn api_keys_are_refused_outside_the_trade_routes_before_any_storage_is_tou
 
 #[tokio::test]
 async fn strategies_and_keys_need_a_profile() {
+    // The stores know no such user: inserts answer `Missing`, lists are empty, nothing is revoked.
     let mut mocks = Mocks::default();
     mocks.users.expect_get_user().returning(|_| Ok(None));
+    mocks.strategies.expect_insert_strategy().times(1).returning(|_| Err(StoreError::Missing));
+    mocks.strategies.expect_list_strategies().times(1).returning(|_| Ok(vec![]));
+    mocks.api_keys.expect_insert_api_key().times(1).returning(|_| Err(StoreError::Missing));
+    mocks.api_keys.expect_list_api_keys().times(1).returning(|_| Ok(vec![]));
+    mocks.api_keys.expect_revoke_api_key().times(1).returning(|_, _| Ok(false));
     let service = mocks.service();
+    let profile_required = |result: Result<(), JournalError>| {
+        assert!(matches!(result, Err(JournalError::Forbidden(ForbiddenKind::ProfileRequired))), "{result:?}");
+    };
     let title = StrategyTitle::parse("x").expect("valid");
     let new = NewStrategy { title, description: None, tags: Tags::default(), is_public: false };
-    let result = service.create_strategy(&jwt_principal(), new).await;
-    assert!(matches!(result, Err(JournalError::Forbidden(ForbiddenKind::ProfileRequired))), "{result:?}");
-    let result = service.create_api_key(&jwt_principal(), KeyName::parse("k").expect("valid")).await;
-    assert!(matches!(result, Err(JournalError::Forbidden(ForbiddenKind::ProfileRequired))), "{result:?}");
+    profile_required(service.create_strategy(&jwt_principal(), new).await.map(drop));
+    profile_required(service.list_strategies(&jwt_principal()).await.map(drop));
+    profile_required(service.create_api_key(&jwt_principal(), KeyName::parse("k").expect("valid")).await.map(drop));
+    profile_required(service.list_api_keys(&jwt_principal()).await.map(drop));
+    profile_required(service.revoke_api_key(&jwt_principal(), ApiKeyId::from_uuid(Uuid::now_v7())).await);
+}
+
+#[tokio::test]
+async fn a_listing_that_finds_something_reads_no_profile() {
+    // `get_user` has no expectation: calling it would panic.
+    let mut mocks = Mocks::default();
+    let strategy = Strategy::create(
+        StrategyId::from_uuid(Uuid::now_v7()),
+        user_id(),
+        NewStrategy {
+            title: StrategyTitle::parse("x").expect("valid"),
+            description: None,
+            tags: Tags::default(),
+            is_public: false,
+        },
+        at(),
+    );
+    mocks.strategies.expect_list_strategies().times(1).returning(move |_| Ok(vec![strategy.clone()]));
+    let service = mocks.service();
+    assert_eq!(service.list_strategies(&jwt_principal()).await.expect("listed").len(), 1);
 }
 
 #[tokio::test]
