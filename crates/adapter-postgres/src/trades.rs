@@ -286,7 +286,7 @@ impl TradeStore for PgStore {
         strategy: StrategyId,
         lookup: &OpenTradeLookup,
     ) -> Result<Option<Vec<Trade>>, StoreError> {
-        let mut conn = self.conn().await?;
+        let conn = self.conn().await?;
         let mut open = trades::table
             .filter(trades::strategy_id.eq(strategy.as_uuid()))
             .filter(trades::user_id.eq(owner.as_str()))
@@ -297,8 +297,13 @@ impl TradeStore for PgStore {
             OpenTradeLookup::Reference(reference) => open.filter(trades::external_reference.eq(reference.as_str())),
             OpenTradeLookup::Symbol(symbol) => open.filter(trades::symbol.eq(symbol.as_str())),
         };
-        let rows = open.order(trades::id.asc()).load(&mut conn).await.map_err(query)?;
-        if rows.is_empty() && !owns(&mut conn, owner, strategy).await? {
+        // The ownership test is pipelined with the read (one round trip): it only matters when nothing is open.
+        let owned = strategies::table.find(strategy.as_uuid()).filter(strategies::user_id.eq(owner.as_str()));
+        let shared: &diesel_async::AsyncPgConnection = &conn;
+        let owned = diesel::select(diesel::dsl::exists(owned)).get_result::<bool>(&mut &*shared);
+        let rows = open.order(trades::id.asc()).load::<TradeRow>(&mut &*shared);
+        let (rows, owned) = futures_util::future::try_join(rows, owned).await.map_err(query)?;
+        if rows.is_empty() && !owned {
             return Ok(None);
         }
         to_trades(rows).map(Some)
