@@ -18,6 +18,20 @@ bounded_text!(
     2000
 );
 
+impl Description {
+    /// A description where blank text means none: `Ok(None)` for `""` or only spaces.
+    ///
+    /// ```
+    /// use quantarya_domain::Description;
+    /// assert_eq!(Description::parse_optional("  "), Ok(None));
+    /// assert_eq!(Description::parse_optional(" Breakouts ").map(|d| d.map(|d| d.to_string())), Ok(Some("Breakouts".to_owned())));
+    /// ```
+    pub fn parse_optional(raw: &str) -> Result<Option<Self>, ValueError> {
+        let description = Self::parse(raw)?;
+        Ok((!description.as_str().is_empty()).then_some(description))
+    }
+}
+
 /// A strategy's tags: at most 10, each 1–32 characters, trimmed and lowercased, duplicates dropped, order kept.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Tags(Vec<String>);

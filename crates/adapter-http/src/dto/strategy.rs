@@ -148,11 +148,6 @@ fn tags_schema() -> utoipa::openapi::schema::Array {
         .build()
 }
 
-fn description(raw: &str) -> Result<Option<Description>, quantarya_domain::ValueError> {
-    let description = Description::parse(raw)?;
-    Ok((!description.as_str().is_empty()).then_some(description))
-}
-
 fn tags(value: Value) -> Result<Tags, String> {
     let raw = strings(value)?;
     Tags::parse(&raw).map_err(|(index, error)| match index {
@@ -165,7 +160,7 @@ fn tags(value: Value) -> Result<Tags, String> {
 pub fn parse_new_strategy(object: JsonObject) -> Result<NewStrategy, ApiError> {
     let mut r = FieldReader::new::<CreateStrategyRequest>(object);
     let title = r.required("title", text(StrategyTitle::parse));
-    let description = r.optional("description", text(description)).flatten();
+    let description = r.optional("description", text(Description::parse_optional)).flatten();
     let tags = r.optional("tags", tags).unwrap_or_default();
     let is_public = r.optional("is_public", boolean).unwrap_or(false);
     r.finish()?;
@@ -177,7 +172,7 @@ pub fn parse_strategy_change(object: JsonObject) -> Result<StrategyChange, ApiEr
     let mut r = FieldReader::new::<UpdateStrategyRequest>(object);
     let change = StrategyChange {
         title: r.optional("title", text(StrategyTitle::parse)),
-        description: r.clearable("description", text(description)).map(Option::flatten),
+        description: r.clearable("description", text(Description::parse_optional)).map(Option::flatten),
         tags: r.optional("tags", tags),
         is_public: r.optional("is_public", boolean),
     };
@@ -186,3 +181,23 @@ pub fn parse_strategy_change(object: JsonObject) -> Result<StrategyChange, ApiEr
 }
 
 crate::fields::request_schemas!(CreateStrategyRequest, UpdateStrategyRequest);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn object(value: serde_json::Value) -> JsonObject {
+        match value {
+            serde_json::Value::Object(map) => map,
+            other => panic!("not an object: {other}"),
+        }
+    }
+
+    #[test]
+    fn a_blank_description_is_none_on_create_and_clears_on_change() {
+        let new = parse_new_strategy(object(serde_json::json!({"title": "Breakouts", "description": "   "})));
+        assert_eq!(new.expect("valid").description, None);
+        let change = parse_strategy_change(object(serde_json::json!({"description": ""}))).expect("valid");
+        assert_eq!(change.description, Some(None));
+    }
+}
