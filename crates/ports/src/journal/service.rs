@@ -20,6 +20,17 @@ use crate::outbound::{
 };
 use crate::{ConflictKind, ForbiddenKind, JournalError, StoreConflict, StoreError};
 
+/// Refuses a time range whose `from` is after its `to` (both bounds are inclusive, so equal ones are a range).
+fn in_order(
+    from: Option<quantarya_domain::Timestamp>,
+    to: Option<quantarya_domain::Timestamp>,
+) -> Result<(), JournalError> {
+    match (from, to) {
+        (Some(from), Some(to)) if from > to => Err(JournalError::invalid("from", "must not be after to")),
+        _ => Ok(()),
+    }
+}
+
 /// How many times a change is re-read and re-decided when another writer changed the trade first.
 const MAX_ATTEMPTS: usize = 4;
 
@@ -546,11 +557,7 @@ impl Journal for JournalService {
         strategy: StrategyId,
         query: TradeQuery,
     ) -> Result<TradePage, JournalError> {
-        if let (Some(from), Some(to)) = (query.filter.from, query.filter.to)
-            && from > to
-        {
-            return Err(JournalError::invalid("from", "must not be after to"));
-        }
+        in_order(query.filter.from, query.filter.to)?;
         let limit = query.limit.get();
         let listed =
             self.ports.stores.trades.list_trades(&principal.user_id, strategy, &query.filter, query.cursor, limit + 1);
@@ -613,11 +620,7 @@ impl Journal for JournalService {
     ) -> Result<Statistics, JournalError> {
         // Beyond the six trade routes of the reference: user JWTs only.
         Self::user_token_only(principal)?;
-        if let (Some(from), Some(to)) = (range.from, range.to)
-            && from > to
-        {
-            return Err(JournalError::invalid("from", "must not be after to"));
-        }
+        in_order(range.from, range.to)?;
         match self.statistics(&principal.user_id, strategy, range, OWNER_CURVE_POINTS).await? {
             Some(stats) => Ok(stats),
             None => Err(self.missing(principal, "strategy").await),

@@ -435,3 +435,20 @@ async fn an_update_without_a_matching_open_trade_is_not_found() {
         .await;
     assert!(matches!(result, Err(JournalError::NotFound(_))), "{result:?}");
 }
+
+#[tokio::test]
+async fn a_range_that_ends_before_it_starts_is_refused_before_any_read() {
+    // No store expectation: a read would panic.
+    let service = Mocks::default().service();
+    let (from, to) = (Some(at()), Some(Timestamp::parse_rfc3339("2026-05-21T11:59:59Z").expect("valid")));
+    let refused = |result: Result<(), JournalError>| match result {
+        Err(JournalError::Invalid(fields)) => assert_eq!(fields[0].field, "from"),
+        other => panic!("{other:?}"),
+    };
+    let strategy = StrategyId::from_uuid(Uuid::now_v7());
+    let mut query = TradeQuery::default();
+    query.filter.from = from;
+    query.filter.to = to;
+    refused(service.list_trades(&jwt_principal(), strategy, query).await.map(drop));
+    refused(service.strategy_stats(&jwt_principal(), strategy, CloseRange { from, to }).await.map(drop));
+}
