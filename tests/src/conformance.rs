@@ -17,6 +17,13 @@ fn is_conflict<T: std::fmt::Debug>(result: Result<T, StoreError>, expected: Stor
     matches!(result, Err(StoreError::Conflict(kind)) if kind == expected)
 }
 
+/// Exactly one of racing writes landed and every other one lost with `losers`.
+fn assert_one_winner(results: &[Result<(), StoreError>], losers: StoreConflict) {
+    let won = results.iter().filter(|r| r.is_ok()).count();
+    let lost = results.iter().filter(|r| matches!(r, Err(StoreError::Conflict(kind)) if *kind == losers)).count();
+    assert_eq!((won, lost), (1, results.len() - 1), "{results:?}");
+}
+
 /// The domain's close of `trade`, for writing.
 fn closed(trade: &Trade) -> (Trade, TradeEvent) {
     match trade.apply(TradeCommand::Close(CloseTrade::default()), stamp(CredentialKind::User)).expect("closes") {
@@ -490,11 +497,7 @@ pub async fn racing_identical_entries_store_one_trade(s: &StoreUnderTest) {
         let trades = s.trades.clone();
         tasks.spawn(async move { trades.insert_trade(&trade, &event).await });
     }
-    let results = tasks.join_all().await;
-    let stored = results.iter().filter(|r| r.is_ok()).count();
-    let refused =
-        results.iter().filter(|r| matches!(r, Err(StoreError::Conflict(StoreConflict::OpenTradeExists)))).count();
-    assert_eq!((stored, refused), (1, 15), "{results:?}");
+    assert_one_winner(&tasks.join_all().await, StoreConflict::OpenTradeExists);
     let open = s
         .trades
         .list_trades(&book.user_id, book.id, &TradeFilter::default(), None, 100)
@@ -516,10 +519,7 @@ pub async fn racing_updates_of_one_version_let_exactly_one_win(s: &StoreUnderTes
         let trades = s.trades.clone();
         tasks.spawn(async move { trades.update_trade(&closed_trade, &event).await });
     }
-    let results = tasks.join_all().await;
-    let won = results.iter().filter(|r| r.is_ok()).count();
-    let stale = results.iter().filter(|r| matches!(r, Err(StoreError::Conflict(StoreConflict::StaleVersion)))).count();
-    assert_eq!((won, stale), (1, 15), "{results:?}");
+    assert_one_winner(&tasks.join_all().await, StoreConflict::StaleVersion);
     let history = s.trades.trade_events(&book.user_id, book.id, trade.id).await.expect("events");
     assert_eq!(history.len(), 2);
     let versions: HashSet<u64> = history.iter().map(|e| e.version).collect();
@@ -551,14 +551,7 @@ pub async fn racing_profiles_for_one_name_let_one_win(s: &StoreUnderTest) {
         let users = s.users.clone();
         tasks.spawn(async move { users.insert_user(&racer).await });
     }
-    let results = tasks.join_all().await;
-    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
-    assert!(
-        results
-            .iter()
-            .filter(|r| r.is_err())
-            .all(|r| matches!(r, Err(StoreError::Conflict(StoreConflict::UserNameTaken))))
-    );
+    assert_one_winner(&tasks.join_all().await, StoreConflict::UserNameTaken);
 }
 
 /// Racing updates of one strategy decided on the same read: exactly one lands, the others are stale.
@@ -571,14 +564,7 @@ pub async fn racing_updates_of_one_strategy_let_one_win(s: &StoreUnderTest) {
         let (strategies, read_at) = (s.strategies.clone(), book.updated_at);
         tasks.spawn(async move { strategies.update_strategy(&changed, read_at).await });
     }
-    let results = tasks.join_all().await;
-    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
-    assert!(
-        results
-            .iter()
-            .filter(|r| r.is_err())
-            .all(|r| matches!(r, Err(StoreError::Conflict(StoreConflict::StaleVersion))))
-    );
+    assert_one_winner(&tasks.join_all().await, StoreConflict::StaleVersion);
 }
 
 /// An account deleted while trades arrive: every trade stored before the deletion is counted, every later one is
