@@ -16,6 +16,17 @@ pub type MakeStore = Arc<dyn Fn() -> StoreUnderTest + Send + Sync>;
 /// How many random sessions the property test plays per store.
 pub const SESSIONS: u32 = 96;
 
+/// The multi-threaded runtime the cases run on (four workers), or `None` after saying why not.
+pub fn runtime() -> Option<tokio::runtime::Runtime> {
+    match tokio::runtime::Builder::new_multi_thread().worker_threads(4).enable_all().build() {
+        Ok(runtime) => Some(runtime),
+        Err(error) => {
+            eprintln!("cannot start a runtime: {error}");
+            None
+        }
+    }
+}
+
 /// Every case of every suite as a trial on stores made by `make`, run on `runtime`.
 pub fn trials(make: &MakeStore, runtime: &Handle) -> Vec<Trial> {
     let mut trials = Vec::new();

@@ -11,12 +11,8 @@ use quantarya_tests::runner::{self, MakeStore};
 use quantarya_tests::support::StoreUnderTest;
 
 fn main() -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(4).enable_all().build() {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("cannot start a runtime: {error}");
-            return ExitCode::FAILURE;
-        }
+    let Some(runtime) = runner::runtime() else {
+        return ExitCode::FAILURE;
     };
     let database = match runtime.block_on(TestDatabase::create()) {
         Ok(database) => database,
