@@ -6,9 +6,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
 use quantarya_domain::{
-    ApiKey, ApiKeyId, CredentialKind, Email, EventId, Extensions, ExternalReference, KeyName, NewStrategy, NewTrade,
-    Price, RawApiKey, Side, Stamp, Status, Strategy, StrategyId, StrategyTitle, Symbol, Tags, Timestamp, Trade,
-    TradeEvent, TradeId, User, UserId, UserName, uuid::Uuid,
+    ApiKey, ApiKeyId, CredentialKind, Email, EventId, ExternalReference, KeyName, NewStrategy, NewTrade, Price,
+    RawApiKey, Side, Stamp, Strategy, StrategyId, StrategyTitle, Symbol, Tags, Timestamp, Trade, TradeEvent, TradeId,
+    User, UserId, UserName, uuid::Uuid,
 };
 use quantarya_ports::outbound::{IdSource, RandomIds, SystemClock, TokenError, TokenVerifier, VerifiedToken};
 use quantarya_ports::{Credential, Journal, JournalService, Ports, Principal};
@@ -134,19 +134,10 @@ pub fn api_key(owner: &UserId) -> (ApiKey, RawApiKey) {
 /// An open entry of `symbol`, optionally with a reference.
 pub fn entry(symbol: &str, side: Side, reference: Option<&str>) -> NewTrade {
     NewTrade {
-        symbol: Symbol::parse(symbol).expect("valid symbol"),
-        side,
-        status: Status::Open,
         entry: Some(Price::new(100.0).expect("valid")),
         stop_loss: Some(Price::new(95.0).expect("valid")),
-        take_profit: None,
-        close_price: None,
-        signal_time: None,
-        closed_at: None,
-        timeframe: None,
-        source: None,
         external_reference: reference.map(|r| ExternalReference::parse(r).expect("valid reference")),
-        extensions: Extensions::default(),
+        ..NewTrade::open(Symbol::parse(symbol).expect("valid symbol"), side)
     }
 }
 

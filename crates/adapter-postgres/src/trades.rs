@@ -461,26 +461,10 @@ impl TradeStore for PgStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use quantarya_domain::{
-        CredentialKind, EventId, Extensions, NewTrade, Side, Stamp, Status, StrategyId, Symbol, Timestamp, UserId,
-    };
+    use quantarya_domain::{CredentialKind, EventId, NewTrade, Side, Stamp, StrategyId, Symbol, Timestamp, UserId};
 
     fn sample() -> (Trade, TradeEvent) {
-        let new = NewTrade {
-            symbol: Symbol::parse("EURUSD").expect("valid"),
-            side: Side::Buy,
-            status: Status::Open,
-            entry: None,
-            stop_loss: None,
-            take_profit: None,
-            close_price: None,
-            signal_time: None,
-            closed_at: None,
-            timeframe: None,
-            source: None,
-            external_reference: None,
-            extensions: Extensions::default(),
-        };
+        let new = NewTrade::open(Symbol::parse("EURUSD").expect("valid"), Side::Buy);
         let at = Timestamp::parse_rfc3339("2026-05-21T12:00:00Z").expect("valid");
         let stamp = Stamp { event_id: EventId::from_uuid(uuid::Uuid::nil()), at, by: CredentialKind::User };
         let t = Trade::open(

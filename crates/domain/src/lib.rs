@@ -9,7 +9,7 @@
 //!
 //! ```
 //! use quantarya_domain::{
-//!     CredentialKind, EventId, EventKind, Extensions, LevelsChange, NewTrade, Outcome, Price, Side, SignalExit,
+//!     CredentialKind, EventId, EventKind, LevelsChange, NewTrade, Outcome, Price, Side, SignalExit,
 //!     Stamp, Status, StrategyId, Symbol, Timestamp, Trade, TradeCommand, TradeId, UserId,
 //! };
 //! # use quantarya_domain::uuid::Uuid;
@@ -19,19 +19,10 @@
 //!
 //! // An entry signal opens the trade.
 //! let entry = NewTrade {
-//!     symbol: Symbol::parse("eurusd")?,
-//!     side: Side::parse("long")?,
-//!     status: Status::Open,
 //!     entry: Some(Price::new(1.0825)?),
 //!     stop_loss: Some(Price::new(1.0785)?),
-//!     take_profit: None,
-//!     close_price: None,
 //!     signal_time: Some(at("2026-05-21T12:00:00Z")),
-//!     closed_at: None,
-//!     timeframe: None,
-//!     source: None,
-//!     external_reference: None,
-//!     extensions: Extensions::default(),
+//!     ..NewTrade::open(Symbol::parse("eurusd")?, Side::parse("long")?)
 //! };
 //! let opened = Trade::open(
 //!     TradeId::from_uuid(id(1)),

@@ -3,9 +3,9 @@
 
 use proptest::prelude::*;
 use quantarya_domain::{
-    CloseTrade, CredentialKind, EventId, EventKind, Extensions, ExtensionsChange, JsonObject, LevelsChange, NewTrade,
-    Outcome, Price, Side, SignalExit, Stamp, Status, StrategyId, Symbol, Timestamp, Trade, TradeCommand, TradeId,
-    TradePatch, UserId, serde_json, uuid::Uuid,
+    CloseTrade, CredentialKind, EventId, EventKind, ExtensionsChange, JsonObject, LevelsChange, NewTrade, Outcome,
+    Price, Side, SignalExit, Stamp, Status, StrategyId, Symbol, Timestamp, Trade, TradeCommand, TradeId, TradePatch,
+    UserId, serde_json, uuid::Uuid,
 };
 
 /// `minutes` after (or before) the base time, 2026-05-21T12:00:00Z.
@@ -45,20 +45,14 @@ fn new_trade() -> impl Strategy<Value = NewTrade> {
         .prop_map(|((status, close_price, closed_after), entry, stop_loss, signal, has_signal_time, buy)| {
             let closed_at = closed_after.map(|after| at((signal + after).min(5)).max(at(signal)));
             NewTrade {
-                symbol: Symbol::parse("EURUSD").expect("valid"),
-                side: if buy { Side::Buy } else { Side::Sell },
                 status,
                 entry,
                 stop_loss,
-                take_profit: None,
                 close_price,
                 // A back-filled close needs its opening time; others may go without.
                 signal_time: (has_signal_time || status == Status::Closed).then(|| at(signal)),
                 closed_at: if has_signal_time || status == Status::Closed { closed_at } else { None },
-                timeframe: None,
-                source: None,
-                external_reference: None,
-                extensions: Extensions::default(),
+                ..NewTrade::open(Symbol::parse("EURUSD").expect("valid"), if buy { Side::Buy } else { Side::Sell })
             }
         })
 }

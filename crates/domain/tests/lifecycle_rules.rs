@@ -1,10 +1,9 @@
 //! The lifecycle's rules, one hand-checked case each, and the rule that picks the trade a signal acts on.
 
 use quantarya_domain::{
-    CloseTrade, CredentialKind, EventId, EventKind, Extensions, ExternalReference, FieldChange, LevelsChange,
-    LifecycleError, Locator, NewTrade, Origin, Outcome, Price, Side, SignalEvent, SignalExit, Stamp, Status,
-    StrategyId, Symbol, Timestamp, Trade, TradeCommand, TradeId, TradePatch, Transition, UserId, select_open_trade,
-    uuid::Uuid,
+    CloseTrade, CredentialKind, EventId, EventKind, ExternalReference, FieldChange, LevelsChange, LifecycleError,
+    Locator, NewTrade, Origin, Outcome, Price, Side, SignalEvent, SignalExit, Stamp, Status, StrategyId, Symbol,
+    Timestamp, Trade, TradeCommand, TradeId, TradePatch, Transition, UserId, select_open_trade, uuid::Uuid,
 };
 
 fn next_uuid() -> Uuid {
@@ -27,19 +26,11 @@ fn stamp(minutes: i64, by: CredentialKind) -> Stamp {
 
 fn new_trade(reference: Option<&str>) -> NewTrade {
     NewTrade {
-        symbol: Symbol::parse("EURUSD").expect("valid"),
-        side: Side::Buy,
-        status: Status::Open,
         entry: Some(price(1.08)),
         stop_loss: Some(price(1.07)),
-        take_profit: None,
-        close_price: None,
         signal_time: Some(at(0)),
-        closed_at: None,
-        timeframe: None,
-        source: None,
         external_reference: reference.map(|r| ExternalReference::parse(r).expect("valid")),
-        extensions: Extensions::default(),
+        ..NewTrade::open(Symbol::parse("EURUSD").expect("valid"), Side::Buy)
     }
 }
 

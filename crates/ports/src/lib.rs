@@ -11,26 +11,15 @@
 //! Embedding the use cases: anything that holds a [`Journal`] can record a TradingView-style entry.
 //!
 //! ```
-//! use quantarya_domain::{Extensions, NewTrade, Price, Side, Status, StrategyId, Symbol};
+//! use quantarya_domain::{NewTrade, Price, Side, StrategyId, Symbol};
 //! use quantarya_ports::{Journal, JournalError, Signal, SignalEffect};
 //!
 //! /// Records a long entry and tells whether it was new or a retry of one already open.
 //! async fn go_long(journal: &dyn Journal, api_key: &str, strategy: StrategyId, price: f64) -> Result<bool, JournalError> {
 //!     let principal = journal.authenticate(api_key).await?;
 //!     let entry = NewTrade {
-//!         symbol: Symbol::parse("BINANCE:BTCUSDT").expect("a valid symbol"),
-//!         side: Side::Buy,
-//!         status: Status::Open,
 //!         entry: Some(Price::new(price).map_err(|e| JournalError::invalid("entry", e))?),
-//!         stop_loss: None,
-//!         take_profit: None,
-//!         close_price: None,
-//!         signal_time: None,
-//!         closed_at: None,
-//!         timeframe: None,
-//!         source: None,
-//!         external_reference: None,
-//!         extensions: Extensions::default(),
+//!         ..NewTrade::open(Symbol::parse("BINANCE:BTCUSDT").expect("a valid symbol"), Side::Buy)
 //!     };
 //!     let outcome = journal.submit_signal(&principal, strategy, Signal::Entry(entry)).await?;
 //!     Ok(outcome.effect == SignalEffect::Created)

@@ -145,6 +145,36 @@ pub struct NewTrade {
     pub extensions: Extensions,
 }
 
+impl NewTrade {
+    /// An open trade on `symbol` in direction `side`, with nothing else set: fill in the rest with struct update
+    /// syntax.
+    ///
+    /// ```
+    /// use quantarya_domain::{NewTrade, Price, Side, Status, Symbol};
+    /// let entry = NewTrade { entry: Some(Price::new(1.0825)?), ..NewTrade::open(Symbol::parse("EURUSD")?, Side::Buy) };
+    /// assert_eq!(entry.status, Status::Open);
+    /// assert!(entry.stop_loss.is_none() && entry.external_reference.is_none());
+    /// # Ok::<(), quantarya_domain::ValueError>(())
+    /// ```
+    pub fn open(symbol: Symbol, side: Side) -> Self {
+        Self {
+            symbol,
+            side,
+            status: Status::Open,
+            entry: None,
+            stop_loss: None,
+            take_profit: None,
+            close_price: None,
+            signal_time: None,
+            closed_at: None,
+            timeframe: None,
+            source: None,
+            external_reference: None,
+            extensions: Extensions::default(),
+        }
+    }
+}
+
 /// The levels and context an update signal (or an exit) may change. `None` keeps a field.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LevelsChange {

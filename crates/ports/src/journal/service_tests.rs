@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use mockall::predicate::eq;
 use quantarya_domain::{
-    ApiKey, ApiKeyId, CloseTrade, CredentialKind, Email, EventId, Extensions, ExternalReference, KeyName, NewStrategy,
-    NewTrade, Price, RawApiKey, Side, SignalExit, Stamp, Status, Strategy, StrategyId, StrategyTitle, Symbol, Tags,
-    Timestamp, Trade, TradeId, User, UserId, UserName,
+    ApiKey, ApiKeyId, CloseTrade, CredentialKind, Email, EventId, ExternalReference, KeyName, NewStrategy, NewTrade,
+    Price, RawApiKey, Side, SignalExit, Stamp, Status, Strategy, StrategyId, StrategyTitle, Symbol, Tags, Timestamp,
+    Trade, TradeId, User, UserId, UserName,
 };
 use uuid::Uuid;
 
@@ -85,19 +85,9 @@ fn strategy() -> Strategy {
 
 fn new_trade(reference: Option<&str>) -> NewTrade {
     NewTrade {
-        symbol: Symbol::parse("EURUSD").expect("valid"),
-        side: Side::Buy,
-        status: Status::Open,
         entry: Some(Price::new(1.08).expect("valid")),
-        stop_loss: None,
-        take_profit: None,
-        close_price: None,
-        signal_time: None,
-        closed_at: None,
-        timeframe: None,
-        source: None,
         external_reference: reference.map(|r| ExternalReference::parse(r).expect("valid")),
-        extensions: Extensions::default(),
+        ..NewTrade::open(Symbol::parse("EURUSD").expect("valid"), Side::Buy)
     }
 }
 
