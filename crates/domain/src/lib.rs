@@ -63,6 +63,7 @@
 #![warn(missing_docs)]
 
 mod api_key;
+mod credential;
 mod ids;
 mod stats;
 mod strategy;
@@ -72,15 +73,16 @@ mod user;
 mod value;
 
 pub use api_key::{ApiKey, ApiKeyFormatError, ApiKeyHash, KeyName, KeyPrefix, RawApiKey};
+pub use credential::CredentialKind;
 pub use ids::{ApiKeyId, EventId, IdError, StrategyId, TradeId, UserId};
 pub use stats::{ClosedTrade, CurvePoint, CurveSampler, Figures, OutOfOrder, Statistics, StatsBuilder, TradeReturn};
 pub use strategy::{Description, NewStrategy, Strategy, StrategyChange, StrategyTitle, Tags};
 pub use time::Timestamp;
 pub use trade::{
-    CloseTrade, CorruptTrade, CredentialKind, EventKind, ExtensionSlot, Extensions, ExtensionsChange,
-    ExternalReference, FieldChange, JsonObject, LevelsChange, LifecycleError, Locator, NewTrade, Origin, Outcome,
-    Price, Side, SignalEvent, SignalExit, Source, Stamp, Status, Symbol, Timeframe, Trade, TradeCommand, TradeEvent,
-    TradePatch, TradeRecord, Transition, exit_already_applied, select_open_trade,
+    CloseTrade, CorruptTrade, EventKind, ExtensionSlot, Extensions, ExtensionsChange, ExternalReference, FieldChange,
+    JsonObject, LevelsChange, LifecycleError, Locator, NewTrade, Origin, Outcome, Price, Side, SignalEvent, SignalExit,
+    Source, Stamp, Status, Symbol, Timeframe, Trade, TradeCommand, TradeEvent, TradePatch, TradeRecord, Transition,
+    exit_already_applied, select_open_trade,
 };
 pub use user::{Bio, DisplayName, Email, ProfileChange, ProfileError, User, UserName};
 pub use value::ValueError;

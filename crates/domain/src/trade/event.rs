@@ -3,13 +3,13 @@
 use serde_json::Value;
 
 use crate::ValueError;
+use crate::credential::CredentialKind;
 use crate::ids::{EventId, TradeId};
 use crate::time::Timestamp;
 
 use super::TradeRecord;
-use super::fields::{
-    CredentialKind, ExtensionSlot, ExternalReference, JsonObject, Price, Side, Source, Status, Symbol, Timeframe,
-};
+use super::extensions::{ExtensionSlot, JsonObject};
+use super::fields::{ExternalReference, Price, Side, Source, Status, Symbol, Timeframe};
 
 /// What happened to a trade.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -6,14 +6,13 @@
 use thiserror::Error;
 
 use crate::ValueError;
+use crate::credential::CredentialKind;
 use crate::ids::{EventId, StrategyId, TradeId, UserId};
 use crate::time::Timestamp;
 
 use super::event::{EventKind, FieldChange, TradeEvent};
-use super::fields::{
-    CredentialKind, Extensions, ExtensionsChange, ExternalReference, JsonObject, Price, Side, SignalEvent, Source,
-    Status, Symbol, Timeframe,
-};
+use super::extensions::{Extensions, ExtensionsChange, JsonObject};
+use super::fields::{ExternalReference, Price, Side, SignalEvent, Source, Status, Symbol, Timeframe};
 use super::{Trade, TradeRecord};
 
 /// Why the lifecycle refused a command. A refused command changes nothing.

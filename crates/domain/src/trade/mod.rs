@@ -2,6 +2,7 @@
 //! trade a signal acts on.
 
 mod event;
+mod extensions;
 mod fields;
 mod lifecycle;
 mod matching;
@@ -9,10 +10,8 @@ mod matching;
 use std::ops::Deref;
 
 pub use event::{EventKind, FieldChange, TradeEvent};
-pub use fields::{
-    CredentialKind, ExtensionSlot, Extensions, ExtensionsChange, ExternalReference, JsonObject, Origin, Price, Side,
-    SignalEvent, Source, Status, Symbol, Timeframe,
-};
+pub use extensions::{ExtensionSlot, Extensions, ExtensionsChange, JsonObject};
+pub use fields::{ExternalReference, Origin, Price, Side, SignalEvent, Source, Status, Symbol, Timeframe};
 pub use lifecycle::{
     CloseTrade, LevelsChange, LifecycleError, NewTrade, Outcome, SignalExit, Stamp, TradeCommand, TradePatch,
     Transition,
