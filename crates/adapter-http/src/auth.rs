@@ -1,4 +1,5 @@
-//! Authentication as an extractor: a handler that takes [`Authenticated`] runs only for a valid credential.
+//! Authentication: the auth kind every route declares, and the extractor that enforces it — a handler that takes
+//! [`Authenticated`] runs only for a valid credential of a kind its route takes.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -10,7 +11,28 @@ use quantarya_ports::{ForbiddenKind, JournalError, Principal};
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::registry::Auth;
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Auth {
+    /// Anyone.
+    None,
+    /// A user JWT; an API key gets 403 `api_key_not_allowed`.
+    UserJwt,
+    /// An API key or a user JWT.
+    ApiKeyOrJwt,
+}
+
+impl Auth {
+    /// How the reference labels it.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::None => "None",
+            Self::UserJwt => "Bearer user JWT",
+            Self::ApiKeyOrJwt => "Bearer API key or user JWT",
+        }
+    }
+}
 
 /// The bearer token of the `Authorization` header: `Ok(None)` when there is no header, an error when the header
 /// is not `Bearer <token>`.
@@ -29,14 +51,9 @@ pub fn bearer(req: &HttpRequest) -> Result<Option<String>, ApiError> {
 
 /// The shared state, which every route is configured with.
 pub fn state(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
-    req.app_data::<web::Data<AppState>>().cloned().ok_or_else(|| {
-        tracing::error!("the app was built without AppState");
-        ApiError::new(
-            actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
-            "Something went wrong on our side.",
-        )
-    })
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| ApiError::internal("the app was built without AppState"))
 }
 
 /// A request made with valid credentials: the principal they stand for.
@@ -50,10 +67,13 @@ impl FromRequest for Authenticated {
     /// Authenticates, then applies the route's auth kind (registered with its resource): a valid API key on a
     /// user-JWT route is refused (403) before the body is read. An invalid credential is 401 whatever the route.
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let auth = req.app_data::<Auth>().copied().unwrap_or(Auth::UserJwt);
-        let found = bearer(req).and_then(|token| Ok((state(req)?, token.ok_or_else(ApiError::unauthorized)?)));
+        // Every resource is registered with its routes' auth kind; a request without one is a wiring bug, refused.
+        let auth = req.app_data::<Auth>().copied().ok_or_else(|| ApiError::internal("a resource without an auth kind"));
+        let found = auth.and_then(|auth| {
+            bearer(req).and_then(|token| Ok((auth, state(req)?, token.ok_or_else(ApiError::unauthorized)?)))
+        });
         Box::pin(async move {
-            let (state, token) = found?;
+            let (auth, state, token) = found?;
             let principal = state.journal.authenticate(&token).await?;
             if auth == Auth::UserJwt && principal.kind() == CredentialKind::ApiKey {
                 return Err(ApiError::from(JournalError::Forbidden(ForbiddenKind::ApiKeyNotAllowed)));

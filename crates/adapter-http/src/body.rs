@@ -1,6 +1,5 @@
 //! Reading request bodies: the size cap before anything is parsed, the media type, UTF-8, and JSON objects.
 
-use actix_web::http::StatusCode;
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{HttpMessage, HttpRequest, web};
 use futures_util::StreamExt;
@@ -8,6 +7,7 @@ use quantarya_domain::JsonObject;
 use quantarya_ports::FieldError;
 
 use crate::error::ApiError;
+use crate::error_code::ErrorCode;
 
 /// The largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -22,11 +22,7 @@ pub enum Media {
 }
 
 fn too_large() -> ApiError {
-    ApiError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "payload_too_large",
-        format!("The request body is over {MAX_BODY_BYTES} bytes."),
-    )
+    ApiError::new(ErrorCode::PayloadTooLarge, format!("The request body is over {MAX_BODY_BYTES} bytes."))
 }
 
 /// How long a client may take to send its body once the headers arrived.
@@ -35,9 +31,9 @@ pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15)
 /// Reads the body, at most [`MAX_BODY_BYTES`] within [`BODY_TIMEOUT`], refusing a larger one before reading or
 /// parsing it.
 async fn read_capped(req: &HttpRequest, payload: web::Payload) -> Result<Vec<u8>, ApiError> {
-    actix_web::rt::time::timeout(BODY_TIMEOUT, read_all(req, payload)).await.map_err(|_| {
-        ApiError::new(StatusCode::REQUEST_TIMEOUT, "request_timeout", "The request body took too long to arrive.")
-    })?
+    actix_web::rt::time::timeout(BODY_TIMEOUT, read_all(req, payload))
+        .await
+        .map_err(|_| ApiError::new(ErrorCode::RequestTimeout, "The request body took too long to arrive."))?
 }
 
 async fn read_all(req: &HttpRequest, mut payload: web::Payload) -> Result<Vec<u8>, ApiError> {
@@ -51,9 +47,7 @@ async fn read_all(req: &HttpRequest, mut payload: web::Payload) -> Result<Vec<u8
     }
     let mut body = Vec::with_capacity(declared.map_or(0, |n| n as usize));
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| {
-            ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", "The request body could not be read.")
-        })?;
+        let chunk = chunk.map_err(|_| ApiError::new(ErrorCode::InvalidBody, "The request body could not be read."))?;
         if body.len() + chunk.len() > MAX_BODY_BYTES {
             return Err(too_large());
         }
@@ -100,10 +94,6 @@ fn check_media(req: &HttpRequest, media: Media) -> Result<(), ApiError> {
             Media::Json => "application/json",
             Media::JsonOrText => "application/json or text/plain holding JSON",
         };
-        Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            format!("This route takes {takes}."),
-        ))
+        Err(ApiError::new(ErrorCode::UnsupportedMediaType, format!("This route takes {takes}.")))
     }
 }

@@ -1,6 +1,9 @@
 //! Quantarya's HTTP adapter (actix-web): the routes of the public API reference, the request DTOs that parse
 //! into domain values at the edge, authentication as an extractor, the one error envelope, request logs, and the
-//! route registry from which both the actix configuration and the OpenAPI document are generated.
+//! route registry from which both the actix wiring and the OpenAPI document are generated.
+//!
+//! A route is declared once, beside its handler, in `routes/<aggregate>.rs` (see [`route`] for its parts);
+//! [`registry`] collects them, [`wiring`] mounts them on actix, [`openapi`] documents them.
 
 #![warn(missing_docs)]
 
@@ -9,13 +12,18 @@ pub mod body;
 pub mod docs_page;
 pub mod dto;
 pub mod error;
+pub mod error_code;
 pub mod fields;
 pub mod in_flight;
 pub mod jwt;
 pub mod logging;
+pub mod openapi;
+pub mod query;
 pub mod registry;
 pub mod reply;
+pub mod route;
 pub mod routes;
+pub mod wiring;
 
 use std::sync::Arc;
 
@@ -26,6 +34,7 @@ use actix_web::{App, HttpResponse, web};
 use quantarya_ports::Journal;
 
 pub use error::ApiError;
+pub use error_code::ErrorCode;
 pub use in_flight::InFlight;
 pub use jwt::{JwtConfig, JwtConfigError, JwtVerifier, mint_hs256, mint_hs256_for};
 
@@ -48,61 +57,19 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
-    /// The state for `journal`. Build it once, outside `HttpServer::new`, and share it: every worker must see
-    /// the same store.
-    pub fn new(journal: Arc<dyn Journal>) -> web::Data<Self> {
-        let openapi_json = openapi_json();
+    /// The state for `journal`, serving `openapi_json` (the document [`openapi_json`] renders) and the reference
+    /// page rendered from it. Build it once, outside `HttpServer::new`, and share it: every worker must see the
+    /// same store.
+    pub fn new(journal: Arc<dyn Journal>, openapi_json: String) -> web::Data<Self> {
         let document = serde_json::from_str(&openapi_json).unwrap_or(serde_json::Value::Null);
         let docs_html = docs_page::render(&document);
         web::Data::new(Self { journal, openapi_json, docs_html, in_flight: InFlight::default() })
     }
 }
 
-/// The OpenAPI document of the public routes, pretty-printed.
+/// The OpenAPI document of the public routes, pretty-printed: what `/openapi.json` serves.
 pub fn openapi_json() -> String {
-    let mut document = serde_json::to_value(registry::openapi()).unwrap_or_else(|error| {
-        tracing::error!(%error, "the OpenAPI document does not serialise");
-        serde_json::Value::Null
-    });
-    camel_case_links(&mut document);
-    min_properties(&mut document);
-    serde_json::to_string_pretty(&document).unwrap_or_else(|_| "{}".to_owned())
-}
-
-/// utoipa 5 writes `#[schema(min_properties = …)]` as `maxProperties`; no schema here wants a maximum, so every
-/// one is put back as the minimum it was declared as.
-fn min_properties(value: &mut serde_json::Value) {
-    match value {
-        serde_json::Value::Object(map) => {
-            if let Some(count) = map.remove("maxProperties") {
-                map.insert("minProperties".to_owned(), count);
-            }
-            map.values_mut().for_each(min_properties);
-        }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(min_properties),
-        _ => {}
-    }
-}
-
-/// utoipa 5 writes a link's fields in snake case (`operation_id`); OpenAPI spells them `operationId`,
-/// `operationRef` and `requestBody`, and tools ignore the link otherwise.
-fn camel_case_links(document: &mut serde_json::Value) {
-    let Some(paths) = document.get_mut("paths").and_then(serde_json::Value::as_object_mut) else {
-        return;
-    };
-    let operations = paths.values_mut().filter_map(serde_json::Value::as_object_mut).flat_map(|item| item.values_mut());
-    let responses = operations.filter_map(|op| op.get_mut("responses")?.as_object_mut()).flat_map(|r| r.values_mut());
-    for links in responses.filter_map(|response| response.get_mut("links")?.as_object_mut()) {
-        for link in links.values_mut().filter_map(serde_json::Value::as_object_mut) {
-            for (snake, camel) in
-                [("operation_id", "operationId"), ("operation_ref", "operationRef"), ("request_body", "requestBody")]
-            {
-                if let Some(value) = link.remove(snake) {
-                    link.insert(camel.to_owned(), value);
-                }
-            }
-        }
-    }
+    openapi::json()
 }
 
 async fn no_route() -> HttpResponse {
@@ -124,7 +91,7 @@ pub fn app(
 > {
     App::new()
         .app_data(state)
-        .configure(registry::configure)
+        .configure(wiring::configure)
         .default_service(web::to(no_route))
         .wrap(from_fn(logging::log_requests))
 }

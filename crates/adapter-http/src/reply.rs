@@ -4,6 +4,8 @@ use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use serde::Serialize;
 
+use crate::error_code::ErrorCode;
+
 #[derive(Serialize)]
 struct Envelope<'a, T: Serialize> {
     message: &'a str,
@@ -36,9 +38,10 @@ pub fn json<T: Serialize>(status: StatusCode, body: &T) -> HttpResponse {
         Ok(bytes) => HttpResponse::build(status).content_type(JSON_UTF8).body(bytes),
         Err(error) => {
             tracing::error!(%error, "a response body does not serialise");
-            HttpResponse::InternalServerError().content_type(JSON_UTF8).body(
-                r#"{"message":"Something went wrong on our side.","error":{"code":"internal_error","details":[]}}"#,
-            )
+            let code = ErrorCode::InternalError;
+            HttpResponse::build(code.status()).content_type(JSON_UTF8).body(format!(
+                r#"{{"message":"Something went wrong on our side.","error":{{"code":"{code}","details":[]}}}}"#
+            ))
         }
     }
 }

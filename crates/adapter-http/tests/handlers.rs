@@ -21,7 +21,8 @@ fn principal() -> Principal {
 }
 
 async fn call(journal: MockJournal, req: test::TestRequest) -> (StatusCode, Value, String) {
-    let service = test::init_service(app(AppState::new(Arc::new(journal)))).await;
+    let service =
+        test::init_service(app(AppState::new(Arc::new(journal), quantarya_adapter_http::openapi_json()))).await;
     let res = test::call_service(&service, req.to_request()).await;
     let status = res.status();
     let bytes = test::read_body(res).await;

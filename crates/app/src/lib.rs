@@ -60,7 +60,7 @@ pub fn server(
     journal: Arc<dyn Journal>,
     workers: Option<usize>,
 ) -> std::io::Result<(Server, InFlight)> {
-    let state = AppState::new(journal);
+    let state = AppState::new(journal, quantarya_adapter_http::openapi_json());
     let in_flight = state.in_flight.clone();
     let mut server = HttpServer::new(move || app(state.clone()))
         .disable_signals()

@@ -50,16 +50,6 @@ pub enum ForbiddenKind {
     ProfileRequired,
 }
 
-impl ForbiddenKind {
-    /// The `error.code` of the contract.
-    pub const fn code(self) -> &'static str {
-        match self {
-            Self::ApiKeyNotAllowed => "api_key_not_allowed",
-            Self::ProfileRequired => "profile_required",
-        }
-    }
-}
-
 /// Why a request conflicts with the current state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConflictKind {
@@ -79,22 +69,6 @@ pub enum ConflictKind {
     SideMismatch,
     /// The trade kept changing under this request; retrying it is safe.
     ConcurrentUpdate,
-}
-
-impl ConflictKind {
-    /// The `error.code` of the contract.
-    pub const fn code(self) -> &'static str {
-        match self {
-            Self::InvalidTransition => "invalid_transition",
-            Self::TradeNotManual => "trade_not_manual",
-            Self::UserNameTaken => "user_name_taken",
-            Self::AmbiguousTrade => "ambiguous_trade",
-            Self::ApiKeyLimit => "api_key_limit",
-            Self::SymbolMismatch => "symbol_mismatch",
-            Self::SideMismatch => "side_mismatch",
-            Self::ConcurrentUpdate => "concurrent_update",
-        }
-    }
 }
 
 /// One field to blame for a refused request.
@@ -120,7 +94,7 @@ pub enum JournalError {
     #[error("credentials are missing or invalid")]
     Unauthorized,
     /// Valid credentials that may not do this.
-    #[error("forbidden: {}", .0.code())]
+    #[error("forbidden: {0:?}")]
     Forbidden(ForbiddenKind),
     /// No such resource, or it belongs to someone else.
     #[error("{0} not found")]

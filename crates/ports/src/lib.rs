@@ -31,13 +31,14 @@
 mod error;
 mod journal;
 pub mod outbound;
+mod paging;
 
 pub use error::{Cause, ConflictKind, FieldError, ForbiddenKind, JournalError, StoreConflict, StoreError};
 pub use journal::{
-    Credential, IssuedApiKey, Journal, JournalService, OWNER_CURVE_POINTS, PUBLIC_CURVE_POINTS, PageLimit, Ports,
-    Principal, PublicProfile, PublicStrategy, Saved, Signal, SignalEffect, SignalLocator, SignalOutcome, Stores,
-    StrategyDeletion, TradePage, TradeQuery,
+    Credential, IssuedApiKey, Journal, JournalService, OWNER_CURVE_POINTS, PUBLIC_CURVE_POINTS, Ports, Principal,
+    PublicProfile, PublicStrategy, Saved, Signal, SignalEffect, SignalLocator, SignalOutcome, Stores, StrategyDeletion,
 };
+pub use paging::{CURSOR_PATTERN, PageLimit, TradePage, TradeQuery};
 
 #[cfg(any(test, feature = "mock"))]
 pub use journal::MockJournal;

@@ -4,12 +4,68 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use quantarya_domain::ApiKeyId;
 
 use crate::AppState;
-use crate::auth::Authenticated;
+use crate::auth::{Auth, Authenticated};
 use crate::body::{Media, json_object};
-use crate::dto::api_key::{ApiKeyRevocationView, ApiKeyView, IssuedApiKeyView, parse_key_name};
+use crate::dto::api_key::{ApiKeyRevocationView, ApiKeyView, CreateApiKeyRequest, IssuedApiKeyView, parse_key_name};
 use crate::error::ApiError;
+use crate::error_code::ErrorCode;
 use crate::reply;
+use crate::route::{LinkSpec, Param, ParamKind, RouteSpec, Verb, created, json, linked, many, ok, one, route};
 use crate::routes::{path_id, required_body};
+
+const API_KEY_ID: Param =
+    Param { name: "api_key_id", description: "The API key identifier to revoke.", kind: ParamKind::Text };
+const KEY_LINKS: &[LinkSpec] =
+    &[LinkSpec { operation_id: "revoke_api_key", parameters: &[("api_key_id", "$response.body#/data/api_key_id")] }];
+
+/// The routes of `/api-keys`.
+pub const ROUTES: &[RouteSpec] = &[
+    RouteSpec {
+        body: json::<CreateApiKeyRequest>(),
+        success: &[linked(
+            created("API key created; `raw_api_key` is shown only in this response.", one::<IssuedApiKeyView>()),
+            KEY_LINKS,
+        )],
+        conflicts: &[ErrorCode::ApiKeyLimit],
+        ..route(
+            Verb::Post,
+            "/api-keys",
+            "create_api_key",
+            "API Keys",
+            "Create API key",
+            "Create a new API key for external integrations. At most 20 live keys per user.",
+            Auth::UserJwt,
+            |r| r.to(create),
+        )
+    },
+    RouteSpec {
+        success: &[ok("API key collection, oldest first.", many::<ApiKeyView>())],
+        ..route(
+            Verb::Get,
+            "/api-keys",
+            "list_api_keys",
+            "API Keys",
+            "List API keys",
+            "List API keys belonging to the authenticated user.",
+            Auth::UserJwt,
+            |r| r.to(list),
+        )
+    },
+    RouteSpec {
+        path_params: &[API_KEY_ID],
+        success: &[ok("API key revoked.", one::<ApiKeyRevocationView>())],
+        ..route(
+            Verb::Delete,
+            "/api-keys/{api_key_id}",
+            "revoke_api_key",
+            "API Keys",
+            "Revoke API key",
+            "Revoke one API key belonging to the authenticated user; it fails with 401 at once.",
+            Auth::UserJwt,
+            |r| r.to(revoke),
+        )
+    },
+];
 
 /// `POST /api-keys`: the only response that ever shows the raw key.
 pub async fn create(

@@ -3,8 +3,71 @@
 use actix_web::{HttpResponse, web};
 
 use crate::AppState;
+use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::reply;
+use crate::route::{Data, RouteSpec, Verb, ok, route};
+
+/// The routes outside the public reference.
+pub const ROUTES: &[RouteSpec] = &[
+    RouteSpec {
+        public: false,
+        uses_storage: false,
+        success: &[ok("The process is alive.", Data::Status)],
+        ..route(
+            Verb::Get,
+            "/healthz",
+            "healthz",
+            "Health",
+            "Liveness",
+            "Answers while the process lives.",
+            Auth::None,
+            |r| r.to(healthz),
+        )
+    },
+    RouteSpec {
+        public: false,
+        success: &[ok("Storage answers.", Data::Status)],
+        ..route(
+            Verb::Get,
+            "/readyz",
+            "readyz",
+            "Health",
+            "Readiness",
+            "Answers 200 only while storage answers.",
+            Auth::None,
+            |r| r.to(readyz),
+        )
+    },
+    RouteSpec {
+        public: false,
+        uses_storage: false,
+        ..route(
+            Verb::Get,
+            "/docs",
+            "docs",
+            "Health",
+            "API reference page",
+            "The API reference, rendered from the OpenAPI document.",
+            Auth::None,
+            |r| r.to(docs),
+        )
+    },
+    RouteSpec {
+        public: false,
+        uses_storage: false,
+        ..route(
+            Verb::Get,
+            "/openapi.json",
+            "openapi",
+            "Health",
+            "OpenAPI document",
+            "The OpenAPI document of the public routes.",
+            Auth::None,
+            |r| r.to(openapi),
+        )
+    },
+];
 
 /// `GET /healthz`: answers while the process lives.
 pub async fn healthz() -> HttpResponse {

@@ -1,14 +1,24 @@
-//! The handlers, one file per aggregate. Each is registered once, in [`crate::registry`].
+//! The handlers, one file per aggregate, each file declaring its routes (`ROUTES`) beside its handlers; the
+//! registry collects them.
 
 pub mod api_keys;
 pub mod health;
 pub mod profile;
+pub mod stats;
 pub mod strategies;
 pub mod trades;
 
 use std::str::FromStr;
 
 use crate::error::ApiError;
+use crate::route::{Param, ParamKind};
+
+/// The `strategy_id` path parameter.
+pub(crate) const STRATEGY_ID: Param = Param {
+    name: "strategy_id",
+    description: "The target strategy identifier inside the Quantarya workspace.",
+    kind: ParamKind::Text,
+};
 
 /// Parses a path id; text that is not an id of the kind can name nothing, so it is 404 like a missing id.
 pub(crate) fn path_id<T: FromStr>(raw: &str, what: &str) -> Result<T, ApiError> {

@@ -1,18 +1,104 @@
 //! `/strategies`.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use quantarya_domain::{StrategyId, Timestamp};
-use quantarya_ports::FieldError;
-use quantarya_ports::outbound::CloseRange;
+use quantarya_domain::StrategyId;
 
 use crate::AppState;
-use crate::auth::Authenticated;
+use crate::auth::{Auth, Authenticated};
 use crate::body::{Media, json_object};
-use crate::dto::stats::StatsView;
-use crate::dto::strategy::{StrategyDeletionView, StrategyView, parse_new_strategy, parse_strategy_change};
+use crate::dto::strategy::{
+    CreateStrategyRequest, StrategyDeletionView, StrategyView, UpdateStrategyRequest, parse_new_strategy,
+    parse_strategy_change,
+};
 use crate::error::ApiError;
+use crate::error_code::ErrorCode;
 use crate::reply;
-use crate::routes::{path_id, required_body};
+use crate::route::{LinkSpec, RouteSpec, Verb, created, json, linked, many, ok, one, route};
+use crate::routes::{STRATEGY_ID, path_id, required_body};
+
+const STRATEGY_FROM_BODY: &[(&str, &str)] = &[("strategy_id", "$response.body#/data/strategy_id")];
+const STRATEGY_LINKS: &[LinkSpec] = &[
+    LinkSpec { operation_id: "get_strategy", parameters: STRATEGY_FROM_BODY },
+    LinkSpec { operation_id: "update_strategy", parameters: STRATEGY_FROM_BODY },
+    LinkSpec { operation_id: "delete_strategy", parameters: STRATEGY_FROM_BODY },
+    LinkSpec { operation_id: "list_trades", parameters: STRATEGY_FROM_BODY },
+    LinkSpec { operation_id: "create_trade", parameters: STRATEGY_FROM_BODY },
+];
+
+/// The routes of `/strategies`.
+pub const ROUTES: &[RouteSpec] = &[
+    RouteSpec {
+        success: &[ok("Strategy collection, newest first.", many::<StrategyView>())],
+        ..route(
+            Verb::Get,
+            "/strategies",
+            "list_strategies",
+            "Strategies",
+            "List strategies",
+            "List all strategies belonging to the authenticated user.",
+            Auth::UserJwt,
+            |r| r.to(list),
+        )
+    },
+    RouteSpec {
+        body: json::<CreateStrategyRequest>(),
+        success: &[linked(created("Strategy created.", one::<StrategyView>()), STRATEGY_LINKS)],
+        ..route(
+            Verb::Post,
+            "/strategies",
+            "create_strategy",
+            "Strategies",
+            "Create strategy",
+            "Create a new strategy workspace for the authenticated user.",
+            Auth::UserJwt,
+            |r| r.to(create),
+        )
+    },
+    RouteSpec {
+        path_params: &[STRATEGY_ID],
+        success: &[ok("Strategy found.", one::<StrategyView>())],
+        ..route(
+            Verb::Get,
+            "/strategies/{strategy_id}",
+            "get_strategy",
+            "Strategies",
+            "Get strategy",
+            "Return one strategy belonging to the authenticated user.",
+            Auth::UserJwt,
+            |r| r.to(get),
+        )
+    },
+    RouteSpec {
+        path_params: &[STRATEGY_ID],
+        body: json::<UpdateStrategyRequest>(),
+        success: &[ok("Strategy updated.", one::<StrategyView>())],
+        conflicts: &[ErrorCode::ConcurrentUpdate],
+        ..route(
+            Verb::Patch,
+            "/strategies/{strategy_id}",
+            "update_strategy",
+            "Strategies",
+            "Update strategy",
+            "Change a strategy's title, description, tags or visibility; omitted fields keep their value.",
+            Auth::UserJwt,
+            |r| r.to(update),
+        )
+    },
+    RouteSpec {
+        path_params: &[STRATEGY_ID],
+        success: &[ok("Strategy deleted with its trades.", one::<StrategyDeletionView>())],
+        ..route(
+            Verb::Delete,
+            "/strategies/{strategy_id}",
+            "delete_strategy",
+            "Strategies",
+            "Delete strategy",
+            "Delete one strategy belonging to the authenticated user, with all its trades.",
+            Auth::UserJwt,
+            |r| r.to(delete),
+        )
+    },
+];
 
 /// `GET /strategies`.
 pub async fn list(state: web::Data<AppState>, who: Authenticated) -> Result<HttpResponse, ApiError> {
@@ -66,41 +152,4 @@ pub async fn delete(
     let id: StrategyId = path_id(&id, "strategy")?;
     let deletion = state.journal.delete_strategy(&who.0, id).await?;
     Ok(reply::ok("Strategy and its trades deleted", StrategyDeletionView::from(deletion)))
-}
-
-/// `GET /strategies/{strategy_id}/stats`: performance over the trades closed within `from`–`to`.
-pub async fn stats(
-    state: web::Data<AppState>,
-    who: Authenticated,
-    id: web::Path<String>,
-    req: HttpRequest,
-) -> Result<HttpResponse, ApiError> {
-    let id: StrategyId = path_id(&id, "strategy")?;
-    let range = parse_range(req.query_string())?;
-    let stats = state.journal.strategy_stats(&who.0, id, range).await?;
-    Ok(reply::ok("Strategy performance", StatsView::from(&stats)))
-}
-
-/// `from` and `to` (RFC 3339, on `closed_at`); anything else is 422.
-fn parse_range(raw: &str) -> Result<CloseRange, ApiError> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw)
-        .map_err(|_| ApiError::invalid(vec![FieldError::new("query", "is not a valid query string")], false))?;
-    let mut range = CloseRange::default();
-    let (mut errors, mut unknown) = (Vec::new(), false);
-    for (name, value) in pairs {
-        let slot = match name.as_str() {
-            "from" => &mut range.from,
-            "to" => &mut range.to,
-            other => {
-                unknown = true;
-                errors.push(FieldError::new(other, "is not a parameter of this route"));
-                continue;
-            }
-        };
-        match Timestamp::parse_rfc3339(&value) {
-            Ok(time) => *slot = Some(time),
-            Err(error) => errors.push(FieldError::new(name, error)),
-        }
-    }
-    if errors.is_empty() { Ok(range) } else { Err(ApiError::invalid(errors, unknown)) }
 }

@@ -1,19 +1,189 @@
 //! `/strategies/{strategy_id}/trades`.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use quantarya_domain::{RawApiKey, Side, Status, StrategyId, Symbol, Timestamp, TradeId};
+use quantarya_domain::{RawApiKey, Side, Status, StrategyId, Symbol, TradeId};
 use quantarya_ports::outbound::{TradeCursor, TradeFilter};
 use quantarya_ports::{FieldError, PageLimit, SignalEffect, TradeQuery};
 use serde_json::Value;
 
 use crate::AppState;
-use crate::auth::{Authenticated, bearer, state as app_state};
+use crate::auth::{Auth, Authenticated, bearer, state as app_state};
 use crate::body::{Media, json_object};
-use crate::dto::trade::{CreateTradeRequest, TradeEventView, TradeView, parse_close, parse_patch, parse_signal};
+use crate::dto::trade::{
+    CloseTradeRequest, CreateTradeRequest, TradeEventView, TradeView, UpdateTradeRequest, parse_close, parse_patch,
+    parse_signal,
+};
 use crate::error::ApiError;
+use crate::error_code::ErrorCode;
 use crate::fields::FieldReader;
+use crate::query::{self, QueryReader};
 use crate::reply;
-use crate::routes::{path_id, required_body};
+use crate::route::{
+    Body, LinkSpec, Param, ParamKind, RouteSpec, SchemaRef, Verb, created, json, linked, many, ok, one, page, route,
+};
+use crate::routes::{STRATEGY_ID, path_id, required_body};
+
+const TRADE_ID: Param =
+    Param { name: "trade_id", description: "The trade identifier inside the target strategy.", kind: ParamKind::Text };
+const TRADE_IDS: &[Param] = &[STRATEGY_ID, TRADE_ID];
+
+/// The query of a trade list.
+const TRADE_QUERY: &[Param] = &[
+    Param { name: "limit", description: "Page size, 1–500 (default 100).", kind: ParamKind::PageSize },
+    Param { name: "cursor", description: "The `next_cursor` of the previous page.", kind: ParamKind::Cursor },
+    Param {
+        name: "status",
+        description: "Only trades with this status.",
+        kind: ParamKind::OneOf(&["OPEN", "CLOSED", "CANCELLED"]),
+    },
+    Param { name: "symbol", description: "Only trades of this symbol.", kind: ParamKind::Text },
+    Param { name: "side", description: "Only trades of this side.", kind: ParamKind::OneOf(&["BUY", "SELL"]) },
+    Param { name: "from", description: "Only trades opened at or after this time (RFC 3339).", kind: ParamKind::Time },
+    Param { name: "to", description: "Only trades opened at or before this time (RFC 3339).", kind: ParamKind::Time },
+];
+
+const TRADE_FROM_BODY: &[(&str, &str)] =
+    &[("strategy_id", "$response.body#/data/strategy_id"), ("trade_id", "$response.body#/data/trade_id")];
+const TRADE_LINKS: &[LinkSpec] = &[
+    LinkSpec { operation_id: "get_trade", parameters: TRADE_FROM_BODY },
+    LinkSpec { operation_id: "update_trade", parameters: TRADE_FROM_BODY },
+    LinkSpec { operation_id: "close_trade", parameters: TRADE_FROM_BODY },
+    LinkSpec { operation_id: "list_trade_events", parameters: TRADE_FROM_BODY },
+    LinkSpec { operation_id: "delete_trade", parameters: TRADE_FROM_BODY },
+];
+
+/// The routes of `/strategies/{strategy_id}/trades`.
+pub const ROUTES: &[RouteSpec] = &[
+    RouteSpec {
+        path_params: &[STRATEGY_ID],
+        query: TRADE_QUERY,
+        success: &[ok("Trade collection, newest first by opened_at.", page::<TradeView>())],
+        ..route(
+            Verb::Get,
+            "/strategies/{strategy_id}/trades",
+            "list_trades",
+            "Trades",
+            "List trades",
+            "List the trades stored under one strategy, newest first, a page at a time.",
+            Auth::ApiKeyOrJwt,
+            |r| r.to(list),
+        )
+    },
+    RouteSpec {
+        path_params: &[STRATEGY_ID],
+        body: Some(Body { schema: SchemaRef::of::<CreateTradeRequest>(), required: true, text_plain: true }),
+        success: &[
+            linked(
+                created("Trade created (an entry, or a back-filled closed or cancelled trade).", one::<TradeView>()),
+                TRADE_LINKS,
+            ),
+            linked(
+                ok(
+                    "An update or exit applied, or a repeated entry or exit answered with its trade unchanged.",
+                    one::<TradeView>(),
+                ),
+                TRADE_LINKS,
+            ),
+        ],
+        conflicts: &[
+            ErrorCode::AmbiguousTrade,
+            ErrorCode::SymbolMismatch,
+            ErrorCode::SideMismatch,
+            ErrorCode::InvalidTransition,
+            ErrorCode::ConcurrentUpdate,
+        ],
+        ..route(
+            Verb::Post,
+            "/strategies/{strategy_id}/trades",
+            "create_trade",
+            "Trades",
+            "Create trade",
+            "Create a new trade or signal record for a target strategy: an `entry` opens a trade, an `update` \
+                 changes an open one, an `exit` closes or cancels it. Webhook retries are harmless. Senders that \
+                 cannot set headers (TradingView) may send `text/plain` holding JSON, with the API key as `api_key`.",
+            Auth::ApiKeyOrJwt,
+            |r| r.to(create),
+        )
+    },
+    RouteSpec {
+        path_params: TRADE_IDS,
+        success: &[ok("Trade found.", one::<TradeView>())],
+        ..route(
+            Verb::Get,
+            "/strategies/{strategy_id}/trades/{trade_id}",
+            "get_trade",
+            "Trades",
+            "Get trade",
+            "Return one stored trade from a strategy.",
+            Auth::ApiKeyOrJwt,
+            |r| r.to(get),
+        )
+    },
+    RouteSpec {
+        path_params: TRADE_IDS,
+        body: json::<UpdateTradeRequest>(),
+        success: &[ok("Trade updated.", one::<TradeView>())],
+        conflicts: &[ErrorCode::InvalidTransition, ErrorCode::ConcurrentUpdate],
+        ..route(
+            Verb::Patch,
+            "/strategies/{strategy_id}/trades/{trade_id}",
+            "update_trade",
+            "Trades",
+            "Update trade",
+            "Apply a partial update to an existing trade: close or cancel an open trade, correct a closed one, or \
+                 change its stop loss, take profit or notes.",
+            Auth::ApiKeyOrJwt,
+            |r| r.to(patch),
+        )
+    },
+    RouteSpec {
+        path_params: TRADE_IDS,
+        success: &[ok("Trade deleted, with its history.", one::<TradeView>())],
+        conflicts: &[ErrorCode::TradeNotManual],
+        ..route(
+            Verb::Delete,
+            "/strategies/{strategy_id}/trades/{trade_id}",
+            "delete_trade",
+            "Trades",
+            "Delete manual trade",
+            "Delete an existing trade only when it was created manually; a trade that arrived through an API key \
+                 can be cancelled, never erased.",
+            Auth::ApiKeyOrJwt,
+            |r| r.to(delete),
+        )
+    },
+    RouteSpec {
+        path_params: TRADE_IDS,
+        body: Some(Body { schema: SchemaRef::of::<CloseTradeRequest>(), required: false, text_plain: false }),
+        success: &[ok("Trade closed.", one::<TradeView>())],
+        conflicts: &[ErrorCode::InvalidTransition, ErrorCode::ConcurrentUpdate],
+        ..route(
+            Verb::Post,
+            "/strategies/{strategy_id}/trades/{trade_id}/close",
+            "close_trade",
+            "Trades",
+            "Close trade",
+            "Close an existing trade and optionally store the final price.",
+            Auth::ApiKeyOrJwt,
+            |r| r.to(close),
+        )
+    },
+    RouteSpec {
+        path_params: TRADE_IDS,
+        success: &[ok("The trade's history, oldest first.", many::<TradeEventView>())],
+        ..route(
+            Verb::Get,
+            "/strategies/{strategy_id}/trades/{trade_id}/events",
+            "list_trade_events",
+            "Trades",
+            "List trade history",
+            "Every change of the trade, oldest first: what happened, when, by which kind of \
+                 credential, and the fields it set.",
+            Auth::UserJwt,
+            |r| r.to(history),
+        )
+    },
+];
 
 fn ids(path: &(String, String)) -> Result<(StrategyId, TradeId), ApiError> {
     Ok((path_id(&path.0, "strategy")?, path_id(&path.1, "trade")?))
@@ -65,54 +235,23 @@ pub async fn create(
 
 /// The query of a trade list: `limit`, `cursor`, `status`, `symbol`, `side`, `from`, `to`; anything else is 422.
 fn parse_query(raw: &str) -> Result<TradeQuery, ApiError> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw)
-        .map_err(|_| ApiError::invalid(vec![FieldError::new("query", "is not a valid query string")], false))?;
-    let mut query = TradeQuery::default();
-    let mut filter = TradeFilter::default();
-    let mut errors = Vec::new();
-    let mut unknown = false;
-    let mut blame = |field: &str, message: String| errors.push(FieldError::new(field, message));
-    for (name, value) in pairs {
-        match name.as_str() {
-            "limit" => match value.parse::<i64>().ok().map(PageLimit::new) {
-                Some(Ok(limit)) => query.limit = limit,
-                _ => blame("limit", format!("must be a whole number between 1 and {}", PageLimit::MAX)),
-            },
-            "cursor" => match TradeCursor::decode(&value) {
-                Ok(cursor) => query.cursor = Some(cursor),
-                Err(error) => blame("cursor", error.message),
-            },
-            "status" => match Status::parse(&value) {
-                Ok(status) => filter.status = Some(status),
-                Err(error) => blame("status", error.to_string()),
-            },
-            "symbol" => match Symbol::parse(&value) {
-                Ok(symbol) => filter.symbol = Some(symbol),
-                Err(error) => blame("symbol", error.to_string()),
-            },
-            "side" => match Side::parse(&value) {
-                Ok(side) => filter.side = Some(side),
-                Err(error) => blame("side", error.to_string()),
-            },
-            "from" => match Timestamp::parse_rfc3339(&value) {
-                Ok(from) => filter.from = Some(from),
-                Err(error) => blame("from", error.to_string()),
-            },
-            "to" => match Timestamp::parse_rfc3339(&value) {
-                Ok(to) => filter.to = Some(to),
-                Err(error) => blame("to", error.to_string()),
-            },
-            other => {
-                unknown = true;
-                blame(other, "is not a parameter of this route".to_owned());
-            }
-        }
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::invalid(errors, unknown));
-    }
-    query.filter = filter;
-    Ok(query)
+    let mut reader = QueryReader::new(raw, TRADE_QUERY)?;
+    let limit = reader.get("limit", |v| {
+        v.parse::<i64>()
+            .ok()
+            .and_then(|n| PageLimit::new(n).ok())
+            .ok_or_else(|| format!("must be a whole number between 1 and {}", PageLimit::MAX))
+    });
+    let cursor = reader.get("cursor", |v| TradeCursor::decode(v).map_err(|e| e.message));
+    let filter = TradeFilter {
+        status: reader.get("status", |v| Status::parse(v).map_err(|e| e.to_string())),
+        symbol: reader.get("symbol", |v| Symbol::parse(v).map_err(|e| e.to_string())),
+        side: reader.get("side", |v| Side::parse(v).map_err(|e| e.to_string())),
+        from: reader.get("from", query::time),
+        to: reader.get("to", query::time),
+    };
+    reader.finish()?;
+    Ok(TradeQuery { filter, limit: limit.unwrap_or_default(), cursor })
 }
 
 /// `GET /strategies/{strategy_id}/trades`: newest first, paginated.

@@ -5,14 +5,15 @@ mod service;
 use async_trait::async_trait;
 use quantarya_domain::{
     ApiKey, ApiKeyId, CloseTrade, CredentialKind, Email, ExternalReference, KeyName, LevelsChange, NewStrategy,
-    NewTrade, ProfileChange, RawApiKey, SignalExit, Statistics, Strategy, StrategyChange, StrategyId, Symbol,
-    Timestamp, Trade, TradeEvent, TradeId, TradePatch, User, UserId, UserName,
+    NewTrade, ProfileChange, RawApiKey, SignalExit, Statistics, Strategy, StrategyChange, StrategyId, Symbol, Trade,
+    TradeEvent, TradeId, TradePatch, User, UserId, UserName,
 };
 
 pub use service::{JournalService, Ports, Stores};
 
-use crate::outbound::{AccountDeletion, CloseRange, TradeCursor, TradeFilter};
-use crate::{FieldError, JournalError};
+use crate::JournalError;
+use crate::outbound::{AccountDeletion, CloseRange};
+use crate::paging::{TradePage, TradeQuery};
 
 /// Who is asking: a user, through a user JWT or through one of their API keys.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -157,76 +158,6 @@ pub struct SignalOutcome {
     pub effect: SignalEffect,
 }
 
-/// A page size for trade lists: 1–500, 100 by default.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PageLimit(usize);
-
-impl PageLimit {
-    /// The largest page.
-    pub const MAX: usize = 500;
-    /// The page size when none is asked for.
-    pub const DEFAULT: Self = Self(100);
-
-    /// Accepts `limit` when it is within 1–500.
-    pub fn new(limit: i64) -> Result<Self, FieldError> {
-        match usize::try_from(limit) {
-            Ok(n) if (1..=Self::MAX).contains(&n) => Ok(Self(n)),
-            _ => Err(FieldError::new("limit", format!("must be between 1 and {}", Self::MAX))),
-        }
-    }
-
-    /// The size.
-    pub const fn get(self) -> usize {
-        self.0
-    }
-}
-
-impl Default for PageLimit {
-    fn default() -> Self {
-        Self::DEFAULT
-    }
-}
-
-impl TradeCursor {
-    /// The opaque text handed to clients as `next_cursor`.
-    pub fn encode(&self) -> String {
-        format!("c1.{}.{}", self.opened_at.unix_micros(), self.trade_id.as_uuid().simple())
-    }
-
-    /// Reads a cursor a client sent back; anything not made by [`TradeCursor::encode`] is refused.
-    pub fn decode(raw: &str) -> Result<Self, FieldError> {
-        let invalid = || FieldError::new("cursor", "is not a cursor this service returned");
-        let mut parts = raw.split('.');
-        let (Some("c1"), Some(micros), Some(id), None) = (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(invalid());
-        };
-        let opened_at = micros.parse().ok().and_then(Timestamp::from_unix_micros).ok_or_else(invalid)?;
-        let trade_id = TradeId::parse(&format!("{}{id}", TradeId::PREFIX)).map_err(|_| invalid())?;
-        Ok(Self { opened_at, trade_id })
-    }
-}
-
-/// A request for one page of a strategy's trades.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TradeQuery {
-    /// Which trades.
-    pub filter: TradeFilter,
-    /// How many at most.
-    pub limit: PageLimit,
-    /// Where the previous page ended.
-    pub cursor: Option<TradeCursor>,
-}
-
-/// One page of trades, newest first.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TradePage {
-    /// The trades.
-    pub trades: Vec<Trade>,
-    /// Where the next page starts; `None` on the last page.
-    pub next_cursor: Option<TradeCursor>,
-}
-
 /// Every operation of the contract. The HTTP adapter calls it; other services may embed it.
 ///
 /// Each method enforces ownership (another user's id answers [`JournalError::NotFound`]), the profile
@@ -326,36 +257,6 @@ pub trait Journal: Send + Sync {
         strategy: StrategyId,
         id: TradeId,
     ) -> Result<Vec<TradeEvent>, JournalError>;
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cursors_round_trip_and_refuse_forgeries() {
-        let cursor = TradeCursor {
-            opened_at: Timestamp::parse_rfc3339("2026-05-21T12:00:00.5Z").expect("valid"),
-            trade_id: TradeId::from_uuid(uuid::Uuid::now_v7()),
-        };
-        assert_eq!(TradeCursor::decode(&cursor.encode()), Ok(cursor));
-        for bad in
-            ["", "c1", "c1.x.y", "c2.0.0192f0c17a4b7cde8f0123456789abcd", "c1.0.0192f0c17a4b7cde8f0123456789abcd.1"]
-        {
-            assert!(TradeCursor::decode(bad).is_err(), "{bad}");
-        }
-        assert!(TradeCursor::decode("c1.0.0192f0c17a4b7cde8f0123456789abcd").is_ok());
-    }
-
-    #[test]
-    fn page_limits_are_bounded() {
-        assert_eq!(PageLimit::new(1).map(PageLimit::get), Ok(1));
-        assert_eq!(PageLimit::new(500).map(PageLimit::get), Ok(500));
-        assert!(PageLimit::new(0).is_err());
-        assert!(PageLimit::new(501).is_err());
-        assert!(PageLimit::new(-1).is_err());
-        assert_eq!(PageLimit::default().get(), 100);
-    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,172 @@
+//! The OpenAPI document of the public routes, generated from the registry: operations from the routes, components
+//! from the schemas they name, the error-code enum and the API description from [`ErrorCode`].
+
+mod fixups;
+mod responses;
+
+use utoipa::openapi::link::LinkBuilder;
+use utoipa::openapi::path::{OperationBuilder, ParameterBuilder, ParameterIn};
+use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::schema::{ComponentsBuilder, KnownFormat, ObjectBuilder, SchemaFormat, Type};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::tag::TagBuilder;
+use utoipa::openapi::{ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Paths, Required, ResponseBuilder};
+use utoipa::{PartialSchema, ToSchema};
+
+use crate::auth::Auth;
+use crate::error::ErrorEnvelope;
+use crate::error_code::ErrorCode;
+use crate::registry;
+use crate::route::{Param, ParamKind, RouteSpec};
+use quantarya_ports::{CURSOR_PATTERN, PageLimit};
+use responses::{envelope, error_responses, schema_ref};
+
+/// The groups of the reference, in its order.
+const TAGS: [&str; 5] = ["API Keys", "Strategies", "Trades", "User", "Profiles"];
+
+fn api_description() -> String {
+    let codes = ErrorCode::names().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ");
+    format!(
+        "Quantarya keeps an honest, tamper-evident record of each trade's life. Every success body is \
+         `{{\"message\", \"data\"}}` (lists with a page add `next_cursor`); every error body is \
+         `{{\"message\", \"error\": {{\"code\", \"details\"}}}}`. Error codes: {codes}."
+    )
+}
+
+/// The schema of a parameter's value.
+fn parameter_schema(kind: ParamKind) -> ObjectBuilder {
+    match kind {
+        ParamKind::Text => ObjectBuilder::new().schema_type(Type::String),
+        ParamKind::Cursor => ObjectBuilder::new().schema_type(Type::String).pattern(Some(CURSOR_PATTERN)),
+        ParamKind::PageSize => ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .minimum(Some(1))
+            .maximum(Some(PageLimit::MAX))
+            .default(Some(serde_json::json!(PageLimit::DEFAULT.get()))),
+        ParamKind::OneOf(values) => {
+            ObjectBuilder::new().schema_type(Type::String).enum_values(Some(values.iter().copied()))
+        }
+        ParamKind::Time => ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime))),
+    }
+}
+
+/// The operation of one route.
+fn operation(spec: &RouteSpec) -> utoipa::openapi::path::Operation {
+    let mut operation = OperationBuilder::new()
+        .operation_id(Some(spec.operation_id))
+        .tag(spec.tag)
+        .summary(Some(spec.summary))
+        .description(Some(format!("{}\n\nAuth: {}.", spec.description, spec.auth.label())));
+    match spec.auth {
+        Auth::None => {}
+        Auth::UserJwt => operation = operation.security(SecurityRequirement::new("user_jwt", Vec::<String>::new())),
+        Auth::ApiKeyOrJwt => {
+            operation = operation
+                .security(SecurityRequirement::new("user_jwt", Vec::<String>::new()))
+                .security(SecurityRequirement::new("api_key", Vec::<String>::new()));
+            if spec.body.is_some_and(|b| b.text_plain) {
+                // The API key may instead travel in the body as `api_key`.
+                operation = operation.security(SecurityRequirement::default());
+            }
+        }
+    }
+    let params = spec.path_params.iter().map(|p| (p, ParameterIn::Path, Required::True));
+    let query = spec.query.iter().map(|p| (p, ParameterIn::Query, Required::False));
+    for (param, location, required) in params.chain(query) {
+        let Param { name, description, kind } = *param;
+        operation = operation.parameter(
+            ParameterBuilder::new()
+                .name(name)
+                .parameter_in(location)
+                .required(required)
+                .description(Some(description))
+                .schema(Some(parameter_schema(kind))),
+        );
+    }
+    if let Some(body) = spec.body {
+        let name = body.schema.name();
+        let mut request = RequestBodyBuilder::new()
+            .required(Some(if body.required { Required::True } else { Required::False }))
+            .content("application/json", ContentBuilder::new().schema(Some(schema_ref(&name))).build());
+        if body.text_plain {
+            let text = ObjectBuilder::new()
+                .schema_type(Type::String)
+                .description(Some(format!("The JSON text of a {name}, as TradingView sends it.")));
+            request = request.content("text/plain", ContentBuilder::new().schema(Some(text)).build());
+        }
+        operation = operation.request_body(Some(request.build()));
+    }
+    for success in spec.success {
+        let mut response = ResponseBuilder::new()
+            .description(success.description)
+            .content("application/json", ContentBuilder::new().schema(Some(envelope(success.data))).build());
+        for link in success.links {
+            let mut built = LinkBuilder::new().operation_id(link.operation_id);
+            for (name, expression) in link.parameters {
+                built = built.parameter(*name, *expression);
+            }
+            response = response.link(link.operation_id, built.build());
+        }
+        operation = operation.response(success.status.to_string(), response);
+    }
+    for (status, description) in error_responses(spec) {
+        operation = operation.response(
+            status.to_string(),
+            ResponseBuilder::new()
+                .description(description)
+                .content("application/json", ContentBuilder::new().schema(Some(schema_ref("ErrorEnvelope"))).build()),
+        );
+    }
+    operation.build()
+}
+
+/// The OpenAPI document of the public routes.
+pub fn document() -> OpenApi {
+    let public: Vec<&RouteSpec> = registry::routes().iter().filter(|s| s.public).collect();
+    let mut paths = Paths::new();
+    let mut schemas = Vec::new();
+    ErrorEnvelope::schemas(&mut schemas);
+    schemas.push((ErrorEnvelope::name().into_owned(), ErrorEnvelope::schema()));
+    for spec in &public {
+        paths.add_path_operation(spec.path, vec![spec.verb.openapi()], operation(spec));
+        let named = spec.body.map(|b| b.schema).into_iter().chain(spec.success.iter().filter_map(|s| s.data.schema()));
+        named.for_each(|schema| schema.collect(&mut schemas));
+    }
+    let bearer = |description: &str, format: &str| {
+        let mut http = Http::new(HttpAuthScheme::Bearer);
+        http.bearer_format = Some(format.to_owned());
+        http.description = Some(description.to_owned());
+        SecurityScheme::Http(http)
+    };
+    let components = ComponentsBuilder::new()
+        .security_scheme("user_jwt", bearer("A user JWT from the identity provider.", "JWT"))
+        .security_scheme(
+            "api_key",
+            bearer("An API key (`qk_…`) from POST /api-keys; accepted on the trade routes only.", "qk_ API key"),
+        )
+        .schemas_from_iter(schemas)
+        .build();
+    OpenApiBuilder::new()
+        .info(
+            InfoBuilder::new()
+                .title("Quantarya API")
+                .version(env!("CARGO_PKG_VERSION"))
+                .description(Some(api_description())),
+        )
+        .paths(paths)
+        .components(Some(components))
+        .tags(Some(TAGS.map(|name| TagBuilder::new().name(name).build())))
+        .build()
+}
+
+/// The document, corrected and pretty-printed: what `/openapi.json` serves and `quantarya openapi` prints.
+pub fn json() -> String {
+    let mut document = serde_json::to_value(document()).unwrap_or_else(|error| {
+        tracing::error!(%error, "the OpenAPI document does not serialise");
+        serde_json::Value::Null
+    });
+    fixups::apply(&mut document);
+    serde_json::to_string_pretty(&document).unwrap_or_else(|_| "{}".to_owned())
+}

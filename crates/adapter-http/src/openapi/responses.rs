@@ -1,0 +1,111 @@
+//! The documented answers of a route: its success envelopes, and the error responses it can give with the codes
+//! each status carries, derived from what the route declares.
+
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
+use utoipa::openapi::{Ref, RefOr, Schema};
+
+use crate::auth::Auth;
+use crate::body::{BODY_TIMEOUT, MAX_BODY_BYTES};
+use crate::error_code::ErrorCode;
+use crate::route::{Data, RouteSpec};
+
+/// A reference to the component `name`.
+pub fn schema_ref(name: &str) -> RefOr<Schema> {
+    RefOr::Ref(Ref::from_schema_name(name))
+}
+
+/// The success envelope of `data`: `message`, `data`, and `next_cursor` on a page.
+pub fn envelope(data: Data) -> RefOr<Schema> {
+    let data_schema: RefOr<Schema> = match data {
+        Data::One(schema) => schema_ref(&schema.name()),
+        Data::Many(schema) | Data::Page(schema) => ArrayBuilder::new().items(schema_ref(&schema.name())).into(),
+        Data::Status => ObjectBuilder::new().schema_type(Type::Object).into(),
+    };
+    let mut object = ObjectBuilder::new()
+        .property("message", ObjectBuilder::new().schema_type(Type::String))
+        .required("message")
+        .property("data", data_schema)
+        .required("data");
+    if let Data::Page(_) = data {
+        let cursor = ObjectBuilder::new()
+            .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+            .description(Some("Pass as `cursor` for the next page; null on the last page."));
+        object = object.property("next_cursor", cursor).required("next_cursor");
+    }
+    object.into()
+}
+
+/// `(code)` text of a list of codes: "`a`, `b`".
+fn quoted(codes: &[ErrorCode]) -> String {
+    codes.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
+}
+
+/// The error responses `spec` can give, with the codes each status carries.
+pub fn error_responses(spec: &RouteSpec) -> Vec<(u16, String)> {
+    use ErrorCode as C;
+    let mut errors = Vec::new();
+    if spec.body.is_some() {
+        errors.push((
+            400,
+            format!(
+                "The body is not JSON or not UTF-8 ({}), or could not be read ({}).",
+                quoted(&[C::InvalidJson]),
+                quoted(&[C::InvalidBody])
+            ),
+        ));
+    }
+    if spec.auth != Auth::None {
+        errors.push((
+            401,
+            format!(
+                "Credentials missing, malformed, expired, revoked or wrongly signed ({}).",
+                quoted(&[C::Unauthorized])
+            ),
+        ));
+    }
+    let api_key = format!("An API key was used ({})", quoted(&[C::ApiKeyNotAllowed]));
+    let profile = format!("the user has no profile yet ({})", quoted(&[C::ProfileRequired]));
+    match (spec.auth, spec.needs_profile) {
+        (Auth::UserJwt, false) => errors.push((403, format!("{api_key}."))),
+        (Auth::UserJwt, true) => errors.push((403, format!("{api_key}, or {profile}."))),
+        (Auth::ApiKeyOrJwt, true) => {
+            errors.push((403, format!("The user has no profile yet ({}).", quoted(&[C::ProfileRequired]))))
+        }
+        (Auth::ApiKeyOrJwt, false) | (Auth::None, _) => {}
+    }
+    if !spec.path_params.is_empty() || spec.not_found {
+        errors.push((404, format!("No such resource, or it belongs to someone else ({}).", quoted(&[C::NotFound]))));
+    }
+    if !spec.conflicts.is_empty() {
+        errors.push((409, format!("The request conflicts with the current state ({}).", quoted(spec.conflicts))));
+    }
+    if spec.body.is_some() {
+        let (seconds, kib) = (BODY_TIMEOUT.as_secs(), MAX_BODY_BYTES / 1024);
+        errors.push((
+            408,
+            format!("The body took longer than {seconds} s to arrive ({}).", quoted(&[C::RequestTimeout])),
+        ));
+        errors.push((413, format!("The body is over {kib} KiB ({}).", quoted(&[C::PayloadTooLarge]))));
+        errors.push((
+            415,
+            format!("The body's media type is not one this route takes ({}).", quoted(&[C::UnsupportedMediaType])),
+        ));
+    }
+    if spec.body.is_some() || !spec.query.is_empty() {
+        errors.push((
+            422,
+            format!(
+                "A field breaks its rule ({}) or is not one this route takes ({}); `error.details` names each.",
+                quoted(&[C::ValidationFailed]),
+                quoted(&[C::UnknownField])
+            ),
+        ));
+    }
+    if spec.uses_storage {
+        errors.push((
+            503,
+            format!("Storage is unreachable; nothing was written ({}).", quoted(&[C::StorageUnavailable])),
+        ));
+    }
+    errors
+}

@@ -1,0 +1,46 @@
+//! The routes on actix: one resource per path, with its routes' auth kind for the extractor and a 405 in the
+//! error envelope for the methods the path does not take.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::header::{ALLOW, HeaderValue};
+use actix_web::web;
+
+use crate::auth::Auth;
+use crate::error::ApiError;
+use crate::error_code::ErrorCode;
+use crate::registry;
+use crate::reply;
+use crate::route::RouteSpec;
+
+/// Registers every route of the registry.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    let mut by_path: BTreeMap<&'static str, Vec<RouteSpec>> = BTreeMap::new();
+    for spec in registry::routes() {
+        by_path.entry(spec.path).or_default().push(*spec);
+    }
+    for (path, specs) in by_path {
+        let allowed = specs.iter().map(|s| s.verb.as_str()).collect::<Vec<_>>().join(", ");
+        // Every route of a path shares its auth kind (a registry test checks it), so the extractor reads it per
+        // resource.
+        let auth = specs.first().map_or(Auth::UserJwt, |s| s.auth);
+        let mut resource = web::resource(path).app_data(auth).default_service(web::to(move || {
+            let allowed = allowed.clone();
+            async move { method_not_allowed(&allowed) }
+        }));
+        for spec in specs {
+            resource = resource.route((spec.handler)(spec.verb.route()));
+        }
+        cfg.service(resource);
+    }
+}
+
+/// 405 `method_not_allowed`, with the `Allow` header listing what the path takes.
+fn method_not_allowed(allowed: &str) -> actix_web::HttpResponse {
+    let error = ApiError::new(ErrorCode::MethodNotAllowed, format!("This path takes {allowed}."));
+    let mut response = reply::json(error.status(), &error.envelope());
+    if let Ok(value) = HeaderValue::from_str(allowed) {
+        response.headers_mut().insert(ALLOW, value);
+    }
+    response
+}

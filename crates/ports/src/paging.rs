@@ -1,0 +1,126 @@
+//! Paging of trade lists: the page size, the opaque cursor (its format and the pattern it matches, written once),
+//! and what a page request and a page hold.
+
+use quantarya_domain::{Timestamp, Trade, TradeId};
+
+use crate::FieldError;
+use crate::outbound::{TradeCursor, TradeFilter};
+
+/// A page size for trade lists: 1–500, 100 by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageLimit(usize);
+
+impl PageLimit {
+    /// The largest page.
+    pub const MAX: usize = 500;
+    /// The page size when none is asked for.
+    pub const DEFAULT: Self = Self(100);
+
+    /// Accepts `limit` when it is within 1–500.
+    pub fn new(limit: i64) -> Result<Self, FieldError> {
+        match usize::try_from(limit) {
+            Ok(n) if (1..=Self::MAX).contains(&n) => Ok(Self(n)),
+            _ => Err(FieldError::new("limit", format!("must be between 1 and {}", Self::MAX))),
+        }
+    }
+
+    /// The size.
+    pub const fn get(self) -> usize {
+        self.0
+    }
+}
+
+impl Default for PageLimit {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+/// The pattern every cursor this service hands out matches (as the OpenAPI document states it): the format
+/// version, the page's last `opened_at` in Unix microseconds, and the 32 hex digits of its trade id.
+pub const CURSOR_PATTERN: &str = r"^c1\.[0-9]+\.[0-9a-f]{32}$";
+
+impl TradeCursor {
+    /// The opaque text handed to clients as `next_cursor`; it matches [`CURSOR_PATTERN`].
+    pub fn encode(&self) -> String {
+        format!("c1.{}.{}", self.opened_at.unix_micros(), self.trade_id.as_uuid().simple())
+    }
+
+    /// Reads a cursor a client sent back; anything not made by [`TradeCursor::encode`] is refused.
+    pub fn decode(raw: &str) -> Result<Self, FieldError> {
+        let invalid = || FieldError::new("cursor", "is not a cursor this service returned");
+        let mut parts = raw.split('.');
+        let (Some("c1"), Some(micros), Some(id), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(invalid());
+        };
+        let opened_at = micros.parse().ok().and_then(Timestamp::from_unix_micros).ok_or_else(invalid)?;
+        let trade_id = TradeId::parse(&format!("{}{id}", TradeId::PREFIX)).map_err(|_| invalid())?;
+        Ok(Self { opened_at, trade_id })
+    }
+}
+
+/// A request for one page of a strategy's trades.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TradeQuery {
+    /// Which trades.
+    pub filter: TradeFilter,
+    /// How many at most.
+    pub limit: PageLimit,
+    /// Where the previous page ended.
+    pub cursor: Option<TradeCursor>,
+}
+
+/// One page of trades, newest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TradePage {
+    /// The trades.
+    pub trades: Vec<Trade>,
+    /// Where the next page starts; `None` on the last page.
+    pub next_cursor: Option<TradeCursor>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_refuse_forgeries() {
+        let cursor = TradeCursor {
+            opened_at: Timestamp::parse_rfc3339("2026-05-21T12:00:00.5Z").expect("valid"),
+            trade_id: TradeId::from_uuid(uuid::Uuid::now_v7()),
+        };
+        assert_eq!(TradeCursor::decode(&cursor.encode()), Ok(cursor));
+        for bad in
+            ["", "c1", "c1.x.y", "c2.0.0192f0c17a4b7cde8f0123456789abcd", "c1.0.0192f0c17a4b7cde8f0123456789abcd.1"]
+        {
+            assert!(TradeCursor::decode(bad).is_err(), "{bad}");
+        }
+        assert!(TradeCursor::decode("c1.0.0192f0c17a4b7cde8f0123456789abcd").is_ok());
+    }
+
+    #[test]
+    fn encoded_cursors_match_the_documented_pattern() {
+        // The pattern's parts: "c1", digits, 32 lowercase hex digits, separated by dots.
+        let cursor = TradeCursor {
+            opened_at: Timestamp::parse_rfc3339("2026-05-21T12:00:00.5Z").expect("valid"),
+            trade_id: TradeId::from_uuid(uuid::Uuid::now_v7()),
+        };
+        let encoded = cursor.encode();
+        let parts: Vec<&str> = encoded.split('.').collect();
+        assert_eq!(CURSOR_PATTERN, r"^c1\.[0-9]+\.[0-9a-f]{32}$");
+        assert_eq!(parts[0], "c1");
+        assert!(parts[1].bytes().all(|b| b.is_ascii_digit()), "{encoded}");
+        assert!(parts[2].len() == 32 && parts[2].bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')), "{encoded}");
+    }
+
+    #[test]
+    fn page_limits_are_bounded() {
+        assert_eq!(PageLimit::new(1).map(PageLimit::get), Ok(1));
+        assert_eq!(PageLimit::new(500).map(PageLimit::get), Ok(500));
+        assert!(PageLimit::new(0).is_err());
+        assert!(PageLimit::new(501).is_err());
+        assert!(PageLimit::new(-1).is_err());
+        assert_eq!(PageLimit::default().get(), 100);
+    }
+}
