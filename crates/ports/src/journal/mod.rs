@@ -166,27 +166,77 @@ pub struct SignalOutcome {
 #[async_trait]
 pub trait Journal: Send + Sync {
     /// Succeeds while storage answers (`GET /readyz`); `Unavailable` otherwise.
+    ///
+    /// # Errors
+    ///
+    /// `Unavailable` while storage does not answer.
     async fn storage_ready(&self) -> Result<(), JournalError>;
 
     /// Turns a bearer token into a principal: `qk_…` is an API key, anything else a user JWT.
+    ///
+    /// # Errors
+    ///
+    /// `Unauthorized` for a malformed, unknown, revoked, expired or wrongly signed credential;
+    /// `Unavailable` when storage or the key source for JWTs does not answer.
     async fn authenticate(&self, bearer: &str) -> Result<Principal, JournalError>;
 
     /// The caller's profile (`GET /me`); `NotFound` before one is created.
+    ///
+    /// # Errors
+    ///
+    /// `Forbidden(ApiKeyNotAllowed)` for an API key; `NotFound` before the profile exists;
+    /// `Unavailable` when storage does not answer.
     async fn get_profile(&self, principal: &Principal) -> Result<User, JournalError>;
     /// Creates or partially updates the caller's profile (`POST /me`).
+    ///
+    /// # Errors
+    ///
+    /// `Forbidden(ApiKeyNotAllowed)` for an API key; `Invalid` for a first write without a user name;
+    /// `Conflict(UserNameTaken)` when another profile has the name; `Conflict(ConcurrentUpdate)` when the profile kept
+    /// changing; `Unavailable` when storage does not answer.
     async fn save_profile(&self, principal: &Principal, change: ProfileChange) -> Result<Saved<User>, JournalError>;
     /// Deletes the caller's profile and everything it owns (`DELETE /me`).
+    ///
+    /// # Errors
+    ///
+    /// `Forbidden(ApiKeyNotAllowed)` for an API key; `NotFound` when there is no profile;
+    /// `Unavailable` when storage does not answer.
     async fn delete_profile(&self, principal: &Principal) -> Result<AccountDeletion, JournalError>;
     /// An enabled public profile with its public strategies (`GET /profiles/{user_name}`); no credentials.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` unless the profile exists and is public; `Unavailable` when storage does not answer.
     async fn public_profile(&self, user_name: &UserName) -> Result<PublicProfile, JournalError>;
 
     /// Creates a strategy (`POST /strategies`).
+    ///
+    /// # Errors
+    ///
+    /// `Forbidden(ApiKeyNotAllowed)` for an API key; `Forbidden(ProfileRequired)` before a profile;
+    /// `Unavailable` when storage does not answer.
     async fn create_strategy(&self, principal: &Principal, new: NewStrategy) -> Result<Strategy, JournalError>;
     /// The caller's strategies, newest first (`GET /strategies`).
+    ///
+    /// # Errors
+    ///
+    /// `Forbidden(ApiKeyNotAllowed)` for an API key; `Forbidden(ProfileRequired)` before a profile;
+    /// `Unavailable` when storage does not answer.
     async fn list_strategies(&self, principal: &Principal) -> Result<Vec<Strategy>, JournalError>;
     /// One strategy (`GET /strategies/{id}`).
+    ///
+    /// # Errors
+    ///
+    /// `Forbidden(ApiKeyNotAllowed)` for an API key; `Forbidden(ProfileRequired)` before a profile;
+    /// `NotFound` for a missing or another user's strategy; `Unavailable` when storage does not answer.
     async fn get_strategy(&self, principal: &Principal, id: StrategyId) -> Result<Strategy, JournalError>;
     /// Changes a strategy (`PATCH /strategies/{id}`).
+    ///
+    /// # Errors
+    ///
+    /// `Forbidden(ApiKeyNotAllowed)` for an API key; `Forbidden(ProfileRequired)` before a profile;
+    /// `Invalid` for a change that names nothing; `NotFound` for a missing or another user's strategy;
+    /// `Conflict(ConcurrentUpdate)` when it kept changing; `Unavailable` when storage does not answer.
     async fn update_strategy(
         &self,
         principal: &Principal,
@@ -194,16 +244,43 @@ pub trait Journal: Send + Sync {
         change: StrategyChange,
     ) -> Result<Strategy, JournalError>;
     /// Deletes a strategy with its trades (`DELETE /strategies/{id}`).
+    ///
+    /// # Errors
+    ///
+    /// `Forbidden(ApiKeyNotAllowed)` for an API key; `Forbidden(ProfileRequired)` before a profile;
+    /// `NotFound` for a missing or another user's strategy; `Unavailable` when storage does not answer.
     async fn delete_strategy(&self, principal: &Principal, id: StrategyId) -> Result<StrategyDeletion, JournalError>;
 
     /// Issues an API key (`POST /api-keys`); the raw key is in the answer and nowhere else.
+    ///
+    /// # Errors
+    ///
+    /// `Forbidden(ApiKeyNotAllowed)` for an API key; `Forbidden(ProfileRequired)` before a profile;
+    /// `Conflict(ApiKeyLimit)` at the limit of live keys; `Internal` if the id source made a malformed key; `Unavailable` when storage does not answer.
     async fn create_api_key(&self, principal: &Principal, name: KeyName) -> Result<IssuedApiKey, JournalError>;
     /// The caller's live keys, oldest first (`GET /api-keys`).
+    ///
+    /// # Errors
+    ///
+    /// `Forbidden(ApiKeyNotAllowed)` for an API key; `Forbidden(ProfileRequired)` before a profile;
+    /// `Unavailable` when storage does not answer.
     async fn list_api_keys(&self, principal: &Principal) -> Result<Vec<ApiKey>, JournalError>;
     /// Revokes a key (`DELETE /api-keys/{id}`).
+    ///
+    /// # Errors
+    ///
+    /// `Forbidden(ApiKeyNotAllowed)` for an API key; `Forbidden(ProfileRequired)` before a profile;
+    /// `NotFound` for a missing, revoked or another user's key; `Unavailable` when storage does not answer.
     async fn revoke_api_key(&self, principal: &Principal, id: ApiKeyId) -> Result<(), JournalError>;
 
     /// Applies an entry, update or exit signal (`POST /strategies/{id}/trades`).
+    ///
+    /// # Errors
+    ///
+    /// `Forbidden(ProfileRequired)` before a profile; `NotFound` for a missing or another user's
+    /// strategy, or an update or exit that matches no open trade; `Invalid` for a signal that breaks a field rule;
+    /// `Conflict` (`AmbiguousTrade`, `SymbolMismatch`, `SideMismatch`, `InvalidTransition`, `ConcurrentUpdate`) when
+    /// it conflicts with the open trades; `Unavailable` when storage does not answer.
     async fn submit_signal(
         &self,
         principal: &Principal,
@@ -211,6 +288,11 @@ pub trait Journal: Send + Sync {
         signal: Signal,
     ) -> Result<SignalOutcome, JournalError>;
     /// One page of a strategy's trades (`GET /strategies/{id}/trades`).
+    ///
+    /// # Errors
+    ///
+    /// `Forbidden(ProfileRequired)` before a profile; `NotFound` for a missing or another user's
+    /// strategy; `Invalid` when `from` is after `to`; `Unavailable` when storage does not answer.
     async fn list_trades(
         &self,
         principal: &Principal,
@@ -218,8 +300,19 @@ pub trait Journal: Send + Sync {
         query: TradeQuery,
     ) -> Result<TradePage, JournalError>;
     /// One trade (`GET /strategies/{id}/trades/{trade_id}`).
+    ///
+    /// # Errors
+    ///
+    /// `Forbidden(ProfileRequired)` before a profile; `NotFound` for a missing or another user's
+    /// trade; `Unavailable` when storage does not answer.
     async fn get_trade(&self, principal: &Principal, strategy: StrategyId, id: TradeId) -> Result<Trade, JournalError>;
     /// A partial update (`PATCH /strategies/{id}/trades/{trade_id}`).
+    ///
+    /// # Errors
+    ///
+    /// `Forbidden(ProfileRequired)` before a profile; `NotFound` for a missing or another user's
+    /// trade; `Invalid` for a patch the trade's state does not take; `Conflict(InvalidTransition)` out of a terminal
+    /// status; `Conflict(ConcurrentUpdate)` when it kept changing; `Unavailable` when storage does not answer.
     async fn patch_trade(
         &self,
         principal: &Principal,
@@ -228,6 +321,12 @@ pub trait Journal: Send + Sync {
         patch: TradePatch,
     ) -> Result<Trade, JournalError>;
     /// Closes an open trade (`POST /strategies/{id}/trades/{trade_id}/close`).
+    ///
+    /// # Errors
+    ///
+    /// `Forbidden(ProfileRequired)` before a profile; `NotFound` for a missing or another user's
+    /// trade; `Invalid` for a bad close price or time; `Conflict(InvalidTransition)` on a terminal trade;
+    /// `Conflict(ConcurrentUpdate)` when it kept changing; `Unavailable` when storage does not answer.
     async fn close_trade(
         &self,
         principal: &Principal,
@@ -236,6 +335,11 @@ pub trait Journal: Send + Sync {
         close: CloseTrade,
     ) -> Result<Trade, JournalError>;
     /// Deletes a manual trade with its history; answers the trade as it was (`DELETE …/trades/{trade_id}`).
+    ///
+    /// # Errors
+    ///
+    /// `Forbidden(ProfileRequired)` before a profile; `NotFound` for a missing or another user's
+    /// trade; `Conflict(TradeNotManual)` for a trade that came through an API key; `Unavailable` when storage does not answer.
     async fn delete_trade(
         &self,
         principal: &Principal,
@@ -244,6 +348,12 @@ pub trait Journal: Send + Sync {
     ) -> Result<Trade, JournalError>;
     /// A strategy's performance over the trades closed within `range` (`GET /strategies/{id}/stats`), the curve
     /// sampled to [`OWNER_CURVE_POINTS`].
+    ///
+    /// # Errors
+    ///
+    /// `Forbidden(ApiKeyNotAllowed)` for an API key; `Forbidden(ProfileRequired)` before a profile;
+    /// `NotFound` for a missing or another user's strategy; `Invalid` when `from` is after `to`; `Internal` when the
+    /// store hands trades out of close order; `Unavailable` when storage does not answer.
     async fn strategy_stats(
         &self,
         principal: &Principal,
@@ -251,6 +361,11 @@ pub trait Journal: Send + Sync {
         range: CloseRange,
     ) -> Result<Statistics, JournalError>;
     /// A trade's history, oldest first (`GET …/trades/{trade_id}/events`).
+    ///
+    /// # Errors
+    ///
+    /// `Forbidden(ApiKeyNotAllowed)` for an API key; `Forbidden(ProfileRequired)` before a profile;
+    /// `NotFound` for a missing or another user's trade; `Unavailable` when storage does not answer.
     async fn trade_history(
         &self,
         principal: &Principal,

@@ -1,0 +1,231 @@
+//! [`JournalService`]: the use cases over the outbound ports, one file per concern — [`access`] (token scope,
+//! profile, ownership), [`signals`] (entries, updates, exits), [`trades`] (PATCH, close, delete, lists, history),
+//! [`accounts`] (profile, strategies, keys), [`statistics`] — and [`retry`], the one loop that decides a change
+//! again when another writer won. It loads, asks the domain, and stores what the domain decided; the stores
+//! settle races.
+
+mod access;
+mod accounts;
+mod retry;
+mod signals;
+mod statistics;
+mod trades;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use quantarya_domain::{
+    ApiKey, ApiKeyId, CloseTrade, KeyName, NewStrategy, ProfileChange, Statistics, Strategy, StrategyChange,
+    StrategyId, Trade, TradeCommand, TradeEvent, TradeId, TradePatch, User, UserName,
+};
+
+use super::{IssuedApiKey, Journal, Principal, PublicProfile, Saved, Signal, SignalOutcome, StrategyDeletion};
+use crate::JournalError;
+use crate::outbound::{
+    AccountDeletion, ApiKeyStore, Clock, CloseRange, IdSource, StorageHealth, StrategyStore, TokenVerifier, TradeStore,
+    UserStore,
+};
+use crate::paging::{TradePage, TradeQuery};
+
+/// The store ports. One adapter value usually serves them all: [`Stores::of`].
+#[derive(Clone)]
+pub struct Stores {
+    /// Profiles.
+    pub users: Arc<dyn UserStore>,
+    /// Strategies.
+    pub strategies: Arc<dyn StrategyStore>,
+    /// Trades and their history.
+    pub trades: Arc<dyn TradeStore>,
+    /// API keys.
+    pub api_keys: Arc<dyn ApiKeyStore>,
+    /// Whether storage answers.
+    pub health: Arc<dyn StorageHealth>,
+}
+
+impl Stores {
+    /// Every store port, served by `store`.
+    pub fn of<S>(store: Arc<S>) -> Self
+    where
+        S: UserStore + StrategyStore + TradeStore + ApiKeyStore + StorageHealth + 'static,
+    {
+        Self {
+            users: store.clone(),
+            strategies: store.clone(),
+            trades: store.clone(),
+            api_keys: store.clone(),
+            health: store,
+        }
+    }
+}
+
+impl std::fmt::Debug for Stores {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Stores").finish_non_exhaustive()
+    }
+}
+
+/// Everything the service needs from outside.
+#[derive(Clone)]
+pub struct Ports {
+    /// Profiles, strategies, trades, API keys and storage health.
+    pub stores: Stores,
+    /// User JWT verification.
+    pub tokens: Arc<dyn TokenVerifier>,
+    /// The time.
+    pub clock: Arc<dyn Clock>,
+    /// Ids and secrets.
+    pub ids: Arc<dyn IdSource>,
+}
+
+impl std::fmt::Debug for Ports {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ports").finish_non_exhaustive()
+    }
+}
+
+/// The use cases of the contract over a set of [`Ports`].
+#[derive(Debug, Clone)]
+pub struct JournalService {
+    ports: Ports,
+}
+
+impl JournalService {
+    /// A service over `ports`.
+    pub fn new(ports: Ports) -> Self {
+        Self { ports }
+    }
+}
+
+#[async_trait]
+impl Journal for JournalService {
+    async fn storage_ready(&self) -> Result<(), JournalError> {
+        Ok(self.ports.stores.health.ping().await?)
+    }
+
+    async fn authenticate(&self, bearer: &str) -> Result<Principal, JournalError> {
+        self.principal_of(bearer).await
+    }
+
+    async fn get_profile(&self, principal: &Principal) -> Result<User, JournalError> {
+        self.profile(principal).await
+    }
+
+    async fn save_profile(&self, principal: &Principal, change: ProfileChange) -> Result<Saved<User>, JournalError> {
+        self.write_profile(principal, &change).await
+    }
+
+    async fn delete_profile(&self, principal: &Principal) -> Result<AccountDeletion, JournalError> {
+        self.delete_account(principal).await
+    }
+
+    async fn public_profile(&self, user_name: &UserName) -> Result<PublicProfile, JournalError> {
+        self.public(user_name).await
+    }
+
+    async fn create_strategy(&self, principal: &Principal, new: NewStrategy) -> Result<Strategy, JournalError> {
+        self.new_strategy(principal, new).await
+    }
+
+    async fn list_strategies(&self, principal: &Principal) -> Result<Vec<Strategy>, JournalError> {
+        self.strategies(principal).await
+    }
+
+    async fn get_strategy(&self, principal: &Principal, id: StrategyId) -> Result<Strategy, JournalError> {
+        Self::user_token_only(principal)?;
+        self.owned_strategy(principal, id).await
+    }
+
+    async fn update_strategy(
+        &self,
+        principal: &Principal,
+        id: StrategyId,
+        change: StrategyChange,
+    ) -> Result<Strategy, JournalError> {
+        self.change_strategy(principal, id, &change).await
+    }
+
+    async fn delete_strategy(&self, principal: &Principal, id: StrategyId) -> Result<StrategyDeletion, JournalError> {
+        self.erase_strategy(principal, id).await
+    }
+
+    async fn create_api_key(&self, principal: &Principal, name: KeyName) -> Result<IssuedApiKey, JournalError> {
+        self.issue_api_key(principal, name).await
+    }
+
+    async fn list_api_keys(&self, principal: &Principal) -> Result<Vec<ApiKey>, JournalError> {
+        self.api_keys(principal).await
+    }
+
+    async fn revoke_api_key(&self, principal: &Principal, id: ApiKeyId) -> Result<(), JournalError> {
+        self.revoke_key(principal, id).await
+    }
+
+    async fn submit_signal(
+        &self,
+        principal: &Principal,
+        strategy: StrategyId,
+        signal: Signal,
+    ) -> Result<SignalOutcome, JournalError> {
+        self.signal(principal, strategy, signal).await
+    }
+
+    async fn list_trades(
+        &self,
+        principal: &Principal,
+        strategy: StrategyId,
+        query: TradeQuery,
+    ) -> Result<TradePage, JournalError> {
+        self.trade_page(principal, strategy, query).await
+    }
+
+    async fn get_trade(&self, principal: &Principal, strategy: StrategyId, id: TradeId) -> Result<Trade, JournalError> {
+        self.owned_trade(principal, strategy, id).await
+    }
+
+    async fn patch_trade(
+        &self,
+        principal: &Principal,
+        strategy: StrategyId,
+        id: TradeId,
+        patch: TradePatch,
+    ) -> Result<Trade, JournalError> {
+        self.change_trade(principal, strategy, id, &TradeCommand::Patch(patch)).await
+    }
+
+    async fn close_trade(
+        &self,
+        principal: &Principal,
+        strategy: StrategyId,
+        id: TradeId,
+        close: CloseTrade,
+    ) -> Result<Trade, JournalError> {
+        self.change_trade(principal, strategy, id, &TradeCommand::Close(close)).await
+    }
+
+    async fn delete_trade(
+        &self,
+        principal: &Principal,
+        strategy: StrategyId,
+        id: TradeId,
+    ) -> Result<Trade, JournalError> {
+        self.erase_trade(principal, strategy, id).await
+    }
+
+    async fn strategy_stats(
+        &self,
+        principal: &Principal,
+        strategy: StrategyId,
+        range: CloseRange,
+    ) -> Result<Statistics, JournalError> {
+        self.owner_statistics(principal, strategy, range).await
+    }
+
+    async fn trade_history(
+        &self,
+        principal: &Principal,
+        strategy: StrategyId,
+        id: TradeId,
+    ) -> Result<Vec<TradeEvent>, JournalError> {
+        self.history(principal, strategy, id).await
+    }
+}

@@ -1,0 +1,108 @@
+//! Trades: reading, changing (PATCH, close), deleting and listing stored trades, and their history.
+
+use quantarya_domain::{Outcome, StrategyId, Timestamp, Trade, TradeCommand, TradeEvent, TradeId};
+
+use super::JournalService;
+use super::retry::{Attempt, retry};
+use crate::journal::Principal;
+use crate::outbound::TradeCursor;
+use crate::paging::{TradePage, TradeQuery};
+use crate::{JournalError, StoreConflict, StoreError};
+
+/// Refuses a time range whose `from` is after its `to` (both bounds are inclusive, so equal ones are a range).
+pub(super) fn in_order(from: Option<Timestamp>, to: Option<Timestamp>) -> Result<(), JournalError> {
+    match (from, to) {
+        (Some(from), Some(to)) if from > to => Err(JournalError::invalid("from", "must not be after to")),
+        _ => Ok(()),
+    }
+}
+
+impl JournalService {
+    /// Stores a transition; a lost race asks for another attempt.
+    pub(super) async fn store_change(&self, trade: &Trade, event: &TradeEvent) -> Result<Attempt<()>, JournalError> {
+        match self.ports.stores.trades.update_trade(trade, event).await {
+            Ok(()) => Ok(Attempt::Done(())),
+            Err(StoreError::Conflict(StoreConflict::StaleVersion)) => Ok(Attempt::Retry),
+            Err(StoreError::Missing) => Err(JournalError::NotFound("trade")),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// Reads trade `id`, applies `command`, stores the result; re-reads and decides again when another writer won
+    /// the race, so the command is always decided against the state it is stored over.
+    pub(super) async fn change_trade(
+        &self,
+        principal: &Principal,
+        strategy: StrategyId,
+        id: TradeId,
+        command: &TradeCommand,
+    ) -> Result<Trade, JournalError> {
+        retry(move || async move {
+            let current = self.owned_trade(principal, strategy, id).await?;
+            match current.apply(command.clone(), self.stamp(principal))? {
+                Outcome::Unchanged => Ok(Attempt::Done(current)),
+                Outcome::Changed(transition) => {
+                    let stored = self.store_change(&transition.trade, &transition.event).await?;
+                    Ok(stored.map(|()| transition.trade))
+                }
+            }
+        })
+        .await
+    }
+
+    /// One page of a strategy's trades, newest first.
+    pub(super) async fn trade_page(
+        &self,
+        principal: &Principal,
+        strategy: StrategyId,
+        query: TradeQuery,
+    ) -> Result<TradePage, JournalError> {
+        in_order(query.filter.from, query.filter.to)?;
+        let limit = query.limit.get();
+        let listed =
+            self.ports.stores.trades.list_trades(&principal.user_id, strategy, &query.filter, query.cursor, limit + 1);
+        let Some(mut trades) = listed.await? else {
+            return Err(self.missing(principal, "strategy").await);
+        };
+        let next_cursor = if trades.len() > limit {
+            trades.truncate(limit);
+            trades.last().map(|last| TradeCursor { opened_at: last.opened_at, trade_id: last.id })
+        } else {
+            None
+        };
+        Ok(TradePage { trades, next_cursor })
+    }
+
+    /// Deletes a manual trade with its history; answers the trade as it was.
+    pub(super) async fn erase_trade(
+        &self,
+        principal: &Principal,
+        strategy: StrategyId,
+        id: TradeId,
+    ) -> Result<Trade, JournalError> {
+        let trade = self.owned_trade(principal, strategy, id).await?;
+        trade.ensure_erasable()?;
+        if self.ports.stores.trades.delete_trade(&principal.user_id, strategy, id).await? {
+            Ok(trade)
+        } else {
+            Err(JournalError::NotFound("trade"))
+        }
+    }
+
+    /// A trade's history, oldest first; user JWTs only (beyond the six trade routes of the reference, as the
+    /// contract scopes API keys).
+    pub(super) async fn history(
+        &self,
+        principal: &Principal,
+        strategy: StrategyId,
+        id: TradeId,
+    ) -> Result<Vec<TradeEvent>, JournalError> {
+        Self::user_token_only(principal)?;
+        let history = self.ports.stores.trades.trade_events(&principal.user_id, strategy, id).await?;
+        if history.is_empty() {
+            // Every trade has at least its entry event: no history means no such trade of this user.
+            return Err(self.missing(principal, "trade").await);
+        }
+        Ok(history)
+    }
+}
