@@ -12,8 +12,16 @@ impl Timestamp {
     /// How far ahead of the receiving clock a sender's time may be before it is refused as in the future.
     pub const MAX_CLOCK_SKEW: TimeDelta = TimeDelta::minutes(5);
 
-    /// Truncates `instant` to whole microseconds.
+    /// Truncates `instant` to whole microseconds. A leap second (`23:59:60.x`, which chrono parses and no store
+    /// keeps) becomes the last microsecond before the next minute, `23:59:59.999999`: stores agree on it, and it
+    /// keeps its order with every instant before and after it (PostgreSQL alone would move it to the next minute,
+    /// past instants that really came after it).
     pub fn from_datetime(instant: DateTime<Utc>) -> Self {
+        let instant = if instant.timestamp_subsec_nanos() >= 1_000_000_000 {
+            chrono::Timelike::with_nanosecond(&instant, 999_999_999).unwrap_or(instant)
+        } else {
+            instant
+        };
         let nanos = instant.timestamp_subsec_nanos();
         let truncated = instant - TimeDelta::nanoseconds(i64::from(nanos % 1_000));
         Self(truncated)
@@ -87,6 +95,18 @@ mod tests {
         let t = Timestamp::parse_rfc3339("2026-05-21T14:00:00.123456789+02:00").expect("valid");
         assert_eq!(t.to_string(), "2026-05-21T12:00:00.123456Z");
         assert_eq!(Timestamp::from_unix_micros(t.unix_micros()), Some(t));
+    }
+
+    #[test]
+    fn a_leap_second_is_the_last_microsecond_of_its_minute() {
+        let leap = Timestamp::parse_rfc3339("2016-12-31T23:59:60.9Z").expect("a leap second is a time");
+        assert_eq!(leap.to_string(), "2016-12-31T23:59:59.999999Z");
+        assert_eq!(Timestamp::from_unix_micros(leap.unix_micros()), Some(leap), "every store can keep it");
+        let before = Timestamp::parse_rfc3339("2016-12-31T23:59:59.5Z").expect("valid");
+        let after = Timestamp::parse_rfc3339("2017-01-01T00:00:00.5Z").expect("valid");
+        assert!(before < leap && leap < after, "it keeps its order");
+        let offset = Timestamp::parse_rfc3339("2017-01-01T00:59:60.2+01:00").expect("the same leap second");
+        assert_eq!(offset, leap);
     }
 
     #[test]
