@@ -25,6 +25,7 @@ mod error;
 mod migrate;
 mod rows;
 mod schema;
+mod trade_write;
 mod trades;
 
 use std::time::Duration;
