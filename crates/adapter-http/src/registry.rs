@@ -133,6 +133,17 @@ mod tests {
     }
 
     #[test]
+    fn request_bodies_take_no_undocumented_field() {
+        let document = document();
+        for spec in routes().iter().filter(|r| r.public) {
+            if let Some(body) = spec.body {
+                let schema = &document["components"]["schemas"][body.schema.name()];
+                assert_eq!(schema["additionalProperties"], serde_json::json!(false), "{}", body.schema.name());
+            }
+        }
+    }
+
+    #[test]
     fn operation_ids_are_unique() {
         let ids: Vec<&str> = routes().iter().map(|r| r.operation_id).collect();
         let unique: HashSet<&&str> = ids.iter().collect();

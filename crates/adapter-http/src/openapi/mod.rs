@@ -7,10 +7,14 @@ mod responses;
 use utoipa::openapi::link::LinkBuilder;
 use utoipa::openapi::path::{OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
-use utoipa::openapi::schema::{ComponentsBuilder, KnownFormat, ObjectBuilder, SchemaFormat, Type};
+use utoipa::openapi::schema::{
+    AdditionalProperties, ComponentsBuilder, KnownFormat, ObjectBuilder, SchemaFormat, Type,
+};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::tag::TagBuilder;
-use utoipa::openapi::{ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Paths, Required, ResponseBuilder};
+use utoipa::openapi::{
+    ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Paths, RefOr, Required, ResponseBuilder, Schema,
+};
 use utoipa::{PartialSchema, ToSchema};
 
 use crate::auth::Auth;
@@ -129,10 +133,18 @@ pub fn document() -> OpenApi {
     let mut schemas = Vec::new();
     ErrorEnvelope::schemas(&mut schemas);
     schemas.push((ErrorEnvelope::name().into_owned(), ErrorEnvelope::schema()));
+    let mut bodies = Vec::new();
     for spec in &public {
         paths.add_path_operation(spec.path, vec![spec.verb.openapi()], operation(spec));
+        bodies.extend(spec.body.map(|b| b.schema.name()));
         let named = spec.body.map(|b| b.schema).into_iter().chain(spec.success.iter().filter_map(|s| s.data.schema()));
         named.for_each(|schema| schema.collect(&mut schemas));
+    }
+    // The field reader refuses a field its request schema does not document (422 `unknown_field`); say so.
+    for (_, schema) in schemas.iter_mut().filter(|(name, _)| bodies.contains(name)) {
+        if let RefOr::T(Schema::Object(object)) = schema {
+            object.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(false)));
+        }
     }
     let bearer = |description: &str, format: &str| {
         let mut http = Http::new(HttpAuthScheme::Bearer);
