@@ -133,15 +133,17 @@ pub struct UpdateStrategyRequest {
     is_public: Option<bool>,
 }
 
-/// Tags as the schema shows them: at most 10 strings of 1–32 characters that are not blank.
+/// Tags as the schema shows them: at most 10 strings of 1–32 characters that are not blank, or `null` (which the
+/// reader takes as not given, like every optional field).
 fn tags_schema() -> utoipa::openapi::schema::Array {
-    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
     let tag = ObjectBuilder::new()
         .schema_type(Type::String)
         .min_length(Some(1))
         .max_length(Some(32))
         .pattern(Some(r"^\s*\S(.*\S)?\s*$"));
     ArrayBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
         .items(tag)
         .max_items(Some(10))
         .description(Some("At most 10 tags of 1–32 characters; trimmed, lowercased, duplicates dropped, order kept."))
