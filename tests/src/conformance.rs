@@ -654,3 +654,27 @@ pub async fn closed_trades_are_visited_in_close_order_within_a_range(s: &StoreUn
     let found = s.trades.visit_closed_trades(&empty.user_id, empty.id, CloseRange::default(), &mut |_| {}).await;
     assert!(found.expect("visit"), "an owned strategy without closed trades is found, and empty");
 }
+
+crate::cases!(
+    crate::support::StoreUnderTest:
+    users_round_trip_and_names_are_unique_regardless_of_case,
+    strategies_are_scoped_by_their_owner,
+    trade_reads_and_writes_are_scoped_by_owner,
+    profile_and_strategy_updates_refuse_a_stale_read,
+    deleting_a_strategy_while_trades_arrive_counts_every_removed_trade,
+    one_open_trade_per_reference_or_unreferenced_symbol,
+    trade_updates_refuse_a_stale_version,
+    open_trade_lookups_and_latest_with_reference,
+    trade_lists_page_newest_first_with_filters,
+    history_is_kept_in_order_and_deleted_with_its_trade,
+    deleting_a_strategy_cascades_and_counts,
+    deleting_an_account_cascades_and_counts,
+    api_keys_are_found_by_hash_listed_revoked_and_limited,
+    racing_identical_entries_store_one_trade,
+    racing_updates_of_one_version_let_exactly_one_win,
+    racing_key_inserts_respect_the_limit,
+    racing_profiles_for_one_name_let_one_win,
+    racing_updates_of_one_strategy_let_one_win,
+    deleting_an_account_while_trades_arrive_counts_every_removed_trade,
+    closed_trades_are_visited_in_close_order_within_a_range,
+);

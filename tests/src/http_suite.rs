@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::http::{Reply, TestApp, TestUser};
 
-fn trades_path(strategy: &str) -> String {
+pub(crate) fn trades_path(strategy: &str) -> String {
     format!("/strategies/{strategy}/trades")
 }
 
@@ -17,13 +17,13 @@ fn assert_status(reply: &Reply, status: StatusCode) {
     assert_eq!(reply.status, status, "{reply:?}");
 }
 
-fn assert_error(reply: &Reply, status: StatusCode, code: &str) {
+pub(crate) fn assert_error(reply: &Reply, status: StatusCode, code: &str) {
     assert_eq!((reply.status, reply.code()), (status, code), "{reply:?}");
     assert!(reply.body["message"].is_string(), "{reply:?}");
     assert!(reply.body["error"]["details"].is_array(), "{reply:?}");
 }
 
-async fn list_trades(app: &TestApp, user: &TestUser, strategy: &str) -> Vec<Value> {
+pub(crate) async fn list_trades(app: &TestApp, user: &TestUser, strategy: &str) -> Vec<Value> {
     let listed = app.call(Method::GET, &trades_path(strategy), Some(&user.token), None).await;
     assert_status(&listed, StatusCode::OK);
     listed.data().as_array().cloned().unwrap_or_default()
@@ -185,42 +185,19 @@ pub async fn races_over_http_keep_one_trade_and_one_close(app: &TestApp) {
     let key = app.api_key(&user).await;
     let entry = json!({ "symbol": "EURUSD", "side": "BUY", "external_reference": "race" });
     let path = trades_path(&sid);
-    let replies = futures_join((0..12).map(|_| app.call(Method::POST, &path, Some(&key), Some(entry.clone())))).await;
+    let replies =
+        futures_util::future::join_all((0..12).map(|_| app.call(Method::POST, &path, Some(&key), Some(entry.clone()))))
+            .await;
     assert_eq!(replies.iter().filter(|r| r.status == StatusCode::CREATED).count(), 1, "{replies:?}");
     assert!(replies.iter().all(|r| r.status.is_success()));
     let trades = list_trades(app, &user, &sid).await;
     assert_eq!(trades.len(), 1);
     let tid = trades[0]["trade_id"].as_str().unwrap_or_default().to_owned();
     let close = format!("{}/close", trade_path(&sid, &tid));
-    let closes = futures_join((0..12).map(|_| app.call(Method::POST, &close, Some(&user.token), None))).await;
+    let closes =
+        futures_util::future::join_all((0..12).map(|_| app.call(Method::POST, &close, Some(&user.token), None))).await;
     assert_eq!(closes.iter().filter(|r| r.status == StatusCode::OK).count(), 1, "{closes:?}");
     assert!(closes.iter().filter(|r| r.status != StatusCode::OK).all(|r| r.code() == "invalid_transition"));
-}
-
-async fn futures_join<F: std::future::Future<Output = Reply>>(futures: impl Iterator<Item = F>) -> Vec<Reply> {
-    let mut set = Vec::new();
-    for future in futures {
-        set.push(future);
-    }
-    let mut replies = Vec::with_capacity(set.len());
-    // Poll them together: join_all semantics without another dependency.
-    let mut pinned: Vec<std::pin::Pin<Box<F>>> = set.into_iter().map(Box::pin).collect();
-    let mut done: Vec<Option<Reply>> = pinned.iter().map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for (slot, future) in done.iter_mut().zip(pinned.iter_mut()) {
-            if slot.is_none() {
-                match future.as_mut().poll(cx) {
-                    std::task::Poll::Ready(reply) => *slot = Some(reply),
-                    std::task::Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending { std::task::Poll::Pending } else { std::task::Poll::Ready(()) }
-    })
-    .await;
-    replies.extend(done.into_iter().flatten());
-    replies
 }
 
 /// A second user's JWT and API key on every route that takes the first user's ids: 404 (or 403 where keys are
@@ -388,218 +365,6 @@ pub async fn bad_credentials_are_refused(app: &TestApp) {
     assert!(list_trades(app, &user, &sid).await.is_empty(), "nothing was stored by refused requests");
 }
 
-/// Bad input gets a clear 4xx in the error envelope, names its fields, and stores nothing.
-pub async fn bad_inputs_are_refused_and_store_nothing(app: &TestApp) {
-    let user = app.user().await;
-    let sid = app.strategy(&user).await;
-    let path = trades_path(&sid);
-    let t = Some(user.token.as_str());
-    let big_note = "x".repeat(9 * 1024);
-    let future = (chrono::Utc::now() + chrono::TimeDelta::hours(1)).to_rfc3339();
-    let json_cases: Vec<(Value, StatusCode, &str, &[&str])> = vec![
-        (json!([1, 2]), StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", &["body"]),
-        (
-            json!({ "symbol": "EURUSD", "side": "BUY", "colour": 1 }),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "unknown_field",
-            &["colour"],
-        ),
-        (json!({ "entry": 1.0 }), StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", &["symbol", "side"]),
-        (
-            json!({ "symbol": "EURUSD", "side": "BUY", "entry": "1.08" }),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
-            &["entry"],
-        ),
-        (
-            json!({ "symbol": "EURUSD", "side": "BUY", "entry": -1 }),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
-            &["entry"],
-        ),
-        (
-            json!({ "symbol": "EURUSD", "side": "BUY", "stop_loss": 2e12 }),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
-            &["stop_loss"],
-        ),
-        (
-            json!({ "symbol": "EURUSD", "side": "HOLD" }),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
-            &["side"],
-        ),
-        (
-            json!({ "symbol": "EUR USD", "side": "BUY" }),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
-            &["symbol"],
-        ),
-        (
-            json!({ "symbol": "EURUSD", "side": "BUY", "signal_time": "yesterday" }),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
-            &["signal_time"],
-        ),
-        (
-            json!({ "symbol": "EURUSD", "side": "BUY", "signal_time": future }),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
-            &["signal_time"],
-        ),
-        (
-            json!({ "symbol": "EURUSD", "side": "BUY", "status": "CLOSED", "signal_time": "2026-01-01T00:00:00Z", "closed_at": "2026-01-02T00:00:00Z" }),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
-            &["close_price"],
-        ),
-        (
-            json!({ "symbol": "EURUSD", "side": "BUY", "close_price": 1.1 }),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
-            &["close_price"],
-        ),
-        (
-            json!({ "symbol": "EURUSD", "side": "BUY", "meta": "a note" }),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
-            &["meta"],
-        ),
-        (
-            json!({ "symbol": "EURUSD", "side": "BUY", "meta": { "n": big_note }, "context": { "n": big_note } }),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
-            &["extensions"],
-        ),
-        (
-            json!({ "symbol": "EURUSD", "side": "BUY", "external_reference": "r".repeat(129) }),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
-            &["external_reference"],
-        ),
-        (
-            json!({ "symbol": "EURUSD", "side": "BUY", "event": "teleport" }),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
-            &["event"],
-        ),
-        (
-            json!({ "event": "update", "stop_loss": 1.0 }),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
-            &["external_reference"],
-        ),
-        (
-            json!({ "event": "exit", "symbol": "EURUSD", "status": "OPEN" }),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
-            &["status"],
-        ),
-        (
-            json!({ "event": "update", "symbol": "EURUSD", "close_price": 1.0 }),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
-            &["close_price"],
-        ),
-        (
-            json!({ "symbol": "EURUSD", "side": "BUY", "meta": { "bad": "\u{0}" } }),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
-            &["extensions"],
-        ),
-    ];
-    for (body, status, code, fields) in json_cases {
-        let reply = app.call(Method::POST, &path, t, Some(body.clone())).await;
-        assert_error(&reply, status, code);
-        let blamed: Vec<&str> = reply.body["error"]["details"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|d| d["field"].as_str())
-            .collect();
-        assert_eq!(blamed, fields, "{body}");
-    }
-    let raw_cases: Vec<(&str, Vec<u8>, StatusCode, &str)> = vec![
-        ("application/json", b"{\"symbol\": ".to_vec(), StatusCode::BAD_REQUEST, "invalid_json"),
-        ("application/json", vec![b'{', 0xff, 0xfe, b'}'], StatusCode::BAD_REQUEST, "invalid_json"),
-        (
-            "application/json",
-            b"{\"symbol\":\"X\",\"side\":\"BUY\",\"entry\":1e400}".to_vec(),
-            StatusCode::BAD_REQUEST,
-            "invalid_json",
-        ),
-        ("application/xml", b"<trade/>".to_vec(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
-        (
-            "application/json",
-            format!("{{\"meta\":{{\"n\":\"{}\"}}}}", "x".repeat(70 * 1024)).into_bytes(),
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-        ),
-    ];
-    for (content_type, body, status, code) in raw_cases {
-        let reply = app.call_raw(Method::POST, &path, t, content_type, body).await;
-        assert_error(&reply, status, code);
-    }
-    let text_on_json_route = app.call_raw(Method::POST, "/strategies", t, "text/plain", r#"{"title":"x"}"#).await;
-    assert_error(&text_on_json_route, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
-    let chunked = raw_chunked_post(app, &path, &user.token, 70 * 1024).await;
-    assert!(chunked.starts_with("HTTP/1.1 413"), "a chunked body over the cap, with no Content-Length: {chunked}");
-    assert!(chunked.contains("payload_too_large"), "{chunked}");
-    let other_routes: Vec<(Method, String, Value, &str)> = vec![
-        (Method::POST, "/strategies".into(), json!({ "title": "  " }), "title"),
-        (
-            Method::POST,
-            "/strategies".into(),
-            json!({ "title": "x", "tags": (0..11).map(|i| format!("t{i}")).collect::<Vec<_>>() }),
-            "tags",
-        ),
-        (Method::PATCH, format!("/strategies/{sid}"), json!({}), "body"),
-        (Method::POST, "/me".into(), json!({ "user_name": "a" }), "user_name"),
-        (Method::POST, "/me".into(), json!({ "bio": "x".repeat(501) }), "bio"),
-        (Method::POST, "/api-keys".into(), json!({ "key_name": "" }), "key_name"),
-    ];
-    for (method, route, body, field) in other_routes {
-        let reply = app.call(method, &route, t, Some(body)).await;
-        assert_error(&reply, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
-        assert_eq!(reply.body["error"]["details"][0]["field"], json!(field), "{route}");
-    }
-    for query in [
-        "limit=0",
-        "limit=501",
-        "limit=ten",
-        "cursor=forged",
-        "cursor=c1.-8000000000000000000.0192f0c17a4b7cde8f0123456789abcd",
-        "status=WON",
-        "from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z",
-    ] {
-        let reply = app.call(Method::GET, &format!("{path}?{query}"), t, None).await;
-        assert_error(&reply, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
-    }
-    for query in ["from=yesterday", "from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z"] {
-        let reply = app.call(Method::GET, &format!("/strategies/{sid}/stats?{query}"), t, None).await;
-        assert_error(&reply, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
-    }
-    let unknown = app.call(Method::GET, &format!("/strategies/{sid}/stats?since=1"), t, None).await;
-    assert_error(&unknown, StatusCode::UNPROCESSABLE_ENTITY, "unknown_field");
-    let unknown = app.call(Method::GET, &format!("{path}?limt=5"), t, None).await;
-    assert_error(&unknown, StatusCode::UNPROCESSABLE_ENTITY, "unknown_field");
-    for bad_id in ["nope", "strat_", "trd_0192f0c17a4b7cde8f0123456789abcd"] {
-        let reply = app.call(Method::GET, &format!("/strategies/{bad_id}"), t, None).await;
-        assert_error(&reply, StatusCode::NOT_FOUND, "not_found");
-    }
-
-    assert!(list_trades(app, &user, &sid).await.is_empty(), "no refused request stored a trade");
-    let strategies = app.call(Method::GET, "/strategies", t, None).await;
-    assert_eq!(strategies.data().as_array().map(Vec::len), Some(1), "no refused request stored a strategy");
-    assert_eq!(app.call(Method::GET, "/api-keys", t, None).await.data(), &json!([]), "nor a key");
-    let me = app.call(Method::GET, "/me", t, None).await;
-    assert_eq!(
-        (me.field("user_name"), me.data()["bio"].clone()),
-        (user.name.clone(), Value::Null),
-        "nor a profile change"
-    );
-}
-
 /// The served document is the printed one; health routes answer; unknown routes and methods get the envelope.
 pub async fn the_service_describes_itself(app: &TestApp) {
     let document = app.call(Method::GET, "/openapi.json", None, None).await;
@@ -671,7 +436,7 @@ pub async fn the_documented_tradingview_alerts_work(app: &TestApp) {
 }
 
 /// Posts a JSON body of about `size` bytes with chunked transfer encoding (no `Content-Length`); the raw response.
-async fn raw_chunked_post(app: &TestApp, path: &str, token: &str, size: usize) -> String {
+pub(crate) async fn raw_chunked_post(app: &TestApp, path: &str, token: &str, size: usize) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let address = app.base.trim_start_matches("http://");
     let mut stream = tokio::net::TcpStream::connect(address).await.expect("connects");
@@ -692,3 +457,14 @@ async fn raw_chunked_post(app: &TestApp, path: &str, token: &str, size: usize) -
     let _ = stream.read_to_end(&mut response).await;
     String::from_utf8_lossy(&response).into_owned()
 }
+
+crate::cases!(
+    crate::http::TestApp:
+    every_route_answers_its_happy_path,
+    a_webhook_drives_a_trade_by_reference,
+    races_over_http_keep_one_trade_and_one_close,
+    another_user_sees_and_changes_nothing,
+    bad_credentials_are_refused,
+    the_service_describes_itself,
+    the_documented_tradingview_alerts_work,
+);

@@ -467,3 +467,18 @@ pub async fn public_profiles_show_public_strategies_with_a_bounded_curve(s: &Sto
     assert_eq!(stats.curve.first(), owner.curve.first());
     assert_eq!(stats.curve.last(), owner.curve.last());
 }
+
+crate::cases!(
+    crate::support::StoreUnderTest:
+    a_trade_lives_by_its_reference,
+    racing_identical_entries_make_one_trade,
+    racing_closes_let_exactly_one_succeed,
+    another_users_ids_answer_not_found_and_change_nothing,
+    deleting_a_profile_removes_everything_and_kills_its_keys,
+    a_signal_without_reference_needs_a_single_open_trade,
+    api_keys_authenticate_until_revoked,
+    back_filled_and_manual_trades_follow_the_rules,
+    trade_pages_cover_every_trade_once,
+    the_owner_and_the_public_see_the_same_performance,
+    public_profiles_show_public_strategies_with_a_bounded_curve,
+);

@@ -6,9 +6,11 @@ use libtest_mimic::{Arguments, Conclusion, Failed, Trial};
 use proptest::test_runner::{Config, TestRunner};
 use tokio::runtime::Handle;
 
+use futures_util::future::LocalBoxFuture;
+
 use crate::http::TestApp;
 use crate::support::{JournalOver, StoreUnderTest};
-use crate::{HTTP_CASES, JOURNAL_CASES, STORE_CASES, run_http_case, run_journal_case, run_store_case};
+use crate::{Case, bad_inputs, conformance, http_suite, journal_suite};
 
 /// Makes the store a case runs on (a fresh one, or a handle on a shared database).
 pub type MakeStore = Arc<dyn Fn() -> StoreUnderTest + Send + Sync>;
@@ -27,29 +29,51 @@ pub fn runtime() -> Option<tokio::runtime::Runtime> {
     }
 }
 
+/// Makes a suite's argument from a fresh store: the store itself, or an app serving it.
+type Setup<A> = fn(StoreUnderTest) -> LocalBoxFuture<'static, A>;
+
+/// One trial per case of `cases`, named `prefix::case`, each on its own argument made by `setup`.
+fn suite<A: 'static>(
+    prefix: &str,
+    cases: Vec<Case<A>>,
+    setup: Setup<A>,
+    make: &MakeStore,
+    runtime: &Handle,
+) -> Vec<Trial> {
+    cases
+        .into_iter()
+        .map(|case| {
+            let (make, runtime) = (make.clone(), runtime.clone());
+            Trial::test(format!("{prefix}::{}", case.name), move || {
+                runtime.block_on(async {
+                    let arg = setup(make()).await;
+                    (case.run)(&arg).await;
+                });
+                Ok(())
+            })
+        })
+        .collect()
+}
+
+fn the_store(store: StoreUnderTest) -> LocalBoxFuture<'static, StoreUnderTest> {
+    Box::pin(async move { store })
+}
+
+fn an_app(store: StoreUnderTest) -> LocalBoxFuture<'static, TestApp> {
+    Box::pin(async move { TestApp::spawn(store.http_journal()).await })
+}
+
 /// Every case of every suite as a trial on stores made by `make`, run on `runtime`.
 pub fn trials(make: &MakeStore, runtime: &Handle) -> Vec<Trial> {
-    let mut trials = Vec::new();
-    for &name in STORE_CASES {
+    let mut trials = suite("store", conformance::cases(), the_store, make, runtime);
+    trials.extend(suite("journal", journal_suite::cases(), the_store, make, runtime));
+    trials.extend(suite("http", http_suite::cases(), an_app, make, runtime));
+    for row in bad_inputs::bad_inputs() {
         let (make, runtime) = (make.clone(), runtime.clone());
-        trials.push(Trial::test(format!("store::{name}"), move || {
-            runtime.block_on(run_store_case(name, &make()));
-            Ok(())
-        }));
-    }
-    for &name in JOURNAL_CASES {
-        let (make, runtime) = (make.clone(), runtime.clone());
-        trials.push(Trial::test(format!("journal::{name}"), move || {
-            runtime.block_on(run_journal_case(name, &make()));
-            Ok(())
-        }));
-    }
-    for &name in HTTP_CASES {
-        let (make, runtime) = (make.clone(), runtime.clone());
-        trials.push(Trial::test(format!("http::{name}"), move || {
+        trials.push(Trial::test(format!("http::bad_input::{}", row.name), move || {
             runtime.block_on(async {
                 let app = TestApp::spawn(make().http_journal()).await;
-                run_http_case(name, &app).await;
+                bad_inputs::refused(&app, &row).await;
             });
             Ok(())
         }));

@@ -1,0 +1,297 @@
+//! The bad-input table of the HTTP suite: requests that must be refused with a clear 4xx and change nothing. Each
+//! row is a trial of its own, named after the row, on a fresh user and strategy, so one failure hides no other.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::http::TestApp;
+use crate::http_suite::{assert_error, list_trades, raw_chunked_post, trades_path};
+
+/// Where a request goes, resolved against the row's fresh strategy.
+#[derive(Debug, Clone)]
+enum Target {
+    /// `/strategies/{id}/trades`, with a query.
+    Trades(&'static str),
+    /// `/strategies/{id}/stats`, with a query.
+    Stats(&'static str),
+    /// `/strategies`.
+    Strategies,
+    /// `/strategies/{id}`.
+    Strategy,
+    /// `/strategies/{raw}`: an id that is not one.
+    StrategyNamed(&'static str),
+    /// `/me`.
+    Me,
+    /// `/api-keys`.
+    ApiKeys,
+}
+
+impl Target {
+    fn path(&self, strategy: &str) -> String {
+        let with_query = |path: String, query: &str| if query.is_empty() { path } else { format!("{path}?{query}") };
+        match self {
+            Self::Trades(query) => with_query(trades_path(strategy), query),
+            Self::Stats(query) => with_query(format!("/strategies/{strategy}/stats"), query),
+            Self::Strategies => "/strategies".to_owned(),
+            Self::Strategy => format!("/strategies/{strategy}"),
+            Self::StrategyNamed(raw) => format!("/strategies/{raw}"),
+            Self::Me => "/me".to_owned(),
+            Self::ApiKeys => "/api-keys".to_owned(),
+        }
+    }
+}
+
+/// How the request is sent.
+#[derive(Debug, Clone)]
+enum Request {
+    /// A JSON body.
+    Json(Method, Target, Value),
+    /// A body of any bytes and media type, posted.
+    Raw(Target, &'static str, Vec<u8>),
+    /// A GET.
+    Get(Target),
+    /// A chunked trade body over the cap, with no `Content-Length`.
+    ChunkedOverCap,
+}
+
+/// Which fields the refusal must blame.
+#[derive(Debug, Clone)]
+enum Blamed {
+    /// Exactly these, in this order.
+    Exactly(Vec<&'static str>),
+    /// This one first.
+    First(&'static str),
+    /// The row does not say.
+    Any,
+}
+
+/// One refused request.
+#[derive(Debug, Clone)]
+pub struct BadInput {
+    /// The row's name, which names its trial.
+    pub name: &'static str,
+    request: Request,
+    status: StatusCode,
+    code: &'static str,
+    blamed: Blamed,
+}
+
+const UNPROCESSABLE: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
+
+fn signal(name: &'static str, body: Value, fields: &[&'static str]) -> BadInput {
+    BadInput {
+        name,
+        request: Request::Json(Method::POST, Target::Trades(""), body),
+        status: UNPROCESSABLE,
+        code: "validation_failed",
+        blamed: Blamed::Exactly(fields.to_vec()),
+    }
+}
+
+fn raw(name: &'static str, target: Target, content_type: &'static str, body: Vec<u8>, status: StatusCode) -> BadInput {
+    let code = match status {
+        StatusCode::BAD_REQUEST => "invalid_json",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        _ => "payload_too_large",
+    };
+    BadInput { name, request: Request::Raw(target, content_type, body), status, code, blamed: Blamed::Any }
+}
+
+fn field(name: &'static str, method: Method, target: Target, body: Value, first: &'static str) -> BadInput {
+    BadInput {
+        name,
+        request: Request::Json(method, target, body),
+        status: UNPROCESSABLE,
+        code: "validation_failed",
+        blamed: Blamed::First(first),
+    }
+}
+
+fn get(name: &'static str, target: Target, status: StatusCode, code: &'static str) -> BadInput {
+    BadInput { name, request: Request::Get(target), status, code, blamed: Blamed::Any }
+}
+
+/// Every row of the table.
+pub fn bad_inputs() -> Vec<BadInput> {
+    let big_note = "x".repeat(9 * 1024);
+    let future = (chrono::Utc::now() + chrono::TimeDelta::hours(1)).to_rfc3339();
+    let backfill = json!({ "symbol": "EURUSD", "side": "BUY", "status": "CLOSED", "signal_time": "2026-01-01T00:00:00Z", "closed_at": "2026-01-02T00:00:00Z" });
+    let trades = || Target::Trades("");
+    let json_type = "application/json";
+    vec![
+        signal("body_is_an_array", json!([1, 2]), &["body"]),
+        BadInput {
+            code: "unknown_field",
+            ..signal("unknown_field", json!({ "symbol": "EURUSD", "side": "BUY", "colour": 1 }), &["colour"])
+        },
+        signal("entry_without_symbol_and_side", json!({ "entry": 1.0 }), &["symbol", "side"]),
+        signal("entry_price_as_text", json!({ "symbol": "EURUSD", "side": "BUY", "entry": "1.08" }), &["entry"]),
+        signal("negative_entry", json!({ "symbol": "EURUSD", "side": "BUY", "entry": -1 }), &["entry"]),
+        signal("stop_loss_over_1e12", json!({ "symbol": "EURUSD", "side": "BUY", "stop_loss": 2e12 }), &["stop_loss"]),
+        signal("side_hold", json!({ "symbol": "EURUSD", "side": "HOLD" }), &["side"]),
+        signal("symbol_with_a_space", json!({ "symbol": "EUR USD", "side": "BUY" }), &["symbol"]),
+        signal(
+            "signal_time_not_rfc3339",
+            json!({ "symbol": "EURUSD", "side": "BUY", "signal_time": "yesterday" }),
+            &["signal_time"],
+        ),
+        signal(
+            "signal_time_in_the_future",
+            json!({ "symbol": "EURUSD", "side": "BUY", "signal_time": future }),
+            &["signal_time"],
+        ),
+        signal("back_filled_close_without_close_price", backfill, &["close_price"]),
+        signal(
+            "close_price_on_an_open_entry",
+            json!({ "symbol": "EURUSD", "side": "BUY", "close_price": 1.1 }),
+            &["close_price"],
+        ),
+        signal("meta_not_an_object", json!({ "symbol": "EURUSD", "side": "BUY", "meta": "a note" }), &["meta"]),
+        signal(
+            "extensions_over_16_kib",
+            json!({ "symbol": "EURUSD", "side": "BUY", "meta": { "n": big_note }, "context": { "n": big_note } }),
+            &["extensions"],
+        ),
+        signal(
+            "external_reference_over_128",
+            json!({ "symbol": "EURUSD", "side": "BUY", "external_reference": "r".repeat(129) }),
+            &["external_reference"],
+        ),
+        signal("unknown_event", json!({ "symbol": "EURUSD", "side": "BUY", "event": "teleport" }), &["event"]),
+        signal("update_naming_no_trade", json!({ "event": "update", "stop_loss": 1.0 }), &["external_reference"]),
+        signal("exit_with_status_open", json!({ "event": "exit", "symbol": "EURUSD", "status": "OPEN" }), &["status"]),
+        signal(
+            "update_with_close_price",
+            json!({ "event": "update", "symbol": "EURUSD", "close_price": 1.0 }),
+            &["close_price"],
+        ),
+        signal(
+            "nul_in_an_extension",
+            json!({ "symbol": "EURUSD", "side": "BUY", "meta": { "bad": "\u{0}" } }),
+            &["extensions"],
+        ),
+        raw("truncated_json", trades(), json_type, b"{\"symbol\": ".to_vec(), StatusCode::BAD_REQUEST),
+        raw("not_utf8", trades(), json_type, vec![b'{', 0xff, 0xfe, b'}'], StatusCode::BAD_REQUEST),
+        raw(
+            "number_beyond_f64",
+            trades(),
+            json_type,
+            b"{\"symbol\":\"X\",\"side\":\"BUY\",\"entry\":1e400}".to_vec(),
+            StatusCode::BAD_REQUEST,
+        ),
+        raw("xml_body", trades(), "application/xml", b"<trade/>".to_vec(), StatusCode::UNSUPPORTED_MEDIA_TYPE),
+        raw(
+            "body_over_64_kib",
+            trades(),
+            json_type,
+            format!("{{\"meta\":{{\"n\":\"{}\"}}}}", "x".repeat(70 * 1024)).into_bytes(),
+            StatusCode::PAYLOAD_TOO_LARGE,
+        ),
+        raw(
+            "text_plain_on_a_json_route",
+            Target::Strategies,
+            "text/plain",
+            br#"{"title":"x"}"#.to_vec(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ),
+        BadInput {
+            name: "chunked_body_over_the_cap",
+            request: Request::ChunkedOverCap,
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            code: "payload_too_large",
+            blamed: Blamed::Any,
+        },
+        field("blank_strategy_title", Method::POST, Target::Strategies, json!({ "title": "  " }), "title"),
+        field(
+            "eleven_tags",
+            Method::POST,
+            Target::Strategies,
+            json!({ "title": "x", "tags": (0..11).map(|i| format!("t{i}")).collect::<Vec<_>>() }),
+            "tags",
+        ),
+        field("empty_strategy_patch", Method::PATCH, Target::Strategy, json!({}), "body"),
+        field("short_user_name", Method::POST, Target::Me, json!({ "user_name": "a" }), "user_name"),
+        field("bio_over_500", Method::POST, Target::Me, json!({ "bio": "x".repeat(501) }), "bio"),
+        field("empty_key_name", Method::POST, Target::ApiKeys, json!({ "key_name": "" }), "key_name"),
+        get("limit_zero", Target::Trades("limit=0"), UNPROCESSABLE, "validation_failed"),
+        get("limit_501", Target::Trades("limit=501"), UNPROCESSABLE, "validation_failed"),
+        get("limit_in_words", Target::Trades("limit=ten"), UNPROCESSABLE, "validation_failed"),
+        get("forged_cursor", Target::Trades("cursor=forged"), UNPROCESSABLE, "validation_failed"),
+        get(
+            "cursor_before_1970",
+            Target::Trades("cursor=c1.-8000000000000000000.0192f0c17a4b7cde8f0123456789abcd"),
+            UNPROCESSABLE,
+            "validation_failed",
+        ),
+        get("status_won", Target::Trades("status=WON"), UNPROCESSABLE, "validation_failed"),
+        get(
+            "trade_list_from_after_to",
+            Target::Trades("from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z"),
+            UNPROCESSABLE,
+            "validation_failed",
+        ),
+        get("stats_from_in_words", Target::Stats("from=yesterday"), UNPROCESSABLE, "validation_failed"),
+        get(
+            "stats_from_after_to",
+            Target::Stats("from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z"),
+            UNPROCESSABLE,
+            "validation_failed",
+        ),
+        get("stats_unknown_parameter", Target::Stats("since=1"), UNPROCESSABLE, "unknown_field"),
+        get("trade_list_unknown_parameter", Target::Trades("limt=5"), UNPROCESSABLE, "unknown_field"),
+        get("strategy_id_nope", Target::StrategyNamed("nope"), StatusCode::NOT_FOUND, "not_found"),
+        get("strategy_id_prefix_only", Target::StrategyNamed("strat_"), StatusCode::NOT_FOUND, "not_found"),
+        get(
+            "trade_id_as_strategy_id",
+            Target::StrategyNamed("trd_0192f0c17a4b7cde8f0123456789abcd"),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+    ]
+}
+
+/// Sends `row` as a fresh user with one strategy: it is refused as the row says, and nothing is stored.
+pub async fn refused(app: &TestApp, row: &BadInput) {
+    let user = app.user().await;
+    let sid = app.strategy(&user).await;
+    let t = Some(user.token.as_str());
+    let reply = match &row.request {
+        Request::Json(method, target, body) => {
+            app.call(method.clone(), &target.path(&sid), t, Some(body.clone())).await
+        }
+        Request::Raw(target, content_type, body) => {
+            app.call_raw(Method::POST, &target.path(&sid), t, content_type, body.clone()).await
+        }
+        Request::Get(target) => app.call(Method::GET, &target.path(&sid), t, None).await,
+        Request::ChunkedOverCap => {
+            let answer = raw_chunked_post(app, &trades_path(&sid), &user.token, 70 * 1024).await;
+            assert!(answer.starts_with(&format!("HTTP/1.1 {}", row.status.as_u16())), "{}: {answer}", row.name);
+            assert!(answer.contains(row.code), "{}: {answer}", row.name);
+            return nothing_stored(app, &user, &sid).await;
+        }
+    };
+    assert_error(&reply, row.status, row.code);
+    let details = reply.body["error"]["details"].as_array().cloned().unwrap_or_default();
+    let blamed: Vec<&str> = details.iter().filter_map(|d| d["field"].as_str()).collect();
+    match &row.blamed {
+        Blamed::Exactly(fields) => assert_eq!(&blamed, fields, "{}", row.name),
+        Blamed::First(field) => assert_eq!(blamed.first(), Some(field), "{}", row.name),
+        Blamed::Any => {}
+    }
+    nothing_stored(app, &user, &sid).await;
+}
+
+/// The user's book is as it was made: one strategy, no trade, no key, the profile unchanged.
+async fn nothing_stored(app: &TestApp, user: &crate::http::TestUser, sid: &str) {
+    let t = Some(user.token.as_str());
+    assert!(list_trades(app, user, sid).await.is_empty(), "no refused request stored a trade");
+    let strategies = app.call(Method::GET, "/strategies", t, None).await;
+    assert_eq!(strategies.data().as_array().map(Vec::len), Some(1), "no refused request stored a strategy");
+    assert_eq!(app.call(Method::GET, "/api-keys", t, None).await.data(), &json!([]), "nor a key");
+    let me = app.call(Method::GET, "/me", t, None).await;
+    assert_eq!(
+        (me.field("user_name"), me.data()["bio"].clone()),
+        (user.name.clone(), Value::Null),
+        "nor a profile change"
+    );
+}
