@@ -50,15 +50,29 @@ pub enum ForbiddenKind {
     ProfileRequired,
 }
 
-impl ForbiddenKind {
-    /// The `error.code` of the contract.
-    pub const fn code(self) -> &'static str {
-        match self {
-            Self::ApiKeyNotAllowed => "api_key_not_allowed",
-            Self::ProfileRequired => "profile_required",
+/// Implements, from one list of a field-less enum's variants with their codes, `code` and `ALL`. `code` is an
+/// exhaustive match, so a variant left out of the list does not compile, and `ALL` is the same list: a check over
+/// every kind (that each code is documented, say) cannot miss one.
+macro_rules! kinds_with_codes {
+    ($kind:ident { $($variant:ident => $code:literal),+ $(,)? }) => {
+        impl $kind {
+            /// Every kind.
+            pub const ALL: &[Self] = &[$(Self::$variant),+];
+
+            /// The `error.code` of the contract.
+            pub const fn code(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $code,)+
+                }
+            }
         }
-    }
+    };
 }
+
+kinds_with_codes!(ForbiddenKind {
+    ApiKeyNotAllowed => "api_key_not_allowed",
+    ProfileRequired => "profile_required",
+});
 
 /// Why a request conflicts with the current state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,21 +95,16 @@ pub enum ConflictKind {
     ConcurrentUpdate,
 }
 
-impl ConflictKind {
-    /// The `error.code` of the contract.
-    pub const fn code(self) -> &'static str {
-        match self {
-            Self::InvalidTransition => "invalid_transition",
-            Self::TradeNotManual => "trade_not_manual",
-            Self::UserNameTaken => "user_name_taken",
-            Self::AmbiguousTrade => "ambiguous_trade",
-            Self::ApiKeyLimit => "api_key_limit",
-            Self::SymbolMismatch => "symbol_mismatch",
-            Self::SideMismatch => "side_mismatch",
-            Self::ConcurrentUpdate => "concurrent_update",
-        }
-    }
-}
+kinds_with_codes!(ConflictKind {
+    InvalidTransition => "invalid_transition",
+    TradeNotManual => "trade_not_manual",
+    UserNameTaken => "user_name_taken",
+    AmbiguousTrade => "ambiguous_trade",
+    ApiKeyLimit => "api_key_limit",
+    SymbolMismatch => "symbol_mismatch",
+    SideMismatch => "side_mismatch",
+    ConcurrentUpdate => "concurrent_update",
+});
 
 /// One field to blame for a refused request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -225,6 +234,14 @@ mod tests {
             JournalError::Invalid(fields) => assert_eq!(fields[0].field, "closed_at"),
             other => panic!("expected Invalid, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn every_kind_has_a_code_of_its_own() {
+        let codes: Vec<&str> =
+            ConflictKind::ALL.iter().map(|k| k.code()).chain(ForbiddenKind::ALL.iter().map(|k| k.code())).collect();
+        let distinct: std::collections::HashSet<&str> = codes.iter().copied().collect();
+        assert_eq!(distinct.len(), codes.len(), "{codes:?}");
     }
 
     #[test]
