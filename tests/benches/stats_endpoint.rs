@@ -56,10 +56,9 @@ async fn seed_memory(store: &StoreUnderTest, book: &quantarya_domain::Strategy) 
             close_price: Some(Price::new(100.0 * (1.0 + ((i * 7919) % 400 - 190) as f64 / 10_000.0)).expect("valid")),
             closed_at: Some(now()),
         };
-        if let Outcome::Changed(t) =
-            trade.apply(TradeCommand::Close(close), stamp(CredentialKind::User)).expect("closes")
-        {
-            store.trades.update_trade(&t.trade, &t.event).await.expect("close");
+        match trade.apply(TradeCommand::Close(close), stamp(CredentialKind::User)).expect("closes") {
+            Outcome::Changed(t) => store.trades.update_trade(&t.trade, &t.event).await.expect("close"),
+            Outcome::Unchanged => panic!("closing an open trade changes it"),
         }
     }
 }

@@ -11,7 +11,7 @@ use quantarya_ports::outbound::{CloseRange, OpenTradeLookup, TradeCursor, TradeF
 use quantarya_ports::{StoreConflict, StoreError};
 use tokio::task::JoinSet;
 
-use crate::support::{StoreUnderTest, api_key, entry, minutes_ago, now, opened, stamp, strategy, user};
+use crate::support::{StoreUnderTest, api_key, entry, minutes_ago, minutes_before, now, opened, stamp, strategy, user};
 
 fn is_conflict<T: std::fmt::Debug>(result: Result<T, StoreError>, expected: StoreConflict) -> bool {
     matches!(result, Err(StoreError::Conflict(kind)) if kind == expected)
@@ -156,18 +156,30 @@ pub async fn profile_and_strategy_updates_refuse_a_stale_read(s: &StoreUnderTest
 /// later one is refused; none is left behind or removed uncounted.
 pub async fn deleting_a_strategy_while_trades_arrive_counts_every_removed_trade(s: &StoreUnderTest) {
     let (owner, book) = owner_with_strategy(s).await;
-    let mut tasks = JoinSet::new();
-    for i in 0..24 {
+    let insert = |i: usize| {
         let (trade, event) = opened(&book, entry("EURUSD", Side::Buy, Some(&format!("r{i}"))), None);
         let trades = s.trades.clone();
-        tasks.spawn(async move { trades.insert_trade(&trade, &event).await });
+        async move { trades.insert_trade(&trade, &event).await }
+    };
+    // One insert lands before the delete starts and one is sent after it ended, so both outcomes occur; the
+    // others race the delete, which starts while they are still being spawned.
+    let mut inserts = vec![insert(0).await];
+    let mut tasks = JoinSet::new();
+    for i in 1..12 {
+        tasks.spawn(insert(i));
     }
-    let strategies = s.strategies.clone();
-    let deleting = tokio::spawn(async move { strategies.delete_strategy(&owner.id, book.id).await });
-    let inserts = tasks.join_all().await;
+    let (strategies, owner_id, book_id) = (s.strategies.clone(), owner.id.clone(), book.id);
+    let deleting = tokio::spawn(async move { strategies.delete_strategy(&owner_id, book_id).await });
+    for i in 12..24 {
+        tasks.spawn(insert(i));
+    }
+    inserts.extend(tasks.join_all().await);
     let deleted = deleting.await.expect("joined").expect("delete").expect("existed");
-    let stored = inserts.iter().filter(|r| r.is_ok()).count() as u64;
+    inserts.push(insert(24).await);
     assert!(inserts.iter().all(|r| matches!(r, Ok(()) | Err(StoreError::Missing))), "{inserts:?}");
+    assert!(matches!(inserts.first(), Some(Ok(()))), "an insert before the delete is stored: {inserts:?}");
+    assert!(matches!(inserts.last(), Some(Err(StoreError::Missing))), "an insert after it is refused: {inserts:?}");
+    let stored = inserts.iter().filter(|r| r.is_ok()).count() as u64;
     assert_eq!(deleted, stored, "every stored trade was counted and removed");
     assert_eq!(
         s.trades.list_trades(&book.user_id, book.id, &TradeFilter::default(), None, 100).await.expect("list"),
@@ -298,7 +310,11 @@ pub async fn open_trade_lookups_and_latest_with_reference(s: &StoreUnderTest) {
 /// Lists: newest first by `opened_at` then id, every filter, keyset pages that cover everything once.
 pub async fn trade_lists_page_newest_first_with_filters(s: &StoreUnderTest) {
     let (_, book) = owner_with_strategy(s).await;
-    let mut all = Vec::new();
+    // One reading of the clock, so that trades can share an opening instant and range bounds can fall exactly on
+    // one.
+    let base = now();
+    let ago = |minutes: i64| minutes_before(base, minutes);
+    let mut made = Vec::new();
     for (i, (symbol, side)) in
         [("EURUSD", Side::Buy), ("GBPUSD", Side::Sell), ("EURUSD", Side::Sell), ("BTCUSD", Side::Buy)]
             .into_iter()
@@ -307,19 +323,26 @@ pub async fn trade_lists_page_newest_first_with_filters(s: &StoreUnderTest) {
             .enumerate()
     {
         // Two trades share each opening minute, so the id breaks ties.
-        let opened_at = minutes_ago(100 - (i as i64 / 2));
-        let (trade, event) = opened(&book, entry(symbol, side, Some(&format!("ref-{i}"))), Some(opened_at));
-        s.trades.insert_trade(&trade, &event).await.expect("insert");
+        let opened_at = ago(100 - (i as i64 / 2));
+        made.push(opened(&book, entry(symbol, side, Some(&format!("ref-{i}"))), Some(opened_at)));
+    }
+    // Stored out of time order and, within a shared minute, sometimes the later id first: neither the order of
+    // the writes nor that of the ids as made can stand in for the list order.
+    let mut all = Vec::new();
+    for i in [5, 10, 0, 7, 2, 9, 4, 1, 8, 3, 6] {
+        let (trade, event) = &made[i];
+        s.trades.insert_trade(trade, event).await.expect("insert");
         let trade = if i % 3 == 0 {
-            let (closed_trade, event) = closed(&trade);
+            let (closed_trade, event) = closed(trade);
             s.trades.update_trade(&closed_trade, &event).await.expect("close");
             closed_trade
         } else {
-            trade
+            trade.clone()
         };
         all.push(trade);
     }
     all.sort_by_key(|t| (std::cmp::Reverse(t.opened_at), std::cmp::Reverse(t.id)));
+    assert!(all.windows(2).any(|w| w[0].opened_at == w[1].opened_at), "some trades share an opening instant");
 
     let everything = s
         .trades
@@ -344,6 +367,12 @@ pub async fn trade_lists_page_newest_first_with_filters(s: &StoreUnderTest) {
         seen.extend(page);
     }
     assert_eq!(seen, all, "pages cover every trade exactly once, in order");
+    // The cursor's id part is needed: a page ends between two trades opened at the same instant.
+    let pages: Vec<&[Trade]> = all.chunks(3).collect();
+    assert!(
+        pages.windows(2).any(|w| w[0].last().map(|t| t.opened_at) == w[1].first().map(|t| t.opened_at)),
+        "a page boundary falls inside a shared opening instant"
+    );
 
     let check = |filter: TradeFilter, keep: &dyn Fn(&Trade) -> bool| {
         let expected: Vec<Trade> = all.iter().filter(|t| keep(t)).cloned().collect();
@@ -359,7 +388,9 @@ pub async fn trade_lists_page_newest_first_with_filters(s: &StoreUnderTest) {
     let eur = Symbol::parse("EURUSD").expect("valid");
     check(TradeFilter { symbol: Some(eur.clone()), ..Default::default() }, &|t| t.symbol == eur).await;
     check(TradeFilter { side: Some(Side::Sell), ..Default::default() }, &|t| t.side == Side::Sell).await;
-    let (from, to) = (minutes_ago(99), minutes_ago(97));
+    // Both bounds fall exactly on opening instants: both are inclusive.
+    let (from, to) = (ago(99), ago(97));
+    assert!(all.iter().any(|t| t.opened_at == from) && all.iter().any(|t| t.opened_at == to));
     check(TradeFilter { from: Some(from), to: Some(to), ..Default::default() }, &|t| {
         t.opened_at >= from && t.opened_at <= to
     })
@@ -571,18 +602,30 @@ pub async fn racing_updates_of_one_strategy_let_one_win(s: &StoreUnderTest) {
 /// refused, none is left behind.
 pub async fn deleting_an_account_while_trades_arrive_counts_every_removed_trade(s: &StoreUnderTest) {
     let (owner, book) = owner_with_strategy(s).await;
-    let mut tasks = JoinSet::new();
-    for i in 0..24 {
+    let insert = |i: usize| {
         let (trade, event) = opened(&book, entry("EURUSD", Side::Buy, Some(&format!("r{i}"))), None);
         let trades = s.trades.clone();
-        tasks.spawn(async move { trades.insert_trade(&trade, &event).await });
+        async move { trades.insert_trade(&trade, &event).await }
+    };
+    // One insert lands before the deletion starts and one is sent after it ended, so both outcomes occur; the
+    // others race the deletion, which starts while they are still being spawned.
+    let mut inserts = vec![insert(0).await];
+    let mut tasks = JoinSet::new();
+    for i in 1..12 {
+        tasks.spawn(insert(i));
     }
     let users = s.users.clone();
     let id = owner.id.clone();
     let deleting = tokio::spawn(async move { users.delete_account(&id).await });
-    let inserts = tasks.join_all().await;
+    for i in 12..24 {
+        tasks.spawn(insert(i));
+    }
+    inserts.extend(tasks.join_all().await);
     let deletion = deleting.await.expect("joined").expect("delete").expect("existed");
+    inserts.push(insert(24).await);
     assert!(inserts.iter().all(|r| matches!(r, Ok(()) | Err(StoreError::Missing))), "{inserts:?}");
+    assert!(matches!(inserts.first(), Some(Ok(()))), "an insert before the deletion is stored: {inserts:?}");
+    assert!(matches!(inserts.last(), Some(Err(StoreError::Missing))), "an insert after it is refused: {inserts:?}");
     assert_eq!(deletion.trades, inserts.iter().filter(|r| r.is_ok()).count() as u64);
     assert_eq!(deletion.strategies, 1);
     let listed = s.trades.list_trades(&owner.id, book.id, &TradeFilter::default(), None, 100).await.expect("list");
@@ -617,11 +660,12 @@ pub async fn closed_trades_are_visited_in_close_order_within_a_range(s: &StoreUn
     let (cancelled, event) = opened(&book, entry("GBPUSD", Side::Sell, None), None);
     s.trades.insert_trade(&cancelled, &event).await.expect("insert");
     let cancel = quantarya_domain::TradePatch { status: Some(Status::Cancelled), ..Default::default() };
-    if let Outcome::Changed(t) =
-        cancelled.apply(TradeCommand::Patch(cancel), stamp(CredentialKind::User)).expect("cancels")
-    {
-        s.trades.update_trade(&t.trade, &t.event).await.expect("cancel");
+    match cancelled.apply(TradeCommand::Patch(cancel), stamp(CredentialKind::User)).expect("cancels") {
+        Outcome::Changed(t) => s.trades.update_trade(&t.trade, &t.event).await.expect("cancel"),
+        Outcome::Unchanged => panic!("cancelling an open trade changes it"),
     }
+    let stored = s.trades.get_trade(&owner.id, book.id, cancelled.id).await.expect("get").expect("stored");
+    assert_eq!(stored.status, Status::Cancelled, "a cancelled trade is there to be left out");
     expected.sort_by_key(|t| (t.closed_at, t.id));
 
     let visit = |range: CloseRange| {
@@ -655,6 +699,26 @@ pub async fn closed_trades_are_visited_in_close_order_within_a_range(s: &StoreUn
     assert!(found.expect("visit"), "an owned strategy without closed trades is found, and empty");
 }
 
+/// A leap second (`23:59:60.x`) is kept as the domain decided (the last microsecond of its minute) by every store,
+/// and a trade opened in one and closed a moment after midnight is stored and read back unchanged.
+pub async fn a_leap_second_is_kept_as_the_domain_decided(s: &StoreUnderTest) {
+    let (_, strategy) = owner_with_strategy(s).await;
+    let leap = Timestamp::parse_rfc3339("2016-12-31T23:59:60.9Z").expect("a leap second is a time");
+    assert_eq!(leap.to_string(), "2016-12-31T23:59:59.999999Z");
+    let (trade, event) = opened(&strategy, entry("EURUSD", Side::Buy, None), Some(leap));
+    s.trades.insert_trade(&trade, &event).await.expect("insert");
+    let after_midnight = Timestamp::parse_rfc3339("2017-01-01T00:00:00.5Z").expect("valid");
+    let close = CloseTrade { closed_at: Some(after_midnight), ..CloseTrade::default() };
+    let Outcome::Changed(done) = trade.apply(TradeCommand::Close(close), stamp(CredentialKind::User)).expect("closes")
+    else {
+        panic!("closing an open trade changes it")
+    };
+    s.trades.update_trade(&done.trade, &done.event).await.expect("the close is stored");
+    let stored = s.trades.get_trade(&strategy.user_id, strategy.id, trade.id).await.expect("get").expect("stored");
+    assert_eq!((stored.opened_at, stored.closed_at), (leap, Some(after_midnight)));
+    assert_eq!(stored, done.trade);
+}
+
 crate::cases!(
     crate::support::StoreUnderTest:
     users_round_trip_and_names_are_unique_regardless_of_case,
@@ -677,4 +741,5 @@ crate::cases!(
     racing_updates_of_one_strategy_let_one_win,
     deleting_an_account_while_trades_arrive_counts_every_removed_trade,
     closed_trades_are_visited_in_close_order_within_a_range,
+    a_leap_second_is_kept_as_the_domain_decided,
 );

@@ -1,5 +1,6 @@
 //! What only a durable store can show.
 
+use std::collections::{BTreeMap, HashMap};
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,7 +39,11 @@ pub async fn a_restart_keeps_every_acknowledged_trade(url: &str) {
     let strategy = first.strategy(&user).await;
     let key = first.api_key(&user).await;
     let path = format!("/strategies/{strategy}/trades");
-    let mut acknowledged = 0;
+    // What the replies acknowledged: each trade as its last reply showed it, with the number of replies that
+    // changed it (each one an event of its history); and the open trade of each reference, as they told it.
+    let mut acknowledged: BTreeMap<String, (Value, usize)> = BTreeMap::new();
+    let mut open: HashMap<String, String> = HashMap::new();
+    let mut answered = 0;
     for i in 0..12 {
         let reference = format!("r{}", i % 4);
         let signals = [
@@ -47,12 +52,28 @@ pub async fn a_restart_keeps_every_acknowledged_trade(url: &str) {
             json!({ "event": "exit", "external_reference": reference, "close_price": 1.09 }),
         ];
         for signal in signals.into_iter().take(1 + (i as usize % 3)) {
+            let event = signal["event"].as_str().unwrap_or("entry").to_owned();
             let reply = first.call(Method::POST, &path, Some(&key), Some(signal)).await;
             assert!(reply.status.is_success(), "{reply:?}");
-            acknowledged += 1;
+            // An entry creates a trade unless its reference has an open one; every other signal acts on that one.
+            let held = open.get(&reference).cloned();
+            let expected = if event == "entry" && held.is_none() { StatusCode::CREATED } else { StatusCode::OK };
+            assert_eq!(reply.status, expected, "{event} of {reference}: {reply:?}");
+            let id = reply.field("trade_id");
+            assert!(held.is_none_or(|held| held == id), "{event} of {reference} answered another trade: {reply:?}");
+            if event == "exit" {
+                open.remove(&reference);
+            } else {
+                open.insert(reference.clone(), id.clone());
+            }
+            let changed = !reply.body["message"].as_str().unwrap_or_default().ends_with("nothing changed");
+            let (trade, changes) = acknowledged.entry(id).or_insert((Value::Null, 0));
+            *trade = reply.data().clone();
+            *changes += usize::from(changed);
+            answered += 1;
         }
     }
-    assert!(acknowledged > 12);
+    assert!(answered > 12);
     let before = book(&first, &user.token, &strategy).await;
     assert!(!before.is_empty());
     drop(first);
@@ -61,6 +82,14 @@ pub async fn a_restart_keeps_every_acknowledged_trade(url: &str) {
     let second = TestApp::spawn(app_store(url).http_journal()).await;
     let after = book(&second, &user.token, &strategy).await;
     assert_eq!(after, before, "every trade and every history event is back");
+    let back: BTreeMap<String, (Value, usize)> = after
+        .iter()
+        .map(|(trade, history)| {
+            let id = trade["trade_id"].as_str().unwrap_or_default().to_owned();
+            (id, (trade.clone(), history.as_array().map_or(0, Vec::len)))
+        })
+        .collect();
+    assert_eq!(back, acknowledged, "each trade is back as its last reply showed it, with one event per change");
     let reply = second.call(Method::GET, &path, Some(&key), None).await;
     assert_eq!(reply.status, StatusCode::OK, "the key survived the restart");
     let me = second.call(Method::GET, "/me", Some(&user.token), None).await;

@@ -133,6 +133,16 @@ pub async fn every_route_answers_its_happy_path(app: &TestApp) {
     assert_eq!(app.call(Method::GET, &format!("/profiles/{name}"), None, None).await.status, StatusCode::NOT_FOUND);
 }
 
+/// `GET path` without credentials: the status, the content type and the body as text (for bodies that are not
+/// JSON, or must be compared byte for byte).
+async fn get_text(app: &TestApp, path: &str) -> (StatusCode, String, String) {
+    let response = app.client.get(format!("{}{path}", app.base)).send().await.expect("the server answers");
+    let status = response.status();
+    let content_type =
+        response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    (status, content_type, response.text().await.expect("a body"))
+}
+
 /// Entry, repeated entry, update, exit, repeated exit and reference reuse, the way TradingView sends them:
 /// `text/plain` bodies holding JSON, with the key inside.
 pub async fn a_webhook_drives_a_trade_by_reference(app: &TestApp) {
@@ -193,11 +203,23 @@ pub async fn races_over_http_keep_one_trade_and_one_close(app: &TestApp) {
     let trades = list_trades(app, &user, &sid).await;
     assert_eq!(trades.len(), 1);
     let tid = trades[0]["trade_id"].as_str().unwrap_or_default().to_owned();
+    // Every loser is told, with a 200, that the winner's trade was already open.
+    for reply in replies.iter().filter(|r| r.status != StatusCode::CREATED) {
+        assert_status(reply, StatusCode::OK);
+        assert_eq!(reply.body["message"], "Trade already open; nothing changed", "{reply:?}");
+        assert_eq!(reply.field("trade_id"), tid, "{reply:?}");
+    }
     let close = format!("{}/close", trade_path(&sid, &tid));
     let closes =
         futures_util::future::join_all((0..12).map(|_| app.call(Method::POST, &close, Some(&user.token), None))).await;
     assert_eq!(closes.iter().filter(|r| r.status == StatusCode::OK).count(), 1, "{closes:?}");
     assert!(closes.iter().filter(|r| r.status != StatusCode::OK).all(|r| r.code() == "invalid_transition"));
+    for reply in closes.iter().filter(|r| r.status != StatusCode::OK) {
+        assert_error(reply, StatusCode::CONFLICT, "invalid_transition");
+    }
+    let winner = closes.iter().find(|r| r.status == StatusCode::OK).map(|r| r.data().clone());
+    let stored = app.call(Method::GET, &trade_path(&sid, &tid), Some(&user.token), None).await;
+    assert_eq!(Some(stored.data().clone()), winner, "the stored trade is the winner's");
 }
 
 /// A second user's JWT and API key on every route that takes the first user's ids: 404 (or 403 where keys are
@@ -220,16 +242,23 @@ pub async fn another_user_sees_and_changes_nothing(app: &TestApp) {
         .as_str()
         .unwrap_or_default()
         .to_owned();
+    // Each read with its status: equal bodies of equal errors would say nothing.
     let snapshot = || async {
-        (
-            app.call(Method::GET, &format!("/strategies/{sid}"), Some(&owner.token), None).await.body,
-            app.call(Method::GET, &trades_path(&sid), Some(&owner.token), None).await.body,
-            app.call(Method::GET, &format!("{}/events", trade_path(&sid, &tid)), Some(&owner.token), None).await.body,
-            app.call(Method::GET, "/api-keys", Some(&owner.token), None).await.body,
-            app.call(Method::GET, "/me", Some(&owner.token), None).await.body,
-        )
+        let mut replies = Vec::new();
+        for path in [
+            format!("/strategies/{sid}"),
+            trades_path(&sid),
+            format!("{}/events", trade_path(&sid, &tid)),
+            "/api-keys".to_owned(),
+            "/me".to_owned(),
+        ] {
+            let reply = app.call(Method::GET, &path, Some(&owner.token), None).await;
+            replies.push((path, reply.status, reply.body));
+        }
+        replies
     };
     let before = snapshot().await;
+    assert!(before.iter().all(|(_, status, _)| *status == StatusCode::OK), "the owner reads it all: {before:?}");
 
     let intruder = app.user().await;
     let intruder_key = app.api_key(&intruder).await;
@@ -371,6 +400,27 @@ pub async fn the_service_describes_itself(app: &TestApp) {
     assert_status(&document, StatusCode::OK);
     let printed: Value = serde_json::from_str(&quantarya_adapter_http::openapi_json()).expect("valid JSON");
     assert_eq!(document.body, printed);
+    // The printed document comes from the same function as the served one; the committed file does not.
+    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/openapi.json"))
+        .expect("docs/openapi.json");
+    let (status, content_type, served) = get_text(app, "/openapi.json").await;
+    assert_eq!((status, content_type.as_str()), (StatusCode::OK, "application/json; charset=utf-8"));
+    assert!(
+        served.trim_end() == committed.trim_end(),
+        "GET /openapi.json is not docs/openapi.json; regenerate it with\n    \
+         cargo run -q -p quantarya-app -- openapi > docs/openapi.json"
+    );
+    let (status, content_type, page) = get_text(app, "/docs").await;
+    assert_eq!((status, content_type.as_str()), (StatusCode::OK, "text/html; charset=utf-8"), "{page}");
+    let committed: Value = serde_json::from_str(&committed).expect("valid JSON");
+    let rendered = quantarya_adapter_http::docs_page::render(&committed);
+    assert!(page == rendered, "GET /docs is the page of the committed document");
+    for (path, item) in committed["paths"].as_object().into_iter().flatten() {
+        for method in ["get", "post", "patch", "delete"].into_iter().filter(|m| item.get(*m).is_some()) {
+            let marker = format!("data-endpoint=\"{} {path}\"", method.to_uppercase());
+            assert!(page.contains(&marker), "GET /docs lacks {marker}");
+        }
+    }
     assert_status(&app.call(Method::GET, "/healthz", None, None).await, StatusCode::OK);
     assert_status(&app.call(Method::GET, "/readyz", None, None).await, StatusCode::OK);
     assert_error(&app.call(Method::GET, "/v1/strategies", None, None).await, StatusCode::NOT_FOUND, "not_found");
@@ -458,6 +508,24 @@ pub(crate) async fn raw_chunked_post(app: &TestApp, path: &str, token: &str, siz
     String::from_utf8_lossy(&response).into_owned()
 }
 
+/// A back-filled trade opened in a leap second and closed just after midnight is taken (never a 500, whatever the
+/// store) and reads back with the leap second as the last microsecond of its minute.
+pub async fn a_leap_second_answers_alike_on_every_store(app: &TestApp) {
+    let user = app.user().await;
+    let sid = app.strategy(&user).await;
+    let body = json!({
+        "symbol": "EURUSD", "side": "BUY", "status": "CLOSED", "entry": 1.05, "close_price": 1.06,
+        "signal_time": "2016-12-31T23:59:60.9Z", "closed_at": "2017-01-01T00:00:00.5Z",
+    });
+    let created = app.call(Method::POST, &trades_path(&sid), Some(&user.token), Some(body)).await;
+    assert_status(&created, StatusCode::CREATED);
+    assert_eq!(created.field("opened_at"), "2016-12-31T23:59:59.999999Z");
+    assert_eq!(created.field("closed_at"), "2017-01-01T00:00:00.500Z");
+    let read = app.call(Method::GET, &trade_path(&sid, &created.field("trade_id")), Some(&user.token), None).await;
+    assert_status(&read, StatusCode::OK);
+    assert_eq!(read.data(), created.data());
+}
+
 crate::cases!(
     crate::http::TestApp:
     every_route_answers_its_happy_path,
@@ -467,4 +535,5 @@ crate::cases!(
     bad_credentials_are_refused,
     the_service_describes_itself,
     the_documented_tradingview_alerts_work,
+    a_leap_second_answers_alike_on_every_store,
 );

@@ -58,6 +58,9 @@ pub async fn run_session(s: &StoreUnderTest, ops: Vec<Op>) {
     let (j, book) = (&t.journal, t.strategy);
     let mut known: Vec<TradeId> = Vec::new();
     let mut before = snapshot(j, &t.jwt, book).await;
+    // A session whose every request is refused keeps every invariant: its first entry, which meets no trade, must
+    // open one.
+    let mut entered = false;
     for op in ops {
         let pick = |i: usize| (!known.is_empty()).then(|| known[i % known.len()]);
         let locator = |symbol: Option<usize>, reference: Option<usize>| SignalLocator {
@@ -102,6 +105,11 @@ pub async fn run_session(s: &StoreUnderTest, ops: Vec<Op>) {
                 None => continue,
             },
         };
+        if matches!(op, Op::Entry { .. }) && !entered {
+            entered = true;
+            let opened = matches!(result, Ok(Some(SignalEffect::Created)));
+            assert!(opened, "the session's first entry opens a trade: {op:?} answered {result:?}");
+        }
         let after = snapshot(j, &t.jwt, book).await;
         check_book(&after);
         match &result {

@@ -13,7 +13,7 @@ use quantarya_ports::{
 };
 use tokio::task::JoinSet;
 
-use crate::support::{JournalOver, StoreUnderTest, entry, minutes_ago, token, unique};
+use crate::support::{JournalOver, StoreUnderTest, entry, minutes_ago, minutes_before, now, token, unique};
 
 /// A user with a profile and one strategy, signed in with a JWT and an API key.
 pub(crate) struct Trader {
@@ -341,17 +341,22 @@ pub async fn back_filled_and_manual_trades_follow_the_rules(s: &StoreUnderTest) 
     let deleted = j.delete_trade(jwt, book, manual.trade.id).await.expect("manual trades can be deleted");
     assert_eq!(deleted.id, manual.trade.id);
     assert!(matches!(j.get_trade(jwt, book, manual.trade.id).await, Err(JournalError::NotFound(_))));
-    assert!(j.trade_history(jwt, book, manual.trade.id).await.is_err());
+    let history = j.trade_history(jwt, book, manual.trade.id).await;
+    assert!(matches!(history, Err(JournalError::NotFound(_))), "the history went with its trade: {history:?}");
 }
 
 /// Pages of `limit` trades with cursors cover every trade once, newest first, with filters applied.
 pub async fn trade_pages_cover_every_trade_once(s: &StoreUnderTest) {
     let t = trader(s).await;
     let (j, key, book) = (&t.journal, &t.key, t.strategy);
-    for i in 0..7 {
+    // One reading of the clock: trades 2k and 2k + 1 open at the same instant, so the id breaks the tie, and the
+    // last page boundary falls inside a shared instant. They are sent out of time order.
+    let base = now();
+    let mut sent = HashSet::new();
+    for i in [3, 6, 0, 5, 2, 4, 1] {
         let mut new = entry(if i % 2 == 0 { "EURUSD" } else { "GBPUSD" }, Side::Buy, Some(&format!("o{i}")));
-        new.signal_time = Some(minutes_ago(50 - i));
-        j.submit_signal(key, book, Signal::Entry(new)).await.expect("entry");
+        new.signal_time = Some(minutes_before(base, 50 - i / 2));
+        sent.insert(j.submit_signal(key, book, Signal::Entry(new)).await.expect("entry").trade.id);
     }
     let mut seen = Vec::new();
     let mut query = TradeQuery { limit: PageLimit::new(3).expect("valid"), ..Default::default() };
@@ -364,7 +369,10 @@ pub async fn trade_pages_cover_every_trade_once(s: &StoreUnderTest) {
         }
     }
     assert_eq!(seen.len(), 7);
+    assert_eq!(seen.iter().map(|t| t.id).collect::<HashSet<_>>(), sent, "every trade, each once");
     assert!(seen.windows(2).all(|w| w[0].opened_at >= w[1].opened_at), "newest first");
+    assert!(seen.windows(2).all(|w| (w[0].opened_at, w[0].id) > (w[1].opened_at, w[1].id)), "then by id, descending");
+    assert_eq!(seen[5].opened_at, seen[6].opened_at, "the last page starts inside a shared instant");
     let filter = TradeFilter { symbol: Some(Symbol::parse("EURUSD").expect("valid")), ..Default::default() };
     let eur = j.list_trades(key, book, TradeQuery { filter, ..Default::default() }).await.expect("filtered");
     assert_eq!(eur.trades.len(), 4);

@@ -77,9 +77,15 @@ pub fn now() -> Timestamp {
     quantarya_ports::outbound::Clock::now(&SystemClock)
 }
 
-/// A time `minutes` before now.
+/// A time `minutes` before now. It reads the clock on every call, so no two calls give the same time: where
+/// equal times matter (ties, bounds that fall exactly on a time), read the clock once and use [`minutes_before`].
 pub fn minutes_ago(minutes: i64) -> Timestamp {
-    Timestamp::from_datetime(now().as_datetime() - chrono::TimeDelta::minutes(minutes))
+    minutes_before(now(), minutes)
+}
+
+/// A time `minutes` before `base`.
+pub fn minutes_before(base: Timestamp, minutes: i64) -> Timestamp {
+    Timestamp::from_datetime(base.as_datetime() - chrono::TimeDelta::minutes(minutes))
 }
 
 /// A profile with a unique id and name.

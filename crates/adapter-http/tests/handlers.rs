@@ -7,8 +7,8 @@ use actix_web::http::StatusCode;
 use actix_web::test;
 use mockall::predicate::eq;
 use quantarya_adapter_http::{AppState, app};
-use quantarya_domain::{ApiKeyId, Email, UserId, uuid::Uuid};
-use quantarya_ports::{Credential, JournalError, MockJournal, Principal};
+use quantarya_domain::{ApiKeyId, Email, NewTrade, Side, StrategyId, Symbol, UserId, uuid::Uuid};
+use quantarya_ports::{Credential, JournalError, MockJournal, Principal, Signal};
 use serde_json::{Value, json};
 
 const KEY: &str = "qk_abcdefghijABCDEFGHIJ0123456789xy000000";
@@ -62,14 +62,23 @@ async fn readiness_follows_storage() {
 #[actix_web::test]
 async fn a_key_in_the_body_authenticates_and_is_never_passed_on_or_echoed() {
     let mut journal = MockJournal::new();
-    journal.expect_authenticate().with(eq(KEY)).times(1).returning(|_| {
-        Ok(Principal {
-            user_id: UserId::parse("u1").expect("valid"),
-            credential: Credential::ApiKey { key_id: ApiKeyId::from_uuid(Uuid::nil()) },
+    let by_key = Principal {
+        user_id: UserId::parse("u1").expect("valid"),
+        credential: Credential::ApiKey { key_id: ApiKeyId::from_uuid(Uuid::nil()) },
+    };
+    let authenticated = by_key.clone();
+    journal.expect_authenticate().with(eq(KEY)).times(1).returning(move |_| Ok(authenticated.clone()));
+    // The signal the handler builds is the entry the body describes and nothing else: it never carries the key.
+    // The journal answers with a refusal, to see the body.
+    let book = StrategyId::parse("strat_0192f0c17a4b7cde8f0123456789abcd").expect("valid");
+    let expected = Signal::Entry(NewTrade::open(Symbol::parse("EURUSD").expect("valid"), Side::Buy));
+    journal
+        .expect_submit_signal()
+        .withf(move |who, strategy, signal| {
+            who == &by_key && *strategy == book && signal == &expected && !format!("{signal:?}").contains(KEY)
         })
-    });
-    // The signal the handler builds never carries the key; answer with a refusal to see the body.
-    journal.expect_submit_signal().times(1).returning(|_, _, _| Err(JournalError::invalid("symbol", "is not listed")));
+        .times(1)
+        .returning(|_, _, _| Err(JournalError::invalid("symbol", "is not listed")));
     let body = json!({ "api_key": KEY, "symbol": "EURUSD", "side": "BUY" }).to_string();
     let req = test::TestRequest::post()
         .uri("/strategies/strat_0192f0c17a4b7cde8f0123456789abcd/trades")

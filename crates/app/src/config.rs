@@ -1,4 +1,4 @@
-//! The command line and the environment, as the contract's section 8 lists them.
+//! The command line and the environment, as the README lists them.
 
 use std::path::PathBuf;
 

@@ -1,11 +1,14 @@
 //! Property tests of the trade lifecycle: random command sequences, with random times (some before the opening,
 //! some in the future), driven through `Trade::open` and `Trade::apply`.
 
+use std::cell::RefCell;
+
 use proptest::prelude::*;
+use proptest::test_runner::TestRunner;
 use quantarya_domain::{
-    CloseTrade, CredentialKind, EventId, EventKind, ExtensionsChange, JsonObject, LevelsChange, NewTrade, Outcome,
-    Price, Side, SignalExit, Stamp, Status, StrategyId, Symbol, Timestamp, Trade, TradeCommand, TradeId, TradePatch,
-    UserId, serde_json, uuid::Uuid,
+    CloseTrade, CredentialKind, EventId, EventKind, ExtensionsChange, JsonObject, LevelsChange, LifecycleError,
+    NewTrade, Outcome, Price, Side, SignalExit, Stamp, Status, StrategyId, Symbol, Timestamp, Trade, TradeCommand,
+    TradeId, TradePatch, UserId, serde_json, uuid::Uuid,
 };
 
 /// `minutes` after (or before) the base time, 2026-05-21T12:00:00Z.
@@ -118,61 +121,127 @@ fn assert_well_formed(trade: &Trade) {
     }
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+/// What a run of random lifecycles did with its commands. Invariants that hold because (nearly) every command was
+/// refused prove nothing, so the run must change trades often, with every kind of command.
+#[derive(Debug, Default)]
+struct Tally {
+    commands: u64,
+    /// Changes made by updates, exits, closes and patches.
+    changed: [u64; 4],
+    /// Changes of terminal trades (corrections).
+    corrections: u64,
+}
 
-    #[test]
-    fn random_lifecycles_keep_every_invariant(new in new_trade(), commands in proptest::collection::vec(command(), 0..24)) {
-        let id = TradeId::from_uuid(Uuid::from_u128(1));
-        let opened = Trade::open(id, StrategyId::from_uuid(Uuid::from_u128(2)), UserId::parse("u").expect("valid"), new, stamp(100, 0, CredentialKind::ApiKey))
-            .expect("the generator makes valid trades; lifecycle_rules.rs covers refused ones");
-        assert_well_formed(&opened.trade);
-        prop_assert_eq!(opened.trade.version, 1);
-        prop_assert_eq!(opened.event.kind, EventKind::Entry);
-        let mut history = vec![opened.event];
-        let mut trade = opened.trade;
-
-        for (step, command) in commands.into_iter().enumerate() {
-            let minutes = 1 + i64::try_from(step).expect("small");
-            let before = trade.clone();
-            let result = trade.apply(command.clone(), stamp(200 + step as u128, minutes, CredentialKind::User));
-            match result {
-                // `apply` borrows the trade, so a refused or idle command cannot change it; what matters is that it
-                // yields no event. (That a refused request changes nothing stored is checked end to end by
-                // tests/src/journal_props.rs.)
-                Err(_) | Ok(Outcome::Unchanged) => {}
-                Ok(Outcome::Changed(transition)) => {
-                    let next = transition.trade;
-                    assert_well_formed(&next);
-                    prop_assert_eq!(next.version, before.version + 1);
-                    prop_assert_eq!(transition.event.version, next.version);
-                    prop_assert_eq!(transition.event.trade_id, next.id);
-                    prop_assert!(!transition.event.changes.is_empty());
-                    prop_assert_eq!(next.updated_at, at(minutes));
-                    // What a trade is never changes.
-                    prop_assert_eq!((next.id, &next.symbol, next.side, next.origin), (before.id, &before.symbol, before.side, before.origin));
-                    prop_assert_eq!((next.opened_at, next.created_at), (before.opened_at, before.created_at));
-                    if before.status.is_terminal() {
-                        // Terminal states absorb: only corrections, never a status change.
-                        prop_assert_eq!(next.status, before.status);
-                        prop_assert_eq!(transition.event.kind, EventKind::Correct);
-                        prop_assert!(matches!(command, TradeCommand::Patch(_)));
-                    }
-                    history.push(transition.event);
-                    trade = next;
-                }
-            }
-            if before.status.is_terminal() && matches!(command, TradeCommand::Update(_) | TradeCommand::Exit(_) | TradeCommand::Close(_)) {
-                prop_assert!(result_is_refused(&before, &command, minutes));
-            }
-        }
-        prop_assert_eq!(history.len() as u64, trade.version, "history grows by exactly one event per change");
-        for (i, event) in history.iter().enumerate() {
-            prop_assert_eq!(event.version, i as u64 + 1);
-        }
+fn kind(command: &TradeCommand) -> usize {
+    match command {
+        TradeCommand::Update(_) => 0,
+        TradeCommand::Exit(_) => 1,
+        TradeCommand::Close(_) => 2,
+        TradeCommand::Patch(_) => 3,
     }
 }
 
+#[test]
+fn random_lifecycles_keep_every_invariant() {
+    let tally = RefCell::new(Tally::default());
+    // A run of 512 cases whatever PROPTEST_CASES says: the tally below needs a run that size.
+    let config = ProptestConfig { cases: 512, source_file: Some(file!()), ..ProptestConfig::default() };
+    let sessions = (new_trade(), proptest::collection::vec(command(), 0..24));
+    let mut runner = TestRunner::new(config);
+    let run = runner.run(&sessions, |(new, commands)| lifecycle_keeps_every_invariant(new, commands, &tally));
+    if let Err(failure) = run {
+        panic!("{failure}\n{runner}");
+    }
+    let tally = tally.into_inner();
+    // About a sixth of the commands change their trade (an open trade takes most, a terminal one only
+    // corrections); a twentieth leaves a wide margin.
+    assert!(tally.changed.iter().sum::<u64>() * 20 >= tally.commands, "too few commands changed a trade: {tally:?}");
+    assert!(tally.changed.iter().all(|&n| n > 0), "every kind of command changes a trade: {tally:?}");
+    assert!(tally.corrections > 0, "terminal trades take corrections: {tally:?}");
+}
+
+fn lifecycle_keeps_every_invariant(
+    new: NewTrade,
+    commands: Vec<TradeCommand>,
+    tally: &RefCell<Tally>,
+) -> Result<(), TestCaseError> {
+    let id = TradeId::from_uuid(Uuid::from_u128(1));
+    let opened = Trade::open(
+        id,
+        StrategyId::from_uuid(Uuid::from_u128(2)),
+        UserId::parse("u").expect("valid"),
+        new,
+        stamp(100, 0, CredentialKind::ApiKey),
+    )
+    .expect("the generator makes valid trades; lifecycle_rules.rs covers refused ones");
+    assert_well_formed(&opened.trade);
+    prop_assert_eq!(opened.trade.version, 1);
+    prop_assert_eq!(opened.event.kind, EventKind::Entry);
+    let mut history = vec![opened.event];
+    let mut trade = opened.trade;
+
+    for (step, command) in commands.into_iter().enumerate() {
+        let minutes = 1 + i64::try_from(step).expect("small");
+        let before = trade.clone();
+        let result = trade.apply(command.clone(), stamp(200 + step as u128, minutes, CredentialKind::User));
+        tally.borrow_mut().commands += 1;
+        match result {
+            // `apply` borrows the trade, so a refused or idle command cannot change it; what matters is that it
+            // yields no event. (That a refused request changes nothing stored is checked end to end by
+            // tests/src/journal_props.rs.)
+            Err(_) | Ok(Outcome::Unchanged) => {}
+            Ok(Outcome::Changed(transition)) => {
+                let next = transition.trade;
+                assert_well_formed(&next);
+                prop_assert_eq!(next.version, before.version + 1);
+                prop_assert_eq!(transition.event.version, next.version);
+                prop_assert_eq!(transition.event.trade_id, next.id);
+                prop_assert!(!transition.event.changes.is_empty());
+                prop_assert_eq!(next.updated_at, at(minutes));
+                // What a trade is never changes.
+                prop_assert_eq!(
+                    (next.id, &next.symbol, next.side, next.origin),
+                    (before.id, &before.symbol, before.side, before.origin)
+                );
+                prop_assert_eq!((next.opened_at, next.created_at), (before.opened_at, before.created_at));
+                if before.status.is_terminal() {
+                    // Terminal states absorb: only corrections, never a status change.
+                    prop_assert_eq!(next.status, before.status);
+                    prop_assert_eq!(transition.event.kind, EventKind::Correct);
+                    prop_assert!(matches!(command, TradeCommand::Patch(_)));
+                    tally.borrow_mut().corrections += 1;
+                }
+                tally.borrow_mut().changed[kind(&command)] += 1;
+                history.push(transition.event);
+                trade = next;
+            }
+        }
+        if before.status.is_terminal()
+            && matches!(command, TradeCommand::Update(_) | TradeCommand::Exit(_) | TradeCommand::Close(_))
+        {
+            prop_assert!(result_is_refused(&before, &command, minutes));
+        }
+    }
+    prop_assert_eq!(history.len() as u64, trade.version, "history grows by exactly one event per change");
+    for (i, event) in history.iter().enumerate() {
+        prop_assert_eq!(event.version, i as u64 + 1);
+    }
+    Ok(())
+}
+
+/// Whether the terminal `trade` refuses `command` (an update, exit or close) because it is terminal: an update as
+/// needing an open trade, an exit or a close as a transition its status does not allow. An exit that breaks a rule
+/// of its own is refused for that rule, which it is checked for first.
 fn result_is_refused(trade: &Trade, command: &TradeCommand, minutes: i64) -> bool {
-    trade.apply(command.clone(), stamp(1, minutes, CredentialKind::User)).is_err()
+    let result = trade.apply(command.clone(), stamp(1, minutes, CredentialKind::User));
+    let from = trade.status;
+    match command {
+        TradeCommand::Update(_) => result == Err(LifecycleError::NotOpen { status: from }),
+        TradeCommand::Close(_) => result == Err(LifecycleError::InvalidTransition { from, to: Status::Closed }),
+        TradeCommand::Exit(exit) => match exit.check(at(minutes)) {
+            Ok(to) => result == Err(LifecycleError::InvalidTransition { from, to }),
+            Err(own) => result == Err(own),
+        },
+        TradeCommand::Patch(_) => unreachable!("a terminal trade takes a patch as a correction"),
+    }
 }

@@ -1,18 +1,21 @@
 //! Property tests of the statistics: what must hold for any journal.
 
+use std::collections::BTreeMap;
+
 use proptest::prelude::*;
 use quantarya_domain::{
-    ClosedTrade, CurvePoint, CurveSampler, Price, Side, Statistics, Symbol, Timestamp, TradeId, uuid::Uuid,
+    ClosedTrade, CurvePoint, CurveSampler, Figures, Price, Side, Statistics, Symbol, Timestamp, TradeId, uuid::Uuid,
 };
 
 fn at(minutes: i64) -> Timestamp {
     Timestamp::from_unix_micros(1_780_000_000_000_000 + minutes * 60_000_000).expect("in range")
 }
 
-/// Closed trades whose returns stay within ±50 %, so equity never reaches 0; several share a close time.
+/// Closed trades whose returns stay within ±50 %, so equity never reaches 0; several share a close time, and about
+/// one in four breaks even (a move of exactly 0), so break-evens and the streaks they end are exercised.
 fn journal() -> impl Strategy<Value = Vec<ClosedTrade>> {
-    let trade =
-        (0u8..3, any::<bool>(), 10u32..1000, -4999i32..5000, proptest::option::of(1u32..400), 0i64..40, any::<bool>());
+    let move_bp = prop_oneof![1 => Just(0i32), 3 => -4999i32..5000];
+    let trade = (0u8..3, any::<bool>(), 10u32..1000, move_bp, proptest::option::of(1u32..400), 0i64..40, any::<bool>());
     proptest::collection::vec(trade, 0..60).prop_map(|rows| {
         rows.into_iter()
             .enumerate()
@@ -33,36 +36,62 @@ fn journal() -> impl Strategy<Value = Vec<ClosedTrade>> {
     })
 }
 
-/// An independent, naive reading of a journal: returns straight from the prices, the whole curve kept, the
-/// drawdown found by trying every pair of points.
+/// A trade's return and R straight from the definitions (the move in the trade's direction over the entry, and
+/// over the distance from entry to stop), without the implementation; `None` without both prices.
+fn naive_outcome(t: &ClosedTrade) -> Option<(f64, Option<f64>)> {
+    let (entry, close) = (t.entry?.get(), t.close_price?.get());
+    let gain = match t.side {
+        Side::Buy => close - entry,
+        Side::Sell => entry - close,
+    };
+    let r = t.stop_loss.map(|stop| (entry - stop.get()).abs()).filter(|risk| *risk > 0.0).map(|risk| gain / risk);
+    Some((gain / entry, r))
+}
+
+/// An independent, naive reading of a journal: returns straight from the prices, every figure from the whole list
+/// of them, the whole curve kept, the drawdown found by trying every pair of points.
 #[derive(Debug)]
 struct Reference {
     count: u64,
     wins: u64,
     losses: u64,
     break_evens: u64,
+    win_rate: Option<f64>,
+    average_win: Option<f64>,
+    average_loss: Option<f64>,
+    profit_factor: Option<f64>,
+    expectancy: Option<f64>,
+    average_r: Option<f64>,
+    r_count: u64,
+    /// The first trade (in close order) with the highest return, and that return.
+    best: Option<(TradeId, f64)>,
+    /// The first trade (in close order) with the lowest return, and that return.
+    worst: Option<(TradeId, f64)>,
     longest_win_streak: u64,
     longest_loss_streak: u64,
     total_return: f64,
     max_drawdown: f64,
 }
 
-fn reference(trades: &[ClosedTrade]) -> Reference {
-    let mut sorted: Vec<&ClosedTrade> = trades.iter().collect();
+/// The mean of `values`; `None` without any.
+fn mean(values: &[f64]) -> Option<f64> {
+    (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+}
+
+/// The naive reading of `trades`, taken in close order.
+fn reference<'a>(trades: impl IntoIterator<Item = &'a ClosedTrade>) -> Reference {
+    let mut sorted: Vec<&ClosedTrade> = trades.into_iter().collect();
     sorted.sort_by_key(|t| (t.closed_at, t.id));
-    let returns: Vec<f64> = sorted
-        .iter()
-        .filter_map(|t| {
-            let (entry, close) = (t.entry?.get(), t.close_price?.get());
-            Some(match t.side {
-                Side::Buy => (close - entry) / entry,
-                Side::Sell => (entry - close) / entry,
-            })
-        })
-        .collect();
+    let outcomes: Vec<(TradeId, f64, Option<f64>)> =
+        sorted.iter().filter_map(|t| naive_outcome(t).map(|(ret, r)| (t.id, ret, r))).collect();
+    let returns: Vec<f64> = outcomes.iter().map(|(_, ret, _)| *ret).collect();
     let longest = |wanted: std::cmp::Ordering| {
         returns.split(|r| r.partial_cmp(&0.0) != Some(wanted)).map(|run| run.len() as u64).max().unwrap_or(0)
     };
+    let gains: Vec<f64> = returns.iter().copied().filter(|r| *r > 0.0).collect();
+    let falls: Vec<f64> = returns.iter().copied().filter(|r| *r < 0.0).collect();
+    let rs: Vec<f64> = outcomes.iter().filter_map(|(_, _, r)| *r).collect();
+    let first_with = |ret: f64| outcomes.iter().find(|(_, r, _)| *r == ret).map(|(id, r, _)| (*id, *r));
     // The curve, with its start at 1.
     let mut curve = vec![1.0];
     for r in &returns {
@@ -77,14 +106,78 @@ fn reference(trades: &[ClosedTrade]) -> Reference {
     }
     Reference {
         count: returns.len() as u64,
-        wins: returns.iter().filter(|r| **r > 0.0).count() as u64,
-        losses: returns.iter().filter(|r| **r < 0.0).count() as u64,
+        wins: gains.len() as u64,
+        losses: falls.len() as u64,
         break_evens: returns.iter().filter(|r| **r == 0.0).count() as u64,
+        win_rate: (!returns.is_empty()).then(|| gains.len() as f64 / returns.len() as f64),
+        average_win: mean(&gains),
+        average_loss: mean(&falls),
+        profit_factor: (!falls.is_empty()).then(|| gains.iter().sum::<f64>() / -falls.iter().sum::<f64>()),
+        expectancy: mean(&returns),
+        average_r: mean(&rs),
+        r_count: rs.len() as u64,
+        best: returns.iter().copied().reduce(f64::max).and_then(first_with),
+        worst: returns.iter().copied().reduce(f64::min).and_then(first_with),
         longest_win_streak: longest(std::cmp::Ordering::Greater),
         longest_loss_streak: longest(std::cmp::Ordering::Less),
         total_return: curve[curve.len() - 1] - 1.0,
         max_drawdown,
     }
+}
+
+/// Whether `actual` is `expected` but for rounding (sums taken in another order).
+fn near(actual: Option<f64>, expected: Option<f64>) -> bool {
+    match (actual, expected) {
+        (Some(a), Some(e)) => (a - e).abs() <= 1e-9 * e.abs().max(1.0),
+        (a, e) => a.is_none() && e.is_none(),
+    }
+}
+
+/// Checks every figure of `group` against the naive reading of the same trades.
+fn agrees(f: &Figures, expected: &Reference, group: &str) -> Result<(), TestCaseError> {
+    prop_assert_eq!(
+        (f.count, f.wins, f.losses, f.break_evens),
+        (expected.count, expected.wins, expected.losses, expected.break_evens),
+        "{}",
+        group
+    );
+    prop_assert_eq!(
+        (f.longest_win_streak, f.longest_loss_streak),
+        (expected.longest_win_streak, expected.longest_loss_streak),
+        "{}",
+        group
+    );
+    prop_assert!(
+        (f.total_return - expected.total_return).abs() <= 1e-12 * (1.0 + expected.total_return.abs()),
+        "{group}: {} vs {}",
+        f.total_return,
+        expected.total_return
+    );
+    prop_assert!(
+        (f.max_drawdown - expected.max_drawdown).abs() <= 1e-12,
+        "{group}: {} vs {}",
+        f.max_drawdown,
+        expected.max_drawdown
+    );
+    prop_assert_eq!(f.win_rate, expected.win_rate, "{}: win rate", group);
+    prop_assert_eq!(f.r_count, expected.r_count, "{}: trades with an R", group);
+    for (name, actual, wanted) in [
+        ("average win", f.average_win, expected.average_win),
+        ("average loss", f.average_loss, expected.average_loss),
+        ("profit factor", f.profit_factor, expected.profit_factor),
+        ("expectancy", f.expectancy, expected.expectancy),
+        ("average R", f.average_r, expected.average_r),
+    ] {
+        prop_assert!(near(actual, wanted), "{group}: {name} {actual:?} vs {wanted:?}");
+    }
+    for (name, actual, wanted) in [("best", f.best, expected.best), ("worst", f.worst, expected.worst)] {
+        prop_assert_eq!(actual.map(|r| r.trade_id), wanted.map(|(id, _)| id), "{}: {}", group, name);
+        prop_assert!(
+            near(actual.map(|r| r.ret), wanted.map(|(_, ret)| ret)),
+            "{group}: {name} {actual:?} vs {wanted:?}"
+        );
+    }
+    Ok(())
 }
 
 /// The largest fall of a curve that starts at 1 and then goes through `points`.
@@ -158,8 +251,8 @@ proptest! {
     #[test]
     fn the_curve_ends_at_the_product_of_the_returns(mut trades in journal()) {
         let stats = Statistics::from_trades(&mut trades, 50);
-        // `from_trades` sorted them into close order.
-        let product = trades.iter().filter_map(ClosedTrade::outcome).fold(1.0, |equity, (ret, _)| equity * (1.0 + ret));
+        // `from_trades` sorted them into close order; the returns come from the prices, not from the implementation.
+        let product = trades.iter().filter_map(naive_outcome).fold(1.0, |equity, (ret, _)| equity * (1.0 + ret));
         prop_assert!((stats.overall.total_return - (product - 1.0)).abs() <= 1e-12 * product.max(1.0));
         match stats.curve.last() {
             Some(last) => prop_assert!((last.equity - product).abs() <= 1e-12 * product.max(1.0)),
@@ -191,12 +284,26 @@ proptest! {
     #[test]
     fn the_figures_agree_with_a_naive_reference(mut trades in journal()) {
         let expected = reference(&trades);
+        let buys = reference(trades.iter().filter(|t| t.side == Side::Buy));
+        let sells = reference(trades.iter().filter(|t| t.side == Side::Sell));
+        // One group per symbol with a counted trade, in symbol order.
+        let mut symbols: BTreeMap<Symbol, Vec<&ClosedTrade>> = BTreeMap::new();
+        for trade in trades.iter().filter(|t| naive_outcome(t).is_some()) {
+            symbols.entry(trade.symbol.clone()).or_default().push(trade);
+        }
+        let by_symbol: Vec<(Symbol, Reference)> =
+            symbols.into_iter().map(|(symbol, group)| (symbol, reference(group))).collect();
         let stats = Statistics::from_trades(&mut trades, 50);
-        let f = &stats.overall;
-        prop_assert_eq!((f.count, f.wins, f.losses, f.break_evens), (expected.count, expected.wins, expected.losses, expected.break_evens));
-        prop_assert_eq!((f.longest_win_streak, f.longest_loss_streak), (expected.longest_win_streak, expected.longest_loss_streak));
-        prop_assert!((f.total_return - expected.total_return).abs() <= 1e-12 * (1.0 + expected.total_return.abs()), "{} vs {}", f.total_return, expected.total_return);
-        prop_assert!((f.max_drawdown - expected.max_drawdown).abs() <= 1e-12, "{} vs {}", f.max_drawdown, expected.max_drawdown);
+        agrees(&stats.overall, &expected, "overall")?;
+        agrees(&stats.buys, &buys, "buys")?;
+        agrees(&stats.sells, &sells, "sells")?;
+        prop_assert_eq!(
+            stats.by_symbol.iter().map(|(symbol, _)| symbol).collect::<Vec<_>>(),
+            by_symbol.iter().map(|(symbol, _)| symbol).collect::<Vec<_>>()
+        );
+        for ((symbol, figures), (_, wanted)) in stats.by_symbol.iter().zip(&by_symbol) {
+            agrees(figures, wanted, symbol.as_str())?;
+        }
     }
 
     #[test]
@@ -214,7 +321,10 @@ proptest! {
         let stats = Statistics::from_trades(&mut trades, budget);
         prop_assert!(stats.curve.len() <= budget, "{} points for a budget of {budget}", stats.curve.len());
         prop_assert!(stats.curve.iter().all(|p| full.contains(p)), "only points of the curve");
-        prop_assert!(stats.curve.windows(2).all(|w| (w[0].at, w[0].equity) != (w[1].at, w[1].equity)));
+        // In order, and no point more often than the full curve has it (two trades may close at one instant and
+        // leave equal points, when the second breaks even).
+        let mut rest = full.iter();
+        prop_assert!(stats.curve.iter().all(|p| rest.any(|q| q == p)), "a subsequence of the full curve");
         prop_assert_eq!(drawdown_of(&stats.curve), stats.overall.max_drawdown);
         prop_assert_eq!(drawdown_of(&full), stats.overall.max_drawdown);
     }

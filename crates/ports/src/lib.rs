@@ -1,6 +1,6 @@
 //! Quantarya's use cases and the ports they need.
 //!
-//! - Inbound: [`Journal`], one method per operation of the HTTP contract, implemented by [`JournalService`].
+//! - Inbound: [`Journal`], one method per operation of the HTTP API, implemented by [`JournalService`].
 //!   It enforces ownership (another user's id is [`JournalError::NotFound`]), the profile requirement and the
 //!   API-key scope, and asks the domain for every lifecycle decision.
 //! - Outbound: the [`outbound`] traits (stores, token verifier, clock, ids). Stores only keep what the domain

@@ -94,7 +94,7 @@ mod tests {
         for bad in
             ["", "c1", "c1.x.y", "c2.0.0192f0c17a4b7cde8f0123456789abcd", "c1.0.0192f0c17a4b7cde8f0123456789abcd.1"]
         {
-            assert!(TradeCursor::decode(bad).is_err(), "{bad}");
+            assert_eq!(TradeCursor::decode(bad).map_err(|e| e.field), Err("cursor".to_owned()), "{bad}");
         }
         assert!(TradeCursor::decode("c1.0.0192f0c17a4b7cde8f0123456789abcd").is_ok());
     }
@@ -118,9 +118,9 @@ mod tests {
     fn page_limits_are_bounded() {
         assert_eq!(PageLimit::new(1).map(PageLimit::get), Ok(1));
         assert_eq!(PageLimit::new(500).map(PageLimit::get), Ok(500));
-        assert!(PageLimit::new(0).is_err());
-        assert!(PageLimit::new(501).is_err());
-        assert!(PageLimit::new(-1).is_err());
+        for refused in [0, 501, -1] {
+            assert_eq!(PageLimit::new(refused).map_err(|e| e.field), Err("limit".to_owned()), "{refused}");
+        }
         assert_eq!(PageLimit::default().get(), 100);
     }
 }

@@ -1,4 +1,4 @@
-//! The inbound port: every operation of the contract as one use-case trait, and the types it speaks.
+//! The inbound port: every operation of the HTTP API as one use-case trait, and the types it speaks.
 
 mod service;
 
@@ -158,7 +158,7 @@ pub struct SignalOutcome {
     pub effect: SignalEffect,
 }
 
-/// Every operation of the contract. The HTTP adapter calls it; other services may embed it.
+/// Every operation of the HTTP API. The HTTP adapter calls it; other services may embed it.
 ///
 /// Each method enforces ownership (another user's id answers [`JournalError::NotFound`]), the profile
 /// requirement and the API-key scope (keys work on the trade operations only).

@@ -1,6 +1,7 @@
 //! The use cases against mocks of the outbound ports: ownership, scopes, races and error mapping.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use mockall::predicate::eq;
 use quantarya_domain::{
@@ -175,40 +176,72 @@ async fn a_listing_that_finds_something_reads_no_profile() {
     assert_eq!(service.list_strategies(&jwt_principal()).await.expect("listed").len(), 1);
 }
 
+/// Takes the owners the store reads since the last call were scoped by, and checks that there was one and that
+/// each was `caller`.
+fn assert_scoped_by(reads: &Mutex<Vec<UserId>>, caller: &UserId) {
+    let owners = std::mem::take(&mut *reads.lock().expect("not poisoned"));
+    assert!(!owners.is_empty(), "the store was read");
+    assert!(owners.iter().all(|owner| owner == caller), "reads scoped by {owners:?} for {caller:?}");
+}
+
 #[tokio::test]
 async fn every_trade_read_is_scoped_by_the_callers_own_user_id() {
+    // Two callers with ids of their own, in turn: a read scoped by any id but the caller's (the other caller's, an
+    // earlier one, a fixed one) is caught. The store records the owner of every read and answers nothing, as it
+    // does for another user's ids.
+    let reads: Arc<Mutex<Vec<UserId>>> = Arc::default();
     let mut mocks = Mocks::default();
-    // Only reads scoped by the caller's user id are expected; a read for anyone else would panic. The store
-    // answers nothing, as it does for another user's ids.
-    let caller = user_id();
-    mocks.trades.expect_get_trade().withf(move |owner, _, _| owner == &caller).returning(|_, _, _| Ok(None));
-    let caller = user_id();
-    mocks.trades.expect_open_trades().withf(move |owner, _, _| owner == &caller).returning(|_, _, _| Ok(None));
-    let caller = user_id();
-    mocks
-        .trades
-        .expect_list_trades()
-        .withf(move |owner, _, _, _, _| owner == &caller)
-        .returning(|_, _, _, _, _| Ok(None));
-    let caller = user_id();
-    mocks.trades.expect_trade_events().withf(move |owner, _, _| owner == &caller).returning(|_, _, _| Ok(vec![]));
-    mocks.users.expect_get_user().returning(|_| Ok(Some(profile())));
+    let seen = reads.clone();
+    mocks.trades.expect_get_trade().returning(move |owner, _, _| {
+        seen.lock().expect("not poisoned").push(owner.clone());
+        Ok(None)
+    });
+    let seen = reads.clone();
+    mocks.trades.expect_open_trades().returning(move |owner, _, _| {
+        seen.lock().expect("not poisoned").push(owner.clone());
+        Ok(None)
+    });
+    let seen = reads.clone();
+    mocks.trades.expect_list_trades().returning(move |owner, _, _, _, _| {
+        seen.lock().expect("not poisoned").push(owner.clone());
+        Ok(None)
+    });
+    let seen = reads.clone();
+    mocks.trades.expect_trade_events().returning(move |owner, _, _| {
+        seen.lock().expect("not poisoned").push(owner.clone());
+        Ok(vec![])
+    });
+    let seen = reads.clone();
+    mocks.users.expect_get_user().returning(move |id| {
+        seen.lock().expect("not poisoned").push(id.clone());
+        Ok(Some(User { id: id.clone(), ..profile() }))
+    });
     let service = mocks.service();
     let (book, trade) = (StrategyId::from_uuid(Uuid::now_v7()), TradeId::from_uuid(Uuid::now_v7()));
-    for who in [jwt_principal(), key_principal()] {
+    let other = UserId::parse("user-2").expect("valid");
+    let as_other = |who: Principal| Principal { user_id: other.clone(), ..who };
+    for who in [jwt_principal(), as_other(key_principal()), as_other(jwt_principal()), key_principal()] {
         let not_found = |r: Result<(), JournalError>| assert!(matches!(r, Err(JournalError::NotFound(_))), "{r:?}");
         not_found(service.get_trade(&who, book, trade).await.map(drop));
+        assert_scoped_by(&reads, &who.user_id);
         not_found(service.close_trade(&who, book, trade, CloseTrade::default()).await.map(drop));
+        assert_scoped_by(&reads, &who.user_id);
         not_found(service.delete_trade(&who, book, trade).await.map(drop));
+        assert_scoped_by(&reads, &who.user_id);
         not_found(service.list_trades(&who, book, TradeQuery::default()).await.map(drop));
+        assert_scoped_by(&reads, &who.user_id);
         let exit = Signal::Exit {
             locator: SignalLocator { external_reference: None, symbol: Some(Symbol::parse("EURUSD").expect("valid")) },
             exit: SignalExit::default(),
         };
         not_found(service.submit_signal(&who, book, exit).await.map(drop));
+        assert_scoped_by(&reads, &who.user_id);
     }
-    let result = service.trade_history(&jwt_principal(), book, trade).await;
-    assert!(matches!(result, Err(JournalError::NotFound(_))), "{result:?}");
+    for who in [jwt_principal(), as_other(jwt_principal())] {
+        let result = service.trade_history(&who, book, trade).await;
+        assert!(matches!(result, Err(JournalError::NotFound(_))), "{result:?}");
+        assert_scoped_by(&reads, &who.user_id);
+    }
 }
 
 #[tokio::test]
@@ -236,7 +269,7 @@ async fn a_mistyped_api_key_is_refused_without_a_storage_lookup() {
 #[tokio::test]
 async fn a_revoked_key_is_refused_and_a_live_one_is_touched_at_most_once_a_minute() {
     let live = RawApiKey::from_random_body(&RandomIds.api_key_body()).expect("valid");
-    let revoked = RawApiKey::from_random_body(&RandomIds.api_key_body()).expect("valid");
+    let unknown = RawApiKey::from_random_body(&RandomIds.api_key_body()).expect("valid");
     let stored = ApiKey::issue(
         ApiKeyId::from_uuid(Uuid::now_v7()),
         user_id(),
@@ -247,21 +280,34 @@ async fn a_revoked_key_is_refused_and_a_live_one_is_touched_at_most_once_a_minut
     let mut recently_used = stored.clone();
     recently_used.last_used_at = Some(SystemClock.now());
     let mut mocks = Mocks::default();
-    let mut lookups = vec![Some(recently_used), Some(stored.clone())];
-    mocks.api_keys.expect_find_api_key().with(eq(live.hash())).times(2).returning(move |_| Ok(lookups.pop().flatten()));
-    mocks.api_keys.expect_find_api_key().with(eq(revoked.hash())).returning(|_| Ok(None));
+    // The store finds a live key (never used, then used a moment ago) until it is revoked, and no key after.
+    let revoked = Arc::new(AtomicBool::new(false));
+    let (gone, mut never_used) = (revoked.clone(), Some(stored.clone()));
+    mocks.api_keys.expect_find_api_key().with(eq(live.hash())).times(3).returning(move |_| {
+        Ok((!gone.load(Ordering::SeqCst)).then(|| never_used.take().unwrap_or_else(|| recently_used.clone())))
+    });
+    mocks.api_keys.expect_find_api_key().with(eq(unknown.hash())).returning(|_| Ok(None));
     mocks
         .api_keys
         .expect_touch_api_key()
         .with(eq(stored.id), mockall::predicate::always())
         .times(1)
         .returning(|_, _| Ok(()));
+    let revoke = revoked.clone();
+    mocks.api_keys.expect_revoke_api_key().with(eq(user_id()), eq(stored.id)).times(1).returning(move |_, _| {
+        revoke.store(true, Ordering::SeqCst);
+        Ok(true)
+    });
     let service = mocks.service();
 
     let principal = service.authenticate(live.expose()).await.expect("a live key authenticates");
     assert_eq!(principal, Principal { user_id: user_id(), credential: Credential::ApiKey { key_id: stored.id } });
     service.authenticate(live.expose()).await.expect("still live");
-    assert!(matches!(service.authenticate(revoked.expose()).await, Err(JournalError::Unauthorized)));
+    assert!(matches!(service.authenticate(unknown.expose()).await, Err(JournalError::Unauthorized)));
+    service.revoke_api_key(&jwt_principal(), stored.id).await.expect("its owner revokes it");
+    assert!(revoked.load(Ordering::SeqCst), "the store was told");
+    let after = service.authenticate(live.expose()).await;
+    assert!(matches!(after, Err(JournalError::Unauthorized)), "a revoked key is refused: {after:?}");
 }
 
 #[tokio::test]

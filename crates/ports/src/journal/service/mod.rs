@@ -83,7 +83,7 @@ impl std::fmt::Debug for Ports {
     }
 }
 
-/// The use cases of the contract over a set of [`Ports`].
+/// The use cases of the HTTP API over a set of [`Ports`].
 #[derive(Debug, Clone)]
 pub struct JournalService {
     ports: Ports,

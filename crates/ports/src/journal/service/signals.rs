@@ -33,7 +33,7 @@ impl JournalService {
 
     /// An entry. One with a reference is inserted straight away (one store call on the webhook path) and, if an
     /// open trade already holds the reference, answered with that trade; one without a reference first looks for
-    /// the only open trade of its symbol, as the contract matches it. A back-filled trade is simply inserted.
+    /// the only open trade of its symbol, as the API matches it. A back-filled trade is simply inserted.
     async fn entry(
         &self,
         principal: &Principal,

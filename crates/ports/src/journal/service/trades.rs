@@ -90,7 +90,7 @@ impl JournalService {
     }
 
     /// A trade's history, oldest first; user JWTs only (beyond the six trade routes of the reference, as the
-    /// contract scopes API keys).
+    /// API scopes keys).
     pub(super) async fn history(
         &self,
         principal: &Principal,
