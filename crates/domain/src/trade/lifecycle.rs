@@ -6,13 +6,13 @@
 use thiserror::Error;
 
 use crate::ValueError;
-use crate::credential::CredentialKind;
-use crate::ids::{EventId, StrategyId, TradeId, UserId};
+use crate::ids::{StrategyId, TradeId, UserId};
 use crate::time::Timestamp;
 
+use super::commands::{LevelsChange, NewTrade, SignalExit, Stamp, TradeCommand, TradePatch};
 use super::event::{EventKind, FieldChange, TradeEvent};
-use super::extensions::{Extensions, ExtensionsChange, JsonObject};
-use super::fields::{ExternalReference, Price, Side, SignalEvent, Source, Status, Symbol, Timeframe};
+use super::extensions::ExtensionsChange;
+use super::fields::{Price, Side, SignalEvent, Status, Symbol};
 use super::{Trade, TradeRecord};
 
 /// Why the lifecycle refused a command. A refused command changes nothing.
@@ -102,180 +102,6 @@ pub enum LifecycleError {
     NoLocator,
 }
 
-/// Who changes a trade, and when: the context every transition is stamped with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Stamp {
-    /// The id the history event will carry.
-    pub event_id: EventId,
-    /// The time of receipt.
-    pub at: Timestamp,
-    /// The kind of credential making the change.
-    pub by: CredentialKind,
-}
-
-/// A new trade: an entry signal, a manual trade, or a back-filled closed or cancelled one.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewTrade {
-    /// The instrument.
-    pub symbol: Symbol,
-    /// The direction.
-    pub side: Side,
-    /// `OPEN` (the default), or `CLOSED`/`CANCELLED` for a back-filled trade.
-    pub status: Status,
-    /// The entry price.
-    pub entry: Option<Price>,
-    /// The stop loss.
-    pub stop_loss: Option<Price>,
-    /// The take profit.
-    pub take_profit: Option<Price>,
-    /// The close price; required for a back-filled `CLOSED` trade, refused otherwise.
-    pub close_price: Option<Price>,
-    /// The sender's time; it becomes `opened_at`. Required for a back-filled `CLOSED` trade.
-    pub signal_time: Option<Timestamp>,
-    /// When a back-filled trade closed; required for `CLOSED`, optional for `CANCELLED`, refused for `OPEN`.
-    pub closed_at: Option<Timestamp>,
-    /// The timeframe.
-    pub timeframe: Option<Timeframe>,
-    /// The source.
-    pub source: Option<Source>,
-    /// The sender's reference.
-    pub external_reference: Option<ExternalReference>,
-    /// The extension objects.
-    pub extensions: Extensions,
-}
-
-impl NewTrade {
-    /// An open trade on `symbol` in direction `side`, with nothing else set: fill in the rest with struct update
-    /// syntax.
-    ///
-    /// ```
-    /// use quantarya_domain::{NewTrade, Price, Side, Status, Symbol};
-    /// let entry = NewTrade { entry: Some(Price::new(1.0825)?), ..NewTrade::open(Symbol::parse("EURUSD")?, Side::Buy) };
-    /// assert_eq!(entry.status, Status::Open);
-    /// assert!(entry.stop_loss.is_none() && entry.external_reference.is_none());
-    /// # Ok::<(), quantarya_domain::ValueError>(())
-    /// ```
-    pub fn open(symbol: Symbol, side: Side) -> Self {
-        Self {
-            symbol,
-            side,
-            status: Status::Open,
-            entry: None,
-            stop_loss: None,
-            take_profit: None,
-            close_price: None,
-            signal_time: None,
-            closed_at: None,
-            timeframe: None,
-            source: None,
-            external_reference: None,
-            extensions: Extensions::default(),
-        }
-    }
-}
-
-/// The levels and context an update signal (or an exit) may change. `None` keeps a field.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct LevelsChange {
-    /// A new entry price.
-    pub entry: Option<Price>,
-    /// A new stop loss, or `Some(None)` to remove it.
-    pub stop_loss: Option<Option<Price>>,
-    /// A new take profit, or `Some(None)` to remove it.
-    pub take_profit: Option<Option<Price>>,
-    /// A new timeframe.
-    pub timeframe: Option<Timeframe>,
-    /// Changes of the extension objects.
-    pub extensions: ExtensionsChange,
-}
-
-/// An exit signal: closes the trade, or cancels it.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SignalExit {
-    /// `Some(CANCELLED)` cancels; `None` or `Some(CLOSED)` closes; `Some(OPEN)` is refused.
-    pub status: Option<Status>,
-    /// The exit price.
-    pub close_price: Option<Price>,
-    /// The sender's time; `closed_at` when `closed_at` itself is not given.
-    pub signal_time: Option<Timestamp>,
-    /// An explicit close time.
-    pub closed_at: Option<Timestamp>,
-    /// Levels and context to record with the exit; `entry` is refused.
-    pub levels: LevelsChange,
-}
-
-impl SignalExit {
-    /// Checks the rules an exit obeys whatever trade it meets, and tells the status it ends a trade in.
-    /// The service checks this before it looks for the trade, so a malformed exit is refused even when it
-    /// repeats an exit already applied.
-    pub fn check(&self, now: Timestamp) -> Result<Status, LifecycleError> {
-        let to = match self.status {
-            None | Some(Status::Closed) => Status::Closed,
-            Some(Status::Cancelled) => Status::Cancelled,
-            Some(Status::Open) => return Err(LifecycleError::ExitToOpen),
-        };
-        if self.levels.entry.is_some() {
-            return Err(LifecycleError::EntryOnExit);
-        }
-        if to == Status::Cancelled && self.close_price.is_some() {
-            return Err(LifecycleError::PriceOnCancelledTrade);
-        }
-        not_in_future(self.signal_time, "signal_time", now)?;
-        not_in_future(self.closed_at, "closed_at", now)?;
-        Ok(to)
-    }
-}
-
-/// The close route: `OPEN → CLOSED` with an optional price and time (default: now).
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct CloseTrade {
-    /// The exit price.
-    pub close_price: Option<Price>,
-    /// When it closed.
-    pub closed_at: Option<Timestamp>,
-}
-
-/// A partial update (`PATCH`): closes or cancels an open trade, corrects a terminal one, or changes levels and notes.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct TradePatch {
-    /// A new status.
-    pub status: Option<Status>,
-    /// A close price; needs the trade to be or become `CLOSED`.
-    pub close_price: Option<Price>,
-    /// A close time; needs the trade to be or become terminal.
-    pub closed_at: Option<Timestamp>,
-    /// A new stop loss, or `Some(None)` to remove it.
-    pub stop_loss: Option<Option<Price>>,
-    /// A new take profit, or `Some(None)` to remove it.
-    pub take_profit: Option<Option<Price>>,
-    /// New trader's notes, or `Some(None)` to remove them.
-    pub meta: Option<Option<JsonObject>>,
-}
-
-impl TradePatch {
-    fn is_empty(&self) -> bool {
-        self.status.is_none()
-            && self.close_price.is_none()
-            && self.closed_at.is_none()
-            && self.stop_loss.is_none()
-            && self.take_profit.is_none()
-            && self.meta.is_none()
-    }
-}
-
-/// A change asked of an existing trade.
-#[derive(Debug, Clone, PartialEq)]
-pub enum TradeCommand {
-    /// An `update` signal.
-    Update(LevelsChange),
-    /// An `exit` signal.
-    Exit(SignalExit),
-    /// The close route.
-    Close(CloseTrade),
-    /// A `PATCH`.
-    Patch(TradePatch),
-}
-
 /// An accepted change: the new trade and the history event that records it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Transition {
@@ -298,7 +124,12 @@ pub enum Outcome {
     Unchanged,
 }
 
-fn not_in_future(time: Option<Timestamp>, field: &'static str, now: Timestamp) -> Result<(), LifecycleError> {
+/// Refuses a sender's time further ahead of `now` than the clock skew allows.
+pub(super) fn not_in_future(
+    time: Option<Timestamp>,
+    field: &'static str,
+    now: Timestamp,
+) -> Result<(), LifecycleError> {
     match time {
         Some(t) if t.is_in_future_of(now) => Err(LifecycleError::InFuture { field }),
         _ => Ok(()),

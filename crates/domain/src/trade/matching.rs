@@ -1,8 +1,9 @@
 //! Which trade a signal acts on. The service hands over the candidates it loaded; the rule is decided here.
 
 use super::Trade;
+use super::commands::NewTrade;
 use super::fields::{ExternalReference, Status, Symbol};
-use super::lifecycle::{LifecycleError, NewTrade};
+use super::lifecycle::LifecycleError;
 
 /// How a signal names its trade: by the sender's reference, else by symbol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,6 +1,7 @@
 //! The trade aggregate: a validated record, its lifecycle, its history, and the rule that finds the
 //! trade a signal acts on.
 
+mod commands;
 mod event;
 mod extensions;
 mod fields;
@@ -9,13 +10,11 @@ mod matching;
 
 use std::ops::Deref;
 
+pub use commands::{CloseTrade, LevelsChange, NewTrade, SignalExit, Stamp, TradeCommand, TradePatch};
 pub use event::{EventKind, FieldChange, TradeEvent};
 pub use extensions::{ExtensionSlot, Extensions, ExtensionsChange, JsonObject};
 pub use fields::{ExternalReference, Origin, Price, Side, SignalEvent, Source, Status, Symbol, Timeframe};
-pub use lifecycle::{
-    CloseTrade, LevelsChange, LifecycleError, NewTrade, Outcome, SignalExit, Stamp, TradeCommand, TradePatch,
-    Transition,
-};
+pub use lifecycle::{LifecycleError, Outcome, Transition};
 pub use matching::{Locator, exit_already_applied, select_open_trade};
 
 use crate::ids::{StrategyId, TradeId, UserId};

@@ -1,0 +1,285 @@
+//! What a trade and its history look like on the wire.
+
+use quantarya_domain::{
+    CredentialKind, EventKind, ExtensionSlot, JsonObject, Origin, Side, SignalEvent, Status, Trade, TradeEvent,
+};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::dto::{number, time};
+
+/// A trade's direction.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum SideView {
+    /// Long.
+    Buy,
+    /// Short.
+    Sell,
+}
+
+/// Where a trade is in its life.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum StatusView {
+    /// Open.
+    Open,
+    /// Closed (terminal).
+    Closed,
+    /// Cancelled (terminal).
+    Cancelled,
+}
+
+/// The signal that last moved a trade.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SignalEventView {
+    /// Opened.
+    Entry,
+    /// Levels or notes changed while open.
+    Update,
+    /// Closed or cancelled.
+    Exit,
+}
+
+/// How a trade came to exist.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OriginView {
+    /// Created with a user JWT; can be deleted.
+    Manual,
+    /// Created with an API key; can be cancelled, never deleted.
+    ApiKey,
+}
+
+/// A trade.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "trade_id": "trd_0192f0c17a4b7cde8f0123456789abcd",
+    "strategy_id": "strat_0192f0c17a4b7cde8f0123456789abce",
+    "user_id": "user_123",
+    "symbol": "EURUSD",
+    "side": "BUY",
+    "status": "OPEN",
+    "event": "entry",
+    "entry": 1.0825,
+    "stop_loss": 1.0785,
+    "take_profit": 1.0905,
+    "close_price": null,
+    "opened_at": "2026-05-21T12:00:00Z",
+    "closed_at": null,
+    "signal_time": "2026-05-21T12:00:00Z",
+    "timeframe": "4h",
+    "source": "tradingview",
+    "external_reference": "tv-eurusd-001",
+    "signal": null,
+    "market": null,
+    "risk": null,
+    "context": null,
+    "meta": null,
+    "origin": "api_key",
+    "created_at": "2026-05-21T12:00:00Z",
+    "updated_at": "2026-05-21T12:00:00Z"
+}))]
+pub struct TradeView {
+    /// Its id.
+    pub trade_id: String,
+    /// Its strategy.
+    pub strategy_id: String,
+    /// The strategy's owner.
+    pub user_id: String,
+    /// The instrument, uppercase.
+    pub symbol: String,
+    /// The direction.
+    pub side: SideView,
+    /// Where it is in its life.
+    pub status: StatusView,
+    /// The signal that last moved it.
+    pub event: SignalEventView,
+    /// The entry price.
+    #[schema(required = true)]
+    pub entry: Option<f64>,
+    /// The stop loss.
+    #[schema(required = true)]
+    pub stop_loss: Option<f64>,
+    /// The take profit.
+    #[schema(required = true)]
+    pub take_profit: Option<f64>,
+    /// The exit price of a closed trade.
+    #[schema(required = true)]
+    pub close_price: Option<f64>,
+    /// When it opened: the signal time, else the time of receipt.
+    #[schema(format = DateTime)]
+    pub opened_at: String,
+    /// When it closed or was cancelled; never before `opened_at`.
+    #[schema(required = true, format = DateTime)]
+    pub closed_at: Option<String>,
+    /// The sender's time of the entry.
+    #[schema(required = true, format = DateTime)]
+    pub signal_time: Option<String>,
+    /// The signal's timeframe.
+    #[schema(required = true)]
+    pub timeframe: Option<String>,
+    /// Where the signal came from.
+    #[schema(required = true)]
+    pub source: Option<String>,
+    /// The sender's id for it.
+    #[schema(required = true)]
+    pub external_reference: Option<String>,
+    /// Free-form: what the signal said.
+    #[schema(required = true, value_type = Option<Object>)]
+    pub signal: Option<JsonObject>,
+    /// Free-form: market conditions.
+    #[schema(required = true, value_type = Option<Object>)]
+    pub market: Option<JsonObject>,
+    /// Free-form: sizing and risk.
+    #[schema(required = true, value_type = Option<Object>)]
+    pub risk: Option<JsonObject>,
+    /// Free-form: anything else the sender knows.
+    #[schema(required = true, value_type = Option<Object>)]
+    pub context: Option<JsonObject>,
+    /// Free-form: the trader's notes.
+    #[schema(required = true, value_type = Option<Object>)]
+    pub meta: Option<JsonObject>,
+    /// `manual` (user JWT) or `api_key` (an integration).
+    pub origin: OriginView,
+    /// When Quantarya recorded it.
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    /// When it last changed.
+    #[schema(format = DateTime)]
+    pub updated_at: String,
+}
+
+impl From<Side> for SideView {
+    fn from(side: Side) -> Self {
+        match side {
+            Side::Buy => Self::Buy,
+            Side::Sell => Self::Sell,
+        }
+    }
+}
+
+impl From<Status> for StatusView {
+    fn from(status: Status) -> Self {
+        match status {
+            Status::Open => Self::Open,
+            Status::Closed => Self::Closed,
+            Status::Cancelled => Self::Cancelled,
+        }
+    }
+}
+
+impl From<Trade> for TradeView {
+    fn from(trade: Trade) -> Self {
+        let t = trade.into_record();
+        let ext = |slot| t.extensions.get(slot).cloned();
+        Self {
+            trade_id: t.id.to_string(),
+            strategy_id: t.strategy_id.to_string(),
+            user_id: t.user_id.to_string(),
+            symbol: t.symbol.to_string(),
+            side: t.side.into(),
+            status: t.status.into(),
+            event: match t.event {
+                SignalEvent::Entry => SignalEventView::Entry,
+                SignalEvent::Update => SignalEventView::Update,
+                SignalEvent::Exit => SignalEventView::Exit,
+            },
+            entry: number(t.entry),
+            stop_loss: number(t.stop_loss),
+            take_profit: number(t.take_profit),
+            close_price: number(t.close_price),
+            opened_at: time(t.opened_at),
+            closed_at: t.closed_at.map(time),
+            signal_time: t.signal_time.map(time),
+            timeframe: t.timeframe.as_ref().map(ToString::to_string),
+            source: t.source.as_ref().map(ToString::to_string),
+            external_reference: t.external_reference.as_ref().map(ToString::to_string),
+            signal: ext(ExtensionSlot::Signal),
+            market: ext(ExtensionSlot::Market),
+            risk: ext(ExtensionSlot::Risk),
+            context: ext(ExtensionSlot::Context),
+            meta: ext(ExtensionSlot::Meta),
+            origin: match t.origin {
+                Origin::Manual => OriginView::Manual,
+                Origin::ApiKey => OriginView::ApiKey,
+            },
+            created_at: time(t.created_at),
+            updated_at: time(t.updated_at),
+        }
+    }
+}
+
+/// What happened to a trade.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum EventKindView {
+    /// Created.
+    Entry,
+    /// Levels or notes of an open trade changed.
+    Update,
+    /// Closed by an exit signal.
+    Exit,
+    /// Closed by hand.
+    Close,
+    /// Cancelled.
+    Cancel,
+    /// A terminal trade's values corrected.
+    Correct,
+}
+
+/// Which kind of credential made a change.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CredentialView {
+    /// A user JWT.
+    User,
+    /// An API key.
+    ApiKey,
+}
+
+/// One entry of a trade's history.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TradeEventView {
+    /// Its id.
+    pub event_id: String,
+    /// The trade.
+    pub trade_id: String,
+    /// The trade version it produced (1 for the entry).
+    pub version: u64,
+    /// What happened.
+    pub kind: EventKindView,
+    /// When it was recorded.
+    #[schema(format = DateTime)]
+    pub at: String,
+    /// By which kind of credential.
+    pub by: CredentialView,
+    /// The fields it set, with their new values (`null` where cleared).
+    #[schema(value_type = Object)]
+    pub fields: JsonObject,
+}
+
+impl From<TradeEvent> for TradeEventView {
+    fn from(event: TradeEvent) -> Self {
+        Self {
+            event_id: event.id.to_string(),
+            trade_id: event.trade_id.to_string(),
+            version: event.version,
+            kind: match event.kind {
+                EventKind::Entry => EventKindView::Entry,
+                EventKind::Update => EventKindView::Update,
+                EventKind::Exit => EventKindView::Exit,
+                EventKind::Close => EventKindView::Close,
+                EventKind::Cancel => EventKindView::Cancel,
+                EventKind::Correct => EventKindView::Correct,
+            },
+            at: time(event.at),
+            by: match event.by {
+                CredentialKind::User => CredentialView::User,
+                CredentialKind::ApiKey => CredentialView::ApiKey,
+            },
+            fields: event.changes.iter().map(|c| (c.field().to_owned(), c.value())).collect(),
+        }
+    }
+}
