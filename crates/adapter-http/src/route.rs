@@ -154,16 +154,6 @@ impl Data {
     }
 }
 
-/// A link from a response to another operation that takes a value of it (OpenAPI links), so that clients and
-/// stateful fuzzers can chain calls.
-#[derive(Debug, Clone, Copy)]
-pub struct LinkSpec {
-    /// The operation the response leads to.
-    pub operation_id: &'static str,
-    /// Its parameters, as runtime expressions into the response.
-    pub parameters: &'static [(&'static str, &'static str)],
-}
-
 /// A success response.
 #[derive(Debug, Clone, Copy)]
 pub struct Success {
@@ -173,8 +163,9 @@ pub struct Success {
     pub description: &'static str,
     /// What it carries.
     pub data: Data,
-    /// Operations its values lead to.
-    pub links: &'static [LinkSpec],
+    /// The operations its values lead to (OpenAPI links, so that clients and stateful fuzzers can chain calls):
+    /// each of their path parameters is the field of the same name in `data`.
+    pub links: &'static [&'static str],
 }
 
 /// One route of the service.
@@ -232,7 +223,7 @@ pub const fn created(description: &'static str, data: Data) -> Success {
 }
 
 /// `success` with links to the operations its values lead to.
-pub const fn linked(success: Success, links: &'static [LinkSpec]) -> Success {
+pub const fn linked(success: Success, links: &'static [&'static str]) -> Success {
     Success { links, ..success }
 }
 

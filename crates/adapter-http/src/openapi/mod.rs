@@ -106,12 +106,13 @@ fn operation(spec: &RouteSpec) -> utoipa::openapi::path::Operation {
         let mut response = ResponseBuilder::new()
             .description(success.description)
             .content("application/json", ContentBuilder::new().schema(Some(envelope(success.data))).build());
-        for link in success.links {
-            let mut built = LinkBuilder::new().operation_id(link.operation_id);
-            for (name, expression) in link.parameters {
-                built = built.parameter(*name, *expression);
+        for &target in success.links {
+            let mut built = LinkBuilder::new().operation_id(target);
+            let params = registry::routes().iter().filter(|r| r.operation_id == target).flat_map(|r| r.path_params);
+            for param in params {
+                built = built.parameter(param.name, format!("$response.body#/data/{}", param.name));
             }
-            response = response.link(link.operation_id, built.build());
+            response = response.link(target, built.build());
         }
         operation = operation.response(success.status.to_string(), response);
     }

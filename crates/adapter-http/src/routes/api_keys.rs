@@ -10,13 +10,12 @@ use crate::dto::api_key::{ApiKeyRevocationView, ApiKeyView, CreateApiKeyRequest,
 use crate::error::ApiError;
 use crate::error_code::ErrorCode;
 use crate::reply;
-use crate::route::{LinkSpec, Param, ParamKind, RouteSpec, Verb, created, json, linked, many, ok, one, route};
+use crate::route::{Param, ParamKind, RouteSpec, Verb, created, json, linked, many, ok, one, route};
 use crate::routes::{path_id, required_body};
 
 const API_KEY_ID: Param =
     Param { name: "api_key_id", description: "The API key identifier to revoke.", kind: ParamKind::Text };
-const KEY_LINKS: &[LinkSpec] =
-    &[LinkSpec { operation_id: "revoke_api_key", parameters: &[("api_key_id", "$response.body#/data/api_key_id")] }];
+const KEY_LINKS: &[&str] = &["revoke_api_key"];
 
 /// The routes of `/api-keys`.
 pub const ROUTES: &[RouteSpec] = &[

@@ -13,17 +13,10 @@ use crate::dto::strategy::{
 use crate::error::ApiError;
 use crate::error_code::ErrorCode;
 use crate::reply;
-use crate::route::{LinkSpec, RouteSpec, Verb, created, json, linked, many, ok, one, route};
+use crate::route::{RouteSpec, Verb, created, json, linked, many, ok, one, route};
 use crate::routes::{STRATEGY_ID, path_id, required_body};
 
-const STRATEGY_FROM_BODY: &[(&str, &str)] = &[("strategy_id", "$response.body#/data/strategy_id")];
-const STRATEGY_LINKS: &[LinkSpec] = &[
-    LinkSpec { operation_id: "get_strategy", parameters: STRATEGY_FROM_BODY },
-    LinkSpec { operation_id: "update_strategy", parameters: STRATEGY_FROM_BODY },
-    LinkSpec { operation_id: "delete_strategy", parameters: STRATEGY_FROM_BODY },
-    LinkSpec { operation_id: "list_trades", parameters: STRATEGY_FROM_BODY },
-    LinkSpec { operation_id: "create_trade", parameters: STRATEGY_FROM_BODY },
-];
+const STRATEGY_LINKS: &[&str] = &["get_strategy", "update_strategy", "delete_strategy", "list_trades", "create_trade"];
 
 /// The routes of `/strategies`.
 pub const ROUTES: &[RouteSpec] = &[

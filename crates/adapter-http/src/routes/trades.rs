@@ -19,7 +19,7 @@ use crate::fields::FieldReader;
 use crate::query::{self, QueryReader};
 use crate::reply;
 use crate::route::{
-    Body, LinkSpec, Param, ParamKind, RouteSpec, SchemaRef, Verb, created, json, linked, many, ok, one, page, route,
+    Body, Param, ParamKind, RouteSpec, SchemaRef, Verb, created, json, linked, many, ok, one, page, route,
 };
 use crate::routes::{STRATEGY_ID, path_id, required_body};
 
@@ -42,15 +42,7 @@ const TRADE_QUERY: &[Param] = &[
     Param { name: "to", description: "Only trades opened at or before this time (RFC 3339).", kind: ParamKind::Time },
 ];
 
-const TRADE_FROM_BODY: &[(&str, &str)] =
-    &[("strategy_id", "$response.body#/data/strategy_id"), ("trade_id", "$response.body#/data/trade_id")];
-const TRADE_LINKS: &[LinkSpec] = &[
-    LinkSpec { operation_id: "get_trade", parameters: TRADE_FROM_BODY },
-    LinkSpec { operation_id: "update_trade", parameters: TRADE_FROM_BODY },
-    LinkSpec { operation_id: "close_trade", parameters: TRADE_FROM_BODY },
-    LinkSpec { operation_id: "list_trade_events", parameters: TRADE_FROM_BODY },
-    LinkSpec { operation_id: "delete_trade", parameters: TRADE_FROM_BODY },
-];
+const TRADE_LINKS: &[&str] = &["get_trade", "update_trade", "close_trade", "list_trade_events", "delete_trade"];
 
 /// The routes of `/strategies/{strategy_id}/trades`.
 pub const ROUTES: &[RouteSpec] = &[
