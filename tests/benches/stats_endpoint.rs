@@ -10,19 +10,12 @@ use quantarya_adapter_postgres::{PgStore, PoolSettings};
 use quantarya_domain::{CloseTrade, CredentialKind, Outcome, Price, Side, TradeCommand};
 use quantarya_test_db::TestDatabase;
 use quantarya_tests::http::TestApp;
-use quantarya_tests::support::{JournalOver, StoreUnderTest, entry, minutes_ago, now, opened, stamp, strategy, user};
+use quantarya_tests::support::{
+    JournalOver, StoreUnderTest, entry, minutes_ago, now, opened, owner_with_strategy, stamp,
+};
 use reqwest::Method;
 
 const TRADES: i64 = 100_000;
-
-/// A profile and a strategy in `store`; the app over it, a token, and the strategy's id.
-async fn owner(store: &StoreUnderTest) -> (quantarya_domain::User, quantarya_domain::Strategy) {
-    let owner = user();
-    store.users.insert_user(&owner).await.expect("insert user");
-    let book = strategy(&owner.id);
-    store.strategies.insert_strategy(&book).await.expect("insert strategy");
-    (owner, book)
-}
 
 /// Fills PostgreSQL with closed trades in one statement (the benchmark is about reading them).
 async fn seed_postgres(url: &str, book: &quantarya_domain::Strategy) {
@@ -75,7 +68,7 @@ fn stats_endpoint(c: &mut Criterion) {
     let memory = StoreUnderTest::of(Arc::new(MemoryStore::new()));
     for (name, store) in [("postgres", postgres), ("memory", memory)] {
         let (app, token, path) = runtime.block_on(async {
-            let (owner, book) = owner(&store).await;
+            let (owner, book) = owner_with_strategy(&store).await;
             if name == "postgres" {
                 seed_postgres(database.url(), &book).await;
             } else {

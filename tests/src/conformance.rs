@@ -11,7 +11,10 @@ use quantarya_ports::outbound::{CloseRange, OpenTradeLookup, TradeCursor, TradeF
 use quantarya_ports::{StoreConflict, StoreError};
 use tokio::task::JoinSet;
 
-use crate::support::{StoreUnderTest, api_key, entry, minutes_ago, minutes_before, now, opened, stamp, strategy, user};
+use crate::support::{
+    StoreUnderTest, api_key, entry, minutes_ago, minutes_before, now, opened, owner_with_strategy, stamp, strategy,
+    user,
+};
 
 fn is_conflict<T: std::fmt::Debug>(result: Result<T, StoreError>, expected: StoreConflict) -> bool {
     matches!(result, Err(StoreError::Conflict(kind)) if kind == expected)
@@ -32,13 +35,35 @@ fn closed(trade: &Trade) -> (Trade, TradeEvent) {
     }
 }
 
-/// A stored user with a stored strategy.
-async fn owner_with_strategy(s: &StoreUnderTest) -> (quantarya_domain::User, quantarya_domain::Strategy) {
-    let owner = user();
-    s.users.insert_user(&owner).await.expect("insert user");
-    let strategy = strategy(&owner.id);
-    s.strategies.insert_strategy(&strategy).await.expect("insert strategy");
-    (owner, strategy)
+/// Sends 25 entries into `book` while `delete` runs, and answers how many were stored and what `delete` answered.
+/// One insert lands before the delete starts and one is sent after it ended, so both outcomes occur (asserted); the
+/// others race the delete, which starts while they are still being spawned. Every insert is stored or `Missing`.
+async fn inserts_racing<T: Send + 'static>(
+    s: &StoreUnderTest,
+    book: &quantarya_domain::Strategy,
+    delete: impl std::future::Future<Output = T> + Send + 'static,
+) -> (u64, T) {
+    let insert = |i: usize| {
+        let (trade, event) = opened(book, entry("EURUSD", Side::Buy, Some(&format!("r{i}"))), None);
+        let trades = s.trades.clone();
+        async move { trades.insert_trade(&trade, &event).await }
+    };
+    let mut inserts = vec![insert(0).await];
+    let mut tasks = JoinSet::new();
+    for i in 1..12 {
+        tasks.spawn(insert(i));
+    }
+    let deleting = tokio::spawn(delete);
+    for i in 12..24 {
+        tasks.spawn(insert(i));
+    }
+    inserts.extend(tasks.join_all().await);
+    let deleted = deleting.await.expect("joined");
+    inserts.push(insert(24).await);
+    assert!(inserts.iter().all(|r| matches!(r, Ok(()) | Err(StoreError::Missing))), "{inserts:?}");
+    assert!(matches!(inserts.first(), Some(Ok(()))), "an insert before the delete is stored: {inserts:?}");
+    assert!(matches!(inserts.last(), Some(Err(StoreError::Missing))), "an insert after it is refused: {inserts:?}");
+    (inserts.iter().filter(|r| r.is_ok()).count() as u64, deleted)
 }
 
 /// Profiles: round trip, unique names regardless of case, renames free the old name.
@@ -156,30 +181,10 @@ pub async fn profile_and_strategy_updates_refuse_a_stale_read(s: &StoreUnderTest
 /// later one is refused; none is left behind or removed uncounted.
 pub async fn deleting_a_strategy_while_trades_arrive_counts_every_removed_trade(s: &StoreUnderTest) {
     let (owner, book) = owner_with_strategy(s).await;
-    let insert = |i: usize| {
-        let (trade, event) = opened(&book, entry("EURUSD", Side::Buy, Some(&format!("r{i}"))), None);
-        let trades = s.trades.clone();
-        async move { trades.insert_trade(&trade, &event).await }
-    };
-    // One insert lands before the delete starts and one is sent after it ended, so both outcomes occur; the
-    // others race the delete, which starts while they are still being spawned.
-    let mut inserts = vec![insert(0).await];
-    let mut tasks = JoinSet::new();
-    for i in 1..12 {
-        tasks.spawn(insert(i));
-    }
     let (strategies, owner_id, book_id) = (s.strategies.clone(), owner.id.clone(), book.id);
-    let deleting = tokio::spawn(async move { strategies.delete_strategy(&owner_id, book_id).await });
-    for i in 12..24 {
-        tasks.spawn(insert(i));
-    }
-    inserts.extend(tasks.join_all().await);
-    let deleted = deleting.await.expect("joined").expect("delete").expect("existed");
-    inserts.push(insert(24).await);
-    assert!(inserts.iter().all(|r| matches!(r, Ok(()) | Err(StoreError::Missing))), "{inserts:?}");
-    assert!(matches!(inserts.first(), Some(Ok(()))), "an insert before the delete is stored: {inserts:?}");
-    assert!(matches!(inserts.last(), Some(Err(StoreError::Missing))), "an insert after it is refused: {inserts:?}");
-    let stored = inserts.iter().filter(|r| r.is_ok()).count() as u64;
+    let (stored, deleted) =
+        inserts_racing(s, &book, async move { strategies.delete_strategy(&owner_id, book_id).await }).await;
+    let deleted = deleted.expect("delete").expect("existed");
     assert_eq!(deleted, stored, "every stored trade was counted and removed");
     assert_eq!(
         s.trades.list_trades(&book.user_id, book.id, &TradeFilter::default(), None, 100).await.expect("list"),
@@ -602,31 +607,10 @@ pub async fn racing_updates_of_one_strategy_let_one_win(s: &StoreUnderTest) {
 /// refused, none is left behind.
 pub async fn deleting_an_account_while_trades_arrive_counts_every_removed_trade(s: &StoreUnderTest) {
     let (owner, book) = owner_with_strategy(s).await;
-    let insert = |i: usize| {
-        let (trade, event) = opened(&book, entry("EURUSD", Side::Buy, Some(&format!("r{i}"))), None);
-        let trades = s.trades.clone();
-        async move { trades.insert_trade(&trade, &event).await }
-    };
-    // One insert lands before the deletion starts and one is sent after it ended, so both outcomes occur; the
-    // others race the deletion, which starts while they are still being spawned.
-    let mut inserts = vec![insert(0).await];
-    let mut tasks = JoinSet::new();
-    for i in 1..12 {
-        tasks.spawn(insert(i));
-    }
-    let users = s.users.clone();
-    let id = owner.id.clone();
-    let deleting = tokio::spawn(async move { users.delete_account(&id).await });
-    for i in 12..24 {
-        tasks.spawn(insert(i));
-    }
-    inserts.extend(tasks.join_all().await);
-    let deletion = deleting.await.expect("joined").expect("delete").expect("existed");
-    inserts.push(insert(24).await);
-    assert!(inserts.iter().all(|r| matches!(r, Ok(()) | Err(StoreError::Missing))), "{inserts:?}");
-    assert!(matches!(inserts.first(), Some(Ok(()))), "an insert before the deletion is stored: {inserts:?}");
-    assert!(matches!(inserts.last(), Some(Err(StoreError::Missing))), "an insert after it is refused: {inserts:?}");
-    assert_eq!(deletion.trades, inserts.iter().filter(|r| r.is_ok()).count() as u64);
+    let (users, id) = (s.users.clone(), owner.id.clone());
+    let (stored, deletion) = inserts_racing(s, &book, async move { users.delete_account(&id).await }).await;
+    let deletion = deletion.expect("delete").expect("existed");
+    assert_eq!(deletion.trades, stored);
     assert_eq!(deletion.strategies, 1);
     let listed = s.trades.list_trades(&owner.id, book.id, &TradeFilter::default(), None, 100).await.expect("list");
     assert_eq!(listed, None);

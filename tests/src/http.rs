@@ -138,20 +138,19 @@ impl TestApp {
 
     /// A strategy of `user`; its id.
     pub async fn strategy(&self, user: &TestUser) -> String {
-        let created = self
-            .call(Method::POST, "/strategies", Some(&user.token), Some(serde_json::json!({ "title": "Breakouts" })))
-            .await;
-        assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
-        created.field("strategy_id")
+        self.create(user, "/strategies", serde_json::json!({ "title": "Breakouts" }), "strategy_id").await
     }
 
     /// A new API key of `user`; the raw key.
     pub async fn api_key(&self, user: &TestUser) -> String {
-        let created = self
-            .call(Method::POST, "/api-keys", Some(&user.token), Some(serde_json::json!({ "key_name": "tv" })))
-            .await;
+        self.create(user, "/api-keys", serde_json::json!({ "key_name": "tv" }), "raw_api_key").await
+    }
+
+    /// Posts `body` to `path` as `user`, which must answer 201; the `field` of what it created.
+    async fn create(&self, user: &TestUser, path: &str, body: Value, field: &str) -> String {
+        let created = self.call(Method::POST, path, Some(&user.token), Some(body)).await;
         assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
-        created.field("raw_api_key")
+        created.field(field)
     }
 }
 

@@ -133,33 +133,28 @@ pub async fn a_trade_lives_by_its_reference(s: &StoreUnderTest) {
     assert_eq!(conflict_kind(&deleted), Some(ConflictKind::TradeNotManual), "integration trades are never erased");
 }
 
-/// Racing identical entries through the service make one trade, and every racer is told about it.
-pub async fn racing_identical_entries_make_one_trade(s: &StoreUnderTest) {
-    let t = trader(s).await;
+/// Sends `new` 16 times at once through `t`'s key: exactly one racer creates the trade, and every one answers with
+/// that trade.
+async fn one_trade_from_racing(t: &Trader, new: quantarya_domain::NewTrade) {
     let mut tasks = JoinSet::new();
     for _ in 0..16 {
-        let (j, key, book) = (t.journal.clone(), t.key.clone(), t.strategy);
-        tasks.spawn(async move {
-            j.submit_signal(&key, book, Signal::Entry(entry("EURUSD", Side::Buy, Some("tv-1")))).await
-        });
+        let (j, key, book, new) = (t.journal.clone(), t.key.clone(), t.strategy, new.clone());
+        tasks.spawn(async move { j.submit_signal(&key, book, Signal::Entry(new)).await });
     }
     let outcomes: Vec<_> = tasks.join_all().await.into_iter().map(|r| r.expect("every racer succeeds")).collect();
     assert_eq!(outcomes.iter().filter(|o| o.effect == SignalEffect::Created).count(), 1);
     let ids: HashSet<_> = outcomes.iter().map(|o| o.trade.id).collect();
     assert_eq!(ids.len(), 1, "every racer answers with the one trade");
+}
+/// Racing identical entries through the service make one trade, and every racer is told about it.
+pub async fn racing_identical_entries_make_one_trade(s: &StoreUnderTest) {
+    let t = trader(s).await;
+    one_trade_from_racing(&t, entry("EURUSD", Side::Buy, Some("tv-1"))).await;
     let page = t.journal.list_trades(&t.jwt, t.strategy, TradeQuery::default()).await.expect("list");
     assert_eq!(page.trades.len(), 1);
 
     // Without a reference, racing entries of one symbol also make one trade.
-    let mut tasks = JoinSet::new();
-    for _ in 0..16 {
-        let (j, key, book) = (t.journal.clone(), t.key.clone(), t.strategy);
-        tasks.spawn(async move { j.submit_signal(&key, book, Signal::Entry(entry("USDJPY", Side::Sell, None))).await });
-    }
-    let outcomes: Vec<_> = tasks.join_all().await.into_iter().map(|r| r.expect("every racer succeeds")).collect();
-    assert_eq!(outcomes.iter().filter(|o| o.effect == SignalEffect::Created).count(), 1);
-    let ids: HashSet<_> = outcomes.iter().map(|o| o.trade.id).collect();
-    assert_eq!(ids.len(), 1, "every racer answers with the one trade");
+    one_trade_from_racing(&t, entry("USDJPY", Side::Sell, None)).await;
     let page = t.journal.list_trades(&t.jwt, t.strategy, TradeQuery::default()).await.expect("list");
     assert_eq!(page.trades.len(), 2);
 }

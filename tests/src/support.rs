@@ -147,6 +147,15 @@ pub fn entry(symbol: &str, side: Side, reference: Option<&str>) -> NewTrade {
     }
 }
 
+/// A stored user with a stored strategy.
+pub async fn owner_with_strategy(s: &StoreUnderTest) -> (User, Strategy) {
+    let owner = user();
+    s.users.insert_user(&owner).await.expect("insert user");
+    let strategy = strategy(&owner.id);
+    s.strategies.insert_strategy(&strategy).await.expect("insert strategy");
+    (owner, strategy)
+}
+
 /// A stamp by `by`, now.
 pub fn stamp(by: CredentialKind) -> Stamp {
     Stamp { event_id: EventId::from_uuid(new_uuid()), at: now(), by }

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use quantarya_adapter_http::JwtConfig;
 
+use crate::secret::Secret;
+
 /// Quantarya: a trade journal and signal tracker.
 #[derive(Debug, Parser)]
 #[command(name = "quantarya", version, about)]
@@ -28,25 +30,19 @@ pub enum Command {
 }
 
 /// `quantarya migrate`.
-#[derive(Args)]
+#[derive(Debug, Args)]
 pub struct MigrateArgs {
     /// The PostgreSQL database to migrate.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
-    pub database_url: Option<String>,
-}
-
-impl std::fmt::Debug for MigrateArgs {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MigrateArgs").field("database_url", &redacted(&self.database_url)).finish()
-    }
+    pub database_url: Option<Secret>,
 }
 
 /// How user JWTs are verified.
-#[derive(Clone, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct JwtArgs {
     /// HS256 shared secret (at least 32 bytes).
     #[arg(long, env = "QUANTARYA_JWT_SECRET", hide_env_values = true)]
-    pub jwt_secret: Option<String>,
+    pub jwt_secret: Option<Secret>,
     /// RS256 or ES256 public key: PEM text, or the path of a PEM file.
     #[arg(long, env = "QUANTARYA_JWT_PUBLIC_KEY")]
     pub jwt_public_key: Option<String>,
@@ -83,7 +79,7 @@ impl JwtArgs {
             None => None,
         };
         Ok(JwtConfig {
-            hs256_secret: self.jwt_secret.as_ref().map(|s| s.as_bytes().to_vec()),
+            hs256_secret: self.jwt_secret.as_ref().map(|s| s.expose().as_bytes().to_vec()),
             public_key_pem,
             issuer: self.jwt_issuer.clone(),
             audience: self.jwt_audience.clone(),
@@ -92,14 +88,14 @@ impl JwtArgs {
 }
 
 /// `quantarya serve`.
-#[derive(Args)]
+#[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "QUANTARYA_BIND", default_value = "127.0.0.1:8080")]
     pub bind: String,
     /// PostgreSQL URL; without it, data lives in memory and is lost at exit.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
-    pub database_url: Option<String>,
+    pub database_url: Option<Secret>,
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "QUANTARYA_WORKERS", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub workers: Option<u16>,
@@ -109,7 +105,7 @@ pub struct ServeArgs {
 }
 
 /// `quantarya token`.
-#[derive(Args)]
+#[derive(Debug, Args)]
 pub struct TokenArgs {
     /// The user id (`sub` claim).
     #[arg(long)]
@@ -122,54 +118,13 @@ pub struct TokenArgs {
     pub ttl: u64,
     /// The HS256 secret the service verifies with.
     #[arg(long, env = "QUANTARYA_JWT_SECRET", hide_env_values = true)]
-    pub jwt_secret: Option<String>,
+    pub jwt_secret: Option<Secret>,
     /// The `iss` claim the service requires, if any.
     #[arg(long = "iss", env = "QUANTARYA_JWT_ISSUER")]
     pub issuer: Option<String>,
     /// The `aud` claim the service requires, if any.
     #[arg(long = "aud", env = "QUANTARYA_JWT_AUDIENCE")]
     pub audience: Option<String>,
-}
-
-/// Shows whether a secret is set, never the secret.
-fn redacted(value: &Option<String>) -> &'static str {
-    if value.is_some() { "<set>" } else { "<unset>" }
-}
-
-impl std::fmt::Debug for JwtArgs {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("JwtArgs")
-            .field("jwt_secret", &redacted(&self.jwt_secret))
-            .field("jwt_public_key", &redacted(&self.jwt_public_key))
-            .field("jwt_jwks_url", &self.jwt_jwks_url)
-            .field("jwt_issuer", &self.jwt_issuer)
-            .field("jwt_audience", &self.jwt_audience)
-            .finish()
-    }
-}
-
-impl std::fmt::Debug for ServeArgs {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ServeArgs")
-            .field("bind", &self.bind)
-            .field("database_url", &redacted(&self.database_url))
-            .field("workers", &self.workers)
-            .field("jwt", &self.jwt)
-            .finish()
-    }
-}
-
-impl std::fmt::Debug for TokenArgs {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenArgs")
-            .field("sub", &self.sub)
-            .field("email", &self.email)
-            .field("ttl", &self.ttl)
-            .field("jwt_secret", &redacted(&self.jwt_secret))
-            .field("issuer", &self.issuer)
-            .field("audience", &self.audience)
-            .finish()
-    }
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 #![warn(missing_docs)]
 
 pub mod config;
+pub mod secret;
 pub mod ttl;
 
 use std::net::TcpListener;

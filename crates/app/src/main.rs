@@ -36,7 +36,7 @@ fn init_logs() {
 
 async fn migrate(args: MigrateArgs) -> Result<(), String> {
     let url = args.database_url.ok_or("set DATABASE_URL (or --database-url) to the database to migrate")?;
-    let applied = quantarya_adapter_postgres::migrate(&url).await.map_err(|e| e.to_string())?;
+    let applied = quantarya_adapter_postgres::migrate(url.expose()).await.map_err(|e| e.to_string())?;
     if applied.is_empty() {
         print("The database is up to date.")
     } else {
@@ -47,14 +47,15 @@ async fn migrate(args: MigrateArgs) -> Result<(), String> {
 fn token(args: TokenArgs) -> Result<(), String> {
     let secret = args.jwt_secret.ok_or("set QUANTARYA_JWT_SECRET (or --jwt-secret) to the secret the service uses")?;
     let (issuer, audience) = (args.issuer.as_deref(), args.audience.as_deref());
-    let token = mint_hs256_for(secret.as_bytes(), &args.sub, &args.email, now_unix(), args.ttl, issuer, audience)
-        .map_err(|e| e.to_string())?;
+    let token =
+        mint_hs256_for(secret.expose().as_bytes(), &args.sub, &args.email, now_unix(), args.ttl, issuer, audience)
+            .map_err(|e| e.to_string())?;
     print(&token)
 }
 
 async fn serve(mut args: ServeArgs) -> Result<(), String> {
     // An empty DATABASE_URL means "no database", as an unset one does.
-    args.database_url = args.database_url.filter(|url| !url.trim().is_empty());
+    args.database_url = args.database_url.filter(|url| !url.expose().trim().is_empty());
     if args.database_url.is_some() && !args.jwt.is_configured() {
         return Err("DATABASE_URL is set but no JWT verification is configured: set QUANTARYA_JWT_SECRET (HS256) \
                     or QUANTARYA_JWT_PUBLIC_KEY (RS256/ES256), so that tokens survive a restart"
@@ -63,13 +64,13 @@ async fn serve(mut args: ServeArgs) -> Result<(), String> {
     let mut demo_secret = None;
     if !args.jwt.is_configured() {
         let secret: String = rand::rng().sample_iter(Alphanumeric).take(48).map(char::from).collect();
-        args.jwt.jwt_secret = Some(secret.clone());
+        args.jwt.jwt_secret = Some(secret.clone().into());
         demo_secret = Some(secret);
     }
     let signals = quantarya_app::ShutdownSignals::install().map_err(|e| format!("cannot handle signals: {e}"))?;
     let jwt = args.jwt.to_config()?;
     let journal = match &args.database_url {
-        Some(url) => quantarya_app::postgres_journal(url, &jwt).await?,
+        Some(url) => quantarya_app::postgres_journal(url.expose(), &jwt).await?,
         None => quantarya_app::memory_journal(&jwt).map_err(|e| e.to_string())?,
     };
     let listener = TcpListener::bind(&args.bind).map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;

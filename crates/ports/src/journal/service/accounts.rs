@@ -65,11 +65,8 @@ impl JournalService {
         Self::user_token_only(principal)?;
         let id = StrategyId::from_uuid(self.ports.ids.uuid());
         let strategy = Strategy::create(id, principal.user_id.clone(), new, self.ports.clock.now());
-        match self.ports.stores.strategies.insert_strategy(&strategy).await {
-            Ok(()) => Ok(strategy),
-            Err(StoreError::Missing) => Err(JournalError::Forbidden(ForbiddenKind::ProfileRequired)),
-            Err(other) => Err(other.into()),
-        }
+        self.ports.stores.strategies.insert_strategy(&strategy).await.map_err(unknown_user)?;
+        Ok(strategy)
     }
 
     /// The caller's strategies, newest first.
@@ -132,11 +129,8 @@ impl JournalService {
             .map_err(|_| JournalError::Internal("the id source made a malformed key body".to_owned()))?;
         let id = ApiKeyId::from_uuid(self.ports.ids.uuid());
         let key = ApiKey::issue(id, principal.user_id.clone(), name, &raw, self.ports.clock.now());
-        match self.ports.stores.api_keys.insert_api_key(&key).await {
-            Ok(()) => Ok(IssuedApiKey { key, raw }),
-            Err(StoreError::Missing) => Err(JournalError::Forbidden(ForbiddenKind::ProfileRequired)),
-            Err(other) => Err(other.into()),
-        }
+        self.ports.stores.api_keys.insert_api_key(&key).await.map_err(unknown_user)?;
+        Ok(IssuedApiKey { key, raw })
     }
 
     /// The caller's live keys, oldest first.
@@ -158,5 +152,13 @@ impl JournalService {
         } else {
             Err(self.missing(principal, "API key").await)
         }
+    }
+}
+
+/// A store that refuses a row of a user it does not know (`Missing`) means the user has no profile yet.
+fn unknown_user(error: StoreError) -> JournalError {
+    match error {
+        StoreError::Missing => JournalError::Forbidden(ForbiddenKind::ProfileRequired),
+        other => other.into(),
     }
 }
