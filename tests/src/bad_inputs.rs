@@ -210,6 +210,14 @@ pub fn bad_inputs() -> Vec<BadInput> {
             "tags",
         ),
         field("empty_strategy_patch", Method::PATCH, Target::Strategy, json!({}), "body"),
+        field("strategy_title_patched_to_null", Method::PATCH, Target::Strategy, json!({ "title": null }), "title"),
+        field(
+            "eleven_tags_even_with_duplicates",
+            Method::POST,
+            Target::Strategies,
+            json!({ "title": "x", "tags": vec!["fx"; 11] }),
+            "tags",
+        ),
         field("short_user_name", Method::POST, Target::Me, json!({ "user_name": "a" }), "user_name"),
         field("bio_over_500", Method::POST, Target::Me, json!({ "bio": "x".repeat(501) }), "bio"),
         field("empty_key_name", Method::POST, Target::ApiKeys, json!({ "key_name": "" }), "key_name"),
@@ -224,6 +232,7 @@ pub fn bad_inputs() -> Vec<BadInput> {
             "validation_failed",
         ),
         get("status_won", Target::Trades("status=WON"), UNPROCESSABLE, "validation_failed"),
+        get("empty_symbol_filter", Target::Trades("symbol="), UNPROCESSABLE, "validation_failed"),
         get(
             "trade_list_from_after_to",
             Target::Trades("from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z"),

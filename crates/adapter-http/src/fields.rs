@@ -109,6 +109,19 @@ impl FieldReader {
         }
     }
 
+    /// A field a change may set but not clear: `None` when absent, an error for `null` (the schema says so, and a
+    /// PATCH of nothing but nulls would otherwise change nothing silently).
+    pub fn settable<T>(&mut self, name: &str, parse: impl FnOnce(Value) -> Result<T, String>) -> Option<T> {
+        match self.remove(name) {
+            None => None,
+            Some(Value::Null) => {
+                self.blame(name, "must not be null; omit it to keep the current value");
+                None
+            }
+            Some(value) => self.parse(name, value, parse),
+        }
+    }
+
     /// A field that `null` clears: `None` when absent, `Some(None)` for `null`, `Some(Some(v))` for a value.
     pub fn clearable<T>(&mut self, name: &str, parse: impl FnOnce(Value) -> Result<T, String>) -> Option<Option<T>> {
         match self.remove(name) {

@@ -23,6 +23,7 @@ pub mod registry;
 pub mod reply;
 pub mod route;
 pub mod routes;
+pub mod text_schema;
 pub mod wiring;
 
 use std::sync::Arc;

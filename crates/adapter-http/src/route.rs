@@ -99,6 +99,8 @@ impl std::fmt::Debug for SchemaRef {
 pub enum ParamKind {
     /// Any text.
     Text,
+    /// An instrument symbol, as a trade's.
+    Symbol,
     /// A `next_cursor` handed out by an earlier page.
     Cursor,
     /// A page size, 1–500.

@@ -32,7 +32,8 @@ impl Description {
     }
 }
 
-/// A strategy's tags: at most 10, each 1–32 characters, trimmed and lowercased, duplicates dropped, order kept.
+/// A strategy's tags: at most 10 given, each 1–32 characters, trimmed and lowercased, duplicates dropped, order
+/// kept.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Tags(Vec<String>);
 
@@ -44,7 +45,11 @@ impl Tags {
 
     /// Normalises the tags; the error names the index of the first bad one.
     pub fn parse<S: AsRef<str>>(raw: &[S]) -> Result<Self, (Option<usize>, ValueError)> {
-        let mut tags: Vec<String> = Vec::with_capacity(raw.len().min(Self::MAX_TAGS));
+        // Counted as given, before duplicates are dropped: a request over the limit is refused, whatever it holds.
+        if raw.len() > Self::MAX_TAGS {
+            return Err((None, ValueError::TooMany { max: Self::MAX_TAGS }));
+        }
+        let mut tags: Vec<String> = Vec::with_capacity(raw.len());
         for (index, tag) in raw.iter().enumerate() {
             // Lowercase first: some letters lowercase to more than one character.
             let tag =
@@ -52,9 +57,6 @@ impl Tags {
             if !tags.contains(&tag) {
                 tags.push(tag);
             }
-        }
-        if tags.len() > Self::MAX_TAGS {
-            return Err((None, ValueError::TooMany { max: Self::MAX_TAGS }));
         }
         Ok(Self(tags))
     }
@@ -176,7 +178,10 @@ mod tests {
         assert!(Tags::parse(&["İ".repeat(32)]).is_err(), "checked after lowercasing, which doubles this letter");
         let eleven: Vec<String> = (0..11).map(|i| format!("t{i}")).collect();
         assert_eq!(Tags::parse(&eleven), Err((None, ValueError::TooMany { max: 10 })));
+        // The limit counts the tags as given, duplicates too: what a request sends is what its schema bounds.
         let duplicates: Vec<String> = (0..20).map(|i| format!("t{}", i % 10)).collect();
-        assert!(Tags::parse(&duplicates).is_ok());
+        assert_eq!(Tags::parse(&duplicates), Err((None, ValueError::TooMany { max: 10 })));
+        let ten: Vec<String> = (0..10).map(|i| format!("t{}", i % 5)).collect();
+        assert_eq!(Tags::parse(&ten).map(|t| t.as_slice().len()), Ok(5));
     }
 }

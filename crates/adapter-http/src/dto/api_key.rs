@@ -4,10 +4,12 @@ use quantarya_domain::{ApiKey, JsonObject, KeyName};
 use quantarya_ports::IssuedApiKey;
 use serde::Serialize;
 use utoipa::ToSchema;
+use utoipa::openapi::schema::Object;
 
 use super::time;
 use crate::error::ApiError;
 use crate::fields::{FieldReader, present, text};
+use crate::text_schema::{string, trimmed_pattern};
 
 /// An API key's metadata; never the key or its hash.
 #[derive(Debug, Serialize, ToSchema)]
@@ -94,9 +96,12 @@ pub struct ApiKeyRevocationView {
 #[schema(example = json!({ "key_name": "TradingView webhook" }))]
 #[allow(dead_code)]
 pub struct CreateApiKeyRequest {
-    /// A label, 1–100 characters, trimmed.
-    #[schema(min_length = 1, max_length = 100, pattern = r"^\s*\S(.*\S)?\s*$")]
+    #[schema(schema_with = key_name_schema)]
     key_name: String,
+}
+
+fn key_name_schema() -> Object {
+    string(trimmed_pattern(KeyName::MIN_CHARS, KeyName::MAX_CHARS), false, "A label, 1–100 characters, trimmed.")
 }
 
 /// Parses a `POST /api-keys` body.

@@ -5,11 +5,13 @@ use quantarya_ports::PublicProfile;
 use quantarya_ports::outbound::AccountDeletion;
 use serde::Serialize;
 use utoipa::ToSchema;
+use utoipa::openapi::schema::Object;
 
 use super::strategy::PublicStrategyView;
 use super::time;
 use crate::error::ApiError;
 use crate::fields::{FieldReader, boolean, text};
+use crate::text_schema::{string, trimmed_pattern, user_name_pattern};
 
 /// The caller's profile.
 #[derive(Debug, Serialize, ToSchema)]
@@ -117,17 +119,29 @@ impl AccountDeletionView {
 }))]
 #[allow(dead_code)]
 pub struct ProfileRequest {
-    /// 3–32 characters of `a-z 0-9 _ -`, starting and ending with a letter or digit; unique regardless of case.
-    #[schema(min_length = 3, max_length = 32, pattern = "^[A-Za-z0-9][A-Za-z0-9_-]{1,30}[A-Za-z0-9]$")]
+    #[schema(schema_with = user_name_schema)]
     user_name: Option<String>,
-    /// Up to 80 characters.
-    #[schema(max_length = 80)]
+    #[schema(schema_with = display_name_schema)]
     display_name: Option<String>,
-    /// Up to 500 characters.
-    #[schema(max_length = 500)]
+    #[schema(schema_with = bio_schema)]
     bio: Option<String>,
     /// Show the profile publicly (default false).
     public_profile_enabled: Option<bool>,
+}
+
+fn user_name_schema() -> Object {
+    let description = "3–32 characters of `a-z 0-9 _ -`, starting and ending with a letter or digit; unique \
+                       regardless of case, stored lowercase.";
+    string(user_name_pattern(), true, description)
+}
+
+fn display_name_schema() -> Object {
+    let bounds = (DisplayName::MIN_CHARS, DisplayName::MAX_CHARS);
+    string(trimmed_pattern(bounds.0, bounds.1), true, "Up to 80 characters, trimmed; `null` clears it.")
+}
+
+fn bio_schema() -> Object {
+    string(trimmed_pattern(Bio::MIN_CHARS, Bio::MAX_CHARS), true, "Up to 500 characters, trimmed; `null` clears it.")
 }
 
 /// Parses a `POST /me` body.

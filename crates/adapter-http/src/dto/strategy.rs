@@ -7,10 +7,12 @@ use super::stats::PerformanceSummaryView;
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
+use utoipa::openapi::schema::{Array, ArrayBuilder, Object, SchemaType, Type};
 
 use super::time;
 use crate::error::ApiError;
 use crate::fields::{FieldReader, boolean, present, strings, text};
+use crate::text_schema::{string, trimmed_pattern};
 
 /// A strategy.
 #[derive(Debug, Serialize, ToSchema)]
@@ -102,11 +104,9 @@ impl From<StrategyDeletion> for StrategyDeletionView {
 }))]
 #[allow(dead_code)]
 pub struct CreateStrategyRequest {
-    /// 1–120 characters, trimmed.
-    #[schema(min_length = 1, max_length = 120, pattern = r"^\s*\S(.*\S)?\s*$")]
+    #[schema(schema_with = title_schema)]
     title: String,
-    /// Up to 2000 characters.
-    #[schema(max_length = 2000)]
+    #[schema(schema_with = description_schema)]
     description: Option<String>,
     /// At most 10 tags of 1–32 characters; trimmed, lowercased, duplicates dropped, order kept.
     #[schema(schema_with = tags_schema)]
@@ -120,34 +120,46 @@ pub struct CreateStrategyRequest {
 #[schema(min_properties = 1, example = json!({ "is_public": true }))]
 #[allow(dead_code)]
 pub struct UpdateStrategyRequest {
-    /// 1–120 characters, trimmed.
-    #[schema(min_length = 1, max_length = 120, pattern = r"^\s*\S(.*\S)?\s*$")]
+    #[schema(schema_with = title_schema)]
     title: Option<String>,
-    /// Up to 2000 characters.
-    #[schema(max_length = 2000)]
+    #[schema(schema_with = description_schema)]
     description: Option<String>,
     /// At most 10 tags of 1–32 characters; replaces the old ones.
-    #[schema(schema_with = tags_schema)]
+    #[schema(schema_with = replaced_tags_schema)]
     tags: Option<Vec<String>>,
     /// Show it on the public profile.
+    #[schema(nullable = false)]
     is_public: Option<bool>,
 }
 
-/// Tags as the schema shows them: at most 10 strings of 1–32 characters that are not blank, or `null` (which the
-/// reader takes as not given, like every optional field).
-fn tags_schema() -> utoipa::openapi::schema::Array {
-    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
-    let tag = ObjectBuilder::new()
-        .schema_type(Type::String)
-        .min_length(Some(1))
-        .max_length(Some(32))
-        .pattern(Some(r"^\s*\S(.*\S)?\s*$"));
+fn title_schema() -> Object {
+    string(trimmed_pattern(StrategyTitle::MIN_CHARS, StrategyTitle::MAX_CHARS), false, "1–120 characters, trimmed.")
+}
+
+fn description_schema() -> Object {
+    let bounds = (Description::MIN_CHARS, Description::MAX_CHARS);
+    string(trimmed_pattern(bounds.0, bounds.1), true, "Up to 2000 characters, trimmed; blank or `null` means none.")
+}
+
+/// Tags as the schema shows them: at most 10 texts of 1–32 characters once trimmed, or (`nullable`) `null`, which
+/// the reader takes as not given.
+fn tags_array(nullable: bool, description: &str) -> Array {
+    let kind = if nullable { SchemaType::from_iter([Type::Array, Type::Null]) } else { SchemaType::new(Type::Array) };
+    let tag = string(trimmed_pattern(1, Tags::MAX_TAG_CHARS), false, "A tag; stored lowercase.");
     ArrayBuilder::new()
-        .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
+        .schema_type(kind)
         .items(tag)
-        .max_items(Some(10))
-        .description(Some("At most 10 tags of 1–32 characters; trimmed, lowercased, duplicates dropped, order kept."))
+        .max_items(Some(Tags::MAX_TAGS))
+        .description(Some(description))
         .build()
+}
+
+fn tags_schema() -> Array {
+    tags_array(true, "At most 10 tags of 1–32 characters; trimmed, lowercased, duplicates dropped, order kept.")
+}
+
+fn replaced_tags_schema() -> Array {
+    tags_array(false, "At most 10 tags of 1–32 characters; replaces the old ones.")
 }
 
 fn tags(value: Value) -> Result<Tags, String> {
@@ -173,10 +185,10 @@ pub fn parse_new_strategy(object: JsonObject) -> Result<NewStrategy, ApiError> {
 pub fn parse_strategy_change(object: JsonObject) -> Result<StrategyChange, ApiError> {
     let mut r = FieldReader::new::<UpdateStrategyRequest>(object);
     let change = StrategyChange {
-        title: r.optional("title", text(StrategyTitle::parse)),
+        title: r.settable("title", text(StrategyTitle::parse)),
         description: r.clearable("description", text(Description::parse_optional)).map(Option::flatten),
-        tags: r.optional("tags", tags),
-        is_public: r.optional("is_public", boolean),
+        tags: r.settable("tags", tags),
+        is_public: r.settable("is_public", boolean),
     };
     r.finish()?;
     Ok(change)

@@ -22,6 +22,7 @@ use crate::error::ErrorEnvelope;
 use crate::error_code::ErrorCode;
 use crate::registry;
 use crate::route::{Param, ParamKind, RouteSpec};
+use crate::text_schema::symbol_pattern;
 use quantarya_ports::{CURSOR_PATTERN, PageLimit};
 use responses::{envelope, error_responses, schema_ref};
 
@@ -41,6 +42,7 @@ fn api_description() -> String {
 fn parameter_schema(kind: ParamKind) -> ObjectBuilder {
     match kind {
         ParamKind::Text => ObjectBuilder::new().schema_type(Type::String),
+        ParamKind::Symbol => ObjectBuilder::new().schema_type(Type::String).pattern(Some(symbol_pattern())),
         ParamKind::Cursor => ObjectBuilder::new().schema_type(Type::String).pattern(Some(CURSOR_PATTERN)),
         ParamKind::PageSize => ObjectBuilder::new()
             .schema_type(Type::Integer)

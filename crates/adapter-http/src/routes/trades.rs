@@ -36,7 +36,7 @@ const TRADE_QUERY: &[Param] = &[
         description: "Only trades with this status.",
         kind: ParamKind::OneOf(&["OPEN", "CLOSED", "CANCELLED"]),
     },
-    Param { name: "symbol", description: "Only trades of this symbol.", kind: ParamKind::Text },
+    Param { name: "symbol", description: "Only trades of this symbol.", kind: ParamKind::Symbol },
     Param { name: "side", description: "Only trades of this side.", kind: ParamKind::OneOf(&["BUY", "SELL"]) },
     Param { name: "from", description: "Only trades opened at or after this time (RFC 3339).", kind: ParamKind::Time },
     Param { name: "to", description: "Only trades opened at or before this time (RFC 3339).", kind: ParamKind::Time },

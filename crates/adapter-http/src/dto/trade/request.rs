@@ -9,9 +9,11 @@ use quantarya_ports::{Signal, SignalLocator};
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
+use utoipa::openapi::schema::Object;
 
 use crate::error::ApiError;
 use crate::fields::{FieldReader, object, present, price, text, timestamp};
+use crate::text_schema::{string, symbol_pattern, trimmed_pattern};
 
 /// A signal: opens a trade (`entry`, the default), changes an open one (`update`), or closes or cancels one
 /// (`exit`). Updates and exits find their trade by `external_reference`, else as the only open trade of `symbol`.
@@ -31,9 +33,7 @@ use crate::fields::{FieldReader, object, present, price, text, timestamp};
 }))]
 #[allow(dead_code)]
 pub struct CreateTradeRequest {
-    /// Instrument, 1–40 characters of `A-Z 0-9 . _ : / ! -` (any case; stored uppercase). Required for an entry;
-    /// for an update or exit it must match the trade's when given.
-    #[schema(min_length = 1, max_length = 40, pattern = r"^[A-Za-z0-9._:/!-]+$", example = "BINANCE:BTCUSDT.P")]
+    #[schema(schema_with = symbol_schema)]
     symbol: Option<String>,
     /// `BUY` or `SELL` in any case; `LONG` and `SHORT` are accepted. Required for an entry; ignored by update and
     /// exit (an exit of a long says "sell").
@@ -64,14 +64,11 @@ pub struct CreateTradeRequest {
     /// Close time of an exit or a back-filled trade (RFC 3339).
     #[schema(format = DateTime)]
     closed_at: Option<String>,
-    /// Signal timeframe, 1–16 characters.
-    #[schema(min_length = 1, max_length = 16, pattern = r"^\S(.*\S)?$")]
+    #[schema(schema_with = timeframe_schema)]
     timeframe: Option<String>,
-    /// Signal source, 1–64 characters (set at entry).
-    #[schema(min_length = 1, max_length = 64, pattern = r"^\S(.*\S)?$")]
+    #[schema(schema_with = source_schema)]
     source: Option<String>,
-    /// The sender's signal or order id, 1–128 characters. At most one open trade per strategy carries it.
-    #[schema(min_length = 1, max_length = 128, pattern = r"^\S(.*\S)?$")]
+    #[schema(schema_with = external_reference_schema)]
     external_reference: Option<String>,
     /// Free-form object (the five objects together at most 16 KiB).
     #[schema(value_type = Option<Object>)]
@@ -92,6 +89,29 @@ pub struct CreateTradeRequest {
     /// stored, echoed or logged.
     #[schema(pattern = "^qk_[0-9A-Za-z]{38}$")]
     api_key: Option<String>,
+}
+
+fn symbol_schema() -> Object {
+    let description = "Instrument, 1–40 characters of `A-Z 0-9 . _ : / ! -` (any case; stored uppercase). Required \
+                       for an entry; for an update or exit it must match the trade's when given.";
+    string(symbol_pattern(), true, description)
+}
+
+fn timeframe_schema() -> Object {
+    let bounds = (Timeframe::MIN_CHARS, Timeframe::MAX_CHARS);
+    string(trimmed_pattern(bounds.0, bounds.1), true, "Signal timeframe, 1–16 characters, trimmed.")
+}
+
+fn source_schema() -> Object {
+    let bounds = (Source::MIN_CHARS, Source::MAX_CHARS);
+    string(trimmed_pattern(bounds.0, bounds.1), true, "Signal source, 1–64 characters, trimmed (set at entry).")
+}
+
+fn external_reference_schema() -> Object {
+    let bounds = (ExternalReference::MIN_CHARS, ExternalReference::MAX_CHARS);
+    let description = "The sender's signal or order id, 1–128 characters, trimmed. At most one open trade per \
+                       strategy carries it.";
+    string(trimmed_pattern(bounds.0, bounds.1), true, description)
 }
 
 /// A side as a request may spell it.
@@ -178,13 +198,13 @@ pub enum StatusInput {
 #[allow(dead_code)]
 pub struct UpdateTradeRequest {
     /// `CLOSED` or `CANCELLED` to end an open trade; a terminal status cannot change.
-    #[schema(value_type = Option<StatusInput>)]
+    #[schema(value_type = StatusInput, required = false)]
     status: Option<String>,
     /// Close price: with `status: CLOSED`, or to correct a closed trade.
-    #[schema(exclusive_minimum = 0, maximum = 1e12)]
+    #[schema(exclusive_minimum = 0, maximum = 1e12, nullable = false)]
     close_price: Option<f64>,
     /// Close time (RFC 3339): with a terminal status, or to correct a terminal trade.
-    #[schema(format = DateTime)]
+    #[schema(format = DateTime, nullable = false)]
     closed_at: Option<String>,
     /// Stop loss; `null` removes it.
     #[schema(exclusive_minimum = 0, maximum = 1e12)]
@@ -323,9 +343,9 @@ fn levels(r: &mut FieldReader) -> LevelsChange {
 pub fn parse_patch(body: JsonObject) -> Result<TradePatch, ApiError> {
     let mut r = FieldReader::new::<UpdateTradeRequest>(body);
     let patch = TradePatch {
-        status: r.optional("status", text(Status::parse)),
-        close_price: r.optional("close_price", price),
-        closed_at: r.optional("closed_at", timestamp),
+        status: r.settable("status", text(Status::parse)),
+        close_price: r.settable("close_price", price),
+        closed_at: r.settable("closed_at", timestamp),
         stop_loss: r.clearable("stop_loss", price),
         take_profit: r.clearable("take_profit", price),
         meta: r.clearable("meta", object),
