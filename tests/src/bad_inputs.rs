@@ -107,6 +107,11 @@ fn field(name: &'static str, method: Method, target: Target, body: Value, first:
     }
 }
 
+/// A query the route refuses with 422 `validation_failed`.
+fn bad_query(name: &'static str, target: Target) -> BadInput {
+    get(name, target, UNPROCESSABLE, "validation_failed")
+}
+
 fn get(name: &'static str, target: Target, status: StatusCode, code: &'static str) -> BadInput {
     BadInput { name, request: Request::Get(target), status, code, blamed: Blamed::Any }
 }
@@ -221,31 +226,19 @@ pub fn bad_inputs() -> Vec<BadInput> {
         field("short_user_name", Method::POST, Target::Me, json!({ "user_name": "a" }), "user_name"),
         field("bio_over_500", Method::POST, Target::Me, json!({ "bio": "x".repeat(501) }), "bio"),
         field("empty_key_name", Method::POST, Target::ApiKeys, json!({ "key_name": "" }), "key_name"),
-        get("limit_zero", Target::Trades("limit=0"), UNPROCESSABLE, "validation_failed"),
-        get("limit_501", Target::Trades("limit=501"), UNPROCESSABLE, "validation_failed"),
-        get("limit_in_words", Target::Trades("limit=ten"), UNPROCESSABLE, "validation_failed"),
-        get("forged_cursor", Target::Trades("cursor=forged"), UNPROCESSABLE, "validation_failed"),
-        get(
+        bad_query("limit_zero", Target::Trades("limit=0")),
+        bad_query("limit_501", Target::Trades("limit=501")),
+        bad_query("limit_in_words", Target::Trades("limit=ten")),
+        bad_query("forged_cursor", Target::Trades("cursor=forged")),
+        bad_query(
             "cursor_before_1970",
             Target::Trades("cursor=c1.-8000000000000000000.0192f0c17a4b7cde8f0123456789abcd"),
-            UNPROCESSABLE,
-            "validation_failed",
         ),
-        get("status_won", Target::Trades("status=WON"), UNPROCESSABLE, "validation_failed"),
-        get("empty_symbol_filter", Target::Trades("symbol="), UNPROCESSABLE, "validation_failed"),
-        get(
-            "trade_list_from_after_to",
-            Target::Trades("from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z"),
-            UNPROCESSABLE,
-            "validation_failed",
-        ),
-        get("stats_from_in_words", Target::Stats("from=yesterday"), UNPROCESSABLE, "validation_failed"),
-        get(
-            "stats_from_after_to",
-            Target::Stats("from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z"),
-            UNPROCESSABLE,
-            "validation_failed",
-        ),
+        bad_query("status_won", Target::Trades("status=WON")),
+        bad_query("empty_symbol_filter", Target::Trades("symbol=")),
+        bad_query("trade_list_from_after_to", Target::Trades("from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z")),
+        bad_query("stats_from_in_words", Target::Stats("from=yesterday")),
+        bad_query("stats_from_after_to", Target::Stats("from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z")),
         get("stats_unknown_parameter", Target::Stats("since=1"), UNPROCESSABLE, "unknown_field"),
         get("trade_list_unknown_parameter", Target::Trades("limt=5"), UNPROCESSABLE, "unknown_field"),
         get("strategy_id_nope", Target::StrategyNamed("nope"), StatusCode::NOT_FOUND, "not_found"),
