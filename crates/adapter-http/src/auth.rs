@@ -5,12 +5,12 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::http::header::AUTHORIZATION;
-use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use actix_web::{FromRequest, HttpRequest, dev::Payload};
 use quantarya_domain::CredentialKind;
 use quantarya_ports::{ForbiddenKind, JournalError, Principal};
 
-use crate::AppState;
 use crate::error::ApiError;
+use crate::state::state;
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,13 +47,6 @@ pub fn bearer(req: &HttpRequest) -> Result<Option<String>, ApiError> {
         }
         _ => Err(ApiError::unauthorized()),
     }
-}
-
-/// The shared state, which every route is configured with.
-pub fn state(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
-    req.app_data::<web::Data<AppState>>()
-        .cloned()
-        .ok_or_else(|| ApiError::internal("the app was built without AppState"))
 }
 
 /// A request made with valid credentials: the principal they stand for.

@@ -294,7 +294,7 @@ mod tests {
 
     #[test]
     fn every_public_endpoint_is_on_the_page_and_text_is_escaped() {
-        let document: Value = serde_json::from_str(&crate::openapi_json()).expect("valid JSON");
+        let document: Value = serde_json::from_str(&crate::openapi::json()).expect("valid JSON");
         let page = render(&document);
         for route in crate::registry::routes().iter().filter(|r| r.public) {
             let marker = format!("data-endpoint=\"{} {}\"", route.verb.as_str(), route.path);

@@ -23,50 +23,20 @@ pub mod registry;
 pub mod reply;
 pub mod route;
 pub mod routes;
+pub mod state;
 pub mod text_schema;
 pub mod wiring;
-
-use std::sync::Arc;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpResponse, web};
-use quantarya_ports::Journal;
 
 pub use error::ApiError;
 pub use error_code::ErrorCode;
 pub use in_flight::InFlight;
 pub use jwt::{JwtConfig, JwtConfigError, JwtVerifier, mint_hs256, mint_hs256_for};
-
-/// What every handler shares: the use cases, and the OpenAPI document rendered once.
-pub struct AppState {
-    /// The use cases.
-    pub journal: Arc<dyn Journal>,
-    /// The OpenAPI document of the public routes, as served at `/openapi.json`.
-    pub openapi_json: String,
-    /// The API reference page rendered from it, as served at `/docs`.
-    pub docs_html: String,
-    /// Requests being handled now, for a graceful shutdown to wait on.
-    pub in_flight: InFlight,
-}
-
-impl std::fmt::Debug for AppState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppState").finish_non_exhaustive()
-    }
-}
-
-impl AppState {
-    /// The state for `journal`, serving `openapi_json` (the document [`openapi_json`] renders) and the reference
-    /// page rendered from it. Build it once, outside `HttpServer::new`, and share it: every worker must see the
-    /// same store.
-    pub fn new(journal: Arc<dyn Journal>, openapi_json: String) -> web::Data<Self> {
-        let document = serde_json::from_str(&openapi_json).unwrap_or(serde_json::Value::Null);
-        let docs_html = docs_page::render(&document);
-        web::Data::new(Self { journal, openapi_json, docs_html, in_flight: InFlight::default() })
-    }
-}
+pub use state::AppState;
 
 /// The OpenAPI document of the public routes, pretty-printed: what `/openapi.json` serves.
 pub fn openapi_json() -> String {

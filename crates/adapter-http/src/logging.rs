@@ -18,7 +18,8 @@ pub async fn log_requests(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     // Counted from the moment the head is parsed (the body may still be arriving) until the response is done.
-    let _in_flight = req.app_data::<actix_web::web::Data<crate::AppState>>().map(|state| state.in_flight.enter());
+    let _in_flight =
+        req.app_data::<actix_web::web::Data<crate::state::AppState>>().map(|state| state.in_flight.enter());
     let id = uuid::Uuid::now_v7().simple().to_string();
     let method = req.method().clone();
     let started = Instant::now();

@@ -3,7 +3,6 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use quantarya_domain::ApiKeyId;
 
-use crate::AppState;
 use crate::auth::{Auth, Authenticated};
 use crate::body::{Media, json_object};
 use crate::dto::api_key::{ApiKeyRevocationView, ApiKeyView, CreateApiKeyRequest, IssuedApiKeyView, parse_key_name};
@@ -12,6 +11,7 @@ use crate::error_code::ErrorCode;
 use crate::reply;
 use crate::route::{Param, ParamKind, RouteSpec, Verb, created, json, linked, many, ok, one, route};
 use crate::routes::{path_id, required_body};
+use crate::state::AppState;
 
 const API_KEY_ID: Param =
     Param { name: "api_key_id", description: "The API key identifier to revoke.", kind: ParamKind::Text };

@@ -2,11 +2,11 @@
 
 use actix_web::{HttpResponse, web};
 
-use crate::AppState;
 use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::reply;
 use crate::route::{Data, RouteSpec, Verb, ok, route};
+use crate::state::AppState;
 
 /// The routes outside the public reference.
 pub const ROUTES: &[RouteSpec] = &[

@@ -3,7 +3,6 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use quantarya_domain::UserName;
 
-use crate::AppState;
 use crate::auth::{Auth, Authenticated};
 use crate::body::{Media, json_object};
 use crate::dto::profile::{AccountDeletionView, ProfileRequest, ProfileView, PublicProfileView, parse_profile};
@@ -12,6 +11,7 @@ use crate::error_code::ErrorCode;
 use crate::reply;
 use crate::route::{Param, ParamKind, RouteSpec, Verb, created, json, ok, one, route};
 use crate::routes::required_body;
+use crate::state::AppState;
 
 const USER_NAME: Param = Param { name: "user_name", description: "Public Quantarya username.", kind: ParamKind::Text };
 

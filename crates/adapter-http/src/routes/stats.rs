@@ -4,7 +4,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use quantarya_domain::StrategyId;
 use quantarya_ports::outbound::CloseRange;
 
-use crate::AppState;
 use crate::auth::{Auth, Authenticated};
 use crate::dto::stats::StatsView;
 use crate::error::ApiError;
@@ -12,6 +11,7 @@ use crate::query::{self, QueryReader};
 use crate::reply;
 use crate::route::{Param, ParamKind, RouteSpec, Verb, ok, one, route};
 use crate::routes::{STRATEGY_ID, path_id};
+use crate::state::AppState;
 
 /// The query of the statistics: a range of close times.
 const CLOSE_RANGE: &[Param] = &[

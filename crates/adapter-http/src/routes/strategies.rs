@@ -3,7 +3,6 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use quantarya_domain::StrategyId;
 
-use crate::AppState;
 use crate::auth::{Auth, Authenticated};
 use crate::body::{Media, json_object};
 use crate::dto::strategy::{
@@ -15,6 +14,7 @@ use crate::error_code::ErrorCode;
 use crate::reply;
 use crate::route::{RouteSpec, Verb, created, json, linked, many, ok, one, route};
 use crate::routes::{STRATEGY_ID, path_id, required_body};
+use crate::state::AppState;
 
 const STRATEGY_LINKS: &[&str] = &["get_strategy", "update_strategy", "delete_strategy", "list_trades", "create_trade"];
 

@@ -6,8 +6,7 @@ use quantarya_ports::outbound::{TradeCursor, TradeFilter};
 use quantarya_ports::{FieldError, PageLimit, SignalEffect, TradeQuery};
 use serde_json::Value;
 
-use crate::AppState;
-use crate::auth::{Auth, Authenticated, bearer, state as app_state};
+use crate::auth::{Auth, Authenticated, bearer};
 use crate::body::{Media, json_object};
 use crate::dto::trade::{
     CloseTradeRequest, CreateTradeRequest, TradeEventView, TradeView, UpdateTradeRequest, parse_close, parse_patch,
@@ -22,6 +21,7 @@ use crate::route::{
     Body, Param, ParamKind, RouteSpec, SchemaRef, Verb, created, json, linked, many, ok, one, page, route,
 };
 use crate::routes::{STRATEGY_ID, path_id, required_body};
+use crate::state::{AppState, state as app_state};
 
 const TRADE_ID: Param =
     Param { name: "trade_id", description: "The trade identifier inside the target strategy.", kind: ParamKind::Text };
