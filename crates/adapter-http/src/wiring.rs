@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use actix_web::http::header::{ALLOW, HeaderValue};
 use actix_web::web;
 
-use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::error_code::ErrorCode;
 use crate::registry;
@@ -23,7 +22,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         let allowed = specs.iter().map(|s| s.verb.as_str()).collect::<Vec<_>>().join(", ");
         // Every route of a path shares its auth kind (a registry test checks it), so the extractor reads it per
         // resource.
-        let auth = specs.first().map_or(Auth::UserJwt, |s| s.auth);
+        let Some(auth) = specs.first().map(|s| s.auth) else {
+            continue;
+        };
         let mut resource = web::resource(path).app_data(auth).default_service(web::to(move || {
             let allowed = allowed.clone();
             async move { method_not_allowed(&allowed) }
