@@ -65,6 +65,7 @@
 mod api_key;
 mod credential;
 mod ids;
+mod receipt;
 mod stats;
 mod strategy;
 mod time;
@@ -75,6 +76,7 @@ mod value;
 pub use api_key::{ApiKey, ApiKeyFormatError, ApiKeyHash, KeyName, KeyPrefix, RawApiKey};
 pub use credential::CredentialKind;
 pub use ids::{ApiKeyId, EventId, IdError, StrategyId, TradeId, UserId};
+pub use receipt::{BodyHash, IdempotencyKey, Receipt, Repeat, SignalTarget};
 pub use stats::{ClosedTrade, CurvePoint, CurveSampler, Figures, OutOfOrder, Statistics, StatsBuilder, TradeReturn};
 pub use strategy::{Description, NewStrategy, Strategy, StrategyChange, StrategyTitle, Tags};
 pub use time::Timestamp;
