@@ -44,13 +44,13 @@ async fn seed_memory(store: &StoreUnderTest, book: &quantarya_domain::Strategy) 
         new.symbol =
             quantarya_domain::Symbol::parse(["EURUSD", "GBPUSD", "BTCUSD", "ES1!"][(i % 4) as usize]).expect("valid");
         let (trade, event) = opened(book, new, Some(minutes_ago(TRADES + 10 - i)));
-        store.trades.insert_trade(&trade, &event).await.expect("insert");
+        store.trades.insert_trade(&trade, &event, None).await.expect("insert");
         let close = CloseTrade {
             close_price: Some(Price::new(100.0 * (1.0 + ((i * 7919) % 400 - 190) as f64 / 10_000.0)).expect("valid")),
             closed_at: Some(now()),
         };
         match trade.apply(TradeCommand::Close(close), stamp(CredentialKind::User)).expect("closes") {
-            Outcome::Changed(t) => store.trades.update_trade(&t.trade, &t.event).await.expect("close"),
+            Outcome::Changed(t) => store.trades.update_trade(&t.trade, &t.event, None).await.expect("close"),
             Outcome::Unchanged => panic!("closing an open trade changes it"),
         }
     }

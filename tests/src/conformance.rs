@@ -46,7 +46,7 @@ async fn inserts_racing<T: Send + 'static>(
     let insert = |i: usize| {
         let (trade, event) = opened(book, entry("EURUSD", Side::Buy, Some(&format!("r{i}"))), None);
         let trades = s.trades.clone();
-        async move { trades.insert_trade(&trade, &event).await }
+        async move { trades.insert_trade(&trade, &event, None).await }
     };
     let mut inserts = vec![insert(0).await];
     let mut tasks = JoinSet::new();
@@ -136,7 +136,7 @@ pub async fn trade_reads_and_writes_are_scoped_by_owner(s: &StoreUnderTest) {
     let intruder = user();
     s.users.insert_user(&intruder).await.expect("insert");
     let (trade, event) = opened(&book, entry("EURUSD", Side::Buy, Some("Long")), None);
-    s.trades.insert_trade(&trade, &event).await.expect("insert");
+    s.trades.insert_trade(&trade, &event, None).await.expect("insert");
     let me = &intruder.id;
     assert_eq!(s.trades.get_trade(me, book.id, trade.id).await.expect("get"), None);
     let lookup = OpenTradeLookup::Symbol(trade.symbol.clone());
@@ -152,12 +152,12 @@ pub async fn trade_reads_and_writes_are_scoped_by_owner(s: &StoreUnderTest) {
     let mut record = forged.0.clone().into_record();
     record.user_id = intruder.id.clone();
     forged.0 = Trade::restore(record).expect("still a valid trade");
-    assert!(matches!(s.trades.insert_trade(&forged.0, &forged.1).await, Err(StoreError::Missing)));
+    assert!(matches!(s.trades.insert_trade(&forged.0, &forged.1, None).await, Err(StoreError::Missing)));
     let (closed_trade, close_event) = closed(&trade);
     let mut record = closed_trade.into_record();
     record.user_id = intruder.id.clone();
     let hijack = Trade::restore(record).expect("still a valid trade");
-    assert!(matches!(s.trades.update_trade(&hijack, &close_event).await, Err(StoreError::Missing)));
+    assert!(matches!(s.trades.update_trade(&hijack, &close_event, None).await, Err(StoreError::Missing)));
     assert_eq!(s.trades.get_trade(&book.user_id, book.id, trade.id).await.expect("get"), Some(trade));
 }
 
@@ -196,11 +196,11 @@ pub async fn deleting_a_strategy_while_trades_arrive_counts_every_removed_trade(
 pub async fn one_open_trade_per_reference_or_unreferenced_symbol(s: &StoreUnderTest) {
     let (_, book) = owner_with_strategy(s).await;
     let (long, long_event) = opened(&book, entry("EURUSD", Side::Buy, Some("Long")), None);
-    s.trades.insert_trade(&long, &long_event).await.expect("first entry");
-    assert!(is_conflict(s.trades.insert_trade(&long, &long_event).await, StoreConflict::AlreadyExists));
+    s.trades.insert_trade(&long, &long_event, None).await.expect("first entry");
+    assert!(is_conflict(s.trades.insert_trade(&long, &long_event, None).await, StoreConflict::AlreadyExists));
 
     let (twin, twin_event) = opened(&book, entry("GBPUSD", Side::Sell, Some("Long")), None);
-    assert!(is_conflict(s.trades.insert_trade(&twin, &twin_event).await, StoreConflict::OpenTradeExists));
+    assert!(is_conflict(s.trades.insert_trade(&twin, &twin_event, None).await, StoreConflict::OpenTradeExists));
     assert_eq!(
         s.trades.get_trade(&book.user_id, book.id, twin.id).await.expect("get"),
         None,
@@ -208,14 +208,14 @@ pub async fn one_open_trade_per_reference_or_unreferenced_symbol(s: &StoreUnderT
     );
 
     let (short, event) = opened(&book, entry("EURUSD", Side::Sell, Some("Short")), None);
-    s.trades.insert_trade(&short, &event).await.expect("another reference is free");
+    s.trades.insert_trade(&short, &event, None).await.expect("another reference is free");
 
     let (plain, event) = opened(&book, entry("EURUSD", Side::Buy, None), None);
-    s.trades.insert_trade(&plain, &event).await.expect("no unreferenced open EURUSD yet");
+    s.trades.insert_trade(&plain, &event, None).await.expect("no unreferenced open EURUSD yet");
     let (plain_twin, event) = opened(&book, entry("EURUSD", Side::Buy, None), None);
-    assert!(is_conflict(s.trades.insert_trade(&plain_twin, &event).await, StoreConflict::OpenTradeExists));
+    assert!(is_conflict(s.trades.insert_trade(&plain_twin, &event, None).await, StoreConflict::OpenTradeExists));
     let (other_symbol, event) = opened(&book, entry("USDJPY", Side::Buy, None), None);
-    s.trades.insert_trade(&other_symbol, &event).await.expect("another symbol is free");
+    s.trades.insert_trade(&other_symbol, &event, None).await.expect("another symbol is free");
 
     // A back-filled closed trade takes no open slot.
     let mut backfill = entry("EURUSD", Side::Buy, Some("Long"));
@@ -223,31 +223,31 @@ pub async fn one_open_trade_per_reference_or_unreferenced_symbol(s: &StoreUnderT
     backfill.close_price = Some(quantarya_domain::Price::new(101.0).expect("valid"));
     backfill.closed_at = Some(minutes_ago(1));
     let (backfilled, event) = opened(&book, backfill, Some(minutes_ago(10)));
-    s.trades.insert_trade(&backfilled, &event).await.expect("closed trades do not hold the reference");
+    s.trades.insert_trade(&backfilled, &event, None).await.expect("closed trades do not hold the reference");
 
     // Closing frees the reference for the next entry (TradingView reuses order ids).
     let (closed_long, event) = closed(&long);
-    s.trades.update_trade(&closed_long, &event).await.expect("close");
-    s.trades.insert_trade(&twin, &twin_event).await.expect("the reference is free again");
+    s.trades.update_trade(&closed_long, &event, None).await.expect("close");
+    s.trades.insert_trade(&twin, &twin_event, None).await.expect("the reference is free again");
 
     // Another strategy has its own references.
     let (_, other_book) = owner_with_strategy(s).await;
     let (elsewhere, event) = opened(&other_book, entry("EURUSD", Side::Buy, Some("Short")), None);
-    s.trades.insert_trade(&elsewhere, &event).await.expect("references are per strategy");
+    s.trades.insert_trade(&elsewhere, &event, None).await.expect("references are per strategy");
 
     let gone = strategy(&book.user_id);
     let (orphan, event) = opened(&gone, entry("EURUSD", Side::Buy, None), None);
-    assert!(matches!(s.trades.insert_trade(&orphan, &event).await, Err(StoreError::Missing)));
+    assert!(matches!(s.trades.insert_trade(&orphan, &event, None).await, Err(StoreError::Missing)));
 }
 
 /// Updates carry the version they were based on; a stale one writes nothing.
 pub async fn trade_updates_refuse_a_stale_version(s: &StoreUnderTest) {
     let (_, book) = owner_with_strategy(s).await;
     let (trade, event) = opened(&book, entry("EURUSD", Side::Buy, None), None);
-    s.trades.insert_trade(&trade, &event).await.expect("insert");
+    s.trades.insert_trade(&trade, &event, None).await.expect("insert");
     let (closed_trade, close_event) = closed(&trade);
-    s.trades.update_trade(&closed_trade, &close_event).await.expect("close");
-    assert!(is_conflict(s.trades.update_trade(&closed_trade, &close_event).await, StoreConflict::StaleVersion));
+    s.trades.update_trade(&closed_trade, &close_event, None).await.expect("close");
+    assert!(is_conflict(s.trades.update_trade(&closed_trade, &close_event, None).await, StoreConflict::StaleVersion));
     let (cancel_attempt, cancel_event) = {
         let patch = quantarya_domain::TradePatch { status: Some(Status::Cancelled), ..Default::default() };
         match trade.apply(TradeCommand::Patch(patch), stamp(CredentialKind::User)).expect("cancel of the stale read") {
@@ -255,26 +255,29 @@ pub async fn trade_updates_refuse_a_stale_version(s: &StoreUnderTest) {
             Outcome::Unchanged => panic!("cancel changes an open trade"),
         }
     };
-    assert!(is_conflict(s.trades.update_trade(&cancel_attempt, &cancel_event).await, StoreConflict::StaleVersion));
+    assert!(is_conflict(
+        s.trades.update_trade(&cancel_attempt, &cancel_event, None).await,
+        StoreConflict::StaleVersion
+    ));
     assert_eq!(s.trades.get_trade(&book.user_id, book.id, trade.id).await.expect("get"), Some(closed_trade));
     assert_eq!(s.trades.trade_events(&book.user_id, book.id, trade.id).await.expect("events").len(), 2);
 
     let (ghost, _) = opened(&book, entry("EURUSD", Side::Buy, None), None);
     let (ghost_closed, ghost_close) = closed(&ghost);
-    assert!(matches!(s.trades.update_trade(&ghost_closed, &ghost_close).await, Err(StoreError::Missing)));
+    assert!(matches!(s.trades.update_trade(&ghost_closed, &ghost_close, None).await, Err(StoreError::Missing)));
 }
 
 /// Open-trade lookups by reference and by symbol, and the latest trade of a reference.
 pub async fn open_trade_lookups_and_latest_with_reference(s: &StoreUnderTest) {
     let (_, book) = owner_with_strategy(s).await;
     let (first, event) = opened(&book, entry("EURUSD", Side::Buy, Some("Long")), None);
-    s.trades.insert_trade(&first, &event).await.expect("insert");
+    s.trades.insert_trade(&first, &event, None).await.expect("insert");
     let (first_closed, event) = closed(&first);
-    s.trades.update_trade(&first_closed, &event).await.expect("close");
+    s.trades.update_trade(&first_closed, &event, None).await.expect("close");
     let (second, event) = opened(&book, entry("EURUSD", Side::Buy, Some("Long")), None);
-    s.trades.insert_trade(&second, &event).await.expect("insert");
+    s.trades.insert_trade(&second, &event, None).await.expect("insert");
     let (plain, event) = opened(&book, entry("EURUSD", Side::Sell, None), None);
-    s.trades.insert_trade(&plain, &event).await.expect("insert");
+    s.trades.insert_trade(&plain, &event, None).await.expect("insert");
 
     let reference = second.external_reference.clone().expect("has one");
     let by_reference = s
@@ -303,7 +306,7 @@ pub async fn open_trade_lookups_and_latest_with_reference(s: &StoreUnderTest) {
         Some(second.clone())
     );
     let (second_closed, event) = closed(&second);
-    s.trades.update_trade(&second_closed, &event).await.expect("close");
+    s.trades.update_trade(&second_closed, &event, None).await.expect("close");
     assert_eq!(
         s.trades.latest_with_reference(&book.user_id, book.id, &reference).await.expect("latest"),
         Some(second_closed)
@@ -336,10 +339,10 @@ pub async fn trade_lists_page_newest_first_with_filters(s: &StoreUnderTest) {
     let mut all = Vec::new();
     for i in [5, 10, 0, 7, 2, 9, 4, 1, 8, 3, 6] {
         let (trade, event) = &made[i];
-        s.trades.insert_trade(trade, event).await.expect("insert");
+        s.trades.insert_trade(trade, event, None).await.expect("insert");
         let trade = if i % 3 == 0 {
             let (closed_trade, event) = closed(trade);
-            s.trades.update_trade(&closed_trade, &event).await.expect("close");
+            s.trades.update_trade(&closed_trade, &event, None).await.expect("close");
             closed_trade
         } else {
             trade.clone()
@@ -416,9 +419,9 @@ pub async fn trade_lists_page_newest_first_with_filters(s: &StoreUnderTest) {
 pub async fn history_is_kept_in_order_and_deleted_with_its_trade(s: &StoreUnderTest) {
     let (_, book) = owner_with_strategy(s).await;
     let (trade, first) = opened(&book, entry("EURUSD", Side::Buy, None), None);
-    s.trades.insert_trade(&trade, &first).await.expect("insert");
+    s.trades.insert_trade(&trade, &first, None).await.expect("insert");
     let (closed_trade, second) = closed(&trade);
-    s.trades.update_trade(&closed_trade, &second).await.expect("close");
+    s.trades.update_trade(&closed_trade, &second, None).await.expect("close");
     assert_eq!(s.trades.trade_events(&book.user_id, book.id, trade.id).await.expect("events"), vec![first, second]);
 
     let (_, other_book) = owner_with_strategy(s).await;
@@ -440,11 +443,11 @@ pub async fn deleting_a_strategy_cascades_and_counts(s: &StoreUnderTest) {
     let mut ids = Vec::new();
     for i in 0..3 {
         let (trade, event) = opened(&book, entry("EURUSD", Side::Buy, Some(&format!("r{i}"))), None);
-        s.trades.insert_trade(&trade, &event).await.expect("insert");
+        s.trades.insert_trade(&trade, &event, None).await.expect("insert");
         ids.push(trade.id);
     }
     let (kept, event) = opened(&keep, entry("EURUSD", Side::Buy, None), None);
-    s.trades.insert_trade(&kept, &event).await.expect("insert");
+    s.trades.insert_trade(&kept, &event, None).await.expect("insert");
 
     assert_eq!(s.strategies.delete_strategy(&owner.id, book.id).await.expect("delete"), Some(3));
     for id in ids {
@@ -461,7 +464,7 @@ pub async fn deleting_an_account_cascades_and_counts(s: &StoreUnderTest) {
     s.strategies.insert_strategy(&strategy(&owner.id)).await.expect("insert");
     for i in 0..2 {
         let (trade, event) = opened(&book, entry("EURUSD", Side::Buy, Some(&format!("r{i}"))), None);
-        s.trades.insert_trade(&trade, &event).await.expect("insert");
+        s.trades.insert_trade(&trade, &event, None).await.expect("insert");
     }
     let (key, raw) = api_key(&owner.id);
     s.api_keys.insert_api_key(&key).await.expect("insert key");
@@ -531,7 +534,7 @@ pub async fn racing_identical_entries_store_one_trade(s: &StoreUnderTest) {
     for _ in 0..16 {
         let (trade, event) = opened(&book, entry("EURUSD", Side::Buy, Some("Long")), None);
         let trades = s.trades.clone();
-        tasks.spawn(async move { trades.insert_trade(&trade, &event).await });
+        tasks.spawn(async move { trades.insert_trade(&trade, &event, None).await });
     }
     assert_one_winner(&tasks.join_all().await, StoreConflict::OpenTradeExists);
     let open = s
@@ -547,13 +550,13 @@ pub async fn racing_identical_entries_store_one_trade(s: &StoreUnderTest) {
 pub async fn racing_updates_of_one_version_let_exactly_one_win(s: &StoreUnderTest) {
     let (_, book) = owner_with_strategy(s).await;
     let (trade, event) = opened(&book, entry("EURUSD", Side::Buy, None), None);
-    s.trades.insert_trade(&trade, &event).await.expect("insert");
+    s.trades.insert_trade(&trade, &event, None).await.expect("insert");
     let trade = Arc::new(trade);
     let mut tasks = JoinSet::new();
     for _ in 0..16 {
         let (closed_trade, event) = closed(&trade);
         let trades = s.trades.clone();
-        tasks.spawn(async move { trades.update_trade(&closed_trade, &event).await });
+        tasks.spawn(async move { trades.update_trade(&closed_trade, &event, None).await });
     }
     assert_one_winner(&tasks.join_all().await, StoreConflict::StaleVersion);
     let history = s.trades.trade_events(&book.user_id, book.id, trade.id).await.expect("events");
@@ -627,7 +630,7 @@ pub async fn closed_trades_are_visited_in_close_order_within_a_range(s: &StoreUn
     for i in 0..6 {
         let opened_at = ago(100 - i);
         let (trade, event) = opened(&book, entry("EURUSD", Side::Buy, Some(&format!("c{i}"))), Some(opened_at));
-        s.trades.insert_trade(&trade, &event).await.expect("insert");
+        s.trades.insert_trade(&trade, &event, None).await.expect("insert");
         if i == 5 {
             continue; // stays open
         }
@@ -638,14 +641,14 @@ pub async fn closed_trades_are_visited_in_close_order_within_a_range(s: &StoreUn
             Outcome::Changed(t) => t,
             Outcome::Unchanged => panic!("closing changes an open trade"),
         };
-        s.trades.update_trade(&transition.trade, &transition.event).await.expect("close");
+        s.trades.update_trade(&transition.trade, &transition.event, None).await.expect("close");
         expected.push(quantarya_domain::ClosedTrade::of(&transition.trade).expect("closed"));
     }
     let (cancelled, event) = opened(&book, entry("GBPUSD", Side::Sell, None), None);
-    s.trades.insert_trade(&cancelled, &event).await.expect("insert");
+    s.trades.insert_trade(&cancelled, &event, None).await.expect("insert");
     let cancel = quantarya_domain::TradePatch { status: Some(Status::Cancelled), ..Default::default() };
     match cancelled.apply(TradeCommand::Patch(cancel), stamp(CredentialKind::User)).expect("cancels") {
-        Outcome::Changed(t) => s.trades.update_trade(&t.trade, &t.event).await.expect("cancel"),
+        Outcome::Changed(t) => s.trades.update_trade(&t.trade, &t.event, None).await.expect("cancel"),
         Outcome::Unchanged => panic!("cancelling an open trade changes it"),
     }
     let stored = s.trades.get_trade(&owner.id, book.id, cancelled.id).await.expect("get").expect("stored");
@@ -690,14 +693,14 @@ pub async fn a_leap_second_is_kept_as_the_domain_decided(s: &StoreUnderTest) {
     let leap = Timestamp::parse_rfc3339("2016-12-31T23:59:60.9Z").expect("a leap second is a time");
     assert_eq!(leap.to_string(), "2016-12-31T23:59:59.999999Z");
     let (trade, event) = opened(&strategy, entry("EURUSD", Side::Buy, None), Some(leap));
-    s.trades.insert_trade(&trade, &event).await.expect("insert");
+    s.trades.insert_trade(&trade, &event, None).await.expect("insert");
     let after_midnight = Timestamp::parse_rfc3339("2017-01-01T00:00:00.5Z").expect("valid");
     let close = CloseTrade { closed_at: Some(after_midnight), ..CloseTrade::default() };
     let Outcome::Changed(done) = trade.apply(TradeCommand::Close(close), stamp(CredentialKind::User)).expect("closes")
     else {
         panic!("closing an open trade changes it")
     };
-    s.trades.update_trade(&done.trade, &done.event).await.expect("the close is stored");
+    s.trades.update_trade(&done.trade, &done.event, None).await.expect("the close is stored");
     let stored = s.trades.get_trade(&strategy.user_id, strategy.id, trade.id).await.expect("get").expect("stored");
     assert_eq!((stored.opened_at, stored.closed_at), (leap, Some(after_midnight)));
     assert_eq!(stored, done.trade);

@@ -42,6 +42,8 @@ pub struct Reply {
     pub content_type: String,
     /// The body.
     pub body: Value,
+    /// Whether it carries `Idempotent-Replayed: true` (answered from a receipt).
+    pub replayed: bool,
 }
 
 impl Reply {
@@ -90,7 +92,22 @@ impl TestApp {
 
     /// Sends a request; `body` is sent as JSON when given.
     pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+        self.call_with(method, path, token, body, &[]).await
+    }
+
+    /// Sends a request with extra `headers`; `body` is sent as JSON when given.
+    pub async fn call_with(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
         let mut request = self.client.request(method, format!("{}{path}", self.base));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
@@ -121,9 +138,10 @@ impl TestApp {
         let status = response.status();
         let content_type =
             response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        let replayed = response.headers().get("idempotent-replayed").is_some_and(|v| v == "true");
         let bytes = response.bytes().await.expect("a body");
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Reply { status, content_type, body }
+        Reply { status, content_type, body, replayed }
     }
 
     /// A new user with a profile.

@@ -5,6 +5,9 @@ use serde_json::{Value, json};
 
 use crate::http::{Reply, TestApp, TestUser};
 
+/// The message of an answer replayed from a receipt.
+const REPLAYED: &str = "Signal already applied; nothing changed";
+
 pub(crate) fn trades_path(strategy: &str) -> String {
     format!("/strategies/{strategy}/trades")
 }
@@ -161,9 +164,17 @@ pub async fn a_webhook_drives_a_trade_by_reference(app: &TestApp) {
     assert_status(&opened, StatusCode::CREATED);
     assert!(!opened.body.to_string().contains(&key), "the key is never echoed");
     let tid = opened.field("trade_id");
+    // TradingView's retry, byte for byte: answered from its receipt.
     let retry = send(entry.clone()).await;
     assert_eq!((retry.status, retry.field("trade_id")), (StatusCode::OK, tid.clone()));
-    assert_eq!(retry.body["message"], "Trade already open; nothing changed");
+    assert_eq!((retry.body["message"].clone(), retry.replayed), (json!(REPLAYED), true), "{retry:?}");
+    // The same entry with another body is no repeat; the open trade of the reference answers it.
+    let again_open = send(json!({ "symbol": "BINANCE:BTCUSDT.P", "side": "buy", "external_reference": "Long" })).await;
+    assert_eq!((again_open.status, again_open.field("trade_id")), (StatusCode::OK, tid.clone()));
+    assert_eq!(
+        (again_open.body["message"].clone(), again_open.replayed),
+        (json!("Trade already open; nothing changed"), false)
+    );
 
     let update = send(json!({ "event": "update", "external_reference": "Long", "stop_loss": 63000 })).await;
     assert_eq!((update.status, update.data()["stop_loss"].clone()), (StatusCode::OK, json!(63000.0)));
@@ -176,7 +187,11 @@ pub async fn a_webhook_drives_a_trade_by_reference(app: &TestApp) {
     );
     let again = send(exit).await;
     assert_eq!((again.status, again.field("trade_id")), (StatusCode::OK, tid.clone()));
-    assert_eq!(again.body["message"], "Trade already closed; nothing changed");
+    assert_eq!((again.body["message"].clone(), again.replayed), (json!(REPLAYED), true), "{again:?}");
+    // Another exit for the closed reference is no repeat of this one, and still changes nothing.
+    let other_exit = send(json!({ "event": "exit", "external_reference": "Long", "close_price": 65001 })).await;
+    assert_eq!((other_exit.status, other_exit.field("trade_id")), (StatusCode::OK, tid.clone()));
+    assert_eq!(other_exit.body["message"], "Trade already closed; nothing changed");
     let late_update = send(json!({ "event": "update", "external_reference": "Long", "stop_loss": 1 })).await;
     assert_error(&late_update, StatusCode::NOT_FOUND, "not_found");
 
@@ -203,10 +218,12 @@ pub async fn races_over_http_keep_one_trade_and_one_close(app: &TestApp) {
     let trades = list_trades(app, &user, &sid).await;
     assert_eq!(trades.len(), 1);
     let tid = trades[0]["trade_id"].as_str().unwrap_or_default().to_owned();
-    // Every loser is told, with a 200, that the winner's trade was already open.
+    // Every loser is told, with a 200, that the winner's trade stands: answered from the winner's receipt, or (when
+    // it was judged before the receipt was written) by the open trade of the reference.
     for reply in replies.iter().filter(|r| r.status != StatusCode::CREATED) {
         assert_status(reply, StatusCode::OK);
-        assert_eq!(reply.body["message"], "Trade already open; nothing changed", "{reply:?}");
+        let answer = (reply.body["message"].as_str().unwrap_or_default(), reply.replayed);
+        assert!(answer == (REPLAYED, true) || answer == ("Trade already open; nothing changed", false), "{reply:?}");
         assert_eq!(reply.field("trade_id"), tid, "{reply:?}");
     }
     let close = format!("{}/close", trade_path(&sid, &tid));
@@ -526,6 +543,58 @@ pub async fn a_leap_second_answers_alike_on_every_store(app: &TestApp) {
     assert_eq!(read.data(), created.data());
 }
 
+/// Repeats are recognised by receipts: under an `Idempotency-Key` for 24 hours (another body under the key is
+/// refused), or by the body while it is the latest signal of its target. A strategy whose static exit template
+/// closes trade after trade on one reused order id gets every exit applied.
+pub async fn repeats_are_recognised_by_receipts(app: &TestApp) {
+    let user = app.user().await;
+    let sid = app.strategy(&user).await;
+    let key = app.api_key(&user).await;
+    let path = trades_path(&sid);
+    let post = |body: Value, headers: &'static [(&'static str, &'static str)]| {
+        app.call_with(Method::POST, &path, Some(&key), Some(body), headers)
+    };
+    // A keyed entry, its retry, and another body under the same key.
+    let keyed: &[(&str, &str)] = &[("Idempotency-Key", "order-17")];
+    let entry = json!({ "symbol": "ES1!", "side": "buy", "entry": 5000.25 });
+    let first = post(entry.clone(), keyed).await;
+    assert_status(&first, StatusCode::CREATED);
+    let retry = post(entry.clone(), keyed).await;
+    assert_eq!(
+        (retry.status, retry.replayed, retry.field("trade_id")),
+        (StatusCode::OK, true, first.field("trade_id"))
+    );
+    let reused = post(json!({ "symbol": "ES1!", "side": "buy", "entry": 5001 }), keyed).await;
+    assert_error(&reused, StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused");
+    assert_eq!(list_trades(app, &user, &sid).await.len(), 1, "neither the retry nor the reuse made a trade");
+    for (bad, why) in [(String::new(), "empty"), ("k".repeat(256), "too long")] {
+        let headers = [("Idempotency-Key", bad.as_str())];
+        let refused = app.call_with(Method::POST, &path, Some(&key), Some(entry.clone()), &headers).await;
+        assert_error(&refused, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        assert_eq!(refused.body["error"]["details"][0]["field"], "Idempotency-Key", "{why}");
+    }
+
+    // One static exit template on a reused order id: each trade's exit is applied, each retry replayed.
+    let open = json!({ "symbol": "NQ1!", "side": "buy", "external_reference": "Long" });
+    let exit = json!({ "event": "exit", "external_reference": "Long", "close_price": 18000 });
+    let mut closed = Vec::new();
+    for _ in 0..2 {
+        let opened = post(open.clone(), &[]).await;
+        assert_status(&opened, StatusCode::CREATED);
+        let exited = post(exit.clone(), &[]).await;
+        assert_eq!((exited.status, exited.field("status"), exited.replayed), (StatusCode::OK, "CLOSED".into(), false));
+        assert_eq!(exited.field("trade_id"), opened.field("trade_id"), "the exit closed the trade just opened");
+        let retried = post(exit.clone(), &[]).await;
+        assert_eq!((retried.replayed, retried.field("trade_id")), (true, opened.field("trade_id")));
+        closed.push(exited.field("trade_id"));
+    }
+    assert_ne!(closed[0], closed[1]);
+    assert_eq!(list_trades(app, &user, &sid).await.len(), 3);
+    // A refused request leaves no receipt: sent again once it is acceptable, it is applied.
+    let stale_update = post(json!({ "event": "update", "external_reference": "Short", "stop_loss": 1 }), &[]).await;
+    assert_error(&stale_update, StatusCode::NOT_FOUND, "not_found");
+}
+
 crate::cases!(
     crate::http::TestApp:
     every_route_answers_its_happy_path,
@@ -536,4 +605,5 @@ crate::cases!(
     the_service_describes_itself,
     the_documented_tradingview_alerts_work,
     a_leap_second_answers_alike_on_every_store,
+    repeats_are_recognised_by_receipts,
 );

@@ -73,7 +73,7 @@ pub async fn run_session(s: &StoreUnderTest, ops: Vec<Op>) {
                 let side = if sell { Side::Sell } else { Side::Buy };
                 let who = if by_key { &t.key } else { &t.jwt };
                 let new = entry(SYMBOLS[symbol], side, reference.map(|r| REFERENCES[r]));
-                j.submit_signal(who, book, Signal::Entry(new)).await.map(|o| {
+                j.submit_signal(who, book, Signal::Entry(new), None).await.map(|o| {
                     known.push(o.trade.id);
                     Some(o.effect)
                 })
@@ -82,12 +82,12 @@ pub async fn run_session(s: &StoreUnderTest, ops: Vec<Op>) {
                 let stop = Price::new(f64::from(stop)).expect("positive");
                 let levels = LevelsChange { stop_loss: Some(Some(stop)), ..Default::default() };
                 let signal = Signal::Update { locator: locator(symbol, reference), levels };
-                j.submit_signal(&t.key, book, signal).await.map(|o| Some(o.effect))
+                j.submit_signal(&t.key, book, signal, None).await.map(|o| Some(o.effect))
             }
             Op::Exit { symbol, reference, cancel } => {
                 let exit = SignalExit { status: cancel.then_some(Status::Cancelled), ..Default::default() };
                 let signal = Signal::Exit { locator: locator(symbol, reference), exit };
-                j.submit_signal(&t.key, book, signal).await.map(|o| Some(o.effect))
+                j.submit_signal(&t.key, book, signal, None).await.map(|o| Some(o.effect))
             }
             Op::Close { pick: i } => match pick(i) {
                 Some(id) => j.close_trade(&t.jwt, book, id, CloseTrade::default()).await.map(|_| None),

@@ -77,37 +77,40 @@ pub async fn a_trade_lives_by_its_reference(s: &StoreUnderTest) {
     let (j, key, book) = (&t.journal, &t.key, t.strategy);
     let long = || Signal::Entry(entry("BINANCE:BTCUSDT.P", Side::Buy, Some("Long")));
 
-    let first = j.submit_signal(key, book, long()).await.expect("entry");
+    let first = j.submit_signal(key, book, long(), None).await.expect("entry");
     assert_eq!(first.effect, SignalEffect::Created);
     assert_eq!(first.trade.origin, quantarya_domain::Origin::ApiKey);
-    let retry = j.submit_signal(key, book, long()).await.expect("retry");
+    let retry = j.submit_signal(key, book, long(), None).await.expect("retry");
     assert_eq!((retry.effect, &retry.trade), (SignalEffect::AlreadyOpen, &first.trade));
     let reversed =
-        j.submit_signal(key, book, Signal::Entry(entry("BINANCE:BTCUSDT.P", Side::Sell, Some("Long")))).await;
+        j.submit_signal(key, book, Signal::Entry(entry("BINANCE:BTCUSDT.P", Side::Sell, Some("Long"))), None).await;
     assert_eq!(conflict_kind(&reversed), Some(ConflictKind::SideMismatch));
 
     let levels = LevelsChange { stop_loss: Some(Some(Price::new(99.0).expect("valid"))), ..Default::default() };
     let update = Signal::Update { locator: locator(Some("Long"), None), levels: levels.clone() };
-    let updated = j.submit_signal(key, book, update).await.expect("update");
+    let updated = j.submit_signal(key, book, update, None).await.expect("update");
     assert_eq!(updated.effect, SignalEffect::Updated);
     assert_eq!(updated.trade.stop_loss, Some(Price::new(99.0).expect("valid")));
-    let same = j.submit_signal(key, book, Signal::Update { locator: locator(Some("Long"), None), levels }).await;
+    let same = j.submit_signal(key, book, Signal::Update { locator: locator(Some("Long"), None), levels }, None).await;
     assert_eq!(same.expect("same update").effect, SignalEffect::Unchanged);
     let wrong_symbol = Signal::Update { locator: locator(Some("Long"), Some("ETHUSDT")), levels: Default::default() };
-    assert_eq!(conflict_kind(&j.submit_signal(key, book, wrong_symbol).await), Some(ConflictKind::SymbolMismatch));
+    assert_eq!(
+        conflict_kind(&j.submit_signal(key, book, wrong_symbol, None).await),
+        Some(ConflictKind::SymbolMismatch)
+    );
 
     let exit = || Signal::Exit { locator: locator(Some("Long"), Some("binance:btcusdt.p")), exit: exit_at(110.0) };
-    let closed = j.submit_signal(key, book, exit()).await.expect("exit");
+    let closed = j.submit_signal(key, book, exit(), None).await.expect("exit");
     assert_eq!(closed.effect, SignalEffect::Closed);
     assert_eq!(closed.trade.status, Status::Closed);
     assert!(closed.trade.closed_at >= Some(closed.trade.opened_at));
-    let again = j.submit_signal(key, book, exit()).await.expect("repeated exit");
+    let again = j.submit_signal(key, book, exit(), None).await.expect("repeated exit");
     assert_eq!((again.effect, &again.trade), (SignalEffect::AlreadyClosed, &closed.trade));
 
     let late_update = Signal::Update { locator: locator(Some("Long"), None), levels: Default::default() };
-    assert!(matches!(j.submit_signal(key, book, late_update).await, Err(JournalError::NotFound(_))));
+    assert!(matches!(j.submit_signal(key, book, late_update, None).await, Err(JournalError::NotFound(_))));
 
-    let reused = j.submit_signal(key, book, long()).await.expect("entry reusing the reference");
+    let reused = j.submit_signal(key, book, long(), None).await.expect("entry reusing the reference");
     assert_eq!(reused.effect, SignalEffect::Created);
     assert_ne!(reused.trade.id, first.trade.id);
 
@@ -127,7 +130,7 @@ pub async fn a_trade_lives_by_its_reference(s: &StoreUnderTest) {
         locator: locator(Some("Long"), None),
         exit: SignalExit { status: Some(Status::Cancelled), ..Default::default() },
     };
-    let cancelled = j.submit_signal(key, book, cancel).await.expect("cancel");
+    let cancelled = j.submit_signal(key, book, cancel, None).await.expect("cancel");
     assert_eq!((cancelled.effect, cancelled.trade.status), (SignalEffect::Cancelled, Status::Cancelled));
     let deleted = j.delete_trade(&t.jwt, book, cancelled.trade.id).await;
     assert_eq!(conflict_kind(&deleted), Some(ConflictKind::TradeNotManual), "integration trades are never erased");
@@ -139,7 +142,7 @@ async fn one_trade_from_racing(t: &Trader, new: quantarya_domain::NewTrade) {
     let mut tasks = JoinSet::new();
     for _ in 0..16 {
         let (j, key, book, new) = (t.journal.clone(), t.key.clone(), t.strategy, new.clone());
-        tasks.spawn(async move { j.submit_signal(&key, book, Signal::Entry(new)).await });
+        tasks.spawn(async move { j.submit_signal(&key, book, Signal::Entry(new), None).await });
     }
     let outcomes: Vec<_> = tasks.join_all().await.into_iter().map(|r| r.expect("every racer succeeds")).collect();
     assert_eq!(outcomes.iter().filter(|o| o.effect == SignalEffect::Created).count(), 1);
@@ -162,7 +165,8 @@ pub async fn racing_identical_entries_make_one_trade(s: &StoreUnderTest) {
 /// Of N concurrent closes of one trade exactly one succeeds; the others are refused as invalid transitions.
 pub async fn racing_closes_let_exactly_one_succeed(s: &StoreUnderTest) {
     let t = trader(s).await;
-    let trade = t.journal.submit_signal(&t.jwt, t.strategy, Signal::Entry(entry("EURUSD", Side::Buy, None))).await;
+    let trade =
+        t.journal.submit_signal(&t.jwt, t.strategy, Signal::Entry(entry("EURUSD", Side::Buy, None)), None).await;
     let trade = trade.expect("entry").trade;
     let mut tasks = JoinSet::new();
     for i in 0..16 {
@@ -184,7 +188,7 @@ pub async fn another_users_ids_answer_not_found_and_change_nothing(s: &StoreUnde
     let owner = trader(s).await;
     let intruder = trader(s).await;
     let (j, book) = (&owner.journal, owner.strategy);
-    let trade = j.submit_signal(&owner.key, book, Signal::Entry(entry("EURUSD", Side::Buy, Some("r")))).await;
+    let trade = j.submit_signal(&owner.key, book, Signal::Entry(entry("EURUSD", Side::Buy, Some("r"))), None).await;
     let trade = trade.expect("entry").trade;
     let before = j.get_trade(&owner.jwt, book, trade.id).await.expect("get");
     let keys_before = j.list_api_keys(&owner.jwt).await.expect("keys");
@@ -201,8 +205,8 @@ pub async fn another_users_ids_answer_not_found_and_change_nothing(s: &StoreUnde
         not_found(j.patch_trade(who, book, trade.id, patch).await.map(drop));
         not_found(j.delete_trade(who, book, trade.id).await.map(drop));
         let exit = Signal::Exit { locator: locator(Some("r"), None), exit: SignalExit::default() };
-        not_found(j.submit_signal(who, book, exit).await.map(drop));
-        not_found(j.submit_signal(who, book, Signal::Entry(entry("EURUSD", Side::Buy, None))).await.map(drop));
+        not_found(j.submit_signal(who, book, exit, None).await.map(drop));
+        not_found(j.submit_signal(who, book, Signal::Entry(entry("EURUSD", Side::Buy, None)), None).await.map(drop));
     }
     let jwt = &intruder.jwt;
     assert!(matches!(j.get_strategy(jwt, book).await, Err(JournalError::NotFound(_))));
@@ -222,7 +226,7 @@ pub async fn another_users_ids_answer_not_found_and_change_nothing(s: &StoreUnde
 pub async fn deleting_a_profile_removes_everything_and_kills_its_keys(s: &StoreUnderTest) {
     let t = trader(s).await;
     let j = &t.journal;
-    j.submit_signal(&t.key, t.strategy, Signal::Entry(entry("EURUSD", Side::Buy, None))).await.expect("entry");
+    j.submit_signal(&t.key, t.strategy, Signal::Entry(entry("EURUSD", Side::Buy, None)), None).await.expect("entry");
     let user = j.get_profile(&t.jwt).await.expect("profile");
     let change = ProfileChange { public_profile_enabled: Some(true), ..Default::default() };
     j.save_profile(&t.jwt, change).await.expect("enable public profile");
@@ -246,22 +250,22 @@ pub async fn deleting_a_profile_removes_everything_and_kills_its_keys(s: &StoreU
 pub async fn a_signal_without_reference_needs_a_single_open_trade(s: &StoreUnderTest) {
     let t = trader(s).await;
     let (j, key, book) = (&t.journal, &t.key, t.strategy);
-    let first = j.submit_signal(key, book, Signal::Entry(entry("EURUSD", Side::Buy, None))).await.expect("entry");
-    let again = j.submit_signal(key, book, Signal::Entry(entry("eurusd", Side::Buy, None))).await.expect("retry");
+    let first = j.submit_signal(key, book, Signal::Entry(entry("EURUSD", Side::Buy, None)), None).await.expect("entry");
+    let again = j.submit_signal(key, book, Signal::Entry(entry("eurusd", Side::Buy, None)), None).await.expect("retry");
     assert_eq!((again.effect, again.trade.id), (SignalEffect::AlreadyOpen, first.trade.id));
-    j.submit_signal(key, book, Signal::Entry(entry("EURUSD", Side::Buy, Some("grid-2")))).await.expect("entry");
+    j.submit_signal(key, book, Signal::Entry(entry("EURUSD", Side::Buy, Some("grid-2"))), None).await.expect("entry");
 
     let exit = || Signal::Exit { locator: locator(None, Some("EURUSD")), exit: exit_at(101.0) };
-    let ambiguous = j.submit_signal(key, book, exit()).await;
+    let ambiguous = j.submit_signal(key, book, exit(), None).await;
     assert_eq!(conflict_kind(&ambiguous), Some(ConflictKind::AmbiguousTrade));
     let nowhere = Signal::Exit { locator: locator(None, None), exit: SignalExit::default() };
-    assert!(matches!(j.submit_signal(key, book, nowhere).await, Err(JournalError::Invalid(_))));
+    assert!(matches!(j.submit_signal(key, book, nowhere, None).await, Err(JournalError::Invalid(_))));
 
     let by_reference = Signal::Exit { locator: locator(Some("grid-2"), None), exit: exit_at(101.0) };
-    j.submit_signal(key, book, by_reference).await.expect("exit by reference");
-    let closed = j.submit_signal(key, book, exit()).await.expect("now only one open EURUSD");
+    j.submit_signal(key, book, by_reference, None).await.expect("exit by reference");
+    let closed = j.submit_signal(key, book, exit(), None).await.expect("now only one open EURUSD");
     assert_eq!((closed.effect, closed.trade.id), (SignalEffect::Closed, first.trade.id));
-    let none_left = j.submit_signal(key, book, exit()).await;
+    let none_left = j.submit_signal(key, book, exit(), None).await;
     assert!(matches!(none_left, Err(JournalError::NotFound(_))), "{none_left:?}");
 }
 
@@ -303,16 +307,16 @@ pub async fn back_filled_and_manual_trades_follow_the_rules(s: &StoreUnderTest) 
     backfill.signal_time = Some(opened_at);
     backfill.close_price = Some(Price::new(90.0).expect("valid"));
     backfill.closed_at = Some(minutes_ago(60));
-    let created = j.submit_signal(jwt, book, Signal::Entry(backfill.clone())).await.expect("back-fill");
+    let created = j.submit_signal(jwt, book, Signal::Entry(backfill.clone()), None).await.expect("back-fill");
     assert_eq!((created.effect, created.trade.status), (SignalEffect::Created, Status::Closed));
     assert_eq!((created.trade.opened_at, created.trade.closed_at), (opened_at, backfill.closed_at));
 
     let mut backwards = backfill.clone();
     backwards.closed_at = Some(minutes_ago(180));
-    assert!(matches!(j.submit_signal(jwt, book, Signal::Entry(backwards)).await, Err(JournalError::Invalid(_))));
+    assert!(matches!(j.submit_signal(jwt, book, Signal::Entry(backwards), None).await, Err(JournalError::Invalid(_))));
     let mut no_price = backfill;
     no_price.close_price = None;
-    assert!(matches!(j.submit_signal(jwt, book, Signal::Entry(no_price)).await, Err(JournalError::Invalid(_))));
+    assert!(matches!(j.submit_signal(jwt, book, Signal::Entry(no_price), None).await, Err(JournalError::Invalid(_))));
 
     let correction = TradePatch { close_price: Some(Price::new(91.0).expect("valid")), ..Default::default() };
     let corrected = j.patch_trade(jwt, book, created.trade.id, correction).await.expect("correct");
@@ -325,7 +329,8 @@ pub async fn back_filled_and_manual_trades_follow_the_rules(s: &StoreUnderTest) 
     let history = j.trade_history(jwt, book, created.trade.id).await.expect("history");
     assert_eq!(history.iter().map(|e| e.kind).collect::<Vec<_>>(), [EventKind::Entry, EventKind::Correct]);
 
-    let manual = j.submit_signal(jwt, book, Signal::Entry(entry("XAUUSD", Side::Buy, None))).await.expect("manual");
+    let manual =
+        j.submit_signal(jwt, book, Signal::Entry(entry("XAUUSD", Side::Buy, None)), None).await.expect("manual");
     assert_eq!(manual.trade.origin, quantarya_domain::Origin::Manual);
     let early_price = TradePatch { close_price: Some(Price::new(1.0).expect("valid")), ..Default::default() };
     assert!(matches!(j.patch_trade(jwt, book, manual.trade.id, early_price).await, Err(JournalError::Invalid(_))));
@@ -351,7 +356,7 @@ pub async fn trade_pages_cover_every_trade_once(s: &StoreUnderTest) {
     for i in [3, 6, 0, 5, 2, 4, 1] {
         let mut new = entry(if i % 2 == 0 { "EURUSD" } else { "GBPUSD" }, Side::Buy, Some(&format!("o{i}")));
         new.signal_time = Some(minutes_before(base, 50 - i / 2));
-        sent.insert(j.submit_signal(key, book, Signal::Entry(new)).await.expect("entry").trade.id);
+        sent.insert(j.submit_signal(key, book, Signal::Entry(new), None).await.expect("entry").trade.id);
     }
     let mut seen = Vec::new();
     let mut query = TradeQuery { limit: PageLimit::new(3).expect("valid"), ..Default::default() };
@@ -386,15 +391,17 @@ pub async fn the_owner_and_the_public_see_the_same_performance(s: &StoreUnderTes
     for (i, (side, close, reference)) in plan.into_iter().enumerate() {
         let mut new = entry("EURUSD", side, Some(reference));
         new.signal_time = Some(minutes_ago(60 - i as i64 * 10));
-        j.submit_signal(key, book, Signal::Entry(new)).await.expect("entry");
+        j.submit_signal(key, book, Signal::Entry(new), None).await.expect("entry");
         let exit = SignalExit {
             close_price: Some(Price::new(close).expect("valid")),
             signal_time: Some(minutes_ago(55 - i as i64 * 10)),
             ..Default::default()
         };
-        j.submit_signal(key, book, Signal::Exit { locator: locator(Some(reference), None), exit }).await.expect("exit");
+        j.submit_signal(key, book, Signal::Exit { locator: locator(Some(reference), None), exit }, None)
+            .await
+            .expect("exit");
     }
-    j.submit_signal(key, book, Signal::Entry(entry("BTCUSD", Side::Buy, Some("open")))).await.expect("entry");
+    j.submit_signal(key, book, Signal::Entry(entry("BTCUSD", Side::Buy, Some("open"))), None).await.expect("entry");
 
     let stats = j.strategy_stats(&t.jwt, book, Default::default()).await.expect("stats");
     let f = &stats.overall;
@@ -445,12 +452,12 @@ pub async fn public_profiles_show_public_strategies_with_a_bounded_curve(s: &Sto
         for i in 0..count {
             let reference = format!("r{i}");
             let new = entry("EURUSD", Side::Buy, Some(&reference));
-            j.submit_signal(key, strategy, Signal::Entry(new)).await.expect("entry");
+            j.submit_signal(key, strategy, Signal::Entry(new), None).await.expect("entry");
             // Wins and losses alternate in size, so the curve wanders and every point counts.
             let close = if i % 3 == 0 { 99.0 } else { 101.0 };
             let exit = SignalExit { close_price: Some(Price::new(close).expect("valid")), ..Default::default() };
             let locator = locator(Some(&reference), None);
-            j.submit_signal(key, strategy, Signal::Exit { locator, exit }).await.expect("exit");
+            j.submit_signal(key, strategy, Signal::Exit { locator, exit }, None).await.expect("exit");
         }
     }
     let user = j.get_profile(&t.jwt).await.expect("profile");

@@ -153,6 +153,9 @@ impl From<JournalError> for ApiError {
                 Self::new(ErrorCode::from(kind), format!("{}.", capitalised(&message)))
             }
             JournalError::Invalid(details) => Self::invalid(details, false),
+            JournalError::Refused { kind, message } => {
+                Self::new(ErrorCode::from(kind), format!("{}.", capitalised(&message)))
+            }
             JournalError::Unavailable(cause) => {
                 tracing::error!(cause = %cause_chain(cause.as_ref()), "storage unavailable");
                 Self::new(

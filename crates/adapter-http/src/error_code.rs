@@ -2,7 +2,7 @@
 //! OpenAPI schema enum and the API description are generated from. A new code is one line here.
 
 use actix_web::http::StatusCode;
-use quantarya_ports::{ConflictKind, ForbiddenKind};
+use quantarya_ports::{ConflictKind, ForbiddenKind, RefusedKind};
 
 /// Declares [`ErrorCode`] once: each variant with its wire name and status.
 macro_rules! error_codes {
@@ -75,6 +75,8 @@ error_codes! {
     ValidationFailed = "validation_failed", UNPROCESSABLE_ENTITY;
     /// A field or parameter the route does not take.
     UnknownField = "unknown_field", UNPROCESSABLE_ENTITY;
+    /// The `Idempotency-Key` was used before for another request.
+    IdempotencyKeyReused = "idempotency_key_reused", UNPROCESSABLE_ENTITY;
     /// Storage is unreachable; nothing was written.
     StorageUnavailable = "storage_unavailable", SERVICE_UNAVAILABLE;
     /// A bug on our side.
@@ -105,6 +107,14 @@ impl From<ConflictKind> for ErrorCode {
             ConflictKind::SymbolMismatch => Self::SymbolMismatch,
             ConflictKind::SideMismatch => Self::SideMismatch,
             ConflictKind::ConcurrentUpdate => Self::ConcurrentUpdate,
+        }
+    }
+}
+
+impl From<RefusedKind> for ErrorCode {
+    fn from(kind: RefusedKind) -> Self {
+        match kind {
+            RefusedKind::IdempotencyKeyReused => Self::IdempotencyKeyReused,
         }
     }
 }

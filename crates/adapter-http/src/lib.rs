@@ -14,6 +14,7 @@ pub mod dto;
 pub mod error;
 pub mod error_code;
 pub mod fields;
+pub mod idempotency;
 pub mod in_flight;
 pub mod jwt;
 pub mod logging;

@@ -109,6 +109,8 @@ pub enum ParamKind {
     OneOf(&'static [&'static str]),
     /// An RFC 3339 time.
     Time,
+    /// An `Idempotency-Key`: 1–255 printable ASCII characters.
+    IdempotencyKey,
 }
 
 /// A path or query parameter.
@@ -197,6 +199,8 @@ pub struct RouteSpec {
     pub path_params: &'static [Param],
     /// Query parameters: the only ones the route takes.
     pub query: &'static [Param],
+    /// Request headers it reads (beyond `Authorization` and `Content-Type`).
+    pub headers: &'static [Param],
     /// The request body.
     pub body: Option<Body>,
     /// Success responses.
@@ -205,6 +209,8 @@ pub struct RouteSpec {
     pub not_found: bool,
     /// The `error.code`s of its 409 answers.
     pub conflicts: &'static [ErrorCode],
+    /// The `error.code`s of its 422 answers beyond `validation_failed` and `unknown_field`.
+    pub refusals: &'static [ErrorCode],
     /// Attaches the handler to the method's route.
     pub handler: fn(Route) -> Route,
 }
@@ -270,10 +276,12 @@ pub const fn route(
         uses_storage: true,
         path_params: &[],
         query: &[],
+        headers: &[],
         body: None,
         success: &[],
         not_found: false,
         conflicts: &[],
+        refusals: &[],
         handler,
     }
 }

@@ -7,8 +7,8 @@ use actix_web::http::StatusCode;
 use actix_web::test;
 use mockall::predicate::eq;
 use quantarya_adapter_http::{AppState, app};
-use quantarya_domain::{ApiKeyId, Email, NewTrade, Side, StrategyId, Symbol, UserId, uuid::Uuid};
-use quantarya_ports::{Credential, JournalError, MockJournal, Principal, Signal};
+use quantarya_domain::{ApiKeyId, BodyHash, Email, NewTrade, Side, StrategyId, Symbol, UserId, uuid::Uuid};
+use quantarya_ports::{Credential, JournalError, MockJournal, Principal, Signal, SignalIdentity};
 use serde_json::{Value, json};
 
 const KEY: &str = "qk_abcdefghijABCDEFGHIJ0123456789xy000000";
@@ -74,11 +74,18 @@ async fn a_key_in_the_body_authenticates_and_is_never_passed_on_or_echoed() {
     let expected = Signal::Entry(NewTrade::open(Symbol::parse("EURUSD").expect("valid"), Side::Buy));
     journal
         .expect_submit_signal()
-        .withf(move |who, strategy, signal| {
-            who == &by_key && *strategy == book && signal == &expected && !format!("{signal:?}").contains(KEY)
+        .withf(move |who, strategy, signal, identity| {
+            // The request's identity is its body without the key (and it sent no Idempotency-Key).
+            let sent = json!({ "symbol": "EURUSD", "side": "BUY" });
+            let body = BodyHash::of(sent.as_object().expect("an object"));
+            who == &by_key
+                && *strategy == book
+                && signal == &expected
+                && !format!("{signal:?}").contains(KEY)
+                && identity == &Some(SignalIdentity { key: None, body })
         })
         .times(1)
-        .returning(|_, _, _| Err(JournalError::invalid("symbol", "is not listed")));
+        .returning(|_, _, _, _| Err(JournalError::invalid("symbol", "is not listed")));
     let body = json!({ "api_key": KEY, "symbol": "EURUSD", "side": "BUY" }).to_string();
     let req = test::TestRequest::post()
         .uri("/strategies/strat_0192f0c17a4b7cde8f0123456789abcd/trades")

@@ -30,18 +30,20 @@
 
 #![warn(missing_docs)]
 
+mod receipts;
+
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use async_trait::async_trait;
 use quantarya_domain::{
-    ApiKey, ApiKeyHash, ApiKeyId, ClosedTrade, ExternalReference, Status, Strategy, StrategyId, Timestamp, Trade,
-    TradeEvent, TradeId, User, UserId, UserName,
+    ApiKey, ApiKeyHash, ApiKeyId, ClosedTrade, ExternalReference, IdempotencyKey, SignalTarget, Status, Strategy,
+    StrategyId, Timestamp, Trade, TradeEvent, TradeId, User, UserId, UserName,
 };
 use quantarya_ports::outbound::{
-    AccountDeletion, ApiKeyStore, CloseRange, ClosedTradeVisitor, OpenTradeLookup, StorageHealth, StrategyStore,
-    TradeCursor, TradeFilter, TradeStore, UserStore,
+    AccountDeletion, ApiKeyStore, CloseRange, ClosedTradeVisitor, OpenTradeLookup, ReceiptWrite, SignalReceipts,
+    StorageHealth, StrategyStore, TradeCursor, TradeFilter, TradeStore, UserStore,
 };
 use quantarya_ports::{StoreConflict, StoreError};
 
@@ -50,6 +52,10 @@ use quantarya_ports::{StoreConflict, StoreError};
 struct Book {
     trades: BTreeMap<TradeId, Trade>,
     history: HashMap<TradeId, Vec<TradeEvent>>,
+    /// The latest receipt of each signal target, by [`quantarya_domain::SignalTarget::key`].
+    latest_receipts: HashMap<String, quantarya_domain::Receipt>,
+    /// The receipts held under idempotency keys.
+    keyed_receipts: HashMap<String, quantarya_domain::Receipt>,
 }
 
 #[derive(Debug, Default)]
@@ -246,7 +252,12 @@ fn open_slot_taken(book: &Book, trade: &Trade) -> bool {
 
 #[async_trait]
 impl TradeStore for MemoryStore {
-    async fn insert_trade(&self, trade: &Trade, event: &TradeEvent) -> Result<(), StoreError> {
+    async fn insert_trade<'r>(
+        &self,
+        trade: &Trade,
+        event: &TradeEvent,
+        receipt: Option<&'r ReceiptWrite>,
+    ) -> Result<(), StoreError> {
         let mut state = self.state();
         let book = state.book_mut(&trade.user_id, trade.strategy_id).ok_or(StoreError::Missing)?;
         if book.trades.contains_key(&trade.id) {
@@ -255,21 +266,44 @@ impl TradeStore for MemoryStore {
         if open_slot_taken(book, trade) {
             return Err(conflict(StoreConflict::OpenTradeExists));
         }
+        receipt.map(|r| book.check_receipt(r)).transpose()?;
         book.trades.insert(trade.id, trade.clone());
         book.history.insert(trade.id, vec![event.clone()]);
+        receipt.into_iter().for_each(|r| book.record_receipt(r));
         Ok(())
     }
 
-    async fn update_trade(&self, trade: &Trade, event: &TradeEvent) -> Result<(), StoreError> {
+    async fn update_trade<'r>(
+        &self,
+        trade: &Trade,
+        event: &TradeEvent,
+        receipt: Option<&'r ReceiptWrite>,
+    ) -> Result<(), StoreError> {
         let mut state = self.state();
         let book = state.book_mut(&trade.user_id, trade.strategy_id).ok_or(StoreError::Missing)?;
-        let stored = book.trades.get_mut(&trade.id).ok_or(StoreError::Missing)?;
+        let stored = book.trades.get(&trade.id).ok_or(StoreError::Missing)?;
         if stored.version + 1 != trade.version {
             return Err(conflict(StoreConflict::StaleVersion));
         }
-        *stored = trade.clone();
+        receipt.map(|r| book.check_receipt(r)).transpose()?;
+        book.trades.insert(trade.id, trade.clone());
         book.history.entry(trade.id).or_default().push(event.clone());
+        receipt.into_iter().for_each(|r| book.record_receipt(r));
         Ok(())
+    }
+
+    async fn signal_receipts<'k>(
+        &self,
+        owner: &UserId,
+        strategy: StrategyId,
+        target: &SignalTarget,
+        key: Option<&'k IdempotencyKey>,
+    ) -> Result<SignalReceipts, StoreError> {
+        Ok(self.state().book(owner, strategy).map(|book| book.receipts(target, key)).unwrap_or_default())
+    }
+
+    async fn receipt_count(&self, owner: &UserId, strategy: StrategyId) -> Result<u64, StoreError> {
+        Ok(self.state().book(owner, strategy).map_or(0, Book::receipt_count))
     }
 
     async fn get_trade(&self, owner: &UserId, strategy: StrategyId, id: TradeId) -> Result<Option<Trade>, StoreError> {
@@ -372,6 +406,7 @@ impl TradeStore for MemoryStore {
             return Ok(false);
         };
         book.history.remove(&id);
+        book.forget_receipts_of(id);
         Ok(book.trades.remove(&id).is_some())
     }
 }

@@ -19,6 +19,8 @@ pub(crate) fn query(error: DieselError) -> StoreError {
                     Some("trades_open_reference_key" | "trades_open_unreferenced_symbol_key") => {
                         StoreConflict::OpenTradeExists
                     }
+                    // A racing request wrote the first receipt of the target, or took the key.
+                    Some("receipt_targets_pkey" | "receipt_keys_pkey") => StoreConflict::ReceiptRaced,
                     _ => StoreConflict::AlreadyExists,
                 };
                 StoreError::Conflict(conflict)

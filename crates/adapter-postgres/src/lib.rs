@@ -23,6 +23,7 @@
 mod accounts;
 mod error;
 mod migrate;
+mod receipts;
 mod rows;
 mod schema;
 mod trade_write;

@@ -81,5 +81,37 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    receipt_targets (user_id, strategy_id, target) {
+        user_id -> Text,
+        strategy_id -> Uuid,
+        target -> Text,
+        body_hash -> Bytea,
+        trade_id -> Uuid,
+        event_id -> Uuid,
+        at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    receipt_keys (user_id, strategy_id, idempotency_key) {
+        user_id -> Text,
+        strategy_id -> Uuid,
+        idempotency_key -> Text,
+        body_hash -> Bytea,
+        trade_id -> Uuid,
+        event_id -> Uuid,
+        at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(trade_events -> trades (trade_id));
-diesel::allow_tables_to_appear_in_same_query!(users, strategies, trades, trade_events, api_keys);
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    strategies,
+    trades,
+    trade_events,
+    api_keys,
+    receipt_targets,
+    receipt_keys
+);

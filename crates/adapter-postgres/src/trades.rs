@@ -6,17 +6,41 @@ use diesel::prelude::*;
 use diesel::sql_types::{Bool, Timestamptz, Uuid as SqlUuid};
 use diesel_async::RunQueryDsl;
 use futures_util::TryStreamExt;
-use quantarya_domain::{ClosedTrade, ExternalReference, StrategyId, Trade, TradeEvent, TradeId, UserId};
+use quantarya_domain::{
+    ClosedTrade, ExternalReference, IdempotencyKey, SignalTarget, StrategyId, Trade, TradeEvent, TradeId, UserId,
+};
 use quantarya_ports::outbound::{
-    CloseRange, ClosedTradeVisitor, OpenTradeLookup, TradeCursor, TradeFilter, TradeStore,
+    CloseRange, ClosedTradeVisitor, OpenTradeLookup, ReceiptWrite, SignalReceipts, TradeCursor, TradeFilter, TradeStore,
 };
 use quantarya_ports::{StoreConflict, StoreError};
 
 use crate::PgStore;
 use crate::error::query;
+use crate::receipts;
 use crate::rows::{ClosedRow, EventRow, TradeRow};
 use crate::schema::{strategies, trade_events, trades};
 use crate::trade_write::{InsertTradeStatement, UpdateTradeStatement, write};
+
+/// The store's answer to an insert's counts: rows written, whether the owner's strategy exists, whether the id was
+/// taken.
+fn inserted(counts: (i64, bool, bool)) -> Result<(), StoreError> {
+    match counts {
+        (1, _, _) => Ok(()),
+        (_, false, _) => Err(StoreError::Missing),
+        (_, _, true) => Err(StoreError::Conflict(StoreConflict::AlreadyExists)),
+        // The only other unique indexes are the open-trade slots.
+        _ => Err(StoreError::Conflict(StoreConflict::OpenTradeExists)),
+    }
+}
+
+/// The store's answer to an update's counts: rows written, whether the trade exists under its owner's strategy.
+fn updated(counts: (i64, bool, bool)) -> Result<(), StoreError> {
+    match counts {
+        (1, _, _) => Ok(()),
+        (_, true, _) => Err(StoreError::Conflict(StoreConflict::StaleVersion)),
+        _ => Err(StoreError::Missing),
+    }
+}
 
 /// Whether `owner` has strategy `id`: asked only when a read found nothing, to tell "none" from "not yours".
 async fn owns(conn: &mut diesel_async::AsyncPgConnection, owner: &UserId, id: StrategyId) -> Result<bool, StoreError> {
@@ -30,24 +54,48 @@ fn to_trades(rows: Vec<TradeRow>) -> Result<Vec<Trade>, StoreError> {
 
 #[async_trait]
 impl TradeStore for PgStore {
-    async fn insert_trade(&self, trade: &Trade, event: &TradeEvent) -> Result<(), StoreError> {
+    async fn insert_trade<'r>(
+        &self,
+        trade: &Trade,
+        event: &TradeEvent,
+        receipt: Option<&'r ReceiptWrite>,
+    ) -> Result<(), StoreError> {
         let mut conn = self.conn().await?;
-        match write::<InsertTradeStatement>(&mut conn, trade, event).await? {
-            (1, _, _) => Ok(()),
-            (_, false, _) => Err(StoreError::Missing),
-            (_, _, true) => Err(StoreError::Conflict(StoreConflict::AlreadyExists)),
-            // The only other unique indexes are the open-trade slots.
-            _ => Err(StoreError::Conflict(StoreConflict::OpenTradeExists)),
+        match receipt {
+            None => inserted(write::<InsertTradeStatement>(&mut conn, trade, event).await?),
+            Some(receipt) => {
+                receipts::write_with_receipt::<InsertTradeStatement>(&mut conn, trade, event, receipt, inserted).await
+            }
         }
     }
 
-    async fn update_trade(&self, trade: &Trade, event: &TradeEvent) -> Result<(), StoreError> {
+    async fn update_trade<'r>(
+        &self,
+        trade: &Trade,
+        event: &TradeEvent,
+        receipt: Option<&'r ReceiptWrite>,
+    ) -> Result<(), StoreError> {
         let mut conn = self.conn().await?;
-        match write::<UpdateTradeStatement>(&mut conn, trade, event).await? {
-            (1, _, _) => Ok(()),
-            (_, true, _) => Err(StoreError::Conflict(StoreConflict::StaleVersion)),
-            _ => Err(StoreError::Missing),
+        match receipt {
+            None => updated(write::<UpdateTradeStatement>(&mut conn, trade, event).await?),
+            Some(receipt) => {
+                receipts::write_with_receipt::<UpdateTradeStatement>(&mut conn, trade, event, receipt, updated).await
+            }
         }
+    }
+
+    async fn signal_receipts<'k>(
+        &self,
+        owner: &UserId,
+        strategy: StrategyId,
+        target: &SignalTarget,
+        key: Option<&'k IdempotencyKey>,
+    ) -> Result<SignalReceipts, StoreError> {
+        receipts::signal_receipts(&mut *self.conn().await?, owner, strategy, target, key).await
+    }
+
+    async fn receipt_count(&self, owner: &UserId, strategy: StrategyId) -> Result<u64, StoreError> {
+        receipts::receipt_count(&mut *self.conn().await?, owner, strategy).await
     }
 
     async fn get_trade(&self, owner: &UserId, strategy: StrategyId, id: TradeId) -> Result<Option<Trade>, StoreError> {

@@ -16,7 +16,7 @@ use chrono::TimeDelta;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::ids::TradeId;
+use crate::ids::{EventId, TradeId};
 use crate::time::Timestamp;
 use crate::trade::{ExternalReference, JsonObject, Symbol};
 use crate::value::ValueError;
@@ -140,10 +140,11 @@ impl SignalTarget {
     }
 }
 
-/// What is kept of an accepted signal: the hash of its body, the trade it acted on, and when.
+/// What is kept of an accepted signal: the hash of its body, the trade it acted on and the change it made (whose
+/// event id identifies the receipt), and when.
 ///
 /// ```
-/// use quantarya_domain::{BodyHash, Receipt, Repeat, Timestamp, TradeId};
+/// use quantarya_domain::{BodyHash, EventId, Receipt, Repeat, Timestamp, TradeId};
 /// # use quantarya_domain::uuid::Uuid;
 /// # use quantarya_domain::serde_json;
 /// let at = |s: &str| Timestamp::parse_rfc3339(s).expect("valid time");
@@ -152,7 +153,8 @@ impl SignalTarget {
 ///     _ => unreachable!("an object"),
 /// };
 /// let sent = BodyHash::of(&body(r#"{"symbol": "ES1!", "side": "buy", "api_key": "qk_…"}"#));
-/// let receipt = Receipt { body_hash: sent, trade_id: TradeId::from_uuid(Uuid::nil()), at: at("2026-05-21T12:00:00Z") };
+/// let (trade_id, event_id) = (TradeId::from_uuid(Uuid::nil()), EventId::from_uuid(Uuid::nil()));
+/// let receipt = Receipt { body_hash: sent, trade_id, event_id, at: at("2026-05-21T12:00:00Z") };
 ///
 /// // The same body again, keys in another order and without the key: a retry.
 /// let again = BodyHash::of(&body(r#"{"side":"buy","symbol":"ES1!"}"#));
@@ -166,6 +168,8 @@ pub struct Receipt {
     pub body_hash: BodyHash,
     /// The trade the signal created or changed.
     pub trade_id: TradeId,
+    /// The history event of that change: the receipt's identity.
+    pub event_id: EventId,
     /// When it was accepted.
     pub at: Timestamp,
 }
@@ -225,6 +229,16 @@ mod tests {
         Timestamp::parse_rfc3339(s).expect("valid")
     }
 
+    fn receipt_of(body_hash: BodyHash) -> Receipt {
+        let nil = uuid::Uuid::nil();
+        Receipt {
+            body_hash,
+            trade_id: TradeId::from_uuid(nil),
+            event_id: EventId::from_uuid(nil),
+            at: at("2026-05-21T12:00:00Z"),
+        }
+    }
+
     #[test]
     fn the_canonical_form_ignores_order_white_space_and_the_key_but_nothing_else() {
         let a = BodyHash::of(&object(json!({ "b": [1, { "y": 2, "x": 1 }], "a": "x", "api_key": "qk_1" })));
@@ -245,11 +259,7 @@ mod tests {
     #[test]
     fn keyed_receipts_replay_the_same_body_refuse_another_and_expire() {
         let body = BodyHash::from_bytes([1; 32]);
-        let receipt = Receipt {
-            body_hash: body,
-            trade_id: TradeId::from_uuid(uuid::Uuid::nil()),
-            at: at("2026-05-21T12:00:00Z"),
-        };
+        let receipt = receipt_of(body);
         assert_eq!(receipt.judge_keyed(body, at("2026-05-22T11:59:59Z")), Repeat::Replay(receipt.trade_id));
         assert_eq!(receipt.judge_keyed(BodyHash::from_bytes([2; 32]), at("2026-05-21T12:00:01Z")), Repeat::KeyReused);
         assert_eq!(receipt.judge_keyed(body, at("2026-05-22T12:00:00Z")), Repeat::New, "24 hours later");
@@ -258,11 +268,7 @@ mod tests {
     #[test]
     fn unkeyed_receipts_replay_the_same_body_for_ten_minutes() {
         let body = BodyHash::from_bytes([1; 32]);
-        let receipt = Receipt {
-            body_hash: body,
-            trade_id: TradeId::from_uuid(uuid::Uuid::nil()),
-            at: at("2026-05-21T12:00:00Z"),
-        };
+        let receipt = receipt_of(body);
         assert_eq!(receipt.judge_body(body, at("2026-05-21T12:09:59Z")), Repeat::Replay(receipt.trade_id));
         assert_eq!(receipt.judge_body(body, at("2026-05-21T12:10:00Z")), Repeat::New);
         assert_eq!(receipt.judge_body(BodyHash::from_bytes([2; 32]), at("2026-05-21T12:00:01Z")), Repeat::New);

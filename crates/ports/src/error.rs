@@ -39,6 +39,9 @@ pub enum StoreConflict {
     StaleVersion,
     /// The user already has [`quantarya_domain::ApiKey::LIMIT_PER_USER`] live keys.
     ApiKeyLimit,
+    /// A signal's receipt lost a race: another receipt was written for its target since it was read, or its
+    /// idempotency key is held by a receipt that still counts. Nothing was written; the signal must be judged again.
+    ReceiptRaced,
 }
 
 /// Why a request may not be done with valid credentials.
@@ -69,6 +72,13 @@ pub enum ConflictKind {
     SideMismatch,
     /// The trade kept changing under this request; retrying it is safe.
     ConcurrentUpdate,
+}
+
+/// Why well-formed input is refused for what it means rather than for a field's form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefusedKind {
+    /// The idempotency key was used before for another body.
+    IdempotencyKeyReused,
 }
 
 /// One field to blame for a refused request.
@@ -110,6 +120,14 @@ pub enum JournalError {
     /// Well-formed input that breaks a field rule.
     #[error("invalid input")]
     Invalid(Vec<FieldError>),
+    /// Well-formed input refused for what it means (422 with its own code).
+    #[error("{message}")]
+    Refused {
+        /// Why.
+        kind: RefusedKind,
+        /// A sentence for the client.
+        message: String,
+    },
     /// Storage is unreachable; nothing was half-written.
     #[error("storage is unavailable")]
     Unavailable(#[source] Cause),
@@ -142,10 +160,12 @@ impl From<StoreError> for JournalError {
                     ConflictKind::ApiKeyLimit,
                     format!("at most {} live API keys are allowed", quantarya_domain::ApiKey::LIMIT_PER_USER),
                 ),
-                StoreConflict::StaleVersion | StoreConflict::OpenTradeExists => Self::conflict(
-                    ConflictKind::ConcurrentUpdate,
-                    "the trade changed while this request was handled; retry it",
-                ),
+                StoreConflict::StaleVersion | StoreConflict::OpenTradeExists | StoreConflict::ReceiptRaced => {
+                    Self::conflict(
+                        ConflictKind::ConcurrentUpdate,
+                        "the trade changed while this request was handled; retry it",
+                    )
+                }
                 StoreConflict::AlreadyExists => Self::Internal("a freshly generated id collided".to_owned()),
             },
         }

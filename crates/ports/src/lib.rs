@@ -21,7 +21,7 @@
 //!         entry: Some(Price::new(price).map_err(|e| JournalError::invalid("entry", e))?),
 //!         ..NewTrade::open(Symbol::parse("BINANCE:BTCUSDT").expect("a valid symbol"), Side::Buy)
 //!     };
-//!     let outcome = journal.submit_signal(&principal, strategy, Signal::Entry(entry)).await?;
+//!     let outcome = journal.submit_signal(&principal, strategy, Signal::Entry(entry), None).await?;
 //!     Ok(outcome.effect == SignalEffect::Created)
 //! }
 //! ```
@@ -33,10 +33,11 @@ mod journal;
 pub mod outbound;
 mod paging;
 
-pub use error::{Cause, ConflictKind, FieldError, ForbiddenKind, JournalError, StoreConflict, StoreError};
+pub use error::{Cause, ConflictKind, FieldError, ForbiddenKind, JournalError, RefusedKind, StoreConflict, StoreError};
 pub use journal::{
     Credential, IssuedApiKey, Journal, JournalService, OWNER_CURVE_POINTS, PUBLIC_CURVE_POINTS, Ports, Principal,
-    PublicProfile, PublicStrategy, Saved, Signal, SignalEffect, SignalLocator, SignalOutcome, Stores, StrategyDeletion,
+    PublicProfile, PublicStrategy, Saved, Signal, SignalEffect, SignalIdentity, SignalLocator, SignalOutcome, Stores,
+    StrategyDeletion,
 };
 pub use paging::{CURSOR_PATTERN, PageLimit, TradePage, TradeQuery};
 

@@ -55,6 +55,9 @@ fn parameter_schema(kind: ParamKind) -> ObjectBuilder {
         ParamKind::Time => ObjectBuilder::new()
             .schema_type(Type::String)
             .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime))),
+        ParamKind::IdempotencyKey => ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(format!(r"^[\x20-\x7E]{{1,{}}}$", quantarya_domain::IdempotencyKey::MAX_CHARS))),
     }
 }
 
@@ -80,7 +83,8 @@ fn operation(spec: &RouteSpec) -> utoipa::openapi::path::Operation {
     }
     let params = spec.path_params.iter().map(|p| (p, ParameterIn::Path, Required::True));
     let query = spec.query.iter().map(|p| (p, ParameterIn::Query, Required::False));
-    for (param, location, required) in params.chain(query) {
+    let headers = spec.headers.iter().map(|p| (p, ParameterIn::Header, Required::False));
+    for (param, location, required) in params.chain(query).chain(headers) {
         let Param { name, description, kind } = *param;
         operation = operation.parameter(
             ParameterBuilder::new()

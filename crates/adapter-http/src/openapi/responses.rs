@@ -92,14 +92,15 @@ pub fn error_responses(spec: &RouteSpec) -> Vec<(u16, String)> {
         ));
     }
     if spec.body.is_some() || !spec.query.is_empty() {
-        errors.push((
-            422,
-            format!(
-                "A field breaks its rule ({}) or is not one this route takes ({}); `error.details` names each.",
-                quoted(&[C::ValidationFailed]),
-                quoted(&[C::UnknownField])
-            ),
-        ));
+        let mut text = format!(
+            "A field breaks its rule ({}) or is not one this route takes ({}); `error.details` names each.",
+            quoted(&[C::ValidationFailed]),
+            quoted(&[C::UnknownField])
+        );
+        if !spec.refusals.is_empty() {
+            text.push_str(&format!(" Or the request is refused for what it means ({}).", quoted(spec.refusals)));
+        }
+        errors.push((422, text));
     }
     if spec.uses_storage {
         errors.push((

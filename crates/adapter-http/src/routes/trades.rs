@@ -15,6 +15,7 @@ use crate::dto::trade::{
 use crate::error::ApiError;
 use crate::error_code::ErrorCode;
 use crate::fields::FieldReader;
+use crate::idempotency::{self, IDEMPOTENCY_KEY_PARAM};
 use crate::query::{self, QueryReader};
 use crate::reply;
 use crate::route::{
@@ -71,12 +72,14 @@ pub const ROUTES: &[RouteSpec] = &[
             ),
             linked(
                 ok(
-                    "An update or exit applied, or a repeated entry or exit answered with its trade unchanged.",
+                    "An update or exit applied, or a repeated entry or exit answered with its trade unchanged (a \
+                     request answered from its receipt carries `Idempotent-Replayed: true`).",
                     one::<TradeView>(),
                 ),
                 TRADE_LINKS,
             ),
         ],
+        headers: &[IDEMPOTENCY_KEY_PARAM],
         conflicts: &[
             ErrorCode::AmbiguousTrade,
             ErrorCode::SymbolMismatch,
@@ -84,6 +87,7 @@ pub const ROUTES: &[RouteSpec] = &[
             ErrorCode::InvalidTransition,
             ErrorCode::ConcurrentUpdate,
         ],
+        refusals: &[ErrorCode::IdempotencyKeyReused],
         ..route(
             Verb::Post,
             "/strategies/{strategy_id}/trades",
@@ -192,6 +196,8 @@ pub async fn create(
     let state = app_state(&req)?;
     let header = bearer(&req)?;
     let object = required_body(json_object(&req, payload, Media::JsonOrText).await?)?;
+    // Named by the body as sent (the hash leaves the key out), read before the key is taken out of it.
+    let identity = idempotency::identity(&req, &object);
     let mut reader = FieldReader::new::<CreateTradeRequest>(object);
     let body_key = reader.take("api_key");
     let token = match (header, body_key) {
@@ -211,8 +217,9 @@ pub async fn create(
     };
     let principal = state.journal.authenticate(&token).await?;
     let strategy: StrategyId = path_id(&strategy, "strategy")?;
+    let identity = identity?;
     let signal = parse_signal(reader)?;
-    let outcome = state.journal.submit_signal(&principal, strategy, signal).await?;
+    let outcome = state.journal.submit_signal(&principal, strategy, signal, Some(identity)).await?;
     let view = TradeView::from(outcome.trade);
     Ok(match outcome.effect {
         SignalEffect::Created => reply::created("Trade created", view),
@@ -222,6 +229,7 @@ pub async fn create(
         SignalEffect::Closed => reply::ok("Trade closed", view),
         SignalEffect::Cancelled => reply::ok("Trade cancelled", view),
         SignalEffect::AlreadyClosed => reply::ok("Trade already closed; nothing changed", view),
+        SignalEffect::Replayed => idempotency::replayed(reply::ok("Signal already applied; nothing changed", view)),
     })
 }
 

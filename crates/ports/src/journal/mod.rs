@@ -4,9 +4,9 @@ mod service;
 
 use async_trait::async_trait;
 use quantarya_domain::{
-    ApiKey, ApiKeyId, CloseTrade, CredentialKind, Email, ExternalReference, KeyName, LevelsChange, NewStrategy,
-    NewTrade, ProfileChange, RawApiKey, SignalExit, Statistics, Strategy, StrategyChange, StrategyId, Symbol, Trade,
-    TradeEvent, TradeId, TradePatch, User, UserId, UserName,
+    ApiKey, ApiKeyId, BodyHash, CloseTrade, CredentialKind, Email, ExternalReference, IdempotencyKey, KeyName,
+    LevelsChange, NewStrategy, NewTrade, ProfileChange, RawApiKey, SignalExit, Statistics, Strategy, StrategyChange,
+    StrategyId, Symbol, Trade, TradeEvent, TradeId, TradePatch, User, UserId, UserName,
 };
 
 pub use service::{JournalService, Ports, Stores};
@@ -130,6 +130,16 @@ pub enum Signal {
     },
 }
 
+/// How a signal request names itself, so that a repeat of it is recognised (the receipt rules are
+/// [`quantarya_domain::Receipt`]'s): its `Idempotency-Key`, if it had one, and the hash of its body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignalIdentity {
+    /// The request's idempotency key.
+    pub key: Option<IdempotencyKey>,
+    /// The canonical hash of the request's body.
+    pub body: BodyHash,
+}
+
 /// What a signal did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignalEffect {
@@ -147,6 +157,8 @@ pub enum SignalEffect {
     Cancelled,
     /// The exit repeats one already applied to the latest trade with this reference; nothing changed.
     AlreadyClosed,
+    /// The request repeats one already applied (its receipt says so); nothing changed, the trade is as it stands.
+    Replayed,
 }
 
 /// The trade a signal acted on, and what it did.
@@ -273,19 +285,23 @@ pub trait Journal: Send + Sync {
     /// `NotFound` for a missing, revoked or another user's key; `Unavailable` when storage does not answer.
     async fn revoke_api_key(&self, principal: &Principal, id: ApiKeyId) -> Result<(), JournalError>;
 
-    /// Applies an entry, update or exit signal (`POST /strategies/{id}/trades`).
+    /// Applies an entry, update or exit signal (`POST /strategies/{id}/trades`). With an `identity`, a request that
+    /// repeats one already applied changes nothing and answers [`SignalEffect::Replayed`], and an applied one leaves
+    /// its receipt; without one, no receipt is read or written.
     ///
     /// # Errors
     ///
     /// `Forbidden(ProfileRequired)` before a profile; `NotFound` for a missing or another user's
     /// strategy, or an update or exit that matches no open trade; `Invalid` for a signal that breaks a field rule;
     /// `Conflict` (`AmbiguousTrade`, `SymbolMismatch`, `SideMismatch`, `InvalidTransition`, `ConcurrentUpdate`) when
-    /// it conflicts with the open trades; `Unavailable` when storage does not answer.
+    /// it conflicts with the open trades; `Refused(IdempotencyKeyReused)` when its idempotency key was used for
+    /// another body; `Unavailable` when storage does not answer.
     async fn submit_signal(
         &self,
         principal: &Principal,
         strategy: StrategyId,
         signal: Signal,
+        identity: Option<SignalIdentity>,
     ) -> Result<SignalOutcome, JournalError>;
     /// One page of a strategy's trades (`GET /strategies/{id}/trades`).
     ///

@@ -234,7 +234,7 @@ async fn every_trade_read_is_scoped_by_the_callers_own_user_id() {
             locator: SignalLocator { external_reference: None, symbol: Some(Symbol::parse("EURUSD").expect("valid")) },
             exit: SignalExit::default(),
         };
-        not_found(service.submit_signal(&who, book, exit).await.map(drop));
+        not_found(service.submit_signal(&who, book, exit, None).await.map(drop));
         assert_scoped_by(&reads, &who.user_id);
     }
     for who in [jwt_principal(), as_other(jwt_principal())] {
@@ -352,12 +352,12 @@ async fn an_entry_that_loses_the_race_for_its_reference_answers_with_the_winner(
         .trades
         .expect_insert_trade()
         .times(1)
-        .returning(|_, _| Err(StoreError::Conflict(StoreConflict::OpenTradeExists)));
+        .returning(|_, _, _| Err(StoreError::Conflict(StoreConflict::OpenTradeExists)));
     let found = winner.clone();
     mocks.trades.expect_open_trades().times(1).returning(move |_, _, _| Ok(Some(vec![found.clone()])));
     let service = mocks.service();
     let outcome = service
-        .submit_signal(&key_principal(), strategy.id, Signal::Entry(new_trade(Some("Long"))))
+        .submit_signal(&key_principal(), strategy.id, Signal::Entry(new_trade(Some("Long"))), None)
         .await
         .expect("the retry finds the winner");
     assert_eq!(outcome.effect, SignalEffect::AlreadyOpen);
@@ -376,7 +376,7 @@ async fn a_close_that_loses_the_race_is_decided_again_and_refused() {
         .trades
         .expect_update_trade()
         .times(1)
-        .returning(|_, _| Err(StoreError::Conflict(StoreConflict::StaleVersion)));
+        .returning(|_, _, _| Err(StoreError::Conflict(StoreConflict::StaleVersion)));
     let service = mocks.service();
     let result = service.close_trade(&jwt_principal(), strategy.id, open.id, CloseTrade::default()).await;
     assert!(matches!(result, Err(JournalError::Conflict { kind: ConflictKind::InvalidTransition, .. })), "{result:?}");
@@ -409,7 +409,7 @@ async fn a_repeated_exit_answers_with_the_trade_it_closed() {
         symbol: Some(Symbol::parse("EURUSD").expect("valid")),
     };
     let outcome = service
-        .submit_signal(&key_principal(), strategy.id, Signal::Exit { locator, exit: SignalExit::default() })
+        .submit_signal(&key_principal(), strategy.id, Signal::Exit { locator, exit: SignalExit::default() }, None)
         .await
         .expect("a repeated exit is harmless");
     assert_eq!(outcome.effect, SignalEffect::AlreadyClosed);
@@ -423,7 +423,7 @@ async fn a_malformed_exit_is_refused_before_any_trade_is_looked_up() {
     let locator =
         SignalLocator { external_reference: Some(ExternalReference::parse("Long").expect("valid")), symbol: None };
     let exit = SignalExit { status: Some(Status::Open), ..Default::default() };
-    let result = service.submit_signal(&key_principal(), strategy().id, Signal::Exit { locator, exit }).await;
+    let result = service.submit_signal(&key_principal(), strategy().id, Signal::Exit { locator, exit }, None).await;
     assert!(matches!(result, Err(JournalError::Invalid(_))), "{result:?}");
 }
 
@@ -467,7 +467,7 @@ async fn an_update_without_a_matching_open_trade_is_not_found() {
     let service = mocks.service();
     let locator = SignalLocator { external_reference: None, symbol: Some(Symbol::parse("EURUSD").expect("valid")) };
     let result = service
-        .submit_signal(&key_principal(), strategy.id, Signal::Update { locator, levels: Default::default() })
+        .submit_signal(&key_principal(), strategy.id, Signal::Update { locator, levels: Default::default() }, None)
         .await;
     assert!(matches!(result, Err(JournalError::NotFound(_))), "{result:?}");
 }

@@ -7,8 +7,8 @@
 
 use async_trait::async_trait;
 use quantarya_domain::{
-    ApiKey, ApiKeyHash, ApiKeyId, ClosedTrade, ExternalReference, Side, Status, Strategy, StrategyId, Symbol,
-    Timestamp, Trade, TradeEvent, TradeId, User, UserId, UserName,
+    ApiKey, ApiKeyHash, ApiKeyId, ClosedTrade, EventId, ExternalReference, IdempotencyKey, Receipt, Side, SignalTarget,
+    Status, Strategy, StrategyId, Symbol, Timestamp, Trade, TradeEvent, TradeId, User, UserId, UserName,
 };
 
 use crate::StoreError;
@@ -22,6 +22,33 @@ pub struct AccountDeletion {
     pub trades: u64,
     /// API keys removed.
     pub api_keys: u64,
+}
+
+/// The receipt a signal's trade write leaves, in the same atomic write as the trade change.
+///
+/// The write MUST fail with `Conflict(ReceiptRaced)`, writing nothing, when the target's latest receipt is no longer
+/// the one the signal was judged by (`after`, by event id; `None`: it had none), or when `key` is held by a receipt
+/// that still counts ([`Receipt::counts_at`] at `receipt.at`). It replaces the target's latest receipt, holds `key`
+/// for [`Receipt::KEYED_LIFETIME`], and purges the strategy's receipts that no longer count.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReceiptWrite {
+    /// What the signal acted on.
+    pub target: SignalTarget,
+    /// The request's idempotency key, if it had one.
+    pub key: Option<IdempotencyKey>,
+    /// The receipt: the body's hash, the trade, the change's event id, the time of acceptance.
+    pub receipt: Receipt,
+    /// The event id of the target's latest receipt when the signal was judged, if it had one.
+    pub after: Option<EventId>,
+}
+
+/// The receipts a signal is judged by.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct SignalReceipts {
+    /// The latest receipt of the signal's target.
+    pub latest: Option<Receipt>,
+    /// The receipt held under the request's idempotency key.
+    pub keyed: Option<Receipt>,
 }
 
 /// Profiles.
@@ -138,13 +165,39 @@ pub trait TradeStore: Send + Sync {
     /// `OPEN` trade it MUST fail with `Conflict(OpenTradeExists)` when an open trade of the strategy carries the same
     /// reference or, when the new trade has none, when an open trade without a reference has the same symbol: so of
     /// racing identical entries exactly one is stored. MUST fail with `Missing` when the strategy does not exist or
-    /// is not `trade.user_id`'s.
-    async fn insert_trade(&self, trade: &Trade, event: &TradeEvent) -> Result<(), StoreError>;
+    /// is not `trade.user_id`'s. With a `receipt`, the receipt is written in the same atomic write, under the rules
+    /// of [`ReceiptWrite`]: all of it or nothing.
+    async fn insert_trade<'r>(
+        &self,
+        trade: &Trade,
+        event: &TradeEvent,
+        receipt: Option<&'r ReceiptWrite>,
+    ) -> Result<(), StoreError>;
 
     /// Replaces a trade of `trade.user_id`'s strategy and appends its event, atomically, only if the stored version
     /// is `trade.version - 1`; otherwise MUST fail with `Conflict(StaleVersion)` and write nothing. `Missing` when
-    /// the trade is gone.
-    async fn update_trade(&self, trade: &Trade, event: &TradeEvent) -> Result<(), StoreError>;
+    /// the trade is gone. With a `receipt`, as [`TradeStore::insert_trade`].
+    async fn update_trade<'r>(
+        &self,
+        trade: &Trade,
+        event: &TradeEvent,
+        receipt: Option<&'r ReceiptWrite>,
+    ) -> Result<(), StoreError>;
+
+    /// The receipts a signal to `target` of `owner`'s strategy is judged by: the target's latest receipt, and the
+    /// receipt held under `key` when one is given. Receipts that no longer count may be returned (the domain judges
+    /// their age) or not.
+    async fn signal_receipts<'k>(
+        &self,
+        owner: &UserId,
+        strategy: StrategyId,
+        target: &SignalTarget,
+        key: Option<&'k IdempotencyKey>,
+    ) -> Result<SignalReceipts, StoreError>;
+
+    /// How many receipts `owner`'s strategy holds (latest per target and keyed), to show that expired ones are
+    /// purged.
+    async fn receipt_count(&self, owner: &UserId, strategy: StrategyId) -> Result<u64, StoreError>;
 
     /// The trade `id` of `owner`'s strategy `strategy`, if it exists there.
     async fn get_trade(&self, owner: &UserId, strategy: StrategyId, id: TradeId) -> Result<Option<Trade>, StoreError>;

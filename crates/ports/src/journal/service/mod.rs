@@ -1,11 +1,12 @@
 //! [`JournalService`]: the use cases over the outbound ports, one file per concern — [`access`] (token scope,
 //! profile, ownership), [`signals`] (entries, updates, exits), [`trades`] (PATCH, close, delete, lists, history),
-//! [`accounts`] (profile, strategies, keys), [`statistics`] — and [`retry`], the one loop that decides a change
+//! [`accounts`] (profile, strategies, keys), [`statistics`], [`repeats`] (receipts) — and [`retry`], the one loop that decides a change
 //! again when another writer won. It loads, asks the domain, and stores what the domain decided; the stores
 //! settle races.
 
 mod access;
 mod accounts;
+mod repeats;
 mod retry;
 mod signals;
 mod statistics;
@@ -19,7 +20,9 @@ use quantarya_domain::{
     StrategyId, Trade, TradeCommand, TradeEvent, TradeId, TradePatch, User, UserName,
 };
 
-use super::{IssuedApiKey, Journal, Principal, PublicProfile, Saved, Signal, SignalOutcome, StrategyDeletion};
+use super::{
+    IssuedApiKey, Journal, Principal, PublicProfile, Saved, Signal, SignalIdentity, SignalOutcome, StrategyDeletion,
+};
 use crate::JournalError;
 use crate::outbound::{
     AccountDeletion, ApiKeyStore, Clock, CloseRange, IdSource, StorageHealth, StrategyStore, TokenVerifier, TradeStore,
@@ -165,8 +168,9 @@ impl Journal for JournalService {
         principal: &Principal,
         strategy: StrategyId,
         signal: Signal,
+        identity: Option<SignalIdentity>,
     ) -> Result<SignalOutcome, JournalError> {
-        self.signal(principal, strategy, signal).await
+        self.signal(principal, strategy, signal, identity).await
     }
 
     async fn list_trades(

@@ -16,16 +16,6 @@ pub(super) enum Attempt<T> {
     Retry,
 }
 
-impl<T> Attempt<T> {
-    /// The same decision with its answer mapped.
-    pub(super) fn map<U>(self, f: impl FnOnce(T) -> U) -> Attempt<U> {
-        match self {
-            Self::Done(answer) => Attempt::Done(f(answer)),
-            Self::Retry => Attempt::Retry,
-        }
-    }
-}
-
 /// Runs `attempt` until it is done, at most [`MAX_ATTEMPTS`] times; then [`gave_up`].
 pub(super) async fn retry<T, F, Fut>(mut attempt: F) -> Result<T, JournalError>
 where

@@ -7,26 +7,31 @@ use quantarya_domain::{
 };
 
 use super::JournalService;
+use super::repeats::{Applied, ReceiptDraft};
 use super::retry::{Attempt, retry};
+use super::trades::Stored;
 use crate::journal::{Principal, Signal, SignalEffect, SignalLocator, SignalOutcome};
 use crate::outbound::OpenTradeLookup;
 use crate::{JournalError, StoreConflict, StoreError};
 
 impl JournalService {
-    /// Applies an entry, update or exit signal.
-    pub(super) async fn signal(
+    /// Applies an entry, update or exit signal as a new one, leaving `receipt` with the change it makes.
+    pub(super) async fn apply(
         &self,
         principal: &Principal,
         strategy: StrategyId,
-        signal: Signal,
-    ) -> Result<SignalOutcome, JournalError> {
+        signal: &Signal,
+        receipt: Option<ReceiptDraft<'_>>,
+    ) -> Result<Applied, JournalError> {
         match signal {
-            Signal::Entry(new) => self.entry(principal, strategy, &new).await,
+            Signal::Entry(new) => self.entry(principal, strategy, new, receipt).await,
             Signal::Update { locator, levels } => {
-                self.signal_on_open_trade(principal, strategy, &locator, &TradeCommand::Update(levels)).await
+                let command = TradeCommand::Update(levels.clone());
+                self.signal_on_open_trade(principal, strategy, locator, &command, receipt).await
             }
             Signal::Exit { locator, exit } => {
-                self.signal_on_open_trade(principal, strategy, &locator, &TradeCommand::Exit(exit)).await
+                let command = TradeCommand::Exit(exit.clone());
+                self.signal_on_open_trade(principal, strategy, locator, &command, receipt).await
             }
         }
     }
@@ -39,7 +44,8 @@ impl JournalService {
         principal: &Principal,
         strategy: StrategyId,
         new: &NewTrade,
-    ) -> Result<SignalOutcome, JournalError> {
+        receipt: Option<ReceiptDraft<'_>>,
+    ) -> Result<Applied, JournalError> {
         let opens = new.status == Status::Open;
         retry(move || async move {
             if opens && new.external_reference.is_none() {
@@ -53,8 +59,13 @@ impl JournalService {
             }
             let id = TradeId::from_uuid(self.ports.ids.uuid());
             let transition = Trade::open(id, strategy, principal.user_id.clone(), new.clone(), self.stamp(principal))?;
-            match self.ports.stores.trades.insert_trade(&transition.trade, &transition.event).await {
-                Ok(()) => Ok(Attempt::Done(SignalOutcome { trade: transition.trade, effect: SignalEffect::Created })),
+            let written = receipt.map(|draft| draft.write(&transition));
+            match self.ports.stores.trades.insert_trade(&transition.trade, &transition.event, written.as_ref()).await {
+                Ok(()) => Ok(Attempt::Done(Applied::Outcome(SignalOutcome {
+                    trade: transition.trade,
+                    effect: SignalEffect::Created,
+                }))),
+                Err(StoreError::Conflict(StoreConflict::ReceiptRaced)) => Ok(Attempt::Done(Applied::ReceiptRaced)),
                 Err(StoreError::Conflict(StoreConflict::OpenTradeExists)) if opens => {
                     let Some(reference) = &new.external_reference else {
                         // An unreferenced entry lost a race for its symbol: look again.
@@ -103,28 +114,35 @@ impl JournalService {
         strategy: StrategyId,
         locator: &SignalLocator,
         command: &TradeCommand,
-    ) -> Result<SignalOutcome, JournalError> {
+        receipt: Option<ReceiptDraft<'_>>,
+    ) -> Result<Applied, JournalError> {
         if let TradeCommand::Exit(exit) = command {
             exit.check(self.ports.clock.now())?;
         }
         retry(move || async move {
             let Some(current) = self.find_open(principal, strategy, locator).await? else {
-                return self.no_open_trade(principal, strategy, locator, command).await.map(Attempt::Done);
+                let outcome = self.no_open_trade(principal, strategy, locator, command).await?;
+                return Ok(Attempt::Done(Applied::Outcome(outcome)));
             };
             match current.apply(command.clone(), self.stamp(principal))? {
-                Outcome::Unchanged => {
-                    Ok(Attempt::Done(SignalOutcome { trade: current, effect: SignalEffect::Unchanged }))
-                }
+                Outcome::Unchanged => Ok(Attempt::Done(Applied::Outcome(SignalOutcome {
+                    trade: current,
+                    effect: SignalEffect::Unchanged,
+                }))),
                 Outcome::Changed(transition) => {
-                    let stored = self.store_change(&transition.trade, &transition.event).await?;
-                    Ok(stored.map(|()| {
-                        let effect = match transition.trade.status {
-                            Status::Open => SignalEffect::Updated,
-                            Status::Closed => SignalEffect::Closed,
-                            Status::Cancelled => SignalEffect::Cancelled,
-                        };
-                        SignalOutcome { trade: transition.trade, effect }
-                    }))
+                    let written = receipt.map(|draft| draft.write(&transition));
+                    Ok(match self.store_change(&transition.trade, &transition.event, written.as_ref()).await? {
+                        Stored::Stale => Attempt::Retry,
+                        Stored::Raced => Attempt::Done(Applied::ReceiptRaced),
+                        Stored::Done => {
+                            let effect = match transition.trade.status {
+                                Status::Open => SignalEffect::Updated,
+                                Status::Closed => SignalEffect::Closed,
+                                Status::Cancelled => SignalEffect::Cancelled,
+                            };
+                            Attempt::Done(Applied::Outcome(SignalOutcome { trade: transition.trade, effect }))
+                        }
+                    })
                 }
             }
         })
@@ -153,6 +171,6 @@ impl JournalService {
 }
 
 /// The answer to an entry that repeats an open trade.
-fn already_open(existing: &Trade) -> SignalOutcome {
-    SignalOutcome { trade: existing.clone(), effect: SignalEffect::AlreadyOpen }
+fn already_open(existing: &Trade) -> Applied {
+    Applied::Outcome(SignalOutcome { trade: existing.clone(), effect: SignalEffect::AlreadyOpen })
 }

@@ -5,7 +5,7 @@ use quantarya_domain::{Outcome, StrategyId, Timestamp, Trade, TradeCommand, Trad
 use super::JournalService;
 use super::retry::{Attempt, retry};
 use crate::journal::Principal;
-use crate::outbound::TradeCursor;
+use crate::outbound::{ReceiptWrite, TradeCursor};
 use crate::paging::{TradePage, TradeQuery};
 use crate::{JournalError, StoreConflict, StoreError};
 
@@ -17,12 +17,28 @@ pub(super) fn in_order(from: Option<Timestamp>, to: Option<Timestamp>) -> Result
     }
 }
 
+/// What storing a change came to.
+pub(super) enum Stored {
+    /// It is stored.
+    Done,
+    /// Another writer changed the trade first: decide again.
+    Stale,
+    /// Another receipt won the race for the signal's target or key.
+    Raced,
+}
+
 impl JournalService {
-    /// Stores a transition; a lost race asks for another attempt.
-    pub(super) async fn store_change(&self, trade: &Trade, event: &TradeEvent) -> Result<Attempt<()>, JournalError> {
-        match self.ports.stores.trades.update_trade(trade, event).await {
-            Ok(()) => Ok(Attempt::Done(())),
-            Err(StoreError::Conflict(StoreConflict::StaleVersion)) => Ok(Attempt::Retry),
+    /// Stores a transition, with its receipt when a signal made it.
+    pub(super) async fn store_change(
+        &self,
+        trade: &Trade,
+        event: &TradeEvent,
+        receipt: Option<&ReceiptWrite>,
+    ) -> Result<Stored, JournalError> {
+        match self.ports.stores.trades.update_trade(trade, event, receipt).await {
+            Ok(()) => Ok(Stored::Done),
+            Err(StoreError::Conflict(StoreConflict::StaleVersion)) => Ok(Stored::Stale),
+            Err(StoreError::Conflict(StoreConflict::ReceiptRaced)) => Ok(Stored::Raced),
             Err(StoreError::Missing) => Err(JournalError::NotFound("trade")),
             Err(other) => Err(other.into()),
         }
@@ -42,8 +58,11 @@ impl JournalService {
             match current.apply(command.clone(), self.stamp(principal))? {
                 Outcome::Unchanged => Ok(Attempt::Done(current)),
                 Outcome::Changed(transition) => {
-                    let stored = self.store_change(&transition.trade, &transition.event).await?;
-                    Ok(stored.map(|()| transition.trade))
+                    Ok(match self.store_change(&transition.trade, &transition.event, None).await? {
+                        Stored::Done => Attempt::Done(transition.trade),
+                        // Without a receipt only a stale version can lose: decide again.
+                        Stored::Stale | Stored::Raced => Attempt::Retry,
+                    })
                 }
             }
         })

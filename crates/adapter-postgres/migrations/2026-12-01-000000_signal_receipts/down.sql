@@ -1,0 +1,2 @@
+DROP TABLE receipt_keys;
+DROP TABLE receipt_targets;

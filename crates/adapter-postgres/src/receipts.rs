@@ -1,0 +1,252 @@
+//! Signal receipts on PostgreSQL: the latest receipt of each target and the keyed receipts, read with their
+//! strategy's owner, and written in the transaction of the trade change they belong to. The rows are locked before
+//! the change is written, and a receipt that was not there when the signal was judged is inserted (not upserted),
+//! so of racing requests the primary keys let one through and the others fail with `ReceiptRaced`.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Text, Timestamptz, Uuid as SqlUuid};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use quantarya_domain::{
+    BodyHash, EventId, IdempotencyKey, Receipt, SignalTarget, StrategyId, Timestamp, Trade, TradeEvent, TradeId, UserId,
+};
+use quantarya_ports::outbound::{ReceiptWrite, SignalReceipts};
+use quantarya_ports::{StoreConflict, StoreError};
+
+use crate::error::query;
+use crate::schema::{receipt_keys, receipt_targets};
+use crate::trade_write::{WriteKind, write};
+
+const PURGE_TARGETS: &str = "DELETE FROM receipt_targets WHERE user_id = $1 AND strategy_id = $2 AND target IN \
+    (SELECT target FROM receipt_targets WHERE user_id = $1 AND strategy_id = $2 AND at <= $3 FOR UPDATE SKIP LOCKED)";
+const PURGE_KEYS: &str = "DELETE FROM receipt_keys WHERE user_id = $1 AND strategy_id = $2 AND idempotency_key IN \
+    (SELECT idempotency_key FROM receipt_keys WHERE user_id = $1 AND strategy_id = $2 AND at <= $3 \
+     FOR UPDATE SKIP LOCKED)";
+
+/// A receipt as stored: body hash, trade, event, time.
+type ReceiptRow = (Vec<u8>, uuid::Uuid, uuid::Uuid, DateTime<Utc>);
+
+fn receipt(row: ReceiptRow) -> Result<Receipt, StoreError> {
+    let (hash, trade, event, at) = row;
+    let body_hash: [u8; 32] =
+        hash.try_into().map_err(|_| StoreError::Corrupt("a receipt's body hash is not 32 bytes".to_owned()))?;
+    Ok(Receipt {
+        body_hash: BodyHash::from_bytes(body_hash),
+        trade_id: TradeId::from_uuid(trade),
+        event_id: EventId::from_uuid(event),
+        at: Timestamp::from_datetime(at),
+    })
+}
+
+/// An error inside a receipted write's transaction: the store's own, or a query's (which rolls it back too).
+#[derive(Debug)]
+pub(crate) enum TxError {
+    Store(StoreError),
+    Query(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for TxError {
+    fn from(error: diesel::result::Error) -> Self {
+        Self::Query(error)
+    }
+}
+
+impl From<StoreError> for TxError {
+    fn from(error: StoreError) -> Self {
+        Self::Store(error)
+    }
+}
+
+impl TxError {
+    pub(crate) fn into_store(self) -> StoreError {
+        match self {
+            Self::Store(error) => error,
+            Self::Query(error) => query(error),
+        }
+    }
+}
+
+fn raced() -> TxError {
+    TxError::Store(StoreError::Conflict(StoreConflict::ReceiptRaced))
+}
+
+/// The receipts a signal to `target` of `owner`'s strategy is judged by.
+pub(crate) async fn signal_receipts(
+    conn: &mut AsyncPgConnection,
+    owner: &UserId,
+    strategy: StrategyId,
+    target: &SignalTarget,
+    key: Option<&IdempotencyKey>,
+) -> Result<SignalReceipts, StoreError> {
+    let latest = receipt_targets::table
+        .filter(receipt_targets::user_id.eq(owner.as_str()))
+        .filter(receipt_targets::strategy_id.eq(strategy.as_uuid()))
+        .filter(receipt_targets::target.eq(target.key()))
+        .select((receipt_targets::body_hash, receipt_targets::trade_id, receipt_targets::event_id, receipt_targets::at))
+        .first::<ReceiptRow>(conn)
+        .await
+        .optional()
+        .map_err(query)?;
+    let keyed = match key {
+        Some(key) => receipt_keys::table
+            .filter(receipt_keys::user_id.eq(owner.as_str()))
+            .filter(receipt_keys::strategy_id.eq(strategy.as_uuid()))
+            .filter(receipt_keys::idempotency_key.eq(key.as_str()))
+            .select((receipt_keys::body_hash, receipt_keys::trade_id, receipt_keys::event_id, receipt_keys::at))
+            .first::<ReceiptRow>(conn)
+            .await
+            .optional()
+            .map_err(query)?,
+        None => None,
+    };
+    Ok(SignalReceipts { latest: latest.map(receipt).transpose()?, keyed: keyed.map(receipt).transpose()? })
+}
+
+/// How many receipts `owner`'s strategy holds.
+pub(crate) async fn receipt_count(
+    conn: &mut AsyncPgConnection,
+    owner: &UserId,
+    strategy: StrategyId,
+) -> Result<u64, StoreError> {
+    let targets = receipt_targets::table
+        .filter(receipt_targets::user_id.eq(owner.as_str()))
+        .filter(receipt_targets::strategy_id.eq(strategy.as_uuid()))
+        .count()
+        .get_result::<i64>(conn)
+        .await
+        .map_err(query)?;
+    let keys = receipt_keys::table
+        .filter(receipt_keys::user_id.eq(owner.as_str()))
+        .filter(receipt_keys::strategy_id.eq(strategy.as_uuid()))
+        .count()
+        .get_result::<i64>(conn)
+        .await
+        .map_err(query)?;
+    Ok(u64::try_from(targets + keys).unwrap_or(0))
+}
+
+/// Writes a trade change and its receipt in one transaction; `settle` turns the change's result into the store's
+/// answer (the same as without a receipt).
+pub(crate) async fn write_with_receipt<Kind: WriteKind>(
+    conn: &mut AsyncPgConnection,
+    trade: &Trade,
+    event: &TradeEvent,
+    receipt: &ReceiptWrite,
+    settle: fn((i64, bool, bool)) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let (owner, strategy) = (trade.user_id.as_str().to_owned(), trade.strategy_id.as_uuid());
+    let target = receipt.target.key();
+    let key = receipt.key.as_ref().map(|k| k.as_str().to_owned());
+    let r = receipt.receipt;
+    let at = r.at.as_datetime();
+    let row = (r.body_hash.as_bytes().to_vec(), r.trade_id.as_uuid(), r.event_id.as_uuid(), at);
+    conn.transaction::<_, TxError, _>(async move |conn| {
+        // Judged on this latest receipt, or on none: lock it, and refuse the write if it moved on.
+        let latest = receipt_targets::table
+            .filter(receipt_targets::user_id.eq(&owner))
+            .filter(receipt_targets::strategy_id.eq(strategy))
+            .filter(receipt_targets::target.eq(&target))
+            .select(receipt_targets::event_id)
+            .for_update()
+            .first::<uuid::Uuid>(conn)
+            .await
+            .optional()?;
+        if latest != receipt.after.map(|e| e.as_uuid()) {
+            return Err(raced());
+        }
+        let held = match &key {
+            Some(key) => receipt_keys::table
+                .filter(receipt_keys::user_id.eq(&owner))
+                .filter(receipt_keys::strategy_id.eq(strategy))
+                .filter(receipt_keys::idempotency_key.eq(key))
+                .select(receipt_keys::at)
+                .for_update()
+                .first::<DateTime<Utc>>(conn)
+                .await
+                .optional()?,
+            None => None,
+        };
+        let held_since = held.map(Timestamp::from_datetime);
+        if held_since.is_some_and(|since| at - since.as_datetime() < Receipt::KEYED_LIFETIME) {
+            return Err(raced());
+        }
+        settle(write::<Kind>(conn, trade, event).await?)?;
+        let (hash, trade_id, event_id, at) = row.clone();
+        if latest.is_some() {
+            diesel::update(
+                receipt_targets::table
+                    .filter(receipt_targets::user_id.eq(&owner))
+                    .filter(receipt_targets::strategy_id.eq(strategy))
+                    .filter(receipt_targets::target.eq(&target)),
+            )
+            .set((
+                receipt_targets::body_hash.eq(&hash),
+                receipt_targets::trade_id.eq(trade_id),
+                receipt_targets::event_id.eq(event_id),
+                receipt_targets::at.eq(at),
+            ))
+            .execute(conn)
+            .await?;
+        } else {
+            diesel::insert_into(receipt_targets::table)
+                .values((
+                    receipt_targets::user_id.eq(&owner),
+                    receipt_targets::strategy_id.eq(strategy),
+                    receipt_targets::target.eq(&target),
+                    receipt_targets::body_hash.eq(&hash),
+                    receipt_targets::trade_id.eq(trade_id),
+                    receipt_targets::event_id.eq(event_id),
+                    receipt_targets::at.eq(at),
+                ))
+                .execute(conn)
+                .await?;
+        }
+        if let Some(key) = &key {
+            if held.is_some() {
+                // The key's receipt no longer counts, and is locked: it is replaced.
+                diesel::update(
+                    receipt_keys::table
+                        .filter(receipt_keys::user_id.eq(&owner))
+                        .filter(receipt_keys::strategy_id.eq(strategy))
+                        .filter(receipt_keys::idempotency_key.eq(key)),
+                )
+                .set((
+                    receipt_keys::body_hash.eq(&hash),
+                    receipt_keys::trade_id.eq(trade_id),
+                    receipt_keys::event_id.eq(event_id),
+                    receipt_keys::at.eq(at),
+                ))
+                .execute(conn)
+                .await?;
+            } else {
+                // A new key is inserted, so of racing holders exactly one gets it.
+                diesel::insert_into(receipt_keys::table)
+                    .values((
+                        receipt_keys::user_id.eq(&owner),
+                        receipt_keys::strategy_id.eq(strategy),
+                        receipt_keys::idempotency_key.eq(key),
+                        receipt_keys::body_hash.eq(&hash),
+                        receipt_keys::trade_id.eq(trade_id),
+                        receipt_keys::event_id.eq(event_id),
+                        receipt_keys::at.eq(at),
+                    ))
+                    .execute(conn)
+                    .await?;
+            }
+        }
+        // Purge what no longer counts, skipping rows another request holds (it replaces them itself): so two
+        // purges never wait on each other.
+        for statement in [PURGE_TARGETS, PURGE_KEYS] {
+            let lifetime = if statement == PURGE_KEYS { Receipt::KEYED_LIFETIME } else { Receipt::UNKEYED_LIFETIME };
+            diesel::sql_query(statement)
+                .bind::<Text, _>(&owner)
+                .bind::<SqlUuid, _>(strategy)
+                .bind::<Timestamptz, _>(at - lifetime)
+                .execute(conn)
+                .await?;
+        }
+        Ok(())
+    })
+    .await
+    .map_err(TxError::into_store)
+}
