@@ -20,8 +20,13 @@ pub(crate) struct Trader {
     pub(crate) journal: JournalService,
     pub(crate) jwt: Principal,
     pub(crate) key: Principal,
-    raw_key: String,
+    pub(crate) raw_key: String,
     pub(crate) strategy: quantarya_domain::StrategyId,
+}
+
+/// A trader in `s` (for suites beyond this one, such as two service instances over one database).
+pub(crate) async fn trader_in(s: &StoreUnderTest) -> Trader {
+    trader(s).await
 }
 
 /// A trader for the property tests: the journal, its JWT and key principals, and its strategy.

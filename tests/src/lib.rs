@@ -1,6 +1,6 @@
 //! Black-box suites shared by every store, each case specified once:
 //!
-//! - [`conformance`]: what every implementation of the store ports must do;
+//! - [`conformance`] and [`receipts_conformance`]: what every implementation of the store ports must do;
 //! - [`journal_suite`]: the use cases over a real store;
 //! - [`http_suite`]: the real server and a real client, every route;
 //! - [`bad_inputs`]: the requests that must be refused, one trial per row;
@@ -15,8 +15,10 @@ mod conformance;
 pub mod durability;
 pub mod http;
 mod http_suite;
+pub mod instances;
 mod journal_props;
 mod journal_suite;
+mod receipts_conformance;
 pub mod runner;
 pub mod support;
 

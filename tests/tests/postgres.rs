@@ -39,6 +39,11 @@ fn main() -> ExitCode {
         handle.block_on(quantarya_tests::durability::a_restart_keeps_every_acknowledged_trade(&restart_url));
         Ok(())
     }));
+    let (handle, instances_url) = (runtime.handle().clone(), url.clone());
+    trials.push(Trial::test("postgres::two_instances_decide_racing_repeats_once", move || {
+        handle.block_on(quantarya_tests::instances::two_instances_decide_racing_repeats_once(&instances_url));
+        Ok(())
+    }));
     let handle = runtime.handle().clone();
     trials.push(Trial::test("postgres::an_unreachable_database_is_a_503_never_a_500", move || {
         handle.block_on(quantarya_tests::durability::an_unreachable_database_is_a_503_never_a_500());
