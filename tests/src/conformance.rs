@@ -192,8 +192,9 @@ pub async fn deleting_a_strategy_while_trades_arrive_counts_every_removed_trade(
     );
 }
 
-/// At most one open trade per strategy and reference (or, without one, per symbol); closing frees the slot.
-pub async fn one_open_trade_per_reference_or_unreferenced_symbol(s: &StoreUnderTest) {
+/// At most one open trade per strategy and reference; open trades without a reference may share a symbol; closing
+/// frees the reference.
+pub async fn one_open_trade_per_reference_and_unreferenced_ones_coexist(s: &StoreUnderTest) {
     let (_, book) = owner_with_strategy(s).await;
     let (long, long_event) = opened(&book, entry("EURUSD", Side::Buy, Some("Long")), None);
     s.trades.insert_trade(&long, &long_event, None).await.expect("first entry");
@@ -211,9 +212,13 @@ pub async fn one_open_trade_per_reference_or_unreferenced_symbol(s: &StoreUnderT
     s.trades.insert_trade(&short, &event, None).await.expect("another reference is free");
 
     let (plain, event) = opened(&book, entry("EURUSD", Side::Buy, None), None);
-    s.trades.insert_trade(&plain, &event, None).await.expect("no unreferenced open EURUSD yet");
+    s.trades.insert_trade(&plain, &event, None).await.expect("an unreferenced open EURUSD");
     let (plain_twin, event) = opened(&book, entry("EURUSD", Side::Buy, None), None);
-    assert!(is_conflict(s.trades.insert_trade(&plain_twin, &event, None).await, StoreConflict::OpenTradeExists));
+    s.trades.insert_trade(&plain_twin, &event, None).await.expect("and a second one: pyramiding");
+    let open = s.trades.open_trades(&book.user_id, book.id, &OpenTradeLookup::Symbol(plain.symbol.clone())).await;
+    let unreferenced =
+        open.expect("lookup").expect("the strategy").into_iter().filter(|t| t.external_reference.is_none());
+    assert_eq!(unreferenced.count(), 2, "both are stored and open");
     let (other_symbol, event) = opened(&book, entry("USDJPY", Side::Buy, None), None);
     s.trades.insert_trade(&other_symbol, &event, None).await.expect("another symbol is free");
 
@@ -713,7 +718,7 @@ crate::cases!(
     trade_reads_and_writes_are_scoped_by_owner,
     profile_and_strategy_updates_refuse_a_stale_read,
     deleting_a_strategy_while_trades_arrive_counts_every_removed_trade,
-    one_open_trade_per_reference_or_unreferenced_symbol,
+    one_open_trade_per_reference_and_unreferenced_ones_coexist,
     trade_updates_refuse_a_stale_version,
     open_trade_lookups_and_latest_with_reference,
     trade_lists_page_newest_first_with_filters,

@@ -54,10 +54,15 @@ pub async fn a_restart_keeps_every_acknowledged_trade(url: &str) {
         for signal in signals.into_iter().take(1 + (i as usize % 3)) {
             let event = signal["event"].as_str().unwrap_or("entry").to_owned();
             let reply = first.call(Method::POST, &path, Some(&key), Some(signal)).await;
-            assert!(reply.status.is_success(), "{reply:?}");
-            // An entry creates a trade unless its reference has an open one; every other signal acts on that one.
+            // An entry creates a trade, and is refused (changing nothing) when its reference has an open one; every
+            // other signal acts on that one.
             let held = open.get(&reference).cloned();
-            let expected = if event == "entry" && held.is_none() { StatusCode::CREATED } else { StatusCode::OK };
+            if event == "entry" && held.is_some() {
+                assert_eq!((reply.status, reply.code()), (StatusCode::CONFLICT, "trade_already_open"), "{reply:?}");
+                continue;
+            }
+            assert!(reply.status.is_success(), "{reply:?}");
+            let expected = if event == "entry" { StatusCode::CREATED } else { StatusCode::OK };
             assert_eq!(reply.status, expected, "{event} of {reference}: {reply:?}");
             let id = reply.field("trade_id");
             assert!(held.is_none_or(|held| held == id), "{event} of {reference} answered another trade: {reply:?}");

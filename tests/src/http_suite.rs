@@ -168,13 +168,9 @@ pub async fn a_webhook_drives_a_trade_by_reference(app: &TestApp) {
     let retry = send(entry.clone()).await;
     assert_eq!((retry.status, retry.field("trade_id")), (StatusCode::OK, tid.clone()));
     assert_eq!((retry.body["message"].clone(), retry.replayed), (json!(REPLAYED), true), "{retry:?}");
-    // The same entry with another body is no repeat; the open trade of the reference answers it.
+    // Another entry on the open reference is no repeat: refused, and nothing changes.
     let again_open = send(json!({ "symbol": "BINANCE:BTCUSDT.P", "side": "buy", "external_reference": "Long" })).await;
-    assert_eq!((again_open.status, again_open.field("trade_id")), (StatusCode::OK, tid.clone()));
-    assert_eq!(
-        (again_open.body["message"].clone(), again_open.replayed),
-        (json!("Trade already open; nothing changed"), false)
-    );
+    assert_error(&again_open, StatusCode::CONFLICT, "trade_already_open");
 
     let update = send(json!({ "event": "update", "external_reference": "Long", "stop_loss": 63000 })).await;
     assert_eq!((update.status, update.data()["stop_loss"].clone()), (StatusCode::OK, json!(63000.0)));

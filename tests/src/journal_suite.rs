@@ -9,7 +9,7 @@ use quantarya_domain::{
 use quantarya_ports::outbound::TradeFilter;
 use quantarya_ports::{
     ConflictKind, ForbiddenKind, Journal, JournalError, JournalService, PageLimit, Principal, Signal, SignalEffect,
-    SignalLocator, TradeQuery,
+    SignalIdentity, SignalLocator, TradeQuery,
 };
 use tokio::task::JoinSet;
 
@@ -76,20 +76,28 @@ fn conflict_kind<T: std::fmt::Debug>(result: &Result<T, JournalError>) -> Option
     }
 }
 
+/// The identity of a request without an `Idempotency-Key` whose body hashes to `n`s.
+fn identity(n: u8) -> SignalIdentity {
+    SignalIdentity { key: None, body: quantarya_domain::BodyHash::from_bytes([n; 32]) }
+}
+
 /// Entry, repeated entry, update, exit, repeated exit and reference reuse, with the history each leaves.
 pub async fn a_trade_lives_by_its_reference(s: &StoreUnderTest) {
     let t = trader(s).await;
     let (j, key, book) = (&t.journal, &t.key, t.strategy);
     let long = || Signal::Entry(entry("BINANCE:BTCUSDT.P", Side::Buy, Some("Long")));
 
-    let first = j.submit_signal(key, book, long(), None).await.expect("entry");
+    let first = j.submit_signal(key, book, long(), Some(identity(1))).await.expect("entry");
     assert_eq!(first.effect, SignalEffect::Created);
     assert_eq!(first.trade.origin, quantarya_domain::Origin::ApiKey);
-    let retry = j.submit_signal(key, book, long(), None).await.expect("retry");
-    assert_eq!((retry.effect, &retry.trade), (SignalEffect::AlreadyOpen, &first.trade));
+    // The same request again is answered from its receipt; another entry on the open reference is refused.
+    let retry = j.submit_signal(key, book, long(), Some(identity(1))).await.expect("retry");
+    assert_eq!((retry.effect, &retry.trade), (SignalEffect::Replayed, &first.trade));
+    let another = j.submit_signal(key, book, long(), Some(identity(2))).await;
+    assert_eq!(conflict_kind(&another), Some(ConflictKind::TradeAlreadyOpen));
     let reversed =
         j.submit_signal(key, book, Signal::Entry(entry("BINANCE:BTCUSDT.P", Side::Sell, Some("Long"))), None).await;
-    assert_eq!(conflict_kind(&reversed), Some(ConflictKind::SideMismatch));
+    assert_eq!(conflict_kind(&reversed), Some(ConflictKind::TradeAlreadyOpen));
 
     let levels = LevelsChange { stop_loss: Some(Some(Price::new(99.0).expect("valid"))), ..Default::default() };
     let update = Signal::Update { locator: locator(Some("Long"), None), levels: levels.clone() };
@@ -147,7 +155,8 @@ async fn one_trade_from_racing(t: &Trader, new: quantarya_domain::NewTrade) {
     let mut tasks = JoinSet::new();
     for _ in 0..16 {
         let (j, key, book, new) = (t.journal.clone(), t.key.clone(), t.strategy, new.clone());
-        tasks.spawn(async move { j.submit_signal(&key, book, Signal::Entry(new), None).await });
+        // Copies of one request: one body, so one identity.
+        tasks.spawn(async move { j.submit_signal(&key, book, Signal::Entry(new), Some(identity(9))).await });
     }
     let outcomes: Vec<_> = tasks.join_all().await.into_iter().map(|r| r.expect("every racer succeeds")).collect();
     assert_eq!(outcomes.iter().filter(|o| o.effect == SignalEffect::Created).count(), 1);
@@ -251,13 +260,16 @@ pub async fn deleting_a_profile_removes_everything_and_kills_its_keys(s: &StoreU
     assert!(matches!(j.delete_profile(&t.jwt).await, Err(JournalError::NotFound(_))));
 }
 
-/// Without a reference, a signal acts on the only open trade of its symbol; two is ambiguous.
+/// An entry without a reference always makes a trade (pyramiding, hedges); an update or exit without one acts on
+/// the only open trade of its symbol, and two or more is ambiguous.
 pub async fn a_signal_without_reference_needs_a_single_open_trade(s: &StoreUnderTest) {
     let t = trader(s).await;
     let (j, key, book) = (&t.journal, &t.key, t.strategy);
     let first = j.submit_signal(key, book, Signal::Entry(entry("EURUSD", Side::Buy, None)), None).await.expect("entry");
-    let again = j.submit_signal(key, book, Signal::Entry(entry("eurusd", Side::Buy, None)), None).await.expect("retry");
-    assert_eq!((again.effect, again.trade.id), (SignalEffect::AlreadyOpen, first.trade.id));
+    let second =
+        j.submit_signal(key, book, Signal::Entry(entry("eurusd", Side::Buy, None)), None).await.expect("pyramid");
+    assert_eq!(second.effect, SignalEffect::Created);
+    assert_ne!(second.trade.id, first.trade.id, "a second entry of a symbol is a second trade");
     j.submit_signal(key, book, Signal::Entry(entry("EURUSD", Side::Buy, Some("grid-2"))), None).await.expect("entry");
 
     let exit = || Signal::Exit { locator: locator(None, Some("EURUSD")), exit: exit_at(101.0) };
@@ -268,6 +280,9 @@ pub async fn a_signal_without_reference_needs_a_single_open_trade(s: &StoreUnder
 
     let by_reference = Signal::Exit { locator: locator(Some("grid-2"), None), exit: exit_at(101.0) };
     j.submit_signal(key, book, by_reference, None).await.expect("exit by reference");
+    let still = j.submit_signal(key, book, exit(), None).await;
+    assert_eq!(conflict_kind(&still), Some(ConflictKind::AmbiguousTrade), "two open EURUSD trades remain");
+    j.close_trade(&t.jwt, book, second.trade.id, quantarya_domain::CloseTrade::default()).await.expect("close");
     let closed = j.submit_signal(key, book, exit(), None).await.expect("now only one open EURUSD");
     assert_eq!((closed.effect, closed.trade.id), (SignalEffect::Closed, first.trade.id));
     let none_left = j.submit_signal(key, book, exit(), None).await;

@@ -63,8 +63,8 @@ error_codes! {
     ApiKeyLimit = "api_key_limit", CONFLICT;
     /// A signal's symbol differs from its trade's.
     SymbolMismatch = "symbol_mismatch", CONFLICT;
-    /// A repeated entry in the other direction.
-    SideMismatch = "side_mismatch", CONFLICT;
+    /// An entry on a reference an open trade already carries.
+    TradeAlreadyOpen = "trade_already_open", CONFLICT;
     /// The record kept changing under the request; retrying is safe.
     ConcurrentUpdate = "concurrent_update", CONFLICT;
     /// The body is too large.
@@ -105,7 +105,7 @@ impl From<ConflictKind> for ErrorCode {
             ConflictKind::AmbiguousTrade => Self::AmbiguousTrade,
             ConflictKind::ApiKeyLimit => Self::ApiKeyLimit,
             ConflictKind::SymbolMismatch => Self::SymbolMismatch,
-            ConflictKind::SideMismatch => Self::SideMismatch,
+            ConflictKind::TradeAlreadyOpen => Self::TradeAlreadyOpen,
             ConflictKind::ConcurrentUpdate => Self::ConcurrentUpdate,
         }
     }

@@ -238,15 +238,14 @@ fn list_key(trade: &Trade) -> (Reverse<Timestamp>, Reverse<TradeId>) {
     (Reverse(trade.opened_at), Reverse(trade.id))
 }
 
-/// Whether inserting `trade` would make a second open trade for its reference (or, without one, its symbol).
+/// Whether inserting `trade` would make a second open trade for its reference. Trades without a reference never
+/// take a slot: several open trades of a symbol may coexist.
 fn open_slot_taken(book: &Book, trade: &Trade) -> bool {
     trade.status == Status::Open
-        && book.trades.values().any(|other| {
-            other.status == Status::Open
-                && match &trade.external_reference {
-                    Some(reference) => other.external_reference.as_ref() == Some(reference),
-                    None => other.external_reference.is_none() && other.symbol == trade.symbol,
-                }
+        && trade.external_reference.as_ref().is_some_and(|reference| {
+            book.trades
+                .values()
+                .any(|other| other.status == Status::Open && other.external_reference.as_ref() == Some(reference))
         })
 }
 

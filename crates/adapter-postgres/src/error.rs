@@ -16,9 +16,7 @@ pub(crate) fn query(error: DieselError) -> StoreError {
             DatabaseErrorKind::UniqueViolation => {
                 let conflict = match info.constraint_name() {
                     Some("users_user_name_key") => StoreConflict::UserNameTaken,
-                    Some("trades_open_reference_key" | "trades_open_unreferenced_symbol_key") => {
-                        StoreConflict::OpenTradeExists
-                    }
+                    Some("trades_open_reference_key") => StoreConflict::OpenTradeExists,
                     // A racing request wrote the first receipt of the target, or took the key.
                     Some("receipt_targets_pkey" | "receipt_keys_pkey") => StoreConflict::ReceiptRaced,
                     _ => StoreConflict::AlreadyExists,

@@ -354,8 +354,12 @@ fn signals_find_their_trade_by_reference_else_by_the_only_open_symbol() {
         Err(LifecycleError::NoLocator)
     );
 
-    assert_eq!(long.check_repeated_entry(&new_trade(Some("Long"))), Ok(()));
-    let mut reversed = new_trade(Some("Long"));
-    reversed.side = Side::Sell;
-    assert!(matches!(long.check_repeated_entry(&reversed), Err(LifecycleError::SideMismatch { .. })));
+    // An entry on the open trade's reference is refused whatever it says (a retry of the same request is a receipt's
+    // business, not this rule's); an entry with another reference, or none, is free to open its own trade.
+    let reference = ExternalReference::parse("Long").expect("valid");
+    for entry in [new_trade(Some("Long")), NewTrade { side: Side::Sell, ..new_trade(Some("Long")) }] {
+        assert_eq!(long.check_entry_on_open(&entry), Err(LifecycleError::AlreadyOpen { reference: reference.clone() }));
+    }
+    assert_eq!(long.check_entry_on_open(&new_trade(Some("Short"))), Ok(()));
+    assert_eq!(long.check_entry_on_open(&new_trade(None)), Ok(()));
 }

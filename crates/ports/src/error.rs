@@ -32,8 +32,7 @@ pub enum StoreConflict {
     UserNameTaken,
     /// A row with this id already exists (a profile, strategy, trade or key written twice).
     AlreadyExists,
-    /// An open trade of the strategy already carries this reference, or, for a trade without one, an open
-    /// trade without a reference already has this symbol.
+    /// An open trade of the strategy already carries this reference.
     OpenTradeExists,
     /// The trade changed since it was read: its stored version is not the one the write was based on.
     StaleVersion,
@@ -68,8 +67,8 @@ pub enum ConflictKind {
     ApiKeyLimit,
     /// A signal's symbol differs from its trade's.
     SymbolMismatch,
-    /// A repeated entry in the other direction.
-    SideMismatch,
+    /// An entry on a reference an open trade carries.
+    TradeAlreadyOpen,
     /// The trade kept changing under this request; retrying it is safe.
     ConcurrentUpdate,
 }
@@ -181,7 +180,7 @@ impl From<LifecycleError> for JournalError {
             }
             E::NotManual => return Self::conflict(ConflictKind::TradeNotManual, &error),
             E::SymbolMismatch { .. } => return Self::conflict(ConflictKind::SymbolMismatch, &error),
-            E::SideMismatch { .. } => return Self::conflict(ConflictKind::SideMismatch, &error),
+            E::AlreadyOpen { .. } => return Self::conflict(ConflictKind::TradeAlreadyOpen, &error),
             E::AmbiguousTrade { .. } => return Self::conflict(ConflictKind::AmbiguousTrade, &error),
             E::ClosedBeforeOpened => "closed_at",
             E::InFuture { field } | E::CloseFieldOnOpenTrade { field } | E::Required { field, .. } => field,

@@ -83,7 +83,7 @@ pub const ROUTES: &[RouteSpec] = &[
         conflicts: &[
             ErrorCode::AmbiguousTrade,
             ErrorCode::SymbolMismatch,
-            ErrorCode::SideMismatch,
+            ErrorCode::TradeAlreadyOpen,
             ErrorCode::InvalidTransition,
             ErrorCode::ConcurrentUpdate,
         ],
@@ -223,7 +223,6 @@ pub async fn create(
     let view = TradeView::from(outcome.trade);
     Ok(match outcome.effect {
         SignalEffect::Created => reply::created("Trade created", view),
-        SignalEffect::AlreadyOpen => reply::ok("Trade already open; nothing changed", view),
         SignalEffect::Updated => reply::ok("Trade updated", view),
         SignalEffect::Unchanged => reply::ok("Trade already up to date; nothing changed", view),
         SignalEffect::Closed => reply::ok("Trade closed", view),

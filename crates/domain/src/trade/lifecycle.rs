@@ -12,7 +12,7 @@ use crate::time::Timestamp;
 use super::commands::{LevelsChange, NewTrade, SignalExit, Stamp, TradeCommand, TradePatch};
 use super::event::{EventKind, FieldChange, TradeEvent};
 use super::extensions::ExtensionsChange;
-use super::fields::{Price, Side, SignalEvent, Status, Symbol};
+use super::fields::{ExternalReference, Price, SignalEvent, Status, Symbol};
 use super::{Trade, TradeRecord};
 
 /// Why the lifecycle refused a command. A refused command changes nothing.
@@ -81,13 +81,12 @@ pub enum LifecycleError {
         /// The signal's symbol.
         given: Symbol,
     },
-    /// A repeated entry in the other direction.
-    #[error("an open {expected} trade already carries this reference; the entry says {given}", expected = expected.as_str(), given = given.as_str())]
-    SideMismatch {
-        /// The open trade's side.
-        expected: Side,
-        /// The entry's side.
-        given: Side,
+    /// An entry on a reference that an open trade already carries (an entry without a reference always makes a
+    /// trade; a repeat of the request itself is recognised by its receipt before this rule).
+    #[error("an open trade already carries the reference {reference}; exit it first, or send another reference")]
+    AlreadyOpen {
+        /// The reference.
+        reference: ExternalReference,
     },
     /// Several open trades match a signal without a reference.
     #[error("{count} open {symbol} trades match; send external_reference to pick one")]

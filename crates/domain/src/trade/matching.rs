@@ -65,15 +65,14 @@ pub fn exit_already_applied(latest_with_reference: &Trade) -> bool {
 }
 
 impl Trade {
-    /// Checks that an entry matching this open trade repeats it (a webhook retry): same symbol and side.
-    /// A retry leaves the trade unchanged; an entry in the other direction or on another symbol is a conflict.
-    pub fn check_repeated_entry(&self, entry: &NewTrade) -> Result<(), LifecycleError> {
-        if self.symbol != entry.symbol {
-            return Err(LifecycleError::SymbolMismatch { expected: self.symbol.clone(), given: entry.symbol.clone() });
+    /// What an entry with this open trade's reference does to it: refused with [`LifecycleError::AlreadyOpen`]
+    /// (it changes nothing). A retry of the entry itself is recognised by its receipt before this rule.
+    pub fn check_entry_on_open(&self, entry: &NewTrade) -> Result<(), LifecycleError> {
+        match &entry.external_reference {
+            Some(reference) if self.status == Status::Open && self.external_reference.as_ref() == Some(reference) => {
+                Err(LifecycleError::AlreadyOpen { reference: reference.clone() })
+            }
+            _ => Ok(()),
         }
-        if self.side != entry.side {
-            return Err(LifecycleError::SideMismatch { expected: self.side, given: entry.side });
-        }
-        Ok(())
     }
 }

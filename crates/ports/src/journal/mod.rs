@@ -145,8 +145,6 @@ pub struct SignalIdentity {
 pub enum SignalEffect {
     /// A new trade was stored.
     Created,
-    /// An open trade already matched the entry (a retry); nothing changed.
-    AlreadyOpen,
     /// The open trade was updated.
     Updated,
     /// The update named only values the trade already had; nothing changed.

@@ -343,11 +343,11 @@ async fn storage_outages_are_unavailable_and_taken_names_conflict() {
 }
 
 #[tokio::test]
-async fn an_entry_that_loses_the_race_for_its_reference_answers_with_the_winner() {
+async fn an_entry_whose_reference_an_open_trade_holds_is_refused_as_already_open() {
     let strategy = strategy();
     let winner = open_trade(&strategy, CredentialKind::ApiKey, Some("Long"));
     let mut mocks = Mocks::default();
-    // A referenced entry is inserted first (one store call on the webhook path); the conflict leads to the winner.
+    // A referenced entry is inserted first (one store call on the webhook path); the conflict leads to the holder.
     mocks
         .trades
         .expect_insert_trade()
@@ -356,12 +356,9 @@ async fn an_entry_that_loses_the_race_for_its_reference_answers_with_the_winner(
     let found = winner.clone();
     mocks.trades.expect_open_trades().times(1).returning(move |_, _, _| Ok(Some(vec![found.clone()])));
     let service = mocks.service();
-    let outcome = service
-        .submit_signal(&key_principal(), strategy.id, Signal::Entry(new_trade(Some("Long"))), None)
-        .await
-        .expect("the retry finds the winner");
-    assert_eq!(outcome.effect, SignalEffect::AlreadyOpen);
-    assert_eq!(outcome.trade, winner);
+    let result =
+        service.submit_signal(&key_principal(), strategy.id, Signal::Entry(new_trade(Some("Long"))), None).await;
+    assert!(matches!(result, Err(JournalError::Conflict { kind: ConflictKind::TradeAlreadyOpen, .. })), "{result:?}");
 }
 
 #[tokio::test]

@@ -162,9 +162,9 @@ pub struct CloseRange {
 #[async_trait]
 pub trait TradeStore: Send + Sync {
     /// Stores a new trade and its first event, atomically, in one round trip where the backend allows. For an
-    /// `OPEN` trade it MUST fail with `Conflict(OpenTradeExists)` when an open trade of the strategy carries the same
-    /// reference or, when the new trade has none, when an open trade without a reference has the same symbol: so of
-    /// racing identical entries exactly one is stored. MUST fail with `Missing` when the strategy does not exist or
+    /// `OPEN` trade with a reference it MUST fail with `Conflict(OpenTradeExists)` when an open trade of the strategy
+    /// carries the same reference, so of racing entries on one reference exactly one is stored; open trades without
+    /// a reference never conflict (several of one symbol may coexist). MUST fail with `Missing` when the strategy does not exist or
     /// is not `trade.user_id`'s. With a `receipt`, the receipt is written in the same atomic write, under the rules
     /// of [`ReceiptWrite`]: all of it or nothing.
     async fn insert_trade<'r>(

@@ -66,6 +66,18 @@ fn target_of(signal: &Signal) -> Option<SignalTarget> {
 }
 
 impl JournalService {
+    /// Whether the target's latest receipt is no longer the one `draft` was judged on.
+    pub(super) async fn receipt_moved(
+        &self,
+        principal: &Principal,
+        strategy: StrategyId,
+        draft: ReceiptDraft<'_>,
+    ) -> Result<bool, JournalError> {
+        let trades = &self.ports.stores.trades;
+        let now = trades.signal_receipts(&principal.user_id, strategy, draft.target, None).await?;
+        Ok(now.latest.map(|r| r.event_id) != draft.after)
+    }
+
     /// Applies `signal`: answered from its receipt when it repeats one already applied, else decided as a new
     /// signal and stored with its receipt.
     pub(super) async fn signal(

@@ -36,9 +36,10 @@ impl JournalService {
         }
     }
 
-    /// An entry. One with a reference is inserted straight away (one store call on the webhook path) and, if an
-    /// open trade already holds the reference, answered with that trade; one without a reference first looks for
-    /// the only open trade of its symbol, as the API matches it. A back-filled trade is simply inserted.
+    /// An entry: always a new trade, inserted straight away (one store call on the webhook path). An entry
+    /// without a reference never looks for another trade (several open trades of a symbol may coexist); one whose
+    /// reference an open trade already carries is refused by the domain, found when the store refuses the insert.
+    /// A back-filled trade is simply inserted.
     async fn entry(
         &self,
         principal: &Principal,
@@ -46,17 +47,7 @@ impl JournalService {
         new: &NewTrade,
         receipt: Option<ReceiptDraft<'_>>,
     ) -> Result<Applied, JournalError> {
-        let opens = new.status == Status::Open;
         retry(move || async move {
-            if opens && new.external_reference.is_none() {
-                let candidates =
-                    self.open_trades(principal, strategy, &OpenTradeLookup::Symbol(new.symbol.clone())).await?;
-                let locator = Locator { reference: None, symbol: Some(&new.symbol) };
-                if let Some(existing) = select_open_trade(&candidates, locator)? {
-                    existing.check_repeated_entry(new)?;
-                    return Ok(Attempt::Done(already_open(existing)));
-                }
-            }
             let id = TradeId::from_uuid(self.ports.ids.uuid());
             let transition = Trade::open(id, strategy, principal.user_id.clone(), new.clone(), self.stamp(principal))?;
             let written = receipt.map(|draft| draft.write(&transition));
@@ -66,22 +57,24 @@ impl JournalService {
                     effect: SignalEffect::Created,
                 }))),
                 Err(StoreError::Conflict(StoreConflict::ReceiptRaced)) => Ok(Attempt::Done(Applied::ReceiptRaced)),
-                Err(StoreError::Conflict(StoreConflict::OpenTradeExists)) if opens => {
+                Err(StoreError::Conflict(StoreConflict::OpenTradeExists)) => {
                     let Some(reference) = &new.external_reference else {
-                        // An unreferenced entry lost a race for its symbol: look again.
-                        return Ok(Attempt::Retry);
+                        return Err(JournalError::Internal("an entry without reference met an open trade".to_owned()));
                     };
-                    let lookup = OpenTradeLookup::Reference(reference.clone());
-                    let candidates = self.open_trades(principal, strategy, &lookup).await?;
-                    let locator = Locator { reference: Some(reference), symbol: Some(&new.symbol) };
-                    match select_open_trade(&candidates, locator)? {
-                        Some(existing) => {
-                            existing.check_repeated_entry(new)?;
-                            Ok(Attempt::Done(already_open(existing)))
-                        }
-                        // The holder of the reference closed in between: try the insert again.
-                        None => Ok(Attempt::Retry),
+                    // The holder may be a racing copy of this very request: if its target's receipt moved on since
+                    // the request was judged, judge it again (it may now be a repeat) before refusing it.
+                    if let Some(draft) = receipt
+                        && self.receipt_moved(principal, strategy, draft).await?
+                    {
+                        return Ok(Attempt::Done(Applied::ReceiptRaced));
                     }
+                    let lookup = OpenTradeLookup::Reference(reference.clone());
+                    let holders = self.open_trades(principal, strategy, &lookup).await?;
+                    for holder in &holders {
+                        holder.check_entry_on_open(new)?;
+                    }
+                    // The holder of the reference closed in between: try the insert again.
+                    Ok(Attempt::Retry)
                 }
                 Err(StoreError::Missing) => Err(self.missing(principal, "strategy").await),
                 Err(other) => Err(other.into()),
@@ -132,6 +125,9 @@ impl JournalService {
                 Outcome::Changed(transition) => {
                     let written = receipt.map(|draft| draft.write(&transition));
                     Ok(match self.store_change(&transition.trade, &transition.event, written.as_ref()).await? {
+                        // Another writer changed the trade first; with a receipt, it may have been a copy of this
+                        // request, so the request is judged again from its receipts.
+                        Stored::Stale if receipt.is_some() => Attempt::Done(Applied::ReceiptRaced),
                         Stored::Stale => Attempt::Retry,
                         Stored::Raced => Attempt::Done(Applied::ReceiptRaced),
                         Stored::Done => {
@@ -168,9 +164,4 @@ impl JournalService {
         }
         Err(JournalError::NotFound("open trade"))
     }
-}
-
-/// The answer to an entry that repeats an open trade.
-fn already_open(existing: &Trade) -> Applied {
-    Applied::Outcome(SignalOutcome { trade: existing.clone(), effect: SignalEffect::AlreadyOpen })
 }
