@@ -215,6 +215,13 @@ pub fn bad_inputs() -> Vec<BadInput> {
             "tags",
         ),
         field("empty_strategy_patch", Method::PATCH, Target::Strategy, json!({}), "body"),
+        field(
+            "currency_of_two_letters",
+            Method::POST,
+            Target::Strategies,
+            json!({ "title": "x", "currency": "US" }),
+            "currency",
+        ),
         field("strategy_title_patched_to_null", Method::PATCH, Target::Strategy, json!({ "title": null }), "title"),
         field(
             "eleven_tags_even_with_duplicates",

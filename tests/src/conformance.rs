@@ -4,8 +4,8 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use quantarya_domain::{
-    ApiKey, CloseTrade, CredentialKind, Outcome, Side, Status, StrategyChange, Symbol, Timestamp, Trade, TradeCommand,
-    TradeEvent, UserName,
+    ApiKey, CloseTrade, CredentialKind, Currency, Outcome, Side, Status, Strategy, StrategyChange, Symbol, Timestamp,
+    Trade, TradeCommand, TradeEvent, UserName,
 };
 use quantarya_ports::outbound::{CloseRange, OpenTradeLookup, TradeCursor, TradeFilter};
 use quantarya_ports::{StoreConflict, StoreError};
@@ -711,6 +711,23 @@ pub async fn a_leap_second_is_kept_as_the_domain_decided(s: &StoreUnderTest) {
     assert_eq!(stored, done.trade);
 }
 
+/// A strategy keeps its currency through a round trip, a change and a clearing.
+pub async fn a_strategy_keeps_its_currency(s: &StoreUnderTest) {
+    let owner = user();
+    s.users.insert_user(&owner).await.expect("insert user");
+    let book = Strategy { currency: Some(Currency::parse("USDT").expect("valid")), ..strategy(&owner.id) };
+    s.strategies.insert_strategy(&book).await.expect("insert");
+    assert_eq!(s.strategies.get_strategy(&owner.id, book.id).await.expect("get"), Some(book.clone()));
+    let change = StrategyChange { currency: Some(Some(Currency::parse("eur").expect("valid"))), ..Default::default() };
+    let euro = book.changed(change, now());
+    s.strategies.update_strategy(&euro, book.updated_at).await.expect("update");
+    assert_eq!(s.strategies.get_strategy(&owner.id, book.id).await.expect("get"), Some(euro.clone()));
+    let none = euro.changed(StrategyChange { currency: Some(None), ..Default::default() }, now());
+    s.strategies.update_strategy(&none, euro.updated_at).await.expect("clear");
+    let stored = s.strategies.get_strategy(&owner.id, book.id).await.expect("get").expect("there");
+    assert_eq!(stored.currency, None);
+}
+
 crate::cases!(
     crate::support::StoreUnderTest:
     users_round_trip_and_names_are_unique_regardless_of_case,
@@ -734,4 +751,5 @@ crate::cases!(
     deleting_an_account_while_trades_arrive_counts_every_removed_trade,
     closed_trades_are_visited_in_close_order_within_a_range,
     a_leap_second_is_kept_as_the_domain_decided,
+    a_strategy_keeps_its_currency,
 );

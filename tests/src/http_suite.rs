@@ -52,12 +52,12 @@ pub async fn every_route_answers_its_happy_path(app: &TestApp) {
     assert_eq!((updated.field("user_name"), updated.field("bio")), (name.clone(), "Hi".to_owned()), "kept");
     assert_eq!(app.call(Method::GET, "/me", t, None).await.field("display_name"), "Desk");
 
-    let strategy = app
-        .call(Method::POST, "/strategies", t, Some(json!({ "title": " Momentum ", "tags": ["FX", "fx", "Breakout"] })))
-        .await;
+    let new = json!({ "title": " Momentum ", "tags": ["FX", "fx", "Breakout"], "currency": " usdt " });
+    let strategy = app.call(Method::POST, "/strategies", t, Some(new)).await;
     assert_status(&strategy, StatusCode::CREATED);
     assert_eq!(strategy.data()["tags"], json!(["fx", "breakout"]));
     assert_eq!(strategy.data()["is_public"], json!(false));
+    assert_eq!(strategy.data()["currency"], json!("USDT"), "trimmed and uppercased");
     let sid = strategy.field("strategy_id");
     assert!(sid.starts_with("strat_"));
     let listed = app.call(Method::GET, "/strategies", t, None).await;
@@ -65,6 +65,9 @@ pub async fn every_route_answers_its_happy_path(app: &TestApp) {
     assert_eq!(app.call(Method::GET, &format!("/strategies/{sid}"), t, None).await.field("title"), "Momentum");
     let patched = app.call(Method::PATCH, &format!("/strategies/{sid}"), t, Some(json!({ "is_public": true }))).await;
     assert_eq!((patched.status, patched.data()["is_public"].clone()), (StatusCode::OK, json!(true)));
+    assert_eq!(patched.data()["currency"], json!("USDT"), "a PATCH keeps what it omits");
+    let cleared = app.call(Method::PATCH, &format!("/strategies/{sid}"), t, Some(json!({ "currency": null }))).await;
+    assert_eq!((cleared.status, cleared.data()["currency"].clone()), (StatusCode::OK, Value::Null));
 
     let key = app.call(Method::POST, "/api-keys", t, Some(json!({ "key_name": "TradingView webhook" }))).await;
     assert_status(&key, StatusCode::CREATED);

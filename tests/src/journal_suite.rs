@@ -46,6 +46,7 @@ async fn trader(s: &StoreUnderTest) -> Trader {
         description: None,
         tags: Tags::default(),
         is_public: true,
+        currency: None,
     };
     let strategy = journal.create_strategy(&jwt, new).await.expect("strategy").id;
     let issued = journal.create_api_key(&jwt, KeyName::parse("tradingview").expect("valid")).await.expect("key");
@@ -464,6 +465,7 @@ pub async fn public_profiles_show_public_strategies_with_a_bounded_curve(s: &Sto
         description: None,
         tags: Tags::default(),
         is_public: false,
+        currency: None,
     };
     let hidden = j.create_strategy(&t.jwt, hidden).await.expect("strategy").id;
     let trades = quantarya_ports::PUBLIC_CURVE_POINTS + 50;

@@ -120,6 +120,7 @@ pub fn strategy(owner: &UserId) -> Strategy {
         description: None,
         tags: Tags::parse(&["fx"]).map_err(|e| e.1).expect("valid"),
         is_public: false,
+        currency: None,
     };
     Strategy::create(StrategyId::from_uuid(new_uuid()), owner.clone(), new, now())
 }

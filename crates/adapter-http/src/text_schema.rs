@@ -4,7 +4,7 @@
 //! return are refused. A JSON Schema `maxLength` would count the untrimmed text, so the bounds are in the patterns.
 //! The patterns use only `\xHH` and `\uHHHH` escapes, which ECMA-262, Python and Rust regular expressions read alike.
 
-use quantarya_domain::{Symbol, UserName};
+use quantarya_domain::{Currency, Symbol, UserName};
 use utoipa::openapi::schema::{Object, ObjectBuilder, SchemaType, Type};
 
 /// The white space trimming removes: Unicode `White_Space`, as `char::is_whitespace`.
@@ -28,6 +28,11 @@ pub fn trimmed_pattern(min: usize, max: usize) -> String {
 /// A symbol as [`Symbol::parse`] takes it: trimmed, then 1–40 of `A-Z a-z 0-9 . _ : / ! -` (uppercased).
 pub fn symbol_pattern() -> String {
     format!("^[{SPACE}]*[A-Za-z0-9._:/!-]{{1,{}}}[{SPACE}]*$", Symbol::MAX_CHARS)
+}
+
+/// A currency as [`Currency::parse`] takes it: trimmed, then 3–10 of `A-Z a-z 0-9` (uppercased).
+pub fn currency_pattern() -> String {
+    format!("^[{SPACE}]*[A-Za-z0-9]{{{},{}}}[{SPACE}]*$", Currency::MIN_CHARS, Currency::MAX_CHARS)
 }
 
 /// A user name as [`UserName::parse`] takes it: trimmed, then `a-z 0-9 _ -` in any case, starting and ending with a
@@ -71,6 +76,7 @@ mod tests {
     });
     static SYMBOL: LazyLock<Regex> = LazyLock::new(|| matcher(&symbol_pattern()));
     static USER_NAME: LazyLock<Regex> = LazyLock::new(|| matcher(&user_name_pattern()));
+    static CURRENCY: LazyLock<Regex> = LazyLock::new(|| matcher(&currency_pattern()));
 
     /// Texts made mostly of plain characters, with the ones where the rules differ mixed in: white space of
     /// every kind, control characters, letters outside ASCII.
@@ -103,6 +109,11 @@ mod tests {
         #[test]
         fn the_symbol_pattern_accepts_exactly_what_symbols_accept(raw in texts(44)) {
             prop_assert_eq!(SYMBOL.is_match(&raw), Symbol::parse(&raw).is_ok(), "{:?}", raw);
+        }
+
+        #[test]
+        fn the_currency_pattern_accepts_exactly_what_currencies_accept(raw in texts(14)) {
+            prop_assert_eq!(CURRENCY.is_match(&raw), Currency::parse(&raw).is_ok(), "{:?}", raw);
         }
 
         #[test]

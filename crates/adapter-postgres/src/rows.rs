@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use quantarya_domain::{
-    ApiKey, ApiKeyHash, ApiKeyId, Bio, ClosedTrade, CredentialKind, Description, DisplayName, Email, EventId,
+    ApiKey, ApiKeyHash, ApiKeyId, Bio, ClosedTrade, CredentialKind, Currency, Description, DisplayName, Email, EventId,
     EventKind, ExtensionSlot, Extensions, ExternalReference, FieldChange, KeyName, KeyPrefix, Origin, Price, Side,
     SignalEvent, Source, Status, Strategy, StrategyId, StrategyTitle, Symbol, Tags, Timeframe, Timestamp, Trade,
     TradeEvent, TradeId, TradeRecord, User, UserId, UserName,
@@ -96,6 +96,7 @@ pub(crate) struct StrategyRow {
     pub is_public: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub currency: Option<String>,
 }
 
 impl From<&Strategy> for StrategyRow {
@@ -109,6 +110,7 @@ impl From<&Strategy> for StrategyRow {
             is_public: s.is_public,
             created_at: time(s.created_at),
             updated_at: time(s.updated_at),
+            currency: s.currency.as_ref().map(ToString::to_string),
         }
     }
 }
@@ -123,6 +125,7 @@ impl TryFrom<StrategyRow> for Strategy {
             description: r.description.map(|d| read("strategies.description", Description::parse(&d))).transpose()?,
             tags: read("strategies.tags", Tags::parse(&r.tags).map_err(|(_, e)| e))?,
             is_public: r.is_public,
+            currency: r.currency.map(|c| read("strategies.currency", Currency::parse(&c))).transpose()?,
             created_at: stamp(r.created_at),
             updated_at: stamp(r.updated_at),
         })

@@ -23,6 +23,7 @@ diesel::table! {
         is_public -> Bool,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        currency -> Nullable<Text>,
     }
 }
 

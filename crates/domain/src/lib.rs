@@ -64,6 +64,7 @@
 
 mod api_key;
 mod credential;
+mod currency;
 mod ids;
 mod receipt;
 mod stats;
@@ -75,6 +76,7 @@ mod value;
 
 pub use api_key::{ApiKey, ApiKeyFormatError, ApiKeyHash, KeyName, KeyPrefix, RawApiKey};
 pub use credential::CredentialKind;
+pub use currency::Currency;
 pub use ids::{ApiKeyId, EventId, IdError, StrategyId, TradeId, UserId};
 pub use receipt::{BodyHash, IdempotencyKey, Receipt, Repeat, SignalTarget};
 pub use stats::{ClosedTrade, CurvePoint, CurveSampler, Figures, OutOfOrder, Statistics, StatsBuilder, TradeReturn};

@@ -1,5 +1,6 @@
 //! A strategy: the workspace a trader sends one system's signals to.
 
+use crate::currency::Currency;
 use crate::ids::{StrategyId, UserId};
 use crate::time::Timestamp;
 use crate::value::{ValueError, bounded_text, bounded_trimmed};
@@ -82,6 +83,8 @@ pub struct Strategy {
     pub tags: Tags,
     /// Whether it is shown, with its performance, on the owner's public profile.
     pub is_public: bool,
+    /// The unit of its fees and P&L, if it has one.
+    pub currency: Option<Currency>,
     /// When it was created.
     pub created_at: Timestamp,
     /// When it last changed.
@@ -99,6 +102,8 @@ pub struct NewStrategy {
     pub tags: Tags,
     /// Whether it is public; defaults to false at the edge.
     pub is_public: bool,
+    /// The unit of its fees and P&L, if any.
+    pub currency: Option<Currency>,
 }
 
 /// A partial change of a strategy (`PATCH /strategies/{id}`): `None` keeps a field.
@@ -112,12 +117,18 @@ pub struct StrategyChange {
     pub tags: Option<Tags>,
     /// Show or hide it on the public profile.
     pub is_public: Option<bool>,
+    /// A new currency, or `Some(None)` to clear it.
+    pub currency: Option<Option<Currency>>,
 }
 
 impl StrategyChange {
     /// Whether the change names no field at all.
     pub fn is_empty(&self) -> bool {
-        self.title.is_none() && self.description.is_none() && self.tags.is_none() && self.is_public.is_none()
+        self.title.is_none()
+            && self.description.is_none()
+            && self.tags.is_none()
+            && self.is_public.is_none()
+            && self.currency.is_none()
     }
 }
 
@@ -131,6 +142,7 @@ impl Strategy {
             description: new.description,
             tags: new.tags,
             is_public: new.is_public,
+            currency: new.currency,
             created_at: now,
             updated_at: now,
         }
@@ -146,6 +158,7 @@ impl Strategy {
             description: change.description.unwrap_or_else(|| self.description.clone()),
             tags: change.tags.unwrap_or_else(|| self.tags.clone()),
             is_public: change.is_public.unwrap_or(self.is_public),
+            currency: change.currency.unwrap_or_else(|| self.currency.clone()),
             created_at: self.created_at,
             updated_at: now.strictly_after(self.updated_at),
         }

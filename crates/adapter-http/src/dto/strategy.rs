@@ -1,6 +1,6 @@
 //! `/strategies`.
 
-use quantarya_domain::{Description, JsonObject, NewStrategy, Strategy, StrategyChange, StrategyTitle, Tags};
+use quantarya_domain::{Currency, Description, JsonObject, NewStrategy, Strategy, StrategyChange, StrategyTitle, Tags};
 use quantarya_ports::{PublicStrategy, StrategyDeletion};
 
 use super::stats::PerformanceSummaryView;
@@ -12,7 +12,7 @@ use utoipa::openapi::schema::{Array, ArrayBuilder, Object, SchemaType, Type};
 use super::time;
 use crate::error::ApiError;
 use crate::fields::{FieldReader, boolean, present, strings, text};
-use crate::text_schema::{string, trimmed_pattern};
+use crate::text_schema::{currency_pattern, string, trimmed_pattern};
 
 /// A strategy.
 #[derive(Debug, Serialize, ToSchema)]
@@ -29,6 +29,9 @@ pub struct StrategyView {
     pub tags: Vec<String>,
     /// Whether it shows on the owner's public profile.
     pub is_public: bool,
+    /// The unit of its fees and P&L (`USD`, `EUR`, `USDT`, …), if it has one.
+    #[schema(required = true)]
+    pub currency: Option<String>,
     /// When it was created.
     #[schema(format = DateTime)]
     pub created_at: String,
@@ -45,6 +48,7 @@ impl From<Strategy> for StrategyView {
             description: s.description.map(|d| d.to_string()),
             tags: s.tags.as_slice().to_vec(),
             is_public: s.is_public,
+            currency: s.currency.map(|c| c.to_string()),
             created_at: time(s.created_at),
             updated_at: time(s.updated_at),
         }
@@ -113,6 +117,8 @@ pub struct CreateStrategyRequest {
     tags: Option<Vec<String>>,
     /// Show it on the public profile (default false).
     is_public: Option<bool>,
+    #[schema(schema_with = currency_schema)]
+    currency: Option<String>,
 }
 
 /// Change a strategy; omitted fields keep their value, `null` clears `description`.
@@ -130,6 +136,14 @@ pub struct UpdateStrategyRequest {
     /// Show it on the public profile.
     #[schema(nullable = false)]
     is_public: Option<bool>,
+    #[schema(schema_with = currency_schema)]
+    currency: Option<String>,
+}
+
+fn currency_schema() -> Object {
+    let description = "The unit of the strategy's fees and P&L: 3–10 of `A-Z 0-9` (`USD`, `EUR`, `USDT`), stored \
+                       uppercase; nothing is converted. `null` means none.";
+    string(currency_pattern(), true, description)
 }
 
 fn title_schema() -> Object {
@@ -177,8 +191,9 @@ pub fn parse_new_strategy(object: JsonObject) -> Result<NewStrategy, ApiError> {
     let description = r.optional("description", text(Description::parse_optional)).flatten();
     let tags = r.optional("tags", tags).unwrap_or_default();
     let is_public = r.optional("is_public", boolean).unwrap_or(false);
+    let currency = r.clearable("currency", text(Currency::parse));
     r.finish()?;
-    Ok(NewStrategy { title: present(title, "title")?, description, tags, is_public })
+    Ok(NewStrategy { title: present(title, "title")?, description, tags, is_public, currency: currency.flatten() })
 }
 
 /// Parses a `PATCH /strategies/{strategy_id}` body.
@@ -189,6 +204,7 @@ pub fn parse_strategy_change(object: JsonObject) -> Result<StrategyChange, ApiEr
         description: r.clearable("description", text(Description::parse_optional)).map(Option::flatten),
         tags: r.settable("tags", tags),
         is_public: r.settable("is_public", boolean),
+        currency: r.clearable("currency", text(Currency::parse)),
     };
     r.finish()?;
     Ok(change)
