@@ -4,8 +4,8 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use quantarya_domain::{
-    ApiKey, CloseTrade, CredentialKind, Currency, Outcome, Side, Status, Strategy, StrategyChange, Symbol, Timestamp,
-    Trade, TradeCommand, TradeEvent, UserName,
+    ApiKey, CloseTrade, CredentialKind, Currency, NewTrade, Outcome, Side, Status, Strategy, StrategyChange, Symbol,
+    Tags, Timestamp, Trade, TradeCommand, TradeEvent, TradePatch, UserName,
 };
 use quantarya_ports::outbound::{CloseRange, OpenTradeLookup, TradeCursor, TradeFilter};
 use quantarya_ports::{StoreConflict, StoreError};
@@ -728,6 +728,26 @@ pub async fn a_strategy_keeps_its_currency(s: &StoreUnderTest) {
     assert_eq!(stored.currency, None);
 }
 
+/// A trade keeps its tags through an insert, a change and its history, which records the tags it set.
+pub async fn a_trade_keeps_its_tags_and_their_history(s: &StoreUnderTest) {
+    let (owner, book) = owner_with_strategy(s).await;
+    let tags = |list: &[&str]| Tags::parse(list).expect("valid tags");
+    let new = NewTrade { tags: tags(&["Breakout", "a-plus"]), ..entry("EURUSD", Side::Buy, None) };
+    let (trade, event) = opened(&book, new, None);
+    s.trades.insert_trade(&trade, &event, None).await.expect("insert");
+    let stored = s.trades.get_trade(&owner.id, book.id, trade.id).await.expect("get").expect("there");
+    assert_eq!(stored.tags.as_slice(), ["breakout", "a-plus"]);
+    let patch = TradePatch { tags: Some(tags(&["fomo"])), ..Default::default() };
+    let Outcome::Changed(done) = trade.apply(TradeCommand::Patch(patch), stamp(CredentialKind::User)).expect("patch")
+    else {
+        panic!("new tags are a change")
+    };
+    s.trades.update_trade(&done.trade, &done.event, None).await.expect("update");
+    assert_eq!(s.trades.get_trade(&owner.id, book.id, trade.id).await.expect("get"), Some(done.trade.clone()));
+    let history = s.trades.trade_events(&owner.id, book.id, trade.id).await.expect("history");
+    assert_eq!(history, vec![event, done.event], "the history reads back as written, tags included");
+}
+
 crate::cases!(
     crate::support::StoreUnderTest:
     users_round_trip_and_names_are_unique_regardless_of_case,
@@ -752,4 +772,5 @@ crate::cases!(
     closed_trades_are_visited_in_close_order_within_a_range,
     a_leap_second_is_kept_as_the_domain_decided,
     a_strategy_keeps_its_currency,
+    a_trade_keeps_its_tags_and_their_history,
 );

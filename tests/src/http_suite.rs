@@ -80,7 +80,7 @@ pub async fn every_route_answers_its_happy_path(app: &TestApp) {
     assert!(!listed_key.contains(&raw[7..]) && !listed_key.contains("hash"), "{listed_key}");
 
     let entry = json!({ "symbol": "eurusd", "side": "long", "entry": 1.0825, "stop_loss": 1.0785,
-                        "external_reference": "manual-1", "meta": { "setup": "flag" } });
+                        "external_reference": "manual-1", "meta": { "setup": "flag" }, "tags": ["Flag", "a-plus"] });
     let manual = app.call(Method::POST, &trades_path(&sid), t, Some(entry)).await;
     assert_status(&manual, StatusCode::CREATED);
     assert_eq!(manual.body["message"], "Trade created");
@@ -93,6 +93,7 @@ pub async fn every_route_answers_its_happy_path(app: &TestApp) {
         ("origin", json!("manual")),
         ("close_price", Value::Null),
         ("meta", json!({ "setup": "flag" })),
+        ("tags", json!(["flag", "a-plus"])),
         ("signal", Value::Null),
     ] {
         assert_eq!(trade[field], value, "{field}");
@@ -103,6 +104,8 @@ pub async fn every_route_answers_its_happy_path(app: &TestApp) {
     assert_eq!(app.call(Method::GET, &trade_path(&sid, &tid), t, None).await.data(), &trade);
     let moved = app.call(Method::PATCH, &trade_path(&sid, &tid), t, Some(json!({ "stop_loss": 1.08 }))).await;
     assert_eq!((moved.status, moved.data()["stop_loss"].clone()), (StatusCode::OK, json!(1.08)));
+    let retagged = app.call(Method::PATCH, &trade_path(&sid, &tid), t, Some(json!({ "tags": ["FOMO"] }))).await;
+    assert_eq!((retagged.status, retagged.data()["tags"].clone()), (StatusCode::OK, json!(["fomo"])));
     let closed = app
         .call(Method::POST, &format!("{}/close", trade_path(&sid, &tid)), t, Some(json!({ "close_price": 1.0898 })))
         .await;
@@ -111,8 +114,9 @@ pub async fn every_route_answers_its_happy_path(app: &TestApp) {
     assert_eq!((stats.status, stats.data()["overall"]["count"].clone()), (StatusCode::OK, json!(1)));
     let history = app.call(Method::GET, &format!("{}/events", trade_path(&sid, &tid)), t, None).await;
     let kinds: Vec<&str> = history.data().as_array().into_iter().flatten().filter_map(|e| e["kind"].as_str()).collect();
-    assert_eq!(kinds, ["entry", "update", "close"]);
+    assert_eq!(kinds, ["entry", "update", "update", "close"]);
     assert_eq!(history.data()[1]["fields"], json!({ "stop_loss": 1.08 }));
+    assert_eq!(history.data()[2]["fields"], json!({ "tags": ["fomo"] }));
     let deleted = app.call(Method::DELETE, &trade_path(&sid, &tid), t, None).await;
     assert_eq!((deleted.status, deleted.field("trade_id")), (StatusCode::OK, tid.clone()));
 

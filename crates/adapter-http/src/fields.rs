@@ -1,7 +1,7 @@
 //! Parsing a JSON object into domain values at the edge, field by field, so that every broken field is
 //! reported at once and a field the route does not document is named.
 
-use quantarya_domain::{JsonObject, Price, Timestamp, ValueError};
+use quantarya_domain::{JsonObject, Price, Tags, Timestamp, ValueError};
 use quantarya_ports::FieldError;
 use serde_json::Value;
 use utoipa::PartialSchema;
@@ -196,6 +196,15 @@ pub fn strings(value: Value) -> Result<Vec<String>, String> {
             _ => Err("must be an array of strings".to_owned()),
         })
         .collect()
+}
+
+/// Tags: a JSON array of strings, under the strategy tag rules.
+pub fn tags(value: Value) -> Result<Tags, String> {
+    let raw = strings(value)?;
+    Tags::parse(&raw).map_err(|(index, error)| match index {
+        Some(i) => format!("tag {i} {error}"),
+        None => error.to_string(),
+    })
 }
 
 #[cfg(test)]

@@ -4,8 +4,9 @@
 //! return are refused. A JSON Schema `maxLength` would count the untrimmed text, so the bounds are in the patterns.
 //! The patterns use only `\xHH` and `\uHHHH` escapes, which ECMA-262, Python and Rust regular expressions read alike.
 
+use quantarya_domain::Tags;
 use quantarya_domain::{Currency, Symbol, UserName};
-use utoipa::openapi::schema::{Object, ObjectBuilder, SchemaType, Type};
+use utoipa::openapi::schema::{Array, ArrayBuilder, Object, ObjectBuilder, SchemaType, Type};
 
 /// The white space trimming removes: Unicode `White_Space`, as `char::is_whitespace`.
 const SPACE: &str = r"\x09-\x0D\x20\x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000";
@@ -46,6 +47,19 @@ pub fn user_name_pattern() -> String {
 pub fn string(pattern: String, nullable: bool, description: &str) -> Object {
     let kind = if nullable { SchemaType::from_iter([Type::String, Type::Null]) } else { SchemaType::new(Type::String) };
     ObjectBuilder::new().schema_type(kind).pattern(Some(pattern)).description(Some(description)).build()
+}
+
+/// Tags as the schema shows them: at most 10 texts of 1–32 characters once trimmed, or (`nullable`) `null`, which
+/// the reader takes as not given.
+pub fn tags_array(nullable: bool, description: &str) -> Array {
+    let kind = if nullable { SchemaType::from_iter([Type::Array, Type::Null]) } else { SchemaType::new(Type::Array) };
+    let tag = string(trimmed_pattern(1, Tags::MAX_TAG_CHARS), false, "A tag; stored lowercase.");
+    ArrayBuilder::new()
+        .schema_type(kind)
+        .items(tag)
+        .max_items(Some(Tags::MAX_TAGS))
+        .description(Some(description))
+        .build()
 }
 
 #[cfg(test)]

@@ -161,6 +161,7 @@ pub(crate) struct TradeRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
+    pub tags: Vec<String>,
 }
 
 fn object(column: &str, value: Option<Value>) -> Result<Option<quantarya_domain::JsonObject>, StoreError> {
@@ -201,6 +202,7 @@ impl From<&Trade> for TradeRow {
             created_at: time(t.created_at),
             updated_at: time(t.updated_at),
             version: version(t.version),
+            tags: t.tags.as_slice().to_vec(),
         }
     }
 }
@@ -241,6 +243,7 @@ impl TryFrom<TradeRow> for Trade {
             created_at: stamp(r.created_at),
             updated_at: stamp(r.updated_at),
             version: u64::try_from(r.version).map_err(|_| corrupt("trades.version is negative"))?,
+            tags: read("trades.tags", Tags::parse(&r.tags).map_err(|(_, e)| e))?,
         };
         Trade::restore(record).map_err(corrupt)
     }

@@ -55,6 +55,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         version -> Int8,
+        tags -> Array<Text>,
     }
 }
 

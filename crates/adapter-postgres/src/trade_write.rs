@@ -5,7 +5,7 @@
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
-use diesel::sql_types::{BigInt, Bool, Float8, Json, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Array, BigInt, Bool, Float8, Json, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::RunQueryDsl;
 use quantarya_domain::{Trade, TradeEvent};
 use quantarya_ports::StoreError;
@@ -26,7 +26,7 @@ const PARAMS: [&str; TRADE_COLUMNS.len() + EVENT_PARAMS.len()] = {
 };
 
 /// The columns of the `trades` table, in table order: the one list every write statement is built from.
-const TRADE_COLUMNS: [&str; 26] = [
+const TRADE_COLUMNS: [&str; 27] = [
     "id",
     "strategy_id",
     "user_id",
@@ -53,6 +53,7 @@ const TRADE_COLUMNS: [&str; 26] = [
     "created_at",
     "updated_at",
     "version",
+    "tags",
 ];
 
 /// How many leading columns of [`TRADE_COLUMNS`] are the trade's identity, which an update never sets.
@@ -212,6 +213,7 @@ impl<Kind: WriteKind> QueryFragment<Pg> for TradeWrite<Kind> {
         named!(Timestamptz, &r.created_at);
         named!(Timestamptz, &r.updated_at);
         named!(BigInt, &r.version);
+        named!(Array<Text>, &r.tags);
         named!(SqlUuid, &self.event_id);
         named!(Text, &self.event_kind);
         named!(Timestamptz, &self.event_at);

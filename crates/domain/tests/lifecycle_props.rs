@@ -7,8 +7,8 @@ use proptest::prelude::*;
 use proptest::test_runner::TestRunner;
 use quantarya_domain::{
     CloseTrade, CredentialKind, EventId, EventKind, ExtensionsChange, JsonObject, LevelsChange, LifecycleError,
-    NewTrade, Outcome, Price, Side, SignalExit, Stamp, Status, StrategyId, Symbol, Timestamp, Trade, TradeCommand,
-    TradeId, TradePatch, UserId, serde_json, uuid::Uuid,
+    NewTrade, Outcome, Price, Side, SignalExit, Stamp, Status, StrategyId, Symbol, Tags, Timestamp, Trade,
+    TradeCommand, TradeId, TradePatch, UserId, serde_json, uuid::Uuid,
 };
 
 /// `minutes` after (or before) the base time, 2026-05-21T12:00:00Z.
@@ -23,6 +23,12 @@ fn price() -> impl Strategy<Value = Price> {
 
 fn status() -> impl Strategy<Value = Status> {
     prop_oneof![Just(Status::Open), Just(Status::Closed), Just(Status::Cancelled)]
+}
+
+/// No change of tags, or one of a few tag lists (the empty one too).
+fn tags() -> impl Strategy<Value = Option<Tags>> {
+    proptest::option::of(proptest::sample::subsequence(vec!["breakout", "fomo", "a-plus"], 0..=3))
+        .prop_map(|picked| picked.map(|tags| Tags::parse(&tags).expect("valid tags")))
 }
 
 fn meta() -> impl Strategy<Value = Option<Option<JsonObject>>> {
@@ -92,15 +98,17 @@ fn command() -> impl Strategy<Value = TradeCommand> {
             proptest::option::of(price()),
             when,
             proptest::option::of(proptest::option::of(price())),
-            meta()
+            meta(),
+            tags()
         )
-            .prop_map(|(status, close_price, closed, stop_loss, meta)| TradeCommand::Patch(TradePatch {
+            .prop_map(|(status, close_price, closed, stop_loss, meta, tags)| TradeCommand::Patch(TradePatch {
                 status,
                 close_price,
                 closed_at: closed.map(at),
                 stop_loss,
                 take_profit: None,
                 meta,
+                tags,
             })),
     ]
 }

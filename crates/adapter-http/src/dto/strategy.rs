@@ -1,18 +1,17 @@
 //! `/strategies`.
 
-use quantarya_domain::{Currency, Description, JsonObject, NewStrategy, Strategy, StrategyChange, StrategyTitle, Tags};
+use quantarya_domain::{Currency, Description, JsonObject, NewStrategy, Strategy, StrategyChange, StrategyTitle};
 use quantarya_ports::{PublicStrategy, StrategyDeletion};
 
 use super::stats::PerformanceSummaryView;
 use serde::Serialize;
-use serde_json::Value;
 use utoipa::ToSchema;
-use utoipa::openapi::schema::{Array, ArrayBuilder, Object, SchemaType, Type};
+use utoipa::openapi::schema::{Array, Object};
 
 use super::time;
 use crate::error::ApiError;
-use crate::fields::{FieldReader, boolean, present, strings, text};
-use crate::text_schema::{currency_pattern, string, trimmed_pattern};
+use crate::fields::{FieldReader, boolean, present, tags, text};
+use crate::text_schema::{currency_pattern, string, tags_array, trimmed_pattern};
 
 /// A strategy.
 #[derive(Debug, Serialize, ToSchema)]
@@ -155,33 +154,12 @@ fn description_schema() -> Object {
     string(trimmed_pattern(bounds.0, bounds.1), true, "Up to 2000 characters, trimmed; blank or `null` means none.")
 }
 
-/// Tags as the schema shows them: at most 10 texts of 1–32 characters once trimmed, or (`nullable`) `null`, which
-/// the reader takes as not given.
-fn tags_array(nullable: bool, description: &str) -> Array {
-    let kind = if nullable { SchemaType::from_iter([Type::Array, Type::Null]) } else { SchemaType::new(Type::Array) };
-    let tag = string(trimmed_pattern(1, Tags::MAX_TAG_CHARS), false, "A tag; stored lowercase.");
-    ArrayBuilder::new()
-        .schema_type(kind)
-        .items(tag)
-        .max_items(Some(Tags::MAX_TAGS))
-        .description(Some(description))
-        .build()
-}
-
 fn tags_schema() -> Array {
     tags_array(true, "At most 10 tags of 1–32 characters; trimmed, lowercased, duplicates dropped, order kept.")
 }
 
 fn replaced_tags_schema() -> Array {
     tags_array(false, "At most 10 tags of 1–32 characters; replaces the old ones.")
-}
-
-fn tags(value: Value) -> Result<Tags, String> {
-    let raw = strings(value)?;
-    Tags::parse(&raw).map_err(|(index, error)| match index {
-        Some(i) => format!("tag {i} {error}"),
-        None => error.to_string(),
-    })
 }
 
 /// Parses a `POST /strategies` body.

@@ -3,6 +3,7 @@
 
 use crate::credential::CredentialKind;
 use crate::ids::EventId;
+use crate::strategy::Tags;
 use crate::time::Timestamp;
 
 use super::extensions::{Extensions, ExtensionsChange, JsonObject};
@@ -47,6 +48,8 @@ pub struct NewTrade {
     pub source: Option<Source>,
     /// The sender's reference.
     pub external_reference: Option<ExternalReference>,
+    /// The tags (the strategy tag rules).
+    pub tags: Tags,
     /// The extension objects.
     pub extensions: Extensions,
 }
@@ -76,6 +79,7 @@ impl NewTrade {
             timeframe: None,
             source: None,
             external_reference: None,
+            tags: Tags::default(),
             extensions: Extensions::default(),
         }
     }
@@ -92,6 +96,8 @@ pub struct LevelsChange {
     pub take_profit: Option<Option<Price>>,
     /// A new timeframe.
     pub timeframe: Option<Timeframe>,
+    /// New tags, replacing the old ones.
+    pub tags: Option<Tags>,
     /// Changes of the extension objects.
     pub extensions: ExtensionsChange,
 }
@@ -157,6 +163,8 @@ pub struct TradePatch {
     pub take_profit: Option<Option<Price>>,
     /// New trader's notes, or `Some(None)` to remove them.
     pub meta: Option<Option<JsonObject>>,
+    /// New tags (the setups and mistakes a trader reviews by), replacing the old ones.
+    pub tags: Option<Tags>,
 }
 
 impl TradePatch {
@@ -167,6 +175,7 @@ impl TradePatch {
             && self.stop_loss.is_none()
             && self.take_profit.is_none()
             && self.meta.is_none()
+            && self.tags.is_none()
     }
 }
 

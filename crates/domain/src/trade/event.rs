@@ -5,6 +5,7 @@ use serde_json::Value;
 use crate::ValueError;
 use crate::credential::CredentialKind;
 use crate::ids::{EventId, TradeId};
+use crate::strategy::Tags;
 use crate::time::Timestamp;
 
 use super::TradeRecord;
@@ -78,6 +79,8 @@ pub enum FieldChange {
     Source(Option<Source>),
     /// `external_reference`.
     ExternalReference(Option<ExternalReference>),
+    /// `tags`.
+    Tags(Tags),
     /// One of the extension objects.
     Extension(ExtensionSlot, Option<JsonObject>),
 }
@@ -99,6 +102,7 @@ impl FieldChange {
             Self::Timeframe(_) => "timeframe",
             Self::Source(_) => "source",
             Self::ExternalReference(_) => "external_reference",
+            Self::Tags(_) => "tags",
             Self::Extension(slot, _) => slot.as_str(),
         }
     }
@@ -122,6 +126,7 @@ impl FieldChange {
             Self::Timeframe(t) => text(t.as_ref().map(ToString::to_string)),
             Self::Source(s) => text(s.as_ref().map(ToString::to_string)),
             Self::ExternalReference(r) => text(r.as_ref().map(ToString::to_string)),
+            Self::Tags(tags) => Value::from(tags.as_slice().to_vec()),
             Self::Extension(_, o) => o.clone().map_or(Value::Null, Value::Object),
         }
     }
@@ -154,6 +159,14 @@ impl FieldChange {
             "source" => Self::Source(optional_text()?.map(Source::parse).transpose()?),
             "external_reference" => {
                 Self::ExternalReference(optional_text()?.map(ExternalReference::parse).transpose()?)
+            }
+            "tags" => {
+                let items = value.as_array().ok_or(ValueError::Format("must be an array of strings"))?;
+                let texts: Vec<&str> = items.iter().filter_map(Value::as_str).collect();
+                if texts.len() != items.len() {
+                    return Err(ValueError::Format("must be an array of strings"));
+                }
+                Self::Tags(Tags::parse(&texts).map_err(|(_, error)| error)?)
             }
             other => {
                 let slot = ExtensionSlot::ALL
@@ -193,6 +206,7 @@ impl FieldChange {
                 push(new.timeframe.is_some(), Self::Timeframe(new.timeframe.clone()));
                 push(new.source.is_some(), Self::Source(new.source.clone()));
                 push(new.external_reference.is_some(), Self::ExternalReference(new.external_reference.clone()));
+                push(!new.tags.as_slice().is_empty(), Self::Tags(new.tags.clone()));
                 for slot in ExtensionSlot::ALL {
                     let value = new.extensions.get(slot);
                     push(value.is_some(), Self::Extension(slot, value.cloned()));
@@ -215,6 +229,7 @@ impl FieldChange {
                     old.external_reference != new.external_reference,
                     Self::ExternalReference(new.external_reference.clone()),
                 );
+                push(old.tags != new.tags, Self::Tags(new.tags.clone()));
                 for slot in ExtensionSlot::ALL {
                     let value = new.extensions.get(slot);
                     push(old.extensions.get(slot) != value, Self::Extension(slot, value.cloned()));

@@ -195,6 +195,7 @@ impl Trade {
             timeframe: new.timeframe,
             source: new.source,
             external_reference: new.external_reference,
+            tags: new.tags,
             extensions: new.extensions,
             origin: stamp.by.into(),
             created_at: stamp.at,
@@ -268,6 +269,7 @@ impl Trade {
         let levels = LevelsChange {
             stop_loss: patch.stop_loss,
             take_profit: patch.take_profit,
+            tags: patch.tags,
             extensions: ExtensionsChange { meta: patch.meta, ..ExtensionsChange::default() },
             ..LevelsChange::default()
         };
@@ -312,6 +314,7 @@ impl Trade {
         next.stop_loss = levels.stop_loss.unwrap_or(next.stop_loss);
         next.take_profit = levels.take_profit.unwrap_or(next.take_profit);
         next.timeframe = levels.timeframe.or(next.timeframe);
+        next.tags = levels.tags.unwrap_or(next.tags);
         if next != self.0 && !self.status.is_terminal() {
             next.event = SignalEvent::Update;
         }

@@ -18,6 +18,7 @@ pub use lifecycle::{LifecycleError, Outcome, Transition};
 pub use matching::{Locator, exit_already_applied, select_open_trade};
 
 use crate::ids::{StrategyId, TradeId, UserId};
+use crate::strategy::Tags;
 use crate::time::Timestamp;
 
 /// Every field of a trade, as stores keep it. Holding a [`Trade`] means these fields obey the lifecycle's
@@ -58,6 +59,8 @@ pub struct TradeRecord {
     pub source: Option<Source>,
     /// The sender's id for it.
     pub external_reference: Option<ExternalReference>,
+    /// Its tags: the setups and mistakes a trader reviews by.
+    pub tags: Tags,
     /// The free-form extension objects.
     pub extensions: Extensions,
     /// Whether it came from a user or an integration.

@@ -9,11 +9,11 @@ use quantarya_ports::{Signal, SignalLocator};
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
-use utoipa::openapi::schema::Object;
+use utoipa::openapi::schema::{Array, Object};
 
 use crate::error::ApiError;
-use crate::fields::{FieldReader, object, present, price, text, timestamp};
-use crate::text_schema::{string, symbol_pattern, trimmed_pattern};
+use crate::fields::{FieldReader, object, present, price, tags, text, timestamp};
+use crate::text_schema::{string, symbol_pattern, tags_array, trimmed_pattern};
 
 /// A signal: opens a trade (`entry`, the default), changes an open one (`update`), or closes or cancels one
 /// (`exit`). Updates and exits find their trade by `external_reference`, else as the only open trade of `symbol`.
@@ -70,6 +70,8 @@ pub struct CreateTradeRequest {
     source: Option<String>,
     #[schema(schema_with = external_reference_schema)]
     external_reference: Option<String>,
+    #[schema(schema_with = trade_tags_schema)]
+    tags: Option<Vec<String>>,
     /// Free-form object (the five objects together at most 16 KiB).
     #[schema(value_type = Option<Object>)]
     signal: Option<Value>,
@@ -89,6 +91,18 @@ pub struct CreateTradeRequest {
     /// stored, echoed or logged.
     #[schema(pattern = "^qk_[0-9A-Za-z]{38}$")]
     api_key: Option<String>,
+}
+
+fn trade_tags_schema() -> Array {
+    tags_array(
+        true,
+        "At most 10 tags of 1–32 characters (setups, mistakes); trimmed, lowercased, duplicates dropped. \
+                      On an entry they are the trade's; on an update or exit they replace its tags.",
+    )
+}
+
+fn replaced_trade_tags_schema() -> Array {
+    tags_array(false, "At most 10 tags of 1–32 characters; they replace the trade's.")
 }
 
 fn symbol_schema() -> Object {
@@ -215,6 +229,8 @@ pub struct UpdateTradeRequest {
     /// The trader's notes; `null` removes them.
     #[schema(value_type = Option<Object>)]
     meta: Option<Value>,
+    #[schema(schema_with = replaced_trade_tags_schema)]
+    tags: Option<Vec<String>>,
 }
 
 /// Close an open trade, optionally with its final price and time (default: now).
@@ -266,6 +282,7 @@ pub fn parse_signal(mut r: FieldReader) -> Result<Signal, ApiError> {
             let timeframe = r.optional("timeframe", text(Timeframe::parse));
             let source = r.optional("source", text(Source::parse));
             let external_reference = r.optional("external_reference", text(ExternalReference::parse));
+            let tags = r.optional("tags", tags).unwrap_or_default();
             let change = extensions_change(&mut r);
             let extensions = match Extensions::default().changed(change) {
                 Ok(extensions) => Some(extensions),
@@ -288,6 +305,7 @@ pub fn parse_signal(mut r: FieldReader) -> Result<Signal, ApiError> {
                 timeframe,
                 source,
                 external_reference,
+                tags,
                 extensions: present(extensions, "extensions")?,
             })
         }
@@ -335,6 +353,7 @@ fn levels(r: &mut FieldReader) -> LevelsChange {
         stop_loss: r.clearable("stop_loss", price),
         take_profit: r.clearable("take_profit", price),
         timeframe: r.optional("timeframe", text(Timeframe::parse)),
+        tags: r.optional("tags", tags),
         extensions: extensions_change(r),
     }
 }
@@ -349,6 +368,7 @@ pub fn parse_patch(body: JsonObject) -> Result<TradePatch, ApiError> {
         stop_loss: r.clearable("stop_loss", price),
         take_profit: r.clearable("take_profit", price),
         meta: r.clearable("meta", object),
+        tags: r.settable("tags", tags),
     };
     r.finish()?;
     Ok(patch)

@@ -72,6 +72,7 @@ pub enum OriginView {
     "timeframe": "4h",
     "source": "tradingview",
     "external_reference": "tv-eurusd-001",
+    "tags": ["breakout"],
     "signal": null,
     "market": null,
     "risk": null,
@@ -126,6 +127,8 @@ pub struct TradeView {
     /// The sender's id for it.
     #[schema(required = true)]
     pub external_reference: Option<String>,
+    /// Its tags, lowercase, in the order given: the setups and mistakes a trader reviews by.
+    pub tags: Vec<String>,
     /// Free-form: what the signal said.
     #[schema(required = true, value_type = Option<Object>)]
     pub signal: Option<JsonObject>,
@@ -196,6 +199,7 @@ impl From<Trade> for TradeView {
             timeframe: t.timeframe.as_ref().map(ToString::to_string),
             source: t.source.as_ref().map(ToString::to_string),
             external_reference: t.external_reference.as_ref().map(ToString::to_string),
+            tags: t.tags.as_slice().to_vec(),
             signal: ext(ExtensionSlot::Signal),
             market: ext(ExtensionSlot::Market),
             risk: ext(ExtensionSlot::Risk),
