@@ -17,6 +17,47 @@ use crate::error::query;
 use crate::schema::{receipt_keys, receipt_targets};
 use crate::trade_write::{WriteKind, write};
 
+/// The rows of `$table` (a receipt table) of one strategy of one owner.
+macro_rules! of_strategy {
+    ($table:ident, $owner:expr, $strategy:expr) => {
+        $table::table.filter($table::user_id.eq($owner)).filter($table::strategy_id.eq($strategy))
+    };
+}
+
+/// The receipt of `$table` whose `$column` is `$key`, in one strategy of one owner.
+macro_rules! receipt_at {
+    ($table:ident, $column:ident, $owner:expr, $strategy:expr, $key:expr) => {
+        of_strategy!($table, $owner, $strategy).filter($table::$column.eq($key))
+    };
+}
+
+/// The stored fields of a receipt of `$table`.
+macro_rules! receipt_fields {
+    ($table:ident) => {
+        ($table::body_hash, $table::trade_id, $table::event_id, $table::at)
+    };
+}
+
+/// Writes `$row` as the receipt of `$table` under `$column = $key`: replacing the row (locked) when `$replace`,
+/// else inserting it, so that a racing request that wrote it first makes the insert fail.
+macro_rules! write_receipt {
+    ($conn:expr, $table:ident, $column:ident, $owner:expr, $strategy:expr, $key:expr, $row:expr, $replace:expr) => {{
+        let (hash, trade_id, event_id, at) = $row;
+        let values = (
+            $table::body_hash.eq(hash),
+            $table::trade_id.eq(trade_id),
+            $table::event_id.eq(event_id),
+            $table::at.eq(at),
+        );
+        if $replace {
+            diesel::update(receipt_at!($table, $column, $owner, $strategy, $key)).set(values).execute($conn).await?;
+        } else {
+            let identity = ($table::user_id.eq($owner), $table::strategy_id.eq($strategy), $table::$column.eq($key));
+            diesel::insert_into($table::table).values((identity, values)).execute($conn).await?;
+        }
+    }};
+}
+
 const PURGE_TARGETS: &str = "DELETE FROM receipt_targets WHERE user_id = $1 AND strategy_id = $2 AND target IN \
     (SELECT target FROM receipt_targets WHERE user_id = $1 AND strategy_id = $2 AND at <= $3 FOR UPDATE SKIP LOCKED)";
 const PURGE_KEYS: &str = "DELETE FROM receipt_keys WHERE user_id = $1 AND strategy_id = $2 AND idempotency_key IN \
@@ -78,21 +119,16 @@ pub(crate) async fn signal_receipts(
     target: &SignalTarget,
     key: Option<&IdempotencyKey>,
 ) -> Result<SignalReceipts, StoreError> {
-    let latest = receipt_targets::table
-        .filter(receipt_targets::user_id.eq(owner.as_str()))
-        .filter(receipt_targets::strategy_id.eq(strategy.as_uuid()))
-        .filter(receipt_targets::target.eq(target.key()))
-        .select((receipt_targets::body_hash, receipt_targets::trade_id, receipt_targets::event_id, receipt_targets::at))
+    let (owner, strategy) = (owner.as_str(), strategy.as_uuid());
+    let latest = receipt_at!(receipt_targets, target, owner, strategy, target.key())
+        .select(receipt_fields!(receipt_targets))
         .first::<ReceiptRow>(conn)
         .await
         .optional()
         .map_err(query)?;
     let keyed = match key {
-        Some(key) => receipt_keys::table
-            .filter(receipt_keys::user_id.eq(owner.as_str()))
-            .filter(receipt_keys::strategy_id.eq(strategy.as_uuid()))
-            .filter(receipt_keys::idempotency_key.eq(key.as_str()))
-            .select((receipt_keys::body_hash, receipt_keys::trade_id, receipt_keys::event_id, receipt_keys::at))
+        Some(key) => receipt_at!(receipt_keys, idempotency_key, owner, strategy, key.as_str())
+            .select(receipt_fields!(receipt_keys))
             .first::<ReceiptRow>(conn)
             .await
             .optional()
@@ -108,20 +144,10 @@ pub(crate) async fn receipt_count(
     owner: &UserId,
     strategy: StrategyId,
 ) -> Result<u64, StoreError> {
-    let targets = receipt_targets::table
-        .filter(receipt_targets::user_id.eq(owner.as_str()))
-        .filter(receipt_targets::strategy_id.eq(strategy.as_uuid()))
-        .count()
-        .get_result::<i64>(conn)
-        .await
-        .map_err(query)?;
-    let keys = receipt_keys::table
-        .filter(receipt_keys::user_id.eq(owner.as_str()))
-        .filter(receipt_keys::strategy_id.eq(strategy.as_uuid()))
-        .count()
-        .get_result::<i64>(conn)
-        .await
-        .map_err(query)?;
+    let (owner, strategy) = (owner.as_str(), strategy.as_uuid());
+    let targets =
+        of_strategy!(receipt_targets, owner, strategy).count().get_result::<i64>(conn).await.map_err(query)?;
+    let keys = of_strategy!(receipt_keys, owner, strategy).count().get_result::<i64>(conn).await.map_err(query)?;
     Ok(u64::try_from(targets + keys).unwrap_or(0))
 }
 
@@ -142,10 +168,7 @@ pub(crate) async fn write_with_receipt<Kind: WriteKind>(
     let row = (r.body_hash.as_bytes().to_vec(), r.trade_id.as_uuid(), r.event_id.as_uuid(), at);
     conn.transaction::<_, TxError, _>(async move |conn| {
         // Judged on this latest receipt, or on none: lock it, and refuse the write if it moved on.
-        let latest = receipt_targets::table
-            .filter(receipt_targets::user_id.eq(&owner))
-            .filter(receipt_targets::strategy_id.eq(strategy))
-            .filter(receipt_targets::target.eq(&target))
+        let latest = receipt_at!(receipt_targets, target, &owner, strategy, &target)
             .select(receipt_targets::event_id)
             .for_update()
             .first::<uuid::Uuid>(conn)
@@ -155,10 +178,7 @@ pub(crate) async fn write_with_receipt<Kind: WriteKind>(
             return Err(raced());
         }
         let held = match &key {
-            Some(key) => receipt_keys::table
-                .filter(receipt_keys::user_id.eq(&owner))
-                .filter(receipt_keys::strategy_id.eq(strategy))
-                .filter(receipt_keys::idempotency_key.eq(key))
+            Some(key) => receipt_at!(receipt_keys, idempotency_key, &owner, strategy, key)
                 .select(receipt_keys::at)
                 .for_update()
                 .first::<DateTime<Utc>>(conn)
@@ -171,68 +191,10 @@ pub(crate) async fn write_with_receipt<Kind: WriteKind>(
             return Err(raced());
         }
         settle(write::<Kind>(conn, trade, event).await?)?;
-        let (hash, trade_id, event_id, at) = row.clone();
-        if latest.is_some() {
-            diesel::update(
-                receipt_targets::table
-                    .filter(receipt_targets::user_id.eq(&owner))
-                    .filter(receipt_targets::strategy_id.eq(strategy))
-                    .filter(receipt_targets::target.eq(&target)),
-            )
-            .set((
-                receipt_targets::body_hash.eq(&hash),
-                receipt_targets::trade_id.eq(trade_id),
-                receipt_targets::event_id.eq(event_id),
-                receipt_targets::at.eq(at),
-            ))
-            .execute(conn)
-            .await?;
-        } else {
-            diesel::insert_into(receipt_targets::table)
-                .values((
-                    receipt_targets::user_id.eq(&owner),
-                    receipt_targets::strategy_id.eq(strategy),
-                    receipt_targets::target.eq(&target),
-                    receipt_targets::body_hash.eq(&hash),
-                    receipt_targets::trade_id.eq(trade_id),
-                    receipt_targets::event_id.eq(event_id),
-                    receipt_targets::at.eq(at),
-                ))
-                .execute(conn)
-                .await?;
-        }
+        write_receipt!(conn, receipt_targets, target, &owner, strategy, &target, row.clone(), latest.is_some());
         if let Some(key) = &key {
-            if held.is_some() {
-                // The key's receipt no longer counts, and is locked: it is replaced.
-                diesel::update(
-                    receipt_keys::table
-                        .filter(receipt_keys::user_id.eq(&owner))
-                        .filter(receipt_keys::strategy_id.eq(strategy))
-                        .filter(receipt_keys::idempotency_key.eq(key)),
-                )
-                .set((
-                    receipt_keys::body_hash.eq(&hash),
-                    receipt_keys::trade_id.eq(trade_id),
-                    receipt_keys::event_id.eq(event_id),
-                    receipt_keys::at.eq(at),
-                ))
-                .execute(conn)
-                .await?;
-            } else {
-                // A new key is inserted, so of racing holders exactly one gets it.
-                diesel::insert_into(receipt_keys::table)
-                    .values((
-                        receipt_keys::user_id.eq(&owner),
-                        receipt_keys::strategy_id.eq(strategy),
-                        receipt_keys::idempotency_key.eq(key),
-                        receipt_keys::body_hash.eq(&hash),
-                        receipt_keys::trade_id.eq(trade_id),
-                        receipt_keys::event_id.eq(event_id),
-                        receipt_keys::at.eq(at),
-                    ))
-                    .execute(conn)
-                    .await?;
-            }
+            // An expired receipt under the key is locked and replaced; a new key is inserted.
+            write_receipt!(conn, receipt_keys, idempotency_key, &owner, strategy, key, row.clone(), held.is_some());
         }
         // Purge what no longer counts, skipping rows another request holds (it replaces them itself): so two
         // purges never wait on each other.
