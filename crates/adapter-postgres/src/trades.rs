@@ -19,7 +19,25 @@ use crate::error::query;
 use crate::receipts;
 use crate::rows::{ClosedRow, EventRow, TradeRow};
 use crate::schema::{strategies, trade_events, trades};
-use crate::trade_write::{InsertTradeStatement, UpdateTradeStatement, write};
+use crate::trade_write::{InsertTradeStatement, UpdateTradeStatement, WriteKind, write};
+
+impl PgStore {
+    /// A trade write, with its receipt in the same transaction when it has one; `settle` turns the statement's
+    /// counts into the store's answer.
+    async fn trade_write<Kind: WriteKind>(
+        &self,
+        trade: &Trade,
+        event: &TradeEvent,
+        receipt: Option<&ReceiptWrite>,
+        settle: fn((i64, bool, bool)) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.conn().await?;
+        match receipt {
+            None => settle(write::<Kind>(&mut conn, trade, event).await?),
+            Some(receipt) => receipts::write_with_receipt::<Kind>(&mut conn, trade, event, receipt, settle).await,
+        }
+    }
+}
 
 /// The store's answer to an insert's counts: rows written, whether the owner's strategy exists, whether the id was
 /// taken.
@@ -60,13 +78,7 @@ impl TradeStore for PgStore {
         event: &TradeEvent,
         receipt: Option<&'r ReceiptWrite>,
     ) -> Result<(), StoreError> {
-        let mut conn = self.conn().await?;
-        match receipt {
-            None => inserted(write::<InsertTradeStatement>(&mut conn, trade, event).await?),
-            Some(receipt) => {
-                receipts::write_with_receipt::<InsertTradeStatement>(&mut conn, trade, event, receipt, inserted).await
-            }
-        }
+        self.trade_write::<InsertTradeStatement>(trade, event, receipt, inserted).await
     }
 
     async fn update_trade<'r>(
@@ -75,13 +87,7 @@ impl TradeStore for PgStore {
         event: &TradeEvent,
         receipt: Option<&'r ReceiptWrite>,
     ) -> Result<(), StoreError> {
-        let mut conn = self.conn().await?;
-        match receipt {
-            None => updated(write::<UpdateTradeStatement>(&mut conn, trade, event).await?),
-            Some(receipt) => {
-                receipts::write_with_receipt::<UpdateTradeStatement>(&mut conn, trade, event, receipt, updated).await
-            }
-        }
+        self.trade_write::<UpdateTradeStatement>(trade, event, receipt, updated).await
     }
 
     async fn signal_receipts<'k>(
