@@ -593,9 +593,17 @@ pub async fn repeats_are_recognised_by_receipts(app: &TestApp) {
     }
     assert_ne!(closed[0], closed[1]);
     assert_eq!(list_trades(app, &user, &sid).await.len(), 3);
+
     // A refused request leaves no receipt: sent again once it is acceptable, it is applied.
-    let stale_update = post(json!({ "event": "update", "external_reference": "Short", "stop_loss": 1 }), &[]).await;
-    assert_error(&stale_update, StatusCode::NOT_FOUND, "not_found");
+    let update = json!({ "event": "update", "external_reference": "Short", "stop_loss": 1 });
+    assert_error(&post(update.clone(), &[]).await, StatusCode::NOT_FOUND, "not_found");
+    let short = post(json!({ "symbol": "NQ1!", "side": "sell", "external_reference": "Short" }), &[]).await;
+    assert_status(&short, StatusCode::CREATED);
+    let applied = post(update, &[]).await;
+    assert_eq!(
+        (applied.status, applied.replayed, applied.data()["stop_loss"].clone()),
+        (StatusCode::OK, false, json!(1.0))
+    );
 }
 
 crate::cases!(

@@ -122,21 +122,59 @@ async fn keyed_receipts_hold_their_key_for_a_day(s: &StoreUnderTest) {
     assert_eq!(read.keyed, Some(free.receipt));
 }
 
-/// Receipts that no longer count are purged by the next receipted write of the strategy.
+/// Receipts that no longer count are purged by the next receipted write of the strategy; receipts that still count,
+/// and other strategies' receipts, are kept.
 async fn expired_receipts_are_purged(s: &StoreUnderTest) {
     let (owner, book) = owner_with_strategy(s).await;
+    let (other_owner, other_book) = owner_with_strategy(s).await;
     let start = now();
-    for (i, key) in [None, None, Some("k-1")].into_iter().enumerate() {
-        let (trade, event) = opened(&book, entry(&format!("OLD{i}"), Side::Buy, None), None);
-        let at = later(start, -TimeDelta::hours(30));
-        let receipt = receipt_of(&reference(&format!("old-{i}")), key, (&trade, &event), at, None);
+    let write = |book: quantarya_domain::Strategy, name: String, key: Option<&'static str>, age: TimeDelta| async move {
+        let (trade, event) = opened(&book, entry(&name, Side::Buy, None), None);
+        let receipt = receipt_of(&reference(&name), key, (&trade, &event), later(start, -age), None);
         s.trades.insert_trade(&trade, &event, Some(&receipt)).await.expect("stored");
-    }
-    assert_eq!(s.trades.receipt_count(&owner.id, book.id).await.expect("count"), 4, "three targets and a key");
-    let (trade, event) = opened(&book, entry("NEW", Side::Buy, None), None);
-    let receipt = receipt_of(&reference("new"), None, (&trade, &event), start, None);
-    s.trades.insert_trade(&trade, &event, Some(&receipt)).await.expect("stored");
-    assert_eq!(s.trades.receipt_count(&owner.id, book.id).await.expect("count"), 1, "only the new receipt is left");
+    };
+    // Each write purges relative to its own time, so the older receipts are written last. Still counting at the
+    // end: a target's receipt of five minutes ago, and a key of an hour ago (its target's receipt, an hour old,
+    // no longer counts).
+    write(book.clone(), "RECENT".into(), None, TimeDelta::minutes(5)).await;
+    write(book.clone(), "KEYED".into(), Some("k-live"), TimeDelta::hours(1)).await;
+    // Expired: two targets and a key, all thirty hours old (the keyed write leaves its target's receipt too).
+    write(book.clone(), "OLD0".into(), None, TimeDelta::hours(30)).await;
+    write(book.clone(), "OLD1".into(), Some("k-old"), TimeDelta::hours(30)).await;
+    // Another strategy's old receipt is not this strategy's to purge.
+    write(other_book.clone(), "THEIRS".into(), None, TimeDelta::hours(30)).await;
+    assert_eq!(s.trades.receipt_count(&owner.id, book.id).await.expect("count"), 6);
+    write(book.clone(), "NEW".into(), None, TimeDelta::zero()).await;
+    assert_eq!(
+        s.trades.receipt_count(&owner.id, book.id).await.expect("count"),
+        3,
+        "the new receipt, the recent target's and the live key's"
+    );
+    let key = IdempotencyKey::parse("k-live").expect("valid");
+    let live = s.trades.signal_receipts(&owner.id, book.id, &reference("other"), Some(&key)).await.expect("read");
+    assert!(live.keyed.is_some(), "the live key is kept");
+    let recent = s.trades.signal_receipts(&owner.id, book.id, &reference("RECENT"), None).await.expect("read");
+    assert!(recent.latest.is_some(), "the recent target's receipt is kept");
+    assert_eq!(s.trades.receipt_count(&other_owner.id, other_book.id).await.expect("count"), 1);
+}
+
+/// A write judged on a receipt that is not the target's latest is refused; receipts are read only by their owner.
+async fn receipts_are_judged_exactly_and_read_only_by_their_owner(s: &StoreUnderTest) {
+    let (owner, book) = owner_with_strategy(s).await;
+    let target = reference("R");
+    let (trade, event) = opened(&book, entry("EURUSD", Side::Buy, Some("R")), None);
+    let first = receipt_of(&target, Some("k-1"), (&trade, &event), now(), None);
+    s.trades.insert_trade(&trade, &event, Some(&first)).await.expect("stored");
+    let (done, close) = closed(&trade);
+    let wrong = receipt_of(&target, None, (&done, &close), now(), Some(close.id));
+    assert!(raced(s.trades.update_trade(&done, &close, Some(&wrong)).await), "judged on a receipt that never was");
+    assert_eq!(s.trades.get_trade(&owner.id, book.id, trade.id).await.expect("get"), Some(trade.clone()));
+
+    let (stranger, _) = owner_with_strategy(s).await;
+    let key = IdempotencyKey::parse("k-1").expect("valid");
+    let seen = s.trades.signal_receipts(&stranger.id, book.id, &target, Some(&key)).await.expect("read");
+    assert_eq!((seen.latest, seen.keyed), (None, None), "another user reads no receipt of this strategy");
+    assert_eq!(s.trades.receipt_count(&stranger.id, book.id).await.expect("count"), 0);
 }
 
 /// Deleting a trade removes its receipts: they could replay nothing.
@@ -156,5 +194,6 @@ crate::cases!(
     racing_receipted_writes_let_exactly_one_through,
     keyed_receipts_hold_their_key_for_a_day,
     expired_receipts_are_purged,
+    receipts_are_judged_exactly_and_read_only_by_their_owner,
     a_deleted_trade_takes_its_receipts,
 );

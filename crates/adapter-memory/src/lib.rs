@@ -259,13 +259,14 @@ impl TradeStore for MemoryStore {
     ) -> Result<(), StoreError> {
         let mut state = self.state();
         let book = state.book_mut(&trade.user_id, trade.strategy_id).ok_or(StoreError::Missing)?;
+        // The receipt first, as PostgreSQL decides it (its rows are locked before the trade is written).
+        receipt.map(|r| book.check_receipt(r)).transpose()?;
         if book.trades.contains_key(&trade.id) {
             return Err(conflict(StoreConflict::AlreadyExists));
         }
         if open_slot_taken(book, trade) {
             return Err(conflict(StoreConflict::OpenTradeExists));
         }
-        receipt.map(|r| book.check_receipt(r)).transpose()?;
         book.trades.insert(trade.id, trade.clone());
         book.history.insert(trade.id, vec![event.clone()]);
         receipt.into_iter().for_each(|r| book.record_receipt(r));
@@ -281,10 +282,11 @@ impl TradeStore for MemoryStore {
         let mut state = self.state();
         let book = state.book_mut(&trade.user_id, trade.strategy_id).ok_or(StoreError::Missing)?;
         let stored = book.trades.get(&trade.id).ok_or(StoreError::Missing)?;
+        // The receipt before the version, as PostgreSQL decides it.
+        receipt.map(|r| book.check_receipt(r)).transpose()?;
         if stored.version + 1 != trade.version {
             return Err(conflict(StoreConflict::StaleVersion));
         }
-        receipt.map(|r| book.check_receipt(r)).transpose()?;
         book.trades.insert(trade.id, trade.clone());
         book.history.entry(trade.id).or_default().push(event.clone());
         receipt.into_iter().for_each(|r| book.record_receipt(r));

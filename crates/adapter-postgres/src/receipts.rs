@@ -14,7 +14,7 @@ use quantarya_ports::outbound::{ReceiptWrite, SignalReceipts};
 use quantarya_ports::{StoreConflict, StoreError};
 
 use crate::error::query;
-use crate::schema::{receipt_keys, receipt_targets};
+use crate::schema::{receipt_keys, receipt_targets, strategies, trades};
 use crate::trade_write::{WriteKind, write};
 
 /// The rows of `$table` (a receipt table) of one strategy of one owner.
@@ -99,9 +99,15 @@ impl From<StoreError> for TxError {
 }
 
 impl TxError {
+    /// The store's answer. A deadlock rolled the transaction back whole, so it is a lost race, judged again.
     pub(crate) fn into_store(self) -> StoreError {
         match self {
             Self::Store(error) => error,
+            Self::Query(diesel::result::Error::DatabaseError(_, info))
+                if info.message().contains("deadlock detected") =>
+            {
+                StoreError::Conflict(StoreConflict::ReceiptRaced)
+            }
             Self::Query(error) => query(error),
         }
     }
@@ -167,6 +173,33 @@ pub(crate) async fn write_with_receipt<Kind: WriteKind>(
     let at = r.at.as_datetime();
     let row = (r.body_hash.as_bytes().to_vec(), r.trade_id.as_uuid(), r.event_id.as_uuid(), at);
     conn.transaction::<_, TxError, _>(async move |conn| {
+        // One lock order with deletions, which hold the strategy (or the trade) while their cascade reaches the
+        // receipts: the strategy first, then the trade an update changes, then the receipt rows.
+        let owned = strategies::table
+            .find(strategy)
+            .filter(strategies::user_id.eq(&owner))
+            .select(strategies::id)
+            .for_key_share()
+            .first::<uuid::Uuid>(conn)
+            .await
+            .optional()?;
+        if owned.is_none() {
+            return Err(TxError::Store(StoreError::Missing));
+        }
+        if Kind::CHANGES_A_STORED_TRADE {
+            let stored = trades::table
+                .find(trade.id.as_uuid())
+                .filter(trades::strategy_id.eq(strategy))
+                .filter(trades::user_id.eq(&owner))
+                .select(trades::id)
+                .for_no_key_update()
+                .first::<uuid::Uuid>(conn)
+                .await
+                .optional()?;
+            if stored.is_none() {
+                return Err(TxError::Store(StoreError::Missing));
+            }
+        }
         // Judged on this latest receipt, or on none: lock it, and refuse the write if it moved on.
         let latest = receipt_at!(receipt_targets, target, &owner, strategy, &target)
             .select(receipt_targets::event_id)

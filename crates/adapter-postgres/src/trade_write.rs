@@ -148,17 +148,24 @@ impl<Kind> TradeWrite<Kind> {
 
 /// Which statement a write is.
 pub(crate) trait WriteKind: Send + Sync + 'static {
+    /// Whether the statement changes a stored trade (an update) rather than adding one.
+    const CHANGES_A_STORED_TRADE: bool;
+
     /// The SQL after the parameter CTE.
     fn tail() -> &'static str;
 }
 
 impl WriteKind for InsertTradeStatement {
+    const CHANGES_A_STORED_TRADE: bool = false;
+
     fn tail() -> &'static str {
         &INSERT_TAIL
     }
 }
 
 impl WriteKind for UpdateTradeStatement {
+    const CHANGES_A_STORED_TRADE: bool = true;
+
     fn tail() -> &'static str {
         &UPDATE_TAIL
     }

@@ -26,7 +26,8 @@ pub struct AccountDeletion {
 
 /// The receipt a signal's trade write leaves, in the same atomic write as the trade change.
 ///
-/// The write MUST fail with `Conflict(ReceiptRaced)`, writing nothing, when the target's latest receipt is no longer
+/// The receipt is judged before the trade change (so a lost race is `ReceiptRaced` whatever else the write would
+/// meet). The write MUST fail with `Conflict(ReceiptRaced)`, writing nothing, when the target's latest receipt is no longer
 /// the one the signal was judged by (`after`, by event id; `None`: it had none), or when `key` is held by a receipt
 /// that still counts ([`Receipt::counts_at`] at `receipt.at`). It replaces the target's latest receipt, holds `key`
 /// for [`Receipt::KEYED_LIFETIME`], and purges the strategy's receipts that no longer count.

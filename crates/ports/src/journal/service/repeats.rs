@@ -66,7 +66,8 @@ fn target_of(signal: &Signal) -> Option<SignalTarget> {
 }
 
 impl JournalService {
-    /// Whether the target's latest receipt is no longer the one `draft` was judged on.
+    /// Whether the receipts `draft` was judged on moved on: the target's latest receipt is another, or a receipt
+    /// that counts now holds its key.
     pub(super) async fn receipt_moved(
         &self,
         principal: &Principal,
@@ -74,8 +75,10 @@ impl JournalService {
         draft: ReceiptDraft<'_>,
     ) -> Result<bool, JournalError> {
         let trades = &self.ports.stores.trades;
-        let now = trades.signal_receipts(&principal.user_id, strategy, draft.target, None).await?;
-        Ok(now.latest.map(|r| r.event_id) != draft.after)
+        let receipts = trades.signal_receipts(&principal.user_id, strategy, draft.target, draft.key).await?;
+        let now = self.ports.clock.now();
+        let key_taken = receipts.keyed.is_some_and(|keyed| keyed.counts_at(now, true));
+        Ok(receipts.latest.map(|r| r.event_id) != draft.after || key_taken)
     }
 
     /// Applies `signal`: answered from its receipt when it repeats one already applied, else decided as a new
