@@ -1,12 +1,13 @@
 //! Random signal sequences through the journal service and a real store, checking the book's invariants after
-//! every step: at most one open trade per reference (and per unreferenced symbol), history as long as the
-//! version, terminal states absorb, and a refused request changes nothing.
+//! every step: at most one open trade per reference, history as long as the version, terminal states absorb, a
+//! refused request changes nothing, and an accepted signal sent again is answered from its receipt and changes
+//! nothing.
 
 use std::collections::{HashMap, HashSet};
 
 use proptest::prelude::*;
 use quantarya_domain::{CloseTrade, LevelsChange, Price, Side, SignalExit, Status, Trade, TradeId, TradePatch};
-use quantarya_ports::{Journal, PageLimit, Signal, SignalEffect, SignalLocator, TradeQuery};
+use quantarya_ports::{Journal, PageLimit, Signal, SignalEffect, SignalIdentity, SignalLocator, TradeQuery};
 
 use crate::support::{StoreUnderTest, entry};
 
@@ -61,7 +62,13 @@ pub async fn run_session(s: &StoreUnderTest, ops: Vec<Op>) {
     // A session whose every request is refused keeps every invariant: its first entry, which meets no trade, must
     // open one.
     let mut entered = false;
-    for op in ops {
+    for (step, op) in ops.into_iter().enumerate() {
+        // Each request of the session is a distinct one (its own body); the signal it sends, if any, is kept so
+        // that it can be sent again.
+        let mut body = quantarya_domain::JsonObject::new();
+        body.insert("step".to_owned(), step.into());
+        let identity = SignalIdentity { key: None, body: quantarya_domain::BodyHash::of(&body) };
+        let mut sent: Option<(quantarya_ports::Principal, Signal)> = None;
         let pick = |i: usize| (!known.is_empty()).then(|| known[i % known.len()]);
         let locator = |symbol: Option<usize>, reference: Option<usize>| SignalLocator {
             external_reference: reference
@@ -73,7 +80,8 @@ pub async fn run_session(s: &StoreUnderTest, ops: Vec<Op>) {
                 let side = if sell { Side::Sell } else { Side::Buy };
                 let who = if by_key { &t.key } else { &t.jwt };
                 let new = entry(SYMBOLS[symbol], side, reference.map(|r| REFERENCES[r]));
-                j.submit_signal(who, book, Signal::Entry(new), None).await.map(|o| {
+                sent = Some((who.clone(), Signal::Entry(new.clone())));
+                j.submit_signal(who, book, Signal::Entry(new), Some(identity.clone())).await.map(|o| {
                     known.push(o.trade.id);
                     Some(o.effect)
                 })
@@ -82,12 +90,14 @@ pub async fn run_session(s: &StoreUnderTest, ops: Vec<Op>) {
                 let stop = Price::new(f64::from(stop)).expect("positive");
                 let levels = LevelsChange { stop_loss: Some(Some(stop)), ..Default::default() };
                 let signal = Signal::Update { locator: locator(symbol, reference), levels };
-                j.submit_signal(&t.key, book, signal, None).await.map(|o| Some(o.effect))
+                sent = Some((t.key.clone(), signal.clone()));
+                j.submit_signal(&t.key, book, signal, Some(identity.clone())).await.map(|o| Some(o.effect))
             }
             Op::Exit { symbol, reference, cancel } => {
                 let exit = SignalExit { status: cancel.then_some(Status::Cancelled), ..Default::default() };
                 let signal = Signal::Exit { locator: locator(symbol, reference), exit };
-                j.submit_signal(&t.key, book, signal, None).await.map(|o| Some(o.effect))
+                sent = Some((t.key.clone(), signal.clone()));
+                j.submit_signal(&t.key, book, signal, Some(identity.clone())).await.map(|o| Some(o.effect))
             }
             Op::Close { pick: i } => match pick(i) {
                 Some(id) => j.close_trade(&t.jwt, book, id, CloseTrade::default()).await.map(|_| None),
@@ -123,6 +133,16 @@ pub async fn run_session(s: &StoreUnderTest, ops: Vec<Op>) {
             if let (true, Some((new, _))) = (old.status.is_terminal(), after.get(id)) {
                 assert_eq!(new.status, old.status, "terminal states absorb: {op:?}");
             }
+        }
+        // Replaying an accepted signal that changed the book changes nothing: it is answered from its receipt.
+        let changed = matches!(
+            result,
+            Ok(Some(SignalEffect::Created | SignalEffect::Updated | SignalEffect::Closed | SignalEffect::Cancelled))
+        );
+        if let (true, Some((who, signal))) = (changed, sent) {
+            let replay = j.submit_signal(&who, book, signal, Some(identity)).await.expect("a replay is answered");
+            assert_eq!(replay.effect, SignalEffect::Replayed, "{op:?} sent again");
+            assert_eq!(snapshot(j, &t.jwt, book).await, after, "{op:?} sent again changed the book");
         }
         before = after;
     }
