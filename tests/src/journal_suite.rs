@@ -6,7 +6,7 @@ use quantarya_domain::{
     CloseTrade, CredentialKind, EventKind, ExternalReference, KeyName, LevelsChange, NewStrategy, Price, ProfileChange,
     Side, SignalExit, Status, StrategyTitle, Symbol, Tags, TradePatch, UserName,
 };
-use quantarya_ports::outbound::TradeFilter;
+use quantarya_ports::outbound::{CloseRange, TradeFilter};
 use quantarya_ports::{
     ConflictKind, ForbiddenKind, Journal, JournalError, JournalService, PageLimit, Principal, Signal, SignalEffect,
     SignalIdentity, SignalLocator, TradeQuery,
@@ -500,6 +500,24 @@ pub async fn public_profiles_show_public_strategies_with_a_bounded_curve(s: &Sto
     assert_eq!(stats.curve.last(), owner.curve.last());
 }
 
+/// A trade's R is measured in the risk it was entered with: trailing the stop to break-even before the exit does
+/// not change it, on either store.
+pub async fn r_is_measured_in_the_stop_a_trade_was_entered_with(s: &StoreUnderTest) {
+    let t = trader(s).await;
+    let (j, key, book) = (&t.journal, &t.key, t.strategy);
+    // Entry at 100 with its stop at 95 (the support fixture), the stop moved to 100, the exit at 110: 2 R.
+    j.submit_signal(key, book, Signal::Entry(entry("EURUSD", Side::Buy, Some("trail"))), None).await.expect("entry");
+    let trail = LevelsChange { stop_loss: Some(Some(Price::new(100.0).expect("valid"))), ..Default::default() };
+    let update = Signal::Update { locator: locator(Some("trail"), None), levels: trail };
+    j.submit_signal(key, book, update, None).await.expect("trail the stop");
+    let exit = Signal::Exit { locator: locator(Some("trail"), None), exit: exit_at(110.0) };
+    let closed = j.submit_signal(key, book, exit, None).await.expect("exit");
+    assert_eq!(closed.trade.stop_loss, Some(Price::new(100.0).expect("valid")), "the stop was moved");
+    let stats = j.strategy_stats(&t.jwt, book, CloseRange::default()).await.expect("stats");
+    let average_r = stats.overall.average_r.expect("a trade with a stop has an R");
+    assert!((average_r - 2.0).abs() < 1e-9, "{average_r}");
+}
+
 crate::cases!(
     crate::support::StoreUnderTest:
     a_trade_lives_by_its_reference,
@@ -513,4 +531,5 @@ crate::cases!(
     trade_pages_cover_every_trade_once,
     the_owner_and_the_public_see_the_same_performance,
     public_profiles_show_public_strategies_with_a_bounded_curve,
+    r_is_measured_in_the_stop_a_trade_was_entered_with,
 );

@@ -162,6 +162,7 @@ pub(crate) struct TradeRow {
     pub updated_at: DateTime<Utc>,
     pub version: i64,
     pub tags: Vec<String>,
+    pub initial_stop_loss: Option<f64>,
 }
 
 fn object(column: &str, value: Option<Value>) -> Result<Option<quantarya_domain::JsonObject>, StoreError> {
@@ -203,6 +204,7 @@ impl From<&Trade> for TradeRow {
             updated_at: time(t.updated_at),
             version: version(t.version),
             tags: t.tags.as_slice().to_vec(),
+            initial_stop_loss: t.initial_stop_loss.map(Price::get),
         }
     }
 }
@@ -227,6 +229,7 @@ impl TryFrom<TradeRow> for Trade {
             event: read("trades.event", SignalEvent::parse(&r.event))?,
             entry: price("trades.entry", r.entry)?,
             stop_loss: price("trades.stop_loss", r.stop_loss)?,
+            initial_stop_loss: price("trades.initial_stop_loss", r.initial_stop_loss)?,
             take_profit: price("trades.take_profit", r.take_profit)?,
             close_price: price("trades.close_price", r.close_price)?,
             opened_at: stamp(r.opened_at),
@@ -257,7 +260,8 @@ pub(crate) struct ClosedRow {
     pub symbol: String,
     pub side: String,
     pub entry: Option<f64>,
-    pub stop_loss: Option<f64>,
+    /// The risk of R: the trade's first stop.
+    pub initial_stop_loss: Option<f64>,
     pub close_price: Option<f64>,
     pub closed_at: Option<DateTime<Utc>>,
 }
@@ -270,7 +274,7 @@ impl TryFrom<ClosedRow> for ClosedTrade {
             symbol: read("trades.symbol", Symbol::parse(&r.symbol))?,
             side: read("trades.side", Side::parse(&r.side))?,
             entry: price("trades.entry", r.entry)?,
-            stop_loss: price("trades.stop_loss", r.stop_loss)?,
+            stop_loss: price("trades.initial_stop_loss", r.initial_stop_loss)?,
             close_price: price("trades.close_price", r.close_price)?,
             closed_at: stamp(r.closed_at.ok_or_else(|| corrupt("a closed trade without closed_at"))?),
         })

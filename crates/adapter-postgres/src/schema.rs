@@ -56,6 +56,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         version -> Int8,
         tags -> Array<Text>,
+        initial_stop_loss -> Nullable<Float8>,
     }
 }
 

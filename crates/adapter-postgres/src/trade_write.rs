@@ -26,7 +26,7 @@ const PARAMS: [&str; TRADE_COLUMNS.len() + EVENT_PARAMS.len()] = {
 };
 
 /// The columns of the `trades` table, in table order: the one list every write statement is built from.
-const TRADE_COLUMNS: [&str; 27] = [
+const TRADE_COLUMNS: [&str; 28] = [
     "id",
     "strategy_id",
     "user_id",
@@ -54,6 +54,7 @@ const TRADE_COLUMNS: [&str; 27] = [
     "updated_at",
     "version",
     "tags",
+    "initial_stop_loss",
 ];
 
 /// How many leading columns of [`TRADE_COLUMNS`] are the trade's identity, which an update never sets.
@@ -221,6 +222,7 @@ impl<Kind: WriteKind> QueryFragment<Pg> for TradeWrite<Kind> {
         named!(Timestamptz, &r.updated_at);
         named!(BigInt, &r.version);
         named!(Array<Text>, &r.tags);
+        named!(Nullable<Float8>, &r.initial_stop_loss);
         named!(SqlUuid, &self.event_id);
         named!(Text, &self.event_kind);
         named!(Timestamptz, &self.event_at);

@@ -363,3 +363,34 @@ fn signals_find_their_trade_by_reference_else_by_the_only_open_symbol() {
     assert_eq!(long.check_entry_on_open(&new_trade(Some("Short"))), Ok(()));
     assert_eq!(long.check_entry_on_open(&new_trade(None)), Ok(()));
 }
+
+#[test]
+fn moving_the_stop_keeps_the_risk_r_is_measured_in() {
+    // Entered at 1.08 with its stop at 1.07, the stop trailed to break-even, closed at 1.10: two R, not infinity.
+    let trade = an_open_trade();
+    assert_eq!(trade.initial_stop_loss, Some(price(1.07)));
+    let to_break_even = TradeCommand::Update(LevelsChange { stop_loss: Some(Some(price(1.08))), ..Default::default() });
+    let trailed = changed(&trade, to_break_even, 5).trade;
+    assert_eq!((trailed.stop_loss, trailed.initial_stop_loss), (Some(price(1.08)), Some(price(1.07))));
+    let close = CloseTrade { close_price: Some(price(1.10)), closed_at: Some(at(30)) };
+    let closed = changed(&trailed, TradeCommand::Close(close), 31).trade;
+    let (ret, r) =
+        quantarya_domain::ClosedTrade::of(&closed).and_then(|c| c.outcome()).expect("a closed trade's outcome");
+    assert!((ret - 0.02 / 1.08).abs() < 1e-12, "{ret}");
+    assert!(r.is_some_and(|r| (r - 2.0).abs() < 1e-9), "{r:?}");
+
+    // A trade entered without a stop takes its first one as its risk, and keeps it.
+    let bare = open(NewTrade { stop_loss: None, ..new_trade(None) }, CredentialKind::User).expect("valid").trade;
+    assert_eq!(bare.initial_stop_loss, None);
+    let first = TradeCommand::Update(LevelsChange { stop_loss: Some(Some(price(1.06))), ..Default::default() });
+    let with_stop = changed(&bare, first, 2).trade;
+    let moved = TradeCommand::Update(LevelsChange { stop_loss: Some(Some(price(1.075))), ..Default::default() });
+    let moved = changed(&with_stop, moved, 3).trade;
+    assert_eq!((moved.stop_loss, moved.initial_stop_loss), (Some(price(1.075)), Some(price(1.06))));
+    let removed = TradeCommand::Update(LevelsChange { stop_loss: Some(None), ..Default::default() });
+    assert_eq!(
+        changed(&moved, removed, 4).trade.initial_stop_loss,
+        Some(price(1.06)),
+        "removing the stop keeps the risk"
+    );
+}

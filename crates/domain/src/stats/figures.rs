@@ -15,7 +15,7 @@ pub struct ClosedTrade {
     pub side: Side,
     /// Its entry price, if known.
     pub entry: Option<Price>,
-    /// Its stop loss, if set.
+    /// The stop loss its R is measured by: the trade's first stop (`initial_stop_loss`), if it had one.
     pub stop_loss: Option<Price>,
     /// Its exit price, if known.
     pub close_price: Option<Price>,
@@ -32,7 +32,7 @@ impl ClosedTrade {
                 symbol: trade.symbol.clone(),
                 side: trade.side,
                 entry: trade.entry,
-                stop_loss: trade.stop_loss,
+                stop_loss: trade.initial_stop_loss,
                 close_price: trade.close_price,
                 closed_at,
             }),

@@ -187,6 +187,7 @@ impl Trade {
             event: SignalEvent::Entry,
             entry: new.entry,
             stop_loss: new.stop_loss,
+            initial_stop_loss: new.stop_loss,
             take_profit: new.take_profit,
             close_price: new.close_price,
             opened_at,
@@ -312,6 +313,8 @@ impl Trade {
         }
         next.entry = levels.entry.or(next.entry);
         next.stop_loss = levels.stop_loss.unwrap_or(next.stop_loss);
+        // The first stop a trade gets stays its risk, wherever the stop moves after.
+        next.initial_stop_loss = next.initial_stop_loss.or(next.stop_loss);
         next.take_profit = levels.take_profit.unwrap_or(next.take_profit);
         next.timeframe = levels.timeframe.or(next.timeframe);
         next.tags = levels.tags.unwrap_or(next.tags);

@@ -43,6 +43,9 @@ pub struct TradeRecord {
     pub entry: Option<Price>,
     /// The stop-loss level, if set.
     pub stop_loss: Option<Price>,
+    /// The first stop loss the trade had (at its entry, or the first one set after): the risk its R is measured
+    /// in, which moving the stop later (to break-even, say) does not change.
+    pub initial_stop_loss: Option<Price>,
     /// The take-profit level, if set.
     pub take_profit: Option<Price>,
     /// The exit price of a `CLOSED` trade, if known; never set on an `OPEN` or `CANCELLED` trade.
@@ -100,6 +103,9 @@ impl Trade {
         }
         if record.version == 0 {
             return Err(CorruptTrade("version starts at 1"));
+        }
+        if record.stop_loss.is_some() && record.initial_stop_loss.is_none() {
+            return Err(CorruptTrade("a trade with a stop loss has an initial one"));
         }
         Ok(Self(record))
     }
