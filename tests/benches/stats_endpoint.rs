@@ -48,6 +48,7 @@ async fn seed_memory(store: &StoreUnderTest, book: &quantarya_domain::Strategy) 
         let close = CloseTrade {
             close_price: Some(Price::new(100.0 * (1.0 + ((i * 7919) % 400 - 190) as f64 / 10_000.0)).expect("valid")),
             closed_at: Some(now()),
+            ..Default::default()
         };
         match trade.apply(TradeCommand::Close(close), stamp(CredentialKind::User)).expect("closes") {
             Outcome::Changed(t) => store.trades.update_trade(&t.trade, &t.event, None).await.expect("close"),

@@ -170,6 +170,22 @@ pub fn bad_inputs() -> Vec<BadInput> {
             json!({ "event": "update", "symbol": "EURUSD", "close_price": 1.0 }),
             &["close_price"],
         ),
+        signal("quantity_zero", json!({ "symbol": "ES1!", "side": "BUY", "quantity": 0 }), &["quantity"]),
+        signal("quantity_over_1e12", json!({ "symbol": "ES1!", "side": "BUY", "quantity": 1.5e12 }), &["quantity"]),
+        signal("quantity_as_text", json!({ "symbol": "ES1!", "side": "BUY", "quantity": "2" }), &["quantity"]),
+        signal("negative_fee", json!({ "symbol": "ES1!", "side": "BUY", "quantity": 1, "fees": -0.5 }), &["fees"]),
+        signal("point_value_zero", json!({ "symbol": "ES1!", "side": "BUY", "point_value": 0 }), &["point_value"]),
+        signal(
+            "quantity_on_a_cancel",
+            json!({ "event": "exit", "symbol": "ES1!", "status": "CANCELLED", "quantity": 1 }),
+            &["quantity"],
+        ),
+        signal("quantity_on_an_update", json!({ "event": "update", "symbol": "ES1!", "quantity": 1 }), &["quantity"]),
+        signal(
+            "point_value_on_an_exit",
+            json!({ "event": "exit", "symbol": "ES1!", "point_value": 50 }),
+            &["point_value"],
+        ),
         signal(
             "nul_in_an_extension",
             json!({ "symbol": "EURUSD", "side": "BUY", "meta": { "bad": "\u{0}" } }),

@@ -641,7 +641,7 @@ pub async fn closed_trades_are_visited_in_close_order_within_a_range(s: &StoreUn
         }
         // Close in reverse order of opening, two of them at the same instant.
         let closed_at = ago(if i < 2 { 10 } else { 20 + i });
-        let close = quantarya_domain::CloseTrade { close_price: None, closed_at: Some(closed_at) };
+        let close = quantarya_domain::CloseTrade { closed_at: Some(closed_at), ..Default::default() };
         let transition = match trade.apply(TradeCommand::Close(close), stamp(CredentialKind::User)).expect("closes") {
             Outcome::Changed(t) => t,
             Outcome::Unchanged => panic!("closing changes an open trade"),

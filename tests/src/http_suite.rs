@@ -460,18 +460,23 @@ pub async fn the_documented_tradingview_alerts_work(app: &TestApp) {
     let sid = app.strategy(&user).await;
     let key = app.api_key(&user).await;
     let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
-    let render = |name: &str, action: &str, close: &str| {
+    let render_sized = |name: &str, action: &str, close: &str, contracts: &str| {
         template(name)
             .replace("qk_YOUR_API_KEY", &key)
             .replace("{{ticker}}", "BINANCE:BTCUSDT")
             .replace("{{strategy.order.action}}", action)
             .replace("{{close}}", close)
+            .replace("{{strategy.order.price}}", close)
+            .replace("{{strategy.order.contracts}}", contracts)
             .replace("{{low}}", "63500.25")
             .replace("{{timenow}}", &now)
             .replace("{{strategy.order.id}}", "Long")
             .replace("{{interval}}", "15")
     };
-    for name in ["entry", "update", "exit", "cancel"] {
+    let render = |name: &str, action: &str, close: &str| render_sized(name, action, close, "1");
+    let names = ["entry", "update", "exit", "cancel", "pyramid-entry", "take-profit", "close"];
+    assert_eq!(doc.matches("```json tradingview-").count(), names.len(), "every template of the page is tried");
+    for name in names {
         let rendered = render(name, "buy", "64000");
         assert!(!rendered.contains("{{"), "{name}: every placeholder is one the test renders");
         serde_json::from_str::<Value>(&rendered).unwrap_or_else(|e| panic!("{name} renders to JSON: {e}"));
@@ -501,6 +506,34 @@ pub async fn the_documented_tradingview_alerts_work(app: &TestApp) {
     let trades = list_trades(app, &user, &sid).await;
     assert_eq!(trades.len(), 2);
     assert!(!trades.iter().any(|t| t.to_string().contains(&key)), "the key is never stored");
+
+    // A pyramiding strategy: two sized entries, a partial take-profit, a final close; one trade with its money.
+    let pyramid = app.strategy(&user).await;
+    let path = trades_path(&pyramid);
+    let post = |body: String| app.call_raw(Method::POST, &path, None, "text/plain", body);
+    let first = post(render_sized("pyramid-entry", "buy", "64000", "0.5")).await;
+    assert_status(&first, StatusCode::CREATED);
+    let added = post(render_sized("pyramid-entry", "buy", "64300", "0.25")).await;
+    assert_eq!((added.status, added.data()["quantity"].clone()), (StatusCode::OK, json!(0.75)));
+    assert_eq!(added.field("trade_id"), first.field("trade_id"), "a scale-in adds to the open trade");
+    let too_much = post(render_sized("take-profit", "sell", "65000", "1")).await;
+    assert_error(&too_much, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let partial = post(render_sized("take-profit", "sell", "65000", "0.25")).await;
+    assert_eq!((partial.status, partial.field("status")), (StatusCode::OK, "OPEN".into()));
+    assert_eq!(partial.data()["open_quantity"], json!(0.5));
+    let closed = post(render_sized("close", "sell", "65600", "0.5")).await;
+    assert_eq!((closed.status, closed.field("status")), (StatusCode::OK, "CLOSED".into()));
+    let trade = closed.data();
+    let kinds: Vec<&str> =
+        trade["fills"].as_array().expect("fills").iter().filter_map(|f| f["kind"].as_str()).collect();
+    assert_eq!(kinds, ["entry", "entry", "exit", "exit"]);
+    assert_eq!((trade["quantity"].clone(), trade["open_quantity"].clone()), (json!(0.75), json!(0.0)));
+    // Entered 0.5 at 64000 and 0.25 at 64300 (64100 on average); out 0.25 at 65000 and 0.5 at 65400 on average.
+    let number = |field: &str| trade[field].as_f64().unwrap_or_else(|| panic!("{field} is a number: {trade}"));
+    assert!((number("entry") - 64100.0).abs() < 1e-6, "{trade}");
+    assert!((number("close_price") - (0.25 * 65000.0 + 0.5 * 65600.0) / 0.75).abs() < 1e-6, "{trade}");
+    assert!((number("realized_pnl") - (900.0 * 0.25 + 1500.0 * 0.5)).abs() < 1e-6, "{trade}");
+    assert_eq!(list_trades(app, &user, &pyramid).await.len(), 1, "one position, one trade");
 }
 
 /// Posts a JSON body of about `size` bytes with chunked transfer encoding (no `Content-Length`); the raw response.

@@ -186,7 +186,8 @@ pub async fn racing_closes_let_exactly_one_succeed(s: &StoreUnderTest) {
     let mut tasks = JoinSet::new();
     for i in 0..16 {
         let (j, who, book, id) = (t.journal.clone(), t.jwt.clone(), t.strategy, trade.id);
-        let close = CloseTrade { close_price: Some(Price::new(100.0 + f64::from(i)).expect("valid")), closed_at: None };
+        let close =
+            CloseTrade { close_price: Some(Price::new(100.0 + f64::from(i)).expect("valid")), ..Default::default() };
         tasks.spawn(async move { j.close_trade(&who, book, id, close).await });
     }
     let results = tasks.join_all().await;

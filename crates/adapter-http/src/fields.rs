@@ -1,7 +1,7 @@
 //! Parsing a JSON object into domain values at the edge, field by field, so that every broken field is
 //! reported at once and a field the route does not document is named.
 
-use quantarya_domain::{JsonObject, Price, Tags, Timestamp, ValueError};
+use quantarya_domain::{Fees, JsonObject, PointValue, Price, Quantity, Tags, Timestamp, ValueError};
 use quantarya_ports::FieldError;
 use serde_json::Value;
 use utoipa::PartialSchema;
@@ -164,6 +164,21 @@ pub fn price(value: Value) -> Result<Price, String> {
         Some(number) => Price::new(number).map_err(message),
         None => Err("must be a number".to_owned()),
     }
+}
+
+/// A JSON number that is a valid size (`> 0`, `<= 1e12`).
+pub fn quantity(value: Value) -> Result<Quantity, String> {
+    value.as_f64().ok_or_else(|| "must be a number".to_owned()).and_then(|n| Quantity::new(n).map_err(message))
+}
+
+/// A JSON number that is a valid amount of fees (`>= 0`, `<= 1e12`).
+pub fn fees(value: Value) -> Result<Fees, String> {
+    value.as_f64().ok_or_else(|| "must be a number".to_owned()).and_then(|n| Fees::new(n).map_err(message))
+}
+
+/// A JSON number that is a valid point value (`> 0`, `<= 1e12`).
+pub fn point_value(value: Value) -> Result<PointValue, String> {
+    value.as_f64().ok_or_else(|| "must be a number".to_owned()).and_then(|n| PointValue::new(n).map_err(message))
 }
 
 /// An RFC 3339 timestamp.

@@ -5,9 +5,9 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use quantarya_domain::{
     ApiKey, ApiKeyHash, ApiKeyId, Bio, ClosedTrade, CredentialKind, Currency, Description, DisplayName, Email, EventId,
-    EventKind, ExtensionSlot, Extensions, ExternalReference, FieldChange, KeyName, KeyPrefix, Origin, Price, Side,
-    SignalEvent, Source, Status, Strategy, StrategyId, StrategyTitle, Symbol, Tags, Timeframe, Timestamp, Trade,
-    TradeEvent, TradeId, TradeRecord, User, UserId, UserName,
+    EventKind, ExtensionSlot, Extensions, ExternalReference, Fees, FieldChange, Fill, KeyName, KeyPrefix, Origin,
+    PointValue, Price, Side, SignalEvent, Source, Status, Strategy, StrategyId, StrategyTitle, Symbol, Tags, Timeframe,
+    Timestamp, Trade, TradeEvent, TradeId, TradeRecord, User, UserId, UserName,
 };
 use quantarya_ports::StoreError;
 use serde_json::Value;
@@ -163,6 +163,8 @@ pub(crate) struct TradeRow {
     pub version: i64,
     pub tags: Vec<String>,
     pub initial_stop_loss: Option<f64>,
+    /// `{"point_value", "fees", "fills"}`, sizes and fees as exact decimal strings.
+    pub position: Value,
 }
 
 fn object(column: &str, value: Option<Value>) -> Result<Option<quantarya_domain::JsonObject>, StoreError> {
@@ -205,8 +207,36 @@ impl From<&Trade> for TradeRow {
             version: version(t.version),
             tags: t.tags.as_slice().to_vec(),
             initial_stop_loss: t.initial_stop_loss.map(Price::get),
+            position: serde_json::json!({
+                "point_value": t.point_value.get(),
+                "fees": t.fees.get().to_string(),
+                "fills": t.fills.iter().map(Fill::to_stored_json).collect::<Vec<_>>(),
+            }),
         }
     }
+}
+
+/// Reads back the position document a [`TradeRow`] was written with.
+fn position(value: &Value) -> Result<(PointValue, Fees, Vec<Fill>), StoreError> {
+    let point_value = value
+        .get("point_value")
+        .and_then(Value::as_f64)
+        .ok_or_else(|| corrupt("trades.position has no point_value"))
+        .and_then(|v| read("trades.position.point_value", PointValue::new(v)))?;
+    let fees = value
+        .get("fees")
+        .and_then(Value::as_str)
+        .and_then(|text| text.parse().ok())
+        .ok_or_else(|| corrupt("trades.position has no fees"))
+        .and_then(|d| read("trades.position.fees", Fees::from_decimal(d)))?;
+    let fills = value
+        .get("fills")
+        .and_then(Value::as_array)
+        .ok_or_else(|| corrupt("trades.position has no fills"))?
+        .iter()
+        .map(|fill| read("trades.position.fills", Fill::from_json(fill)))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((point_value, fees, fills))
 }
 
 impl TryFrom<TradeRow> for Trade {
@@ -219,6 +249,7 @@ impl TryFrom<TradeRow> for Trade {
             object("trades.context", r.context)?,
             object("trades.meta", r.meta)?,
         );
+        let (point_value, fees, fills) = position(&r.position)?;
         let record = TradeRecord {
             id: TradeId::from_uuid(r.id),
             strategy_id: StrategyId::from_uuid(r.strategy_id),
@@ -247,6 +278,9 @@ impl TryFrom<TradeRow> for Trade {
             updated_at: stamp(r.updated_at),
             version: u64::try_from(r.version).map_err(|_| corrupt("trades.version is negative"))?,
             tags: read("trades.tags", Tags::parse(&r.tags).map_err(|(_, e)| e))?,
+            point_value,
+            fees,
+            fills,
         };
         Trade::restore(record).map_err(corrupt)
     }

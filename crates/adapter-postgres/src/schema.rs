@@ -57,6 +57,7 @@ diesel::table! {
         version -> Int8,
         tags -> Array<Text>,
         initial_stop_loss -> Nullable<Float8>,
+        position -> Jsonb,
     }
 }
 

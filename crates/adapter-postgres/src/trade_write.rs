@@ -5,7 +5,7 @@
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
-use diesel::sql_types::{Array, BigInt, Bool, Float8, Json, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Array, BigInt, Bool, Float8, Json, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::RunQueryDsl;
 use quantarya_domain::{Trade, TradeEvent};
 use quantarya_ports::StoreError;
@@ -26,7 +26,7 @@ const PARAMS: [&str; TRADE_COLUMNS.len() + EVENT_PARAMS.len()] = {
 };
 
 /// The columns of the `trades` table, in table order: the one list every write statement is built from.
-const TRADE_COLUMNS: [&str; 28] = [
+const TRADE_COLUMNS: [&str; 29] = [
     "id",
     "strategy_id",
     "user_id",
@@ -55,6 +55,7 @@ const TRADE_COLUMNS: [&str; 28] = [
     "version",
     "tags",
     "initial_stop_loss",
+    "position",
 ];
 
 /// How many leading columns of [`TRADE_COLUMNS`] are the trade's identity, which an update never sets.
@@ -223,6 +224,7 @@ impl<Kind: WriteKind> QueryFragment<Pg> for TradeWrite<Kind> {
         named!(BigInt, &r.version);
         named!(Array<Text>, &r.tags);
         named!(Nullable<Float8>, &r.initial_stop_loss);
+        named!(Jsonb, &r.position);
         named!(SqlUuid, &self.event_id);
         named!(Text, &self.event_kind);
         named!(Timestamptz, &self.event_at);

@@ -38,6 +38,15 @@ pub enum ValueError {
     /// A price that is not a finite number in `(0, 1e12]`.
     #[error("must be a finite number greater than 0 and at most 1e12")]
     Price,
+    /// A size that is not a number greater than 0 and at most 1e12.
+    #[error("must be a number greater than 0 and at most 1e12")]
+    Quantity,
+    /// Fees that are not a number of at least 0 and at most 1e12.
+    #[error("must be a number of at least 0 and at most 1e12")]
+    Fees,
+    /// A point value that is not a finite number greater than 0 and at most 1e12.
+    #[error("must be a finite number greater than 0 and at most 1e12")]
+    PointValue,
     /// The value does not have the required shape; the text says what the shape is.
     #[error("{0}")]
     Format(&'static str),

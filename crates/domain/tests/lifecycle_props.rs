@@ -6,9 +6,10 @@ use std::cell::RefCell;
 use proptest::prelude::*;
 use proptest::test_runner::TestRunner;
 use quantarya_domain::{
-    CloseTrade, CredentialKind, EventId, EventKind, ExtensionsChange, JsonObject, LevelsChange, LifecycleError,
-    NewTrade, Outcome, Price, Side, SignalExit, Stamp, Status, StrategyId, Symbol, Tags, Timestamp, Trade,
-    TradeCommand, TradeId, TradePatch, UserId, serde_json, uuid::Uuid,
+    CloseTrade, CredentialKind, EventId, EventKind, ExtensionsChange, Fees, FillKind, JsonObject, LevelsChange,
+    LifecycleError, NewTrade, Outcome, PointValue, Price, Quantity, ScaleIn, Side, SignalExit, Stamp, Status,
+    StrategyId, Symbol, Tags, Timestamp, Trade, TradeCommand, TradeId, TradePatch, UserId, rust_decimal::Decimal,
+    serde_json, uuid::Uuid,
 };
 
 /// `minutes` after (or before) the base time, 2026-05-21T12:00:00Z.
@@ -19,6 +20,15 @@ fn at(minutes: i64) -> Timestamp {
 
 fn price() -> impl Strategy<Value = Price> {
     (1u32..2000).prop_map(|cents| Price::new(f64::from(cents) / 10.0).expect("positive"))
+}
+
+/// Sizes in tenths, whose float sums are not exact (0.1 + 0.2), so decimal bookkeeping is what keeps them.
+fn quantity() -> impl Strategy<Value = Quantity> {
+    (1u32..40).prop_map(|tenths| Quantity::new(f64::from(tenths) / 10.0).expect("positive"))
+}
+
+fn fees() -> impl Strategy<Value = Option<Fees>> {
+    proptest::option::of((0u32..300).prop_map(|cents| Fees::new(f64::from(cents) / 100.0).expect("non-negative")))
 }
 
 fn status() -> impl Strategy<Value = Status> {
@@ -50,10 +60,23 @@ fn new_trade() -> impl Strategy<Value = NewTrade> {
         1 => (price(), 0i64..60).prop_map(|(close, after)| (Status::Closed, Some(close), Some(after))),
         1 => proptest::option::of(0i64..60).prop_map(|after| (Status::Cancelled, None, after)),
     ];
-    (state, proptest::option::of(price()), proptest::option::of(price()), -120i64..5, any::<bool>(), any::<bool>())
-        .prop_map(|((status, close_price, closed_after), entry, stop_loss, signal, has_signal_time, buy)| {
+    let size = (proptest::option::of(quantity()), proptest::option::of(prop_oneof![Just(1.0), Just(50.0)]), fees());
+    (
+        state,
+        proptest::option::of(price()),
+        proptest::option::of(price()),
+        -120i64..5,
+        any::<bool>(),
+        any::<bool>(),
+        size,
+    )
+        .prop_map(|((status, close_price, closed_after), entry, stop_loss, signal, has_signal_time, buy, size)| {
             let closed_at = closed_after.map(|after| at((signal + after).min(5)).max(at(signal)));
+            let (quantity, point_value, fees) = size;
             NewTrade {
+                quantity,
+                point_value: point_value.map(|v| PointValue::new(v).expect("positive")),
+                fees,
                 status,
                 entry,
                 stop_loss,
@@ -79,37 +102,54 @@ fn levels() -> impl Strategy<Value = LevelsChange> {
 
 fn command() -> impl Strategy<Value = TradeCommand> {
     let when = proptest::option::of(-90i64..20);
+    let size = || (proptest::option::of(quantity()), fees());
     prop_oneof![
-        levels().prop_map(TradeCommand::Update),
-        (proptest::option::of(status()), proptest::option::of(price()), when.clone(), when.clone(), levels()).prop_map(
-            |(status, close_price, signal, closed, levels)| TradeCommand::Exit(SignalExit {
-                status,
-                close_price,
+        (proptest::option::of(price()), quantity(), fees(), when.clone(), levels()).prop_map(
+            |(price, quantity, fees, signal, levels)| TradeCommand::Add(ScaleIn {
+                price,
+                quantity,
+                fees,
                 signal_time: signal.map(at),
-                closed_at: closed.map(at),
-                levels,
+                levels: LevelsChange { entry: None, ..levels },
             })
         ),
-        (proptest::option::of(price()), when.clone()).prop_map(|(close_price, closed)| TradeCommand::Close(
-            CloseTrade { close_price, closed_at: closed.map(at) }
-        )),
+        levels().prop_map(TradeCommand::Update),
+        (proptest::option::of(status()), proptest::option::of(price()), when.clone(), when.clone(), levels(), size())
+            .prop_map(|(status, close_price, signal, closed, levels, (quantity, fees))| TradeCommand::Exit(
+                SignalExit {
+                    status,
+                    close_price,
+                    signal_time: signal.map(at),
+                    closed_at: closed.map(at),
+                    levels,
+                    quantity,
+                    fees,
+                }
+            )),
+        (proptest::option::of(price()), when.clone(), size()).prop_map(|(close_price, closed, (quantity, fees))| {
+            TradeCommand::Close(CloseTrade { close_price, closed_at: closed.map(at), quantity, fees })
+        }),
         (
             proptest::option::of(status()),
             proptest::option::of(price()),
             when,
             proptest::option::of(proptest::option::of(price())),
             meta(),
-            tags()
+            tags(),
+            proptest::option::weighted(0.2, fees().prop_map(Option::unwrap_or_default)),
         )
-            .prop_map(|(status, close_price, closed, stop_loss, meta, tags)| TradeCommand::Patch(TradePatch {
-                status,
-                close_price,
-                closed_at: closed.map(at),
-                stop_loss,
-                take_profit: None,
-                meta,
-                tags,
-            })),
+            .prop_map(|(status, close_price, closed, stop_loss, meta, tags, fees)| TradeCommand::Patch(
+                TradePatch {
+                    status,
+                    close_price,
+                    closed_at: closed.map(at),
+                    stop_loss,
+                    take_profit: None,
+                    meta,
+                    tags,
+                    fees,
+                }
+            )),
     ]
 }
 
@@ -127,6 +167,70 @@ fn assert_well_formed(trade: &Trade) {
     if trade.status != Status::Closed {
         assert_eq!(trade.close_price, None);
     }
+    assert_position_adds_up(trade);
+}
+
+/// A position's figures, recomputed from its fills independently of the domain's arithmetic: sizes as exact
+/// decimals, prices as a quantity-weighted average, money summed fill by fill.
+fn assert_position_adds_up(trade: &Trade) {
+    let sized = trade.fills.iter().all(|f| f.quantity.is_some());
+    let size = |kind: FillKind| -> Decimal {
+        trade.fills.iter().filter(|f| f.kind == kind).filter_map(|f| f.quantity).map(Quantity::get).sum()
+    };
+    let average = |kind: FillKind| -> Option<f64> {
+        let fills: Vec<_> = trade.fills.iter().filter(|f| f.kind == kind).collect();
+        let weight = |q: Option<Quantity>| q.map_or(1.0, |q| q.to_f64());
+        let priced: Option<Vec<(f64, f64)>> =
+            fills.iter().map(|f| Some((f.price?.get(), weight(f.quantity)))).collect();
+        let priced = priced.filter(|p| !p.is_empty())?;
+        Some(priced.iter().map(|(p, q)| p * q).sum::<f64>() / priced.iter().map(|(_, q)| q).sum::<f64>())
+    };
+    let near = |a: f64, b: f64| (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0);
+    match (trade.entry.map(Price::get), average(FillKind::Entry)) {
+        (Some(entry), Some(expected)) => assert!(near(entry, expected), "entry {entry} is the average {expected}"),
+        (entry, expected) => assert_eq!(entry, expected, "entry is the average of the entry fills"),
+    }
+    if trade.status == Status::Closed {
+        match (trade.close_price.map(Price::get), average(FillKind::Exit)) {
+            (Some(close), Some(expected)) => assert!(near(close, expected), "close {close} is the average {expected}"),
+            (close, expected) => assert_eq!(close, expected, "close_price is the average of the exit fills"),
+        }
+    }
+    if !sized {
+        assert_eq!((trade.quantity(), trade.open_quantity(), trade.realized_pnl()), (None, None, None));
+        assert_eq!(trade.fills.iter().filter(|f| f.kind == FillKind::Entry).count(), 1);
+        return;
+    }
+    let (entered, exited) = (size(FillKind::Entry), size(FillKind::Exit));
+    assert_eq!(trade.quantity().map(Quantity::get), Some(entered));
+    let open = trade.open_quantity().expect("a sized trade has an open quantity");
+    assert!(open >= Decimal::ZERO, "open quantity {open} is never negative");
+    match trade.status {
+        Status::Open => {
+            assert_eq!(open, entered - exited, "open = entered - exited");
+            assert!(open > Decimal::ZERO, "an open sized trade has something open");
+        }
+        Status::Closed => {
+            assert_eq!((open, exited), (Decimal::ZERO, entered), "a closed trade took off all it entered")
+        }
+        Status::Cancelled => assert_eq!(open, Decimal::ZERO),
+    }
+    let direction = if trade.side == Side::Buy { 1.0 } else { -1.0 };
+    let expected = trade.entry.map(Price::get).and_then(|entry| {
+        let mut pnl = -trade.fees.to_f64();
+        for fill in trade.fills.iter().filter(|f| f.kind == FillKind::Exit) {
+            let q = fill.quantity.expect("sized").to_f64();
+            pnl += direction * (fill.price?.get() - entry) * q * trade.point_value.get();
+        }
+        Some(pnl)
+    });
+    match (trade.realized_pnl(), expected) {
+        (Some(pnl), Some(expected)) => assert!(
+            (pnl - expected).abs() <= 1e-6 * pnl.abs().max(expected.abs()).max(1.0),
+            "realized_pnl {pnl} recomputed {expected}"
+        ),
+        (pnl, expected) => assert_eq!(pnl, expected, "realized_pnl is known exactly when every price is"),
+    }
 }
 
 /// What a run of random lifecycles did with its commands. Invariants that hold because (nearly) every command was
@@ -134,18 +238,21 @@ fn assert_well_formed(trade: &Trade) {
 #[derive(Debug, Default)]
 struct Tally {
     commands: u64,
-    /// Changes made by updates, exits, closes and patches.
-    changed: [u64; 4],
+    /// Changes made by adds, updates, exits, closes and patches.
+    changed: [u64; 5],
+    /// Partial exits (by an exit or the close route).
+    reductions: u64,
     /// Changes of terminal trades (corrections).
     corrections: u64,
 }
 
 fn kind(command: &TradeCommand) -> usize {
     match command {
-        TradeCommand::Update(_) => 0,
-        TradeCommand::Exit(_) => 1,
-        TradeCommand::Close(_) => 2,
-        TradeCommand::Patch(_) => 3,
+        TradeCommand::Add(_) => 0,
+        TradeCommand::Update(_) => 1,
+        TradeCommand::Exit(_) => 2,
+        TradeCommand::Close(_) => 3,
+        TradeCommand::Patch(_) => 4,
     }
 }
 
@@ -166,6 +273,7 @@ fn random_lifecycles_keep_every_invariant() {
     assert!(tally.changed.iter().sum::<u64>() * 20 >= tally.commands, "too few commands changed a trade: {tally:?}");
     assert!(tally.changed.iter().all(|&n| n > 0), "every kind of command changes a trade: {tally:?}");
     assert!(tally.corrections > 0, "terminal trades take corrections: {tally:?}");
+    assert!(tally.reductions > 0, "sized trades are partly closed: {tally:?}");
 }
 
 fn lifecycle_keeps_every_invariant(
@@ -219,13 +327,20 @@ fn lifecycle_keeps_every_invariant(
                     prop_assert!(matches!(command, TradeCommand::Patch(_)));
                     tally.borrow_mut().corrections += 1;
                 }
+                if transition.event.kind == EventKind::Reduce {
+                    prop_assert_eq!(next.status, Status::Open, "a partial exit leaves the trade open");
+                    tally.borrow_mut().reductions += 1;
+                }
                 tally.borrow_mut().changed[kind(&command)] += 1;
                 history.push(transition.event);
                 trade = next;
             }
         }
         if before.status.is_terminal()
-            && matches!(command, TradeCommand::Update(_) | TradeCommand::Exit(_) | TradeCommand::Close(_))
+            && matches!(
+                command,
+                TradeCommand::Add(_) | TradeCommand::Update(_) | TradeCommand::Exit(_) | TradeCommand::Close(_)
+            )
         {
             prop_assert!(result_is_refused(&before, &command, minutes));
         }
@@ -244,7 +359,7 @@ fn result_is_refused(trade: &Trade, command: &TradeCommand, minutes: i64) -> boo
     let result = trade.apply(command.clone(), stamp(1, minutes, CredentialKind::User));
     let from = trade.status;
     match command {
-        TradeCommand::Update(_) => result == Err(LifecycleError::NotOpen { status: from }),
+        TradeCommand::Add(_) | TradeCommand::Update(_) => result == Err(LifecycleError::NotOpen { status: from }),
         TradeCommand::Close(_) => result == Err(LifecycleError::InvalidTransition { from, to: Status::Closed }),
         TradeCommand::Exit(exit) => match exit.check(at(minutes)) {
             Ok(to) => result == Err(LifecycleError::InvalidTransition { from, to }),

@@ -2,8 +2,8 @@
 
 use quantarya_domain::{
     CloseTrade, CredentialKind, EventId, EventKind, ExternalReference, FieldChange, LevelsChange, LifecycleError,
-    Locator, NewTrade, Origin, Outcome, Price, Side, SignalEvent, SignalExit, Stamp, Status, StrategyId, Symbol,
-    Timestamp, Trade, TradeCommand, TradeId, TradePatch, Transition, UserId, select_open_trade, uuid::Uuid,
+    Locator, NewTrade, Origin, Outcome, Price, Quantity, Side, SignalEvent, SignalExit, Stamp, Status, StrategyId,
+    Symbol, Timestamp, Trade, TradeCommand, TradeId, TradePatch, Transition, UserId, select_open_trade, uuid::Uuid,
 };
 
 fn next_uuid() -> Uuid {
@@ -63,7 +63,7 @@ fn refused(trade: &Trade, command: TradeCommand, minutes: i64) -> LifecycleError
 }
 
 fn closed_trade() -> Trade {
-    let close = CloseTrade { close_price: Some(price(1.09)), closed_at: Some(at(30)) };
+    let close = CloseTrade { close_price: Some(price(1.09)), closed_at: Some(at(30)), ..Default::default() };
     changed(&an_open_trade(), TradeCommand::Close(close), 31).trade
 }
 
@@ -354,14 +354,21 @@ fn signals_find_their_trade_by_reference_else_by_the_only_open_symbol() {
         Err(LifecycleError::NoLocator)
     );
 
-    // An entry on the open trade's reference is refused whatever it says (a retry of the same request is a receipt's
-    // business, not this rule's); an entry with another reference, or none, is free to open its own trade.
+    // An entry without a size on the open trade's reference is refused whatever it says (a retry of the same request
+    // is a receipt's business, not this rule's); so is a sized one in the other direction. A sized one in the trade's
+    // direction is a scale-in, which a trade opened without a size refuses. (position_rules.rs has the sized cases.)
     let reference = ExternalReference::parse("Long").expect("valid");
-    for entry in [new_trade(Some("Long")), NewTrade { side: Side::Sell, ..new_trade(Some("Long")) }] {
-        assert_eq!(long.check_entry_on_open(&entry), Err(LifecycleError::AlreadyOpen { reference: reference.clone() }));
+    let sized = |entry: NewTrade| NewTrade { quantity: Some(Quantity::new(1.0).expect("valid")), ..entry };
+    for entry in [
+        new_trade(Some("Long")),
+        NewTrade { side: Side::Sell, ..new_trade(Some("Long")) },
+        sized(NewTrade { side: Side::Sell, ..new_trade(Some("Long")) }),
+    ] {
+        assert_eq!(long.entry_on_open(&entry), Err(LifecycleError::AlreadyOpen { reference: reference.clone() }));
     }
-    assert_eq!(long.check_entry_on_open(&new_trade(Some("Short"))), Ok(()));
-    assert_eq!(long.check_entry_on_open(&new_trade(None)), Ok(()));
+    assert_eq!(long.entry_on_open(&sized(new_trade(Some("Long")))), Err(LifecycleError::QuantityOnUnsized));
+    let elsewhere = NewTrade { symbol: gbpusd.clone(), ..new_trade(Some("Long")) };
+    assert!(matches!(long.entry_on_open(&elsewhere), Err(LifecycleError::SymbolMismatch { .. })));
 }
 
 #[test]
@@ -372,7 +379,7 @@ fn moving_the_stop_keeps_the_risk_r_is_measured_in() {
     let to_break_even = TradeCommand::Update(LevelsChange { stop_loss: Some(Some(price(1.08))), ..Default::default() });
     let trailed = changed(&trade, to_break_even, 5).trade;
     assert_eq!((trailed.stop_loss, trailed.initial_stop_loss), (Some(price(1.08)), Some(price(1.07))));
-    let close = CloseTrade { close_price: Some(price(1.10)), closed_at: Some(at(30)) };
+    let close = CloseTrade { close_price: Some(price(1.10)), closed_at: Some(at(30)), ..Default::default() };
     let closed = changed(&trailed, TradeCommand::Close(close), 31).trade;
     let (ret, r) =
         quantarya_domain::ClosedTrade::of(&closed).and_then(|c| c.outcome()).expect("a closed trade's outcome");

@@ -183,7 +183,18 @@ impl From<LifecycleError> for JournalError {
             E::AlreadyOpen { .. } => return Self::conflict(ConflictKind::TradeAlreadyOpen, &error),
             E::AmbiguousTrade { .. } => return Self::conflict(ConflictKind::AmbiguousTrade, &error),
             E::ClosedBeforeOpened => "closed_at",
-            E::InFuture { field } | E::CloseFieldOnOpenTrade { field } | E::Required { field, .. } => field,
+            E::InFuture { field }
+            | E::CloseFieldOnOpenTrade { field }
+            | E::Required { field, .. }
+            | E::SeveralFills { field }
+            | E::FillBeforeOpened { field } => field,
+            E::QuantityOnUnsized
+            | E::QuantityAboveOpen { .. }
+            | E::QuantityOnCancel
+            | E::SizeTooLarge
+            | E::TooManyFills { .. } => "quantity",
+            E::FeesTooLarge => "fees",
+            E::PointValueFixed => "point_value",
             E::PriceOnCancelledTrade => "close_price",
             E::EntryOnExit => "entry",
             E::ExitToOpen => "status",

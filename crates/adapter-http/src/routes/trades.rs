@@ -72,7 +72,7 @@ pub const ROUTES: &[RouteSpec] = &[
             ),
             linked(
                 ok(
-                    "An update or exit applied, or a repeated entry or exit answered with its trade unchanged (a \
+                    "An update, scale-in or exit applied, or a repeated entry or exit answered with its trade unchanged (a \
                      request answered from its receipt carries `Idempotent-Replayed: true`).",
                     one::<TradeView>(),
                 ),
@@ -94,8 +94,10 @@ pub const ROUTES: &[RouteSpec] = &[
             "create_trade",
             "Trades",
             "Create trade",
-            "Create a new trade or signal record for a target strategy: an `entry` opens a trade, an `update` \
-                 changes an open one, an `exit` closes or cancels it. Webhook retries are harmless. Senders that \
+            "Create a new trade or signal record for a target strategy: an `entry` opens a trade (with a \
+                 `quantity`, on an open reference, it adds to that position), an `update` changes an open one, an \
+                 `exit` closes or cancels it (with a `quantity` below what is open, it takes that much off). Webhook \
+                 retries are harmless. Senders that \
                  cannot set headers (TradingView) may send `text/plain` holding JSON, with the API key as `api_key`.",
             Auth::ApiKeyOrJwt,
             |r| r.to(create),
@@ -151,7 +153,7 @@ pub const ROUTES: &[RouteSpec] = &[
     RouteSpec {
         path_params: TRADE_IDS,
         body: Some(Body { schema: SchemaRef::of::<CloseTradeRequest>(), required: false, text_plain: false }),
-        success: &[ok("Trade closed.", one::<TradeView>())],
+        success: &[ok("Trade closed, or part of it taken off (a `quantity` below what is open).", one::<TradeView>())],
         conflicts: &[ErrorCode::InvalidTransition, ErrorCode::ConcurrentUpdate],
         ..route(
             Verb::Post,
@@ -159,7 +161,8 @@ pub const ROUTES: &[RouteSpec] = &[
             "close_trade",
             "Trades",
             "Close trade",
-            "Close an existing trade and optionally store the final price.",
+            "Close an existing trade and optionally store the final price; with a `quantity` below what is open, take \
+                 that much off a sized position and leave it open (a partial exit).",
             Auth::ApiKeyOrJwt,
             |r| r.to(close),
         )
@@ -224,6 +227,8 @@ pub async fn create(
     Ok(match outcome.effect {
         SignalEffect::Created => reply::created("Trade created", view),
         SignalEffect::Updated => reply::ok("Trade updated", view),
+        SignalEffect::Added => reply::ok("Added to the position", view),
+        SignalEffect::Reduced => reply::ok("Part of the position closed; the trade stays open", view),
         SignalEffect::Unchanged => reply::ok("Trade already up to date; nothing changed", view),
         SignalEffect::Closed => reply::ok("Trade closed", view),
         SignalEffect::Cancelled => reply::ok("Trade cancelled", view),
@@ -314,7 +319,9 @@ pub async fn close(
     let (strategy, trade) = ids(&path)?;
     let close = parse_close(json_object(&req, payload, Media::Json).await?)?;
     let trade = state.journal.close_trade(&who.0, strategy, trade, close).await?;
-    Ok(reply::ok("Trade closed", TradeView::from(trade)))
+    let message =
+        if trade.status == Status::Open { "Part of the position closed; the trade stays open" } else { "Trade closed" };
+    Ok(reply::ok(message, TradeView::from(trade)))
 }
 
 /// `GET /strategies/{strategy_id}/trades/{trade_id}/events`: the trade's history, oldest first.

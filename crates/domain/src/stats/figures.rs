@@ -49,10 +49,7 @@ impl ClosedTrade {
     /// when prices so far apart make the return overflow, which only absurd prices can).
     pub fn outcome(&self) -> Option<(f64, Option<f64>)> {
         let (entry, close) = (self.entry?.get(), self.close_price?.get());
-        let direction = match self.side {
-            Side::Buy => 1.0,
-            Side::Sell => -1.0,
-        };
+        let direction = self.side.direction();
         let ret = direction * (close - entry) / entry;
         if !ret.is_finite() {
             return None;

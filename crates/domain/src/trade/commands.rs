@@ -9,6 +9,7 @@ use crate::time::Timestamp;
 use super::extensions::{Extensions, ExtensionsChange, JsonObject};
 use super::fields::{ExternalReference, Price, Side, Source, Status, Symbol, Timeframe};
 use super::lifecycle::{LifecycleError, not_in_future};
+use super::position::{Fees, PointValue, Quantity};
 
 /// Who changes a trade, and when: the context every transition is stamped with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +53,12 @@ pub struct NewTrade {
     pub tags: Tags,
     /// The extension objects.
     pub extensions: Extensions,
+    /// The size entered; without one the trade is a signal, measured in percent and R only.
+    pub quantity: Option<Quantity>,
+    /// Currency per unit per point of price (default 1).
+    pub point_value: Option<PointValue>,
+    /// What the entry cost.
+    pub fees: Option<Fees>,
 }
 
 impl NewTrade {
@@ -81,8 +88,26 @@ impl NewTrade {
             external_reference: None,
             tags: Tags::default(),
             extensions: Extensions::default(),
+            quantity: None,
+            point_value: None,
+            fees: None,
         }
     }
+}
+
+/// A scale-in: an entry with a size on the reference of an open sized trade adds a fill to it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScaleIn {
+    /// The fill's price; required, since the trade's entry becomes the quantity-weighted average.
+    pub price: Option<Price>,
+    /// The size added.
+    pub quantity: Quantity,
+    /// What the fill cost.
+    pub fees: Option<Fees>,
+    /// The sender's time of the fill (default: the time of receipt).
+    pub signal_time: Option<Timestamp>,
+    /// Levels and context the entry carries (its `entry` is the fill's price, not a new average).
+    pub levels: LevelsChange,
 }
 
 /// The levels and context an update signal (or an exit) may change. `None` keeps a field.
@@ -115,6 +140,10 @@ pub struct SignalExit {
     pub closed_at: Option<Timestamp>,
     /// Levels and context to record with the exit; `entry` is refused.
     pub levels: LevelsChange,
+    /// How much to take off a sized trade: below what is open a partial exit, equal (or none) closes it.
+    pub quantity: Option<Quantity>,
+    /// What the exit cost.
+    pub fees: Option<Fees>,
 }
 
 impl SignalExit {
@@ -133,19 +162,27 @@ impl SignalExit {
         if to == Status::Cancelled && self.close_price.is_some() {
             return Err(LifecycleError::PriceOnCancelledTrade);
         }
+        if to == Status::Cancelled && self.quantity.is_some() {
+            return Err(LifecycleError::QuantityOnCancel);
+        }
         not_in_future(self.signal_time, "signal_time", now)?;
         not_in_future(self.closed_at, "closed_at", now)?;
         Ok(to)
     }
 }
 
-/// The close route: `OPEN → CLOSED` with an optional price and time (default: now).
+/// The close route: `OPEN → CLOSED` with an optional price and time (default: now), or a partial exit of a sized
+/// trade.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct CloseTrade {
     /// The exit price.
     pub close_price: Option<Price>,
     /// When it closed.
     pub closed_at: Option<Timestamp>,
+    /// How much to take off a sized trade: below what is open a partial exit, equal (or none) closes it.
+    pub quantity: Option<Quantity>,
+    /// What the exit cost.
+    pub fees: Option<Fees>,
 }
 
 /// A partial update (`PATCH`): closes or cancels an open trade, corrects a terminal one, or changes levels and notes.
@@ -165,6 +202,8 @@ pub struct TradePatch {
     pub meta: Option<Option<JsonObject>>,
     /// New tags (the setups and mistakes a trader reviews by), replacing the old ones.
     pub tags: Option<Tags>,
+    /// A corrected total of the trade's fees.
+    pub fees: Option<Fees>,
 }
 
 impl TradePatch {
@@ -176,12 +215,15 @@ impl TradePatch {
             && self.take_profit.is_none()
             && self.meta.is_none()
             && self.tags.is_none()
+            && self.fees.is_none()
     }
 }
 
 /// A change asked of an existing trade.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TradeCommand {
+    /// An entry with a size on an open sized trade's reference.
+    Add(ScaleIn),
     /// An `update` signal.
     Update(LevelsChange),
     /// An `exit` signal.

@@ -11,14 +11,19 @@ use crate::time::Timestamp;
 use super::TradeRecord;
 use super::extensions::{ExtensionSlot, JsonObject};
 use super::fields::{ExternalReference, Price, Side, Source, Status, Symbol, Timeframe};
+use super::position::{Fees, Fill, PointValue, Quantity};
 
 /// What happened to a trade.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EventKind {
     /// It was created (by an entry signal, or by hand).
     Entry,
+    /// An entry with a size added to the open position (a scale-in).
+    Add,
     /// An open trade's levels or context changed.
     Update,
+    /// Part of the position was taken off; it stays open.
+    Reduce,
     /// An exit signal closed it.
     Exit,
     /// It was closed by hand (the close route, or `PATCH` to `CLOSED`).
@@ -30,11 +35,17 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    /// `entry`, `update`, `exit`, `close`, `cancel` or `correct`.
+    /// Every kind, in the order the contract lists them.
+    pub const ALL: [Self; 8] =
+        [Self::Entry, Self::Add, Self::Update, Self::Reduce, Self::Exit, Self::Close, Self::Cancel, Self::Correct];
+
+    /// `entry`, `add`, `update`, `reduce`, `exit`, `close`, `cancel` or `correct`.
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Entry => "entry",
+            Self::Add => "add",
             Self::Update => "update",
+            Self::Reduce => "reduce",
             Self::Exit => "exit",
             Self::Close => "close",
             Self::Cancel => "cancel",
@@ -44,9 +55,7 @@ impl EventKind {
 
     /// Parses the text of [`EventKind::as_str`].
     pub fn parse(raw: &str) -> Option<Self> {
-        [Self::Entry, Self::Update, Self::Exit, Self::Close, Self::Cancel, Self::Correct]
-            .into_iter()
-            .find(|kind| kind.as_str() == raw)
+        Self::ALL.into_iter().find(|kind| kind.as_str() == raw)
     }
 }
 
@@ -81,6 +90,14 @@ pub enum FieldChange {
     ExternalReference(Option<ExternalReference>),
     /// `tags`.
     Tags(Tags),
+    /// `quantity`: all that was entered.
+    Quantity(Option<Quantity>),
+    /// `point_value`.
+    PointValue(PointValue),
+    /// `fees`: the trade's total.
+    Fees(Fees),
+    /// `fills`: the fills the change added to the position, oldest first.
+    Fills(Vec<Fill>),
     /// One of the extension objects.
     Extension(ExtensionSlot, Option<JsonObject>),
 }
@@ -103,6 +120,10 @@ impl FieldChange {
             Self::Source(_) => "source",
             Self::ExternalReference(_) => "external_reference",
             Self::Tags(_) => "tags",
+            Self::Quantity(_) => "quantity",
+            Self::PointValue(_) => "point_value",
+            Self::Fees(_) => "fees",
+            Self::Fills(_) => "fills",
             Self::Extension(slot, _) => slot.as_str(),
         }
     }
@@ -127,6 +148,10 @@ impl FieldChange {
             Self::Source(s) => text(s.as_ref().map(ToString::to_string)),
             Self::ExternalReference(r) => text(r.as_ref().map(ToString::to_string)),
             Self::Tags(tags) => Value::from(tags.as_slice().to_vec()),
+            Self::Quantity(q) => q.map_or(Value::Null, |q| Value::from(q.to_f64())),
+            Self::PointValue(p) => Value::from(p.get()),
+            Self::Fees(f) => Value::from(f.to_f64()),
+            Self::Fills(fills) => Value::Array(fills.iter().map(Fill::to_json).collect()),
             Self::Extension(_, o) => o.clone().map_or(Value::Null, Value::Object),
         }
     }
@@ -168,6 +193,20 @@ impl FieldChange {
                 }
                 Self::Tags(Tags::parse(&texts).map_err(|(_, error)| error)?)
             }
+            "quantity" => Self::Quantity(match value {
+                Value::Null => None,
+                _ => Some(value.as_f64().ok_or(ValueError::Quantity).and_then(Quantity::new)?),
+            }),
+            "point_value" => Self::PointValue(value.as_f64().ok_or(ValueError::PointValue).and_then(PointValue::new)?),
+            "fees" => Self::Fees(value.as_f64().ok_or(ValueError::Fees).and_then(Fees::new)?),
+            "fills" => Self::Fills(
+                value
+                    .as_array()
+                    .ok_or(ValueError::Format("must be an array of fills"))?
+                    .iter()
+                    .map(Fill::from_json)
+                    .collect::<Result<_, _>>()?,
+            ),
             other => {
                 let slot = ExtensionSlot::ALL
                     .into_iter()
@@ -207,6 +246,11 @@ impl FieldChange {
                 push(new.source.is_some(), Self::Source(new.source.clone()));
                 push(new.external_reference.is_some(), Self::ExternalReference(new.external_reference.clone()));
                 push(!new.tags.as_slice().is_empty(), Self::Tags(new.tags.clone()));
+                push(new.quantity().is_some(), Self::Quantity(new.quantity()));
+                push(new.point_value != PointValue::default(), Self::PointValue(new.point_value));
+                push(new.fees != Fees::ZERO, Self::Fees(new.fees));
+                // A trade without a size records its fills as entry and close_price, as it always did.
+                push(new.is_sized(), Self::Fills(new.fills.clone()));
                 for slot in ExtensionSlot::ALL {
                     let value = new.extensions.get(slot);
                     push(value.is_some(), Self::Extension(slot, value.cloned()));
@@ -230,6 +274,12 @@ impl FieldChange {
                     Self::ExternalReference(new.external_reference.clone()),
                 );
                 push(old.tags != new.tags, Self::Tags(new.tags.clone()));
+                push(old.quantity() != new.quantity(), Self::Quantity(new.quantity()));
+                push(old.point_value != new.point_value, Self::PointValue(new.point_value));
+                push(old.fees != new.fees, Self::Fees(new.fees));
+                // Fills are only ever appended; a corrected price or time shows as close_price or closed_at.
+                let added = new.fills.get(old.fills.len()..).unwrap_or_default();
+                push(new.is_sized() && !added.is_empty(), Self::Fills(added.to_vec()));
                 for slot in ExtensionSlot::ALL {
                     let value = new.extensions.get(slot);
                     push(old.extensions.get(slot) != value, Self::Extension(slot, value.cloned()));
@@ -283,6 +333,17 @@ mod tests {
             FieldChange::Timeframe(Some(Timeframe::parse("4h").expect("valid"))),
             FieldChange::Source(None),
             FieldChange::ExternalReference(Some(ExternalReference::parse("Long").expect("valid"))),
+            FieldChange::Quantity(Some(Quantity::new(2.5).expect("valid"))),
+            FieldChange::Quantity(None),
+            FieldChange::PointValue(PointValue::new(50.0).expect("valid")),
+            FieldChange::Fees(Fees::new(1.25).expect("valid")),
+            FieldChange::Fills(vec![Fill {
+                kind: super::super::position::FillKind::Exit,
+                price: Some(Price::new(150.2).expect("valid")),
+                quantity: Some(Quantity::new(0.5).expect("valid")),
+                fees: Fees::new(0.1).expect("valid"),
+                at,
+            }]),
             FieldChange::Extension(ExtensionSlot::Meta, Some(notes)),
             FieldChange::Extension(ExtensionSlot::Risk, None),
         ];

@@ -68,6 +68,14 @@ impl Side {
             Self::Sell => "SELL",
         }
     }
+
+    /// The sign a price move is counted with: `1` for a long, `-1` for a short.
+    pub const fn direction(self) -> f64 {
+        match self {
+            Self::Buy => 1.0,
+            Self::Sell => -1.0,
+        }
+    }
 }
 
 /// A price: a finite number greater than 0 and at most 1e12.

@@ -9,10 +9,11 @@ use crate::ValueError;
 use crate::ids::{StrategyId, TradeId, UserId};
 use crate::time::Timestamp;
 
-use super::commands::{LevelsChange, NewTrade, SignalExit, Stamp, TradeCommand, TradePatch};
+use super::commands::{LevelsChange, NewTrade, ScaleIn, SignalExit, Stamp, TradeCommand, TradePatch};
 use super::event::{EventKind, FieldChange, TradeEvent};
 use super::extensions::ExtensionsChange;
 use super::fields::{ExternalReference, Price, SignalEvent, Status, Symbol};
+use super::position::{Fees, Fill, FillKind, MAX_FILLS, Quantity, average_price};
 use super::{Trade, TradeRecord};
 
 /// Why the lifecycle refused a command. A refused command changes nothing.
@@ -99,6 +100,45 @@ pub enum LifecycleError {
     /// An update or exit that names neither a reference nor a symbol.
     #[error("an update or exit needs external_reference or symbol to find its trade")]
     NoLocator,
+    /// A size for a trade opened without one: it cannot be added to or partly closed.
+    #[error("the trade was opened without a quantity; it can be closed whole, not added to or partly closed")]
+    QuantityOnUnsized,
+    /// A partial exit of more than is open.
+    #[error("quantity must not exceed the {open} still open")]
+    QuantityAboveOpen {
+        /// What is still open.
+        open: rust_decimal::Decimal,
+    },
+    /// A cancel that names a size.
+    #[error("a cancel ends the whole trade; it takes no quantity")]
+    QuantityOnCancel,
+    /// A size that would take the trade's total over the bound.
+    #[error("the trade's total quantity must stay at most 1e12")]
+    SizeTooLarge,
+    /// Fees that would take the trade's total over the bound.
+    #[error("the trade's total fees must stay at most 1e12")]
+    FeesTooLarge,
+    /// A fill more than the trade holds.
+    #[error("a trade holds at most {max} fills")]
+    TooManyFills {
+        /// The most fills a trade holds.
+        max: usize,
+    },
+    /// A correction of a price that several fills make up.
+    #[error("{field} can be set only on a trade with a single {kind} fill; it is the average of its fills", kind = if *field == "entry" { "entry" } else { "exit" })]
+    SeveralFills {
+        /// `entry` or `close_price`.
+        field: &'static str,
+    },
+    /// A scale-in whose point value is not the trade's.
+    #[error("point_value is fixed when the trade opens; a scale-in must send the same or none")]
+    PointValueFixed,
+    /// A fill dated before the trade opened.
+    #[error("{field} must not be before the trade's opened_at")]
+    FillBeforeOpened {
+        /// The field that carried the time.
+        field: &'static str,
+    },
 }
 
 /// An accepted change: the new trade and the history event that records it.
@@ -177,6 +217,15 @@ impl Trade {
         if closed_at.is_some_and(|closed| closed < opened_at) {
             return Err(LifecycleError::ClosedBeforeOpened);
         }
+        let fees = new.fees.unwrap_or_default();
+        let mut fills =
+            vec![Fill { kind: FillKind::Entry, price: new.entry, quantity: new.quantity, fees, at: opened_at }];
+        if let (Status::Closed, Some(at)) = (new.status, closed_at) {
+            // A back-filled closed trade was taken off whole at its close price.
+            let exit =
+                Fill { kind: FillKind::Exit, price: new.close_price, quantity: new.quantity, fees: Fees::ZERO, at };
+            fills.push(exit);
+        }
         let record = TradeRecord {
             id,
             strategy_id,
@@ -198,6 +247,9 @@ impl Trade {
             external_reference: new.external_reference,
             tags: new.tags,
             extensions: new.extensions,
+            point_value: new.point_value.unwrap_or_default(),
+            fees,
+            fills,
             origin: stamp.by.into(),
             created_at: stamp.at,
             updated_at: stamp.at,
@@ -219,6 +271,10 @@ impl Trade {
     /// rule it breaks.
     pub fn apply(&self, command: TradeCommand, stamp: Stamp) -> Result<Outcome, LifecycleError> {
         let (next, kind) = match command {
+            TradeCommand::Add(add) => {
+                self.ensure_open()?;
+                (self.added(add, stamp)?, EventKind::Add)
+            }
             TradeCommand::Update(levels) => {
                 self.ensure_open()?;
                 (self.with_levels(levels)?, EventKind::Update)
@@ -227,9 +283,11 @@ impl Trade {
             TradeCommand::Close(close) => {
                 self.ensure_open_to(Status::Closed)?;
                 not_in_future(close.closed_at, "closed_at", stamp.at)?;
-                let closed_at = close.closed_at.unwrap_or_else(|| self.default_close_time(stamp));
-                let next = self.terminated(Status::Closed, close.close_price, closed_at)?;
-                (next, EventKind::Close)
+                let at = close.closed_at.unwrap_or_else(|| self.default_close_time(stamp));
+                let exit = ExitFill { price: close.close_price, quantity: close.quantity, fees: close.fees, at };
+                let next = self.taken_off(self.0.clone(), exit)?;
+                let kind = if next.status == Status::Open { EventKind::Reduce } else { EventKind::Close };
+                (next, kind)
             }
             TradeCommand::Patch(patch) => self.patched(patch, stamp)?,
         };
@@ -248,13 +306,51 @@ impl Trade {
         }
     }
 
+    /// This open sized trade with a scale-in's fill added: `entry` becomes the quantity-weighted average.
+    fn added(&self, add: ScaleIn, stamp: Stamp) -> Result<TradeRecord, LifecycleError> {
+        let Some(entered) = self.quantity() else {
+            return Err(LifecycleError::QuantityOnUnsized);
+        };
+        let price = add.price.ok_or(LifecycleError::Required { field: "entry", why: "to add to a position" })?;
+        if self.entry.is_none() {
+            return Err(LifecycleError::Required {
+                field: "entry",
+                why: "on the trade before it is added to; send an update with its entry price first",
+            });
+        }
+        not_in_future(add.signal_time, "signal_time", stamp.at)?;
+        let at = add.signal_time.unwrap_or(stamp.at);
+        if at < self.opened_at {
+            return Err(LifecycleError::FillBeforeOpened { field: "signal_time" });
+        }
+        entered
+            .get()
+            .checked_add(add.quantity.get())
+            .and_then(|total| Quantity::from_decimal(total).ok())
+            .ok_or(LifecycleError::SizeTooLarge)?;
+        let mut next = self.with_levels(LevelsChange { entry: None, ..add.levels })?;
+        let fees = add.fees.unwrap_or_default();
+        next.fees = next.fees.plus(fees).map_err(|_| LifecycleError::FeesTooLarge)?;
+        push_fill(
+            &mut next,
+            Fill { kind: FillKind::Entry, price: Some(price), quantity: Some(add.quantity), fees, at },
+        )?;
+        next.entry = average_price(next.entry_fills());
+        next.event = SignalEvent::Entry;
+        Ok(next)
+    }
+
     fn exit(&self, exit: SignalExit, stamp: Stamp) -> Result<(TradeRecord, EventKind), LifecycleError> {
         let to = exit.check(stamp.at)?;
         self.ensure_open_to(to)?;
-        let closed_at = exit.closed_at.or(exit.signal_time).unwrap_or_else(|| self.default_close_time(stamp));
-        let mut next = self.with_levels(exit.levels)?;
-        next = Trade(next).terminated(to, exit.close_price, closed_at)?;
-        let kind = if to == Status::Cancelled { EventKind::Cancel } else { EventKind::Exit };
+        let at = exit.closed_at.or(exit.signal_time).unwrap_or_else(|| self.default_close_time(stamp));
+        let next = self.with_levels(exit.levels)?;
+        if to == Status::Cancelled {
+            return Ok((self.cancelled(next, exit.fees, at)?, EventKind::Cancel));
+        }
+        let next =
+            self.taken_off(next, ExitFill { price: exit.close_price, quantity: exit.quantity, fees: exit.fees, at })?;
+        let kind = if next.status == Status::Open { EventKind::Reduce } else { EventKind::Exit };
         Ok((next, kind))
     }
 
@@ -275,6 +371,8 @@ impl Trade {
             ..LevelsChange::default()
         };
         let mut next = self.with_levels(levels)?;
+        // A correction of the total: the fills keep what each cost as it was sent.
+        next.fees = patch.fees.unwrap_or(next.fees);
         let kind = match (self.status, target) {
             (Status::Open, Status::Open) => {
                 if patch.close_price.is_some() {
@@ -285,20 +383,24 @@ impl Trade {
                 }
                 EventKind::Update
             }
-            (Status::Open, to) => {
-                let closed_at = patch.closed_at.unwrap_or_else(|| self.default_close_time(stamp));
-                next = Trade(next).terminated(to, patch.close_price, closed_at)?;
-                if to == Status::Cancelled { EventKind::Cancel } else { EventKind::Close }
+            (Status::Open, Status::Cancelled) => {
+                if patch.close_price.is_some() {
+                    return Err(LifecycleError::PriceOnCancelledTrade);
+                }
+                let at = patch.closed_at.unwrap_or_else(|| self.default_close_time(stamp));
+                next = self.cancelled(next, None, at)?;
+                EventKind::Cancel
+            }
+            (Status::Open, _) => {
+                let at = patch.closed_at.unwrap_or_else(|| self.default_close_time(stamp));
+                next = self.taken_off(next, ExitFill { price: patch.close_price, quantity: None, fees: None, at })?;
+                EventKind::Close
             }
             (terminal, _) => {
                 if terminal == Status::Cancelled && patch.close_price.is_some() {
                     return Err(LifecycleError::PriceOnCancelledTrade);
                 }
-                next.close_price = patch.close_price.or(next.close_price);
-                next.closed_at = patch.closed_at.or(next.closed_at);
-                if next.closed_at.is_some_and(|closed| closed < next.opened_at) {
-                    return Err(LifecycleError::ClosedBeforeOpened);
-                }
+                corrected(&mut next, patch.close_price, patch.closed_at)?;
                 EventKind::Correct
             }
         };
@@ -311,7 +413,17 @@ impl Trade {
         if !levels.extensions.is_empty() {
             next.extensions = next.extensions.changed(levels.extensions).map_err(LifecycleError::Extensions)?;
         }
-        next.entry = levels.entry.or(next.entry);
+        if let Some(entry) = levels.entry
+            && next.entry != Some(entry)
+        {
+            // The entry is the average of the entry fills: it can be set only where one fill makes it.
+            let mut fills = next.fills.iter_mut().filter(|f| f.kind == FillKind::Entry);
+            match (fills.next(), fills.next()) {
+                (Some(only), None) => only.price = Some(entry),
+                _ => return Err(LifecycleError::SeveralFills { field: "entry" }),
+            }
+            next.entry = Some(entry);
+        }
         next.stop_loss = levels.stop_loss.unwrap_or(next.stop_loss);
         // The first stop a trade gets stays its risk, wherever the stop moves after.
         next.initial_stop_loss = next.initial_stop_loss.or(next.stop_loss);
@@ -330,24 +442,46 @@ impl Trade {
         stamp.at.max(self.opened_at)
     }
 
-    /// This (open) trade's record moved to the terminal status `to`.
-    fn terminated(
-        &self,
-        to: Status,
-        close_price: Option<Price>,
-        closed_at: Timestamp,
-    ) -> Result<TradeRecord, LifecycleError> {
-        if to == Status::Cancelled && close_price.is_some() {
-            return Err(LifecycleError::PriceOnCancelledTrade);
-        }
-        if closed_at < self.opened_at {
+    /// `next` (this open trade, its levels changed) with an exit fill taken off: a sized trade's `quantity` below
+    /// what is open leaves it `OPEN`; all that is open (or no quantity) closes it, at the average of its exits.
+    fn taken_off(&self, mut next: TradeRecord, exit: ExitFill) -> Result<TradeRecord, LifecycleError> {
+        if exit.at < self.opened_at {
             return Err(LifecycleError::ClosedBeforeOpened);
         }
-        let mut next = self.0.clone();
+        let (quantity, closes) = match (self.open_quantity(), exit.quantity) {
+            (None, Some(_)) => return Err(LifecycleError::QuantityOnUnsized),
+            (None, None) => (None, true),
+            (Some(open), None) => (Some(Quantity::from_decimal(open).map_err(|_| LifecycleError::SizeTooLarge)?), true),
+            (Some(open), Some(asked)) if asked.get() > open => return Err(LifecycleError::QuantityAboveOpen { open }),
+            (Some(open), Some(asked)) => (Some(asked), asked.get() == open),
+        };
+        let fees = exit.fees.unwrap_or_default();
+        next.fees = next.fees.plus(fees).map_err(|_| LifecycleError::FeesTooLarge)?;
+        push_fill(&mut next, Fill { kind: FillKind::Exit, price: exit.price, quantity, fees, at: exit.at })?;
         next.event = SignalEvent::Exit;
-        next.status = to;
-        next.close_price = close_price;
-        next.closed_at = Some(closed_at);
+        if closes {
+            next.status = Status::Closed;
+            next.close_price = average_price(next.exit_fills());
+            next.closed_at = Some(exit.at);
+        }
+        Ok(next)
+    }
+
+    /// `next` (this open trade, its levels changed) cancelled at `at`; what the cancel cost joins the fees.
+    fn cancelled(
+        &self,
+        mut next: TradeRecord,
+        fees: Option<Fees>,
+        at: Timestamp,
+    ) -> Result<TradeRecord, LifecycleError> {
+        if at < self.opened_at {
+            return Err(LifecycleError::ClosedBeforeOpened);
+        }
+        next.fees = next.fees.plus(fees.unwrap_or_default()).map_err(|_| LifecycleError::FeesTooLarge)?;
+        next.event = SignalEvent::Exit;
+        next.status = Status::Cancelled;
+        next.close_price = None;
+        next.closed_at = Some(at);
         Ok(next)
     }
 
@@ -369,4 +503,53 @@ impl Trade {
         };
         Outcome::Changed(Transition { trade: Trade(next), event })
     }
+}
+
+/// An exit fill asked for: by an exit signal, the close route or a PATCH to `CLOSED`.
+#[derive(Debug, Clone, Copy)]
+struct ExitFill {
+    price: Option<Price>,
+    quantity: Option<Quantity>,
+    fees: Option<Fees>,
+    at: Timestamp,
+}
+
+/// Appends `fill`, refused when the trade holds [`MAX_FILLS`] already.
+fn push_fill(record: &mut TradeRecord, fill: Fill) -> Result<(), LifecycleError> {
+    if record.fills.len() >= MAX_FILLS {
+        return Err(LifecycleError::TooManyFills { max: MAX_FILLS });
+    }
+    record.fills.push(fill);
+    Ok(())
+}
+
+/// A terminal trade's close corrected: a close price only where a single exit fill makes it (it becomes that
+/// fill's price); a close time moves the last exit fill with it.
+fn corrected(
+    next: &mut TradeRecord,
+    close_price: Option<Price>,
+    closed_at: Option<Timestamp>,
+) -> Result<(), LifecycleError> {
+    if let Some(price) = close_price
+        && next.close_price != Some(price)
+    {
+        let mut exits = next.fills.iter_mut().filter(|f| f.kind == FillKind::Exit);
+        match (exits.next(), exits.next()) {
+            (Some(only), None) => only.price = Some(price),
+            _ => return Err(LifecycleError::SeveralFills { field: "close_price" }),
+        }
+        next.close_price = Some(price);
+    }
+    if let Some(at) = closed_at {
+        if at < next.opened_at {
+            return Err(LifecycleError::ClosedBeforeOpened);
+        }
+        next.closed_at = Some(at);
+        if next.status == Status::Closed
+            && let Some(last) = next.fills.iter_mut().rev().find(|f| f.kind == FillKind::Exit)
+        {
+            last.at = at;
+        }
+    }
+    Ok(())
 }

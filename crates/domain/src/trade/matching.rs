@@ -1,7 +1,8 @@
 //! Which trade a signal acts on. The service hands over the candidates it loaded; the rule is decided here.
 
 use super::Trade;
-use super::commands::NewTrade;
+use super::commands::{LevelsChange, NewTrade, ScaleIn, TradeCommand};
+use super::extensions::{ExtensionSlot, ExtensionsChange};
 use super::fields::{ExternalReference, Status, Symbol};
 use super::lifecycle::LifecycleError;
 
@@ -65,14 +66,77 @@ pub fn exit_already_applied(latest_with_reference: &Trade) -> bool {
 }
 
 impl Trade {
-    /// What an entry with this open trade's reference does to it: refused with [`LifecycleError::AlreadyOpen`]
-    /// (it changes nothing). A retry of the entry itself is recognised by its receipt before this rule.
-    pub fn check_entry_on_open(&self, entry: &NewTrade) -> Result<(), LifecycleError> {
-        match &entry.external_reference {
-            Some(reference) if self.status == Status::Open && self.external_reference.as_ref() == Some(reference) => {
-                Err(LifecycleError::AlreadyOpen { reference: reference.clone() })
-            }
-            _ => Ok(()),
+    /// What an entry carrying this open trade's reference does to it (a retry of the entry itself is recognised by
+    /// its receipt before this rule): with a `quantity`, in the trade's direction, it adds to the position
+    /// ([`TradeCommand::Add`]); without one, or in the other direction, or back-filled, it is refused with
+    /// [`LifecycleError::AlreadyOpen`]; a symbol other than the trade's is [`LifecycleError::SymbolMismatch`]; a
+    /// sized entry on a trade opened without a size is [`LifecycleError::QuantityOnUnsized`].
+    ///
+    /// ```
+    /// # use quantarya_domain::*;
+    /// # use quantarya_domain::uuid::Uuid;
+    /// # let stamp = Stamp {
+    /// #     event_id: EventId::from_uuid(Uuid::from_u128(9)),
+    /// #     at: Timestamp::parse_rfc3339("2026-05-21T12:00:00Z")?,
+    /// #     by: CredentialKind::ApiKey,
+    /// # };
+    /// let entry = |price: f64, quantity: Option<f64>| -> Result<NewTrade, ValueError> {
+    ///     Ok(NewTrade {
+    ///         entry: Some(Price::new(price)?),
+    ///         quantity: quantity.map(Quantity::new).transpose()?,
+    ///         external_reference: Some(ExternalReference::parse("Long")?),
+    ///         ..NewTrade::open(Symbol::parse("USDJPY")?, Side::Buy)
+    ///     })
+    /// };
+    /// # let ids = (TradeId::from_uuid(Uuid::from_u128(1)), StrategyId::from_uuid(Uuid::from_u128(2)));
+    /// let open = Trade::open(ids.0, ids.1, UserId::parse("u_1")?, entry(150.1, Some(1.0))?, stamp)?.trade;
+    /// assert!(matches!(open.entry_on_open(&entry(150.2, Some(1.0))?), Ok(TradeCommand::Add(_))));
+    /// assert!(matches!(open.entry_on_open(&entry(150.2, None)?), Err(LifecycleError::AlreadyOpen { .. })));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn entry_on_open(&self, entry: &NewTrade) -> Result<TradeCommand, LifecycleError> {
+        let reference = entry.external_reference.as_ref().or(self.external_reference.as_ref());
+        let already_open = || match reference {
+            Some(reference) => LifecycleError::AlreadyOpen { reference: reference.clone() },
+            None => LifecycleError::NoLocator,
+        };
+        if entry.symbol != self.symbol {
+            return Err(LifecycleError::SymbolMismatch { expected: self.symbol.clone(), given: entry.symbol.clone() });
         }
+        let Some(quantity) = entry.quantity else {
+            return Err(already_open());
+        };
+        if self.status != Status::Open || entry.status != Status::Open || entry.side != self.side {
+            return Err(already_open());
+        }
+        if !self.is_sized() {
+            return Err(LifecycleError::QuantityOnUnsized);
+        }
+        if entry.point_value.is_some_and(|value| value != self.point_value) {
+            return Err(LifecycleError::PointValueFixed);
+        }
+        let object = |slot| entry.extensions.get(slot).cloned().map(Some);
+        let extensions = ExtensionsChange {
+            signal: object(ExtensionSlot::Signal),
+            market: object(ExtensionSlot::Market),
+            risk: object(ExtensionSlot::Risk),
+            context: object(ExtensionSlot::Context),
+            meta: object(ExtensionSlot::Meta),
+        };
+        let tags = (!entry.tags.as_slice().is_empty()).then(|| entry.tags.clone());
+        Ok(TradeCommand::Add(ScaleIn {
+            price: entry.entry,
+            quantity,
+            fees: entry.fees,
+            signal_time: entry.signal_time,
+            levels: LevelsChange {
+                entry: None,
+                stop_loss: entry.stop_loss.map(Some),
+                take_profit: entry.take_profit.map(Some),
+                timeframe: entry.timeframe.clone(),
+                tags,
+                extensions,
+            },
+        }))
     }
 }

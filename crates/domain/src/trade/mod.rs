@@ -7,15 +7,17 @@ mod extensions;
 mod fields;
 mod lifecycle;
 mod matching;
+mod position;
 
 use std::ops::Deref;
 
-pub use commands::{CloseTrade, LevelsChange, NewTrade, SignalExit, Stamp, TradeCommand, TradePatch};
+pub use commands::{CloseTrade, LevelsChange, NewTrade, ScaleIn, SignalExit, Stamp, TradeCommand, TradePatch};
 pub use event::{EventKind, FieldChange, TradeEvent};
 pub use extensions::{ExtensionSlot, Extensions, ExtensionsChange, JsonObject};
 pub use fields::{ExternalReference, Origin, Price, Side, SignalEvent, Source, Status, Symbol, Timeframe};
 pub use lifecycle::{LifecycleError, Outcome, Transition};
 pub use matching::{Locator, exit_already_applied, select_open_trade};
+pub use position::{DECIMAL_PLACES, Fees, Fill, FillKind, MAX_FILLS, PointValue, Quantity};
 
 use crate::ids::{StrategyId, TradeId, UserId};
 use crate::strategy::Tags;
@@ -66,6 +68,13 @@ pub struct TradeRecord {
     pub tags: Tags,
     /// The free-form extension objects.
     pub extensions: Extensions,
+    /// Currency per unit per point of price.
+    pub point_value: PointValue,
+    /// The trade's fees: the sum of its fills' fees, unless a correction set the total.
+    pub fees: Fees,
+    /// Every entry and exit fill, in the order they were applied. The trade's `entry` is the quantity-weighted
+    /// average of its entry fills and a closed trade's `close_price` that of its exit fills.
+    pub fills: Vec<Fill>,
     /// Whether it came from a user or an integration.
     pub origin: Origin,
     /// When Quantarya recorded it.
@@ -107,7 +116,46 @@ impl Trade {
         if record.stop_loss.is_some() && record.initial_stop_loss.is_none() {
             return Err(CorruptTrade("a trade with a stop loss has an initial one"));
         }
+        Self::check_fills(&record)?;
         Ok(Self(record))
+    }
+
+    /// The invariants of a position: an entry fill first, sizes on every fill or on none, one entry and at most
+    /// one exit without sizes, something open exactly while `OPEN`, and an exit fill on every `CLOSED` trade.
+    fn check_fills(record: &TradeRecord) -> Result<(), CorruptTrade> {
+        if record.fills.first().is_none_or(|f| f.kind != FillKind::Entry) {
+            return Err(CorruptTrade("a trade's first fill is its entry"));
+        }
+        if record.fills.len() > MAX_FILLS {
+            return Err(CorruptTrade("a trade has too many fills"));
+        }
+        let exits = record.exit_fills().count();
+        if record.status == Status::Closed && exits == 0 {
+            return Err(CorruptTrade("a closed trade has an exit fill"));
+        }
+        if !record.is_sized() {
+            if record.fills.iter().any(|f| f.quantity.is_some()) {
+                return Err(CorruptTrade("a trade without a size has fills with one"));
+            }
+            if record.entry_fills().count() != 1 || exits > usize::from(record.status == Status::Closed) {
+                return Err(CorruptTrade("a trade without a size has one entry fill and at most its exit"));
+            }
+            return Ok(());
+        }
+        if record.fills.iter().any(|f| f.quantity.is_none()) {
+            return Err(CorruptTrade("a sized trade has a size on every fill"));
+        }
+        let entered: rust_decimal::Decimal = record.entry_fills().filter_map(|f| f.quantity).map(Quantity::get).sum();
+        let exited: rust_decimal::Decimal = record.exit_fills().filter_map(|f| f.quantity).map(Quantity::get).sum();
+        let consistent = match record.status {
+            Status::Open => exited < entered,
+            Status::Closed => exited == entered,
+            Status::Cancelled => exited <= entered,
+        };
+        if !consistent {
+            return Err(CorruptTrade("a sized trade's exits do not match its status"));
+        }
+        Ok(())
     }
 
     /// The record, for a store to keep.

@@ -147,6 +147,10 @@ pub enum SignalEffect {
     Created,
     /// The open trade was updated.
     Updated,
+    /// An entry with a size added to the open position (a scale-in).
+    Added,
+    /// An exit took part of the position off; the trade stays open.
+    Reduced,
     /// The update named only values the trade already had; nothing changed.
     Unchanged,
     /// The trade was closed.

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use utoipa::openapi::schema::{Array, Object};
 
 use crate::error::ApiError;
-use crate::fields::{FieldReader, object, present, price, tags, text, timestamp};
+use crate::fields::{FieldReader, fees, object, point_value, present, price, quantity, tags, text, timestamp};
 use crate::text_schema::{string, symbol_pattern, tags_array, trimmed_pattern};
 
 /// A signal: opens a trade (`entry`, the default), changes an open one (`update`), or closes or cancels one
@@ -87,6 +87,17 @@ pub struct CreateTradeRequest {
     /// Free-form object: the trader's notes.
     #[schema(value_type = Option<Object>)]
     meta: Option<Value>,
+    /// The size: units entered by an entry (on an open reference it adds to the position), or taken off by an exit
+    /// (below what is open a partial exit; equal, or none, closes it). TradingView:
+    /// `{{strategy.order.contracts}}`. Without one a trade is measured in percent and R only.
+    #[schema(exclusive_minimum = 0, maximum = 1e12)]
+    quantity: Option<f64>,
+    /// Currency per unit per point of price (a futures multiplier: ES is 50), set by the opening entry; default 1.
+    #[schema(exclusive_minimum = 0, maximum = 1e12)]
+    point_value: Option<f64>,
+    /// Commissions and fees of this entry or exit, in the strategy's currency; the trade's fees are their sum.
+    #[schema(minimum = 0, maximum = 1e12)]
+    fees: Option<f64>,
     /// An API key (`qk_…`), for senders that cannot set an `Authorization` header; send one or the other. Never
     /// stored, echoed or logged.
     #[schema(pattern = "^qk_[0-9A-Za-z]{38}$")]
@@ -231,19 +242,31 @@ pub struct UpdateTradeRequest {
     meta: Option<Value>,
     #[schema(schema_with = replaced_trade_tags_schema)]
     tags: Option<Vec<String>>,
+    /// A corrected total of the trade's fees. A PATCH never moves a quantity: partial exits go through an exit
+    /// signal or the close route.
+    #[schema(minimum = 0, maximum = 1e12, nullable = false)]
+    fees: Option<f64>,
 }
 
-/// Close an open trade, optionally with its final price and time (default: now).
+/// Close an open trade, optionally with its final price and time (default: now); with a `quantity` below what is
+/// open, take that much off and leave it open (a partial exit).
 #[derive(Debug, ToSchema)]
 #[schema(example = json!({ "close_price": 1.0898, "closed_at": "2026-05-21T18:15:00Z" }))]
 #[allow(dead_code)]
 pub struct CloseTradeRequest {
-    /// Final price.
+    /// Final price, or the price of a partial exit.
     #[schema(exclusive_minimum = 0, maximum = 1e12)]
     close_price: Option<f64>,
-    /// Close time (RFC 3339).
+    /// Close time (RFC 3339), or the time of a partial exit.
     #[schema(format = DateTime)]
     closed_at: Option<String>,
+    /// How much to take off a trade opened with a size: below what is open a partial exit, equal (or none) closes
+    /// it. Refused on a trade opened without a size.
+    #[schema(exclusive_minimum = 0, maximum = 1e12)]
+    quantity: Option<f64>,
+    /// Commissions and fees of this exit.
+    #[schema(minimum = 0, maximum = 1e12)]
+    fees: Option<f64>,
 }
 
 fn extensions_change(r: &mut FieldReader) -> ExtensionsChange {
@@ -283,6 +306,9 @@ pub fn parse_signal(mut r: FieldReader) -> Result<Signal, ApiError> {
             let source = r.optional("source", text(Source::parse));
             let external_reference = r.optional("external_reference", text(ExternalReference::parse));
             let tags = r.optional("tags", tags).unwrap_or_default();
+            let quantity = r.optional("quantity", quantity);
+            let point_value = r.optional("point_value", point_value);
+            let fees = r.optional("fees", fees);
             let change = extensions_change(&mut r);
             let extensions = match Extensions::default().changed(change) {
                 Ok(extensions) => Some(extensions),
@@ -307,11 +333,14 @@ pub fn parse_signal(mut r: FieldReader) -> Result<Signal, ApiError> {
                 external_reference,
                 tags,
                 extensions: present(extensions, "extensions")?,
+                quantity,
+                point_value,
+                fees,
             })
         }
         SignalEvent::Update => {
             let locator = locator(&mut r);
-            refuse(&mut r, "update", &["status", "close_price", "closed_at"]);
+            refuse(&mut r, "update", &["status", "close_price", "closed_at", "quantity", "point_value", "fees"]);
             ignored(&mut r);
             let levels = levels(&mut r);
             r.finish()?;
@@ -324,9 +353,13 @@ pub fn parse_signal(mut r: FieldReader) -> Result<Signal, ApiError> {
             let signal_time = r.optional("signal_time", timestamp);
             let closed_at = r.optional("closed_at", timestamp);
             let _ = r.optional("source", text(Source::parse));
+            let quantity = r.optional("quantity", quantity);
+            let fees = r.optional("fees", fees);
+            refuse(&mut r, "exit", &["point_value"]);
             let levels = levels(&mut r);
             r.finish()?;
-            Signal::Exit { locator, exit: SignalExit { status, close_price, signal_time, closed_at, levels } }
+            let exit = SignalExit { status, close_price, signal_time, closed_at, levels, quantity, fees };
+            Signal::Exit { locator, exit }
         }
     };
     Ok(signal)
@@ -369,6 +402,7 @@ pub fn parse_patch(body: JsonObject) -> Result<TradePatch, ApiError> {
         take_profit: r.clearable("take_profit", price),
         meta: r.clearable("meta", object),
         tags: r.settable("tags", tags),
+        fees: r.settable("fees", fees),
     };
     r.finish()?;
     Ok(patch)
@@ -380,8 +414,12 @@ pub fn parse_close(body: Option<JsonObject>) -> Result<CloseTrade, ApiError> {
         return Ok(CloseTrade::default());
     };
     let mut r = FieldReader::new::<CloseTradeRequest>(body);
-    let close =
-        CloseTrade { close_price: r.optional("close_price", price), closed_at: r.optional("closed_at", timestamp) };
+    let close = CloseTrade {
+        close_price: r.optional("close_price", price),
+        closed_at: r.optional("closed_at", timestamp),
+        quantity: r.optional("quantity", quantity),
+        fees: r.optional("fees", fees),
+    };
     r.finish()?;
     Ok(close)
 }

@@ -1,7 +1,8 @@
 //! What a trade and its history look like on the wire.
 
 use quantarya_domain::{
-    CredentialKind, EventKind, ExtensionSlot, JsonObject, Origin, Side, SignalEvent, Status, Trade, TradeEvent,
+    CredentialKind, EventKind, ExtensionSlot, Fill, FillKind, JsonObject, Origin, Quantity, Side, SignalEvent, Status,
+    Trade, TradeEvent, rust_decimal::prelude::ToPrimitive,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -73,6 +74,12 @@ pub enum OriginView {
     "source": "tradingview",
     "external_reference": "tv-eurusd-001",
     "tags": ["breakout"],
+    "quantity": 2.0,
+    "open_quantity": 2.0,
+    "point_value": 1.0,
+    "fees": 1.5,
+    "realized_pnl": -1.5,
+    "fills": [{"kind": "entry", "price": 1.0825, "quantity": 2.0, "fees": 1.5, "at": "2026-05-21T12:00:00Z"}],
     "signal": null,
     "market": null,
     "risk": null,
@@ -129,6 +136,24 @@ pub struct TradeView {
     pub external_reference: Option<String>,
     /// Its tags, lowercase, in the order given: the setups and mistakes a trader reviews by.
     pub tags: Vec<String>,
+    /// All that was entered (the opening entry and every scale-in); `null` for a trade opened without a size.
+    #[schema(required = true)]
+    pub quantity: Option<f64>,
+    /// What is still open: entered less taken off; 0 once closed or cancelled; `null` without a size.
+    #[schema(required = true)]
+    pub open_quantity: Option<f64>,
+    /// Currency per unit per point of price.
+    pub point_value: f64,
+    /// The trade's commissions and fees, in the strategy's currency: the sum of its fills' fees unless corrected.
+    pub fees: f64,
+    /// What its exits so far made, in the strategy's currency: the sum over exit fills of
+    /// `(exit price - entry) * quantity * point_value`, negated for `SELL`, less `fees`. `null` without a size, or
+    /// when the entry or an exit has no price.
+    #[schema(required = true)]
+    pub realized_pnl: Option<f64>,
+    /// Every entry and exit fill, in the order they were applied. `entry` is the quantity-weighted average of the
+    /// entry fills, and a closed trade's `close_price` that of the exit fills.
+    pub fills: Vec<FillView>,
     /// Free-form: what the signal said.
     #[schema(required = true, value_type = Option<Object>)]
     pub signal: Option<JsonObject>,
@@ -154,6 +179,49 @@ pub struct TradeView {
     pub updated_at: String,
 }
 
+/// An entry or an exit of a position.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum FillKindView {
+    /// The opening entry, or a scale-in.
+    Entry,
+    /// A partial exit, or the exit that closed the trade.
+    Exit,
+}
+
+/// One fill of a position.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FillView {
+    /// An entry or an exit.
+    pub kind: FillKindView,
+    /// Its price, if known.
+    #[schema(required = true)]
+    pub price: Option<f64>,
+    /// Its size; `null` on a trade opened without one.
+    #[schema(required = true)]
+    pub quantity: Option<f64>,
+    /// What it cost.
+    pub fees: f64,
+    /// When it happened.
+    #[schema(format = DateTime)]
+    pub at: String,
+}
+
+impl From<&Fill> for FillView {
+    fn from(fill: &Fill) -> Self {
+        Self {
+            kind: match fill.kind {
+                FillKind::Entry => FillKindView::Entry,
+                FillKind::Exit => FillKindView::Exit,
+            },
+            price: number(fill.price),
+            quantity: fill.quantity.map(Quantity::to_f64),
+            fees: fill.fees.to_f64(),
+            at: time(fill.at),
+        }
+    }
+}
+
 impl From<Side> for SideView {
     fn from(side: Side) -> Self {
         match side {
@@ -175,6 +243,7 @@ impl From<Status> for StatusView {
 
 impl From<Trade> for TradeView {
     fn from(trade: Trade) -> Self {
+        let (quantity, open_quantity, realized_pnl) = (trade.quantity(), trade.open_quantity(), trade.realized_pnl());
         let t = trade.into_record();
         let ext = |slot| t.extensions.get(slot).cloned();
         Self {
@@ -200,6 +269,12 @@ impl From<Trade> for TradeView {
             source: t.source.as_ref().map(ToString::to_string),
             external_reference: t.external_reference.as_ref().map(ToString::to_string),
             tags: t.tags.as_slice().to_vec(),
+            quantity: quantity.map(Quantity::to_f64),
+            open_quantity: open_quantity.and_then(|open| open.to_f64()),
+            point_value: t.point_value.get(),
+            fees: t.fees.to_f64(),
+            realized_pnl,
+            fills: t.fills.iter().map(FillView::from).collect(),
             signal: ext(ExtensionSlot::Signal),
             market: ext(ExtensionSlot::Market),
             risk: ext(ExtensionSlot::Risk),
@@ -221,8 +296,12 @@ impl From<Trade> for TradeView {
 pub enum EventKindView {
     /// Created.
     Entry,
+    /// A scale-in added to the position.
+    Add,
     /// Levels or notes of an open trade changed.
     Update,
+    /// Part of the position was taken off; it stays open.
+    Reduce,
     /// Closed by an exit signal.
     Exit,
     /// Closed by hand.
@@ -272,7 +351,9 @@ impl From<TradeEvent> for TradeEventView {
             version: event.version,
             kind: match event.kind {
                 EventKind::Entry => EventKindView::Entry,
+                EventKind::Add => EventKindView::Add,
                 EventKind::Update => EventKindView::Update,
+                EventKind::Reduce => EventKindView::Reduce,
                 EventKind::Exit => EventKindView::Exit,
                 EventKind::Close => EventKindView::Close,
                 EventKind::Cancel => EventKindView::Cancel,

@@ -2,8 +2,8 @@
 //! which trade a signal acts on and what it does to it; this file loads the candidates and stores the decision.
 
 use quantarya_domain::{
-    LifecycleError, Locator, NewTrade, Outcome, Status, StrategyId, Trade, TradeCommand, TradeId, exit_already_applied,
-    select_open_trade,
+    EventKind, LifecycleError, Locator, NewTrade, Outcome, Status, StrategyId, Trade, TradeCommand, TradeId,
+    exit_already_applied, select_open_trade,
 };
 
 use super::JournalService;
@@ -36,10 +36,10 @@ impl JournalService {
         }
     }
 
-    /// An entry: always a new trade, inserted straight away (one store call on the webhook path). An entry
-    /// without a reference never looks for another trade (several open trades of a symbol may coexist); one whose
-    /// reference an open trade already carries is refused by the domain, found when the store refuses the insert.
-    /// A back-filled trade is simply inserted.
+    /// An entry: a new trade, inserted straight away (one store call on the webhook path). An entry without a
+    /// reference never looks for another trade (several open trades of a symbol may coexist); one whose reference
+    /// an open trade already carries is found when the store refuses the insert, and then adds to that position or is
+    /// refused, as the domain decides. A back-filled trade is simply inserted.
     async fn entry(
         &self,
         principal: &Principal,
@@ -70,11 +70,18 @@ impl JournalService {
                     }
                     let lookup = OpenTradeLookup::Reference(reference.clone());
                     let holders = self.open_trades(principal, strategy, &lookup).await?;
-                    for holder in &holders {
-                        holder.check_entry_on_open(new)?;
+                    let holder = holders
+                        .into_iter()
+                        .find(|t| t.status == Status::Open && t.external_reference.as_ref() == Some(reference));
+                    match holder {
+                        // With a size, the entry adds to the position; without, it is refused (the domain decides).
+                        Some(holder) => {
+                            let command = holder.entry_on_open(new)?;
+                            self.change_open(principal, holder, &command, receipt).await
+                        }
+                        // The holder of the reference closed in between: try the insert again.
+                        None => Ok(Attempt::Retry),
                     }
-                    // The holder of the reference closed in between: try the insert again.
-                    Ok(Attempt::Retry)
                 }
                 Err(StoreError::Missing) => Err(self.missing(principal, "strategy").await),
                 Err(other) => Err(other.into()),
@@ -117,32 +124,45 @@ impl JournalService {
                 let outcome = self.no_open_trade(principal, strategy, locator, command).await?;
                 return Ok(Attempt::Done(Applied::Outcome(outcome)));
             };
-            match current.apply(command.clone(), self.stamp(principal))? {
-                Outcome::Unchanged => Ok(Attempt::Done(Applied::Outcome(SignalOutcome {
-                    trade: current,
-                    effect: SignalEffect::Unchanged,
-                }))),
-                Outcome::Changed(transition) => {
-                    let written = receipt.map(|draft| draft.write(&transition));
-                    Ok(match self.store_change(&transition.trade, &transition.event, written.as_ref()).await? {
-                        // Another writer changed the trade first; with a receipt, it may have been a copy of this
-                        // request, so the request is judged again from its receipts.
-                        Stored::Stale if receipt.is_some() => Attempt::Done(Applied::ReceiptRaced),
-                        Stored::Stale => Attempt::Retry,
-                        Stored::Raced => Attempt::Done(Applied::ReceiptRaced),
-                        Stored::Done => {
-                            let effect = match transition.trade.status {
-                                Status::Open => SignalEffect::Updated,
-                                Status::Closed => SignalEffect::Closed,
-                                Status::Cancelled => SignalEffect::Cancelled,
-                            };
-                            Attempt::Done(Applied::Outcome(SignalOutcome { trade: transition.trade, effect }))
-                        }
-                    })
-                }
-            }
+            self.change_open(principal, current, command, receipt).await
         })
         .await
+    }
+
+    /// Applies `command` to the open trade `current` and stores the change with its receipt: done, or to be tried
+    /// again when another writer changed the trade first.
+    async fn change_open(
+        &self,
+        principal: &Principal,
+        current: Trade,
+        command: &TradeCommand,
+        receipt: Option<ReceiptDraft<'_>>,
+    ) -> Result<Attempt<Applied>, JournalError> {
+        match current.apply(command.clone(), self.stamp(principal))? {
+            Outcome::Unchanged => {
+                Ok(Attempt::Done(Applied::Outcome(SignalOutcome { trade: current, effect: SignalEffect::Unchanged })))
+            }
+            Outcome::Changed(transition) => {
+                let written = receipt.map(|draft| draft.write(&transition));
+                Ok(match self.store_change(&transition.trade, &transition.event, written.as_ref()).await? {
+                    // Another writer changed the trade first; with a receipt, it may have been a copy of this
+                    // request, so the request is judged again from its receipts.
+                    Stored::Stale if receipt.is_some() => Attempt::Done(Applied::ReceiptRaced),
+                    Stored::Stale => Attempt::Retry,
+                    Stored::Raced => Attempt::Done(Applied::ReceiptRaced),
+                    Stored::Done => {
+                        let effect = match (transition.event.kind, transition.trade.status) {
+                            (EventKind::Add, _) => SignalEffect::Added,
+                            (EventKind::Reduce, _) => SignalEffect::Reduced,
+                            (_, Status::Open) => SignalEffect::Updated,
+                            (_, Status::Closed) => SignalEffect::Closed,
+                            (_, Status::Cancelled) => SignalEffect::Cancelled,
+                        };
+                        Attempt::Done(Applied::Outcome(SignalOutcome { trade: transition.trade, effect }))
+                    }
+                })
+            }
+        }
     }
 
     /// No open trade matches an update or exit: an exit that repeats one already applied to the latest trade with
