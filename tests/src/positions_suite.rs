@@ -54,20 +54,21 @@ fn blamed<T: std::fmt::Debug>(result: &Result<T, JournalError>) -> Option<&str> 
 /// decided, read back equal, with one history event of the right kind each.
 async fn a_position_lives_through_adds_and_partial_exits(s: &StoreUnderTest) {
     let Trader { journal: j, key, jwt, strategy: book, .. } = trader_in(s).await;
-    // Sizes a float cannot hold exactly: the store keeps the decimals.
-    let opened = j.submit_signal(&key, book, sized_entry("Long", 5000.0, "0.1"), None).await.expect("entry");
+    // Sizes no float holds exactly (20 digits): the store keeps every decimal.
+    let big = "12345678.123456789012";
+    let opened = j.submit_signal(&key, book, sized_entry("Long", 5000.0, big), None).await.expect("entry");
     assert_eq!(opened.effect, SignalEffect::Created);
     let added = j.submit_signal(&key, book, sized_entry("Long", 5010.0, "0.2"), None).await.expect("add");
     assert_eq!((added.effect, added.trade.id), (SignalEffect::Added, opened.trade.id));
-    assert_eq!(added.trade.quantity(), Some(qty("0.3")));
+    assert_eq!(added.trade.quantity(), Some(qty("12345678.323456789012")));
     let reduced =
         j.submit_signal(&key, book, exit("Long", 5020.0, Some("0.000000000001")), None).await.expect("reduce");
     assert_eq!((reduced.effect, reduced.trade.status), (SignalEffect::Reduced, Status::Open));
-    assert_eq!(reduced.trade.open_quantity(), Some(qty("0.299999999999").get()));
+    assert_eq!(reduced.trade.open_quantity(), Some(qty("12345678.323456789011").get()));
     let route =
         CloseTrade { close_price: Some(price(5030.0)), quantity: Some(qty("0.099999999999")), ..Default::default() };
     let partly = j.close_trade(&jwt, book, opened.trade.id, route).await.expect("partial close");
-    assert_eq!((partly.status, partly.open_quantity()), (Status::Open, Some(qty("0.2").get())));
+    assert_eq!((partly.status, partly.open_quantity()), (Status::Open, Some(qty("12345678.223456789012").get())));
     let stored = j.get_trade(&jwt, book, opened.trade.id).await.expect("read back");
     assert_eq!(stored, partly, "the store keeps the position exactly as decided");
     let closed = j.submit_signal(&key, book, exit("Long", 5040.0, None), None).await.expect("final exit");
@@ -77,12 +78,13 @@ async fn a_position_lives_through_adds_and_partial_exits(s: &StoreUnderTest) {
     assert_eq!(t.open_quantity(), Some(Decimal::ZERO));
     let kinds: Vec<FillKind> = t.fills.iter().map(|f| f.kind).collect();
     assert_eq!(kinds, [FillKind::Entry, FillKind::Entry, FillKind::Exit, FillKind::Exit, FillKind::Exit]);
-    assert_eq!(t.fills[4].quantity, Some(qty("0.2")), "the final exit took off what was open");
+    assert_eq!(t.fills[4].quantity, Some(qty("12345678.223456789012")), "the final exit took off what was open");
     assert_eq!(t.fees, Fees::new(2.5).expect("valid"), "two entries' fees");
     let pnl = t.realized_pnl().expect("every price is known");
     let entry = t.entry.expect("an average entry").get();
-    let expected = 50.0 * ((5020.0 - entry) * 1e-12 + (5030.0 - entry) * 0.099999999999 + (5040.0 - entry) * 0.2) - 2.5;
-    assert!((pnl - expected).abs() < 1e-6, "{pnl} vs {expected}");
+    let exits = [(5020.0, 1e-12), (5030.0, 0.099999999999), (5040.0, 12345678.223456789012)];
+    let expected = 50.0 * exits.iter().map(|(p, q)| (p - entry) * q).sum::<f64>() - 2.5;
+    assert!((pnl - expected).abs() <= 1e-9 * expected.abs(), "{pnl} vs {expected}");
     let history = j.trade_history(&jwt, book, t.id).await.expect("history");
     let kinds: Vec<EventKind> = history.iter().map(|e| e.kind).collect();
     assert_eq!(kinds, [EventKind::Entry, EventKind::Add, EventKind::Reduce, EventKind::Reduce, EventKind::Exit]);
