@@ -637,8 +637,107 @@ pub async fn repeats_are_recognised_by_receipts(app: &TestApp) {
     );
 }
 
+/// A position's life over HTTP (contract 5a): sizes, a scale-in, partial exits by an exit signal and by the close
+/// route, fees corrected by PATCH, and the refusals that name their field and store nothing.
+pub async fn a_position_over_http(app: &TestApp) {
+    let user = app.user().await;
+    let sid = app.strategy(&user).await;
+    let key = app.api_key(&user).await;
+    let t = Some(user.token.as_str());
+    let path = trades_path(&sid);
+    let send = |body: Value| app.call(Method::POST, &path, Some(&key), Some(body));
+    let opened = send(json!({ "symbol": "ES1!", "side": "buy", "entry": 5000, "quantity": 2, "point_value": 50,
+                              "fees": 2.5, "external_reference": "Long" }))
+    .await;
+    assert_status(&opened, StatusCode::CREATED);
+    let trade = trade_path(&sid, &opened.field("trade_id"));
+    let d = opened.data();
+    assert_eq!(
+        (d["quantity"].clone(), d["open_quantity"].clone(), d["point_value"].clone(), d["fees"].clone()),
+        (json!(2.0), json!(2.0), json!(50.0), json!(2.5))
+    );
+    assert_eq!(d["realized_pnl"], json!(-2.5));
+    // A plain signal beside it: no size, no money, its fills its entry and (later) its exit.
+    let plain = send(json!({ "symbol": "ES1!", "side": "buy", "entry": 5000, "external_reference": "Plain" })).await;
+    let p = plain.data();
+    assert_eq!(
+        (p["quantity"].clone(), p["open_quantity"].clone(), p["realized_pnl"].clone()),
+        (json!(null), json!(null), json!(null))
+    );
+    assert_eq!(
+        p["fills"],
+        json!([{ "kind": "entry", "price": 5000.0, "quantity": null, "fees": 0.0, "at": p["opened_at"] }])
+    );
+
+    let added =
+        send(json!({ "symbol": "ES1!", "side": "buy", "entry": 5010, "quantity": 2, "external_reference": "Long" }))
+            .await;
+    assert_eq!((added.status, added.data()["entry"].clone()), (StatusCode::OK, json!(5005.0)));
+    assert_eq!(added.body["message"], "Added to the position");
+    let refusals = [
+        (json!({ "event": "exit", "external_reference": "Long", "close_price": 5020, "quantity": 5 }), "quantity"),
+        (json!({ "event": "exit", "external_reference": "Plain", "close_price": 5020, "quantity": 1 }), "quantity"),
+        (
+            json!({ "symbol": "ES1!", "side": "buy", "entry": 5010, "quantity": 1, "external_reference": "Plain" }),
+            "quantity",
+        ),
+        (json!({ "event": "update", "external_reference": "Long", "entry": 5001 }), "entry"),
+        (
+            json!({ "symbol": "ES1!", "side": "buy", "entry": 5010, "quantity": 1, "point_value": 5, "external_reference": "Long" }),
+            "point_value",
+        ),
+    ];
+    let before = list_trades(app, &user, &sid).await;
+    for (body, field) in refusals {
+        let refused = send(body.clone()).await;
+        assert_error(&refused, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        assert_eq!(refused.body["error"]["details"][0]["field"], json!(field), "{body}");
+    }
+    let no_quantity =
+        send(json!({ "symbol": "ES1!", "side": "buy", "entry": 5010, "external_reference": "Long" })).await;
+    assert_error(&no_quantity, StatusCode::CONFLICT, "trade_already_open");
+    let patch_quantity = app.call(Method::PATCH, &trade, t, Some(json!({ "quantity": 1 }))).await;
+    assert_error(&patch_quantity, StatusCode::UNPROCESSABLE_ENTITY, "unknown_field");
+    let too_much = app.call(Method::POST, &format!("{trade}/close"), t, Some(json!({ "quantity": 4.5 }))).await;
+    assert_error(&too_much, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(list_trades(app, &user, &sid).await, before, "refused requests store nothing");
+
+    let reduced =
+        send(json!({ "event": "exit", "external_reference": "Long", "close_price": 5020, "quantity": 1, "fees": 2.5 }))
+            .await;
+    assert_eq!((reduced.status, reduced.field("status")), (StatusCode::OK, "OPEN".into()));
+    assert_eq!(
+        (reduced.data()["open_quantity"].clone(), reduced.data()["close_price"].clone()),
+        (json!(3.0), json!(null))
+    );
+    let route =
+        app.call(Method::POST, &format!("{trade}/close"), t, Some(json!({ "close_price": 5030, "quantity": 1 }))).await;
+    assert_eq!((route.status, route.field("status")), (StatusCode::OK, "OPEN".into()));
+    assert_eq!(route.body["message"], "Part of the position closed; the trade stays open");
+    let closed = app.call(Method::POST, &format!("{trade}/close"), t, Some(json!({ "close_price": 5040 }))).await;
+    assert_eq!((closed.status, closed.field("status")), (StatusCode::OK, "CLOSED".into()));
+    let c = closed.data();
+    assert_eq!(
+        (c["open_quantity"].clone(), c["close_price"].clone()),
+        (json!(0.0), json!((5020.0 + 5030.0 + 2.0 * 5040.0) / 4.0))
+    );
+    // (15 + 25 + 2 * 35) points * 50 = 5500, less 2.50 at entry and 2.50 at the partial exit.
+    assert_eq!(c["realized_pnl"], json!(5495.0));
+    let correction = app.call(Method::PATCH, &trade, t, Some(json!({ "close_price": 5050 }))).await;
+    assert_error(&correction, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let fees = app.call(Method::PATCH, &trade, t, Some(json!({ "fees": 10 }))).await;
+    assert_eq!((fees.status, fees.data()["realized_pnl"].clone()), (StatusCode::OK, json!(5490.0)));
+    let history = app.call(Method::GET, &format!("{trade}/events"), t, None).await;
+    let kinds: Vec<&str> =
+        history.data().as_array().expect("events").iter().filter_map(|e| e["kind"].as_str()).collect();
+    assert_eq!(kinds, ["entry", "add", "reduce", "reduce", "close", "correct"]);
+    let read = app.call(Method::GET, &trade, t, None).await;
+    assert_eq!(read.data(), fees.data(), "what was answered is what is stored");
+}
+
 crate::cases!(
     crate::http::TestApp:
+    a_position_over_http,
     every_route_answers_its_happy_path,
     a_webhook_drives_a_trade_by_reference,
     races_over_http_keep_one_trade_and_one_close,
