@@ -416,12 +416,7 @@ impl Trade {
         if let Some(entry) = levels.entry
             && next.entry != Some(entry)
         {
-            // The entry is the average of the entry fills: it can be set only where one fill makes it.
-            let mut fills = next.fills.iter_mut().filter(|f| f.kind == FillKind::Entry);
-            match (fills.next(), fills.next()) {
-                (Some(only), None) => only.price = Some(entry),
-                _ => return Err(LifecycleError::SeveralFills { field: "entry" }),
-            }
+            set_single_fill_price(&mut next, FillKind::Entry, entry)?;
             next.entry = Some(entry);
         }
         next.stop_loss = levels.stop_loss.unwrap_or(next.stop_loss);
@@ -523,6 +518,19 @@ fn push_fill(record: &mut TradeRecord, fill: Fill) -> Result<(), LifecycleError>
     Ok(())
 }
 
+/// Sets the price of the one fill of `kind`: an average of several fills cannot be set as one price (`entry` of the
+/// entry fills, `close_price` of the exit fills).
+fn set_single_fill_price(record: &mut TradeRecord, kind: FillKind, price: Price) -> Result<(), LifecycleError> {
+    let mut fills = record.fills.iter_mut().filter(|f| f.kind == kind);
+    match (fills.next(), fills.next()) {
+        (Some(only), None) => {
+            only.price = Some(price);
+            Ok(())
+        }
+        _ => Err(LifecycleError::SeveralFills { field: if kind == FillKind::Entry { "entry" } else { "close_price" } }),
+    }
+}
+
 /// A terminal trade's close corrected: a close price only where a single exit fill makes it (it becomes that
 /// fill's price); a close time moves the last exit fill with it.
 fn corrected(
@@ -533,11 +541,7 @@ fn corrected(
     if let Some(price) = close_price
         && next.close_price != Some(price)
     {
-        let mut exits = next.fills.iter_mut().filter(|f| f.kind == FillKind::Exit);
-        match (exits.next(), exits.next()) {
-            (Some(only), None) => only.price = Some(price),
-            _ => return Err(LifecycleError::SeveralFills { field: "close_price" }),
-        }
+        set_single_fill_price(next, FillKind::Exit, price)?;
         next.close_price = Some(price);
     }
     if let Some(at) = closed_at {
