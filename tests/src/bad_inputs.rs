@@ -180,6 +180,11 @@ pub fn bad_inputs() -> Vec<BadInput> {
             json!({ "event": "exit", "symbol": "ES1!", "status": "CANCELLED", "quantity": 1 }),
             &["quantity"],
         ),
+        signal(
+            "fees_on_a_cancel",
+            json!({ "event": "exit", "symbol": "ES1!", "status": "CANCELLED", "fees": 1 }),
+            &["fees"],
+        ),
         signal("quantity_on_an_update", json!({ "event": "update", "symbol": "ES1!", "quantity": 1 }), &["quantity"]),
         signal(
             "point_value_on_an_exit",

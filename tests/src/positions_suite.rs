@@ -82,7 +82,7 @@ async fn a_position_lives_through_adds_and_partial_exits(s: &StoreUnderTest) {
     assert_eq!(t.fees, Fees::new(2.5).expect("valid"), "two entries' fees");
     let pnl = t.realized_pnl().expect("every price is known");
     let entry = t.entry.expect("an average entry").get();
-    let exits = [(5020.0, 1e-12), (5030.0, 0.099999999999), (5040.0, 12345678.223456789012)];
+    let exits = [(5020.0, 1e-12), (5030.0, 0.099999999999), (5040.0, qty("12345678.223456789012").to_f64())];
     let expected = 50.0 * exits.iter().map(|(p, q)| (p - entry) * q).sum::<f64>() - 2.5;
     assert!((pnl - expected).abs() <= 1e-9 * expected.abs(), "{pnl} vs {expected}");
     let history = j.trade_history(&jwt, book, t.id).await.expect("history");

@@ -367,8 +367,11 @@ fn signals_find_their_trade_by_reference_else_by_the_only_open_symbol() {
         assert_eq!(long.entry_on_open(&entry), Err(LifecycleError::AlreadyOpen { reference: reference.clone() }));
     }
     assert_eq!(long.entry_on_open(&sized(new_trade(Some("Long")))), Err(LifecycleError::QuantityOnUnsized));
+    // Without a size an entry on the open reference is "already open" whatever its symbol; with one, another symbol
+    // is a mismatch.
     let elsewhere = NewTrade { symbol: gbpusd.clone(), ..new_trade(Some("Long")) };
-    assert!(matches!(long.entry_on_open(&elsewhere), Err(LifecycleError::SymbolMismatch { .. })));
+    assert_eq!(long.entry_on_open(&elsewhere), Err(LifecycleError::AlreadyOpen { reference: reference.clone() }));
+    assert!(matches!(long.entry_on_open(&sized(elsewhere)), Err(LifecycleError::SymbolMismatch { .. })));
 }
 
 #[test]

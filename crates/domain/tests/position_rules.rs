@@ -193,7 +193,10 @@ fn what_a_partial_exit_refuses() {
         quantity: Some(qty(0.5)),
         ..Default::default()
     });
-    assert_eq!(sized.apply(cancel, stamp(1)), Err(LifecycleError::QuantityOnCancel));
+    assert_eq!(sized.apply(cancel, stamp(1)), Err(LifecycleError::FillOnCancel { field: "quantity" }));
+    let cancel_with_fees =
+        TradeCommand::Exit(SignalExit { status: Some(Status::Cancelled), fees: Some(fees(1.0)), ..Default::default() });
+    assert_eq!(sized.apply(cancel_with_fees, stamp(1)), Err(LifecycleError::FillOnCancel { field: "fees" }));
     assert!(Quantity::new(0.0).is_err() && Quantity::new(1e12 * 1.5).is_err() && Fees::new(-1.0).is_err());
 }
 
@@ -247,12 +250,34 @@ fn a_back_filled_sized_trade_has_both_fills() {
 }
 
 #[test]
-fn a_trade_holds_a_bounded_number_of_fills() {
-    let mut trade = open(entry(100.0, Some(1.0)));
-    for n in 1..MAX_FILLS {
+fn a_trade_holds_a_bounded_number_of_fills_and_can_always_be_closed() {
+    let mut trade = open(entry(100.0, Some(1000.0)));
+    for n in 1..MAX_FILLS - 2 {
         trade = add(&trade, 100.0, 1.0, i64::try_from(n).expect("small")).trade;
     }
-    assert_eq!(trade.fills.len(), MAX_FILLS);
+    trade = changed(&trade, exit(Some(1.0), 101.0), 600).trade;
+    assert_eq!(trade.fills.len(), MAX_FILLS - 1);
     let more = trade.entry_on_open(&entry(100.0, Some(1.0))).expect("a scale-in");
-    assert_eq!(trade.apply(more, stamp(1_000)), Err(LifecycleError::TooManyFills { max: MAX_FILLS }));
+    assert_eq!(trade.apply(more, stamp(601)), Err(LifecycleError::TooManyFills { max: MAX_FILLS }));
+    assert_eq!(trade.apply(exit(Some(1.0), 101.0), stamp(601)), Err(LifecycleError::TooManyFills { max: MAX_FILLS }));
+    // The last place is the closing fill's.
+    let closed = changed(&trade, exit(None, 102.0), 602).trade;
+    assert_eq!((closed.status, closed.fills.len()), (Status::Closed, MAX_FILLS));
+}
+
+#[test]
+fn a_live_scale_in_is_never_dated_before_a_skewed_opening() {
+    // Opened with a signal time two minutes ahead of the receiving clock (within the allowed skew); a scale-in sent
+    // without a time is dated at the opening, not refused.
+    let trade = open(NewTrade { signal_time: Some(at(2)), ..entry(100.0, Some(1.0)) });
+    let added = add(&trade, 101.0, 1.0, 0).trade;
+    assert_eq!(added.fills[1].at, at(2));
+}
+
+#[test]
+fn a_fees_correction_of_an_open_trade_is_an_update() {
+    let trade = open(entry(100.0, Some(1.0)));
+    let patch = TradeCommand::Patch(TradePatch { fees: Some(fees(3.0)), ..Default::default() });
+    let patched = changed(&trade, patch, 1);
+    assert_eq!((patched.event.kind, patched.trade.event), (EventKind::Update, quantarya_domain::SignalEvent::Update));
 }

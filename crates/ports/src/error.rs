@@ -187,12 +187,9 @@ impl From<LifecycleError> for JournalError {
             | E::CloseFieldOnOpenTrade { field }
             | E::Required { field, .. }
             | E::SeveralFills { field }
-            | E::FillBeforeOpened { field } => field,
-            E::QuantityOnUnsized
-            | E::QuantityAboveOpen { .. }
-            | E::QuantityOnCancel
-            | E::SizeTooLarge
-            | E::TooManyFills { .. } => "quantity",
+            | E::FillBeforeOpened { field }
+            | E::FillOnCancel { field } => field,
+            E::QuantityOnUnsized | E::QuantityAboveOpen { .. } | E::SizeTooLarge | E::TooManyFills { .. } => "quantity",
             E::FeesTooLarge => "fees",
             E::PointValueFixed => "point_value",
             E::PriceOnCancelledTrade => "close_price",

@@ -163,7 +163,10 @@ impl SignalExit {
             return Err(LifecycleError::PriceOnCancelledTrade);
         }
         if to == Status::Cancelled && self.quantity.is_some() {
-            return Err(LifecycleError::QuantityOnCancel);
+            return Err(LifecycleError::FillOnCancel { field: "quantity" });
+        }
+        if to == Status::Cancelled && self.fees.is_some() {
+            return Err(LifecycleError::FillOnCancel { field: "fees" });
         }
         not_in_future(self.signal_time, "signal_time", now)?;
         not_in_future(self.closed_at, "closed_at", now)?;

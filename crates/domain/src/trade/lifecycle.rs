@@ -109,9 +109,12 @@ pub enum LifecycleError {
         /// What is still open.
         open: rust_decimal::Decimal,
     },
-    /// A cancel that names a size.
-    #[error("a cancel ends the whole trade; it takes no quantity")]
-    QuantityOnCancel,
+    /// A cancel that names a size or fees: it ends the trade without a fill.
+    #[error("a cancel ends the whole trade without a fill; it takes no {field}")]
+    FillOnCancel {
+        /// `quantity` or `fees`.
+        field: &'static str,
+    },
     /// A size that would take the trade's total over the bound.
     #[error("the trade's total quantity must stay at most 1e12")]
     SizeTooLarge,
@@ -319,7 +322,7 @@ impl Trade {
             });
         }
         not_in_future(add.signal_time, "signal_time", stamp.at)?;
-        let at = add.signal_time.unwrap_or(stamp.at);
+        let at = add.signal_time.unwrap_or_else(|| self.default_close_time(stamp));
         if at < self.opened_at {
             return Err(LifecycleError::FillBeforeOpened { field: "signal_time" });
         }
@@ -331,10 +334,8 @@ impl Trade {
         let mut next = self.with_levels(LevelsChange { entry: None, ..add.levels })?;
         let fees = add.fees.unwrap_or_default();
         next.fees = next.fees.plus(fees).map_err(|_| LifecycleError::FeesTooLarge)?;
-        push_fill(
-            &mut next,
-            Fill { kind: FillKind::Entry, price: Some(price), quantity: Some(add.quantity), fees, at },
-        )?;
+        let fill = Fill { kind: FillKind::Entry, price: Some(price), quantity: Some(add.quantity), fees, at };
+        push_fill(&mut next, fill, false)?;
         next.entry = average_price(next.entry_fills());
         next.event = SignalEvent::Entry;
         Ok(next)
@@ -373,6 +374,9 @@ impl Trade {
         let mut next = self.with_levels(levels)?;
         // A correction of the total: the fills keep what each cost as it was sent.
         next.fees = patch.fees.unwrap_or(next.fees);
+        if next.fees != self.fees && !self.status.is_terminal() {
+            next.event = SignalEvent::Update;
+        }
         let kind = match (self.status, target) {
             (Status::Open, Status::Open) => {
                 if patch.close_price.is_some() {
@@ -452,7 +456,7 @@ impl Trade {
         };
         let fees = exit.fees.unwrap_or_default();
         next.fees = next.fees.plus(fees).map_err(|_| LifecycleError::FeesTooLarge)?;
-        push_fill(&mut next, Fill { kind: FillKind::Exit, price: exit.price, quantity, fees, at: exit.at })?;
+        push_fill(&mut next, Fill { kind: FillKind::Exit, price: exit.price, quantity, fees, at: exit.at }, closes)?;
         next.event = SignalEvent::Exit;
         if closes {
             next.status = Status::Closed;
@@ -509,9 +513,10 @@ struct ExitFill {
     at: Timestamp,
 }
 
-/// Appends `fill`, refused when the trade holds [`MAX_FILLS`] already.
-fn push_fill(record: &mut TradeRecord, fill: Fill) -> Result<(), LifecycleError> {
-    if record.fills.len() >= MAX_FILLS {
+/// Appends `fill`, refused when the trade holds [`MAX_FILLS`] already. The last place is kept for the fill that
+/// closes the trade, so a position can always be closed.
+fn push_fill(record: &mut TradeRecord, fill: Fill, closes: bool) -> Result<(), LifecycleError> {
+    if record.fills.len() + usize::from(!closes) >= MAX_FILLS {
         return Err(LifecycleError::TooManyFills { max: MAX_FILLS });
     }
     record.fills.push(fill);

@@ -68,9 +68,10 @@ pub fn exit_already_applied(latest_with_reference: &Trade) -> bool {
 impl Trade {
     /// What an entry carrying this open trade's reference does to it (a retry of the entry itself is recognised by
     /// its receipt before this rule): with a `quantity`, in the trade's direction, it adds to the position
-    /// ([`TradeCommand::Add`]); without one, or in the other direction, or back-filled, it is refused with
-    /// [`LifecycleError::AlreadyOpen`]; a symbol other than the trade's is [`LifecycleError::SymbolMismatch`]; a
-    /// sized entry on a trade opened without a size is [`LifecycleError::QuantityOnUnsized`].
+    /// ([`TradeCommand::Add`]); without one (whatever else it says), or in the other direction, or back-filled, it
+    /// is refused with [`LifecycleError::AlreadyOpen`]; a sized one naming a symbol other than the trade's is
+    /// [`LifecycleError::SymbolMismatch`], and one on a trade opened without a size
+    /// [`LifecycleError::QuantityOnUnsized`].
     ///
     /// ```
     /// # use quantarya_domain::*;
@@ -100,12 +101,12 @@ impl Trade {
             Some(reference) => LifecycleError::AlreadyOpen { reference: reference.clone() },
             None => LifecycleError::NoLocator,
         };
-        if entry.symbol != self.symbol {
-            return Err(LifecycleError::SymbolMismatch { expected: self.symbol.clone(), given: entry.symbol.clone() });
-        }
         let Some(quantity) = entry.quantity else {
             return Err(already_open());
         };
+        if entry.symbol != self.symbol {
+            return Err(LifecycleError::SymbolMismatch { expected: self.symbol.clone(), given: entry.symbol.clone() });
+        }
         if self.status != Status::Open || entry.status != Status::Open || entry.side != self.side {
             return Err(already_open());
         }

@@ -144,15 +144,16 @@ pub struct TradeView {
     pub open_quantity: Option<f64>,
     /// Currency per unit per point of price.
     pub point_value: f64,
-    /// The trade's commissions and fees, in the strategy's currency: the sum of its fills' fees unless corrected.
+    /// The trade's commissions and fees, in the strategy's currency: the sum of its fills' fees unless a PATCH
+    /// corrected the total.
     pub fees: f64,
     /// What its exits so far made, in the strategy's currency: the sum over exit fills of
     /// `(exit price - entry) * quantity * point_value`, negated for `SELL`, less `fees`. `null` without a size, or
     /// when the entry or an exit has no price.
     #[schema(required = true)]
     pub realized_pnl: Option<f64>,
-    /// Every entry and exit fill, in the order they were applied. `entry` is the quantity-weighted average of the
-    /// entry fills, and a closed trade's `close_price` that of the exit fills.
+    /// Every entry and exit fill, oldest first (in the order applied among equal times). `entry` is the
+    /// quantity-weighted average of the entry fills, and a closed trade's `close_price` that of the exit fills.
     pub fills: Vec<FillView>,
     /// Free-form: what the signal said.
     #[schema(required = true, value_type = Option<Object>)]
@@ -205,6 +206,13 @@ pub struct FillView {
     /// When it happened.
     #[schema(format = DateTime)]
     pub at: String,
+}
+
+/// The fills by time, applied order among equal times (the sort is stable).
+fn oldest_first(fills: &[Fill]) -> impl Iterator<Item = &Fill> {
+    let mut sorted: Vec<&Fill> = fills.iter().collect();
+    sorted.sort_by_key(|fill| fill.at);
+    sorted.into_iter()
 }
 
 impl From<&Fill> for FillView {
@@ -274,7 +282,7 @@ impl From<Trade> for TradeView {
             point_value: t.point_value.get(),
             fees: t.fees.to_f64(),
             realized_pnl,
-            fills: t.fills.iter().map(FillView::from).collect(),
+            fills: oldest_first(&t.fills).map(FillView::from).collect(),
             signal: ext(ExtensionSlot::Signal),
             market: ext(ExtensionSlot::Market),
             risk: ext(ExtensionSlot::Risk),
@@ -366,5 +374,54 @@ impl From<TradeEvent> for TradeEventView {
             },
             fields: event.changes.iter().map(|c| (c.field().to_owned(), c.value())).collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use quantarya_domain::uuid::Uuid;
+    use quantarya_domain::{
+        CredentialKind, EventId, NewTrade, Outcome, Price, Quantity, SignalExit, Stamp, StrategyId, Symbol, Timestamp,
+        TradeCommand, TradeId, UserId,
+    };
+
+    use super::*;
+
+    #[test]
+    fn fills_are_shown_oldest_first_whatever_order_they_came_in() {
+        let at = |s: &str| Timestamp::parse_rfc3339(s).expect("valid");
+        let stamp = Stamp {
+            event_id: EventId::from_uuid(Uuid::from_u128(9)),
+            at: at("2026-05-21T13:00:00Z"),
+            by: CredentialKind::ApiKey,
+        };
+        let new = NewTrade {
+            entry: Some(Price::new(100.0).expect("valid")),
+            quantity: Some(Quantity::new(2.0).expect("valid")),
+            signal_time: Some(at("2026-05-21T12:00:00Z")),
+            ..NewTrade::open(Symbol::parse("AAPL").expect("valid"), Side::Buy)
+        };
+        let ids = (TradeId::from_uuid(Uuid::from_u128(1)), StrategyId::from_uuid(Uuid::from_u128(2)));
+        let trade = Trade::open(ids.0, ids.1, UserId::parse("u").expect("valid"), new, stamp).expect("opens").trade;
+        // A scale-in dated 12:45, then a partial exit sent after it but dated 12:30.
+        let scale_in = TradeCommand::Add(quantarya_domain::ScaleIn {
+            price: Some(Price::new(102.0).expect("valid")),
+            quantity: Quantity::new(1.0).expect("valid"),
+            fees: None,
+            signal_time: Some(at("2026-05-21T12:45:00Z")),
+            levels: quantarya_domain::LevelsChange::default(),
+        });
+        let Ok(Outcome::Changed(added)) = trade.apply(scale_in, stamp) else { panic!("a scale-in applies") };
+        let trade = added.trade;
+        let exit = TradeCommand::Exit(SignalExit {
+            close_price: Some(Price::new(101.0).expect("valid")),
+            quantity: Some(Quantity::new(1.0).expect("valid")),
+            closed_at: Some(at("2026-05-21T12:30:00Z")),
+            ..SignalExit::default()
+        });
+        let later = Stamp { at: at("2026-05-21T13:05:00Z"), ..stamp };
+        let Ok(Outcome::Changed(reduced)) = trade.apply(exit, later) else { panic!("a partial exit applies") };
+        let shown: Vec<String> = TradeView::from(reduced.trade).fills.into_iter().map(|f| f.at).collect();
+        assert_eq!(shown, ["2026-05-21T12:00:00Z", "2026-05-21T12:30:00Z", "2026-05-21T12:45:00Z"]);
     }
 }
