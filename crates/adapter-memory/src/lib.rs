@@ -1,9 +1,14 @@
 //! Quantarya's in-memory store: every storage port of `quantarya-ports`, with the semantics the conformance suite
 //! specifies, safe under concurrent use.
 //!
-//! All state sits behind one mutex, so every multi-row change (an account deletion, a trade with its history
-//! event, a key insert under the per-user limit) is atomic by construction, and no lock is held across an
-//! `.await`. Nothing survives a restart: this store is for trying the service and for tests.
+//! Users, strategies and API keys sit in one directory behind a read-write lock that is held for a map access or
+//! two; each strategy's trades sit in a [`book`](book::Book) of their own behind its own mutex, with the indexes
+//! every trade operation reads (open trades by reference and symbol, trades in list and close order), so that
+//! writes to one strategy never wait for another's and no operation scans a book. A trade with its history event
+//! and receipt is written whole under its book's lock; a deletion marks the books it removes under their locks, so
+//! a write that raced it either is counted by it or finds the strategy gone. No lock is held across an `.await`,
+//! and a book's lock is never taken while waiting for the directory's. Nothing survives a restart: this store is
+//! for trying the service and for tests.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -30,16 +35,16 @@
 
 #![warn(missing_docs)]
 
+mod book;
 mod receipts;
 
-use std::cmp::Reverse;
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use async_trait::async_trait;
 use quantarya_domain::{
-    ApiKey, ApiKeyHash, ApiKeyId, ClosedTrade, ExternalReference, IdempotencyKey, SignalTarget, Status, Strategy,
-    StrategyId, Timestamp, Trade, TradeEvent, TradeId, User, UserId, UserName,
+    ApiKey, ApiKeyHash, ApiKeyId, ExternalReference, IdempotencyKey, SignalTarget, Strategy, StrategyId, Timestamp,
+    Trade, TradeEvent, TradeId, User, UserId, UserName,
 };
 use quantarya_ports::outbound::{
     AccountDeletion, ApiKeyStore, CloseRange, ClosedTradeVisitor, OpenTradeLookup, ReceiptWrite, SignalReceipts,
@@ -47,45 +52,69 @@ use quantarya_ports::outbound::{
 };
 use quantarya_ports::{StoreConflict, StoreError};
 
-/// The state of one strategy's trades.
-#[derive(Debug, Default)]
-struct Book {
-    trades: BTreeMap<TradeId, Trade>,
-    history: HashMap<TradeId, Vec<TradeEvent>>,
-    /// The latest receipt of each signal target, by [`quantarya_domain::SignalTarget::key`].
-    latest_receipts: HashMap<String, quantarya_domain::Receipt>,
-    /// The receipts held under idempotency keys.
-    keyed_receipts: HashMap<String, quantarya_domain::Receipt>,
-}
+use book::Book;
 
+/// Users, strategies and keys, with the indexes by owner that their lists and limits read.
 #[derive(Debug, Default)]
-struct State {
+struct Directory {
     users: HashMap<UserId, User>,
     user_names: HashMap<String, UserId>,
     strategies: HashMap<StrategyId, Strategy>,
-    books: HashMap<StrategyId, Book>,
+    strategies_of: HashMap<UserId, BTreeSet<StrategyId>>,
+    books: HashMap<StrategyId, Arc<Mutex<Book>>>,
     api_keys: HashMap<ApiKeyId, ApiKey>,
     key_hashes: HashMap<ApiKeyHash, ApiKeyId>,
+    keys_of: HashMap<UserId, BTreeSet<ApiKeyId>>,
+}
+
+impl Directory {
+    /// Removes strategy `id` and hands back its book, to be marked deleted once the directory's lock is released.
+    fn remove_strategy(&mut self, id: StrategyId) -> Option<Arc<Mutex<Book>>> {
+        let strategy = self.strategies.remove(&id)?;
+        if let Some(ids) = self.strategies_of.get_mut(&strategy.user_id) {
+            ids.remove(&id);
+            if ids.is_empty() {
+                self.strategies_of.remove(&strategy.user_id);
+            }
+        }
+        self.books.remove(&id)
+    }
+
+    fn remove_key(&mut self, id: ApiKeyId) {
+        if let Some(key) = self.api_keys.remove(&id) {
+            self.key_hashes.remove(&key.hash);
+            if let Some(ids) = self.keys_of.get_mut(&key.user_id) {
+                ids.remove(&id);
+                if ids.is_empty() {
+                    self.keys_of.remove(&key.user_id);
+                }
+            }
+        }
+    }
 }
 
 /// Every store port, in memory.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
-    state: Mutex<State>,
+    directory: RwLock<Directory>,
 }
 
-impl State {
-    /// The trades of `owner`'s strategy `strategy`, if `owner` has it.
-    fn book(&self, owner: &UserId, strategy: StrategyId) -> Option<&Book> {
-        let owned = self.strategies.get(&strategy).is_some_and(|s| &s.user_id == owner);
-        if owned { self.books.get(&strategy) } else { None }
-    }
+/// Locks `book`. Nothing panics while holding a lock, and every change is applied whole, so a poisoned lock still
+/// guards consistent state.
+fn lock(book: &Mutex<Book>) -> MutexGuard<'_, Book> {
+    book.lock().unwrap_or_else(PoisonError::into_inner)
+}
 
-    /// Mutable access to the trades of `owner`'s strategy `strategy`, if `owner` has it.
-    fn book_mut(&mut self, owner: &UserId, strategy: StrategyId) -> Option<&mut Book> {
-        let owned = self.strategies.get(&strategy).is_some_and(|s| &s.user_id == owner);
-        if owned { self.books.get_mut(&strategy) } else { None }
-    }
+/// Marks removed books deleted (under their locks) and counts the trades they held.
+fn mark_deleted(books: impl IntoIterator<Item = Arc<Mutex<Book>>>) -> u64 {
+    books
+        .into_iter()
+        .map(|book| {
+            let mut book = lock(&book);
+            book.deleted = true;
+            book.len()
+        })
+        .sum()
 }
 
 impl MemoryStore {
@@ -94,10 +123,39 @@ impl MemoryStore {
         Self::default()
     }
 
-    fn state(&self) -> MutexGuard<'_, State> {
-        // Nothing panics while holding the lock, and every change is applied whole, so a poisoned lock still
-        // guards consistent state.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    fn read(&self) -> RwLockReadGuard<'_, Directory> {
+        self.directory.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Directory> {
+        self.directory.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The book of `owner`'s strategy `strategy`, if `owner` has it: one map access under the directory's lock.
+    fn book(&self, owner: &UserId, strategy: StrategyId) -> Option<Arc<Mutex<Book>>> {
+        let directory = self.read();
+        let owned = directory.strategies.get(&strategy).is_some_and(|s| &s.user_id == owner);
+        if owned { directory.books.get(&strategy).cloned() } else { None }
+    }
+
+    /// Reads `owner`'s book `strategy` with `read`; `None` when there is no such book (or it was just deleted).
+    fn reading<T>(&self, owner: &UserId, strategy: StrategyId, read: impl FnOnce(&Book) -> T) -> Option<T> {
+        let book = self.book(owner, strategy)?;
+        let book = lock(&book);
+        book.live().ok().map(read)
+    }
+
+    /// Changes `owner`'s book `strategy` with `change`; `Missing` when there is no such book.
+    fn changing<T>(
+        &self,
+        owner: &UserId,
+        strategy: StrategyId,
+        change: impl FnOnce(&mut Book) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let book = self.book(owner, strategy).ok_or(StoreError::Missing)?;
+        let mut book = lock(&book);
+        book.live()?;
+        change(&mut book)
     }
 }
 
@@ -105,71 +163,69 @@ fn conflict(kind: StoreConflict) -> StoreError {
     StoreError::Conflict(kind)
 }
 
-fn name_taken(state: &State, name: &UserName, by: &UserId) -> bool {
-    state.user_names.get(name.as_str()).is_some_and(|owner| owner != by)
+fn name_taken(directory: &Directory, name: &UserName, by: &UserId) -> bool {
+    directory.user_names.get(name.as_str()).is_some_and(|owner| owner != by)
 }
 
 #[async_trait]
 impl UserStore for MemoryStore {
     async fn get_user(&self, id: &UserId) -> Result<Option<User>, StoreError> {
-        Ok(self.state().users.get(id).cloned())
+        Ok(self.read().users.get(id).cloned())
     }
 
     async fn get_user_by_name(&self, name: &UserName) -> Result<Option<User>, StoreError> {
-        let state = self.state();
-        Ok(state.user_names.get(name.as_str()).and_then(|id| state.users.get(id)).cloned())
+        let directory = self.read();
+        Ok(directory.user_names.get(name.as_str()).and_then(|id| directory.users.get(id)).cloned())
     }
 
     async fn insert_user(&self, user: &User) -> Result<(), StoreError> {
-        let mut state = self.state();
-        if state.users.contains_key(&user.id) {
+        let mut directory = self.write();
+        if directory.users.contains_key(&user.id) {
             return Err(conflict(StoreConflict::AlreadyExists));
         }
-        if name_taken(&state, &user.user_name, &user.id) {
+        if name_taken(&directory, &user.user_name, &user.id) {
             return Err(conflict(StoreConflict::UserNameTaken));
         }
-        state.user_names.insert(user.user_name.as_str().to_owned(), user.id.clone());
-        state.users.insert(user.id.clone(), user.clone());
+        directory.user_names.insert(user.user_name.as_str().to_owned(), user.id.clone());
+        directory.users.insert(user.id.clone(), user.clone());
         Ok(())
     }
 
     async fn update_user(&self, user: &User, read_at: Timestamp) -> Result<(), StoreError> {
-        let mut state = self.state();
-        let Some(stored) = state.users.get(&user.id) else {
+        let mut directory = self.write();
+        let Some(stored) = directory.users.get(&user.id) else {
             return Err(StoreError::Missing);
         };
         if stored.updated_at != read_at {
             return Err(conflict(StoreConflict::StaleVersion));
         }
         let old_name = stored.user_name.clone();
-        if name_taken(&state, &user.user_name, &user.id) {
+        if name_taken(&directory, &user.user_name, &user.id) {
             return Err(conflict(StoreConflict::UserNameTaken));
         }
-        state.user_names.remove(old_name.as_str());
-        state.user_names.insert(user.user_name.as_str().to_owned(), user.id.clone());
-        state.users.insert(user.id.clone(), user.clone());
+        directory.user_names.remove(old_name.as_str());
+        directory.user_names.insert(user.user_name.as_str().to_owned(), user.id.clone());
+        directory.users.insert(user.id.clone(), user.clone());
         Ok(())
     }
 
     async fn delete_account(&self, id: &UserId) -> Result<Option<AccountDeletion>, StoreError> {
-        let mut state = self.state();
-        let Some(user) = state.users.remove(id) else {
-            return Ok(None);
+        let (mut deletion, books) = {
+            let mut directory = self.write();
+            let Some(user) = directory.users.remove(id) else {
+                return Ok(None);
+            };
+            directory.user_names.remove(user.user_name.as_str());
+            let mut deletion = AccountDeletion::default();
+            let owned: Vec<StrategyId> = directory.strategies_of.get(id).into_iter().flatten().copied().collect();
+            let books: Vec<_> = owned.into_iter().filter_map(|s| directory.remove_strategy(s)).collect();
+            deletion.strategies = books.len() as u64;
+            let keys: Vec<ApiKeyId> = directory.keys_of.get(id).into_iter().flatten().copied().collect();
+            deletion.api_keys = keys.len() as u64;
+            keys.into_iter().for_each(|key| directory.remove_key(key));
+            (deletion, books)
         };
-        state.user_names.remove(user.user_name.as_str());
-        let mut deletion = AccountDeletion::default();
-        let owned: Vec<StrategyId> = state.strategies.values().filter(|s| &s.user_id == id).map(|s| s.id).collect();
-        for strategy in owned {
-            state.strategies.remove(&strategy);
-            deletion.strategies += 1;
-            deletion.trades += state.books.remove(&strategy).map_or(0, |book| book.trades.len() as u64);
-        }
-        let keys: Vec<ApiKey> = state.api_keys.values().filter(|k| &k.user_id == id).cloned().collect();
-        for key in keys {
-            state.api_keys.remove(&key.id);
-            state.key_hashes.remove(&key.hash);
-            deletion.api_keys += 1;
-        }
+        deletion.trades = mark_deleted(books);
         Ok(Some(deletion))
     }
 }
@@ -177,32 +233,32 @@ impl UserStore for MemoryStore {
 #[async_trait]
 impl StrategyStore for MemoryStore {
     async fn insert_strategy(&self, strategy: &Strategy) -> Result<(), StoreError> {
-        let mut state = self.state();
-        if !state.users.contains_key(&strategy.user_id) {
+        let mut directory = self.write();
+        if !directory.users.contains_key(&strategy.user_id) {
             return Err(StoreError::Missing);
         }
-        if state.strategies.contains_key(&strategy.id) {
+        if directory.strategies.contains_key(&strategy.id) {
             return Err(conflict(StoreConflict::AlreadyExists));
         }
-        state.strategies.insert(strategy.id, strategy.clone());
-        state.books.insert(strategy.id, Book::default());
+        directory.strategies.insert(strategy.id, strategy.clone());
+        directory.strategies_of.entry(strategy.user_id.clone()).or_default().insert(strategy.id);
+        directory.books.insert(strategy.id, Arc::default());
         Ok(())
     }
 
     async fn get_strategy(&self, owner: &UserId, id: StrategyId) -> Result<Option<Strategy>, StoreError> {
-        Ok(self.state().strategies.get(&id).filter(|s| &s.user_id == owner).cloned())
+        Ok(self.read().strategies.get(&id).filter(|s| &s.user_id == owner).cloned())
     }
 
     async fn list_strategies(&self, owner: &UserId) -> Result<Vec<Strategy>, StoreError> {
-        let mut strategies: Vec<Strategy> =
-            self.state().strategies.values().filter(|s| &s.user_id == owner).cloned().collect();
-        strategies.sort_by_key(|s| Reverse(s.id));
-        Ok(strategies)
+        let directory = self.read();
+        let ids = directory.strategies_of.get(owner).into_iter().flatten().rev();
+        Ok(ids.filter_map(|id| directory.strategies.get(id)).cloned().collect())
     }
 
     async fn update_strategy(&self, strategy: &Strategy, read_at: Timestamp) -> Result<(), StoreError> {
-        let mut state = self.state();
-        match state.strategies.get_mut(&strategy.id) {
+        let mut directory = self.write();
+        match directory.strategies.get_mut(&strategy.id) {
             Some(stored) if stored.user_id == strategy.user_id => {
                 if stored.updated_at != read_at {
                     return Err(conflict(StoreConflict::StaleVersion));
@@ -215,38 +271,15 @@ impl StrategyStore for MemoryStore {
     }
 
     async fn delete_strategy(&self, owner: &UserId, id: StrategyId) -> Result<Option<u64>, StoreError> {
-        let mut state = self.state();
-        if state.strategies.get(&id).is_none_or(|s| &s.user_id != owner) {
-            return Ok(None);
-        }
-        state.strategies.remove(&id);
-        Ok(Some(state.books.remove(&id).map_or(0, |book| book.trades.len() as u64)))
+        let book = {
+            let mut directory = self.write();
+            if directory.strategies.get(&id).is_none_or(|s| &s.user_id != owner) {
+                return Ok(None);
+            }
+            directory.remove_strategy(id)
+        };
+        Ok(Some(mark_deleted(book)))
     }
-}
-
-/// Whether `trade` passes every given filter.
-fn passes(trade: &Trade, filter: &TradeFilter) -> bool {
-    filter.status.is_none_or(|s| trade.status == s)
-        && filter.symbol.as_ref().is_none_or(|s| &trade.symbol == s)
-        && filter.side.is_none_or(|s| trade.side == s)
-        && filter.from.is_none_or(|from| trade.opened_at >= from)
-        && filter.to.is_none_or(|to| trade.opened_at <= to)
-}
-
-/// The list order: `opened_at` descending, then id descending.
-fn list_key(trade: &Trade) -> (Reverse<Timestamp>, Reverse<TradeId>) {
-    (Reverse(trade.opened_at), Reverse(trade.id))
-}
-
-/// Whether inserting `trade` would make a second open trade for its reference. Trades without a reference never
-/// take a slot: several open trades of a symbol may coexist.
-fn open_slot_taken(book: &Book, trade: &Trade) -> bool {
-    trade.status == Status::Open
-        && trade.external_reference.as_ref().is_some_and(|reference| {
-            book.trades
-                .values()
-                .any(|other| other.status == Status::Open && other.external_reference.as_ref() == Some(reference))
-        })
 }
 
 #[async_trait]
@@ -257,20 +290,13 @@ impl TradeStore for MemoryStore {
         event: &TradeEvent,
         receipt: Option<&'r ReceiptWrite>,
     ) -> Result<(), StoreError> {
-        let mut state = self.state();
-        let book = state.book_mut(&trade.user_id, trade.strategy_id).ok_or(StoreError::Missing)?;
-        // The receipt first, as PostgreSQL decides it (its rows are locked before the trade is written).
-        receipt.map(|r| book.check_receipt(r)).transpose()?;
-        if book.trades.contains_key(&trade.id) {
-            return Err(conflict(StoreConflict::AlreadyExists));
-        }
-        if open_slot_taken(book, trade) {
-            return Err(conflict(StoreConflict::OpenTradeExists));
-        }
-        book.trades.insert(trade.id, trade.clone());
-        book.history.insert(trade.id, vec![event.clone()]);
-        receipt.into_iter().for_each(|r| book.record_receipt(r));
-        Ok(())
+        self.changing(&trade.user_id, trade.strategy_id, |book| {
+            // The receipt first, as PostgreSQL decides it (its rows are locked before the trade is written).
+            receipt.map(|r| book.check_receipt(r)).transpose()?;
+            book.insert(trade, event)?;
+            receipt.into_iter().for_each(|r| book.record_receipt(r));
+            Ok(())
+        })
     }
 
     async fn update_trade<'r>(
@@ -279,18 +305,15 @@ impl TradeStore for MemoryStore {
         event: &TradeEvent,
         receipt: Option<&'r ReceiptWrite>,
     ) -> Result<(), StoreError> {
-        let mut state = self.state();
-        let book = state.book_mut(&trade.user_id, trade.strategy_id).ok_or(StoreError::Missing)?;
-        let stored = book.trades.get(&trade.id).ok_or(StoreError::Missing)?;
-        // The receipt before the version, as PostgreSQL decides it.
-        receipt.map(|r| book.check_receipt(r)).transpose()?;
-        if stored.version + 1 != trade.version {
-            return Err(conflict(StoreConflict::StaleVersion));
-        }
-        book.trades.insert(trade.id, trade.clone());
-        book.history.entry(trade.id).or_default().push(event.clone());
-        receipt.into_iter().for_each(|r| book.record_receipt(r));
-        Ok(())
+        self.changing(&trade.user_id, trade.strategy_id, |book| {
+            book.get(trade.id).ok_or(StoreError::Missing)?;
+            // The receipt before the version, as PostgreSQL decides it.
+            receipt.map(|r| book.check_receipt(r)).transpose()?;
+            book.check_update(trade)?;
+            book.update(trade, event);
+            receipt.into_iter().for_each(|r| book.record_receipt(r));
+            Ok(())
+        })
     }
 
     async fn signal_receipts<'k>(
@@ -300,15 +323,15 @@ impl TradeStore for MemoryStore {
         target: &SignalTarget,
         key: Option<&'k IdempotencyKey>,
     ) -> Result<SignalReceipts, StoreError> {
-        Ok(self.state().book(owner, strategy).map(|book| book.receipts(target, key)).unwrap_or_default())
+        Ok(self.reading(owner, strategy, |book| book.receipts(target, key)).unwrap_or_default())
     }
 
     async fn receipt_count(&self, owner: &UserId, strategy: StrategyId) -> Result<u64, StoreError> {
-        Ok(self.state().book(owner, strategy).map_or(0, Book::receipt_count))
+        Ok(self.reading(owner, strategy, Book::receipt_count).unwrap_or(0))
     }
 
     async fn get_trade(&self, owner: &UserId, strategy: StrategyId, id: TradeId) -> Result<Option<Trade>, StoreError> {
-        Ok(self.state().book(owner, strategy).and_then(|book| book.trades.get(&id)).cloned())
+        Ok(self.reading(owner, strategy, |book| book.get(id).cloned()).flatten())
     }
 
     async fn open_trades(
@@ -317,18 +340,10 @@ impl TradeStore for MemoryStore {
         strategy: StrategyId,
         lookup: &OpenTradeLookup,
     ) -> Result<Option<Vec<Trade>>, StoreError> {
-        let state = self.state();
-        let Some(book) = state.book(owner, strategy) else {
-            return Ok(None);
-        };
-        let matches = |t: &&Trade| {
-            t.status == Status::Open
-                && match lookup {
-                    OpenTradeLookup::Reference(reference) => t.external_reference.as_ref() == Some(reference),
-                    OpenTradeLookup::Symbol(symbol) => &t.symbol == symbol,
-                }
-        };
-        Ok(Some(book.trades.values().filter(matches).cloned().collect()))
+        Ok(self.reading(owner, strategy, |book| match lookup {
+            OpenTradeLookup::Reference(reference) => book.open_with_reference(reference),
+            OpenTradeLookup::Symbol(symbol) => book.open_of_symbol(symbol),
+        }))
     }
 
     async fn latest_with_reference(
@@ -337,12 +352,7 @@ impl TradeStore for MemoryStore {
         strategy: StrategyId,
         reference: &ExternalReference,
     ) -> Result<Option<Trade>, StoreError> {
-        let state = self.state();
-        let latest = state.book(owner, strategy).and_then(|book| {
-            // Ids are UUIDv7: the greatest id is the most recently created trade.
-            book.trades.values().rev().find(|t| t.external_reference.as_ref() == Some(reference))
-        });
-        Ok(latest.cloned())
+        Ok(self.reading(owner, strategy, |book| book.latest_with_reference(reference).cloned()).flatten())
     }
 
     async fn list_trades(
@@ -353,18 +363,7 @@ impl TradeStore for MemoryStore {
         after: Option<TradeCursor>,
         limit: usize,
     ) -> Result<Option<Vec<Trade>>, StoreError> {
-        let state = self.state();
-        let Some(book) = state.book(owner, strategy) else {
-            return Ok(None);
-        };
-        let after = after.map(|c| (Reverse(c.opened_at), Reverse(c.trade_id)));
-        let mut page: Vec<&Trade> = book
-            .trades
-            .values()
-            .filter(|t| passes(t, filter) && after.is_none_or(|after| list_key(t) > after))
-            .collect();
-        page.sort_by_key(|t| list_key(t));
-        Ok(Some(page.into_iter().take(limit).cloned().collect()))
+        Ok(self.reading(owner, strategy, |book| book.page(filter, after, limit)))
     }
 
     async fn trade_events(
@@ -373,8 +372,7 @@ impl TradeStore for MemoryStore {
         strategy: StrategyId,
         id: TradeId,
     ) -> Result<Vec<TradeEvent>, StoreError> {
-        let state = self.state();
-        Ok(state.book(owner, strategy).and_then(|book| book.history.get(&id)).cloned().unwrap_or_default())
+        Ok(self.reading(owner, strategy, |book| book.events(id)).unwrap_or_default())
     }
 
     async fn visit_closed_trades<'v>(
@@ -384,76 +382,63 @@ impl TradeStore for MemoryStore {
         range: CloseRange,
         visitor: &'v mut (dyn ClosedTradeVisitor + 'v),
     ) -> Result<bool, StoreError> {
-        let mut closed: Vec<ClosedTrade> = {
-            let state = self.state();
-            let Some(book) = state.book(owner, strategy) else {
-                return Ok(false);
-            };
-            book.trades
-                .values()
-                .filter_map(ClosedTrade::of)
-                .filter(|t| range.from.is_none_or(|from| t.closed_at >= from))
-                .filter(|t| range.to.is_none_or(|to| t.closed_at <= to))
-                .collect()
+        // Collected under the lock, visited after it, so a slow visitor holds up no writer.
+        let Some(closed) = self.reading(owner, strategy, |book| book.closed_in(range)) else {
+            return Ok(false);
         };
-        closed.sort_unstable_by_key(|t| (t.closed_at, t.id));
         closed.into_iter().for_each(|trade| visitor.visit(trade));
         Ok(true)
     }
 
     async fn delete_trade(&self, owner: &UserId, strategy: StrategyId, id: TradeId) -> Result<bool, StoreError> {
-        let mut state = self.state();
-        let Some(book) = state.book_mut(owner, strategy) else {
-            return Ok(false);
-        };
-        book.history.remove(&id);
-        book.forget_receipts_of(id);
-        Ok(book.trades.remove(&id).is_some())
+        match self.changing(owner, strategy, |book| Ok(book.delete(id))) {
+            Err(StoreError::Missing) => Ok(false),
+            other => other,
+        }
     }
 }
 
 #[async_trait]
 impl ApiKeyStore for MemoryStore {
     async fn insert_api_key(&self, key: &ApiKey) -> Result<(), StoreError> {
-        let mut state = self.state();
-        if !state.users.contains_key(&key.user_id) {
+        let mut directory = self.write();
+        if !directory.users.contains_key(&key.user_id) {
             return Err(StoreError::Missing);
         }
-        if state.api_keys.contains_key(&key.id) || state.key_hashes.contains_key(&key.hash) {
+        if directory.api_keys.contains_key(&key.id) || directory.key_hashes.contains_key(&key.hash) {
             return Err(conflict(StoreConflict::AlreadyExists));
         }
-        if state.api_keys.values().filter(|k| k.user_id == key.user_id).count() >= ApiKey::LIMIT_PER_USER {
+        if directory.keys_of.get(&key.user_id).map_or(0, BTreeSet::len) >= ApiKey::LIMIT_PER_USER {
             return Err(conflict(StoreConflict::ApiKeyLimit));
         }
-        state.key_hashes.insert(key.hash, key.id);
-        state.api_keys.insert(key.id, key.clone());
+        directory.key_hashes.insert(key.hash, key.id);
+        directory.keys_of.entry(key.user_id.clone()).or_default().insert(key.id);
+        directory.api_keys.insert(key.id, key.clone());
         Ok(())
     }
 
     async fn find_api_key(&self, hash: &ApiKeyHash) -> Result<Option<ApiKey>, StoreError> {
-        let state = self.state();
-        Ok(state.key_hashes.get(hash).and_then(|id| state.api_keys.get(id)).cloned())
+        let directory = self.read();
+        Ok(directory.key_hashes.get(hash).and_then(|id| directory.api_keys.get(id)).cloned())
     }
 
     async fn list_api_keys(&self, owner: &UserId) -> Result<Vec<ApiKey>, StoreError> {
-        let mut keys: Vec<ApiKey> = self.state().api_keys.values().filter(|k| &k.user_id == owner).cloned().collect();
-        keys.sort_by_key(|k| k.id);
-        Ok(keys)
+        let directory = self.read();
+        let ids = directory.keys_of.get(owner).into_iter().flatten();
+        Ok(ids.filter_map(|id| directory.api_keys.get(id)).cloned().collect())
     }
 
     async fn revoke_api_key(&self, owner: &UserId, id: ApiKeyId) -> Result<bool, StoreError> {
-        let mut state = self.state();
-        if state.api_keys.get(&id).is_none_or(|k| &k.user_id != owner) {
+        let mut directory = self.write();
+        if directory.api_keys.get(&id).is_none_or(|k| &k.user_id != owner) {
             return Ok(false);
         }
-        if let Some(key) = state.api_keys.remove(&id) {
-            state.key_hashes.remove(&key.hash);
-        }
+        directory.remove_key(id);
         Ok(true)
     }
 
     async fn touch_api_key(&self, id: ApiKeyId, at: Timestamp) -> Result<(), StoreError> {
-        if let Some(key) = self.state().api_keys.get_mut(&id) {
+        if let Some(key) = self.write().api_keys.get_mut(&id) {
             key.last_used_at = Some(at);
         }
         Ok(())
@@ -464,7 +449,7 @@ impl ApiKeyStore for MemoryStore {
 impl StorageHealth for MemoryStore {
     async fn ping(&self) -> Result<(), StoreError> {
         // Memory always answers; taking the lock proves no writer is stuck holding it.
-        drop(self.state());
+        drop(self.read());
         Ok(())
     }
 }

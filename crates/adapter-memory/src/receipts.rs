@@ -1,11 +1,21 @@
 //! Signal receipts in memory: each strategy's book keeps the latest receipt per target and the receipts held under
-//! idempotency keys, written with the trade change they belong to under the store's one lock.
+//! idempotency keys, written with the trade change they belong to under the book's lock, and purged as they stop
+//! counting from an index by time (so a write costs O(log r) amortized in the receipts, not a sweep).
 
-use quantarya_domain::{IdempotencyKey, Receipt, SignalTarget, TradeId};
+use std::collections::{BTreeSet, HashMap};
+
+use quantarya_domain::{IdempotencyKey, Receipt, SignalTarget, Timestamp, TradeId};
 use quantarya_ports::outbound::{ReceiptWrite, SignalReceipts};
 use quantarya_ports::{StoreConflict, StoreError};
 
-use crate::Book;
+use crate::book::Book;
+
+/// The receipts' slots by the time they were written: the latest per target, and the keyed ones.
+#[derive(Debug, Default)]
+pub(crate) struct Expiries {
+    latest: BTreeSet<(Timestamp, String)>,
+    keyed: BTreeSet<(Timestamp, String)>,
+}
 
 impl Book {
     /// Refuses `write` with `ReceiptRaced` when its target's latest receipt is not the one it was judged by, or
@@ -22,10 +32,13 @@ impl Book {
     /// Records a checked `write`, and purges the receipts that no longer count.
     pub(crate) fn record_receipt(&mut self, write: &ReceiptWrite) {
         let now = write.receipt.at;
-        self.latest_receipts.retain(|_, r| r.counts_at(now, false));
-        self.keyed_receipts.retain(|_, r| r.counts_at(now, true));
-        self.latest_receipts.insert(write.target.key(), write.receipt);
+        purge(&mut self.expiries.latest, &mut self.latest_receipts, now, false);
+        purge(&mut self.expiries.keyed, &mut self.keyed_receipts, now, true);
+        let target = write.target.key();
+        self.expiries.latest.insert((now, target.clone()));
+        self.latest_receipts.insert(target, write.receipt);
         if let Some(key) = &write.key {
+            self.expiries.keyed.insert((now, key.as_str().to_owned()));
             self.keyed_receipts.insert(key.as_str().to_owned(), write.receipt);
         }
     }
@@ -43,10 +56,30 @@ impl Book {
         (self.latest_receipts.len() + self.keyed_receipts.len()) as u64
     }
 
-    /// Drops the receipts of a deleted trade: they can replay nothing.
+    /// Drops the receipts of a deleted trade: they can replay nothing. (A sweep of the receipts that still count,
+    /// which the receipt windows bound; deleting a trade is a rare, manual act.)
     pub(crate) fn forget_receipts_of(&mut self, trade: TradeId) {
         let of_others = |_: &String, r: &mut Receipt| r.trade_id != trade;
         self.latest_receipts.retain(of_others);
         self.keyed_receipts.retain(of_others);
+    }
+}
+
+/// Takes out the slots written too long ago to count at `now`, dropping each one's receipt unless a newer one that
+/// still counts took its place.
+fn purge(
+    expiries: &mut BTreeSet<(Timestamp, String)>,
+    receipts: &mut HashMap<String, Receipt>,
+    now: Timestamp,
+    keyed: bool,
+) {
+    let lifetime = if keyed { Receipt::KEYED_LIFETIME } else { Receipt::UNKEYED_LIFETIME };
+    while let Some((at, _)) = expiries.first()
+        && now.as_datetime() - at.as_datetime() >= lifetime
+    {
+        let Some((_, slot)) = expiries.pop_first() else { break };
+        if receipts.get(&slot).is_some_and(|receipt| !receipt.counts_at(now, keyed)) {
+            receipts.remove(&slot);
+        }
     }
 }

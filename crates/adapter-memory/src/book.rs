@@ -1,0 +1,223 @@
+//! One strategy's trades in memory, with the indexes every trade operation reads: so each costs O(log n) in the
+//! strategy's trades (plus what it returns), never a scan of the book.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, HashMap};
+use std::ops::Bound;
+
+use quantarya_domain::uuid::Uuid;
+use quantarya_domain::{
+    ClosedTrade, ExternalReference, Receipt, Status, Symbol, Timestamp, Trade, TradeEvent, TradeId,
+};
+use quantarya_ports::outbound::{CloseRange, TradeCursor, TradeFilter};
+use quantarya_ports::{StoreConflict, StoreError};
+
+/// The list order of a trade: `opened_at` descending, then id descending.
+type ListKey = (Reverse<Timestamp>, Reverse<TradeId>);
+
+fn list_key(trade: &Trade) -> ListKey {
+    (Reverse(trade.opened_at), Reverse(trade.id))
+}
+
+/// The state of one strategy's trades, and its receipts (`receipts.rs`).
+#[derive(Debug, Default)]
+pub(crate) struct Book {
+    /// Set, under the book's lock, when its strategy (or its owner) is deleted: a writer that reached the book
+    /// before the deletion finds it gone, so every acknowledged write is counted by the deletion.
+    pub(crate) deleted: bool,
+    trades: HashMap<TradeId, Trade>,
+    history: HashMap<TradeId, Vec<TradeEvent>>,
+    /// The open trade carrying each reference: at most one.
+    open_by_reference: HashMap<ExternalReference, TradeId>,
+    /// The open trades of each symbol.
+    open_by_symbol: HashMap<Symbol, BTreeSet<TradeId>>,
+    /// Every trade carrying each reference, by id (UUIDv7, so in creation order).
+    by_reference: HashMap<ExternalReference, BTreeSet<TradeId>>,
+    /// Every trade, in list order.
+    listed: BTreeSet<ListKey>,
+    /// The closed trades, in close order.
+    closed: BTreeSet<(Timestamp, TradeId)>,
+    /// The latest receipt of each signal target, by [`quantarya_domain::SignalTarget::key`].
+    pub(crate) latest_receipts: HashMap<String, Receipt>,
+    /// The receipts held under idempotency keys.
+    pub(crate) keyed_receipts: HashMap<String, Receipt>,
+    /// When each receipt was written, oldest first, to purge them as they stop counting (`receipts.rs`).
+    pub(crate) expiries: crate::receipts::Expiries,
+}
+
+impl Book {
+    /// Refuses any access to a deleted book as its strategy being missing.
+    pub(crate) fn live(&self) -> Result<&Self, StoreError> {
+        if self.deleted { Err(StoreError::Missing) } else { Ok(self) }
+    }
+
+    /// How many trades it holds.
+    pub(crate) fn len(&self) -> u64 {
+        self.trades.len() as u64
+    }
+
+    /// Stores a new trade and its entry event; refused when its id is taken or its reference is held by another
+    /// open trade.
+    pub(crate) fn insert(&mut self, trade: &Trade, event: &TradeEvent) -> Result<(), StoreError> {
+        if self.trades.contains_key(&trade.id) {
+            return Err(StoreError::Conflict(StoreConflict::AlreadyExists));
+        }
+        if let Some(reference) = trade.external_reference.as_ref().filter(|_| trade.status == Status::Open)
+            && self.open_by_reference.contains_key(reference)
+        {
+            return Err(StoreError::Conflict(StoreConflict::OpenTradeExists));
+        }
+        self.index(trade);
+        self.trades.insert(trade.id, trade.clone());
+        self.history.insert(trade.id, vec![event.clone()]);
+        Ok(())
+    }
+
+    /// Whether `trade` would replace the stored version it was decided from.
+    pub(crate) fn check_update(&self, trade: &Trade) -> Result<(), StoreError> {
+        let stored = self.trades.get(&trade.id).ok_or(StoreError::Missing)?;
+        if stored.version + 1 == trade.version {
+            Ok(())
+        } else {
+            Err(StoreError::Conflict(StoreConflict::StaleVersion))
+        }
+    }
+
+    /// Replaces a trade checked by [`Book::check_update`] and appends its event.
+    pub(crate) fn update(&mut self, trade: &Trade, event: &TradeEvent) {
+        if let Some(old) = self.trades.remove(&trade.id) {
+            self.unindex(&old);
+        }
+        self.index(trade);
+        self.trades.insert(trade.id, trade.clone());
+        self.history.entry(trade.id).or_default().push(event.clone());
+    }
+
+    /// Removes a trade with its history; whether it was there.
+    pub(crate) fn delete(&mut self, id: TradeId) -> bool {
+        self.history.remove(&id);
+        self.forget_receipts_of(id);
+        match self.trades.remove(&id) {
+            Some(old) => {
+                self.unindex(&old);
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub(crate) fn get(&self, id: TradeId) -> Option<&Trade> {
+        self.trades.get(&id)
+    }
+
+    pub(crate) fn events(&self, id: TradeId) -> Vec<TradeEvent> {
+        self.history.get(&id).cloned().unwrap_or_default()
+    }
+
+    /// The open trade carrying `reference`, if any.
+    pub(crate) fn open_with_reference(&self, reference: &ExternalReference) -> Vec<Trade> {
+        self.open_by_reference.get(reference).and_then(|id| self.trades.get(id)).into_iter().cloned().collect()
+    }
+
+    /// The open trades of `symbol`.
+    pub(crate) fn open_of_symbol(&self, symbol: &Symbol) -> Vec<Trade> {
+        let ids = self.open_by_symbol.get(symbol).into_iter().flatten();
+        ids.filter_map(|id| self.trades.get(id)).cloned().collect()
+    }
+
+    /// The most recently created trade carrying `reference`.
+    pub(crate) fn latest_with_reference(&self, reference: &ExternalReference) -> Option<&Trade> {
+        self.by_reference.get(reference).and_then(|ids| ids.last()).and_then(|id| self.trades.get(id))
+    }
+
+    /// A page of trades in list order after `after`, passing `filter`: the walk starts at the cursor (or at `to`)
+    /// and stops at `from`.
+    pub(crate) fn page(&self, filter: &TradeFilter, after: Option<TradeCursor>, limit: usize) -> Vec<Trade> {
+        let highest = TradeId::from_uuid(Uuid::max());
+        let start = match (after, filter.to) {
+            (Some(cursor), _) => Bound::Excluded((Reverse(cursor.opened_at), Reverse(cursor.trade_id))),
+            (None, Some(to)) => Bound::Included((Reverse(to), Reverse(highest))),
+            (None, None) => Bound::Unbounded,
+        };
+        self.listed
+            .range((start, Bound::Unbounded))
+            .take_while(|(Reverse(opened_at), _)| filter.from.is_none_or(|from| *opened_at >= from))
+            .filter_map(|(_, Reverse(id))| self.trades.get(id))
+            .filter(|trade| passes(trade, filter))
+            .take(limit)
+            .cloned()
+            .collect()
+    }
+
+    /// The closed trades in `range`, in close order.
+    pub(crate) fn closed_in(&self, range: CloseRange) -> Vec<ClosedTrade> {
+        let (lowest, highest) = (TradeId::from_uuid(Uuid::nil()), TradeId::from_uuid(Uuid::max()));
+        let from = range.from.map_or(Bound::Unbounded, |from| Bound::Included((from, lowest)));
+        let to = range.to.map_or(Bound::Unbounded, |to| Bound::Included((to, highest)));
+        if let (Bound::Included(from), Bound::Included(to)) = (&from, &to)
+            && from > to
+        {
+            return Vec::new();
+        }
+        self.closed.range((from, to)).filter_map(|(_, id)| self.trades.get(id)).filter_map(ClosedTrade::of).collect()
+    }
+
+    fn index(&mut self, trade: &Trade) {
+        self.listed.insert(list_key(trade));
+        if let Some(reference) = &trade.external_reference {
+            self.by_reference.entry(reference.clone()).or_default().insert(trade.id);
+        }
+        match (trade.status, trade.closed_at) {
+            (Status::Open, _) => {
+                if let Some(reference) = &trade.external_reference {
+                    self.open_by_reference.insert(reference.clone(), trade.id);
+                }
+                self.open_by_symbol.entry(trade.symbol.clone()).or_default().insert(trade.id);
+            }
+            (Status::Closed, Some(closed_at)) => {
+                self.closed.insert((closed_at, trade.id));
+            }
+            _ => {}
+        }
+    }
+
+    fn unindex(&mut self, trade: &Trade) {
+        self.listed.remove(&list_key(trade));
+        if let Some(reference) = &trade.external_reference
+            && let Some(ids) = self.by_reference.get_mut(reference)
+        {
+            ids.remove(&trade.id);
+            if ids.is_empty() {
+                self.by_reference.remove(reference);
+            }
+        }
+        match (trade.status, trade.closed_at) {
+            (Status::Open, _) => {
+                if let Some(reference) = &trade.external_reference
+                    && self.open_by_reference.get(reference) == Some(&trade.id)
+                {
+                    self.open_by_reference.remove(reference);
+                }
+                if let Some(ids) = self.open_by_symbol.get_mut(&trade.symbol) {
+                    ids.remove(&trade.id);
+                    if ids.is_empty() {
+                        self.open_by_symbol.remove(&trade.symbol);
+                    }
+                }
+            }
+            (Status::Closed, Some(closed_at)) => {
+                self.closed.remove(&(closed_at, trade.id));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Whether `trade` passes every given filter.
+fn passes(trade: &Trade, filter: &TradeFilter) -> bool {
+    filter.status.is_none_or(|s| trade.status == s)
+        && filter.symbol.as_ref().is_none_or(|s| &trade.symbol == s)
+        && filter.side.is_none_or(|s| trade.side == s)
+        && filter.from.is_none_or(|from| trade.opened_at >= from)
+        && filter.to.is_none_or(|to| trade.opened_at <= to)
+}
