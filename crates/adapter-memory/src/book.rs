@@ -31,8 +31,9 @@ pub(crate) struct Book {
     open_by_reference: HashMap<ExternalReference, TradeId>,
     /// The open trades of each symbol.
     open_by_symbol: HashMap<Symbol, BTreeSet<TradeId>>,
-    /// Every trade carrying each reference, by id (UUIDv7, so in creation order).
-    by_reference: HashMap<ExternalReference, BTreeSet<TradeId>>,
+    /// Every trade carrying each reference, sorted by id (UUIDv7, so in creation order); a vector, since most
+    /// references name one trade or a few, and a set's node would cost more than the trade's id.
+    by_reference: HashMap<ExternalReference, Vec<TradeId>>,
     /// Every trade, in list order.
     listed: BTreeSet<ListKey>,
     /// The closed trades, in close order.
@@ -165,7 +166,10 @@ impl Book {
     fn index(&mut self, trade: &Trade) {
         self.listed.insert(list_key(trade));
         if let Some(reference) = &trade.external_reference {
-            self.by_reference.entry(reference.clone()).or_default().insert(trade.id);
+            let ids = self.by_reference.entry(reference.clone()).or_default();
+            if let Err(at) = ids.binary_search(&trade.id) {
+                ids.insert(at, trade.id);
+            }
         }
         match (trade.status, trade.closed_at) {
             (Status::Open, _) => {
@@ -186,7 +190,9 @@ impl Book {
         if let Some(reference) = &trade.external_reference
             && let Some(ids) = self.by_reference.get_mut(reference)
         {
-            ids.remove(&trade.id);
+            if let Ok(at) = ids.binary_search(&trade.id) {
+                ids.remove(at);
+            }
             if ids.is_empty() {
                 self.by_reference.remove(reference);
             }
