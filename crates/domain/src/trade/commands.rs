@@ -6,9 +6,10 @@ use crate::ids::EventId;
 use crate::strategy::Tags;
 use crate::time::Timestamp;
 
+use super::error::LifecycleError;
 use super::extensions::{Extensions, ExtensionsChange, JsonObject};
 use super::fields::{ExternalReference, Price, Side, Source, Status, Symbol, Timeframe};
-use super::lifecycle::{LifecycleError, not_in_future};
+use super::lifecycle::not_in_future;
 use super::position::{Fees, PointValue, Quantity};
 
 /// Who changes a trade, and when: the context every transition is stamped with.

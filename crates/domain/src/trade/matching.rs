@@ -2,9 +2,9 @@
 
 use super::Trade;
 use super::commands::{LevelsChange, NewTrade, ScaleIn, TradeCommand};
+use super::error::LifecycleError;
 use super::extensions::{ExtensionSlot, ExtensionsChange};
 use super::fields::{ExternalReference, Status, Symbol};
-use super::lifecycle::LifecycleError;
 
 /// How a signal names its trade: by the sender's reference, else by symbol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

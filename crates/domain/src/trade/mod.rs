@@ -2,6 +2,7 @@
 //! trade a signal acts on.
 
 mod commands;
+mod error;
 mod event;
 mod extensions;
 mod fields;
@@ -12,10 +13,11 @@ mod position;
 use std::ops::Deref;
 
 pub use commands::{CloseTrade, LevelsChange, NewTrade, ScaleIn, SignalExit, Stamp, TradeCommand, TradePatch};
+pub use error::LifecycleError;
 pub use event::{EventKind, FieldChange, TradeEvent};
 pub use extensions::{ExtensionSlot, Extensions, ExtensionsChange, JsonObject};
 pub use fields::{ExternalReference, Origin, Price, Side, SignalEvent, Source, Status, Symbol, Timeframe};
-pub use lifecycle::{LifecycleError, Outcome, Transition};
+pub use lifecycle::{Outcome, Transition};
 pub use matching::{Locator, exit_already_applied, select_open_trade};
 pub use position::{DECIMAL_PLACES, Fees, Fill, FillKind, MAX_FILLS, PointValue, Quantity};
 
