@@ -184,6 +184,9 @@ pub enum FillKind {
 }
 
 impl FillKind {
+    /// Both kinds.
+    pub const ALL: [Self; 2] = [Self::Entry, Self::Exit];
+
     /// `entry` or `exit`.
     pub const fn as_str(self) -> &'static str {
         match self {

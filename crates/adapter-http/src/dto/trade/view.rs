@@ -6,6 +6,7 @@ use quantarya_domain::{
 };
 use serde::Serialize;
 use utoipa::ToSchema;
+use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
 
 use crate::dto::{number, time};
 
@@ -180,21 +181,23 @@ pub struct TradeView {
     pub updated_at: String,
 }
 
-/// An entry or an exit of a position.
-#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum FillKindView {
-    /// The opening entry, or a scale-in.
-    Entry,
-    /// A partial exit, or the exit that closed the trade.
-    Exit,
+/// `entry` or `exit`, derived from the domain's list of fill kinds.
+fn fill_kind_schema() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(FillKind::ALL.map(FillKind::as_str)))
+        .description(Some(
+            "An entry (the opening fill, or a scale-in) or an exit (partial, or the one that closed it).",
+        ))
+        .build()
 }
 
 /// One fill of a position.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FillView {
     /// An entry or an exit.
-    pub kind: FillKindView,
+    #[schema(schema_with = fill_kind_schema)]
+    pub kind: &'static str,
     /// Its price, if known.
     #[schema(required = true)]
     pub price: Option<f64>,
@@ -218,10 +221,7 @@ fn oldest_first(fills: &[Fill]) -> impl Iterator<Item = &Fill> {
 impl From<&Fill> for FillView {
     fn from(fill: &Fill) -> Self {
         Self {
-            kind: match fill.kind {
-                FillKind::Entry => FillKindView::Entry,
-                FillKind::Exit => FillKindView::Exit,
-            },
+            kind: fill.kind.as_str(),
             price: number(fill.price),
             quantity: fill.quantity.map(Quantity::to_f64),
             fees: fill.fees.to_f64(),
@@ -298,26 +298,17 @@ impl From<Trade> for TradeView {
     }
 }
 
-/// What happened to a trade.
-#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum EventKindView {
-    /// Created.
-    Entry,
-    /// A scale-in added to the position.
-    Add,
-    /// Levels or notes of an open trade changed.
-    Update,
-    /// Part of the position was taken off; it stays open.
-    Reduce,
-    /// Closed by an exit signal.
-    Exit,
-    /// Closed by hand.
-    Close,
-    /// Cancelled.
-    Cancel,
-    /// A terminal trade's values corrected.
-    Correct,
+/// What happened to a trade, derived from the domain's list of event kinds.
+fn event_kind_schema() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(EventKind::ALL.map(EventKind::as_str)))
+        .description(Some(
+            "entry (created), add (a scale-in), update (levels or notes of an open trade), reduce (part of the \
+             position taken off), exit (closed by an exit signal), close (closed by hand), cancel, correct (a \
+             terminal trade's values corrected).",
+        ))
+        .build()
 }
 
 /// Which kind of credential made a change.
@@ -340,7 +331,8 @@ pub struct TradeEventView {
     /// The trade version it produced (1 for the entry).
     pub version: u64,
     /// What happened.
-    pub kind: EventKindView,
+    #[schema(schema_with = event_kind_schema)]
+    pub kind: &'static str,
     /// When it was recorded.
     #[schema(format = DateTime)]
     pub at: String,
@@ -357,16 +349,7 @@ impl From<TradeEvent> for TradeEventView {
             event_id: event.id.to_string(),
             trade_id: event.trade_id.to_string(),
             version: event.version,
-            kind: match event.kind {
-                EventKind::Entry => EventKindView::Entry,
-                EventKind::Add => EventKindView::Add,
-                EventKind::Update => EventKindView::Update,
-                EventKind::Reduce => EventKindView::Reduce,
-                EventKind::Exit => EventKindView::Exit,
-                EventKind::Close => EventKindView::Close,
-                EventKind::Cancel => EventKindView::Cancel,
-                EventKind::Correct => EventKindView::Correct,
-            },
+            kind: event.kind.as_str(),
             at: time(event.at),
             by: match event.by {
                 CredentialKind::User => CredentialView::User,
