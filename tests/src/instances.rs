@@ -1,10 +1,10 @@
 //! Two service instances over one PostgreSQL database, as a deployment runs them: racing repeats of one signal are
-//! decided once, whichever instance each request reaches.
+//! decided once, whichever instance each request reaches, and a key revoked on one is refused by the other.
 
 use std::sync::Arc;
 
 use quantarya_adapter_postgres::{PgStore, PoolSettings};
-use quantarya_domain::{BodyHash, IdempotencyKey, Price, Side};
+use quantarya_domain::{BodyHash, IdempotencyKey, KeyName, Price, Side};
 use quantarya_ports::{Journal, JournalError, RefusedKind, Signal, SignalEffect, SignalIdentity, TradeQuery};
 use tokio::task::JoinSet;
 
@@ -58,4 +58,65 @@ pub async fn two_instances_decide_racing_repeats_once(url: &str) {
 
     let page = trader.journal.list_trades(&trader.jwt, book, TradeQuery::default()).await.expect("list");
     assert_eq!(page.trades.len(), 2, "one trade from each race");
+}
+
+/// Waits until `store` trusts its cache of verified keys (its listening connection is up), for at most 5 s.
+async fn listening(store: &PgStore) {
+    let started = std::time::Instant::now();
+    while !store.verifies_keys_from_cache() {
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "the key listener never came up");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}
+
+/// API keys are verified from each instance's cache, and revocation stays immediate everywhere: a key revoked on
+/// one instance is refused by the other within a second; a key deleted where no notification is sent is still
+/// served from the other's cache (so the cache is what answers), until that instance's listening connection is
+/// lost and comes back, which empties its cache.
+pub async fn a_key_revoked_on_one_instance_is_refused_by_the_other(url: &str) {
+    let a = Arc::new(PgStore::connect(url, PoolSettings::default()).expect("a pool"));
+    let b = Arc::new(PgStore::connect(url, PoolSettings::default()).expect("a pool"));
+    let trader = trader_in(&StoreUnderTest::of(a.clone())).await;
+    let other = StoreUnderTest::of(b.clone()).journal();
+    listening(&b).await;
+    let issue = |name: &'static str| {
+        let (journal, jwt) = (trader.journal.clone(), trader.jwt.clone());
+        async move {
+            let issued = journal.create_api_key(&jwt, KeyName::parse(name).expect("valid")).await.expect("a key");
+            (issued.key.id, issued.raw.expose().to_owned())
+        }
+    };
+
+    // Revoked on A: B, which verified it a moment ago, refuses it within a second.
+    let (id, raw) = issue("revoked").await;
+    other.authenticate(&raw).await.expect("B verifies the live key");
+    other.authenticate(&raw).await.expect("and again, from its cache");
+    trader.journal.revoke_api_key(&trader.jwt, id).await.expect("revoked on A");
+    let revoked = std::time::Instant::now();
+    while other.authenticate(&raw).await.is_ok() {
+        assert!(revoked.elapsed() < std::time::Duration::from_secs(1), "B still accepts a key revoked a second ago");
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    assert!(matches!(other.authenticate(&raw).await, Err(JournalError::Unauthorized)));
+
+    // Deleted where the trigger cannot see it: B's cache still answers for it, which only the cache can.
+    let (id, raw) = issue("unseen").await;
+    other.authenticate(&raw).await.expect("B verifies the live key");
+    let unseen = format!(
+        "BEGIN; ALTER TABLE api_keys DISABLE TRIGGER api_keys_notify_change; \
+         DELETE FROM api_keys WHERE id = '{}'; ALTER TABLE api_keys ENABLE TRIGGER api_keys_notify_change; COMMIT;",
+        id.as_uuid()
+    );
+    quantarya_test_db::run_sql(url, &unseen).await.expect("deleted under the store");
+    other.authenticate(&raw).await.expect("served from B's cache, as nothing told B");
+    // B loses its listening connection: back, its cache starts empty, and the deleted key is refused.
+    let kill = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                WHERE query = 'LISTEN quantarya_api_keys' AND pid <> pg_backend_pid()";
+    quantarya_test_db::run_sql(url, kill).await.expect("listeners terminated");
+    let lost = std::time::Instant::now();
+    while b.verifies_keys_from_cache() && lost.elapsed() < std::time::Duration::from_secs(2) {
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
+    listening(&b).await;
+    assert!(matches!(other.authenticate(&raw).await, Err(JournalError::Unauthorized)), "B's cache started empty");
 }

@@ -44,6 +44,13 @@ fn main() -> ExitCode {
         handle.block_on(quantarya_tests::instances::two_instances_decide_racing_repeats_once(&instances_url));
         Ok(())
     }));
+    let (handle, instances_url) = (runtime.handle().clone(), url.clone());
+    trials.push(Trial::test("postgres::a_key_revoked_on_one_instance_is_refused_by_the_other", move || {
+        handle.block_on(quantarya_tests::instances::a_key_revoked_on_one_instance_is_refused_by_the_other(
+            &instances_url,
+        ));
+        Ok(())
+    }));
     let handle = runtime.handle().clone();
     trials.push(Trial::test("postgres::an_unreachable_database_is_a_503_never_a_500", move || {
         handle.block_on(quantarya_tests::durability::an_unreachable_database_is_a_503_never_a_500());

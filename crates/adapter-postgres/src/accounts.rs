@@ -80,33 +80,39 @@ impl UserStore for PgStore {
     async fn delete_account(&self, id: &UserId) -> Result<Option<AccountDeletion>, StoreError> {
         let mut conn = self.conn().await?;
         let id = id.as_str().to_owned();
-        conn.transaction::<_, diesel::result::Error, _>(async move |conn| {
-            // Lock the profile and its strategies: inserts under them wait for this transaction (and then fail),
-            // and inserts already under way finish first and are counted below.
-            let user = users::table.find(&id).select(users::id).for_update().first::<String>(conn).await.optional()?;
-            if user.is_none() {
-                return Ok(None);
-            }
-            let owned = strategies::table
-                .filter(strategies::user_id.eq(&id))
-                .select(strategies::id)
-                .for_update()
-                .load::<uuid::Uuid>(conn)
-                .await?;
-            // By strategy, so the delete uses the trades' (strategy_id, …) index.
-            let trades = diesel::delete(trades::table.filter(trades::strategy_id.eq_any(&owned))).execute(conn).await?;
-            let api_keys = diesel::delete(api_keys::table.filter(api_keys::user_id.eq(&id))).execute(conn).await?;
-            let strategies =
-                diesel::delete(strategies::table.filter(strategies::user_id.eq(&id))).execute(conn).await?;
-            diesel::delete(users::table.find(&id)).execute(conn).await?;
-            Ok(Some(AccountDeletion {
-                strategies: count(strategies),
-                trades: count(trades),
-                api_keys: count(api_keys),
-            }))
-        })
-        .await
-        .map_err(query)
+        let deleted = conn
+            .transaction::<_, diesel::result::Error, _>(async move |conn| {
+                // Lock the profile and its strategies: inserts under them wait for this transaction (and then fail),
+                // and inserts already under way finish first and are counted below.
+                let user =
+                    users::table.find(&id).select(users::id).for_update().first::<String>(conn).await.optional()?;
+                if user.is_none() {
+                    return Ok(None);
+                }
+                let owned = strategies::table
+                    .filter(strategies::user_id.eq(&id))
+                    .select(strategies::id)
+                    .for_update()
+                    .load::<uuid::Uuid>(conn)
+                    .await?;
+                // By strategy, so the delete uses the trades' (strategy_id, …) index.
+                let trades =
+                    diesel::delete(trades::table.filter(trades::strategy_id.eq_any(&owned))).execute(conn).await?;
+                let api_keys = diesel::delete(api_keys::table.filter(api_keys::user_id.eq(&id))).execute(conn).await?;
+                let strategies =
+                    diesel::delete(strategies::table.filter(strategies::user_id.eq(&id))).execute(conn).await?;
+                diesel::delete(users::table.find(&id)).execute(conn).await?;
+                Ok(Some(AccountDeletion {
+                    strategies: count(strategies),
+                    trades: count(trades),
+                    api_keys: count(api_keys),
+                }))
+            })
+            .await
+            .map_err(query);
+        // The account's keys are gone: this instance forgets them before it answers (others hear of each).
+        self.keys.forget_all();
+        deleted
     }
 }
 
@@ -224,6 +230,10 @@ impl ApiKeyStore for PgStore {
     }
 
     async fn find_api_key(&self, hash: &ApiKeyHash) -> Result<Option<ApiKey>, StoreError> {
+        if let Some(key) = self.keys.get(hash) {
+            return Ok(Some(key));
+        }
+        let ticket = self.keys.ticket();
         let mut conn = self.conn().await?;
         let row = api_keys::table
             .filter(api_keys::hash.eq(hash.as_bytes().as_slice()))
@@ -232,7 +242,11 @@ impl ApiKeyStore for PgStore {
             .await
             .optional()
             .map_err(query)?;
-        row.map(ApiKey::try_from).transpose()
+        let key = row.map(ApiKey::try_from).transpose()?;
+        if let (Some(key), Some(ticket)) = (&key, ticket) {
+            self.keys.admit(ticket, key);
+        }
+        Ok(key)
     }
 
     async fn list_api_keys(&self, owner: &UserId) -> Result<Vec<ApiKey>, StoreError> {
@@ -253,6 +267,8 @@ impl ApiKeyStore for PgStore {
             .execute(&mut conn)
             .await
             .map_err(query)?;
+        // Other instances hear of it from the trigger; this one forgets the key before it answers.
+        self.keys.forget(id);
         Ok(deleted > 0)
     }
 
@@ -263,6 +279,7 @@ impl ApiKeyStore for PgStore {
             .execute(&mut conn)
             .await
             .map_err(query)?;
+        self.keys.touched(id, at);
         Ok(())
     }
 }

@@ -4,7 +4,8 @@
 //! The rules that must hold across instances live in the schema: foreign keys with cascading deletes, user names
 //! unique regardless of case, unique key hashes, partial unique indexes for one open trade per strategy and
 //! reference, a `version` checked on every trade update, `CHECK`s for statuses, prices and the lifecycle's
-//! invariants. The signal path is short: a trade write with its history event is one statement.
+//! invariants. The signal path is short: a trade write with its history event is one statement, and a signal's API
+//! key is verified from an in-process cache that every instance keeps current with `LISTEN`/`NOTIFY`.
 //!
 //! ```no_run
 //! use quantarya_adapter_postgres::{PgStore, PoolSettings, migrate};
@@ -22,6 +23,7 @@
 
 mod accounts;
 mod error;
+mod key_cache;
 mod migrate;
 mod receipts;
 mod rows;
@@ -29,6 +31,7 @@ mod schema;
 mod trade_write;
 mod trades;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use diesel_async::AsyncPgConnection;
@@ -62,10 +65,13 @@ impl Default for PoolSettings {
 #[error("cannot build the PostgreSQL connection pool: {0}")]
 pub struct ConnectError(String);
 
-/// Every store port on PostgreSQL. Cheap to clone: clones share the pool.
+/// Every store port on PostgreSQL. Cheap to clone: clones share the pool and the cache of verified keys.
 #[derive(Clone)]
 pub struct PgStore {
     pool: Pool<AsyncPgConnection>,
+    keys: Arc<key_cache::KeyCache>,
+    /// The task keeping `keys` current; it stops with the last clone.
+    _listener: Arc<key_cache::Listener>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -97,6 +103,7 @@ impl PgStore {
         ));
         let runtime = tokio::runtime::Handle::try_current()
             .map_err(|_| ConnectError("PgStore::connect must be called inside a Tokio runtime".to_owned()))?;
+        let (keys, listener) = key_cache::start(config.clone(), &runtime);
         let mut manager_config = ManagerConfig::default();
         // Broken connections are dropped (the driver task ended, or a transaction was left open); a healthy one is
         // handed out without a test query, which would cost a round trip per request.
@@ -124,7 +131,13 @@ impl PgStore {
             .recycle_timeout(Some(settings.timeout))
             .build()
             .map_err(|e| ConnectError(e.to_string()))?;
-        Ok(Self { pool })
+        Ok(Self { pool, keys, _listener: Arc::new(listener) })
+    }
+
+    /// Whether this store's cache of verified API keys is trusted now (its listening connection is up). Until it
+    /// is, every key is read from the database.
+    pub fn verifies_keys_from_cache(&self) -> bool {
+        self.keys.is_listening()
     }
 
     /// One pooled connection for one request; an unreachable database is `Unavailable`.

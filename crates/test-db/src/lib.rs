@@ -86,6 +86,14 @@ async fn execute(url: &str, statement: &str) -> Result<(), String> {
     diesel::sql_query(statement).execute(&mut conn).await.map(drop).map_err(|e| e.to_string())
 }
 
+/// Runs `statements` (one or several, `;`-separated, in one implicit transaction unless they say otherwise) on a
+/// connection of its own to `url`: for tests that must reach under the store, such as a change no trigger sees.
+pub async fn run_sql(url: &str, statements: &str) -> Result<(), String> {
+    use diesel_async::SimpleAsyncConnection;
+    let mut conn = AsyncPgConnection::establish(url).await.map_err(|e| e.to_string())?;
+    conn.batch_execute(statements).await.map_err(|e| e.to_string())
+}
+
 impl TestDatabase {
     /// Creates and migrates a fresh database.
     pub async fn create() -> Result<Self, String> {
