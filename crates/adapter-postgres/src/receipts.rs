@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use quantarya_domain::{
     BodyHash, EventId, IdempotencyKey, Receipt, SignalTarget, StrategyId, Timestamp, Trade, TradeEvent, TradeId, UserId,
@@ -58,11 +58,13 @@ macro_rules! write_receipt {
     }};
 }
 
-const PURGE_TARGETS: &str = "DELETE FROM receipt_targets WHERE user_id = $1 AND strategy_id = $2 AND target IN \
-    (SELECT target FROM receipt_targets WHERE user_id = $1 AND strategy_id = $2 AND at <= $3 FOR UPDATE SKIP LOCKED)";
-const PURGE_KEYS: &str = "DELETE FROM receipt_keys WHERE user_id = $1 AND strategy_id = $2 AND idempotency_key IN \
-    (SELECT idempotency_key FROM receipt_keys WHERE user_id = $1 AND strategy_id = $2 AND at <= $3 \
-     FOR UPDATE SKIP LOCKED)";
+/// The purges: at most 256 of a strategy's oldest receipts that no longer count, found through the
+/// `(strategy_id, at)` index (the strategy alone names them: it has one owner), so a write's purge costs what it
+/// removes, never a walk of the receipts that still count. A backlog goes over the next writes.
+const PURGE_TARGETS: &str = "DELETE FROM receipt_targets WHERE ctid IN (SELECT ctid FROM receipt_targets \
+    WHERE strategy_id = $1 AND at <= $2 ORDER BY at LIMIT 256 FOR UPDATE SKIP LOCKED)";
+const PURGE_KEYS: &str = "DELETE FROM receipt_keys WHERE ctid IN (SELECT ctid FROM receipt_keys \
+    WHERE strategy_id = $1 AND at <= $2 ORDER BY at LIMIT 256 FOR UPDATE SKIP LOCKED)";
 
 /// A receipt as stored: body hash, trade, event, time.
 type ReceiptRow = (Vec<u8>, uuid::Uuid, uuid::Uuid, DateTime<Utc>);
@@ -234,7 +236,6 @@ pub(crate) async fn write_with_receipt<Kind: WriteKind>(
         for statement in [PURGE_TARGETS, PURGE_KEYS] {
             let lifetime = if statement == PURGE_KEYS { Receipt::KEYED_LIFETIME } else { Receipt::UNKEYED_LIFETIME };
             diesel::sql_query(statement)
-                .bind::<Text, _>(&owner)
                 .bind::<SqlUuid, _>(strategy)
                 .bind::<Timestamptz, _>(at - lifetime)
                 .execute(conn)
