@@ -95,7 +95,7 @@ pub async fn a_trade_lives_by_its_reference(s: &StoreUnderTest) {
     let retry = j.submit_signal(key, book, long(), Some(identity(1))).await.expect("retry");
     assert_eq!((retry.effect, &retry.trade), (SignalEffect::Replayed, &first.trade));
     let another = j.submit_signal(key, book, long(), Some(identity(2))).await;
-    assert_eq!(conflict_kind(&another), Some(ConflictKind::TradeAlreadyOpen));
+    assert_eq!(conflict_kind(&another), Some(ConflictKind::TradeAlreadyOpen), "{another:?}");
     let reversed =
         j.submit_signal(key, book, Signal::Entry(entry("BINANCE:BTCUSDT.P", Side::Sell, Some("Long"))), None).await;
     assert_eq!(conflict_kind(&reversed), Some(ConflictKind::TradeAlreadyOpen));

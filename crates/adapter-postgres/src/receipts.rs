@@ -15,7 +15,7 @@ use quantarya_ports::{StoreConflict, StoreError};
 
 use crate::error::query;
 use crate::schema::{receipt_keys, receipt_targets, strategies, trades};
-use crate::trade_write::{WriteKind, write};
+use crate::trade_write::{WriteKind, write_pipelined};
 
 /// The rows of `$table` (a receipt table) of one strategy of one owner.
 macro_rules! of_strategy {
@@ -38,8 +38,9 @@ macro_rules! receipt_fields {
     };
 }
 
-/// Writes `$row` as the receipt of `$table` under `$column = $key`: replacing the row (locked) when `$replace`,
-/// else inserting it, so that a racing request that wrote it first makes the insert fail.
+/// Writes `$row` as the receipt of `$table` under `$column = $key` on the shared connection `$conn` (so it can be
+/// pipelined): replacing the row (locked) when `$replace`, else inserting it, so that a racing request that wrote it
+/// first makes the insert fail.
 macro_rules! write_receipt {
     ($conn:expr, $table:ident, $column:ident, $owner:expr, $strategy:expr, $key:expr, $row:expr, $replace:expr) => {{
         let (hash, trade_id, event_id, at) = $row;
@@ -50,10 +51,13 @@ macro_rules! write_receipt {
             $table::at.eq(at),
         );
         if $replace {
-            diesel::update(receipt_at!($table, $column, $owner, $strategy, $key)).set(values).execute($conn).await?;
+            diesel::update(receipt_at!($table, $column, $owner, $strategy, $key))
+                .set(values)
+                .execute(&mut &*$conn)
+                .await
         } else {
             let identity = ($table::user_id.eq($owner), $table::strategy_id.eq($strategy), $table::$column.eq($key));
-            diesel::insert_into($table::table).values((identity, values)).execute($conn).await?;
+            diesel::insert_into($table::table).values((identity, values)).execute(&mut &*$conn).await
         }
     }};
 }
@@ -175,72 +179,99 @@ pub(crate) async fn write_with_receipt<Kind: WriteKind>(
     let at = r.at.as_datetime();
     let row = (r.body_hash.as_bytes().to_vec(), r.trade_id.as_uuid(), r.event_id.as_uuid(), at);
     conn.transaction::<_, TxError, _>(async move |conn| {
-        // One lock order with deletions, which hold the strategy (or the trade) while their cascade reaches the
-        // receipts: the strategy first, then the trade an update changes, then the receipt rows.
+        // The locks in one pipeline (one round trip), the change, then its receipts and the purge in another.
+        // Pipelined statements run in the order
+        // sent, so the lock order is the one deletions use, which hold the strategy (or the trade) while their
+        // cascade reaches the receipts: the strategy first, then the trade an update changes, then the receipt
+        // rows. A failure anywhere rolls the whole transaction back.
+        let shared: &AsyncPgConnection = conn;
         let owned = strategies::table
             .find(strategy)
             .filter(strategies::user_id.eq(&owner))
             .select(strategies::id)
             .for_key_share()
-            .first::<uuid::Uuid>(conn)
-            .await
-            .optional()?;
-        if owned.is_none() {
-            return Err(TxError::Store(StoreError::Missing));
-        }
-        if Kind::CHANGES_A_STORED_TRADE {
-            let stored = trades::table
+            .first::<uuid::Uuid>(&mut &*shared);
+        let stored = async {
+            if !Kind::CHANGES_A_STORED_TRADE {
+                return Ok(Some(trade.id.as_uuid()));
+            }
+            trades::table
                 .find(trade.id.as_uuid())
                 .filter(trades::strategy_id.eq(strategy))
                 .filter(trades::user_id.eq(&owner))
                 .select(trades::id)
                 .for_no_key_update()
-                .first::<uuid::Uuid>(conn)
+                .first::<uuid::Uuid>(&mut &*shared)
                 .await
-                .optional()?;
-            if stored.is_none() {
-                return Err(TxError::Store(StoreError::Missing));
-            }
-        }
+                .optional()
+        };
         // Judged on this latest receipt, or on none: lock it, and refuse the write if it moved on.
         let latest = receipt_at!(receipt_targets, target, &owner, strategy, &target)
             .select(receipt_targets::event_id)
             .for_update()
-            .first::<uuid::Uuid>(conn)
-            .await
-            .optional()?;
+            .first::<uuid::Uuid>(&mut &*shared);
+        let held = async {
+            match &key {
+                Some(key) => receipt_at!(receipt_keys, idempotency_key, &owner, strategy, key)
+                    .select(receipt_keys::at)
+                    .for_update()
+                    .first::<DateTime<Utc>>(&mut &*shared)
+                    .await
+                    .optional(),
+                None => Ok(None),
+            }
+        };
+        let (owned, stored, latest, held) = futures_util::future::try_join4(
+            async { owned.await.optional() },
+            stored,
+            async { latest.await.optional() },
+            held,
+        )
+        .await?;
+        if owned.is_none() || stored.is_none() {
+            return Err(TxError::Store(StoreError::Missing));
+        }
         if latest != receipt.after.map(|e| e.as_uuid()) {
             return Err(raced());
         }
-        let held = match &key {
-            Some(key) => receipt_at!(receipt_keys, idempotency_key, &owner, strategy, key)
-                .select(receipt_keys::at)
-                .for_update()
-                .first::<DateTime<Utc>>(conn)
-                .await
-                .optional()?,
-            None => None,
-        };
         let held_since = held.map(Timestamp::from_datetime);
         if held_since.is_some_and(|since| at - since.as_datetime() < Receipt::KEYED_LIFETIME) {
             return Err(raced());
         }
-        settle(write::<Kind>(conn, trade, event).await?)?;
-        write_receipt!(conn, receipt_targets, target, &owner, strategy, &target, row.clone(), latest.is_some());
-        if let Some(key) = &key {
-            // An expired receipt under the key is locked and replaced; a new key is inserted.
-            write_receipt!(conn, receipt_keys, idempotency_key, &owner, strategy, key, row.clone(), held.is_some());
-        }
+        // The change first: its receipt names it, so a change the statement did not make (a stale version, a taken
+        // reference) must be told before the receipt is written.
+        settle(write_pipelined::<Kind>(shared, trade, event).await?)?;
+        let target_receipt = async {
+            write_receipt!(shared, receipt_targets, target, &owner, strategy, &target, row.clone(), latest.is_some())
+        };
+        // An expired receipt under the key is locked and replaced; a new key is inserted.
+        let key_receipt = async {
+            match &key {
+                Some(key) => {
+                    write_receipt!(
+                        shared,
+                        receipt_keys,
+                        idempotency_key,
+                        &owner,
+                        strategy,
+                        key,
+                        row.clone(),
+                        held.is_some()
+                    )
+                }
+                None => Ok(0),
+            }
+        };
         // Purge what no longer counts, skipping rows another request holds (it replaces them itself): so two
         // purges never wait on each other.
-        for statement in [PURGE_TARGETS, PURGE_KEYS] {
-            let lifetime = if statement == PURGE_KEYS { Receipt::KEYED_LIFETIME } else { Receipt::UNKEYED_LIFETIME };
+        let purge = |statement: &'static str, lifetime: chrono::TimeDelta| {
             diesel::sql_query(statement)
                 .bind::<SqlUuid, _>(strategy)
                 .bind::<Timestamptz, _>(at - lifetime)
-                .execute(conn)
-                .await?;
-        }
+                .execute(&mut &*shared)
+        };
+        let purges = (purge(PURGE_TARGETS, Receipt::UNKEYED_LIFETIME), purge(PURGE_KEYS, Receipt::KEYED_LIFETIME));
+        futures_util::future::try_join4(target_receipt, key_receipt, purges.0, purges.1).await?;
         Ok(())
     })
     .await

@@ -242,7 +242,16 @@ pub(crate) async fn write<Kind: WriteKind>(
     trade: &Trade,
     event: &TradeEvent,
 ) -> Result<(i64, bool, bool), StoreError> {
-    TradeWrite::<Kind>::new(trade, event).get_result::<(i64, bool, bool)>(conn).await.map_err(query)
+    write_pipelined::<Kind>(conn, trade, event).await.map_err(query)
+}
+
+/// [`write`] on a shared connection, so that it can be sent in one pipeline with other statements.
+pub(crate) async fn write_pipelined<Kind: WriteKind>(
+    conn: &diesel_async::AsyncPgConnection,
+    trade: &Trade,
+    event: &TradeEvent,
+) -> Result<(i64, bool, bool), diesel::result::Error> {
+    TradeWrite::<Kind>::new(trade, event).get_result::<(i64, bool, bool)>(&mut &*conn).await
 }
 
 #[cfg(test)]
