@@ -25,7 +25,8 @@ pub(crate) struct Book {
     /// Set, under the book's lock, when its strategy (or its owner) is deleted: a writer that reached the book
     /// before the deletion finds it gone, so every acknowledged write is counted by the deletion.
     pub(crate) deleted: bool,
-    trades: HashMap<TradeId, Trade>,
+    /// Boxed: the map's slack (it is never full) then costs a pointer per empty slot, not a whole trade.
+    trades: HashMap<TradeId, Box<Trade>>,
     history: HashMap<TradeId, Vec<TradeEvent>>,
     /// The open trade carrying each reference: at most one.
     open_by_reference: HashMap<ExternalReference, TradeId>,
@@ -69,7 +70,7 @@ impl Book {
             return Err(StoreError::Conflict(StoreConflict::OpenTradeExists));
         }
         self.index(trade);
-        self.trades.insert(trade.id, trade.clone());
+        self.trades.insert(trade.id, Box::new(trade.clone()));
         self.history.insert(trade.id, vec![event.clone()]);
         Ok(())
     }
@@ -90,7 +91,7 @@ impl Book {
             self.unindex(&old);
         }
         self.index(trade);
-        self.trades.insert(trade.id, trade.clone());
+        self.trades.insert(trade.id, Box::new(trade.clone()));
         self.history.entry(trade.id).or_default().push(event.clone());
     }
 
@@ -108,7 +109,7 @@ impl Book {
     }
 
     pub(crate) fn get(&self, id: TradeId) -> Option<&Trade> {
-        self.trades.get(&id)
+        self.trades.get(&id).map(|trade| &**trade)
     }
 
     pub(crate) fn events(&self, id: TradeId) -> Vec<TradeEvent> {
@@ -117,18 +118,18 @@ impl Book {
 
     /// The open trade carrying `reference`, if any.
     pub(crate) fn open_with_reference(&self, reference: &ExternalReference) -> Vec<Trade> {
-        self.open_by_reference.get(reference).and_then(|id| self.trades.get(id)).into_iter().cloned().collect()
+        self.open_by_reference.get(reference).and_then(|id| self.get(*id)).into_iter().cloned().collect()
     }
 
     /// The open trades of `symbol`.
     pub(crate) fn open_of_symbol(&self, symbol: &Symbol) -> Vec<Trade> {
         let ids = self.open_by_symbol.get(symbol).into_iter().flatten();
-        ids.filter_map(|id| self.trades.get(id)).cloned().collect()
+        ids.filter_map(|id| self.get(*id)).cloned().collect()
     }
 
     /// The most recently created trade carrying `reference`.
     pub(crate) fn latest_with_reference(&self, reference: &ExternalReference) -> Option<&Trade> {
-        self.by_reference.get(reference).and_then(|ids| ids.last()).and_then(|id| self.trades.get(id))
+        self.by_reference.get(reference).and_then(|ids| ids.last()).and_then(|id| self.get(*id))
     }
 
     /// A page of trades in list order after `after`, passing `filter`: the walk starts at the cursor (or at `to`)
@@ -143,7 +144,7 @@ impl Book {
         self.listed
             .range((start, Bound::Unbounded))
             .take_while(|(Reverse(opened_at), _)| filter.from.is_none_or(|from| *opened_at >= from))
-            .filter_map(|(_, Reverse(id))| self.trades.get(id))
+            .filter_map(|(_, Reverse(id))| self.get(*id))
             .filter(|trade| passes(trade, filter))
             .take(limit)
             .cloned()
@@ -160,7 +161,7 @@ impl Book {
         {
             return Vec::new();
         }
-        self.closed.range((from, to)).filter_map(|(_, id)| self.trades.get(id)).filter_map(ClosedTrade::of).collect()
+        self.closed.range((from, to)).filter_map(|(_, id)| self.get(*id)).filter_map(ClosedTrade::of).collect()
     }
 
     fn index(&mut self, trade: &Trade) {

@@ -9,15 +9,10 @@ use crate::value::ValueError;
 /// A free-form JSON object, stored and returned as given.
 pub type JsonObject = Map<String, Value>;
 
-/// The five free-form extension objects of a trade, 16 KiB of JSON together at most.
+/// The five free-form extension objects of a trade, 16 KiB of JSON together at most. Most trades have none, so
+/// they are kept behind one pointer, which costs nothing until one is set.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Extensions {
-    signal: Option<JsonObject>,
-    market: Option<JsonObject>,
-    risk: Option<JsonObject>,
-    context: Option<JsonObject>,
-    meta: Option<JsonObject>,
-}
+pub struct Extensions(Option<Box<[Option<JsonObject>; 5]>>);
 
 /// One of the five extension objects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -88,7 +83,8 @@ impl Extensions {
         context: Option<JsonObject>,
         meta: Option<JsonObject>,
     ) -> Result<Self, ValueError> {
-        let extensions = Self { signal, market, risk, context, meta };
+        let objects = [signal, market, risk, context, meta];
+        let extensions = Self(objects.iter().any(Option::is_some).then(|| Box::new(objects)));
         if extensions.encoded_len() > Self::MAX_BYTES {
             return Err(ValueError::TooLarge { max_bytes: Self::MAX_BYTES });
         }
@@ -100,24 +96,19 @@ impl Extensions {
 
     /// The object in `slot`, if any.
     pub fn get(&self, slot: ExtensionSlot) -> Option<&JsonObject> {
-        match slot {
-            ExtensionSlot::Signal => self.signal.as_ref(),
-            ExtensionSlot::Market => self.market.as_ref(),
-            ExtensionSlot::Risk => self.risk.as_ref(),
-            ExtensionSlot::Context => self.context.as_ref(),
-            ExtensionSlot::Meta => self.meta.as_ref(),
-        }
+        let index = ExtensionSlot::ALL.iter().position(|&s| s == slot)?;
+        self.0.as_ref().and_then(|objects| objects[index].as_ref())
     }
 
     /// These extensions with `change` applied, if the result still fits.
     pub fn changed(&self, change: ExtensionsChange) -> Result<Self, ValueError> {
-        let pick = |new: Option<Option<JsonObject>>, old: &Option<JsonObject>| new.unwrap_or_else(|| old.clone());
+        let pick = |new: Option<Option<JsonObject>>, slot| new.unwrap_or_else(|| self.get(slot).cloned());
         Self::new(
-            pick(change.signal, &self.signal),
-            pick(change.market, &self.market),
-            pick(change.risk, &self.risk),
-            pick(change.context, &self.context),
-            pick(change.meta, &self.meta),
+            pick(change.signal, ExtensionSlot::Signal),
+            pick(change.market, ExtensionSlot::Market),
+            pick(change.risk, ExtensionSlot::Risk),
+            pick(change.context, ExtensionSlot::Context),
+            pick(change.meta, ExtensionSlot::Meta),
         )
     }
 
