@@ -12,6 +12,11 @@ use tracing::Instrument;
 /// The response header that carries the request id.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+/// The route pattern a resource serves, kept as its app data so a log line names the route without matching the
+/// path against the routes a second time (`HttpRequest::match_pattern` does, with a regular expression per route).
+#[derive(Debug, Clone, Copy)]
+pub struct RoutePattern(pub &'static str);
+
 /// Logs each request and tags its response with `x-request-id`.
 pub async fn log_requests(
     req: ServiceRequest,
@@ -25,7 +30,7 @@ pub async fn log_requests(
     let started = Instant::now();
     let span = tracing::info_span!("request", request_id = %id);
     let mut res = next.call(req).instrument(span).await?;
-    let route = res.request().match_pattern().unwrap_or_else(|| "<no route>".to_owned());
+    let route = res.request().app_data::<RoutePattern>().map_or("<no route>", |pattern| pattern.0);
     let status = res.status().as_u16();
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     if status >= 500 {

@@ -8,6 +8,7 @@ use actix_web::web;
 
 use crate::error::ApiError;
 use crate::error_code::ErrorCode;
+use crate::logging::RoutePattern;
 use crate::registry;
 use crate::reply;
 use crate::route::RouteSpec;
@@ -18,6 +19,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     for spec in registry::routes() {
         by_path.entry(spec.path).or_default().push(*spec);
     }
+    // actix tries resources in the order they are registered, a regular expression per path with parameters: the
+    // paths integrations post signals to (those taking `text/plain`, the TradingView case) go first, so the hot path
+    // is matched at the first try. Patterns match whole paths and never overlap, so the order changes no answer.
+    let mut by_path: Vec<_> = by_path.into_iter().collect();
+    by_path.sort_by_key(|(_, specs)| !specs.iter().any(|s| s.body.is_some_and(|body| body.text_plain)));
     for (path, specs) in by_path {
         let allowed = specs.iter().map(|s| s.verb.as_str()).collect::<Vec<_>>().join(", ");
         // Every route of a path shares its auth kind (a registry test checks it), so the extractor reads it per
@@ -25,10 +31,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         let Some(auth) = specs.first().map(|s| s.auth) else {
             continue;
         };
-        let mut resource = web::resource(path).app_data(auth).default_service(web::to(move || {
-            let allowed = allowed.clone();
-            async move { method_not_allowed(&allowed) }
-        }));
+        let mut resource =
+            web::resource(path).app_data(auth).app_data(RoutePattern(path)).default_service(web::to(move || {
+                let allowed = allowed.clone();
+                async move { method_not_allowed(&allowed) }
+            }));
         for spec in specs {
             resource = resource.route((spec.handler)(spec.verb.route()));
         }
