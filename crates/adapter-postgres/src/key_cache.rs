@@ -45,6 +45,9 @@ pub(crate) struct KeyCache {
     hashes: Arc<Mutex<HashMap<ApiKeyId, (ApiKeyHash, u64)>>>,
     /// Numbers admissions.
     admissions: std::sync::atomic::AtomicU64,
+    /// When this instance last recorded each key's use: kept apart from the cached keys, so that recording a use
+    /// never re-inserts a key (which would restart its time to live and race its eviction).
+    uses: Cache<ApiKeyId, Timestamp>,
     /// Moves on with every invalidation; guards the admission of keys read from the database.
     generation: Mutex<u64>,
     /// Whether the listening connection is up: only then is the cache trusted.
@@ -78,6 +81,7 @@ impl KeyCache {
             keys,
             hashes,
             admissions: std::sync::atomic::AtomicU64::new(0),
+            uses: Cache::builder().max_capacity(CAPACITY).time_to_live(TIME_TO_LIVE).build(),
             generation: Mutex::new(0),
             listening: AtomicBool::new(false),
         }
@@ -98,7 +102,14 @@ impl KeyCache {
 
     /// The cached key with `hash`, if the cache is trusted and holds it.
     pub(crate) fn get(&self, hash: &ApiKeyHash) -> Option<ApiKey> {
-        if self.is_listening() { self.keys.get(hash).map(|admitted| admitted.key) } else { None }
+        if !self.is_listening() {
+            return None;
+        }
+        let mut key = self.keys.get(hash)?.key;
+        if let Some(used) = self.uses.get(&key.id) {
+            key.last_used_at = key.last_used_at.max(Some(used));
+        }
+        Some(key)
     }
 
     /// The generation a database read starts under, if the cache is trusted.
@@ -111,7 +122,11 @@ impl KeyCache {
         let generation = self.generation();
         if *generation == ticket && self.is_listening() {
             let admission = self.admissions.fetch_add(1, Ordering::SeqCst);
-            self.hashes().insert(key.id, (key.hash, admission));
+            let replaced = self.hashes().insert(key.id, (key.hash, admission));
+            // A key is cached under one hash only: one it had before is forgotten.
+            if let Some((old, _)) = replaced.filter(|(old, _)| *old != key.hash) {
+                self.keys.invalidate(&old);
+            }
             self.keys.insert(key.hash, Admitted { key: key.clone(), admission });
         }
     }
@@ -135,16 +150,9 @@ impl KeyCache {
         self.hashes().clear();
     }
 
-    /// Records that the key with `id` was used at `at`, so the cached copy says so too.
+    /// Records that the key with `id` was used at `at`, so that the cached key says so too.
     pub(crate) fn touched(&self, id: ApiKeyId, at: Timestamp) {
-        let _generation = self.generation();
-        let hash = self.hashes().get(&id).copied();
-        if let Some((hash, _)) = hash
-            && let Some(mut admitted) = self.keys.get(&hash)
-        {
-            admitted.key.last_used_at = Some(at);
-            self.keys.insert(hash, admitted);
-        }
+        self.uses.insert(id, at);
     }
 
     /// Trusts the cache from now on (the connection listens), or stops trusting it. Either way it starts empty:
@@ -180,7 +188,11 @@ pub(crate) fn start(config: tokio_postgres::Config, runtime: &Handle) -> (Arc<Ke
         let mut backoff = Duration::from_millis(100);
         loop {
             match listen(&config, &listening).await {
-                Ok(()) => tracing::warn!("the API key listener's connection closed; keys are read from the database"),
+                Ok(()) => {
+                    tracing::warn!("the API key listener's connection closed; keys are read from the database");
+                    // It had been listening: the next attempt starts from the shortest wait again.
+                    backoff = Duration::from_millis(100);
+                }
                 Err(error) => {
                     tracing::warn!(%error, "the API key listener cannot listen; keys are read from the database")
                 }
