@@ -160,25 +160,27 @@ pub fn text<T>(parse: impl FnOnce(&str) -> Result<T, ValueError>) -> impl FnOnce
 
 /// A JSON number that is a valid price.
 pub fn price(value: Value) -> Result<Price, String> {
-    match value.as_f64() {
-        Some(number) => Price::new(number).map_err(message),
-        None => Err("must be a number".to_owned()),
-    }
+    number(Price::new)(value)
+}
+
+/// A JSON number, parsed by `parse`.
+fn number<T>(parse: impl FnOnce(f64) -> Result<T, ValueError>) -> impl FnOnce(Value) -> Result<T, String> {
+    move |value| value.as_f64().ok_or_else(|| "must be a number".to_owned()).and_then(|n| parse(n).map_err(message))
 }
 
 /// A JSON number that is a valid size (`> 0`, `<= 1e12`).
 pub fn quantity(value: Value) -> Result<Quantity, String> {
-    value.as_f64().ok_or_else(|| "must be a number".to_owned()).and_then(|n| Quantity::new(n).map_err(message))
+    number(Quantity::new)(value)
 }
 
 /// A JSON number that is a valid amount of fees (`>= 0`, `<= 1e12`).
 pub fn fees(value: Value) -> Result<Fees, String> {
-    value.as_f64().ok_or_else(|| "must be a number".to_owned()).and_then(|n| Fees::new(n).map_err(message))
+    number(Fees::new)(value)
 }
 
 /// A JSON number that is a valid point value (`> 0`, `<= 1e12`).
 pub fn point_value(value: Value) -> Result<PointValue, String> {
-    value.as_f64().ok_or_else(|| "must be a number".to_owned()).and_then(|n| PointValue::new(n).map_err(message))
+    number(PointValue::new)(value)
 }
 
 /// An RFC 3339 timestamp.

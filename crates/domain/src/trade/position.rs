@@ -22,6 +22,14 @@ pub const DECIMAL_PLACES: u32 = 12;
 /// The most fills (entries and exits) one trade holds.
 pub const MAX_FILLS: usize = 500;
 
+/// The largest size or amount of fees, for one fill and for a whole trade: 1e12.
+const MAX_AMOUNT: Decimal = Decimal::from_parts(3_567_587_328, 232, 0, false, 0);
+
+/// Whether `value` is at most [`MAX_AMOUNT`] and exact to [`DECIMAL_PLACES`].
+fn in_bounds(value: Decimal) -> bool {
+    value <= MAX_AMOUNT && value.scale() <= DECIMAL_PLACES
+}
+
 /// Reads a sender's number as the decimal it spells, rounded to [`DECIMAL_PLACES`]; `None` when it is not finite.
 fn decimal(value: f64) -> Option<Decimal> {
     if !value.is_finite() {
@@ -65,12 +73,7 @@ impl Quantity {
 
     /// Accepts an exact decimal under the rules of [`Quantity::new`].
     pub fn from_decimal(value: Decimal) -> Result<Self, ValueError> {
-        let max = Decimal::from(1_000_000_000_000_u64);
-        if value > Decimal::ZERO && value <= max && value.scale() <= DECIMAL_PLACES {
-            Ok(Self(value.normalize()))
-        } else {
-            Err(ValueError::Quantity)
-        }
+        if value > Decimal::ZERO && in_bounds(value) { Ok(Self(value.normalize())) } else { Err(ValueError::Quantity) }
     }
 
     /// The exact size.
@@ -119,12 +122,7 @@ impl Fees {
 
     /// Accepts an exact decimal under the rules of [`Fees::new`].
     pub fn from_decimal(value: Decimal) -> Result<Self, ValueError> {
-        let max = Decimal::from(1_000_000_000_000_u64);
-        if value >= Decimal::ZERO && value <= max && value.scale() <= DECIMAL_PLACES {
-            Ok(Self(value.normalize()))
-        } else {
-            Err(ValueError::Fees)
-        }
+        if value >= Decimal::ZERO && in_bounds(value) { Ok(Self(value.normalize())) } else { Err(ValueError::Fees) }
     }
 
     /// Both amounts together, refused when the sum is over [`Fees::MAX`].
@@ -359,6 +357,11 @@ impl TradeRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_bound_is_1e12() {
+        assert_eq!(MAX_AMOUNT, Decimal::from(1_000_000_000_000_u64));
+    }
 
     #[test]
     fn sizes_are_exact_decimals_of_what_was_sent() {
