@@ -25,11 +25,13 @@ mod accounts;
 mod error;
 mod key_cache;
 mod migrate;
+mod pgbench;
 mod receipts;
 mod rows;
 mod schema;
 mod trade_write;
 mod trades;
+mod write_statement;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -41,6 +43,7 @@ use futures_util::FutureExt;
 use quantarya_ports::StoreError;
 
 pub use migrate::{MigrationError, migrate};
+pub use pgbench::signal_insert_statement;
 
 /// How the connection pool is sized and how long it waits.
 #[derive(Debug, Clone, Copy)]

@@ -1,141 +1,121 @@
-//! The one-statement trade write: the trade's row and its history event bound once each in a leading CTE, then
-//! an insert or a versioned update and the event's insert, so each write is one round trip, atomic, with a
-//! prepared form diesel caches. The statements are built from one list of the table's columns.
+//! The one-statement trade write, bound: the trade's row, its history event and a signal's receipt as the
+//! parameters of one of four statements (`write_statement.rs` holds their text), each with a prepared form diesel
+//! caches. A write is one round trip, atomic.
 
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
-use diesel::sql_types::{Array, BigInt, Bool, Float8, Json, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use std::sync::LazyLock;
+
+use chrono::{DateTime, Utc};
+use diesel::sql_types::{
+    Array, BigInt, Bool, Bytea, Float8, Json, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid,
+};
 use diesel_async::RunQueryDsl;
-use quantarya_domain::{Trade, TradeEvent};
-use quantarya_ports::StoreError;
+use quantarya_domain::{Receipt, Trade, TradeEvent};
+use quantarya_ports::outbound::ReceiptWrite;
+use quantarya_ports::{StoreConflict, StoreError};
 
 use crate::error::query;
 use crate::rows::{TradeRow, changes_json};
+use crate::write_statement::{PARAMS, Shape, statement_tail};
 
-/// The columns of a trade and its event, bound once each as `p.<name>` in a leading CTE, so each write is one
-/// statement whose prepared form diesel caches (one round trip per write).
-const PARAMS: [&str; TRADE_COLUMNS.len() + EVENT_PARAMS.len()] = {
-    let mut all = [""; TRADE_COLUMNS.len() + EVENT_PARAMS.len()];
-    let mut i = 0;
-    while i < all.len() {
-        all[i] = if i < TRADE_COLUMNS.len() { TRADE_COLUMNS[i] } else { EVENT_PARAMS[i - TRADE_COLUMNS.len()] };
-        i += 1;
-    }
-    all
-};
-
-/// The columns of the `trades` table, in table order: the one list every write statement is built from.
-const TRADE_COLUMNS: [&str; 29] = [
-    "id",
-    "strategy_id",
-    "user_id",
-    "symbol",
-    "side",
-    "status",
-    "event",
-    "entry",
-    "stop_loss",
-    "take_profit",
-    "close_price",
-    "opened_at",
-    "closed_at",
-    "signal_time",
-    "timeframe",
-    "source",
-    "external_reference",
-    "signal",
-    "market",
-    "risk",
-    "context",
-    "meta",
-    "origin",
-    "created_at",
-    "updated_at",
-    "version",
-    "tags",
-    "initial_stop_loss",
-    "position",
-];
-
-/// How many leading columns of [`TRADE_COLUMNS`] are the trade's identity, which an update never sets.
-const IDENTITY_COLUMNS: usize = 3;
-
-/// The parameters of the history event written with the trade.
-const EVENT_PARAMS: [&str; 5] = ["event_id", "event_kind", "event_at", "event_by", "event_changes"];
-
-/// Inserts the trade (only under its owner's strategy) and its entry event. Reports rows written, whether the
-/// owner's strategy exists, and whether the id was taken.
-const INSERT_TRADE: &str = "
-, owned AS (SELECT 1 FROM strategies s, p WHERE s.id = p.strategy_id AND s.user_id = p.user_id)
-, inserted AS (
-    INSERT INTO trades (COLUMNS)
-    SELECT P_COLUMNS FROM p WHERE EXISTS (SELECT 1 FROM owned)
-    ON CONFLICT DO NOTHING
-    RETURNING id
-)
-, logged AS (
-    INSERT INTO trade_events (id, trade_id, version, kind, at, by_credential, changes)
-    SELECT p.event_id, i.id, p.version, p.event_kind, p.event_at, p.event_by, p.event_changes FROM p, inserted i
-)
-SELECT (SELECT count(*) FROM inserted), EXISTS (SELECT 1 FROM owned), EXISTS (SELECT 1 FROM trades t, p WHERE t.id = p.id)";
-
-/// Replaces the trade if its stored version is the one before, and appends its event. Reports rows written and
-/// whether the trade exists under its owner's strategy.
-const UPDATE_TRADE: &str = "
-, updated AS (
-    UPDATE trades t SET (SET_COLUMNS) = (SELECT SET_P_COLUMNS)
-    FROM p
-    WHERE t.id = p.id AND t.strategy_id = p.strategy_id AND t.user_id = p.user_id AND t.version = p.version - 1
-    RETURNING t.id
-)
-, logged AS (
-    INSERT INTO trade_events (id, trade_id, version, kind, at, by_credential, changes)
-    SELECT p.event_id, u.id, p.version, p.event_kind, p.event_at, p.event_by, p.event_changes FROM p, updated u
-)
-SELECT (SELECT count(*) FROM updated),
-       EXISTS (SELECT 1 FROM trades t, p WHERE t.id = p.id AND t.strategy_id = p.strategy_id AND t.user_id = p.user_id),
-       FALSE";
-
-/// `columns` as a list, each prefixed with `prefix`.
-fn listed(columns: &[&str], prefix: &str) -> String {
-    columns.iter().map(|c| format!("{prefix}{c}")).collect::<Vec<_>>().join(", ")
-}
-
-/// The text of a write statement after the parameter CTE.
-fn statement_tail(insert: bool) -> String {
-    if insert {
-        INSERT_TRADE.replace("P_COLUMNS", &listed(&TRADE_COLUMNS, "p.")).replace("COLUMNS", &listed(&TRADE_COLUMNS, ""))
-    } else {
-        let set = &TRADE_COLUMNS[IDENTITY_COLUMNS..];
-        UPDATE_TRADE.replace("SET_P_COLUMNS", &listed(set, "p.")).replace("SET_COLUMNS", &listed(set, ""))
-    }
-}
-
-static INSERT_TAIL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| statement_tail(true));
-static UPDATE_TAIL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| statement_tail(false));
-
-/// Marks the insert statement, so diesel caches its prepared form.
+/// Marks the insert statements.
 #[derive(Debug)]
 pub(crate) struct InsertTradeStatement;
-/// Marks the update statement, so diesel caches its prepared form.
+/// Marks the update statements.
 #[derive(Debug)]
 pub(crate) struct UpdateTradeStatement;
 
-/// A trade write: the trade's row and its event, as one statement.
+/// Which statement a write is.
+pub(crate) trait WriteKind: Send + Sync + 'static {
+    /// Whether the statement changes a stored trade (an update) rather than adding one.
+    const CHANGES_A_STORED_TRADE: bool;
+}
+
+impl WriteKind for InsertTradeStatement {
+    const CHANGES_A_STORED_TRADE: bool = false;
+}
+
+impl WriteKind for UpdateTradeStatement {
+    const CHANGES_A_STORED_TRADE: bool = true;
+}
+
+/// A write without a receipt.
 #[derive(Debug)]
-pub(crate) struct TradeWrite<Kind> {
-    row: TradeRow,
-    event_id: uuid::Uuid,
-    event_kind: &'static str,
-    event_at: chrono::DateTime<chrono::Utc>,
-    event_by: &'static str,
-    event_changes: serde_json::Value,
+pub(crate) struct Unreceipted;
+
+/// A signal's receipt, as the statement binds it.
+#[derive(Debug)]
+pub(crate) struct ReceiptBinds {
+    pub(crate) target: String,
+    pub(crate) key: Option<String>,
+    pub(crate) hash: Vec<u8>,
+    pub(crate) trade: uuid::Uuid,
+    pub(crate) event: uuid::Uuid,
+    pub(crate) at: DateTime<Utc>,
+    pub(crate) after: Option<uuid::Uuid>,
+    pub(crate) target_cutoff: DateTime<Utc>,
+    pub(crate) key_cutoff: DateTime<Utc>,
+}
+
+impl From<&ReceiptWrite> for ReceiptBinds {
+    fn from(write: &ReceiptWrite) -> Self {
+        let r = write.receipt;
+        let at = r.at.as_datetime();
+        Self {
+            target: write.target.key(),
+            key: write.key.as_ref().map(|k| k.as_str().to_owned()),
+            hash: r.body_hash.as_bytes().to_vec(),
+            trade: r.trade_id.as_uuid(),
+            event: r.event_id.as_uuid(),
+            at,
+            after: write.after.map(|e| e.as_uuid()),
+            target_cutoff: at - Receipt::UNKEYED_LIFETIME,
+            key_cutoff: at - Receipt::KEYED_LIFETIME,
+        }
+    }
+}
+
+/// Whether a write carries a receipt: [`Unreceipted`] or [`ReceiptBinds`].
+pub(crate) trait ReceiptMode: std::fmt::Debug + Send + Sync + 'static {
+    /// The receipt's binds, if the write has one.
+    fn binds(&self) -> Option<&ReceiptBinds>;
+}
+
+impl ReceiptMode for Unreceipted {
+    fn binds(&self) -> Option<&ReceiptBinds> {
+        None
+    }
+}
+
+impl ReceiptMode for ReceiptBinds {
+    fn binds(&self) -> Option<&ReceiptBinds> {
+        Some(self)
+    }
+}
+
+/// The four statements' text, built once.
+static TAILS: LazyLock<[String; 4]> = LazyLock::new(|| {
+    [(false, false), (false, true), (true, false), (true, true)]
+        .map(|(update, receipted)| statement_tail(Shape { update, receipted }))
+});
+
+/// A trade write: the trade's row, its event and, for a signal, its receipt, as one statement.
+#[derive(Debug)]
+pub(crate) struct TradeWrite<Kind, Mode> {
+    pub(crate) row: TradeRow,
+    pub(crate) event_id: uuid::Uuid,
+    pub(crate) event_kind: &'static str,
+    pub(crate) event_at: DateTime<Utc>,
+    pub(crate) event_by: &'static str,
+    pub(crate) event_changes: serde_json::Value,
+    pub(crate) receipt: Mode,
     kind: std::marker::PhantomData<Kind>,
 }
 
-impl<Kind> TradeWrite<Kind> {
-    fn new(trade: &Trade, event: &TradeEvent) -> Self {
+impl<Kind, Mode> TradeWrite<Kind, Mode> {
+    pub(crate) fn new(trade: &Trade, event: &TradeEvent, receipt: Mode) -> Self {
         Self {
             row: TradeRow::from(trade),
             event_id: event.id.as_uuid(),
@@ -143,51 +123,88 @@ impl<Kind> TradeWrite<Kind> {
             event_at: event.at.as_datetime(),
             event_by: event.by.as_str(),
             event_changes: changes_json(&event.changes),
+            receipt,
             kind: std::marker::PhantomData,
         }
     }
 }
 
-/// Which statement a write is.
-pub(crate) trait WriteKind: Send + Sync + 'static {
-    /// Whether the statement changes a stored trade (an update) rather than adding one.
-    const CHANGES_A_STORED_TRADE: bool;
-
-    /// The SQL after the parameter CTE.
-    fn tail() -> &'static str;
+/// Calls `$each!(sql type, value)` for every parameter of `$write`, in [`PARAMS`]' order (a test checks that each is
+/// named once, in order), the receipt's last when it has one: the one list the binds and the rendering for pgbench
+/// share.
+macro_rules! each_param {
+    ($write:expr, $each:ident) => {{
+        let w = $write;
+        let r = &w.row;
+        $each!(SqlUuid, &r.id);
+        $each!(SqlUuid, &r.strategy_id);
+        $each!(Text, &r.user_id);
+        $each!(Text, &r.symbol);
+        $each!(Text, &r.side);
+        $each!(Text, &r.status);
+        $each!(Text, &r.event);
+        $each!(Nullable<Float8>, &r.entry);
+        $each!(Nullable<Float8>, &r.stop_loss);
+        $each!(Nullable<Float8>, &r.take_profit);
+        $each!(Nullable<Float8>, &r.close_price);
+        $each!(Timestamptz, &r.opened_at);
+        $each!(Nullable<Timestamptz>, &r.closed_at);
+        $each!(Nullable<Timestamptz>, &r.signal_time);
+        $each!(Nullable<Text>, &r.timeframe);
+        $each!(Nullable<Text>, &r.source);
+        $each!(Nullable<Text>, &r.external_reference);
+        $each!(Nullable<Json>, &r.signal);
+        $each!(Nullable<Json>, &r.market);
+        $each!(Nullable<Json>, &r.risk);
+        $each!(Nullable<Json>, &r.context);
+        $each!(Nullable<Json>, &r.meta);
+        $each!(Text, &r.origin);
+        $each!(Timestamptz, &r.created_at);
+        $each!(Timestamptz, &r.updated_at);
+        $each!(BigInt, &r.version);
+        $each!(Array<Text>, &r.tags);
+        $each!(Nullable<Float8>, &r.initial_stop_loss);
+        $each!(Jsonb, &r.position);
+        $each!(SqlUuid, &w.event_id);
+        $each!(Text, &w.event_kind);
+        $each!(Timestamptz, &w.event_at);
+        $each!(Text, &w.event_by);
+        $each!(Json, &w.event_changes);
+        if let Some(b) = $crate::trade_write::ReceiptMode::binds(&w.receipt) {
+            $each!(Text, &b.target);
+            $each!(Nullable<Text>, &b.key);
+            $each!(Bytea, &b.hash);
+            $each!(SqlUuid, &b.trade);
+            $each!(SqlUuid, &b.event);
+            $each!(Timestamptz, &b.at);
+            $each!(Nullable<SqlUuid>, &b.after);
+            $each!(Timestamptz, &b.target_cutoff);
+            $each!(Timestamptz, &b.key_cutoff);
+        }
+    }};
 }
+pub(crate) use each_param;
 
-impl WriteKind for InsertTradeStatement {
-    const CHANGES_A_STORED_TRADE: bool = false;
-
-    fn tail() -> &'static str {
-        &INSERT_TAIL
-    }
-}
-
-impl WriteKind for UpdateTradeStatement {
-    const CHANGES_A_STORED_TRADE: bool = true;
-
-    fn tail() -> &'static str {
-        &UPDATE_TAIL
-    }
-}
-
-impl<Kind: WriteKind> QueryId for TradeWrite<Kind> {
-    type QueryId = Kind;
+impl<Kind: WriteKind, Mode: ReceiptMode> QueryId for TradeWrite<Kind, Mode> {
+    type QueryId = (Kind, Mode);
     const HAS_STATIC_QUERY_ID: bool = true;
 }
 
-impl<Kind: WriteKind> Query for TradeWrite<Kind> {
-    type SqlType = (BigInt, Bool, Bool);
+impl<Kind: WriteKind, Mode: ReceiptMode> Query for TradeWrite<Kind, Mode> {
+    type SqlType = (BigInt, Bool, Bool, Bool);
 }
 
-impl<Kind: WriteKind> QueryFragment<Pg> for TradeWrite<Kind> {
+impl<Kind: WriteKind, Mode: ReceiptMode> TradeWrite<Kind, Mode> {
+    /// The statement's text after the parameter CTE.
+    pub(crate) fn tail(&self) -> &'static str {
+        &TAILS[usize::from(Kind::CHANGES_A_STORED_TRADE) * 2 + usize::from(self.receipt.binds().is_some())]
+    }
+}
+
+impl<Kind: WriteKind, Mode: ReceiptMode> QueryFragment<Pg> for TradeWrite<Kind, Mode> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        let r = &self.row;
         let mut aliases = PARAMS.iter();
         let mut first = true;
-        // Each bind is followed by its alias, in PARAMS' order (a test checks that every one is named).
         macro_rules! named {
             ($sql_type:ty, $value:expr) => {{
                 out.push_sql(if std::mem::replace(&mut first, false) { "WITH p AS (SELECT " } else { ", " });
@@ -196,69 +213,54 @@ impl<Kind: WriteKind> QueryFragment<Pg> for TradeWrite<Kind> {
                 out.push_sql(aliases.next().copied().unwrap_or("unnamed"));
             }};
         }
-        named!(SqlUuid, &r.id);
-        named!(SqlUuid, &r.strategy_id);
-        named!(Text, &r.user_id);
-        named!(Text, &r.symbol);
-        named!(Text, &r.side);
-        named!(Text, &r.status);
-        named!(Text, &r.event);
-        named!(Nullable<Float8>, &r.entry);
-        named!(Nullable<Float8>, &r.stop_loss);
-        named!(Nullable<Float8>, &r.take_profit);
-        named!(Nullable<Float8>, &r.close_price);
-        named!(Timestamptz, &r.opened_at);
-        named!(Nullable<Timestamptz>, &r.closed_at);
-        named!(Nullable<Timestamptz>, &r.signal_time);
-        named!(Nullable<Text>, &r.timeframe);
-        named!(Nullable<Text>, &r.source);
-        named!(Nullable<Text>, &r.external_reference);
-        named!(Nullable<Json>, &r.signal);
-        named!(Nullable<Json>, &r.market);
-        named!(Nullable<Json>, &r.risk);
-        named!(Nullable<Json>, &r.context);
-        named!(Nullable<Json>, &r.meta);
-        named!(Text, &r.origin);
-        named!(Timestamptz, &r.created_at);
-        named!(Timestamptz, &r.updated_at);
-        named!(BigInt, &r.version);
-        named!(Array<Text>, &r.tags);
-        named!(Nullable<Float8>, &r.initial_stop_loss);
-        named!(Jsonb, &r.position);
-        named!(SqlUuid, &self.event_id);
-        named!(Text, &self.event_kind);
-        named!(Timestamptz, &self.event_at);
-        named!(Text, &self.event_by);
-        named!(Json, &self.event_changes);
+        each_param!(self, named);
         out.push_sql(")");
-        out.push_sql(Kind::tail());
+        out.push_sql(self.tail());
         Ok(())
     }
 }
 
-/// Runs a trade write: rows written, whether its parent exists, whether its id was taken.
-pub(crate) async fn write<Kind: WriteKind>(
+/// What a write statement reports: rows written; whether the parent exists (the owner's strategy of an insert,
+/// the trade under it of an update); whether an insert's id was taken; whether what a receipted write was judged
+/// on still held (always, without a receipt).
+pub(crate) type Report = (i64, bool, bool, bool);
+
+/// Runs a trade write, with its receipt when it has one, and turns the report into the store's answer: `settle`
+/// reads the counts of the change (the same with a receipt or without).
+pub(crate) async fn write<Kind: WriteKind, Mode: ReceiptMode>(
     conn: &mut diesel_async::AsyncPgConnection,
-    trade: &Trade,
-    event: &TradeEvent,
-) -> Result<(i64, bool, bool), StoreError> {
-    write_pipelined::<Kind>(conn, trade, event).await.map_err(query)
+    write: TradeWrite<Kind, Mode>,
+    settle: fn((i64, bool, bool)) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let (written, parent, taken, judged) = write.get_result::<Report>(conn).await.map_err(lost_race)?;
+    if !parent {
+        return Err(StoreError::Missing);
+    }
+    if !judged {
+        return Err(StoreError::Conflict(StoreConflict::ReceiptRaced));
+    }
+    settle((written, parent, taken))
 }
 
-/// [`write`] on a shared connection, so that it can be sent in one pipeline with other statements.
-pub(crate) async fn write_pipelined<Kind: WriteKind>(
-    conn: &diesel_async::AsyncPgConnection,
-    trade: &Trade,
-    event: &TradeEvent,
-) -> Result<(i64, bool, bool), diesel::result::Error> {
-    TradeWrite::<Kind>::new(trade, event).get_result::<(i64, bool, bool)>(&mut &*conn).await
+/// A statement that deadlocked with another (a deletion taking the same rows in another order) was rolled back
+/// whole: a lost race, judged again like any other.
+fn lost_race(error: diesel::result::Error) -> StoreError {
+    match error {
+        diesel::result::Error::DatabaseError(_, info) if info.message().contains("deadlock detected") => {
+            StoreError::Conflict(StoreConflict::ReceiptRaced)
+        }
+        other => query(other),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::write_statement::{EVENT_PARAMS, TRADE_COLUMNS};
+    use diesel::debug_query;
     use quantarya_domain::{
-        CredentialKind, EventId, NewTrade, Side, Stamp, StrategyId, Symbol, Timestamp, TradeId, UserId,
+        BodyHash, CredentialKind, EventId, NewTrade, Side, SignalTarget, Stamp, StrategyId, Symbol, Timestamp, TradeId,
+        UserId,
     };
 
     fn sample() -> (Trade, TradeEvent) {
@@ -279,30 +281,53 @@ mod tests {
     #[test]
     fn every_bind_of_a_write_is_named_once_in_order() {
         let (trade, event) = sample();
-        for sql in [
-            diesel::debug_query::<Pg, _>(&TradeWrite::<InsertTradeStatement>::new(&trade, &event)).to_string(),
-            diesel::debug_query::<Pg, _>(&TradeWrite::<UpdateTradeStatement>::new(&trade, &event)).to_string(),
+        let receipt = || ReceiptWrite {
+            target: SignalTarget::Symbol(trade.symbol.clone()),
+            key: None,
+            receipt: Receipt {
+                body_hash: BodyHash::from_bytes([7; 32]),
+                trade_id: trade.id,
+                event_id: event.id,
+                at: event.at,
+            },
+            after: None,
+        };
+        let unreceipted = TRADE_COLUMNS.len() + EVENT_PARAMS.len();
+        for (sql, binds) in [
+            (
+                debug_query::<Pg, _>(&TradeWrite::<InsertTradeStatement, _>::new(&trade, &event, Unreceipted))
+                    .to_string(),
+                unreceipted,
+            ),
+            (
+                debug_query::<Pg, _>(&TradeWrite::<UpdateTradeStatement, _>::new(&trade, &event, Unreceipted))
+                    .to_string(),
+                unreceipted,
+            ),
+            (
+                debug_query::<Pg, _>(&TradeWrite::<InsertTradeStatement, _>::new(
+                    &trade,
+                    &event,
+                    ReceiptBinds::from(&receipt()),
+                ))
+                .to_string(),
+                PARAMS.len(),
+            ),
+            (
+                debug_query::<Pg, _>(&TradeWrite::<UpdateTradeStatement, _>::new(
+                    &trade,
+                    &event,
+                    ReceiptBinds::from(&receipt()),
+                ))
+                .to_string(),
+                PARAMS.len(),
+            ),
         ] {
             assert!(!sql.contains("unnamed"), "{sql}");
-            for (i, name) in PARAMS.iter().enumerate() {
+            for (i, name) in PARAMS[..binds].iter().enumerate() {
                 assert!(sql.contains(&format!("${} AS {name}", i + 1)), "${} should be {name}: {sql}", i + 1);
             }
-            assert!(!sql.contains(&format!("${}", PARAMS.len() + 1)), "no bind beyond the named ones");
-        }
-    }
-
-    #[test]
-    fn the_statements_name_every_column_of_the_table_once() {
-        let insert = statement_tail(true);
-        let update = statement_tail(false);
-        for column in TRADE_COLUMNS {
-            assert!(insert.contains(&format!("p.{column}")), "the insert binds {column}");
-        }
-        for column in &TRADE_COLUMNS[..IDENTITY_COLUMNS] {
-            assert!(!update.contains(&format!("p.{column},")), "an update never sets {column}");
-        }
-        for column in &TRADE_COLUMNS[IDENTITY_COLUMNS..] {
-            assert!(update.contains(&format!("p.{column}")), "an update sets {column}");
+            assert!(!sql.contains(&format!("${}", binds + 1)), "no bind beyond the named ones");
         }
     }
 }

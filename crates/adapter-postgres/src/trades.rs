@@ -19,10 +19,12 @@ use crate::error::query;
 use crate::receipts;
 use crate::rows::{ClosedRow, EventRow, TradeRow};
 use crate::schema::{strategies, trade_events, trades};
-use crate::trade_write::{InsertTradeStatement, UpdateTradeStatement, WriteKind, write};
+use crate::trade_write::{
+    InsertTradeStatement, ReceiptBinds, TradeWrite, Unreceipted, UpdateTradeStatement, WriteKind, write,
+};
 
 impl PgStore {
-    /// A trade write, with its receipt in the same transaction when it has one; `settle` turns the statement's
+    /// A trade write, with its receipt in the same statement when it has one; `settle` turns the statement's
     /// counts into the store's answer.
     async fn trade_write<Kind: WriteKind>(
         &self,
@@ -33,8 +35,10 @@ impl PgStore {
     ) -> Result<(), StoreError> {
         let mut conn = self.conn().await?;
         match receipt {
-            None => settle(write::<Kind>(&mut conn, trade, event).await?),
-            Some(receipt) => receipts::write_with_receipt::<Kind>(&mut conn, trade, event, receipt, settle).await,
+            None => write(&mut conn, TradeWrite::<Kind, _>::new(trade, event, Unreceipted), settle).await,
+            Some(receipt) => {
+                write(&mut conn, TradeWrite::<Kind, _>::new(trade, event, ReceiptBinds::from(receipt)), settle).await
+            }
         }
     }
 }

@@ -1,0 +1,290 @@
+//! The text of the one-statement trade write: the trade's row, its history event and, for a signal, its receipt,
+//! bound once each in a leading CTE `p`, then the checks, the insert or versioned update, the event's insert, the
+//! receipt's insert or replacement and the purge of receipts that no longer count. One statement is one round trip
+//! and atomic without a transaction around it. The text is built from one list of the table's columns.
+//!
+//! How a receipted write stays right under races, all inside the statement (READ COMMITTED):
+//! - the rows it was judged on are locked in the order deletions take them (the strategy, then the trade an update
+//!   changes, then the receipt rows), and a locked row is read at its newest version;
+//! - it writes only if the target's latest receipt is still the one the request was judged on and no receipt that
+//!   counts holds its key (`judged`); otherwise it writes nothing and reports it (the request is judged again);
+//! - a receipt that was not there is inserted, not upserted, so of two racing requests the primary key lets one
+//!   through and fails the other's whole statement (`ReceiptRaced`);
+//! - a deadlock with a deletion fails the statement whole, and is a lost race too.
+
+/// The columns of the `trades` table, in table order: the one list every write statement is built from.
+pub(crate) const TRADE_COLUMNS: [&str; 29] = [
+    "id",
+    "strategy_id",
+    "user_id",
+    "symbol",
+    "side",
+    "status",
+    "event",
+    "entry",
+    "stop_loss",
+    "take_profit",
+    "close_price",
+    "opened_at",
+    "closed_at",
+    "signal_time",
+    "timeframe",
+    "source",
+    "external_reference",
+    "signal",
+    "market",
+    "risk",
+    "context",
+    "meta",
+    "origin",
+    "created_at",
+    "updated_at",
+    "version",
+    "tags",
+    "initial_stop_loss",
+    "position",
+];
+
+/// How many leading columns of [`TRADE_COLUMNS`] are the trade's identity, which an update never sets.
+const IDENTITY_COLUMNS: usize = 3;
+
+/// The parameters of the history event written with the trade.
+pub(crate) const EVENT_PARAMS: [&str; 5] = ["event_id", "event_kind", "event_at", "event_by", "event_changes"];
+
+/// The parameters of a signal's receipt: its target and key, the receipt itself, the target's latest receipt the
+/// request was judged on, and the times before which receipts no longer count (unkeyed, keyed).
+pub(crate) const RECEIPT_PARAMS: [&str; 9] = [
+    "receipt_target",
+    "receipt_key",
+    "receipt_hash",
+    "receipt_trade",
+    "receipt_event",
+    "receipt_at",
+    "receipt_after",
+    "target_cutoff",
+    "key_cutoff",
+];
+
+/// Every parameter, in bind order: the trade's columns, its event's, then (receipted writes only) the receipt's.
+pub(crate) const PARAMS: [&str; TRADE_COLUMNS.len() + EVENT_PARAMS.len() + RECEIPT_PARAMS.len()] = {
+    let mut all = [""; TRADE_COLUMNS.len() + EVENT_PARAMS.len() + RECEIPT_PARAMS.len()];
+    let mut i = 0;
+    while i < all.len() {
+        all[i] = if i < TRADE_COLUMNS.len() {
+            TRADE_COLUMNS[i]
+        } else if i < TRADE_COLUMNS.len() + EVENT_PARAMS.len() {
+            EVENT_PARAMS[i - TRADE_COLUMNS.len()]
+        } else {
+            RECEIPT_PARAMS[i - TRADE_COLUMNS.len() - EVENT_PARAMS.len()]
+        };
+        i += 1;
+    }
+    all
+};
+
+/// Which of the four statements: an insert or an update, with a receipt or without.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Shape {
+    /// It changes a stored trade (a versioned update) rather than adding one.
+    pub(crate) update: bool,
+    /// It writes a signal's receipt with the change.
+    pub(crate) receipted: bool,
+}
+
+/// The owner's strategy, locked against its deletion (which takes it before cascading to trades and receipts).
+const OWNED: &str = "
+, owned AS (SELECT s.id FROM strategies s, p WHERE s.id = p.strategy_id AND s.user_id = p.user_id FOR KEY SHARE OF s)";
+
+/// The trade an update changes, under its owner's strategy, locked after the strategy (joined to it, so read after).
+const STORED: &str = "
+, stored AS (
+    SELECT t.id FROM trades t, p, owned o
+    WHERE t.id = p.id AND t.strategy_id = o.id AND t.user_id = p.user_id
+    FOR NO KEY UPDATE OF t
+)";
+
+/// The receipts a signal was judged on, locked after its strategy (and trade): the target's latest, the key's.
+const RECEIPTS_HELD: &str = "
+, latest AS (
+    SELECT r.event_id FROM receipt_targets r, p, PARENT_CTE o
+    WHERE r.user_id = p.user_id AND r.strategy_id = p.strategy_id AND r.target = p.receipt_target
+    FOR UPDATE OF r
+)
+, held AS (
+    SELECT r.at FROM receipt_keys r, p, PARENT_CTE o
+    WHERE r.user_id = p.user_id AND r.strategy_id = p.strategy_id AND r.idempotency_key = p.receipt_key
+    FOR UPDATE OF r
+)";
+
+/// Whether the write may go ahead: what it was judged on still holds.
+const JUDGED_WITH_RECEIPT: &str = "
+, judged AS (
+    SELECT 1 FROM p
+    WHERE EXISTS (SELECT 1 FROM PARENT_CTE)
+      AND (SELECT l.event_id FROM latest l) IS NOT DISTINCT FROM p.receipt_after
+      AND NOT EXISTS (SELECT 1 FROM held h WHERE h.at > p.key_cutoff)
+)";
+
+/// Without a receipt, an insert goes ahead under its owner's strategy, an update on its version alone.
+const JUDGED_INSERT: &str = "
+, judged AS (SELECT 1 FROM owned)";
+const JUDGED_UPDATE: &str = "
+, judged AS (SELECT 1 FROM p)";
+
+/// The insert of the trade: nothing on a taken id or a taken open-trade slot.
+const INSERT: &str = "
+, written AS (
+    INSERT INTO trades (COLUMNS)
+    SELECT P_COLUMNS FROM p WHERE EXISTS (SELECT 1 FROM judged)
+    ON CONFLICT DO NOTHING
+    RETURNING id
+)";
+
+/// The update of the trade, if its stored version is the one before.
+const UPDATE: &str = "
+, written AS (
+    UPDATE trades t SET (SET_COLUMNS) = (SELECT SET_P_COLUMNS)
+    FROM p
+    WHERE t.id = p.id AND t.strategy_id = p.strategy_id AND t.user_id = p.user_id AND t.version = p.version - 1
+      AND EXISTS (SELECT 1 FROM judged)
+    RETURNING t.id
+)";
+
+/// The history event of what was written.
+const LOGGED: &str = "
+, logged AS (
+    INSERT INTO trade_events (id, trade_id, version, kind, at, by_credential, changes)
+    SELECT p.event_id, w.id, p.version, p.event_kind, p.event_at, p.event_by, p.event_changes FROM p, written w
+)";
+
+/// The receipt of what was written: the target's replaced if it had one (locked above), else inserted; the same
+/// under the key. Then at most 256 of the strategy's oldest receipts that no longer count are purged, found through
+/// the `(strategy_id, at)` index, skipping rows another request holds (it replaces them itself) and the rows this
+/// statement writes.
+const RECEIPT_WRITES: &str = "
+, target_added AS (
+    INSERT INTO receipt_targets (user_id, strategy_id, target, body_hash, trade_id, event_id, at)
+    SELECT p.user_id, p.strategy_id, p.receipt_target, p.receipt_hash, p.receipt_trade, p.receipt_event, p.receipt_at
+    FROM p, written w WHERE NOT EXISTS (SELECT 1 FROM latest)
+)
+, target_replaced AS (
+    UPDATE receipt_targets r
+    SET body_hash = p.receipt_hash, trade_id = p.receipt_trade, event_id = p.receipt_event, at = p.receipt_at
+    FROM p, written w
+    WHERE r.user_id = p.user_id AND r.strategy_id = p.strategy_id AND r.target = p.receipt_target
+      AND EXISTS (SELECT 1 FROM latest)
+)
+, key_added AS (
+    INSERT INTO receipt_keys (user_id, strategy_id, idempotency_key, body_hash, trade_id, event_id, at)
+    SELECT p.user_id, p.strategy_id, p.receipt_key, p.receipt_hash, p.receipt_trade, p.receipt_event, p.receipt_at
+    FROM p, written w WHERE p.receipt_key IS NOT NULL AND NOT EXISTS (SELECT 1 FROM held)
+)
+, key_replaced AS (
+    UPDATE receipt_keys r
+    SET body_hash = p.receipt_hash, trade_id = p.receipt_trade, event_id = p.receipt_event, at = p.receipt_at
+    FROM p, written w
+    WHERE r.user_id = p.user_id AND r.strategy_id = p.strategy_id AND r.idempotency_key = p.receipt_key
+      AND EXISTS (SELECT 1 FROM held)
+)
+, targets_purged AS (
+    DELETE FROM receipt_targets WHERE ctid IN (
+        SELECT r.ctid FROM receipt_targets r, p
+        WHERE r.strategy_id = p.strategy_id AND r.at <= p.target_cutoff AND r.target <> p.receipt_target
+          AND EXISTS (SELECT 1 FROM written)
+        ORDER BY r.at LIMIT 256 FOR UPDATE OF r SKIP LOCKED
+    )
+)
+, keys_purged AS (
+    DELETE FROM receipt_keys WHERE ctid IN (
+        SELECT r.ctid FROM receipt_keys r, p
+        WHERE r.strategy_id = p.strategy_id AND r.at <= p.key_cutoff
+          AND r.idempotency_key IS DISTINCT FROM p.receipt_key AND EXISTS (SELECT 1 FROM written)
+        ORDER BY r.at LIMIT 256 FOR UPDATE OF r SKIP LOCKED
+    )
+)";
+
+/// The report: rows written; whether the parent exists (the owner's strategy for an insert, the trade under it for
+/// an update); whether an insert's id was taken; whether what the write was judged on still held.
+const REPORT_INSERT: &str = "
+SELECT (SELECT count(*) FROM written), EXISTS (SELECT 1 FROM owned), EXISTS (SELECT 1 FROM trades t, p WHERE t.id = p.id),
+       EXISTS (SELECT 1 FROM judged)";
+const REPORT_UPDATE: &str = "
+SELECT (SELECT count(*) FROM written),
+       EXISTS (SELECT 1 FROM trades t, p WHERE t.id = p.id AND t.strategy_id = p.strategy_id AND t.user_id = p.user_id),
+       FALSE, EXISTS (SELECT 1 FROM judged)";
+
+/// `columns` as a list, each prefixed with `prefix`.
+fn listed(columns: &[&str], prefix: &str) -> String {
+    columns.iter().map(|c| format!("{prefix}{c}")).collect::<Vec<_>>().join(", ")
+}
+
+/// The text of a write statement after the parameter CTE.
+pub(crate) fn statement_tail(shape: Shape) -> String {
+    let parent = if shape.update { "stored" } else { "owned" };
+    let mut sql = String::new();
+    if shape.receipted || !shape.update {
+        sql.push_str(OWNED);
+    }
+    if shape.receipted {
+        if shape.update {
+            sql.push_str(STORED);
+        }
+        sql.push_str(&RECEIPTS_HELD.replace("PARENT_CTE", parent));
+        sql.push_str(&JUDGED_WITH_RECEIPT.replace("PARENT_CTE", parent));
+    } else {
+        sql.push_str(if shape.update { JUDGED_UPDATE } else { JUDGED_INSERT });
+    }
+    if shape.update {
+        let set = &TRADE_COLUMNS[IDENTITY_COLUMNS..];
+        sql.push_str(&UPDATE.replace("SET_P_COLUMNS", &listed(set, "p.")).replace("SET_COLUMNS", &listed(set, "")));
+    } else {
+        sql.push_str(
+            &INSERT.replace("P_COLUMNS", &listed(&TRADE_COLUMNS, "p.")).replace("COLUMNS", &listed(&TRADE_COLUMNS, "")),
+        );
+    }
+    sql.push_str(LOGGED);
+    if shape.receipted {
+        sql.push_str(RECEIPT_WRITES);
+    }
+    sql.push_str(if shape.update { REPORT_UPDATE } else { REPORT_INSERT });
+    sql
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SHAPES: [Shape; 4] = [
+        Shape { update: false, receipted: false },
+        Shape { update: false, receipted: true },
+        Shape { update: true, receipted: false },
+        Shape { update: true, receipted: true },
+    ];
+
+    #[test]
+    fn the_statements_name_every_column_of_the_table_once() {
+        for shape in SHAPES {
+            let sql = statement_tail(shape);
+            if shape.update {
+                let set = sql.split_once("SET (").and_then(|(_, rest)| rest.split_once(')')).map(|(set, _)| set);
+                let set: Vec<&str> = set.expect("an update sets columns").split(", ").collect();
+                assert_eq!(set, TRADE_COLUMNS[IDENTITY_COLUMNS..], "an update sets all but the identity, in order");
+            } else {
+                for column in TRADE_COLUMNS {
+                    assert!(sql.contains(&format!("p.{column}")), "the insert binds {column}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn only_receipted_statements_read_the_receipt_parameters() {
+        for shape in SHAPES {
+            let sql = statement_tail(shape);
+            for name in RECEIPT_PARAMS {
+                assert_eq!(sql.contains(&format!("p.{name}")), shape.receipted, "{shape:?} and {name}");
+            }
+            assert!(!sql.contains("PARENT_CTE"), "{sql}");
+        }
+    }
+}
