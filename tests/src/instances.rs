@@ -1,5 +1,6 @@
 //! Two service instances over one PostgreSQL database, as a deployment runs them: racing repeats of one signal are
-//! decided once, whichever instance each request reaches, and a key revoked on one is refused by the other.
+//! decided once, whichever instance each request reaches, a key revoked on one is refused by the other, and a key's
+//! use reaches the other through the database, written off the request's path.
 
 use std::sync::Arc;
 
@@ -119,4 +120,45 @@ pub async fn a_key_revoked_on_one_instance_is_refused_by_the_other(url: &str) {
     }
     listening(&b).await;
     assert!(matches!(other.authenticate(&raw).await, Err(JournalError::Unauthorized)), "B's cache started empty");
+}
+
+/// When the key `id` was last used, as `journal` lists it.
+async fn last_used(
+    journal: &quantarya_ports::JournalService,
+    jwt: &quantarya_ports::Principal,
+    id: quantarya_domain::ApiKeyId,
+) -> Option<quantarya_domain::Timestamp> {
+    let keys = journal.list_api_keys(jwt).await.expect("listed");
+    keys.into_iter().find(|k| k.id == id).expect("the key is listed").last_used_at
+}
+
+/// A key's use is recorded off the request's path: with its row locked by another transaction, a signal through the
+/// key is still answered (a use written in the request would wait for the lock). The instance that served it says
+/// at once when the key was last used; the other sees it in the database once the lock is gone.
+pub async fn a_key_use_is_recorded_off_the_request_path(url: &str) {
+    let a = Arc::new(PgStore::connect(url, PoolSettings::default()).expect("a pool"));
+    let b = Arc::new(PgStore::connect(url, PoolSettings::default()).expect("a pool"));
+    let trader = trader_in(&StoreUnderTest::of(a.clone())).await;
+    let other = StoreUnderTest::of(b.clone()).journal();
+    let issued =
+        trader.journal.create_api_key(&trader.jwt, KeyName::parse("used").expect("valid")).await.expect("a key");
+    assert_eq!(last_used(&trader.journal, &trader.jwt, issued.key.id).await, None, "a new key was never used");
+
+    let mut holder = quantarya_test_db::Session::open(url).await.expect("a connection");
+    let lock = format!("BEGIN; SELECT 1 FROM api_keys WHERE id = '{}' FOR UPDATE", issued.key.id.as_uuid());
+    holder.run(&lock).await.expect("the key's row is locked");
+    let principal = trader.journal.authenticate(issued.raw.expose()).await.expect("the key is live");
+    let signal = Signal::Entry(entry("EURUSD", Side::Buy, Some("while-locked")));
+    let outcome = trader.journal.submit_signal(&principal, trader.strategy, signal, None).await;
+    assert_eq!(outcome.expect("answered while the key's row is locked").effect, SignalEffect::Created);
+    let served = last_used(&trader.journal, &trader.jwt, issued.key.id).await;
+    assert!(served.is_some(), "the instance that served the key says it was used");
+    assert_eq!(last_used(&other, &trader.jwt, issued.key.id).await, None, "the row waits for its lock");
+
+    holder.run("COMMIT").await.expect("the lock is released");
+    let released = std::time::Instant::now();
+    while last_used(&other, &trader.jwt, issued.key.id).await != served {
+        assert!(released.elapsed() < std::time::Duration::from_secs(5), "the use never reached the database");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
 }

@@ -51,6 +51,11 @@ fn main() -> ExitCode {
         ));
         Ok(())
     }));
+    let (handle, instances_url) = (runtime.handle().clone(), url.clone());
+    trials.push(Trial::test("postgres::a_key_use_is_recorded_off_the_request_path", move || {
+        handle.block_on(quantarya_tests::instances::a_key_use_is_recorded_off_the_request_path(&instances_url));
+        Ok(())
+    }));
     let handle = runtime.handle().clone();
     trials.push(Trial::test("postgres::an_unreachable_database_is_a_503_never_a_500", move || {
         handle.block_on(quantarya_tests::durability::an_unreachable_database_is_a_503_never_a_500());

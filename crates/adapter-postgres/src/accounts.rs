@@ -242,9 +242,12 @@ impl ApiKeyStore for PgStore {
             .await
             .optional()
             .map_err(query)?;
-        let key = row.map(ApiKey::try_from).transpose()?;
+        let mut key = row.map(ApiKey::try_from).transpose()?;
         if let (Some(key), Some(ticket)) = (&key, ticket) {
             self.keys.admit(ticket, key);
+        }
+        if let Some(key) = &mut key {
+            self.keys.add_use(key);
         }
         Ok(key)
     }
@@ -258,7 +261,11 @@ impl ApiKeyStore for PgStore {
             .load(&mut conn)
             .await
             .map_err(query)?;
-        rows.into_iter().map(ApiKey::try_from).collect()
+        let mut keys = rows.into_iter().map(ApiKey::try_from).collect::<Result<Vec<_>, _>>()?;
+        for key in &mut keys {
+            self.keys.add_use(key);
+        }
+        Ok(keys)
     }
 
     async fn revoke_api_key(&self, owner: &UserId, id: ApiKeyId) -> Result<bool, StoreError> {
@@ -272,14 +279,26 @@ impl ApiKeyStore for PgStore {
         Ok(deleted > 0)
     }
 
+    /// The use counts on this instance at once (its reads of the key say so); the row is written by a task of its
+    /// own, off the request's path, and never moves back in time. A write that fails is logged: the next use a
+    /// minute later writes again.
     async fn touch_api_key(&self, id: ApiKeyId, at: Timestamp) -> Result<(), StoreError> {
-        let mut conn = self.conn().await?;
-        diesel::update(api_keys::table.find(id.as_uuid()))
-            .set(api_keys::last_used_at.eq(Some(at.as_datetime())))
-            .execute(&mut conn)
-            .await
-            .map_err(query)?;
         self.keys.touched(id, at);
+        let store = self.clone();
+        self.runtime.spawn(async move {
+            let written = async {
+                let mut conn = store.conn().await?;
+                diesel::sql_query("UPDATE api_keys SET last_used_at = GREATEST(last_used_at, $2) WHERE id = $1")
+                    .bind::<diesel::sql_types::Uuid, _>(id.as_uuid())
+                    .bind::<diesel::sql_types::Timestamptz, _>(at.as_datetime())
+                    .execute(&mut conn)
+                    .await
+                    .map_err(query)
+            };
+            if let Err(error) = written.await {
+                tracing::warn!(key_id = %id, %error, "could not record an API key's last use");
+            }
+        });
         Ok(())
     }
 }

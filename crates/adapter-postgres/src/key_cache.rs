@@ -106,10 +106,16 @@ impl KeyCache {
             return None;
         }
         let mut key = self.keys.get(hash)?.key;
+        self.add_use(&mut key);
+        Some(key)
+    }
+
+    /// Brings `key`'s `last_used_at` up to the latest use this instance recorded, which reaches the database
+    /// off the request's path.
+    pub(crate) fn add_use(&self, key: &mut ApiKey) {
         if let Some(used) = self.uses.get(&key.id) {
             key.last_used_at = key.last_used_at.max(Some(used));
         }
-        Some(key)
     }
 
     /// The generation a database read starts under, if the cache is trusted.

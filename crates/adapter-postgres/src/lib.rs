@@ -75,6 +75,8 @@ pub struct PgStore {
     keys: Arc<key_cache::KeyCache>,
     /// The task keeping `keys` current; it stops with the last clone.
     _listener: Arc<key_cache::Listener>,
+    /// The runtime the store lives in, where writes off a request's path run.
+    runtime: tokio::runtime::Handle,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -107,6 +109,7 @@ impl PgStore {
         let runtime = tokio::runtime::Handle::try_current()
             .map_err(|_| ConnectError("PgStore::connect must be called inside a Tokio runtime".to_owned()))?;
         let (keys, listener) = key_cache::start(config.clone(), &runtime);
+        let store_runtime = runtime.clone();
         let mut manager_config = ManagerConfig::default();
         // Broken connections are dropped (the driver task ended, or a transaction was left open); a healthy one is
         // handed out without a test query, which would cost a round trip per request.
@@ -134,7 +137,7 @@ impl PgStore {
             .recycle_timeout(Some(settings.timeout))
             .build()
             .map_err(|e| ConnectError(e.to_string()))?;
-        Ok(Self { pool, keys, _listener: Arc::new(listener) })
+        Ok(Self { pool, keys, _listener: Arc::new(listener), runtime: store_runtime })
     }
 
     /// Whether this store's cache of verified API keys is trusted now (its listening connection is up). Until it

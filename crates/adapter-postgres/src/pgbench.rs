@@ -97,10 +97,14 @@ impl<T: LiteralText> LiteralText for Option<T> {
     }
 }
 
-/// `value` as a typed SQL literal.
+/// `value` as a typed SQL literal: an escape string with no colon in it, since pgbench would read `:name` inside
+/// a literal (a JSON `"quantity":null`, a time's `12:00`) as one of its variables.
 fn literal<S: SqlName, V: LiteralText>(value: &V) -> String {
     match value.text() {
-        Some(text) => format!("'{}'::{}", text.replace('\'', "''"), S::NAME),
+        Some(text) => {
+            let escaped = text.replace('\\', "\\\\").replace('\'', "''").replace(':', "\\072");
+            format!("E'{escaped}'::{}", S::NAME)
+        }
         None => format!("NULL::{}", S::NAME),
     }
 }
@@ -178,13 +182,18 @@ mod tests {
         let sql = signal_insert_statement(&opened.trade, &opened.event, &receipt, &[("id", "md5(:n)")])
             .expect("a parameter of the statement");
         assert!(sql.starts_with("WITH p AS (SELECT (md5(:n))::uuid AS id, "), "{sql}");
-        assert!(sql.contains("'o''1'::text AS external_reference"), "{sql}");
-        assert!(sql.contains("'ref:o''1'::text AS receipt_target"), "{sql}");
+        assert!(sql.contains("E'o''1'::text AS external_reference"), "{sql}");
+        assert!(sql.contains("E'ref\\072o''1'::text AS receipt_target"), "{sql}");
         assert!(sql.contains("NULL::text AS receipt_key"), "{sql}");
-        assert!(sql.contains(&format!("'\\x{}'::bytea AS receipt_hash", "01".repeat(32))), "{sql}");
+        assert!(sql.contains(&format!("E'\\\\x{}'::bytea AS receipt_hash", "01".repeat(32))), "{sql}");
+        assert!(sql.contains("E'2026-05-21T12\\07200\\07200+00\\07200'::timestamptz AS opened_at"), "{sql}");
         assert!(sql.contains("NULL::uuid AS receipt_after"), "{sql}");
         assert!(sql.contains("INSERT INTO receipt_targets"), "{sql}");
         assert!(!sql.contains('$'), "no bind is left: {sql}");
+        // pgbench reads `:name` as a variable anywhere: the only one is the fresh expression's.
+        let uncast = sql.replace("::", "");
+        let variables: Vec<&str> = uncast.split(':').skip(1).map(|rest| &rest[..rest.len().min(2)]).collect();
+        assert_eq!(variables, ["n)"], "{sql}");
         assert!(signal_insert_statement(&opened.trade, &opened.event, &receipt, &[("nope", "1")]).is_err());
     }
 }

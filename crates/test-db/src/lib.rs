@@ -94,6 +94,29 @@ pub async fn run_sql(url: &str, statements: &str) -> Result<(), String> {
     conn.batch_execute(statements).await.map_err(|e| e.to_string())
 }
 
+/// A connection of its own to a database, kept open between statements: for tests that hold a transaction (and its
+/// locks) open while the store works. Dropping it ends the transaction.
+pub struct Session(AsyncPgConnection);
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Session")
+    }
+}
+
+impl Session {
+    /// A new connection to `url`.
+    pub async fn open(url: &str) -> Result<Self, String> {
+        AsyncPgConnection::establish(url).await.map(Self).map_err(|e| e.to_string())
+    }
+
+    /// Runs `statements` on this connection, within whatever transaction it has open.
+    pub async fn run(&mut self, statements: &str) -> Result<(), String> {
+        use diesel_async::SimpleAsyncConnection;
+        self.0.batch_execute(statements).await.map_err(|e| e.to_string())
+    }
+}
+
 impl TestDatabase {
     /// Creates and migrates a fresh database.
     pub async fn create() -> Result<Self, String> {

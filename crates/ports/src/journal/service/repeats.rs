@@ -81,6 +81,31 @@ impl JournalService {
         Ok(receipts.latest.map(|r| r.event_id) != draft.after || key_taken)
     }
 
+    /// The webhook path's shortcut: an entry is most often new (an alert fires once), so it is written at once as
+    /// if judged on no receipts, in one store call. The store refuses the write if its target has a receipt or a
+    /// receipt that counts holds its key, exactly as it refuses a write whose receipts moved on; then, and whenever
+    /// the shortcut's answer could depend on what the receipts say (a refusal), it gives way (`None`) and the request
+    /// is judged from its receipts as any other. Storage failures are answered at once.
+    async fn new_entry_at_once(
+        &self,
+        principal: &Principal,
+        strategy: StrategyId,
+        signal: &Signal,
+        identity: &SignalIdentity,
+        target: &SignalTarget,
+    ) -> Result<Option<SignalOutcome>, JournalError> {
+        if !matches!(signal, Signal::Entry(_)) {
+            return Ok(None);
+        }
+        let draft = ReceiptDraft { target, key: identity.key.as_ref(), body: identity.body, after: None };
+        match self.apply(principal, strategy, signal, Some(draft)).await {
+            Ok(Applied::Outcome(outcome)) => Ok(Some(outcome)),
+            Ok(Applied::ReceiptRaced) => Ok(None),
+            Err(error @ (JournalError::Unavailable(_) | JournalError::Internal(_))) => Err(error),
+            Err(_) => Ok(None),
+        }
+    }
+
     /// Applies `signal`: answered from its receipt when it repeats one already applied, else decided as a new
     /// signal and stored with its receipt.
     pub(super) async fn signal(
@@ -97,6 +122,9 @@ impl JournalService {
             };
         };
         let (signal, identity, target) = (&signal, &identity, &target);
+        if let Some(outcome) = self.new_entry_at_once(principal, strategy, signal, identity, target).await? {
+            return Ok(outcome);
+        }
         retry(move || async move {
             let trades = &self.ports.stores.trades;
             let receipts = trades.signal_receipts(&principal.user_id, strategy, target, identity.key.as_ref()).await?;

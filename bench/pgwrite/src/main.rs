@@ -1,0 +1,78 @@
+//! Prints a pgbench script that runs the PostgreSQL store's own write statement for the signal the benchmark posts
+//! (a new referenced entry with an API key, its history event and its receipt), with its id, event id and reference
+//! fresh in each transaction.
+//!
+//! Usage: `quantarya-bench-pgwrite <user id> <strategy id>` (an existing user's strategy, `strat_…`).
+
+use std::process::ExitCode;
+
+use quantarya_adapter_postgres::signal_insert_statement;
+use quantarya_domain::{
+    BodyHash, CredentialKind, EventId, ExternalReference, NewTrade, Price, Receipt, Side, SignalTarget, Source, Stamp,
+    StrategyId, Symbol, Timeframe, Trade, TradeId, UserId,
+};
+use quantarya_ports::outbound::{Clock, ReceiptWrite, SystemClock};
+
+/// Each transaction's own values, from one random number `:n` (pgbench's `\set`): trade and event ids, reference.
+const FRESH: [(&str, &str); 6] = [
+    ("id", "md5('trade' || :n)"),
+    ("receipt_trade", "md5('trade' || :n)"),
+    ("event_id", "md5('event' || :n)"),
+    ("receipt_event", "md5('event' || :n)"),
+    ("external_reference", "'o-' || :n"),
+    // A colon in a literal would read as a pgbench variable: `\\072` is one.
+    ("receipt_target", "E'ref\\072o-' || :n"),
+];
+
+fn script(user: &str, strategy: &str) -> Result<String, String> {
+    let user = UserId::parse(user).map_err(|e| format!("user id: {e}"))?;
+    let strategy = StrategyId::parse(strategy).map_err(|e| format!("strategy id: {e}"))?;
+    let value = |e: quantarya_domain::ValueError| e.to_string();
+    // The body bench/entry.lua posts, as the HTTP adapter reads it.
+    let new = NewTrade {
+        entry: Some(Price::new(64000.5).map_err(value)?),
+        stop_loss: Some(Price::new(63000.0).map_err(value)?),
+        external_reference: Some(ExternalReference::parse("o-0").map_err(value)?),
+        source: Some(Source::parse("tradingview").map_err(value)?),
+        timeframe: Some(Timeframe::parse("15").map_err(value)?),
+        ..NewTrade::open(Symbol::parse("BINANCE:BTCUSDT.P").map_err(value)?, Side::Buy)
+    };
+    let stamp =
+        Stamp { event_id: EventId::from_uuid(uuid::Uuid::now_v7()), at: SystemClock.now(), by: CredentialKind::ApiKey };
+    let reference = new.external_reference.clone();
+    let opened = Trade::open(TradeId::from_uuid(uuid::Uuid::now_v7()), strategy, user, new, stamp)
+        .map_err(|e| format!("the entry: {e}"))?;
+    let receipt = ReceiptWrite {
+        target: SignalTarget::Reference(reference.ok_or("the entry has a reference")?),
+        key: None,
+        receipt: Receipt {
+            body_hash: BodyHash::from_bytes([7; 32]),
+            trade_id: opened.trade.id,
+            event_id: opened.event.id,
+            at: opened.event.at,
+        },
+        after: None,
+    };
+    let statement = signal_insert_statement(&opened.trade, &opened.event, &receipt, &FRESH)?;
+    // pgbench reads one statement per line unless it ends in a semicolon: the statement is put on one line.
+    let statement = statement.split_whitespace().collect::<Vec<_>>().join(" ");
+    Ok(format!("\\set n random(1, 1000000000000000)\n{statement};\n"))
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [user, strategy] = args.as_slice() else {
+        eprintln!("usage: quantarya-bench-pgwrite <user id> <strategy id>");
+        return ExitCode::FAILURE;
+    };
+    match script(user, strategy) {
+        Ok(script) => {
+            print!("{script}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("{error}");
+            ExitCode::FAILURE
+        }
+    }
+}
