@@ -10,7 +10,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use quantarya_adapter_memory::MemoryStore;
-use quantarya_domain::{BodyHash, KeyName, NewStrategy, ProfileChange, Side, StrategyTitle, Tags, UserId, UserName};
+use quantarya_domain::{
+    BodyHash, KeyName, NewStrategy, NewTrade, ProfileChange, Side, Source, StrategyTitle, Tags, Timeframe, UserId,
+    UserName,
+};
 use quantarya_ports::{Journal, Principal, Signal, SignalIdentity};
 use quantarya_tests::support::{JournalOver, StoreUnderTest, entry, token};
 
@@ -24,10 +27,15 @@ fn resident_bytes() -> u64 {
     pages * 4096
 }
 
-/// A referenced entry, as TradingView sends one per order, with a body of its own.
+/// A referenced entry, as TradingView sends one per order (bench/entry.lua's body), with a body of its own.
 async fn send(journal: &quantarya_ports::JournalService, key: &Principal, book: quantarya_domain::StrategyId, n: u64) {
-    let reference = format!("order-{n}");
-    let signal = Signal::Entry(entry("BINANCE:BTCUSDT.P", Side::Buy, Some(&reference)));
+    let reference = format!("o-0-1764590000-{n}");
+    let new = NewTrade {
+        source: Some(Source::parse("tradingview").expect("valid")),
+        timeframe: Some(Timeframe::parse("15").expect("valid")),
+        ..entry("BINANCE:BTCUSDT.P", Side::Buy, Some(&reference))
+    };
+    let signal = Signal::Entry(new);
     let mut hash = [0_u8; 32];
     hash[..8].copy_from_slice(&n.to_le_bytes());
     let identity = SignalIdentity { key: None, body: BodyHash::from_bytes(hash) };

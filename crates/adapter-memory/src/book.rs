@@ -2,7 +2,7 @@
 //! strategy's trades (plus what it returns), never a scan of the book.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Bound;
 
 use quantarya_domain::uuid::Uuid;
@@ -12,11 +12,23 @@ use quantarya_domain::{
 use quantarya_ports::outbound::{CloseRange, TradeCursor, TradeFilter};
 use quantarya_ports::{StoreConflict, StoreError};
 
+use crate::stored::Stored;
+
 /// The list order of a trade: `opened_at` descending, then id descending.
 type ListKey = (Reverse<Timestamp>, Reverse<TradeId>);
 
 fn list_key(trade: &Trade) -> ListKey {
     (Reverse(trade.opened_at), Reverse(trade.id))
+}
+
+/// The trades carrying one reference.
+#[derive(Debug, Default)]
+struct Carriers {
+    /// The open one: at most one.
+    open: Option<TradeId>,
+    /// All of them, sorted by id (UUIDv7, so in creation order); a vector, since most references name one trade or
+    /// a few, and a set's node would cost more than the trade's id.
+    all: Vec<TradeId>,
 }
 
 /// The state of one strategy's trades, and its receipts (`receipts.rs`).
@@ -25,24 +37,22 @@ pub(crate) struct Book {
     /// Set, under the book's lock, when its strategy (or its owner) is deleted: a writer that reached the book
     /// before the deletion finds it gone, so every acknowledged write is counted by the deletion.
     pub(crate) deleted: bool,
-    /// Boxed: the map's slack (it is never full) then costs a pointer per empty slot, not a whole trade.
-    trades: HashMap<TradeId, Box<Trade>>,
-    history: HashMap<TradeId, Vec<TradeEvent>>,
-    /// The open trade carrying each reference: at most one.
-    open_by_reference: HashMap<ExternalReference, TradeId>,
+    /// Each trade with its history (`stored.rs`), by id: ids are UUIDv7, so a new trade lands at the map's right
+    /// edge, which stays in the cache however many trades the book holds (a hash map would send each insert to a
+    /// random slot of a table larger than the cache). Boxed, so that the map's nodes stay small.
+    trades: BTreeMap<TradeId, Box<Stored>>,
+    /// The trades carrying each reference.
+    references: HashMap<ExternalReference, Carriers>,
     /// The open trades of each symbol.
     open_by_symbol: HashMap<Symbol, BTreeSet<TradeId>>,
-    /// Every trade carrying each reference, sorted by id (UUIDv7, so in creation order); a vector, since most
-    /// references name one trade or a few, and a set's node would cost more than the trade's id.
-    by_reference: HashMap<ExternalReference, Vec<TradeId>>,
     /// Every trade, in list order.
     listed: BTreeSet<ListKey>,
     /// The closed trades, in close order.
     closed: BTreeSet<(Timestamp, TradeId)>,
     /// The latest receipt of each signal target, by [`quantarya_domain::SignalTarget::key`].
-    pub(crate) latest_receipts: HashMap<String, Receipt>,
+    pub(crate) latest_receipts: HashMap<crate::receipts::Slot, Receipt>,
     /// The receipts held under idempotency keys.
-    pub(crate) keyed_receipts: HashMap<String, Receipt>,
+    pub(crate) keyed_receipts: HashMap<crate::receipts::Slot, Receipt>,
     /// When each receipt was written, oldest first, to purge them as they stop counting (`receipts.rs`).
     pub(crate) expiries: crate::receipts::Expiries,
 }
@@ -65,19 +75,18 @@ impl Book {
             return Err(StoreError::Conflict(StoreConflict::AlreadyExists));
         }
         if let Some(reference) = trade.external_reference.as_ref().filter(|_| trade.status == Status::Open)
-            && self.open_by_reference.contains_key(reference)
+            && self.references.get(reference).is_some_and(|carriers| carriers.open.is_some())
         {
             return Err(StoreError::Conflict(StoreConflict::OpenTradeExists));
         }
         self.index(trade);
-        self.trades.insert(trade.id, Box::new(trade.clone()));
-        self.history.insert(trade.id, vec![event.clone()]);
+        self.trades.insert(trade.id, Box::new(Stored::new(trade.clone(), event)));
         Ok(())
     }
 
     /// Whether `trade` would replace the stored version it was decided from.
     pub(crate) fn check_update(&self, trade: &Trade) -> Result<(), StoreError> {
-        let stored = self.trades.get(&trade.id).ok_or(StoreError::Missing)?;
+        let stored = self.get(trade.id).ok_or(StoreError::Missing)?;
         if stored.version + 1 == trade.version {
             Ok(())
         } else {
@@ -87,21 +96,21 @@ impl Book {
 
     /// Replaces a trade checked by [`Book::check_update`] and appends its event.
     pub(crate) fn update(&mut self, trade: &Trade, event: &TradeEvent) {
-        if let Some(old) = self.trades.remove(&trade.id) {
-            self.unindex(&old);
-        }
+        let Some(mut stored) = self.trades.remove(&trade.id) else {
+            return;
+        };
+        self.unindex(&stored.trade);
         self.index(trade);
-        self.trades.insert(trade.id, Box::new(trade.clone()));
-        self.history.entry(trade.id).or_default().push(event.clone());
+        stored.replace(trade.clone(), event);
+        self.trades.insert(trade.id, stored);
     }
 
     /// Removes a trade with its history; whether it was there.
     pub(crate) fn delete(&mut self, id: TradeId) -> bool {
-        self.history.remove(&id);
         self.forget_receipts_of(id);
         match self.trades.remove(&id) {
             Some(old) => {
-                self.unindex(&old);
+                self.unindex(&old.trade);
                 true
             }
             None => false,
@@ -109,16 +118,17 @@ impl Book {
     }
 
     pub(crate) fn get(&self, id: TradeId) -> Option<&Trade> {
-        self.trades.get(&id).map(|trade| &**trade)
+        self.trades.get(&id).map(|stored| &stored.trade)
     }
 
     pub(crate) fn events(&self, id: TradeId) -> Vec<TradeEvent> {
-        self.history.get(&id).cloned().unwrap_or_default()
+        self.trades.get(&id).map(|stored| stored.events()).unwrap_or_default()
     }
 
     /// The open trade carrying `reference`, if any.
     pub(crate) fn open_with_reference(&self, reference: &ExternalReference) -> Vec<Trade> {
-        self.open_by_reference.get(reference).and_then(|id| self.get(*id)).into_iter().cloned().collect()
+        let open = self.references.get(reference).and_then(|carriers| carriers.open);
+        open.and_then(|id| self.get(id)).into_iter().cloned().collect()
     }
 
     /// The open trades of `symbol`.
@@ -129,7 +139,7 @@ impl Book {
 
     /// The most recently created trade carrying `reference`.
     pub(crate) fn latest_with_reference(&self, reference: &ExternalReference) -> Option<&Trade> {
-        self.by_reference.get(reference).and_then(|ids| ids.last()).and_then(|id| self.get(*id))
+        self.references.get(reference).and_then(|carriers| carriers.all.last()).and_then(|id| self.get(*id))
     }
 
     /// A page of trades in list order after `after`, passing `filter`: the walk starts at the cursor (or at `to`)
@@ -167,16 +177,16 @@ impl Book {
     fn index(&mut self, trade: &Trade) {
         self.listed.insert(list_key(trade));
         if let Some(reference) = &trade.external_reference {
-            let ids = self.by_reference.entry(reference.clone()).or_default();
-            if let Err(at) = ids.binary_search(&trade.id) {
-                ids.insert(at, trade.id);
+            let carriers = self.references.entry(reference.clone()).or_default();
+            if let Err(at) = carriers.all.binary_search(&trade.id) {
+                carriers.all.insert(at, trade.id);
+            }
+            if trade.status == Status::Open {
+                carriers.open = Some(trade.id);
             }
         }
         match (trade.status, trade.closed_at) {
             (Status::Open, _) => {
-                if let Some(reference) = &trade.external_reference {
-                    self.open_by_reference.insert(reference.clone(), trade.id);
-                }
                 self.open_by_symbol.entry(trade.symbol.clone()).or_default().insert(trade.id);
             }
             (Status::Closed, Some(closed_at)) => {
@@ -189,22 +199,20 @@ impl Book {
     fn unindex(&mut self, trade: &Trade) {
         self.listed.remove(&list_key(trade));
         if let Some(reference) = &trade.external_reference
-            && let Some(ids) = self.by_reference.get_mut(reference)
+            && let Some(carriers) = self.references.get_mut(reference)
         {
-            if let Ok(at) = ids.binary_search(&trade.id) {
-                ids.remove(at);
+            if let Ok(at) = carriers.all.binary_search(&trade.id) {
+                carriers.all.remove(at);
             }
-            if ids.is_empty() {
-                self.by_reference.remove(reference);
+            if carriers.open == Some(trade.id) {
+                carriers.open = None;
+            }
+            if carriers.all.is_empty() {
+                self.references.remove(reference);
             }
         }
         match (trade.status, trade.closed_at) {
             (Status::Open, _) => {
-                if let Some(reference) = &trade.external_reference
-                    && self.open_by_reference.get(reference) == Some(&trade.id)
-                {
-                    self.open_by_reference.remove(reference);
-                }
                 if let Some(ids) = self.open_by_symbol.get_mut(&trade.symbol) {
                     ids.remove(&trade.id);
                     if ids.is_empty() {

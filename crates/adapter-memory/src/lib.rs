@@ -37,6 +37,7 @@
 
 mod book;
 mod receipts;
+mod stored;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};

@@ -43,13 +43,19 @@ pub fn memory_journal(jwt: &JwtConfig) -> Result<Arc<dyn Journal>, JwtConfigErro
 }
 
 /// The journal over PostgreSQL at `database_url`, after applying pending migrations (under an advisory lock, so
-/// instances starting together are safe).
-pub async fn postgres_journal(database_url: &str, jwt: &JwtConfig) -> Result<Arc<dyn Journal>, String> {
+/// instances starting together are safe), with `pool_size` connections at most (else the default).
+pub async fn postgres_journal(
+    database_url: &str,
+    jwt: &JwtConfig,
+    pool_size: Option<usize>,
+) -> Result<Arc<dyn Journal>, String> {
     let applied = quantarya_adapter_postgres::migrate(database_url).await.map_err(|e| e.to_string())?;
     if !applied.is_empty() {
         tracing::info!(migrations = ?applied, "applied migrations");
     }
-    let store = PgStore::connect(database_url, PoolSettings::default()).map_err(|e| e.to_string())?;
+    let defaults = PoolSettings::default();
+    let settings = PoolSettings { max_size: pool_size.unwrap_or(defaults.max_size), ..defaults };
+    let store = PgStore::connect(database_url, settings).map_err(|e| e.to_string())?;
     journal_over(Arc::new(store), jwt).map_err(|e| e.to_string())
 }
 

@@ -70,7 +70,7 @@ async fn serve(mut args: ServeArgs) -> Result<(), String> {
     let signals = quantarya_app::ShutdownSignals::install().map_err(|e| format!("cannot handle signals: {e}"))?;
     let jwt = args.jwt.to_config()?;
     let journal = match &args.database_url {
-        Some(url) => quantarya_app::postgres_journal(url.expose(), &jwt).await?,
+        Some(url) => quantarya_app::postgres_journal(url.expose(), &jwt, args.db_pool_size.map(usize::from)).await?,
         None => quantarya_app::memory_journal(&jwt).map_err(|e| e.to_string())?,
     };
     let listener = TcpListener::bind(&args.bind).map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;

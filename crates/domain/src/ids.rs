@@ -3,6 +3,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use compact_str::CompactString;
+
 use thiserror::Error;
 use uuid::Uuid;
 
@@ -97,7 +99,7 @@ prefixed_id!(
 
 /// The identity provider's subject (`sub`) of a user: 1–255 characters, no control characters.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct UserId(String);
+pub struct UserId(CompactString);
 
 impl UserId {
     /// The most characters a subject may have.
@@ -109,7 +111,7 @@ impl UserId {
         if raw.chars().any(char::is_control) {
             return Err(ValueError::Format("must not contain control characters"));
         }
-        Ok(Self(raw.to_owned()))
+        Ok(Self(CompactString::new(raw)))
     }
 
     /// The subject.

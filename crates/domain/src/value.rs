@@ -82,7 +82,7 @@ macro_rules! bounded_text {
     ($(#[$doc:meta])* $name:ident, $min:expr, $max:expr) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-        pub struct $name(String);
+        pub struct $name(::compact_str::CompactString);
 
         impl $name {
             /// The fewest characters allowed, after trimming.
@@ -92,7 +92,7 @@ macro_rules! bounded_text {
 
             /// Trims `raw` and accepts it when its length is within the bounds.
             pub fn parse(raw: &str) -> Result<Self, $crate::ValueError> {
-                $crate::value::bounded_trimmed(raw, Self::MIN_CHARS, Self::MAX_CHARS).map(Self)
+                $crate::value::bounded_trimmed(raw, Self::MIN_CHARS, Self::MAX_CHARS).map(|text| Self(::compact_str::CompactString::new(text)))
             }
 
             /// The validated text.

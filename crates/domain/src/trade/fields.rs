@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use compact_str::CompactString;
+
 use crate::credential::CredentialKind;
 use crate::value::{ValueError, bounded_text};
 
@@ -9,7 +11,7 @@ use crate::value::{ValueError, bounded_text};
 ///
 /// TradingView tickers such as `BINANCE:BTCUSDT.P` or `ES1!` fit.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Symbol(String);
+pub struct Symbol(CompactString);
 
 impl Symbol {
     /// The most characters a symbol may have.
@@ -27,7 +29,7 @@ impl Symbol {
         if !symbol.bytes().all(|b| matches!(b, b'A'..=b'Z' | b'0'..=b'9' | b'.' | b'_' | b':' | b'/' | b'!' | b'-')) {
             return Err(ValueError::Format("may contain only A-Z, 0-9 and . _ : / ! -"));
         }
-        Ok(Self(symbol))
+        Ok(Self(CompactString::new(symbol)))
     }
 
     /// The symbol, uppercase.
@@ -228,7 +230,7 @@ mod tests {
 
     #[test]
     fn symbols_take_tradingview_tickers() {
-        assert_eq!(Symbol::parse(" binance:btcusdt.p ").map(|s| s.0), Ok("BINANCE:BTCUSDT.P".to_owned()));
+        assert_eq!(Symbol::parse(" binance:btcusdt.p ").map(|s| s.0), Ok("BINANCE:BTCUSDT.P".into()));
         assert!(Symbol::parse("ES1!").is_ok());
         assert!(Symbol::parse("EUR/USD").is_ok());
         assert!(Symbol::parse("").is_err());
