@@ -150,36 +150,28 @@ pub fn signal_insert_statement(
 mod tests {
     use super::*;
     use quantarya_domain::{
-        BodyHash, CredentialKind, EventId, ExternalReference, NewTrade, Receipt, Side, SignalTarget, Stamp, StrategyId,
-        Symbol, Timestamp, TradeId, UserId,
+        BodyHash, CredentialKind, ExternalReference, NewTrade, Receipt, Side, SignalTarget, Symbol,
     };
+
+    use crate::trade_write::sample;
 
     #[test]
     fn the_rendered_statement_is_the_bound_one_with_literals() {
         let mut new = NewTrade::open(Symbol::parse("BINANCE:BTCUSDT.P").expect("valid"), Side::Buy);
         new.external_reference = Some(ExternalReference::parse("o'1").expect("valid"));
-        let at = Timestamp::parse_rfc3339("2026-05-21T12:00:00Z").expect("valid");
-        let stamp = Stamp { event_id: EventId::from_uuid(uuid::Uuid::nil()), at, by: CredentialKind::ApiKey };
-        let opened = Trade::open(
-            TradeId::from_uuid(uuid::Uuid::nil()),
-            StrategyId::from_uuid(uuid::Uuid::nil()),
-            UserId::parse("u").expect("valid"),
-            new,
-            stamp,
-        )
-        .expect("valid");
+        let (trade, event) = sample(new, CredentialKind::ApiKey);
         let receipt = ReceiptWrite {
             target: SignalTarget::Reference(ExternalReference::parse("o'1").expect("valid")),
             key: None,
             receipt: Receipt {
                 body_hash: BodyHash::from_bytes([1; 32]),
-                trade_id: opened.trade.id,
-                event_id: opened.event.id,
-                at,
+                trade_id: trade.id,
+                event_id: event.id,
+                at: event.at,
             },
             after: None,
         };
-        let sql = signal_insert_statement(&opened.trade, &opened.event, &receipt, &[("id", "md5(:n)")])
+        let sql = signal_insert_statement(&trade, &event, &receipt, &[("id", "md5(:n)")])
             .expect("a parameter of the statement");
         assert!(sql.starts_with("WITH p AS (SELECT (md5(:n))::uuid AS id, "), "{sql}");
         assert!(sql.contains("E'o''1'::text AS external_reference"), "{sql}");
@@ -194,6 +186,6 @@ mod tests {
         let uncast = sql.replace("::", "");
         let variables: Vec<&str> = uncast.split(':').skip(1).map(|rest| &rest[..rest.len().min(2)]).collect();
         assert_eq!(variables, ["n)"], "{sql}");
-        assert!(signal_insert_statement(&opened.trade, &opened.event, &receipt, &[("nope", "1")]).is_err());
+        assert!(signal_insert_statement(&trade, &event, &receipt, &[("nope", "1")]).is_err());
     }
 }

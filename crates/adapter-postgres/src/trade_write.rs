@@ -253,34 +253,29 @@ fn lost_race(error: diesel::result::Error) -> StoreError {
     }
 }
 
+/// The trade `new` opens (nil ids, user `u`, at a fixed time, by `by`) and its entry event: what the statements'
+/// tests bind.
+#[cfg(test)]
+pub(crate) fn sample(new: quantarya_domain::NewTrade, by: quantarya_domain::CredentialKind) -> (Trade, TradeEvent) {
+    use quantarya_domain::{EventId, Stamp, StrategyId, Timestamp, TradeId, UserId};
+    let at = Timestamp::parse_rfc3339("2026-05-21T12:00:00Z").expect("valid");
+    let stamp = Stamp { event_id: EventId::from_uuid(uuid::Uuid::nil()), at, by };
+    let (id, strategy) = (TradeId::from_uuid(uuid::Uuid::nil()), StrategyId::from_uuid(uuid::Uuid::nil()));
+    let opened = Trade::open(id, strategy, UserId::parse("u").expect("valid"), new, stamp).expect("valid");
+    (opened.trade, opened.event)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::write_statement::{EVENT_PARAMS, TRADE_COLUMNS};
     use diesel::debug_query;
-    use quantarya_domain::{
-        BodyHash, CredentialKind, EventId, NewTrade, Side, SignalTarget, Stamp, StrategyId, Symbol, Timestamp, TradeId,
-        UserId,
-    };
-
-    fn sample() -> (Trade, TradeEvent) {
-        let new = NewTrade::open(Symbol::parse("EURUSD").expect("valid"), Side::Buy);
-        let at = Timestamp::parse_rfc3339("2026-05-21T12:00:00Z").expect("valid");
-        let stamp = Stamp { event_id: EventId::from_uuid(uuid::Uuid::nil()), at, by: CredentialKind::User };
-        let t = Trade::open(
-            TradeId::from_uuid(uuid::Uuid::nil()),
-            StrategyId::from_uuid(uuid::Uuid::nil()),
-            UserId::parse("u").expect("valid"),
-            new,
-            stamp,
-        )
-        .expect("valid");
-        (t.trade, t.event)
-    }
+    use quantarya_domain::{BodyHash, CredentialKind, NewTrade, Side, SignalTarget, Symbol};
 
     #[test]
     fn every_bind_of_a_write_is_named_once_in_order() {
-        let (trade, event) = sample();
+        let (trade, event) =
+            sample(NewTrade::open(Symbol::parse("EURUSD").expect("valid"), Side::Buy), CredentialKind::User);
         let receipt = || ReceiptWrite {
             target: SignalTarget::Symbol(trade.symbol.clone()),
             key: None,
