@@ -13,16 +13,27 @@ use quantarya_domain::{
 };
 use quantarya_ports::outbound::{Clock, ReceiptWrite, SystemClock};
 
-/// Each transaction's own values, from one random number `:n` (pgbench's `\set`): trade and event ids, reference.
-const FRESH: [(&str, &str); 6] = [
-    ("id", "md5('trade' || :n)"),
-    ("receipt_trade", "md5('trade' || :n)"),
-    ("event_id", "md5('event' || :n)"),
-    ("receipt_event", "md5('event' || :n)"),
-    ("external_reference", "'o-' || :n"),
-    // A colon in a literal would read as a pgbench variable: `\\072` is one.
-    ("receipt_target", "E'ref\\072o-' || :n"),
-];
+/// Each transaction's own values: trade and event ids and reference from one random number `:n` (pgbench's
+/// `\set`), and its times from the clock, as the service stamps them (so the purges move on with the run).
+fn fresh() -> Vec<(&'static str, String)> {
+    let before = |lifetime: chrono::TimeDelta| format!("now() - interval '{} seconds'", lifetime.num_seconds());
+    let mut fresh: Vec<(&str, String)> = [
+        ("id", "md5('trade' || :n)"),
+        ("receipt_trade", "md5('trade' || :n)"),
+        ("event_id", "md5('event' || :n)"),
+        ("receipt_event", "md5('event' || :n)"),
+        ("external_reference", "'o-' || :n"),
+        // A colon in a literal would read as a pgbench variable: `\\072` is one.
+        ("receipt_target", "E'ref\\072o-' || :n"),
+    ]
+    .into_iter()
+    .chain(["opened_at", "created_at", "updated_at", "event_at", "receipt_at"].map(|name| (name, "now()")))
+    .map(|(name, expression)| (name, expression.to_owned()))
+    .collect();
+    fresh.push(("target_cutoff", before(Receipt::UNKEYED_LIFETIME)));
+    fresh.push(("key_cutoff", before(Receipt::KEYED_LIFETIME)));
+    fresh
+}
 
 fn script(user: &str, strategy: &str) -> Result<String, String> {
     let user = UserId::parse(user).map_err(|e| format!("user id: {e}"))?;
@@ -53,9 +64,9 @@ fn script(user: &str, strategy: &str) -> Result<String, String> {
         },
         after: None,
     };
-    let statement = signal_insert_statement(&opened.trade, &opened.event, &receipt, &FRESH)?;
-    // pgbench reads one statement per line unless it ends in a semicolon: the statement is put on one line.
-    let statement = statement.split_whitespace().collect::<Vec<_>>().join(" ");
+    let fresh = fresh();
+    let fresh: Vec<(&str, &str)> = fresh.iter().map(|(name, expression)| (*name, expression.as_str())).collect();
+    let statement = signal_insert_statement(&opened.trade, &opened.event, &receipt, &fresh)?;
     Ok(format!("\\set n random(1, 1000000000000000)\n{statement};\n"))
 }
 

@@ -242,11 +242,17 @@ pub(crate) async fn write<Kind: WriteKind, Mode: ReceiptMode>(
     settle((written, parent, taken))
 }
 
-/// A statement that deadlocked with another (a deletion taking the same rows in another order) was rolled back
-/// whole: a lost race, judged again like any other.
+/// A statement that deadlocked with another (a deletion taking the same rows in another order), or that a
+/// stricter isolation level than READ COMMITTED refused, was rolled back whole: a lost race, judged again like any
+/// other. diesel names no deadlock kind, so its message tells (servers answer in English unless `lc_messages` says
+/// otherwise).
 fn lost_race(error: diesel::result::Error) -> StoreError {
+    use diesel::result::{DatabaseErrorKind, Error};
     match error {
-        diesel::result::Error::DatabaseError(_, info) if info.message().contains("deadlock detected") => {
+        Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
+            StoreError::Conflict(StoreConflict::ReceiptRaced)
+        }
+        Error::DatabaseError(_, info) if info.message().contains("deadlock detected") => {
             StoreError::Conflict(StoreConflict::ReceiptRaced)
         }
         other => query(other),

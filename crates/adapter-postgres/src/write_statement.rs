@@ -212,6 +212,9 @@ const REPORT_UPDATE: &str = "
 SELECT (SELECT count(*) FROM written),
        EXISTS (SELECT 1 FROM trades t, p WHERE t.id = p.id AND t.strategy_id = p.strategy_id AND t.user_id = p.user_id),
        FALSE, EXISTS (SELECT 1 FROM judged)";
+/// A receipted update reports the trade it locked (read at its newest version): one deleted meanwhile is missing.
+const REPORT_RECEIPTED_UPDATE: &str = "
+SELECT (SELECT count(*) FROM written), EXISTS (SELECT 1 FROM stored), FALSE, EXISTS (SELECT 1 FROM judged)";
 
 /// `columns` as a list, each prefixed with `prefix`.
 fn listed(columns: &[&str], prefix: &str) -> String {
@@ -246,7 +249,11 @@ pub(crate) fn statement_tail(shape: Shape) -> String {
     if shape.receipted {
         sql.push_str(RECEIPT_WRITES);
     }
-    sql.push_str(if shape.update { REPORT_UPDATE } else { REPORT_INSERT });
+    sql.push_str(match (shape.update, shape.receipted) {
+        (false, _) => REPORT_INSERT,
+        (true, false) => REPORT_UPDATE,
+        (true, true) => REPORT_RECEIPTED_UPDATE,
+    });
     sql
 }
 

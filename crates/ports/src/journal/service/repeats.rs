@@ -84,7 +84,8 @@ impl JournalService {
     /// The webhook path's shortcut: an entry is most often new (an alert fires once), so it is written at once as
     /// if judged on no receipts, in one store call. The store refuses the write if its target has a receipt or a
     /// receipt that counts holds its key, exactly as it refuses a write whose receipts moved on; then, and whenever
-    /// the shortcut's answer could depend on what the receipts say (a refusal), it gives way (`None`) and the request
+    /// the shortcut's answer could depend on what the receipts say (a refusal, or an answer that wrote nothing and
+    /// so was never checked against them), it gives way (`None`) and the request
     /// is judged from its receipts as any other. Storage failures are answered at once.
     async fn new_entry_at_once(
         &self,
@@ -99,8 +100,9 @@ impl JournalService {
         }
         let draft = ReceiptDraft { target, key: identity.key.as_ref(), body: identity.body, after: None };
         match self.apply(principal, strategy, signal, Some(draft)).await {
-            Ok(Applied::Outcome(outcome)) => Ok(Some(outcome)),
-            Ok(Applied::ReceiptRaced) => Ok(None),
+            // An answer that wrote nothing was never checked against the receipts by the store.
+            Ok(Applied::Outcome(outcome)) if outcome.effect != SignalEffect::Unchanged => Ok(Some(outcome)),
+            Ok(Applied::Outcome(_) | Applied::ReceiptRaced) => Ok(None),
             Err(error @ (JournalError::Unavailable(_) | JournalError::Internal(_))) => Err(error),
             Err(_) => Ok(None),
         }
