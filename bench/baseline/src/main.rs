@@ -37,6 +37,10 @@ async fn health() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "message": "ok" }))
 }
 
+/// The same allocator as `quantarya serve`, so the ratio compares the servers' work, not their allocators.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
     let bind = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:9000".to_owned());
