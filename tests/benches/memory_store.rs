@@ -2,7 +2,7 @@
 //! with an API key (each stored with its history event and its receipt) through the journal service, no HTTP.
 //!
 //! Prints, from one run on one machine: the rate on a nearly empty store, the rate with 1 000 000 trades already
-//! stored, their ratio (the target is at least 0.9: every store operation is O(log n) in the trades), and the
+//! stored (each the best of five stretches of 20 000 entries), their ratio (the target is at least 0.9: every store operation is O(log n) in the trades), and the
 //! resident memory each stored trade costs. Run with `cargo bench -p quantarya-tests --bench memory_store`;
 //! `QUANTARYA_BENCH_TRADES` sets the preloaded count (default 1 000 000).
 
@@ -40,6 +40,23 @@ async fn send(journal: &quantarya_ports::JournalService, key: &Principal, book: 
     hash[..8].copy_from_slice(&n.to_le_bytes());
     let identity = SignalIdentity { key: None, body: BodyHash::from_bytes(hash) };
     journal.submit_signal(key, book, signal, Some(identity)).await.expect("an entry is stored");
+}
+
+/// Entries per second over `count` entries numbered from `first`, the best of five equal stretches (the machine
+/// is shared: the best stretch is the one the fewest other processes interrupted).
+async fn best_rate(
+    journal: &quantarya_ports::JournalService,
+    key: &Principal,
+    book: quantarya_domain::StrategyId,
+    first: u64,
+    count: u64,
+) -> f64 {
+    let stretch = count / 5;
+    let mut best: f64 = 0.0;
+    for i in 0..5 {
+        best = best.max(rate(journal, key, book, first + i * stretch, stretch).await);
+    }
+    best
 }
 
 /// Entries per second over `count` entries numbered from `first`.
@@ -80,7 +97,7 @@ fn main() {
 
         // Warm up, then time entries on a nearly empty store.
         rate(&journal, &key, book, 0, 1_000).await;
-        let empty = rate(&journal, &key, book, 1_000, MEASURED).await;
+        let empty = best_rate(&journal, &key, book, 1_000, MEASURED).await;
         let stored = 1_000 + MEASURED;
 
         // Fill the store to `preload` trades, noting what each costs in resident memory.
@@ -88,7 +105,7 @@ fn main() {
         let filling = preload.saturating_sub(stored);
         rate(&journal, &key, book, stored, filling).await;
         let per_trade = (resident_bytes().saturating_sub(before)) as f64 / filling.max(1) as f64;
-        let full = rate(&journal, &key, book, preload, MEASURED).await;
+        let full = best_rate(&journal, &key, book, preload, MEASURED).await;
 
         println!("memory store, referenced entries with an API key through the journal (one thread, no HTTP)");
         println!("  nearly empty store:          {empty:>10.0} entries/s");
