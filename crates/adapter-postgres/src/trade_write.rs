@@ -232,7 +232,11 @@ pub(crate) async fn write<Kind: WriteKind, Mode: ReceiptMode>(
     write: TradeWrite<Kind, Mode>,
     settle: fn((i64, bool, bool)) -> Result<(), StoreError>,
 ) -> Result<(), StoreError> {
-    let (written, parent, taken, judged) = write.get_result::<Report>(conn).await.map_err(lost_race)?;
+    // Only a receipted write is judged again when it loses a race; a plain one reports what the database said.
+    let receipted = write.receipt.binds().is_some();
+    let report = write.get_result::<Report>(conn).await;
+    let (written, parent, taken, judged) =
+        report.map_err(|error| if receipted { lost_race(error) } else { query(error) })?;
     if !parent {
         return Err(StoreError::Missing);
     }

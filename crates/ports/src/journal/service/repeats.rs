@@ -85,8 +85,8 @@ impl JournalService {
     /// if judged on no receipts, in one store call. The store refuses the write if its target has a receipt or a
     /// receipt that counts holds its key, exactly as it refuses a write whose receipts moved on; then, and whenever
     /// the shortcut's answer could depend on what the receipts say (a refusal, or an answer that wrote nothing and
-    /// so was never checked against them), it gives way (`None`) and the request
-    /// is judged from its receipts as any other. Storage failures are answered at once.
+    /// so was never checked against them), it gives way (`None`) and the request is judged from its receipts as
+    /// any other (a refused entry costs its work twice). Storage failures are answered at once.
     async fn new_entry_at_once(
         &self,
         principal: &Principal,
