@@ -17,6 +17,10 @@ use quantarya_domain::{
 use quantarya_ports::{Journal, Principal, Signal, SignalIdentity};
 use quantarya_tests::support::{JournalOver, StoreUnderTest, entry, token};
 
+/// The allocator `quantarya serve` runs with.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Entries timed in each measured stretch.
 const MEASURED: u64 = 100_000;
 
