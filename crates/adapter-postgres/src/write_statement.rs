@@ -103,18 +103,82 @@ const STORED: &str = "
     FOR NO KEY UPDATE OF t
 )";
 
-/// The receipts a signal was judged on, locked after its strategy (and trade): the target's latest, the key's.
-const RECEIPTS_HELD: &str = "
-, latest AS (
-    SELECT r.event_id FROM receipt_targets r, p, PARENT_CTE o
-    WHERE r.user_id = p.user_id AND r.strategy_id = p.strategy_id AND r.target = p.receipt_target
-    FOR UPDATE OF r
-)
-, held AS (
-    SELECT r.at FROM receipt_keys r, p, PARENT_CTE o
-    WHERE r.user_id = p.user_id AND r.strategy_id = p.strategy_id AND r.idempotency_key = p.receipt_key
+/// A receipt table, as the statement reads and writes it: the target's latest receipts or the keyed ones.
+struct ReceiptTable {
+    /// The table.
+    table: &'static str,
+    /// The column that names a receipt's slot in it.
+    slot: &'static str,
+    /// The parameter that holds this write's slot (NULL: the write has none in this table).
+    param: &'static str,
+    /// Before when a receipt of the table no longer counts.
+    cutoff: &'static str,
+    /// The CTE of the slot's row, locked.
+    held: &'static str,
+}
+
+/// The two receipt tables, the target's first (the order of the locks).
+const RECEIPT_TABLES: [ReceiptTable; 2] = [
+    ReceiptTable {
+        table: "receipt_targets",
+        slot: "target",
+        param: "receipt_target",
+        cutoff: "target_cutoff",
+        held: "latest",
+    },
+    ReceiptTable {
+        table: "receipt_keys",
+        slot: "idempotency_key",
+        param: "receipt_key",
+        cutoff: "key_cutoff",
+        held: "held",
+    },
+];
+
+/// The slot's row the signal was judged on, locked after its strategy (and trade).
+const RECEIPT_HELD: &str = "
+, HELD AS (
+    SELECT r.event_id, r.at FROM TABLE r, p, PARENT_CTE o
+    WHERE r.user_id = p.user_id AND r.strategy_id = p.strategy_id AND r.SLOT = p.PARAM
     FOR UPDATE OF r
 )";
+
+/// The receipt of what was written: the slot's row replaced if it had one (locked above), else inserted. Then at
+/// most 256 of the strategy's oldest receipts of the table that no longer count are purged, found through the
+/// `(strategy_id, at)` index, skipping rows another request holds (it replaces them itself) and the slot this
+/// statement writes.
+const RECEIPT_WRITTEN: &str = "
+, HELD_added AS (
+    INSERT INTO TABLE (user_id, strategy_id, SLOT, body_hash, trade_id, event_id, at)
+    SELECT p.user_id, p.strategy_id, p.PARAM, p.receipt_hash, p.receipt_trade, p.receipt_event, p.receipt_at
+    FROM p, written w WHERE p.PARAM IS NOT NULL AND NOT EXISTS (SELECT 1 FROM HELD)
+)
+, HELD_replaced AS (
+    UPDATE TABLE r
+    SET body_hash = p.receipt_hash, trade_id = p.receipt_trade, event_id = p.receipt_event, at = p.receipt_at
+    FROM p, written w
+    WHERE r.user_id = p.user_id AND r.strategy_id = p.strategy_id AND r.SLOT = p.PARAM AND EXISTS (SELECT 1 FROM HELD)
+)
+, HELD_purged AS (
+    DELETE FROM TABLE WHERE ctid IN (
+        SELECT r.ctid FROM TABLE r, p
+        WHERE r.strategy_id = p.strategy_id AND r.at <= p.CUTOFF AND r.SLOT IS DISTINCT FROM p.PARAM
+          AND EXISTS (SELECT 1 FROM written)
+        ORDER BY r.at LIMIT 256 FOR UPDATE OF r SKIP LOCKED
+    )
+)";
+
+impl ReceiptTable {
+    /// `template` for this table.
+    fn fill(&self, template: &str) -> String {
+        template
+            .replace("TABLE", self.table)
+            .replace("SLOT", self.slot)
+            .replace("PARAM", self.param)
+            .replace("CUTOFF", self.cutoff)
+            .replace("HELD", self.held)
+    }
+}
 
 /// Whether the write may go ahead: what it was judged on still holds.
 const JUDGED_WITH_RECEIPT: &str = "
@@ -157,52 +221,6 @@ const LOGGED: &str = "
     SELECT p.event_id, w.id, p.version, p.event_kind, p.event_at, p.event_by, p.event_changes FROM p, written w
 )";
 
-/// The receipt of what was written: the target's replaced if it had one (locked above), else inserted; the same
-/// under the key. Then at most 256 of the strategy's oldest receipts that no longer count are purged, found through
-/// the `(strategy_id, at)` index, skipping rows another request holds (it replaces them itself) and the rows this
-/// statement writes.
-const RECEIPT_WRITES: &str = "
-, target_added AS (
-    INSERT INTO receipt_targets (user_id, strategy_id, target, body_hash, trade_id, event_id, at)
-    SELECT p.user_id, p.strategy_id, p.receipt_target, p.receipt_hash, p.receipt_trade, p.receipt_event, p.receipt_at
-    FROM p, written w WHERE NOT EXISTS (SELECT 1 FROM latest)
-)
-, target_replaced AS (
-    UPDATE receipt_targets r
-    SET body_hash = p.receipt_hash, trade_id = p.receipt_trade, event_id = p.receipt_event, at = p.receipt_at
-    FROM p, written w
-    WHERE r.user_id = p.user_id AND r.strategy_id = p.strategy_id AND r.target = p.receipt_target
-      AND EXISTS (SELECT 1 FROM latest)
-)
-, key_added AS (
-    INSERT INTO receipt_keys (user_id, strategy_id, idempotency_key, body_hash, trade_id, event_id, at)
-    SELECT p.user_id, p.strategy_id, p.receipt_key, p.receipt_hash, p.receipt_trade, p.receipt_event, p.receipt_at
-    FROM p, written w WHERE p.receipt_key IS NOT NULL AND NOT EXISTS (SELECT 1 FROM held)
-)
-, key_replaced AS (
-    UPDATE receipt_keys r
-    SET body_hash = p.receipt_hash, trade_id = p.receipt_trade, event_id = p.receipt_event, at = p.receipt_at
-    FROM p, written w
-    WHERE r.user_id = p.user_id AND r.strategy_id = p.strategy_id AND r.idempotency_key = p.receipt_key
-      AND EXISTS (SELECT 1 FROM held)
-)
-, targets_purged AS (
-    DELETE FROM receipt_targets WHERE ctid IN (
-        SELECT r.ctid FROM receipt_targets r, p
-        WHERE r.strategy_id = p.strategy_id AND r.at <= p.target_cutoff AND r.target <> p.receipt_target
-          AND EXISTS (SELECT 1 FROM written)
-        ORDER BY r.at LIMIT 256 FOR UPDATE OF r SKIP LOCKED
-    )
-)
-, keys_purged AS (
-    DELETE FROM receipt_keys WHERE ctid IN (
-        SELECT r.ctid FROM receipt_keys r, p
-        WHERE r.strategy_id = p.strategy_id AND r.at <= p.key_cutoff
-          AND r.idempotency_key IS DISTINCT FROM p.receipt_key AND EXISTS (SELECT 1 FROM written)
-        ORDER BY r.at LIMIT 256 FOR UPDATE OF r SKIP LOCKED
-    )
-)";
-
 /// The report: rows written; whether the parent exists (the owner's strategy for an insert, the trade under it for
 /// an update); whether an insert's id was taken; whether what the write was judged on still held.
 const REPORT_INSERT: &str = "
@@ -232,7 +250,9 @@ pub(crate) fn statement_tail(shape: Shape) -> String {
         if shape.update {
             sql.push_str(STORED);
         }
-        sql.push_str(&RECEIPTS_HELD.replace("PARENT_CTE", parent));
+        for table in &RECEIPT_TABLES {
+            sql.push_str(&table.fill(RECEIPT_HELD).replace("PARENT_CTE", parent));
+        }
         sql.push_str(&JUDGED_WITH_RECEIPT.replace("PARENT_CTE", parent));
     } else {
         sql.push_str(if shape.update { JUDGED_UPDATE } else { JUDGED_INSERT });
@@ -247,7 +267,9 @@ pub(crate) fn statement_tail(shape: Shape) -> String {
     }
     sql.push_str(LOGGED);
     if shape.receipted {
-        sql.push_str(RECEIPT_WRITES);
+        for table in &RECEIPT_TABLES {
+            sql.push_str(&table.fill(RECEIPT_WRITTEN));
+        }
     }
     sql.push_str(match (shape.update, shape.receipted) {
         (false, _) => REPORT_INSERT,
@@ -291,7 +313,9 @@ mod tests {
             for name in RECEIPT_PARAMS {
                 assert_eq!(sql.contains(&format!("p.{name}")), shape.receipted, "{shape:?} and {name}");
             }
-            assert!(!sql.contains("PARENT_CTE"), "{sql}");
+            for placeholder in ["PARENT_CTE", "TABLE", "SLOT", "PARAM", "CUTOFF", "HELD"] {
+                assert!(!sql.contains(placeholder), "{placeholder} is filled in: {sql}");
+            }
         }
     }
 }
