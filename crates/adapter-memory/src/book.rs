@@ -12,6 +12,7 @@ use quantarya_domain::{
 use quantarya_ports::outbound::{CloseRange, TradeCursor, TradeFilter};
 use quantarya_ports::{StoreConflict, StoreError};
 
+use crate::sharded::Sharded;
 use crate::stored::Stored;
 
 /// The list order of a trade: `opened_at` descending, then id descending.
@@ -41,8 +42,9 @@ pub(crate) struct Book {
     /// edge, which stays in the cache however many trades the book holds (a hash map would send each insert to a
     /// random slot of a table larger than the cache). Boxed, so that the map's nodes stay small.
     trades: BTreeMap<TradeId, Box<Stored>>,
-    /// The trades carrying each reference.
-    references: HashMap<ExternalReference, Carriers>,
+    /// The trades carrying each reference (sharded, like every hash map of a book that grows with its trades, so
+    /// that growing it never stalls the book: `sharded.rs`).
+    references: Sharded<ExternalReference, Carriers>,
     /// The open trades of each symbol.
     open_by_symbol: HashMap<Symbol, BTreeSet<TradeId>>,
     /// Every trade, in list order.
@@ -50,9 +52,9 @@ pub(crate) struct Book {
     /// The closed trades, in close order.
     closed: BTreeSet<(Timestamp, TradeId)>,
     /// The latest receipt of each signal target, by [`quantarya_domain::SignalTarget::key`].
-    pub(crate) latest_receipts: HashMap<crate::receipts::Slot, Receipt>,
+    pub(crate) latest_receipts: Sharded<crate::receipts::Slot, Receipt>,
     /// The receipts held under idempotency keys.
-    pub(crate) keyed_receipts: HashMap<crate::receipts::Slot, Receipt>,
+    pub(crate) keyed_receipts: Sharded<crate::receipts::Slot, Receipt>,
     /// When each receipt was written, oldest first, to purge them as they stop counting (`receipts.rs`).
     pub(crate) expiries: crate::receipts::Expiries,
 }
@@ -177,7 +179,7 @@ impl Book {
     fn index(&mut self, trade: &Trade) {
         self.listed.insert(list_key(trade));
         if let Some(reference) = &trade.external_reference {
-            let carriers = self.references.entry(reference.clone()).or_default();
+            let carriers = self.references.get_or_default(reference.clone());
             if let Err(at) = carriers.all.binary_search(&trade.id) {
                 carriers.all.insert(at, trade.id);
             }

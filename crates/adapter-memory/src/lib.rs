@@ -37,6 +37,7 @@
 
 mod book;
 mod receipts;
+mod sharded;
 mod stored;
 
 use std::collections::{BTreeSet, HashMap};

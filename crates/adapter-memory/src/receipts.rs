@@ -2,7 +2,7 @@
 //! idempotency keys, written with the trade change they belong to under the book's lock, and purged as they stop
 //! counting from an index by time (so a write costs O(log r) amortized in the receipts, not a sweep).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use compact_str::CompactString;
 
@@ -74,7 +74,7 @@ impl Book {
 /// still counts took its place.
 fn purge(
     expiries: &mut BTreeSet<(Timestamp, Slot)>,
-    receipts: &mut HashMap<Slot, Receipt>,
+    receipts: &mut crate::sharded::Sharded<Slot, Receipt>,
     now: Timestamp,
     keyed: bool,
 ) {
