@@ -96,10 +96,7 @@ impl ReceiptMode for ReceiptBinds {
 }
 
 /// The four statements' text, built once.
-static TAILS: LazyLock<[String; 4]> = LazyLock::new(|| {
-    [(false, false), (false, true), (true, false), (true, true)]
-        .map(|(update, receipted)| statement_tail(Shape { update, receipted }))
-});
+static TAILS: LazyLock<[String; 4]> = LazyLock::new(|| Shape::ALL.map(statement_tail));
 
 /// A trade write: the trade's row, its event and, for a signal, its receipt, as one statement.
 #[derive(Debug)]
@@ -197,7 +194,8 @@ impl<Kind: WriteKind, Mode: ReceiptMode> Query for TradeWrite<Kind, Mode> {
 impl<Kind: WriteKind, Mode: ReceiptMode> TradeWrite<Kind, Mode> {
     /// The statement's text after the parameter CTE.
     pub(crate) fn tail(&self) -> &'static str {
-        &TAILS[usize::from(Kind::CHANGES_A_STORED_TRADE) * 2 + usize::from(self.receipt.binds().is_some())]
+        let shape = Shape { update: Kind::CHANGES_A_STORED_TRADE, receipted: self.receipt.binds().is_some() };
+        &TAILS[shape.index()]
     }
 }
 
@@ -297,36 +295,16 @@ mod tests {
             },
             after: None,
         };
+        fn sql<Kind: WriteKind, Mode: ReceiptMode>(write: TradeWrite<Kind, Mode>) -> String {
+            debug_query::<Pg, _>(&write).to_string()
+        }
         let unreceipted = TRADE_COLUMNS.len() + EVENT_PARAMS.len();
+        let receipted = || ReceiptBinds::from(&receipt());
         for (sql, binds) in [
-            (
-                debug_query::<Pg, _>(&TradeWrite::<InsertTradeStatement, _>::new(&trade, &event, Unreceipted))
-                    .to_string(),
-                unreceipted,
-            ),
-            (
-                debug_query::<Pg, _>(&TradeWrite::<UpdateTradeStatement, _>::new(&trade, &event, Unreceipted))
-                    .to_string(),
-                unreceipted,
-            ),
-            (
-                debug_query::<Pg, _>(&TradeWrite::<InsertTradeStatement, _>::new(
-                    &trade,
-                    &event,
-                    ReceiptBinds::from(&receipt()),
-                ))
-                .to_string(),
-                PARAMS.len(),
-            ),
-            (
-                debug_query::<Pg, _>(&TradeWrite::<UpdateTradeStatement, _>::new(
-                    &trade,
-                    &event,
-                    ReceiptBinds::from(&receipt()),
-                ))
-                .to_string(),
-                PARAMS.len(),
-            ),
+            (sql(TradeWrite::<InsertTradeStatement, _>::new(&trade, &event, Unreceipted)), unreceipted),
+            (sql(TradeWrite::<UpdateTradeStatement, _>::new(&trade, &event, Unreceipted)), unreceipted),
+            (sql(TradeWrite::<InsertTradeStatement, _>::new(&trade, &event, receipted())), PARAMS.len()),
+            (sql(TradeWrite::<UpdateTradeStatement, _>::new(&trade, &event, receipted())), PARAMS.len()),
         ] {
             assert!(!sql.contains("unnamed"), "{sql}");
             for (i, name) in PARAMS[..binds].iter().enumerate() {

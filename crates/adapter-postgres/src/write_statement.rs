@@ -91,6 +91,21 @@ pub(crate) struct Shape {
     pub(crate) receipted: bool,
 }
 
+impl Shape {
+    /// The four shapes, each at its [`Shape::index`].
+    pub(crate) const ALL: [Self; 4] = [
+        Self { update: false, receipted: false },
+        Self { update: false, receipted: true },
+        Self { update: true, receipted: false },
+        Self { update: true, receipted: true },
+    ];
+
+    /// Where this shape stands in [`Shape::ALL`].
+    pub(crate) const fn index(self) -> usize {
+        (self.update as usize) * 2 + self.receipted as usize
+    }
+}
+
 /// The owner's strategy, locked against its deletion (which takes it before cascading to trades and receipts).
 const OWNED: &str = "
 , owned AS (SELECT s.id FROM strategies s, p WHERE s.id = p.strategy_id AND s.user_id = p.user_id FOR KEY SHARE OF s)";
@@ -283,16 +298,16 @@ pub(crate) fn statement_tail(shape: Shape) -> String {
 mod tests {
     use super::*;
 
-    const SHAPES: [Shape; 4] = [
-        Shape { update: false, receipted: false },
-        Shape { update: false, receipted: true },
-        Shape { update: true, receipted: false },
-        Shape { update: true, receipted: true },
-    ];
+    #[test]
+    fn each_shape_stands_at_its_index() {
+        for (i, shape) in Shape::ALL.into_iter().enumerate() {
+            assert_eq!(shape.index(), i, "{shape:?}");
+        }
+    }
 
     #[test]
     fn the_statements_name_every_column_of_the_table_once() {
-        for shape in SHAPES {
+        for shape in Shape::ALL {
             let sql = statement_tail(shape);
             if shape.update {
                 let set = sql.split_once("SET (").and_then(|(_, rest)| rest.split_once(')')).map(|(set, _)| set);
@@ -308,7 +323,7 @@ mod tests {
 
     #[test]
     fn only_receipted_statements_read_the_receipt_parameters() {
-        for shape in SHAPES {
+        for shape in Shape::ALL {
             let sql = statement_tail(shape);
             for name in RECEIPT_PARAMS {
                 assert_eq!(sql.contains(&format!("p.{name}")), shape.receipted, "{shape:?} and {name}");
