@@ -81,8 +81,21 @@ impl Side {
 }
 
 /// A price: a finite number greater than 0 and at most 1e12.
-#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
-pub struct Price(f64);
+///
+/// Kept as the bits of its `f64`, which are never zero for a positive number, so that an `Option<Price>` takes no
+/// more room than a price (a trade carries five). The bits of positive finite numbers order as the numbers do, and
+/// are equal exactly when the numbers are, so comparing prices compares their values.
+///
+/// ```
+/// use quantarya_domain::Price;
+/// assert_eq!(std::mem::size_of::<Option<Price>>(), std::mem::size_of::<f64>());
+/// let (low, high) = (Price::new(0.5).expect("valid"), Price::new(64000.5).expect("valid"));
+/// assert!(low < high);
+/// assert_eq!(high.get(), 64000.5);
+/// assert!(Price::new(0.0).is_err());
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Price(std::num::NonZeroU64);
 
 impl Price {
     /// The largest price accepted.
@@ -90,12 +103,22 @@ impl Price {
 
     /// Accepts `value` when it is finite, positive and at most [`Price::MAX`].
     pub fn new(value: f64) -> Result<Self, ValueError> {
-        if value.is_finite() && value > 0.0 && value <= Self::MAX { Ok(Self(value)) } else { Err(ValueError::Price) }
+        let bits = std::num::NonZeroU64::new(value.to_bits()).filter(|_| value.is_finite());
+        match bits {
+            Some(bits) if value > 0.0 && value <= Self::MAX => Ok(Self(bits)),
+            _ => Err(ValueError::Price),
+        }
     }
 
     /// The price.
     pub const fn get(self) -> f64 {
-        self.0
+        f64::from_bits(self.0.get())
+    }
+}
+
+impl fmt::Debug for Price {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Price").field(&self.get()).finish()
     }
 }
 
