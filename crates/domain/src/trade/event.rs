@@ -224,65 +224,65 @@ impl FieldChange {
 
     /// The fields that differ from `old` to `new`; with no `old` (a creation), every field that is set.
     pub fn between(old: Option<&TradeRecord>, new: &TradeRecord) -> Vec<Self> {
-        let mut changes = Vec::new();
-        let mut push = |differs: bool, change: FieldChange| {
+        // Each change is only made (its values cloned) when its field differs.
+        let mut changes = Vec::with_capacity(8);
+        let mut push = |differs: bool, change: &dyn Fn() -> FieldChange| {
             if differs {
-                changes.push(change);
+                changes.push(change());
             }
         };
         match old {
             None => {
-                push(true, Self::Status(new.status));
-                push(true, Self::Symbol(new.symbol.clone()));
-                push(true, Self::Side(new.side));
-                push(new.entry.is_some(), Self::Entry(new.entry));
-                push(new.stop_loss.is_some(), Self::StopLoss(new.stop_loss));
-                push(new.take_profit.is_some(), Self::TakeProfit(new.take_profit));
-                push(new.close_price.is_some(), Self::ClosePrice(new.close_price));
-                push(true, Self::OpenedAt(new.opened_at));
-                push(new.closed_at.is_some(), Self::ClosedAt(new.closed_at));
-                push(new.signal_time.is_some(), Self::SignalTime(new.signal_time));
-                push(new.timeframe.is_some(), Self::Timeframe(new.timeframe.clone()));
-                push(new.source.is_some(), Self::Source(new.source.clone()));
-                push(new.external_reference.is_some(), Self::ExternalReference(new.external_reference.clone()));
-                push(!new.tags.as_slice().is_empty(), Self::Tags(new.tags.clone()));
-                push(new.quantity().is_some(), Self::Quantity(new.quantity()));
-                push(new.point_value != PointValue::default(), Self::PointValue(new.point_value));
-                push(new.fees != Fees::ZERO, Self::Fees(new.fees));
+                push(true, &|| Self::Status(new.status));
+                push(true, &|| Self::Symbol(new.symbol.clone()));
+                push(true, &|| Self::Side(new.side));
+                push(new.entry.is_some(), &|| Self::Entry(new.entry));
+                push(new.stop_loss.is_some(), &|| Self::StopLoss(new.stop_loss));
+                push(new.take_profit.is_some(), &|| Self::TakeProfit(new.take_profit));
+                push(new.close_price.is_some(), &|| Self::ClosePrice(new.close_price));
+                push(true, &|| Self::OpenedAt(new.opened_at));
+                push(new.closed_at.is_some(), &|| Self::ClosedAt(new.closed_at));
+                push(new.signal_time.is_some(), &|| Self::SignalTime(new.signal_time));
+                push(new.timeframe.is_some(), &|| Self::Timeframe(new.timeframe.clone()));
+                push(new.source.is_some(), &|| Self::Source(new.source.clone()));
+                push(new.external_reference.is_some(), &|| Self::ExternalReference(new.external_reference.clone()));
+                push(!new.tags.as_slice().is_empty(), &|| Self::Tags(new.tags.clone()));
+                push(new.quantity().is_some(), &|| Self::Quantity(new.quantity()));
+                push(new.point_value != PointValue::default(), &|| Self::PointValue(new.point_value));
+                push(new.fees != Fees::ZERO, &|| Self::Fees(new.fees));
                 // A trade without a size records its fills as entry and close_price, as it always did.
-                push(new.is_sized(), Self::Fills(new.fills.clone()));
+                push(new.is_sized(), &|| Self::Fills(new.fills.clone()));
                 for slot in ExtensionSlot::ALL {
                     let value = new.extensions.get(slot);
-                    push(value.is_some(), Self::Extension(slot, value.cloned()));
+                    push(value.is_some(), &|| Self::Extension(slot, value.cloned()));
                 }
             }
             Some(old) => {
-                push(old.status != new.status, Self::Status(new.status));
-                push(old.symbol != new.symbol, Self::Symbol(new.symbol.clone()));
-                push(old.side != new.side, Self::Side(new.side));
-                push(old.entry != new.entry, Self::Entry(new.entry));
-                push(old.stop_loss != new.stop_loss, Self::StopLoss(new.stop_loss));
-                push(old.take_profit != new.take_profit, Self::TakeProfit(new.take_profit));
-                push(old.close_price != new.close_price, Self::ClosePrice(new.close_price));
-                push(old.opened_at != new.opened_at, Self::OpenedAt(new.opened_at));
-                push(old.closed_at != new.closed_at, Self::ClosedAt(new.closed_at));
-                push(old.signal_time != new.signal_time, Self::SignalTime(new.signal_time));
-                push(old.timeframe != new.timeframe, Self::Timeframe(new.timeframe.clone()));
-                push(old.source != new.source, Self::Source(new.source.clone()));
-                push(
-                    old.external_reference != new.external_reference,
-                    Self::ExternalReference(new.external_reference.clone()),
-                );
-                push(old.tags != new.tags, Self::Tags(new.tags.clone()));
-                push(old.quantity() != new.quantity(), Self::Quantity(new.quantity()));
-                push(old.point_value != new.point_value, Self::PointValue(new.point_value));
-                push(old.fees != new.fees, Self::Fees(new.fees));
+                push(old.status != new.status, &|| Self::Status(new.status));
+                push(old.symbol != new.symbol, &|| Self::Symbol(new.symbol.clone()));
+                push(old.side != new.side, &|| Self::Side(new.side));
+                push(old.entry != new.entry, &|| Self::Entry(new.entry));
+                push(old.stop_loss != new.stop_loss, &|| Self::StopLoss(new.stop_loss));
+                push(old.take_profit != new.take_profit, &|| Self::TakeProfit(new.take_profit));
+                push(old.close_price != new.close_price, &|| Self::ClosePrice(new.close_price));
+                push(old.opened_at != new.opened_at, &|| Self::OpenedAt(new.opened_at));
+                push(old.closed_at != new.closed_at, &|| Self::ClosedAt(new.closed_at));
+                push(old.signal_time != new.signal_time, &|| Self::SignalTime(new.signal_time));
+                push(old.timeframe != new.timeframe, &|| Self::Timeframe(new.timeframe.clone()));
+                push(old.source != new.source, &|| Self::Source(new.source.clone()));
+                push(old.external_reference != new.external_reference, &|| {
+                    Self::ExternalReference(new.external_reference.clone())
+                });
+                push(old.tags != new.tags, &|| Self::Tags(new.tags.clone()));
+                push(old.quantity() != new.quantity(), &|| Self::Quantity(new.quantity()));
+                push(old.point_value != new.point_value, &|| Self::PointValue(new.point_value));
+                push(old.fees != new.fees, &|| Self::Fees(new.fees));
                 // Fills are only ever appended; a corrected price or time shows as close_price or closed_at.
                 let added = new.fills.get(old.fills.len()..).unwrap_or_default();
-                push(new.is_sized() && !added.is_empty(), Self::Fills(added.to_vec()));
+                push(new.is_sized() && !added.is_empty(), &|| Self::Fills(added.to_vec()));
                 for slot in ExtensionSlot::ALL {
                     let value = new.extensions.get(slot);
-                    push(old.extensions.get(slot) != value, Self::Extension(slot, value.cloned()));
+                    push(old.extensions.get(slot) != value, &|| Self::Extension(slot, value.cloned()));
                 }
             }
         }
