@@ -22,7 +22,7 @@ use crate::trade::{ExternalReference, JsonObject, Symbol};
 use crate::value::ValueError;
 
 /// A client's `Idempotency-Key`: 1–255 printable ASCII characters.
-#[derive(Clone, PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct IdempotencyKey(String);
 
 impl IdempotencyKey {
@@ -63,9 +63,9 @@ pub struct BodyHash([u8; 32]);
 impl BodyHash {
     /// The hash of `body`.
     pub fn of(body: &JsonObject) -> Self {
-        let mut canonical = String::new();
-        write_object(&mut canonical, body.iter().filter(|(key, _)| key.as_str() != "api_key"));
-        Self(Sha256::digest(canonical.as_bytes()).into())
+        let mut canonical = Canonical(Sha256::new());
+        canonical.object(body.iter().filter(|(key, _)| key.as_str() != "api_key"));
+        Self(canonical.0.finalize().into())
     }
 
     /// A hash as stored.
@@ -87,42 +87,61 @@ impl fmt::Debug for BodyHash {
     }
 }
 
-/// Writes an object's members with their keys in order, whatever order the map keeps them in.
-fn write_object<'a>(out: &mut String, members: impl Iterator<Item = (&'a String, &'a Value)>) {
-    let mut members: Vec<(&String, &Value)> = members.collect();
-    members.sort_by(|a, b| a.0.cmp(b.0));
-    out.push('{');
-    for (i, (key, value)) in members.into_iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(&Value::String(key.clone()).to_string());
-        out.push(':');
-        write_value(out, value);
+/// The canonical form, written straight into the hash as it is produced.
+struct Canonical(Sha256);
+
+impl std::io::Write for Canonical {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.update(bytes);
+        Ok(bytes.len())
     }
-    out.push('}');
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
-fn write_value(out: &mut String, value: &Value) {
-    match value {
-        Value::Object(object) => write_object(out, object.iter()),
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_value(out, item);
+impl Canonical {
+    /// An object's members with their keys in order, whatever order the map keeps them in.
+    fn object<'a>(&mut self, members: impl Iterator<Item = (&'a String, &'a Value)>) {
+        let mut members: Vec<(&String, &Value)> = members.collect();
+        members.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        self.0.update(b"{");
+        for (i, (key, value)) in members.into_iter().enumerate() {
+            if i > 0 {
+                self.0.update(b",");
             }
-            out.push(']');
+            // Writing into a hash cannot fail, and a string always serializes.
+            let _ = serde_json::to_writer(&mut *self, key);
+            self.0.update(b":");
+            self.value(value);
         }
-        // Scalars print without white space already.
-        scalar => out.push_str(&scalar.to_string()),
+        self.0.update(b"}");
+    }
+
+    fn value(&mut self, value: &Value) {
+        match value {
+            Value::Object(object) => self.object(object.iter()),
+            Value::Array(items) => {
+                self.0.update(b"[");
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        self.0.update(b",");
+                    }
+                    self.value(item);
+                }
+                self.0.update(b"]");
+            }
+            // Compact, as `Value`'s `Display` writes it.
+            scalar => {
+                let _ = serde_json::to_writer(&mut *self, scalar);
+            }
+        }
     }
 }
 
 /// What a signal acts on, for receipts: its reference, or without one its symbol.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SignalTarget {
     /// The sender's reference.
     Reference(ExternalReference),
@@ -254,6 +273,10 @@ mod tests {
     fn the_canonical_form_is_the_compact_sorted_json() {
         let compact: [u8; 32] = Sha256::digest(r#"{"a":1.5,"b":"é\"","c":null}"#.as_bytes()).into();
         assert_eq!(BodyHash::of(&object(json!({ "c": null, "b": "é\"", "a": 1.5 }))), BodyHash::from_bytes(compact));
+        let nested = r#"{"a":[true,{"x":"\u0001","y":-2}],"b\n":{},"c":[]}"#;
+        let compact: [u8; 32] = Sha256::digest(nested.as_bytes()).into();
+        let body = json!({ "c": [], "b\n": {}, "a": [true, { "y": -2, "x": "\u{1}" }], "api_key": "qk_1" });
+        assert_eq!(BodyHash::of(&object(body)), BodyHash::from_bytes(compact));
     }
 
     #[test]

@@ -81,7 +81,7 @@ pub(crate) fn bounded(text: &str, min: usize, max: usize) -> Result<(), ValueErr
 macro_rules! bounded_text {
     ($(#[$doc:meta])* $name:ident, $min:expr, $max:expr) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub struct $name(::compact_str::CompactString);
 
         impl $name {
