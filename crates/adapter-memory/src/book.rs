@@ -7,11 +7,12 @@ use std::ops::Bound;
 
 use quantarya_domain::uuid::Uuid;
 use quantarya_domain::{
-    ClosedTrade, ExternalReference, Receipt, Status, Symbol, Timestamp, Trade, TradeEvent, TradeId,
+    ClosedTrade, ExternalReference, IdempotencyKey, Receipt, Status, Symbol, Timestamp, Trade, TradeEvent, TradeId,
 };
 use quantarya_ports::outbound::{CloseRange, TradeCursor, TradeFilter};
 use quantarya_ports::{StoreConflict, StoreError};
 
+use crate::carriers::Carriers;
 use crate::sharded::Sharded;
 use crate::stored::Stored;
 
@@ -20,16 +21,6 @@ type ListKey = (Reverse<Timestamp>, Reverse<TradeId>);
 
 fn list_key(trade: &Trade) -> ListKey {
     (Reverse(trade.opened_at), Reverse(trade.id))
-}
-
-/// The trades carrying one reference.
-#[derive(Debug, Default)]
-struct Carriers {
-    /// The open one: at most one.
-    open: Option<TradeId>,
-    /// All of them, sorted by id (UUIDv7, so in creation order); a vector, since most references name one trade or
-    /// a few, and a set's node would cost more than the trade's id.
-    all: Vec<TradeId>,
 }
 
 /// The state of one strategy's trades, and its receipts (`receipts.rs`).
@@ -42,19 +33,22 @@ pub(crate) struct Book {
     /// edge, which stays in the cache however many trades the book holds (a hash map would send each insert to a
     /// random slot of a table larger than the cache). Boxed, so that the map's nodes stay small.
     trades: BTreeMap<TradeId, Box<Stored>>,
-    /// The trades carrying each reference (sharded, like every hash map of a book that grows with its trades, so
-    /// that growing it never stalls the book: `sharded.rs`).
-    references: Sharded<ExternalReference, Carriers>,
+    /// The trades carrying each reference and the latest receipt of a signal naming it (`carriers.rs`; sharded,
+    /// like every hash map of a book that grows with its trades, so that growing it never stalls the book:
+    /// `sharded.rs`).
+    pub(crate) references: Sharded<ExternalReference, Carriers>,
     /// The open trades of each symbol.
     open_by_symbol: HashMap<Symbol, BTreeSet<TradeId>>,
     /// Every trade, in list order.
     listed: BTreeSet<ListKey>,
     /// The closed trades, in close order.
     closed: BTreeSet<(Timestamp, TradeId)>,
-    /// The latest receipt of each signal target, by [`quantarya_domain::SignalTarget::key`].
-    pub(crate) latest_receipts: Sharded<crate::receipts::Slot, Receipt>,
+    /// The latest receipt of each symbol a signal without reference named (a reference's is in `references`).
+    pub(crate) symbol_receipts: Sharded<Symbol, Receipt>,
+    /// How many latest receipts (of references and of symbols) the book holds.
+    pub(crate) latest_held: usize,
     /// The receipts held under idempotency keys.
-    pub(crate) keyed_receipts: Sharded<crate::receipts::Slot, Receipt>,
+    pub(crate) keyed_receipts: Sharded<IdempotencyKey, Receipt>,
     /// When each receipt was written, oldest first, to purge them as they stop counting (`receipts.rs`).
     pub(crate) expiries: crate::receipts::Expiries,
 }
@@ -70,19 +64,20 @@ impl Book {
         self.trades.len() as u64
     }
 
-    /// Stores a new trade and its entry event; refused when its id is taken or its reference is held by another
-    /// open trade.
-    pub(crate) fn insert(&mut self, trade: &Trade, event: &TradeEvent) -> Result<(), StoreError> {
+    /// Stores a new trade with its entry event (made before the book's lock is taken); refused when its id is
+    /// taken or its reference is held by another open trade.
+    pub(crate) fn insert(&mut self, stored: Box<Stored>) -> Result<(), StoreError> {
+        let trade = &stored.trade;
         if self.trades.contains_key(&trade.id) {
             return Err(StoreError::Conflict(StoreConflict::AlreadyExists));
         }
         if let Some(reference) = trade.external_reference.as_ref().filter(|_| trade.status == Status::Open)
-            && self.references.get(reference).is_some_and(|carriers| carriers.open.is_some())
+            && self.references.get(reference).is_some_and(|carriers| carriers.open().is_some())
         {
             return Err(StoreError::Conflict(StoreConflict::OpenTradeExists));
         }
         self.index(trade);
-        self.trades.insert(trade.id, Box::new(Stored::new(trade.clone(), event)));
+        self.trades.insert(trade.id, stored);
         Ok(())
     }
 
@@ -129,7 +124,7 @@ impl Book {
 
     /// The open trade carrying `reference`, if any.
     pub(crate) fn open_with_reference(&self, reference: &ExternalReference) -> Vec<Trade> {
-        let open = self.references.get(reference).and_then(|carriers| carriers.open);
+        let open = self.references.get(reference).and_then(Carriers::open);
         open.and_then(|id| self.get(id)).into_iter().cloned().collect()
     }
 
@@ -141,7 +136,7 @@ impl Book {
 
     /// The most recently created trade carrying `reference`.
     pub(crate) fn latest_with_reference(&self, reference: &ExternalReference) -> Option<&Trade> {
-        self.references.get(reference).and_then(|carriers| carriers.all.last()).and_then(|id| self.get(*id))
+        self.references.get(reference).and_then(Carriers::latest_trade).and_then(|id| self.get(id))
     }
 
     /// A page of trades in list order after `after`, passing `filter`: the walk starts at the cursor (or at `to`)
@@ -179,13 +174,7 @@ impl Book {
     fn index(&mut self, trade: &Trade) {
         self.listed.insert(list_key(trade));
         if let Some(reference) = &trade.external_reference {
-            let carriers = self.references.get_or_default(reference.clone());
-            if let Err(at) = carriers.all.binary_search(&trade.id) {
-                carriers.all.insert(at, trade.id);
-            }
-            if trade.status == Status::Open {
-                carriers.open = Some(trade.id);
-            }
+            self.references.get_or_default(reference.clone()).add(trade.id, trade.status == Status::Open);
         }
         match (trade.status, trade.closed_at) {
             (Status::Open, _) => {
@@ -203,13 +192,8 @@ impl Book {
         if let Some(reference) = &trade.external_reference
             && let Some(carriers) = self.references.get_mut(reference)
         {
-            if let Ok(at) = carriers.all.binary_search(&trade.id) {
-                carriers.all.remove(at);
-            }
-            if carriers.open == Some(trade.id) {
-                carriers.open = None;
-            }
-            if carriers.all.is_empty() {
+            carriers.remove(trade.id);
+            if carriers.is_empty() {
                 self.references.remove(reference);
             }
         }

@@ -36,6 +36,7 @@
 #![warn(missing_docs)]
 
 mod book;
+mod carriers;
 mod receipts;
 mod sharded;
 mod stored;
@@ -55,6 +56,7 @@ use quantarya_ports::outbound::{
 use quantarya_ports::{StoreConflict, StoreError};
 
 use book::Book;
+use stored::Stored;
 
 /// Users, strategies and keys, with the indexes by owner that their lists and limits read.
 #[derive(Debug, Default)]
@@ -292,10 +294,11 @@ impl TradeStore for MemoryStore {
         event: &TradeEvent,
         receipt: Option<&'r ReceiptWrite>,
     ) -> Result<(), StoreError> {
+        let stored = Box::new(Stored::new(trade.clone(), event));
         self.changing(&trade.user_id, trade.strategy_id, |book| {
             // The receipt first, as PostgreSQL decides it (its rows are locked before the trade is written).
             receipt.map(|r| book.check_receipt(r)).transpose()?;
-            book.insert(trade, event)?;
+            book.insert(stored)?;
             receipt.into_iter().for_each(|r| book.record_receipt(r));
             Ok(())
         })
