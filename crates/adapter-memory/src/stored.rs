@@ -38,7 +38,11 @@ fn entry_event(trade: &Trade, id: EventId, at: Timestamp, by: CredentialKind) ->
 impl Stored {
     /// A new trade with its first event.
     pub(crate) fn new(trade: Trade, event: &TradeEvent) -> Self {
-        let history = if trade.version == 1 && entry_event(&trade, event.id, event.at, event.by) == *event {
+        // `entry_event(&trade, event.id, event.at, event.by) == *event`, without making the changes.
+        let derived = trade.version == 1
+            && (event.trade_id, event.version, event.kind) == (trade.id, 1, EventKind::Entry)
+            && FieldChange::are_between(None, &trade, &event.changes);
+        let history = if derived {
             History::Entry { id: event.id, at: event.at, by: event.by }
         } else {
             History::Events(vec![event.clone()])

@@ -224,11 +224,41 @@ impl FieldChange {
 
     /// The fields that differ from `old` to `new`; with no `old` (a creation), every field that is set.
     pub fn between(old: Option<&TradeRecord>, new: &TradeRecord) -> Vec<Self> {
-        // Each change is only made (its values cloned) when its field differs.
-        let mut changes = Vec::with_capacity(8);
+        // A webhook entry sets about ten.
+        let mut changes = Vec::with_capacity(12);
+        Self::each_between(old, new, &mut |change| changes.push(change()));
+        changes
+    }
+
+    /// Whether `changes` are exactly [`FieldChange::between`] `old` and `new`, found without collecting them: so a
+    /// store can keep an event it can write out again from the trade as less than the event.
+    ///
+    /// ```
+    /// use quantarya_domain::{FieldChange, NewTrade, Side, Stamp, StrategyId, Symbol, Trade, TradeId, UserId};
+    /// # use quantarya_domain::{CredentialKind, EventId, Timestamp, uuid::Uuid};
+    /// # let at = Timestamp::parse_rfc3339("2026-05-21T12:00:00Z").expect("valid");
+    /// # let stamp = Stamp { event_id: EventId::from_uuid(Uuid::nil()), at, by: CredentialKind::ApiKey };
+    /// let new = NewTrade::open(Symbol::parse("ES1!").expect("valid"), Side::Buy);
+    /// let (id, strategy) = (TradeId::from_uuid(Uuid::nil()), StrategyId::from_uuid(Uuid::nil()));
+    /// let opened = Trade::open(id, strategy, UserId::parse("u").expect("valid"), new, stamp).expect("valid");
+    /// assert!(FieldChange::are_between(None, &opened.trade, &opened.event.changes));
+    /// assert!(!FieldChange::are_between(None, &opened.trade, &opened.event.changes[1..]));
+    /// ```
+    pub fn are_between(old: Option<&TradeRecord>, new: &TradeRecord, changes: &[Self]) -> bool {
+        let (mut next, mut same) = (0, true);
+        Self::each_between(old, new, &mut |change| {
+            same = same && changes.get(next).is_some_and(|expected| *expected == change());
+            next += 1;
+        });
+        same && next == changes.len()
+    }
+
+    /// Hands `sink` each change from `old` to `new`, in order, as a maker: each is only made (its values cloned)
+    /// when its field differs.
+    fn each_between(old: Option<&TradeRecord>, new: &TradeRecord, sink: &mut dyn FnMut(&dyn Fn() -> FieldChange)) {
         let mut push = |differs: bool, change: &dyn Fn() -> FieldChange| {
             if differs {
-                changes.push(change());
+                sink(change);
             }
         };
         match old {
@@ -286,7 +316,6 @@ impl FieldChange {
                 }
             }
         }
-        changes
     }
 }
 
