@@ -9,12 +9,20 @@ use utoipa::openapi::{RefOr, Schema};
 
 use crate::error::ApiError;
 
-/// The property names of a documented request schema: the only fields its route takes.
+/// The property names of a documented request schema, sorted (so that a reader finds one by binary search): the
+/// only fields its route takes.
 pub fn documented_fields<T: PartialSchema>() -> Vec<String> {
-    match T::schema() {
+    let mut names: Vec<String> = match T::schema() {
         RefOr::T(Schema::Object(object)) => object.properties.keys().cloned().collect(),
         _ => Vec::new(),
-    }
+    };
+    names.sort_unstable();
+    names
+}
+
+/// Where `name` is among the sorted `documented` names.
+fn place(documented: &[String], name: &str) -> Option<usize> {
+    documented.binary_search_by(|field| field.as_str().cmp(name)).ok()
 }
 
 /// A documented request body: its field names, read once from its schema.
@@ -58,7 +66,7 @@ impl FieldReader {
         let allowed = T::fields();
         let errors: Vec<FieldError> = object
             .keys()
-            .filter(|key| !allowed.contains(*key))
+            .filter(|key| place(allowed, key).is_none())
             .map(|key| FieldError::new(key.as_str(), "is not a field of this request"))
             .collect();
         let unknown = !errors.is_empty();
@@ -67,8 +75,7 @@ impl FieldReader {
 
     /// Takes a field out of the object, noting that the parser read it.
     fn remove(&mut self, name: &str) -> Option<Value> {
-        let documented = self.documented.iter().position(|field| field == name);
-        if let Some(read) = documented.and_then(|at| self.read.get_mut(at)) {
+        if let Some(read) = place(self.documented, name).and_then(|at| self.read.get_mut(at)) {
             *read = true;
         }
         self.object.remove(name)
