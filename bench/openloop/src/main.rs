@@ -5,7 +5,10 @@
 //! retry).
 //!
 //! It first sends at the same rate for a second that it does not measure: the time its client takes to open the
-//! connections that rate needs is not the server's latency.
+//! connections that rate needs is not the server's latency. It keeps at most [`IN_FLIGHT`] requests (connections)
+//! open, as a server's clients do: a request due while they are all busy waits for one, and its wait counts in
+//! its latency. (Without the bound, a slow moment made the client open connection after connection, whose
+//! handshakes took the cores the server needed, until the run collapsed.)
 //!
 //! Usage: `quantarya-bench-openloop URL API_KEY RATE SECONDS`; prints `sent ok p50_ms p99_ms max_ms` of the
 //! measured seconds. With
@@ -17,6 +20,9 @@ use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
 use tokio::sync::Mutex;
+
+/// The most requests in flight at once.
+const IN_FLIGHT: usize = 128;
 
 fn arg(n: usize, name: &str) -> Result<String, String> {
     std::env::args().nth(n).ok_or_else(|| format!("missing {name}; usage: URL API_KEY RATE SECONDS"))
@@ -30,7 +36,8 @@ async fn main() -> Result<(), String> {
     if !(rate > 0.0 && seconds > 0.0) {
         return Err("RATE and SECONDS must be positive".to_owned());
     }
-    let client = reqwest::Client::builder().pool_max_idle_per_host(256).build().map_err(|e| e.to_string())?;
+    let client = reqwest::Client::builder().pool_max_idle_per_host(IN_FLIGHT).build().map_err(|e| e.to_string())?;
+    let in_flight = Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT));
     // Microseconds, up to a minute, three significant digits.
     let histogram =
         Arc::new(Mutex::new(Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).map_err(|e| e.to_string())?));
@@ -53,9 +60,10 @@ async fn main() -> Result<(), String> {
             r#"{{"api_key":"{key}","symbol":"BINANCE:BTCUSDT.P","side":"buy","entry":64000.5,"stop_loss":63000,"external_reference":"open-{run}-{n}","source":"tradingview"}}"#
         );
         let (client, url, histogram, ok) = (client.clone(), url.clone(), histogram.clone(), ok.clone());
-        let slot = timeline.clone();
+        let (slot, in_flight) = (timeline.clone(), in_flight.clone());
         let tenth = measured.map(|m| ((m as f64 / rate) * 10.0) as usize);
         tasks.spawn(async move {
+            let Ok(_connection) = in_flight.acquire().await else { return };
             let answer = client.post(&url).header("Content-Type", "text/plain").body(body).send().await;
             let micros = u64::try_from(due.elapsed().as_micros()).unwrap_or(u64::MAX).max(1);
             let Some(tenth) = tenth else { return };
