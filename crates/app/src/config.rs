@@ -99,7 +99,7 @@ pub struct ServeArgs {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "QUANTARYA_WORKERS", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub workers: Option<u16>,
-    /// PostgreSQL connections in the pool (default: twice the core count, the best of bench/run's sweep).
+    /// PostgreSQL connections in the pool (default: four times the core count, the best of bench/run's sweep).
     #[arg(long, env = "QUANTARYA_DB_POOL_SIZE", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub db_pool_size: Option<u16>,
     /// User JWT verification.
