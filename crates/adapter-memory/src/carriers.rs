@@ -17,8 +17,8 @@ pub(crate) struct Carriers {
     /// The open one's place in `all`, counted from 1 (so that it takes four bytes): at most one is open.
     open: Option<NonZeroU32>,
     /// The latest receipt of a signal to this reference, while it counts (any trade's: a receipt names the trade
-    /// it acted on, which need not carry the reference). Boxed: once it stops counting (ten minutes on), the entry
-    /// keeps only the pointer's room, not the receipt's.
+    /// it acted on, which need not carry the reference). Boxed: once it is purged (by a write after it stopped
+    /// counting), the entry keeps only the pointer's room, not the receipt's.
     pub(crate) latest: Option<Box<Receipt>>,
 }
 

@@ -1,21 +1,59 @@
 //! Signal receipts in memory: each strategy's book keeps the latest receipt per target (a reference's in its entry
 //! of the reference index, a symbol's in a map of its own) and the receipts held under idempotency keys, written
 //! with the trade change they belong to under the book's lock, and purged as they stop counting from an index by
-//! time (so a write costs O(log r) amortized in the receipts, not a sweep).
+//! the second they were written in (so a write costs O(log r) amortized in the receipts, not a sweep).
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
+use quantarya_domain::chrono::TimeDelta;
 use quantarya_domain::{IdempotencyKey, Receipt, SignalTarget, Timestamp, TradeId};
 use quantarya_ports::outbound::{ReceiptWrite, SignalReceipts};
 use quantarya_ports::{StoreConflict, StoreError};
 
 use crate::book::Book;
 
-/// The receipts' slots (a target, or an idempotency key) by the time they were written.
+/// The receipts' slots (a target, or an idempotency key) by the second they were written in.
 #[derive(Debug, Default)]
 pub(crate) struct Expiries {
-    latest: BTreeSet<(Timestamp, SignalTarget)>,
-    keyed: BTreeSet<(Timestamp, IdempotencyKey)>,
+    latest: BySecond<SignalTarget>,
+    keyed: BySecond<IdempotencyKey>,
+}
+
+/// Slots by the second (of Unix time) their receipt was written in: one tree entry a second and a vector of the
+/// slots written in it, about 40 bytes a receipt where a tree of (time, slot) took over 100.
+#[derive(Debug)]
+struct BySecond<K> {
+    seconds: BTreeMap<i64, Vec<K>>,
+}
+
+impl<K> Default for BySecond<K> {
+    fn default() -> Self {
+        Self { seconds: BTreeMap::new() }
+    }
+}
+
+impl<K> BySecond<K> {
+    fn push(&mut self, at: Timestamp, slot: K) {
+        self.seconds.entry(at.as_datetime().timestamp()).or_default().push(slot);
+    }
+
+    /// Takes out the slots of every second before `cutoff`, the second in which a receipt's lifetime ends at the
+    /// purge's time: second `s` holds times in [s, s + 1), all old enough when s + 1 <= now - lifetime. A second
+    /// only partly that old waits for a later purge, so a receipt that stopped counting is purged by the first
+    /// write at least a second after.
+    fn take_expired(&mut self, cutoff: i64) -> Vec<K> {
+        let mut expired = Vec::new();
+        while let Some(entry) = self.seconds.first_entry()
+            && *entry.key() < cutoff
+        {
+            expired.append(&mut entry.remove());
+        }
+        expired
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &K> {
+        self.seconds.values().flatten()
+    }
 }
 
 impl Book {
@@ -34,7 +72,7 @@ impl Book {
     pub(crate) fn record_receipt(&mut self, write: &ReceiptWrite) {
         let now = write.receipt.at;
         self.purge(now);
-        self.expiries.latest.insert((now, write.target.clone()));
+        self.expiries.latest.push(now, write.target.clone());
         let replaced = match &write.target {
             SignalTarget::Reference(reference) => {
                 self.references.get_or_default(reference.clone()).replace_latest(write.receipt)
@@ -45,7 +83,7 @@ impl Book {
             self.latest_held += 1;
         }
         if let Some(key) = &write.key {
-            self.expiries.keyed.insert((now, key.clone()));
+            self.expiries.keyed.push(now, key.clone());
             self.keyed_receipts.insert(key.clone(), write.receipt);
         }
     }
@@ -66,10 +104,11 @@ impl Book {
     /// Drops the receipts of a deleted trade: they can replay nothing. (A sweep of the receipts that still count,
     /// which the receipt windows bound; deleting a trade is a rare, manual act.)
     pub(crate) fn forget_receipts_of(&mut self, trade: TradeId) {
-        let targets: Vec<SignalTarget> = self.expiries.latest.iter().map(|(_, target)| target.clone()).collect();
-        for target in targets {
-            self.drop_latest_if(&target, |receipt| receipt.trade_id == trade);
+        let expiries = std::mem::take(&mut self.expiries.latest);
+        for target in expiries.iter() {
+            self.drop_latest_if(target, |receipt| receipt.trade_id == trade);
         }
+        self.expiries.latest = expiries;
         self.keyed_receipts.retain(|_, r| r.trade_id != trade);
     }
 
@@ -106,19 +145,40 @@ impl Book {
     /// Takes out the slots written too long ago to count at `now`, dropping each one's receipt unless a newer one
     /// that still counts took its place.
     fn purge(&mut self, now: Timestamp) {
-        while let Some((at, _)) = self.expiries.latest.first()
-            && now.as_datetime() - at.as_datetime() >= Receipt::UNKEYED_LIFETIME
-        {
-            let Some((_, target)) = self.expiries.latest.pop_first() else { break };
+        let cutoff = |lifetime: TimeDelta| (now.as_datetime() - lifetime).timestamp();
+        for target in self.expiries.latest.take_expired(cutoff(Receipt::UNKEYED_LIFETIME)) {
             self.drop_latest_if(&target, |receipt| !receipt.counts_at(now, false));
         }
-        while let Some((at, _)) = self.expiries.keyed.first()
-            && now.as_datetime() - at.as_datetime() >= Receipt::KEYED_LIFETIME
-        {
-            let Some((_, key)) = self.expiries.keyed.pop_first() else { break };
+        for key in self.expiries.keyed.take_expired(cutoff(Receipt::KEYED_LIFETIME)) {
             if self.keyed_receipts.get(&key).is_some_and(|receipt| !receipt.counts_at(now, true)) {
                 self.keyed_receipts.remove(&key);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> Timestamp {
+        Timestamp::parse_rfc3339(s).expect("valid")
+    }
+
+    #[test]
+    fn slots_leave_by_whole_seconds_once_the_whole_second_is_old_enough() {
+        let mut slots: BySecond<&str> = BySecond::default();
+        slots.push(at("2026-05-21T12:00:00.900Z"), "a");
+        slots.push(at("2026-05-21T11:00:00Z"), "old");
+        slots.push(at("2026-05-21T12:00:00.100Z"), "b");
+        slots.push(at("2026-05-21T12:00:01Z"), "c");
+        assert_eq!(slots.iter().copied().collect::<Vec<_>>(), ["old", "a", "b", "c"]);
+        let cutoff = |now: &str| (at(now).as_datetime() - Receipt::UNKEYED_LIFETIME).timestamp();
+        // At 12:10:00.950 the receipt of 12:00:00.900 no longer counts, but 12:00:00 is not wholly ten minutes old.
+        assert_eq!(slots.take_expired(cutoff("2026-05-21T12:10:00.950Z")), ["old"]);
+        assert_eq!(slots.take_expired(cutoff("2026-05-21T12:10:01Z")), ["a", "b"]);
+        assert_eq!(slots.take_expired(cutoff("2026-05-21T12:10:01.999Z")), Vec::<&str>::new());
+        assert_eq!(slots.take_expired(cutoff("2026-05-21T12:10:02Z")), ["c"]);
+        assert_eq!(slots.iter().count(), 0);
     }
 }

@@ -133,6 +133,9 @@ mod user;
 mod value;
 
 pub use api_key::{ApiKey, ApiKeyFormatError, ApiKeyHash, KeyName, KeyPrefix, RawApiKey};
+/// Re-exported so embedders read times and lifetimes (`Receipt::KEYED_LIFETIME`, …) with the same version this
+/// crate uses.
+pub use chrono;
 pub use credential::CredentialKind;
 pub use currency::Currency;
 pub use ids::{ApiKeyId, EventId, IdError, StrategyId, TradeId, UserId};
