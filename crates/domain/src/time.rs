@@ -61,6 +61,19 @@ impl Timestamp {
         if self > previous { self } else { Self(previous.0 + TimeDelta::microseconds(1)) }
     }
 
+    /// RFC 3339 in UTC with `Z`, with as many fraction digits as the instant needs (what `Display` writes), made
+    /// once.
+    ///
+    /// ```
+    /// use quantarya_domain::Timestamp;
+    /// let at = Timestamp::parse_rfc3339("2026-05-21T14:00:00.250+02:00").expect("valid");
+    /// assert_eq!(at.to_rfc3339(), "2026-05-21T12:00:00.250Z");
+    /// assert_eq!(at.to_rfc3339(), at.to_string());
+    /// ```
+    pub fn to_rfc3339(&self) -> String {
+        self.0.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+    }
+
     /// Whether this instant lies further ahead of `now` than [`Self::MAX_CLOCK_SKEW`] allows.
     pub fn is_in_future_of(&self, now: Timestamp) -> bool {
         self.0 > now.0 + Self::MAX_CLOCK_SKEW
@@ -70,7 +83,7 @@ impl Timestamp {
 impl fmt::Display for Timestamp {
     /// RFC 3339 in UTC with `Z`, with as many fraction digits as the instant needs.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+        f.write_str(&self.to_rfc3339())
     }
 }
 

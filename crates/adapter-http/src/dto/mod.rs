@@ -11,7 +11,7 @@ use quantarya_domain::{Price, Timestamp};
 
 /// RFC 3339 in UTC with `Z`.
 pub(crate) fn time(t: Timestamp) -> String {
-    t.to_string()
+    t.to_rfc3339()
 }
 
 /// A price as a JSON number.

@@ -257,8 +257,8 @@ impl From<Trade> for TradeView {
         Self {
             trade_id: t.id.to_string(),
             strategy_id: t.strategy_id.to_string(),
-            user_id: t.user_id.to_string(),
-            symbol: t.symbol.to_string(),
+            user_id: t.user_id.as_str().to_owned(),
+            symbol: t.symbol.as_str().to_owned(),
             side: t.side.into(),
             status: t.status.into(),
             event: match t.event {
@@ -273,9 +273,9 @@ impl From<Trade> for TradeView {
             opened_at: time(t.opened_at),
             closed_at: t.closed_at.map(time),
             signal_time: t.signal_time.map(time),
-            timeframe: t.timeframe.as_ref().map(ToString::to_string),
-            source: t.source.as_ref().map(ToString::to_string),
-            external_reference: t.external_reference.as_ref().map(ToString::to_string),
+            timeframe: t.timeframe.as_ref().map(|text| text.as_str().to_owned()),
+            source: t.source.as_ref().map(|text| text.as_str().to_owned()),
+            external_reference: t.external_reference.as_ref().map(|text| text.as_str().to_owned()),
             tags: t.tags.as_slice().to_vec(),
             quantity: quantity.map(Quantity::to_f64),
             open_quantity: open_quantity.and_then(|open| open.to_f64()),
