@@ -1,49 +1,60 @@
 //! Signal receipts in memory: each strategy's book keeps the latest receipt per target (a reference's in its entry
 //! of the reference index, a symbol's in a map of its own) and the receipts held under idempotency keys, written
 //! with the trade change they belong to under the book's lock, and purged as they stop counting from an index by
-//! the second they were written in (so a write costs O(log r) amortized in the receipts, not a sweep).
+//! the hundredth of a second they were written in (so a write costs O(log r) amortized in the receipts, not a
+//! sweep).
 
 use std::collections::BTreeMap;
 
-use quantarya_domain::chrono::TimeDelta;
+use quantarya_domain::chrono::{self, TimeDelta};
 use quantarya_domain::{IdempotencyKey, Receipt, SignalTarget, Timestamp, TradeId};
 use quantarya_ports::outbound::{ReceiptWrite, SignalReceipts};
 use quantarya_ports::{StoreConflict, StoreError};
 
 use crate::book::Book;
 
-/// The receipts' slots (a target, or an idempotency key) by the second they were written in.
+/// The receipts' slots (a target, or an idempotency key) by the hundredth of a second they were written in.
 #[derive(Debug, Default)]
 pub(crate) struct Expiries {
-    latest: BySecond<SignalTarget>,
-    keyed: BySecond<IdempotencyKey>,
+    latest: ByTick<SignalTarget>,
+    keyed: ByTick<IdempotencyKey>,
 }
 
-/// Slots by the second (of Unix time) their receipt was written in: one tree entry a second and a vector of the
-/// slots written in it, about 40 bytes a receipt where a tree of (time, slot) took over 100.
+/// The length of a tick, in milliseconds.
+const TICK_MS: i64 = 10;
+
+/// The tick (of Unix time) `at` falls in.
+fn tick_of(at: chrono::DateTime<chrono::Utc>) -> i64 {
+    at.timestamp_millis().div_euclid(TICK_MS)
+}
+
+/// Slots by the tick (a hundredth of a second) their receipt was written in: one tree entry a tick and a vector of
+/// the slots written in it, about 40 bytes a receipt where a tree of (time, slot) took over 100. A tick, not a
+/// second: at tens of thousands of signals a second a second's vector grew to a megabyte, and each of its
+/// doublings (a fresh block from the allocator, under the book's lock) stalled a write for up to 20 ms.
 #[derive(Debug)]
-struct BySecond<K> {
-    seconds: BTreeMap<i64, Vec<K>>,
+struct ByTick<K> {
+    ticks: BTreeMap<i64, Vec<K>>,
 }
 
-impl<K> Default for BySecond<K> {
+impl<K> Default for ByTick<K> {
     fn default() -> Self {
-        Self { seconds: BTreeMap::new() }
+        Self { ticks: BTreeMap::new() }
     }
 }
 
-impl<K> BySecond<K> {
+impl<K> ByTick<K> {
     fn push(&mut self, at: Timestamp, slot: K) {
-        self.seconds.entry(at.as_datetime().timestamp()).or_default().push(slot);
+        self.ticks.entry(tick_of(at.as_datetime())).or_default().push(slot);
     }
 
-    /// Takes out the slots of every second before `cutoff`, the second in which a receipt's lifetime ends at the
-    /// purge's time: second `s` holds times in [s, s + 1), all old enough when s + 1 <= now - lifetime. A second
+    /// Takes out the slots of every tick before `cutoff`, the tick in which a receipt's lifetime ends at the
+    /// purge's time: tick `t` holds times in [t, t + 1) ticks, all old enough when t + 1 <= now - lifetime. A tick
     /// only partly that old waits for a later purge, so a receipt that stopped counting is purged by the first
-    /// write at least a second after.
+    /// write at least a tick after.
     fn take_expired(&mut self, cutoff: i64) -> Vec<K> {
         let mut expired = Vec::new();
-        while let Some(entry) = self.seconds.first_entry()
+        while let Some(entry) = self.ticks.first_entry()
             && *entry.key() < cutoff
         {
             expired.append(&mut entry.remove());
@@ -52,7 +63,7 @@ impl<K> BySecond<K> {
     }
 
     fn iter(&self) -> impl Iterator<Item = &K> {
-        self.seconds.values().flatten()
+        self.ticks.values().flatten()
     }
 }
 
@@ -145,7 +156,7 @@ impl Book {
     /// Takes out the slots written too long ago to count at `now`, dropping each one's receipt unless a newer one
     /// that still counts took its place.
     fn purge(&mut self, now: Timestamp) {
-        let cutoff = |lifetime: TimeDelta| (now.as_datetime() - lifetime).timestamp();
+        let cutoff = |lifetime: TimeDelta| tick_of(now.as_datetime() - lifetime);
         for target in self.expiries.latest.take_expired(cutoff(Receipt::UNKEYED_LIFETIME)) {
             self.drop_latest_if(&target, |receipt| !receipt.counts_at(now, false));
         }
@@ -166,19 +177,19 @@ mod tests {
     }
 
     #[test]
-    fn slots_leave_by_whole_seconds_once_the_whole_second_is_old_enough() {
-        let mut slots: BySecond<&str> = BySecond::default();
-        slots.push(at("2026-05-21T12:00:00.900Z"), "a");
+    fn slots_leave_by_whole_ticks_once_the_whole_tick_is_old_enough() {
+        let mut slots: ByTick<&str> = ByTick::default();
+        slots.push(at("2026-05-21T12:00:00.009Z"), "a");
         slots.push(at("2026-05-21T11:00:00Z"), "old");
-        slots.push(at("2026-05-21T12:00:00.100Z"), "b");
-        slots.push(at("2026-05-21T12:00:01Z"), "c");
+        slots.push(at("2026-05-21T12:00:00.001Z"), "b");
+        slots.push(at("2026-05-21T12:00:00.010Z"), "c");
         assert_eq!(slots.iter().copied().collect::<Vec<_>>(), ["old", "a", "b", "c"]);
-        let cutoff = |now: &str| (at(now).as_datetime() - Receipt::UNKEYED_LIFETIME).timestamp();
-        // At 12:10:00.950 the receipt of 12:00:00.900 no longer counts, but 12:00:00 is not wholly ten minutes old.
-        assert_eq!(slots.take_expired(cutoff("2026-05-21T12:10:00.950Z")), ["old"]);
-        assert_eq!(slots.take_expired(cutoff("2026-05-21T12:10:01Z")), ["a", "b"]);
-        assert_eq!(slots.take_expired(cutoff("2026-05-21T12:10:01.999Z")), Vec::<&str>::new());
-        assert_eq!(slots.take_expired(cutoff("2026-05-21T12:10:02Z")), ["c"]);
+        let cutoff = |now: &str| tick_of(at(now).as_datetime() - Receipt::UNKEYED_LIFETIME);
+        // At 12:10:00.0095 the receipt of 12:00:00.009 no longer counts, but its tick is not wholly ten minutes old.
+        assert_eq!(slots.take_expired(cutoff("2026-05-21T12:10:00.0095Z")), ["old"]);
+        assert_eq!(slots.take_expired(cutoff("2026-05-21T12:10:00.010Z")), ["a", "b"]);
+        assert_eq!(slots.take_expired(cutoff("2026-05-21T12:10:00.019Z")), Vec::<&str>::new());
+        assert_eq!(slots.take_expired(cutoff("2026-05-21T12:10:00.020Z")), ["c"]);
         assert_eq!(slots.iter().count(), 0);
     }
 }
