@@ -30,8 +30,9 @@ fn tick_of(at: chrono::DateTime<chrono::Utc>) -> i64 {
 
 /// Slots by the tick (a hundredth of a second) their receipt was written in: one tree entry a tick and a vector of
 /// the slots written in it, about 40 bytes a receipt where a tree of (time, slot) took over 100. A tick, not a
-/// second: at tens of thousands of signals a second a second's vector grew to a megabyte, and each of its
-/// doublings (a fresh block from the allocator, under the book's lock) stalled a write for up to 20 ms.
+/// second: at tens of thousands of signals a second a second's vector grew to hundreds of kilobytes, each of its
+/// doublings (a fresh block from the allocator, under the book's lock) stalled a write for up to 20 ms, and the
+/// purge that took a second out would have handled all of its slots in one write; a tick's are a few hundred.
 #[derive(Debug)]
 struct ByTick<K> {
     ticks: BTreeMap<i64, Vec<K>>,
