@@ -84,6 +84,8 @@ async fn rate(
 }
 
 fn main() {
+    // As `quantarya serve` runs (crates/app/src/memory.rs).
+    quantarya_app::memory::without_huge_pages();
     let preload: u64 = std::env::var("QUANTARYA_BENCH_TRADES").ok().and_then(|n| n.parse().ok()).unwrap_or(1_000_000);
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     runtime.block_on(async {

@@ -4,6 +4,7 @@
 #![warn(missing_docs)]
 
 pub mod config;
+pub mod memory;
 pub mod secret;
 pub mod ttl;
 

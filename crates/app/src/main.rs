@@ -119,7 +119,11 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve(args) => {
+            let small_pages = quantarya_app::memory::without_huge_pages();
             let _logs = init_logs();
+            if !small_pages {
+                tracing::warn!("transparent huge pages could not be turned off: a growing store may stall requests");
+            }
             serve(args).await
         }
         Command::Token(args) => token(args),
