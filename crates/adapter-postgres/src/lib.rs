@@ -56,7 +56,7 @@ pub struct PoolSettings {
 
 impl Default for PoolSettings {
     /// Four times the core count, the best of `bench/run`'s sweep (on a 2-core machine, 8 connections served the
-    /// most signals in four of five sweeps, 10–27% more than 4; 16 did in the fifth, by 4%), waiting at most 5 s.
+    /// most signals in six of seven sweeps, 10–25% more than 4; 16 did in the other, by 4%), waiting at most 5 s.
     fn default() -> Self {
         let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
         Self { max_size: 4 * cores, timeout: Duration::from_secs(5) }
