@@ -10,7 +10,9 @@
 //! connection API, with no pool and no other layer, because it shares the machine's two cores with the server it
 //! measures: a heavier client (reqwest's pool) took cores the server needed, and made the server's tail look
 //! longer than it is. It first sends at the same rate for a second that it does not measure: opening its
-//! connections is not the server's latency.
+//! connections is not the server's latency. (Each connection sends every `CONNECTIONS / rate` seconds, so below
+//! about 30 requests a second a connection would idle past the server's keep-alive and be closed: the run then
+//! stops with an error rather than measure reconnections.)
 //!
 //! Usage: `quantarya-bench-openloop URL API_KEY RATE SECONDS`; prints `sent ok p50_ms p99_ms max_ms` of the
 //! measured seconds. With `QUANTARYA_OPENLOOP_TIMELINE` set, it also writes to stderr, for each tenth of a second
