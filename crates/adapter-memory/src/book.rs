@@ -45,8 +45,8 @@ pub(crate) struct Book {
     closed: BTreeSet<(Timestamp, TradeId)>,
     /// The latest receipt of each symbol a signal without reference named (a reference's is in `references`).
     pub(crate) symbol_receipts: Sharded<Symbol, Receipt>,
-    /// How many latest receipts (of references and of symbols) the book holds.
-    pub(crate) latest_held: usize,
+    /// How many of `references`' entries hold a receipt (the symbols' are counted by their map).
+    pub(crate) reference_receipts: usize,
     /// The receipts held under idempotency keys.
     pub(crate) keyed_receipts: Sharded<IdempotencyKey, Receipt>,
     /// When each receipt was written, oldest first, to purge them as they stop counting (`receipts.rs`).

@@ -85,14 +85,15 @@ impl Book {
         let now = write.receipt.at;
         self.purge(now);
         self.expiries.latest.push(now, write.target.clone());
-        let replaced = match &write.target {
+        match &write.target {
             SignalTarget::Reference(reference) => {
-                self.references.get_or_default(reference.clone()).replace_latest(write.receipt)
+                if !self.references.get_or_default(reference.clone()).replace_latest(write.receipt) {
+                    self.reference_receipts += 1;
+                }
             }
-            SignalTarget::Symbol(symbol) => self.symbol_receipts.insert(symbol.clone(), write.receipt).is_some(),
-        };
-        if !replaced {
-            self.latest_held += 1;
+            SignalTarget::Symbol(symbol) => {
+                self.symbol_receipts.insert(symbol.clone(), write.receipt);
+            }
         }
         if let Some(key) = &write.key {
             self.expiries.keyed.push(now, key.clone());
@@ -110,7 +111,7 @@ impl Book {
 
     /// How many receipts the book holds.
     pub(crate) fn receipt_count(&self) -> u64 {
-        (self.latest_held + self.keyed_receipts.len()) as u64
+        (self.reference_receipts + self.symbol_receipts.len() + self.keyed_receipts.len()) as u64
     }
 
     /// Drops the receipts of a deleted trade: they can replay nothing. (A sweep of the receipts that still count,
@@ -134,23 +135,23 @@ impl Book {
 
     /// Drops the latest receipt of `target` if `drop` says to.
     fn drop_latest_if(&mut self, target: &SignalTarget, drop: impl FnOnce(&Receipt) -> bool) {
-        let dropped = match target {
-            SignalTarget::Reference(reference) => match self.references.get_mut(reference) {
-                Some(carriers) if carriers.latest.as_deref().is_some_and(drop) => {
+        match target {
+            SignalTarget::Reference(reference) => {
+                if let Some(carriers) = self.references.get_mut(reference)
+                    && carriers.latest.as_deref().is_some_and(drop)
+                {
                     carriers.latest = None;
+                    self.reference_receipts -= 1;
                     if carriers.is_empty() {
                         self.references.remove(reference);
                     }
-                    true
                 }
-                _ => false,
-            },
-            SignalTarget::Symbol(symbol) => {
-                self.symbol_receipts.get(symbol).is_some_and(drop) && self.symbol_receipts.remove(symbol).is_some()
             }
-        };
-        if dropped {
-            self.latest_held -= 1;
+            SignalTarget::Symbol(symbol) => {
+                if self.symbol_receipts.get(symbol).is_some_and(drop) {
+                    self.symbol_receipts.remove(symbol);
+                }
+            }
         }
     }
 
