@@ -12,8 +12,8 @@ use std::time::Instant;
 
 use quantarya_adapter_memory::MemoryStore;
 use quantarya_domain::{
-    BodyHash, KeyName, NewStrategy, NewTrade, ProfileChange, Side, Source, StrategyTitle, Tags, Timeframe, UserId,
-    UserName,
+    BodyHash, KeyName, NewApiKey, NewStrategy, NewTrade, ProfileChange, Side, Source, StrategyTitle, Tags, Timeframe,
+    UserId, UserName,
 };
 use quantarya_ports::{Journal, Principal, Signal, SignalIdentity};
 use quantarya_tests::support::{JournalOver, StoreUnderTest, entry, token};
@@ -106,7 +106,8 @@ fn main() {
             currency: None,
         };
         let book = journal.create_strategy(&jwt, new).await.expect("strategy").id;
-        let issued = journal.create_api_key(&jwt, KeyName::parse("bench").expect("valid")).await.expect("key");
+        let issued =
+            journal.create_api_key(&jwt, NewApiKey::new(KeyName::parse("bench").expect("valid"))).await.expect("key");
         let key = journal.authenticate(issued.raw.expose()).await.expect("key principal");
 
         // Warm up, then time entries on a nearly empty store.

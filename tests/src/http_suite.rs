@@ -735,8 +735,41 @@ pub async fn a_position_over_http(app: &TestApp) {
     assert_eq!(read.data(), fees.data(), "what was answered is what is stored");
 }
 
+/// A `signals` key confined to one strategy, over HTTP: its grant is shown, its signals land, and everything else
+/// is 403 `api_key_scope` (or `api_key_not_allowed` off the trade routes), before any body is read.
+pub async fn a_webhook_key_is_held_to_its_grant(app: &TestApp) {
+    let user = app.user().await;
+    let (sid, other) = (app.strategy(&user).await, app.strategy(&user).await);
+    let grant = json!({ "key_name": "tv", "scopes": ["signals", "signals"], "strategy_ids": [sid, sid],
+                        "expires_at": "2027-06-01T00:00:00+02:00" });
+    let created = app.call(Method::POST, "/api-keys", Some(&user.token), Some(grant)).await;
+    assert_status(&created, StatusCode::CREATED);
+    let shown = |data: &Value| (data["scopes"].clone(), data["strategy_ids"].clone(), data["expires_at"].clone());
+    let expected = (json!(["signals"]), json!([sid]), json!("2027-05-31T22:00:00Z"));
+    assert_eq!(shown(created.data()), expected);
+    let listed = app.call(Method::GET, "/api-keys", Some(&user.token), None).await;
+    assert_eq!(shown(&listed.data()[0]), expected, "{listed:?}");
+    let key = created.field("raw_api_key");
+
+    let body = json!({ "api_key": key, "symbol": "EURUSD", "side": "buy", "external_reference": "L" }).to_string();
+    let opened = app.call_raw(Method::POST, &trades_path(&sid), None, "text/plain", body.clone()).await;
+    assert_status(&opened, StatusCode::CREATED);
+    let elsewhere = app.call_raw(Method::POST, &trades_path(&other), None, "text/plain", body).await;
+    assert_error(&elsewhere, StatusCode::FORBIDDEN, "api_key_scope");
+    let read = app.call(Method::GET, &trades_path(&sid), Some(&key), None).await;
+    assert_error(&read, StatusCode::FORBIDDEN, "api_key_scope");
+    let close = json!({ "close_price": 1.1 });
+    let path = format!("{}/close", trade_path(&sid, &opened.field("trade_id")));
+    assert_error(&app.call(Method::POST, &path, Some(&key), Some(close)).await, StatusCode::FORBIDDEN, "api_key_scope");
+    let keys = app.call(Method::GET, "/api-keys", Some(&key), None).await;
+    assert_error(&keys, StatusCode::FORBIDDEN, "api_key_not_allowed");
+    assert_eq!(list_trades(app, &user, &sid).await[0]["status"], "OPEN", "nothing was closed");
+    assert!(list_trades(app, &user, &other).await.is_empty(), "nothing reached the other strategy");
+}
+
 crate::cases!(
     crate::http::TestApp:
+    a_webhook_key_is_held_to_its_grant,
     a_position_over_http,
     every_route_answers_its_happy_path,
     a_webhook_drives_a_trade_by_reference,

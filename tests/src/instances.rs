@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use quantarya_adapter_postgres::{PgStore, PoolSettings};
-use quantarya_domain::{BodyHash, IdempotencyKey, KeyName, Price, Side};
+use quantarya_domain::{BodyHash, IdempotencyKey, KeyName, NewApiKey, Price, Side};
 use quantarya_ports::{Journal, JournalError, RefusedKind, Signal, SignalEffect, SignalIdentity, TradeQuery};
 use tokio::task::JoinSet;
 
@@ -83,7 +83,10 @@ pub async fn a_key_revoked_on_one_instance_is_refused_by_the_other(url: &str) {
     let issue = |name: &'static str| {
         let (journal, jwt) = (trader.journal.clone(), trader.jwt.clone());
         async move {
-            let issued = journal.create_api_key(&jwt, KeyName::parse(name).expect("valid")).await.expect("a key");
+            let issued = journal
+                .create_api_key(&jwt, NewApiKey::new(KeyName::parse(name).expect("valid")))
+                .await
+                .expect("a key");
             (issued.key.id, issued.raw.expose().to_owned())
         }
     };
@@ -140,8 +143,11 @@ pub async fn a_key_use_is_recorded_off_the_request_path(url: &str) {
     let b = Arc::new(PgStore::connect(url, PoolSettings::default()).expect("a pool"));
     let trader = trader_in(&StoreUnderTest::of(a.clone())).await;
     let other = StoreUnderTest::of(b.clone()).journal();
-    let issued =
-        trader.journal.create_api_key(&trader.jwt, KeyName::parse("used").expect("valid")).await.expect("a key");
+    let issued = trader
+        .journal
+        .create_api_key(&trader.jwt, NewApiKey::new(KeyName::parse("used").expect("valid")))
+        .await
+        .expect("a key");
     assert_eq!(last_used(&trader.journal, &trader.jwt, issued.key.id).await, None, "a new key was never used");
 
     let mut holder = quantarya_test_db::Session::open(url).await.expect("a connection");

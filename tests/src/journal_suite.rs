@@ -3,8 +3,8 @@
 use std::collections::HashSet;
 
 use quantarya_domain::{
-    CloseTrade, CredentialKind, EventKind, ExternalReference, KeyName, LevelsChange, NewStrategy, Price, ProfileChange,
-    Side, SignalExit, Status, StrategyTitle, Symbol, Tags, TradePatch, UserName,
+    CloseTrade, CredentialKind, EventKind, ExternalReference, KeyName, LevelsChange, NewApiKey, NewStrategy, Price,
+    ProfileChange, Side, SignalExit, Status, StrategyTitle, Symbol, Tags, TradePatch, UserName,
 };
 use quantarya_ports::outbound::{CloseRange, TradeFilter};
 use quantarya_ports::{
@@ -49,7 +49,8 @@ async fn trader(s: &StoreUnderTest) -> Trader {
         currency: None,
     };
     let strategy = journal.create_strategy(&jwt, new).await.expect("strategy").id;
-    let issued = journal.create_api_key(&jwt, KeyName::parse("tradingview").expect("valid")).await.expect("key");
+    let issued =
+        journal.create_api_key(&jwt, NewApiKey::new(KeyName::parse("tradingview").expect("valid"))).await.expect("key");
     let raw_key = issued.raw.expose().to_owned();
     let key = journal.authenticate(&raw_key).await.expect("the new key works");
     Trader { journal, jwt, key, raw_key, strategy }
@@ -301,7 +302,7 @@ pub async fn api_keys_authenticate_until_revoked(s: &StoreUnderTest) {
     assert!(matches!(j.list_strategies(&t.key).await, Err(JournalError::Forbidden(ForbiddenKind::ApiKeyNotAllowed))));
     let name = KeyName::parse("more").expect("valid");
     assert!(matches!(
-        j.create_api_key(&t.key, name).await,
+        j.create_api_key(&t.key, NewApiKey::new(name)).await,
         Err(JournalError::Forbidden(ForbiddenKind::ApiKeyNotAllowed))
     ));
     j.list_trades(&t.key, t.strategy, TradeQuery::default()).await.expect("keys list trades");
@@ -312,9 +313,9 @@ pub async fn api_keys_authenticate_until_revoked(s: &StoreUnderTest) {
     assert!(matches!(j.revoke_api_key(&t.jwt, keys[0].id).await, Err(JournalError::NotFound(_))));
 
     for _ in 0..quantarya_domain::ApiKey::LIMIT_PER_USER {
-        j.create_api_key(&t.jwt, KeyName::parse("k").expect("valid")).await.expect("under the limit");
+        j.create_api_key(&t.jwt, NewApiKey::new(KeyName::parse("k").expect("valid"))).await.expect("under the limit");
     }
-    let over = j.create_api_key(&t.jwt, KeyName::parse("k").expect("valid")).await;
+    let over = j.create_api_key(&t.jwt, NewApiKey::new(KeyName::parse("k").expect("valid"))).await;
     assert_eq!(conflict_kind(&over), Some(ConflictKind::ApiKeyLimit));
 }
 

@@ -2,6 +2,7 @@
 //!
 //! - [`conformance`] and [`receipts_conformance`]: what every implementation of the store ports must do;
 //! - [`journal_suite`]: the use cases over a real store;
+//! - [`key_scopes_suite`]: API keys within their grant (scopes, strategies, expiry, manual trades) over a real store;
 //! - [`positions_suite`]: positions (sizes, scale-ins, partial exits, fees, P&L) over a real store;
 //! - [`http_suite`]: the real server and a real client, every route;
 //! - [`bad_inputs`]: the requests that must be refused, one trial per row;
@@ -19,6 +20,7 @@ mod http_suite;
 pub mod instances;
 mod journal_props;
 mod journal_suite;
+mod key_scopes_suite;
 mod positions_suite;
 mod receipts_conformance;
 pub mod runner;

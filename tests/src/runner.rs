@@ -10,7 +10,9 @@ use futures_util::future::LocalBoxFuture;
 
 use crate::http::TestApp;
 use crate::support::{JournalOver, StoreUnderTest};
-use crate::{Case, bad_inputs, conformance, http_suite, journal_suite, positions_suite, receipts_conformance};
+use crate::{
+    Case, bad_inputs, conformance, http_suite, journal_suite, key_scopes_suite, positions_suite, receipts_conformance,
+};
 
 /// Makes the store a case runs on (a fresh one, or a handle on a shared database).
 pub type MakeStore = Arc<dyn Fn() -> StoreUnderTest + Send + Sync>;
@@ -69,6 +71,7 @@ pub fn trials(make: &MakeStore, runtime: &Handle) -> Vec<Trial> {
     trials.extend(suite("store", receipts_conformance::cases(), the_store, make, runtime));
     trials.extend(suite("journal", journal_suite::cases(), the_store, make, runtime));
     trials.extend(suite("journal", positions_suite::cases(), the_store, make, runtime));
+    trials.extend(suite("journal", key_scopes_suite::cases(), the_store, make, runtime));
     trials.extend(suite("http", http_suite::cases(), an_app, make, runtime));
     for row in bad_inputs::bad_inputs() {
         let (make, runtime) = (make.clone(), runtime.clone());

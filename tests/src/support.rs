@@ -6,9 +6,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
 use quantarya_domain::{
-    ApiKey, ApiKeyId, CredentialKind, Email, EventId, ExternalReference, KeyName, NewStrategy, NewTrade, Price,
-    RawApiKey, Side, Stamp, Strategy, StrategyId, StrategyTitle, Symbol, Tags, Timestamp, Trade, TradeEvent, TradeId,
-    User, UserId, UserName, uuid::Uuid,
+    ApiKey, ApiKeyId, CredentialKind, Email, EventId, ExternalReference, KeyName, NewApiKey, NewStrategy, NewTrade,
+    Price, RawApiKey, Side, Stamp, Strategy, StrategyId, StrategyTitle, Symbol, Tags, Timestamp, Trade, TradeEvent,
+    TradeId, User, UserId, UserName, uuid::Uuid,
 };
 use quantarya_ports::outbound::{IdSource, RandomIds, SystemClock, TokenError, TokenVerifier, VerifiedToken};
 use quantarya_ports::{Credential, Journal, JournalService, Ports, Principal};
@@ -131,7 +131,7 @@ pub fn api_key(owner: &UserId) -> (ApiKey, RawApiKey) {
     let key = ApiKey::issue(
         ApiKeyId::from_uuid(new_uuid()),
         owner.clone(),
-        KeyName::parse("tv").expect("valid"),
+        NewApiKey::new(KeyName::parse("tv").expect("valid")),
         &raw,
         now(),
     );

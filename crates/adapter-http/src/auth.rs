@@ -6,8 +6,7 @@ use std::pin::Pin;
 
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{FromRequest, HttpRequest, dev::Payload};
-use quantarya_domain::CredentialKind;
-use quantarya_ports::{ForbiddenKind, JournalError, Principal};
+use quantarya_ports::{KeyAccess, Operation, Principal, admit};
 
 use crate::error::ApiError;
 use crate::state::state;
@@ -17,20 +16,42 @@ use crate::state::state;
 pub enum Auth {
     /// Anyone.
     None,
-    /// A user JWT; an API key gets 403 `api_key_not_allowed`.
-    UserJwt,
-    /// An API key or a user JWT.
-    ApiKeyOrJwt,
+    /// A user JWT, or an API key as the ports' key policy says of the operation ([`Operation::key_access`]).
+    Bearer(Operation),
 }
 
 impl Auth {
-    /// How the reference labels it.
-    pub const fn label(self) -> &'static str {
+    /// What an API key needs here: `None` on a public route.
+    pub const fn key_access(self) -> Option<KeyAccess> {
         match self {
-            Self::None => "None",
-            Self::UserJwt => "Bearer user JWT",
-            Self::ApiKeyOrJwt => "Bearer API key or user JWT",
+            Self::None => None,
+            Self::Bearer(operation) => Some(operation.key_access()),
         }
+    }
+
+    /// How the reference labels it, with the scope a key needs.
+    pub fn label(self) -> String {
+        match self.key_access() {
+            None => "None".to_owned(),
+            Some(KeyAccess::Refused) => "Bearer user JWT".to_owned(),
+            Some(KeyAccess::Scope(scope)) => format!("Bearer API key (scope `{}`) or user JWT", scope.as_str()),
+        }
+    }
+}
+
+/// The auth kind of each method a resource takes, registered with the resource for the extractor.
+#[derive(Debug, Clone, Default)]
+pub struct ResourceAuth(Vec<(&'static str, Auth)>);
+
+impl ResourceAuth {
+    /// The auth kind of each method (`GET`, `POST`, …) of one path.
+    pub fn new(methods: impl IntoIterator<Item = (&'static str, Auth)>) -> Self {
+        Self(methods.into_iter().collect())
+    }
+
+    /// The auth kind of `method`, if the resource takes it.
+    pub fn of(&self, method: &str) -> Option<Auth> {
+        self.0.iter().find(|(taken, _)| *taken == method).map(|(_, auth)| *auth)
     }
 }
 
@@ -57,19 +78,22 @@ impl FromRequest for Authenticated {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
-    /// Authenticates, then applies the route's auth kind (registered with its resource): a valid API key on a
-    /// user-JWT route is refused (403) before the body is read. An invalid credential is 401 whatever the route.
+    /// Authenticates, then admits the principal to the route's operation (registered with its resource): an API
+    /// key the policy refuses there gets its 403 before the body is read. An invalid credential is 401 whatever the route.
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        // Every resource is registered with its routes' auth kind; a request without one is a wiring bug, refused.
-        let auth = req.app_data::<Auth>().copied().ok_or_else(|| ApiError::internal("a resource without an auth kind"));
+        // Every resource is registered with its routes' auth kinds; a request without one is a wiring bug, refused.
+        let auth = req
+            .app_data::<ResourceAuth>()
+            .and_then(|auth| auth.of(req.method().as_str()))
+            .ok_or_else(|| ApiError::internal("a route without an auth kind"));
         let found = auth.and_then(|auth| {
             bearer(req).and_then(|token| Ok((auth, state(req)?, token.ok_or_else(ApiError::unauthorized)?)))
         });
         Box::pin(async move {
             let (auth, state, token) = found?;
             let principal = state.journal.authenticate(&token).await?;
-            if auth == Auth::UserJwt && principal.kind() == CredentialKind::ApiKey {
-                return Err(ApiError::from(JournalError::Forbidden(ForbiddenKind::ApiKeyNotAllowed)));
+            if let Auth::Bearer(operation) = auth {
+                admit(&principal, operation)?;
             }
             Ok(Self(principal))
         })

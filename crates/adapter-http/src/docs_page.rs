@@ -131,15 +131,17 @@ fn fields_table(document: &Value, schema: &Value) -> String {
     html
 }
 
-fn auth_label(operation: &Value) -> &'static str {
-    let schemes: Vec<&str> = operation["security"]
-        .as_array()
-        .map(|s| s.iter().filter_map(|r| r.as_object()?.keys().next().map(String::as_str)).collect())
-        .unwrap_or_default();
-    match (schemes.contains(&"user_jwt"), schemes.contains(&"api_key")) {
-        (true, true) => "Bearer API key or user JWT",
-        (true, false) => "Bearer user JWT",
-        _ => "None",
+fn auth_label(operation: &Value) -> String {
+    let requirements = operation["security"].as_array().map(Vec::as_slice).unwrap_or_default();
+    let roles = |scheme: &str| requirements.iter().find_map(|r| r.get(scheme)?.as_array().cloned());
+    match (roles("user_jwt"), roles("api_key")) {
+        (Some(_), Some(scopes)) => {
+            let scopes: Vec<String> =
+                scopes.iter().filter_map(Value::as_str).map(|s| format!("<code>{}</code>", esc(s))).collect();
+            format!("Bearer API key (scope {}) or user JWT", scopes.join(", "))
+        }
+        (Some(_), None) => "Bearer user JWT".to_owned(),
+        _ => "None".to_owned(),
     }
 }
 
@@ -301,7 +303,10 @@ mod tests {
             assert!(page.contains(&marker), "{marker} is missing");
         }
         assert!(!page.contains("data-endpoint=\"GET /healthz\""));
-        assert!(page.contains("Bearer API key or user JWT") && page.contains("Bearer user JWT"));
+        assert!(
+            page.contains("Bearer API key (scope <code>signals</code>) or user JWT")
+                && page.contains("Bearer user JWT")
+        );
         assert!(!page.contains("<script"), "no script: the page works without any network or JavaScript");
         assert_eq!(esc("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
     }

@@ -142,6 +142,10 @@ impl From<JournalError> for ApiError {
                     quantarya_ports::ForbiddenKind::ApiKeyNotAllowed => {
                         "API keys work on the trade routes only; use a user token here."
                     }
+                    quantarya_ports::ForbiddenKind::ApiKeyScope => {
+                        "This API key may not do this: its scopes or strategies do not cover it, or the trade was \
+                         entered by hand."
+                    }
                     quantarya_ports::ForbiddenKind::ProfileRequired => {
                         "Create your profile with POST /me before using this route."
                     }

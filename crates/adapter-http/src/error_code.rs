@@ -43,6 +43,8 @@ error_codes! {
     Unauthorized = "unauthorized", UNAUTHORIZED;
     /// An API key on a route for user JWTs.
     ApiKeyNotAllowed = "api_key_not_allowed", FORBIDDEN;
+    /// An API key outside its scopes or strategies, or on a trade entered by hand.
+    ApiKeyScope = "api_key_scope", FORBIDDEN;
     /// The user has no profile yet.
     ProfileRequired = "profile_required", FORBIDDEN;
     /// No such resource, or it belongs to someone else.
@@ -123,6 +125,7 @@ impl From<ForbiddenKind> for ErrorCode {
     fn from(kind: ForbiddenKind) -> Self {
         match kind {
             ForbiddenKind::ApiKeyNotAllowed => Self::ApiKeyNotAllowed,
+            ForbiddenKind::ApiKeyScope => Self::ApiKeyScope,
             ForbiddenKind::ProfileRequired => Self::ProfileRequired,
         }
     }

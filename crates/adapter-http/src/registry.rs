@@ -23,6 +23,7 @@ mod tests {
     use quantarya_ports::PageLimit;
 
     use super::*;
+    use crate::auth::Auth;
     use crate::route::Data;
 
     fn document() -> serde_json::Value {
@@ -59,7 +60,7 @@ mod tests {
         let seconds = crate::body::BODY_TIMEOUT.as_secs();
         for text in [
             format!("Page size, 1–{max} (default {default})."),
-            format!("At most {} live keys per user.", quantarya_domain::ApiKey::LIMIT_PER_USER),
+            format!("At most {} live keys per user", quantarya_domain::ApiKey::LIMIT_PER_USER),
             format!("sampled to at most {} points", quantarya_ports::OWNER_CURVE_POINTS),
             format!("at most {} points, extremes kept", quantarya_ports::PUBLIC_CURVE_POINTS),
             format!("The body is over {kib} KiB"),
@@ -85,12 +86,34 @@ mod tests {
     }
 
     #[test]
-    fn every_route_of_a_path_shares_its_auth_kind() {
-        for spec in routes() {
-            for other in routes().iter().filter(|o| o.path == spec.path) {
-                assert_eq!(spec.auth, other.auth, "{} {}", spec.verb.as_str(), spec.path);
-            }
+    fn every_operation_that_takes_credentials_names_its_own_key_policy() {
+        let operations: Vec<_> =
+            routes().iter().filter_map(|spec| if let Auth::Bearer(op) = spec.auth { Some(op) } else { None }).collect();
+        for (i, op) in operations.iter().enumerate() {
+            assert!(!operations[..i].contains(op), "two routes name {op:?}");
         }
+        let scoped = |scope| {
+            routes()
+                .iter()
+                .filter(|s| s.auth.key_access() == Some(quantarya_ports::KeyAccess::Scope(scope)))
+                .map(|s| format!("{} {}", s.verb.as_str(), s.path))
+                .collect::<Vec<_>>()
+        };
+        // The contract's table of scopes.
+        use quantarya_domain::ApiKeyScope::{Manage, Read, Signals};
+        assert_eq!(scoped(Signals), ["POST /strategies/{strategy_id}/trades"]);
+        assert_eq!(
+            scoped(Read),
+            ["GET /strategies/{strategy_id}/trades", "GET /strategies/{strategy_id}/trades/{trade_id}"]
+        );
+        assert_eq!(
+            scoped(Manage),
+            [
+                "PATCH /strategies/{strategy_id}/trades/{trade_id}",
+                "DELETE /strategies/{strategy_id}/trades/{trade_id}",
+                "POST /strategies/{strategy_id}/trades/{trade_id}/close"
+            ]
+        );
     }
 
     #[test]

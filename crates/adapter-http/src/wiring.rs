@@ -1,4 +1,4 @@
-//! The routes on actix: one resource per path, with its routes' auth kind for the extractor and a 405 in the
+//! The routes on actix: one resource per path, with its routes' auth kinds for the extractor and a 405 in the
 //! error envelope for the methods the path does not take.
 
 use std::collections::BTreeMap;
@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use actix_web::http::header::{ALLOW, HeaderValue};
 use actix_web::web;
 
+use crate::auth::ResourceAuth;
 use crate::error::ApiError;
 use crate::error_code::ErrorCode;
 use crate::logging::RoutePattern;
@@ -26,11 +27,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     by_path.sort_by_key(|(_, specs)| !specs.iter().any(|s| s.body.is_some_and(|body| body.text_plain)));
     for (path, specs) in by_path {
         let allowed = specs.iter().map(|s| s.verb.as_str()).collect::<Vec<_>>().join(", ");
-        // Every route of a path shares its auth kind (a registry test checks it), so the extractor reads it per
-        // resource.
-        let Some(auth) = specs.first().map(|s| s.auth) else {
-            continue;
-        };
+        // The extractor reads the auth kind of the request's method from its resource.
+        let auth = ResourceAuth::new(specs.iter().map(|s| (s.verb.as_str(), s.auth)));
         let mut resource =
             web::resource(path).app_data(auth).app_data(RoutePattern(path)).default_service(web::to(move || {
                 let allowed = allowed.clone();

@@ -7,7 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::test;
 use mockall::predicate::eq;
 use quantarya_adapter_http::{AppState, app};
-use quantarya_domain::{ApiKeyId, BodyHash, Email, NewTrade, Side, StrategyId, Symbol, UserId, uuid::Uuid};
+use quantarya_domain::{ApiKeyId, BodyHash, Email, KeyGrant, NewTrade, Side, StrategyId, Symbol, UserId, uuid::Uuid};
 use quantarya_ports::{Credential, JournalError, MockJournal, Principal, Signal, SignalIdentity};
 use serde_json::{Value, json};
 
@@ -64,7 +64,7 @@ async fn a_key_in_the_body_authenticates_and_is_never_passed_on_or_echoed() {
     let mut journal = MockJournal::new();
     let by_key = Principal {
         user_id: UserId::parse("u1").expect("valid"),
-        credential: Credential::ApiKey { key_id: ApiKeyId::from_uuid(Uuid::nil()) },
+        credential: Credential::ApiKey { key_id: ApiKeyId::from_uuid(Uuid::nil()), grant: KeyGrant::default() },
     };
     let authenticated = by_key.clone();
     journal.expect_authenticate().with(eq(KEY)).times(1).returning(move |_| Ok(authenticated.clone()));

@@ -413,7 +413,10 @@ impl ApiKeyStore for MemoryStore {
         if directory.api_keys.contains_key(&key.id) || directory.key_hashes.contains_key(&key.hash) {
             return Err(conflict(StoreConflict::AlreadyExists));
         }
-        if directory.keys_of.get(&key.user_id).map_or(0, BTreeSet::len) >= ApiKey::LIMIT_PER_USER {
+        // Expired keys are not live: they stay listed until revoked, but do not count.
+        let keys = directory.keys_of.get(&key.user_id).into_iter().flatten();
+        let live = keys.filter_map(|id| directory.api_keys.get(id)).filter(|k| !k.grant.is_expired(key.created_at));
+        if live.count() >= ApiKey::LIMIT_PER_USER {
             return Err(conflict(StoreConflict::ApiKeyLimit));
         }
         directory.key_hashes.insert(key.hash, key.id);

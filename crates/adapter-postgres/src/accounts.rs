@@ -218,7 +218,13 @@ impl ApiKeyStore for PgStore {
             if diesel::select(diesel::dsl::exists(duplicate)).get_result::<bool>(conn).await? {
                 return Ok(Err(StoreError::Conflict(StoreConflict::AlreadyExists)));
             }
-            let live: i64 = api_keys::table.filter(api_keys::user_id.eq(&row.user_id)).count().get_result(conn).await?;
+            // Expired keys are not live: they stay listed until revoked, but do not count.
+            let live: i64 = api_keys::table
+                .filter(api_keys::user_id.eq(&row.user_id))
+                .filter(api_keys::expires_at.is_null().or(api_keys::expires_at.gt(row.created_at)))
+                .count()
+                .get_result(conn)
+                .await?;
             if live >= i64::try_from(ApiKey::LIMIT_PER_USER).unwrap_or(i64::MAX) {
                 return Ok(Err(StoreError::Conflict(StoreConflict::ApiKeyLimit)));
             }

@@ -4,10 +4,11 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use quantarya_domain::{
-    ApiKey, ApiKeyHash, ApiKeyId, Bio, ClosedTrade, CredentialKind, Currency, Description, DisplayName, Email, EventId,
-    EventKind, ExtensionSlot, Extensions, ExternalReference, Fees, FieldChange, Fill, KeyName, KeyPrefix, Origin,
-    PointValue, Price, Side, SignalEvent, Source, Status, Strategy, StrategyId, StrategyTitle, Symbol, Tags, Timeframe,
-    Timestamp, Trade, TradeEvent, TradeId, TradeRecord, User, UserId, UserName,
+    ApiKey, ApiKeyHash, ApiKeyId, ApiKeyScope, ApiKeyScopes, Bio, ClosedTrade, CredentialKind, Currency, Description,
+    DisplayName, Email, EventId, EventKind, ExtensionSlot, Extensions, ExternalReference, Fees, FieldChange, Fill,
+    KeyGrant, KeyName, KeyPrefix, KeyStrategies, Origin, PointValue, Price, Side, SignalEvent, Source, Status,
+    Strategy, StrategyId, StrategyTitle, Symbol, Tags, Timeframe, Timestamp, Trade, TradeEvent, TradeId, TradeRecord,
+    User, UserId, UserName,
 };
 use quantarya_ports::StoreError;
 use serde_json::Value;
@@ -368,6 +369,9 @@ pub(crate) struct ApiKeyRow {
     pub hash: Vec<u8>,
     pub created_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
+    pub scopes: Vec<String>,
+    pub strategy_ids: Option<Vec<Uuid>>,
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 impl From<&ApiKey> for ApiKeyRow {
@@ -380,6 +384,13 @@ impl From<&ApiKey> for ApiKeyRow {
             hash: k.hash.as_bytes().to_vec(),
             created_at: time(k.created_at),
             last_used_at: k.last_used_at.map(time),
+            scopes: k.grant.scopes.iter().map(|scope| scope.as_str().to_owned()).collect(),
+            strategy_ids: k
+                .grant
+                .strategies
+                .as_ref()
+                .map(|only| only.as_slice().iter().map(|id| id.as_uuid()).collect()),
+            expires_at: k.grant.expires_at.map(time),
         }
     }
 }
@@ -388,12 +399,27 @@ impl TryFrom<ApiKeyRow> for ApiKey {
     type Error = StoreError;
     fn try_from(r: ApiKeyRow) -> Result<Self, StoreError> {
         let hash: [u8; 32] = r.hash.try_into().map_err(|_| corrupt("api_keys.hash is not 32 bytes"))?;
+        let scopes = r
+            .scopes
+            .iter()
+            .map(|scope| ApiKeyScope::parse(scope).ok_or_else(|| corrupt(format!("api_keys.scopes holds {scope}"))))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(ApiKey {
             id: ApiKeyId::from_uuid(r.id),
             user_id: read("api_keys.user_id", UserId::parse(&r.user_id))?,
             name: read("api_keys.name", KeyName::parse(&r.name))?,
             prefix: read("api_keys.prefix", KeyPrefix::parse(&r.prefix))?,
             hash: ApiKeyHash::from_bytes(hash),
+            grant: KeyGrant {
+                scopes: read("api_keys.scopes", ApiKeyScopes::new(scopes))?,
+                strategies: read(
+                    "api_keys.strategy_ids",
+                    r.strategy_ids
+                        .map(|ids| KeyStrategies::new(ids.into_iter().map(StrategyId::from_uuid).collect()))
+                        .transpose(),
+                )?,
+                expires_at: r.expires_at.map(stamp),
+            },
             created_at: stamp(r.created_at),
             last_used_at: r.last_used_at.map(stamp),
         })

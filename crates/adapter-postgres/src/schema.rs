@@ -82,6 +82,9 @@ diesel::table! {
         hash -> Bytea,
         created_at -> Timestamptz,
         last_used_at -> Nullable<Timestamptz>,
+        scopes -> Array<Text>,
+        strategy_ids -> Nullable<Array<Uuid>>,
+        expires_at -> Nullable<Timestamptz>,
     }
 }
 

@@ -5,6 +5,7 @@ use std::fmt;
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
+use crate::api_key_grant::KeyGrant;
 use crate::ids::{ApiKeyId, UserId};
 use crate::time::Timestamp;
 use crate::value::bounded_text;
@@ -157,6 +158,8 @@ pub struct ApiKey {
     pub prefix: KeyPrefix,
     /// The SHA-256 of the raw key.
     pub hash: ApiKeyHash,
+    /// What it may do, fixed when it was made.
+    pub grant: KeyGrant,
     /// When it was created.
     pub created_at: Timestamp,
     /// When it last authenticated a request, if ever.
@@ -168,8 +171,32 @@ impl ApiKey {
     pub const LIMIT_PER_USER: usize = 20;
 
     /// The stored form of a freshly issued `raw` key.
-    pub fn issue(id: ApiKeyId, user_id: UserId, name: KeyName, raw: &RawApiKey, now: Timestamp) -> Self {
-        Self { id, user_id, name, prefix: raw.prefix(), hash: raw.hash(), created_at: now, last_used_at: None }
+    pub fn issue(id: ApiKeyId, user_id: UserId, new: NewApiKey, raw: &RawApiKey, now: Timestamp) -> Self {
+        let NewApiKey { name, grant } = new;
+        Self { id, user_id, name, prefix: raw.prefix(), hash: raw.hash(), grant, created_at: now, last_used_at: None }
+    }
+}
+
+/// What a key is made from (`POST /api-keys`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewApiKey {
+    /// The user's label.
+    pub name: KeyName,
+    /// What it may do; [`KeyGrant::default`] for everything, as the reference's keys.
+    pub grant: KeyGrant,
+}
+
+impl NewApiKey {
+    /// A key named `name` that may do everything, as the reference's keys.
+    ///
+    /// ```
+    /// use quantarya_domain::{KeyGrant, KeyName, NewApiKey};
+    /// let new = NewApiKey::new(KeyName::parse("bot")?);
+    /// assert_eq!(new.grant, KeyGrant::default());
+    /// # Ok::<(), quantarya_domain::ValueError>(())
+    /// ```
+    pub fn new(name: KeyName) -> Self {
+        Self { name, grant: KeyGrant::default() }
     }
 }
 

@@ -121,6 +121,7 @@
 #![warn(missing_docs)]
 
 mod api_key;
+mod api_key_grant;
 mod credential;
 mod currency;
 mod ids;
@@ -132,7 +133,8 @@ mod trade;
 mod user;
 mod value;
 
-pub use api_key::{ApiKey, ApiKeyFormatError, ApiKeyHash, KeyName, KeyPrefix, RawApiKey};
+pub use api_key::{ApiKey, ApiKeyFormatError, ApiKeyHash, KeyName, KeyPrefix, NewApiKey, RawApiKey};
+pub use api_key_grant::{ApiKeyScope, ApiKeyScopes, KeyGrant, KeyStrategies};
 /// Re-exported so embedders read times and lifetimes (`Receipt::KEYED_LIFETIME`, …) with the same version this
 /// crate uses.
 pub use chrono;

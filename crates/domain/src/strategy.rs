@@ -133,6 +133,9 @@ impl StrategyChange {
 }
 
 impl Strategy {
+    /// How many strategies one user may have.
+    pub const LIMIT_PER_USER: usize = 200;
+
     /// A new strategy of `user_id`.
     pub fn create(id: StrategyId, user_id: UserId, new: NewStrategy, now: Timestamp) -> Self {
         Self {

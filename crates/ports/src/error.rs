@@ -48,6 +48,8 @@ pub enum StoreConflict {
 pub enum ForbiddenKind {
     /// API keys work on the trade routes only.
     ApiKeyNotAllowed,
+    /// The API key's scopes or strategies do not cover this, or the trade was entered by hand.
+    ApiKeyScope,
     /// The user must create a profile (`POST /me`) first.
     ProfileRequired,
 }

@@ -1,14 +1,16 @@
 //! `/api-keys`.
 
-use quantarya_domain::{ApiKey, JsonObject, KeyName};
+use quantarya_domain::{
+    ApiKey, ApiKeyScope, ApiKeyScopes, JsonObject, KeyGrant, KeyName, KeyStrategies, NewApiKey, StrategyId,
+};
 use quantarya_ports::IssuedApiKey;
 use serde::Serialize;
 use utoipa::ToSchema;
-use utoipa::openapi::schema::Object;
+use utoipa::openapi::schema::{Array, ArrayBuilder, Object, ObjectBuilder, SchemaType, Type};
 
 use super::time;
 use crate::error::ApiError;
-use crate::fields::{FieldReader, present, text};
+use crate::fields::{FieldReader, present, strings, text, timestamp};
 use crate::text_schema::{string, trimmed_pattern};
 
 /// An API key's metadata; never the key or its hash.
@@ -22,6 +24,15 @@ pub struct ApiKeyView {
     /// The first 7 characters of the key, to tell keys apart.
     #[schema(example = "qk_7Fh2")]
     pub prefix: String,
+    /// What it may do: `signals`, `read`, `manage`.
+    #[schema(example = json!(["signals"]))]
+    pub scopes: Vec<String>,
+    /// The strategies it is confined to; `null` for all of the user's.
+    #[schema(required = true)]
+    pub strategy_ids: Option<Vec<String>>,
+    /// When it stops working (then it fails with 401, as a revoked key), or `null` for never.
+    #[schema(required = true, format = DateTime)]
+    pub expires_at: Option<String>,
     /// When it was created.
     #[schema(format = DateTime)]
     pub created_at: String,
@@ -36,6 +47,9 @@ impl From<ApiKey> for ApiKeyView {
             api_key_id: key.id.to_string(),
             key_name: key.name.to_string(),
             prefix: key.prefix.as_str().to_owned(),
+            scopes: scope_names(&key.grant),
+            strategy_ids: strategy_names(&key.grant),
+            expires_at: key.grant.expires_at.map(time),
             created_at: time(key.created_at),
             last_used_at: key.last_used_at.map(time),
         }
@@ -52,6 +66,14 @@ pub struct IssuedApiKeyView {
     pub key_name: String,
     /// The first 7 characters of the key.
     pub prefix: String,
+    /// What it may do.
+    pub scopes: Vec<String>,
+    /// The strategies it is confined to; `null` for all of the user's.
+    #[schema(required = true)]
+    pub strategy_ids: Option<Vec<String>>,
+    /// When it stops working, or `null` for never.
+    #[schema(required = true, format = DateTime)]
+    pub expires_at: Option<String>,
     /// When it was created.
     #[schema(format = DateTime)]
     pub created_at: String,
@@ -66,6 +88,9 @@ impl std::fmt::Debug for IssuedApiKeyView {
             .field("api_key_id", &self.api_key_id)
             .field("key_name", &self.key_name)
             .field("prefix", &self.prefix)
+            .field("scopes", &self.scopes)
+            .field("strategy_ids", &self.strategy_ids)
+            .field("expires_at", &self.expires_at)
             .field("created_at", &self.created_at)
             .field("raw_api_key", &"<redacted>")
             .finish()
@@ -78,6 +103,9 @@ impl From<IssuedApiKey> for IssuedApiKeyView {
             api_key_id: issued.key.id.to_string(),
             key_name: issued.key.name.to_string(),
             prefix: issued.key.prefix.as_str().to_owned(),
+            scopes: scope_names(&issued.key.grant),
+            strategy_ids: strategy_names(&issued.key.grant),
+            expires_at: issued.key.grant.expires_at.map(time),
             created_at: time(issued.key.created_at),
             raw_api_key: issued.raw.expose().to_owned(),
         }
@@ -91,25 +119,91 @@ pub struct ApiKeyRevocationView {
     pub api_key_id: String,
 }
 
-/// Create an API key for an integration.
+/// The scopes of a grant, as the API names them.
+fn scope_names(grant: &KeyGrant) -> Vec<String> {
+    grant.scopes.iter().map(|scope| scope.as_str().to_owned()).collect()
+}
+
+/// The strategies of a grant, as the API writes ids; `None` for all.
+fn strategy_names(grant: &KeyGrant) -> Option<Vec<String>> {
+    grant.strategies.as_ref().map(|only| only.as_slice().iter().map(ToString::to_string).collect())
+}
+
+/// Create an API key for an integration. A TradingView webhook needs only `signals`, on the strategy it feeds.
 #[derive(Debug, ToSchema)]
-#[schema(example = json!({ "key_name": "TradingView webhook" }))]
+#[schema(example = json!({
+    "key_name": "TradingView webhook",
+    "scopes": ["signals"],
+    "strategy_ids": ["str_0192f0c17a4b7cde8f0123456789abcd"],
+    "expires_at": "2027-06-01T00:00:00Z"
+}))]
 #[allow(dead_code)]
 pub struct CreateApiKeyRequest {
     #[schema(schema_with = key_name_schema)]
     key_name: String,
+    #[schema(schema_with = scopes_schema)]
+    scopes: Option<Vec<String>>,
+    #[schema(schema_with = strategy_ids_schema)]
+    strategy_ids: Option<Vec<String>>,
+    /// When the key stops working: in the future, at most 2 years ahead. Omitted or `null`: never.
+    #[schema(format = DateTime)]
+    expires_at: Option<String>,
 }
 
 fn key_name_schema() -> Object {
     string(trimmed_pattern(KeyName::MIN_CHARS, KeyName::MAX_CHARS), false, "A label, 1–100 characters, trimmed.")
 }
 
+fn scopes_schema() -> Array {
+    let scope = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(ApiKeyScope::ALL.map(ApiKeyScope::as_str)))
+        .build();
+    ArrayBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
+        .items(scope)
+        .min_items(Some(1))
+        .max_items(Some(ApiKeyScope::ALL.len()))
+        .description(Some(
+            "What the key may do: `signals` (send signals), `read` (read trades), `manage` (change, close and delete \
+             trades). Omitted or `null`: all three.",
+        ))
+        .build()
+}
+
+fn strategy_ids_schema() -> Array {
+    ArrayBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
+        .items(ObjectBuilder::new().schema_type(Type::String).description(Some("A strategy id of yours.")).build())
+        .min_items(Some(1))
+        .max_items(Some(KeyStrategies::MAX))
+        .description(Some(
+            "The strategies the key is confined to, 1–100 of your own (repeats dropped). Omitted or `null`: all of \
+             them, including those made later.",
+        ))
+        .build()
+}
+
 /// Parses a `POST /api-keys` body.
-pub fn parse_key_name(object: JsonObject) -> Result<KeyName, ApiError> {
+pub fn parse_new_api_key(object: JsonObject) -> Result<NewApiKey, ApiError> {
     let mut r = FieldReader::new::<CreateApiKeyRequest>(object);
     let name = r.required("key_name", text(KeyName::parse));
+    let scopes = r.optional("scopes", |value| {
+        let names = strings(value)?;
+        let scopes = names.iter().map(|name| {
+            ApiKeyScope::parse(name).ok_or_else(|| format!("holds {name:?}; a scope is signals, read or manage"))
+        });
+        ApiKeyScopes::new(scopes.collect::<Result<Vec<_>, _>>()?).map_err(|error| error.to_string())
+    });
+    let strategies = r.optional("strategy_ids", |value| {
+        let ids = strings(value)?;
+        let ids = ids.iter().map(|id| StrategyId::parse(id).map_err(|_| format!("holds {id:?}, not a strategy id")));
+        KeyStrategies::new(ids.collect::<Result<Vec<_>, _>>()?).map_err(|error| error.to_string())
+    });
+    let expires_at = r.optional("expires_at", timestamp);
     r.finish()?;
-    present(name, "key_name")
+    let grant = KeyGrant { scopes: scopes.unwrap_or(ApiKeyScopes::ALL), strategies, expires_at };
+    Ok(NewApiKey { name: present(name, "key_name")?, grant })
 }
 
 crate::fields::request_schemas!(CreateApiKeyRequest);
@@ -124,6 +218,9 @@ mod tests {
             api_key_id: "key_1".to_owned(),
             key_name: "tradingview".to_owned(),
             prefix: "qk_7Fh2".to_owned(),
+            scopes: vec!["signals".to_owned()],
+            strategy_ids: None,
+            expires_at: None,
             created_at: "2026-11-26T00:00:00Z".to_owned(),
             raw_api_key: "qk_7Fh2kLm9Qx0Zr4Tb8Yw1Vn6Ps3Dc5Gj2aB3c4D".to_owned(),
         };

@@ -43,7 +43,7 @@ mod tests {
 
     #[test]
     fn every_parser_reads_every_field_its_schema_documents() {
-        read_every_field(api_key::parse_key_name(Map::new()), "POST /api-keys");
+        read_every_field(api_key::parse_new_api_key(Map::new()), "POST /api-keys");
         read_every_field(profile::parse_profile(Map::new()), "POST /me");
         read_every_field(strategy::parse_new_strategy(Map::new()), "POST /strategies");
         read_every_field(strategy::parse_strategy_change(Map::new()), "PATCH /strategies/{id}");

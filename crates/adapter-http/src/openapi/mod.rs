@@ -17,13 +17,12 @@ use utoipa::openapi::{
 };
 use utoipa::{PartialSchema, ToSchema};
 
-use crate::auth::Auth;
 use crate::error::ErrorEnvelope;
 use crate::error_code::ErrorCode;
 use crate::registry;
 use crate::route::{Param, ParamKind, RouteSpec};
 use crate::text_schema::symbol_pattern;
-use quantarya_ports::{CURSOR_PATTERN, PageLimit};
+use quantarya_ports::{CURSOR_PATTERN, KeyAccess, PageLimit};
 use responses::{envelope, error_responses, schema_ref};
 
 /// The groups of the reference, in its order.
@@ -68,13 +67,16 @@ fn operation(spec: &RouteSpec) -> utoipa::openapi::path::Operation {
         .tag(spec.tag)
         .summary(Some(spec.summary))
         .description(Some(format!("{}\n\nAuth: {}.", spec.description, spec.auth.label())));
-    match spec.auth {
-        Auth::None => {}
-        Auth::UserJwt => operation = operation.security(SecurityRequirement::new("user_jwt", Vec::<String>::new())),
-        Auth::ApiKeyOrJwt => {
+    match spec.auth.key_access() {
+        None => {}
+        Some(KeyAccess::Refused) => {
+            operation = operation.security(SecurityRequirement::new("user_jwt", Vec::<String>::new()))
+        }
+        Some(KeyAccess::Scope(scope)) => {
+            // OpenAPI 3.1 lets a requirement of a non-OAuth scheme name the roles it needs: here the key's scope.
             operation = operation
                 .security(SecurityRequirement::new("user_jwt", Vec::<String>::new()))
-                .security(SecurityRequirement::new("api_key", Vec::<String>::new()));
+                .security(SecurityRequirement::new("api_key", [scope.as_str()]));
             if spec.body.is_some_and(|b| b.text_plain) {
                 // The API key may instead travel in the body as `api_key`.
                 operation = operation.security(SecurityRequirement::default());
@@ -163,7 +165,11 @@ pub fn document() -> OpenApi {
         .security_scheme("user_jwt", bearer("A user JWT from the identity provider.", "JWT"))
         .security_scheme(
             "api_key",
-            bearer("An API key (`qk_…`) from POST /api-keys; accepted on the trade routes only.", "qk_ API key"),
+            bearer(
+                "An API key (`qk_…`) from POST /api-keys; accepted on the trade routes only, each of which names the \
+                 scope (`signals`, `read` or `manage`) a key needs there.",
+                "qk_ API key",
+            ),
         )
         .schemas_from_iter(schemas)
         .build();

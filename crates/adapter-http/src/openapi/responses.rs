@@ -1,6 +1,7 @@
 //! The documented answers of a route: its success envelopes, and the error responses it can give with the codes
 //! each status carries, derived from what the route declares.
 
+use quantarya_ports::KeyAccess;
 use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
 use utoipa::openapi::{Ref, RefOr, Schema};
 
@@ -63,15 +64,22 @@ pub fn error_responses(spec: &RouteSpec) -> Vec<(u16, String)> {
             ),
         ));
     }
-    let api_key = format!("An API key was used ({})", quoted(&[C::ApiKeyNotAllowed]));
     let profile = format!("the user has no profile yet ({})", quoted(&[C::ProfileRequired]));
-    match (spec.auth, spec.needs_profile) {
-        (Auth::UserJwt, false) => errors.push((403, format!("{api_key}."))),
-        (Auth::UserJwt, true) => errors.push((403, format!("{api_key}, or {profile}."))),
-        (Auth::ApiKeyOrJwt, true) => {
-            errors.push((403, format!("The user has no profile yet ({}).", quoted(&[C::ProfileRequired]))))
+    let profile = if spec.needs_profile { format!(", or {profile}") } else { String::new() };
+    match spec.auth.key_access() {
+        Some(KeyAccess::Refused) => {
+            errors.push((403, format!("An API key was used ({}){profile}.", quoted(&[C::ApiKeyNotAllowed]))))
         }
-        (Auth::ApiKeyOrJwt, false) | (Auth::None, _) => {}
+        Some(KeyAccess::Scope(scope)) => errors.push((
+            403,
+            format!(
+                "The API key lacks the `{}` scope, is confined to other strategies, or the trade was entered by \
+                 hand ({}){profile}.",
+                scope.as_str(),
+                quoted(&[C::ApiKeyScope])
+            ),
+        )),
+        None => {}
     }
     if !spec.path_params.is_empty() || spec.not_found {
         errors.push((404, format!("No such resource, or it belongs to someone else ({}).", quoted(&[C::NotFound]))));

@@ -5,13 +5,14 @@ use quantarya_domain::ApiKeyId;
 
 use crate::auth::{Auth, Authenticated};
 use crate::body::{Media, json_object};
-use crate::dto::api_key::{ApiKeyRevocationView, ApiKeyView, CreateApiKeyRequest, IssuedApiKeyView, parse_key_name};
+use crate::dto::api_key::{ApiKeyRevocationView, ApiKeyView, CreateApiKeyRequest, IssuedApiKeyView, parse_new_api_key};
 use crate::error::ApiError;
 use crate::error_code::ErrorCode;
 use crate::reply;
 use crate::route::{Param, ParamKind, RouteSpec, Verb, created, json, linked, many, ok, one, route};
 use crate::routes::{path_id, required_body};
 use crate::state::AppState;
+use quantarya_ports::Operation;
 
 const API_KEY_ID: Param =
     Param { name: "api_key_id", description: "The API key identifier to revoke.", kind: ParamKind::Text };
@@ -32,8 +33,9 @@ pub const ROUTES: &[RouteSpec] = &[
             "create_api_key",
             "API Keys",
             "Create API key",
-            "Create a new API key for external integrations. At most 20 live keys per user.",
-            Auth::UserJwt,
+            "Create a new API key for external integrations, optionally confined to some `scopes` and \
+                 `strategy_ids` and ending at `expires_at`. At most 20 live keys per user (expired keys do not count).",
+            Auth::Bearer(Operation::CreateApiKey),
             |r| r.to(create),
         )
     },
@@ -46,7 +48,7 @@ pub const ROUTES: &[RouteSpec] = &[
             "API Keys",
             "List API keys",
             "List API keys belonging to the authenticated user.",
-            Auth::UserJwt,
+            Auth::Bearer(Operation::ListApiKeys),
             |r| r.to(list),
         )
     },
@@ -60,7 +62,7 @@ pub const ROUTES: &[RouteSpec] = &[
             "API Keys",
             "Revoke API key",
             "Revoke one API key belonging to the authenticated user; it fails with 401 at once.",
-            Auth::UserJwt,
+            Auth::Bearer(Operation::RevokeApiKey),
             |r| r.to(revoke),
         )
     },
@@ -73,8 +75,8 @@ pub async fn create(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let name = parse_key_name(required_body(json_object(&req, payload, Media::Json).await?)?)?;
-    let issued = state.journal.create_api_key(&who.0, name).await?;
+    let new = parse_new_api_key(required_body(json_object(&req, payload, Media::Json).await?)?)?;
+    let issued = state.journal.create_api_key(&who.0, new).await?;
     Ok(reply::created("API key created; store it now, it is shown only once", IssuedApiKeyView::from(issued)))
 }
 

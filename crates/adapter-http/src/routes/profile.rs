@@ -12,6 +12,7 @@ use crate::reply;
 use crate::route::{Param, ParamKind, RouteSpec, Verb, created, json, ok, one, route};
 use crate::routes::required_body;
 use crate::state::AppState;
+use quantarya_ports::Operation;
 
 const USER_NAME: Param = Param { name: "user_name", description: "Public Quantarya username.", kind: ParamKind::Text };
 
@@ -29,7 +30,7 @@ pub const ROUTES: &[RouteSpec] = &[
             "User",
             "Get current user profile",
             "Return the authenticated user's Quantarya profile (404 before it is created).",
-            Auth::UserJwt,
+            Auth::Bearer(Operation::GetProfile),
             |r| r.to(get_me),
         )
     },
@@ -48,7 +49,7 @@ pub const ROUTES: &[RouteSpec] = &[
             "User",
             "Create or update current user profile",
             "Create the current user profile or update it; an update keeps the fields it omits.",
-            Auth::UserJwt,
+            Auth::Bearer(Operation::SaveProfile),
             |r| r.to(save_me),
         )
     },
@@ -63,7 +64,7 @@ pub const ROUTES: &[RouteSpec] = &[
             "User",
             "Delete workspace profile",
             "Delete the current Quantarya workspace profile and its dependent data: strategies, trades and API keys.",
-            Auth::UserJwt,
+            Auth::Bearer(Operation::DeleteProfile),
             |r| r.to(delete_me),
         )
     },

@@ -12,6 +12,7 @@ use crate::reply;
 use crate::route::{Param, ParamKind, RouteSpec, Verb, ok, one, route};
 use crate::routes::{STRATEGY_ID, path_id};
 use crate::state::AppState;
+use quantarya_ports::Operation;
 
 /// The query of the statistics: a range of close times.
 const CLOSE_RANGE: &[Param] = &[
@@ -34,7 +35,7 @@ pub const ROUTES: &[RouteSpec] = &[RouteSpec {
          counts, win rate, average win and loss, profit factor, expectancy, average R, best and worst trade, \
          streaks, the compounded equity curve and its maximum drawdown, per symbol and per side too. Returns \
          are fractions (0.0125 is +1.25 %).",
-        Auth::UserJwt,
+        Auth::Bearer(Operation::StrategyStats),
         |r| r.to(stats),
     )
 }];

@@ -15,6 +15,7 @@ use crate::reply;
 use crate::route::{RouteSpec, Verb, created, json, linked, many, ok, one, route};
 use crate::routes::{STRATEGY_ID, path_id, required_body};
 use crate::state::AppState;
+use quantarya_ports::Operation;
 
 const STRATEGY_LINKS: &[&str] = &["get_strategy", "update_strategy", "delete_strategy", "list_trades", "create_trade"];
 
@@ -29,7 +30,7 @@ pub const ROUTES: &[RouteSpec] = &[
             "Strategies",
             "List strategies",
             "List all strategies belonging to the authenticated user.",
-            Auth::UserJwt,
+            Auth::Bearer(Operation::ListStrategies),
             |r| r.to(list),
         )
     },
@@ -43,7 +44,7 @@ pub const ROUTES: &[RouteSpec] = &[
             "Strategies",
             "Create strategy",
             "Create a new strategy workspace for the authenticated user.",
-            Auth::UserJwt,
+            Auth::Bearer(Operation::CreateStrategy),
             |r| r.to(create),
         )
     },
@@ -57,7 +58,7 @@ pub const ROUTES: &[RouteSpec] = &[
             "Strategies",
             "Get strategy",
             "Return one strategy belonging to the authenticated user.",
-            Auth::UserJwt,
+            Auth::Bearer(Operation::GetStrategy),
             |r| r.to(get),
         )
     },
@@ -73,7 +74,7 @@ pub const ROUTES: &[RouteSpec] = &[
             "Strategies",
             "Update strategy",
             "Change a strategy's title, description, tags or visibility; omitted fields keep their value.",
-            Auth::UserJwt,
+            Auth::Bearer(Operation::UpdateStrategy),
             |r| r.to(update),
         )
     },
@@ -87,7 +88,7 @@ pub const ROUTES: &[RouteSpec] = &[
             "Strategies",
             "Delete strategy",
             "Delete one strategy belonging to the authenticated user, with all its trades.",
-            Auth::UserJwt,
+            Auth::Bearer(Operation::DeleteStrategy),
             |r| r.to(delete),
         )
     },

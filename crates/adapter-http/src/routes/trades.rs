@@ -23,6 +23,7 @@ use crate::route::{
 };
 use crate::routes::{STRATEGY_ID, path_id, required_body};
 use crate::state::{AppState, state as app_state};
+use quantarya_ports::Operation;
 
 const TRADE_ID: Param =
     Param { name: "trade_id", description: "The trade identifier inside the target strategy.", kind: ParamKind::Text };
@@ -58,7 +59,7 @@ pub const ROUTES: &[RouteSpec] = &[
             "Trades",
             "List trades",
             "List the trades stored under one strategy, newest first, a page at a time.",
-            Auth::ApiKeyOrJwt,
+            Auth::Bearer(Operation::ListTrades),
             |r| r.to(list),
         )
     },
@@ -99,7 +100,7 @@ pub const ROUTES: &[RouteSpec] = &[
                  `exit` closes or cancels it (with a `quantity` below what is open, it takes that much off). Webhook \
                  retries are harmless. Senders that \
                  cannot set headers (TradingView) may send `text/plain` holding JSON, with the API key as `api_key`.",
-            Auth::ApiKeyOrJwt,
+            Auth::Bearer(Operation::SubmitSignal),
             |r| r.to(create),
         )
     },
@@ -113,7 +114,7 @@ pub const ROUTES: &[RouteSpec] = &[
             "Trades",
             "Get trade",
             "Return one stored trade from a strategy.",
-            Auth::ApiKeyOrJwt,
+            Auth::Bearer(Operation::GetTrade),
             |r| r.to(get),
         )
     },
@@ -130,7 +131,7 @@ pub const ROUTES: &[RouteSpec] = &[
             "Update trade",
             "Apply a partial update to an existing trade: close or cancel an open trade, correct a closed one, or \
                  change its stop loss, take profit or notes.",
-            Auth::ApiKeyOrJwt,
+            Auth::Bearer(Operation::PatchTrade),
             |r| r.to(patch),
         )
     },
@@ -146,7 +147,7 @@ pub const ROUTES: &[RouteSpec] = &[
             "Delete manual trade",
             "Delete an existing trade only when it was created manually; a trade that arrived through an API key \
                  can be cancelled, never erased.",
-            Auth::ApiKeyOrJwt,
+            Auth::Bearer(Operation::DeleteTrade),
             |r| r.to(delete),
         )
     },
@@ -163,7 +164,7 @@ pub const ROUTES: &[RouteSpec] = &[
             "Close trade",
             "Close an existing trade and optionally store the final price; with a `quantity` below what is open, take \
                  that much off a sized position and leave it open (a partial exit).",
-            Auth::ApiKeyOrJwt,
+            Auth::Bearer(Operation::CloseTrade),
             |r| r.to(close),
         )
     },
@@ -178,7 +179,7 @@ pub const ROUTES: &[RouteSpec] = &[
             "List trade history",
             "Every change of the trade, oldest first: what happened, when, by which kind of \
                  credential, and the fields it set.",
-            Auth::UserJwt,
+            Auth::Bearer(Operation::TradeHistory),
             |r| r.to(history),
         )
     },

@@ -1,14 +1,16 @@
 //! The inbound port: every operation of the HTTP API as one use-case trait, and the types it speaks.
 
+mod key_policy;
 mod service;
 
 use async_trait::async_trait;
 use quantarya_domain::{
-    ApiKey, ApiKeyId, BodyHash, CloseTrade, CredentialKind, Email, ExternalReference, IdempotencyKey, KeyName,
-    LevelsChange, NewStrategy, NewTrade, ProfileChange, RawApiKey, SignalExit, Statistics, Strategy, StrategyChange,
-    StrategyId, Symbol, Trade, TradeEvent, TradeId, TradePatch, User, UserId, UserName,
+    ApiKey, ApiKeyId, BodyHash, CloseTrade, CredentialKind, Email, ExternalReference, IdempotencyKey, KeyGrant,
+    LevelsChange, NewApiKey, NewStrategy, NewTrade, ProfileChange, RawApiKey, SignalExit, Statistics, Strategy,
+    StrategyChange, StrategyId, Symbol, Trade, TradeEvent, TradeId, TradePatch, User, UserId, UserName,
 };
 
+pub use key_policy::{KeyAccess, Operation, admit};
 pub use service::{JournalService, Ports, Stores};
 
 use crate::JournalError;
@@ -32,10 +34,12 @@ pub enum Credential {
         /// The token's `email` claim.
         email: Email,
     },
-    /// An API key, which works on the trade routes only.
+    /// An API key, which works on the trade routes only, within its grant.
     ApiKey {
         /// The key's id.
         key_id: ApiKeyId,
+        /// What it may do.
+        grant: KeyGrant,
     },
 }
 
@@ -175,7 +179,8 @@ pub struct SignalOutcome {
 /// Every operation of the HTTP API. The HTTP adapter calls it; other services may embed it.
 ///
 /// Each method enforces ownership (another user's id answers [`JournalError::NotFound`]), the profile
-/// requirement and the API-key scope (keys work on the trade operations only).
+/// requirement and the key policy ([`Operation::key_access`]: keys work on the trade operations only, within their
+/// scopes and strategies, and never change a manual trade).
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait Journal: Send + Sync {
@@ -269,9 +274,10 @@ pub trait Journal: Send + Sync {
     ///
     /// # Errors
     ///
-    /// `Forbidden(ApiKeyNotAllowed)` for an API key; `Forbidden(ProfileRequired)` before a profile;
-    /// `Conflict(ApiKeyLimit)` at the limit of live keys; `Internal` if the id source made a malformed key; `Unavailable` when storage does not answer.
-    async fn create_api_key(&self, principal: &Principal, name: KeyName) -> Result<IssuedApiKey, JournalError>;
+    /// `Forbidden(ApiKeyNotAllowed)` for an API key; `Forbidden(ProfileRequired)` before a profile; `Invalid` for
+    /// an end not in the next two years or a strategy that is not the caller's; `Conflict(ApiKeyLimit)` at the limit
+    /// of live keys; `Internal` if the id source made a malformed key; `Unavailable` when storage does not answer.
+    async fn create_api_key(&self, principal: &Principal, new: NewApiKey) -> Result<IssuedApiKey, JournalError>;
     /// The caller's live keys, oldest first (`GET /api-keys`).
     ///
     /// # Errors

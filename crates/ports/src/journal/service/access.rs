@@ -1,9 +1,10 @@
-//! Access: who the bearer of a token is, what its credential may do (the token scope), whether the user has a
-//! profile, and ownership (another user's id answers exactly like a missing one).
+//! Access: who the bearer of a token is (an expired key is no one), the key policy on a strategy, whether the user
+//! has a profile, and ownership (another user's id answers exactly like a missing one).
 
 use quantarya_domain::{EventId, RawApiKey, Stamp, Strategy, StrategyId, Trade, TradeId, User};
 
 use super::JournalService;
+use crate::journal::key_policy::{Operation, admit, confined_elsewhere};
 use crate::journal::{Credential, Principal};
 use crate::outbound::{OpenTradeLookup, TokenError};
 use crate::{ForbiddenKind, JournalError};
@@ -19,10 +20,14 @@ impl JournalService {
             let raw = RawApiKey::parse(bearer).map_err(|_| JournalError::Unauthorized)?;
             let key = self.ports.stores.api_keys.find_api_key(&raw.hash()).await?.ok_or(JournalError::Unauthorized)?;
             let now = self.ports.clock.now();
+            if key.grant.is_expired(now) {
+                return Err(JournalError::Unauthorized);
+            }
             if key.last_used_at.is_none_or(|last| now.as_datetime() - last.as_datetime() >= TOUCH_INTERVAL) {
                 self.ports.stores.api_keys.touch_api_key(key.id, now).await?;
             }
-            return Ok(Principal { user_id: key.user_id, credential: Credential::ApiKey { key_id: key.id } });
+            let credential = Credential::ApiKey { key_id: key.id, grant: key.grant };
+            return Ok(Principal { user_id: key.user_id, credential });
         }
         match self.ports.tokens.verify(bearer).await {
             Ok(token) => Ok(Principal { user_id: token.user_id, credential: Credential::User { email: token.email } }),
@@ -36,17 +41,24 @@ impl JournalService {
         Stamp { event_id: EventId::from_uuid(self.ports.ids.uuid()), at: self.ports.clock.now(), by: principal.kind() }
     }
 
-    /// Refuses API keys: the operation is for user JWTs only.
-    pub(super) fn user_token_only(principal: &Principal) -> Result<(), JournalError> {
-        match principal.credential {
-            Credential::User { .. } => Ok(()),
-            Credential::ApiKey { .. } => Err(JournalError::Forbidden(ForbiddenKind::ApiKeyNotAllowed)),
+    /// [`admit`]s `principal` to `operation` on `strategy`: a key confined to other strategies is refused, with
+    /// 403 when `strategy` is its owner's and 404 when it is not (a key learns nothing of other users' ids).
+    pub(super) async fn admit_on(
+        &self,
+        principal: &Principal,
+        operation: Operation,
+        strategy: StrategyId,
+    ) -> Result<(), JournalError> {
+        admit(principal, operation)?;
+        if confined_elsewhere(principal, strategy) {
+            self.owned_strategy(principal, strategy).await?;
+            return Err(JournalError::Forbidden(ForbiddenKind::ApiKeyScope));
         }
+        Ok(())
     }
 
-    /// Refuses API keys and users without a profile.
+    /// Refuses users without a profile (the caller was admitted as a user first).
     pub(super) async fn require_profile(&self, principal: &Principal) -> Result<User, JournalError> {
-        Self::user_token_only(principal)?;
         self.ports
             .stores
             .users

@@ -1,19 +1,18 @@
 //! Accounts: a user's profile, strategies and API keys.
 
 use quantarya_domain::{
-    ApiKey, ApiKeyId, KeyName, NewStrategy, ProfileChange, RawApiKey, Strategy, StrategyChange, StrategyId, User,
+    ApiKey, ApiKeyId, NewApiKey, NewStrategy, ProfileChange, RawApiKey, Strategy, StrategyChange, StrategyId, User,
 };
 
 use super::JournalService;
 use super::retry::{Attempt, retry};
 use crate::journal::{Credential, IssuedApiKey, Principal, Saved, StrategyDeletion};
 use crate::outbound::AccountDeletion;
-use crate::{ForbiddenKind, JournalError, StoreConflict, StoreError};
+use crate::{FieldError, ForbiddenKind, JournalError, StoreConflict, StoreError};
 
 impl JournalService {
     /// The caller's profile; `NotFound` before one is created.
     pub(super) async fn profile(&self, principal: &Principal) -> Result<User, JournalError> {
-        Self::user_token_only(principal)?;
         self.ports.stores.users.get_user(&principal.user_id).await?.ok_or(JournalError::NotFound("profile"))
     }
 
@@ -56,13 +55,11 @@ impl JournalService {
 
     /// Deletes the caller's profile and everything it owns.
     pub(super) async fn delete_account(&self, principal: &Principal) -> Result<AccountDeletion, JournalError> {
-        Self::user_token_only(principal)?;
         self.ports.stores.users.delete_account(&principal.user_id).await?.ok_or(JournalError::NotFound("profile"))
     }
 
     /// Creates a strategy. No profile read first: the store refuses a strategy of a user it does not know.
     pub(super) async fn new_strategy(&self, principal: &Principal, new: NewStrategy) -> Result<Strategy, JournalError> {
-        Self::user_token_only(principal)?;
         let id = StrategyId::from_uuid(self.ports.ids.uuid());
         let strategy = Strategy::create(id, principal.user_id.clone(), new, self.ports.clock.now());
         self.ports.stores.strategies.insert_strategy(&strategy).await.map_err(unknown_user)?;
@@ -71,7 +68,6 @@ impl JournalService {
 
     /// The caller's strategies, newest first.
     pub(super) async fn strategies(&self, principal: &Principal) -> Result<Vec<Strategy>, JournalError> {
-        Self::user_token_only(principal)?;
         let strategies = self.ports.stores.strategies.list_strategies(&principal.user_id).await?;
         if strategies.is_empty() {
             // Only an empty list can belong to a user without a profile.
@@ -87,7 +83,6 @@ impl JournalService {
         id: StrategyId,
         change: &StrategyChange,
     ) -> Result<Strategy, JournalError> {
-        Self::user_token_only(principal)?;
         if change.is_empty() {
             return Err(JournalError::invalid("body", "the request names nothing to change"));
         }
@@ -110,7 +105,6 @@ impl JournalService {
         principal: &Principal,
         id: StrategyId,
     ) -> Result<StrategyDeletion, JournalError> {
-        Self::user_token_only(principal)?;
         match self.ports.stores.strategies.delete_strategy(&principal.user_id, id).await? {
             Some(deleted_trades) => Ok(StrategyDeletion { strategy_id: id, deleted_trades }),
             // Tells a user without a profile `profile_required` rather than `not_found`.
@@ -118,24 +112,36 @@ impl JournalService {
         }
     }
 
-    /// Issues an API key. No profile read first: the store refuses a key of a user it does not know.
+    /// Issues an API key. No profile read first: the store refuses a key of a user it does not know. A key
+    /// confined to strategies may name only the caller's own (checked against their list, at most
+    /// [`Strategy::LIMIT_PER_USER`] of them; a strategy deleted afterwards is simply one the key reaches no more).
     pub(super) async fn issue_api_key(
         &self,
         principal: &Principal,
-        name: KeyName,
+        new: NewApiKey,
     ) -> Result<IssuedApiKey, JournalError> {
-        Self::user_token_only(principal)?;
+        let now = self.ports.clock.now();
+        new.grant.check_expiry(now).map_err(|error| JournalError::invalid("expires_at", error))?;
+        if let Some(only) = &new.grant.strategies {
+            let owned = self.ports.stores.strategies.list_strategies(&principal.user_id).await?;
+            let foreign = only.as_slice().iter().filter(|id| !owned.iter().any(|s| s.id == **id));
+            let details: Vec<FieldError> = foreign
+                .map(|id| FieldError::new("strategy_ids", format!("{id} is not one of your strategies")))
+                .collect();
+            if !details.is_empty() {
+                return Err(JournalError::Invalid(details));
+            }
+        }
         let raw = RawApiKey::from_random_body(&self.ports.ids.api_key_body())
             .map_err(|_| JournalError::Internal("the id source made a malformed key body".to_owned()))?;
         let id = ApiKeyId::from_uuid(self.ports.ids.uuid());
-        let key = ApiKey::issue(id, principal.user_id.clone(), name, &raw, self.ports.clock.now());
+        let key = ApiKey::issue(id, principal.user_id.clone(), new, &raw, now);
         self.ports.stores.api_keys.insert_api_key(&key).await.map_err(unknown_user)?;
         Ok(IssuedApiKey { key, raw })
     }
 
     /// The caller's live keys, oldest first.
     pub(super) async fn api_keys(&self, principal: &Principal) -> Result<Vec<ApiKey>, JournalError> {
-        Self::user_token_only(principal)?;
         let keys = self.ports.stores.api_keys.list_api_keys(&principal.user_id).await?;
         if keys.is_empty() {
             // Only an empty list can belong to a user without a profile.
@@ -146,7 +152,6 @@ impl JournalService {
 
     /// Revokes a key of the caller's.
     pub(super) async fn revoke_key(&self, principal: &Principal, id: ApiKeyId) -> Result<(), JournalError> {
-        Self::user_token_only(principal)?;
         if self.ports.stores.api_keys.revoke_api_key(&principal.user_id, id).await? {
             Ok(())
         } else {

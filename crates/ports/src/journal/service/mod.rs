@@ -1,5 +1,5 @@
-//! [`JournalService`]: the use cases over the outbound ports, one file per concern — [`access`] (token scope,
-//! profile, ownership), [`signals`] (entries, updates, exits), [`trades`] (PATCH, close, delete, lists, history),
+//! [`JournalService`]: the use cases over the outbound ports, one file per concern — [`access`] (who a bearer
+//! is, the key policy on a strategy, profile, ownership), [`signals`] (entries, updates, exits), [`trades`] (PATCH, close, delete, lists, history),
 //! [`accounts`] (profile, strategies, keys), [`statistics`], [`repeats`] (receipts) — and [`retry`], the one loop that decides a change
 //! again when another writer won. It loads, asks the domain, and stores what the domain decided; the stores
 //! settle races.
@@ -16,10 +16,11 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use quantarya_domain::{
-    ApiKey, ApiKeyId, CloseTrade, KeyName, NewStrategy, ProfileChange, Statistics, Strategy, StrategyChange,
+    ApiKey, ApiKeyId, CloseTrade, NewApiKey, NewStrategy, ProfileChange, Statistics, Strategy, StrategyChange,
     StrategyId, Trade, TradeCommand, TradeEvent, TradeId, TradePatch, User, UserName,
 };
 
+use super::key_policy::{Operation, admit};
 use super::{
     IssuedApiKey, Journal, Principal, PublicProfile, Saved, Signal, SignalIdentity, SignalOutcome, StrategyDeletion,
 };
@@ -99,6 +100,7 @@ impl JournalService {
     }
 }
 
+/// Each operation admits its caller first, as the key policy (`key_policy.rs`) says, then delegates.
 #[async_trait]
 impl Journal for JournalService {
     async fn storage_ready(&self) -> Result<(), JournalError> {
@@ -110,14 +112,17 @@ impl Journal for JournalService {
     }
 
     async fn get_profile(&self, principal: &Principal) -> Result<User, JournalError> {
+        admit(principal, Operation::GetProfile)?;
         self.profile(principal).await
     }
 
     async fn save_profile(&self, principal: &Principal, change: ProfileChange) -> Result<Saved<User>, JournalError> {
+        admit(principal, Operation::SaveProfile)?;
         self.write_profile(principal, &change).await
     }
 
     async fn delete_profile(&self, principal: &Principal) -> Result<AccountDeletion, JournalError> {
+        admit(principal, Operation::DeleteProfile)?;
         self.delete_account(principal).await
     }
 
@@ -126,15 +131,17 @@ impl Journal for JournalService {
     }
 
     async fn create_strategy(&self, principal: &Principal, new: NewStrategy) -> Result<Strategy, JournalError> {
+        admit(principal, Operation::CreateStrategy)?;
         self.new_strategy(principal, new).await
     }
 
     async fn list_strategies(&self, principal: &Principal) -> Result<Vec<Strategy>, JournalError> {
+        admit(principal, Operation::ListStrategies)?;
         self.strategies(principal).await
     }
 
     async fn get_strategy(&self, principal: &Principal, id: StrategyId) -> Result<Strategy, JournalError> {
-        Self::user_token_only(principal)?;
+        admit(principal, Operation::GetStrategy)?;
         self.owned_strategy(principal, id).await
     }
 
@@ -144,22 +151,27 @@ impl Journal for JournalService {
         id: StrategyId,
         change: StrategyChange,
     ) -> Result<Strategy, JournalError> {
+        admit(principal, Operation::UpdateStrategy)?;
         self.change_strategy(principal, id, &change).await
     }
 
     async fn delete_strategy(&self, principal: &Principal, id: StrategyId) -> Result<StrategyDeletion, JournalError> {
+        admit(principal, Operation::DeleteStrategy)?;
         self.erase_strategy(principal, id).await
     }
 
-    async fn create_api_key(&self, principal: &Principal, name: KeyName) -> Result<IssuedApiKey, JournalError> {
-        self.issue_api_key(principal, name).await
+    async fn create_api_key(&self, principal: &Principal, new: NewApiKey) -> Result<IssuedApiKey, JournalError> {
+        admit(principal, Operation::CreateApiKey)?;
+        self.issue_api_key(principal, new).await
     }
 
     async fn list_api_keys(&self, principal: &Principal) -> Result<Vec<ApiKey>, JournalError> {
+        admit(principal, Operation::ListApiKeys)?;
         self.api_keys(principal).await
     }
 
     async fn revoke_api_key(&self, principal: &Principal, id: ApiKeyId) -> Result<(), JournalError> {
+        admit(principal, Operation::RevokeApiKey)?;
         self.revoke_key(principal, id).await
     }
 
@@ -170,6 +182,7 @@ impl Journal for JournalService {
         signal: Signal,
         identity: Option<SignalIdentity>,
     ) -> Result<SignalOutcome, JournalError> {
+        self.admit_on(principal, Operation::SubmitSignal, strategy).await?;
         self.signal(principal, strategy, signal, identity).await
     }
 
@@ -179,10 +192,12 @@ impl Journal for JournalService {
         strategy: StrategyId,
         query: TradeQuery,
     ) -> Result<TradePage, JournalError> {
+        self.admit_on(principal, Operation::ListTrades, strategy).await?;
         self.trade_page(principal, strategy, query).await
     }
 
     async fn get_trade(&self, principal: &Principal, strategy: StrategyId, id: TradeId) -> Result<Trade, JournalError> {
+        self.admit_on(principal, Operation::GetTrade, strategy).await?;
         self.owned_trade(principal, strategy, id).await
     }
 
@@ -193,6 +208,7 @@ impl Journal for JournalService {
         id: TradeId,
         patch: TradePatch,
     ) -> Result<Trade, JournalError> {
+        self.admit_on(principal, Operation::PatchTrade, strategy).await?;
         self.change_trade(principal, strategy, id, &TradeCommand::Patch(patch)).await
     }
 
@@ -203,6 +219,7 @@ impl Journal for JournalService {
         id: TradeId,
         close: CloseTrade,
     ) -> Result<Trade, JournalError> {
+        self.admit_on(principal, Operation::CloseTrade, strategy).await?;
         self.change_trade(principal, strategy, id, &TradeCommand::Close(close)).await
     }
 
@@ -212,6 +229,7 @@ impl Journal for JournalService {
         strategy: StrategyId,
         id: TradeId,
     ) -> Result<Trade, JournalError> {
+        self.admit_on(principal, Operation::DeleteTrade, strategy).await?;
         self.erase_trade(principal, strategy, id).await
     }
 
@@ -221,6 +239,7 @@ impl Journal for JournalService {
         strategy: StrategyId,
         range: CloseRange,
     ) -> Result<Statistics, JournalError> {
+        admit(principal, Operation::StrategyStats)?;
         self.owner_statistics(principal, strategy, range).await
     }
 
@@ -230,6 +249,7 @@ impl Journal for JournalService {
         strategy: StrategyId,
         id: TradeId,
     ) -> Result<Vec<TradeEvent>, JournalError> {
+        admit(principal, Operation::TradeHistory)?;
         self.history(principal, strategy, id).await
     }
 }

@@ -10,6 +10,7 @@ use super::JournalService;
 use super::repeats::{Applied, ReceiptDraft};
 use super::retry::{Attempt, retry};
 use super::trades::Stored;
+use crate::journal::key_policy::may_change;
 use crate::journal::{Principal, Signal, SignalEffect, SignalLocator, SignalOutcome};
 use crate::outbound::OpenTradeLookup;
 use crate::{JournalError, StoreConflict, StoreError};
@@ -138,6 +139,7 @@ impl JournalService {
         command: &TradeCommand,
         receipt: Option<ReceiptDraft<'_>>,
     ) -> Result<Attempt<Applied>, JournalError> {
+        may_change(principal, &current)?;
         match current.apply(command.clone(), self.stamp(principal))? {
             Outcome::Unchanged => {
                 Ok(Attempt::Done(Applied::Outcome(SignalOutcome { trade: current, effect: SignalEffect::Unchanged })))

@@ -5,6 +5,7 @@ use quantarya_domain::{Outcome, StrategyId, Timestamp, Trade, TradeCommand, Trad
 use super::JournalService;
 use super::retry::{Attempt, retry};
 use crate::journal::Principal;
+use crate::journal::key_policy::may_change;
 use crate::outbound::{ReceiptWrite, TradeCursor};
 use crate::paging::{TradePage, TradeQuery};
 use crate::{JournalError, StoreConflict, StoreError};
@@ -55,6 +56,7 @@ impl JournalService {
     ) -> Result<Trade, JournalError> {
         retry(move || async move {
             let current = self.owned_trade(principal, strategy, id).await?;
+            may_change(principal, &current)?;
             match current.apply(command.clone(), self.stamp(principal))? {
                 Outcome::Unchanged => Ok(Attempt::Done(current)),
                 Outcome::Changed(transition) => {
@@ -100,6 +102,7 @@ impl JournalService {
         id: TradeId,
     ) -> Result<Trade, JournalError> {
         let trade = self.owned_trade(principal, strategy, id).await?;
+        may_change(principal, &trade)?;
         trade.ensure_erasable()?;
         if self.ports.stores.trades.delete_trade(&principal.user_id, strategy, id).await? {
             Ok(trade)
@@ -108,15 +111,13 @@ impl JournalService {
         }
     }
 
-    /// A trade's history, oldest first; user JWTs only (beyond the six trade routes of the reference, as the
-    /// API scopes keys).
+    /// A trade's history, oldest first.
     pub(super) async fn history(
         &self,
         principal: &Principal,
         strategy: StrategyId,
         id: TradeId,
     ) -> Result<Vec<TradeEvent>, JournalError> {
-        Self::user_token_only(principal)?;
         let history = self.ports.stores.trades.trade_events(&principal.user_id, strategy, id).await?;
         if history.is_empty() {
             // Every trade has at least its entry event: no history means no such trade of this user.

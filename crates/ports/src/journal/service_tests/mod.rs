@@ -5,9 +5,9 @@ use std::sync::{Arc, Mutex};
 
 use mockall::predicate::eq;
 use quantarya_domain::{
-    ApiKey, ApiKeyId, CloseTrade, CredentialKind, Email, EventId, ExternalReference, KeyName, NewStrategy, NewTrade,
-    Price, RawApiKey, Side, SignalExit, Stamp, Status, Strategy, StrategyId, StrategyTitle, Symbol, Tags, Timestamp,
-    Trade, TradeId, User, UserId, UserName,
+    ApiKey, ApiKeyId, CloseTrade, CredentialKind, Email, EventId, ExternalReference, KeyGrant, KeyName, NewApiKey,
+    NewStrategy, NewTrade, Price, RawApiKey, Side, SignalExit, Stamp, Status, Strategy, StrategyId, StrategyTitle,
+    Symbol, Tags, Timestamp, Trade, TradeId, User, UserId, UserName,
 };
 use uuid::Uuid;
 
@@ -60,7 +60,10 @@ fn jwt_principal() -> Principal {
 }
 
 fn key_principal() -> Principal {
-    Principal { user_id: user_id(), credential: Credential::ApiKey { key_id: ApiKeyId::from_uuid(Uuid::now_v7()) } }
+    Principal {
+        user_id: user_id(),
+        credential: Credential::ApiKey { key_id: ApiKeyId::from_uuid(Uuid::now_v7()), grant: KeyGrant::default() },
+    }
 }
 
 fn profile() -> User {
@@ -130,7 +133,7 @@ async fn api_keys_are_refused_outside_the_trade_routes_before_any_storage_is_tou
     forbidden(service.create_strategy(&key, new).await.map(drop));
     let change = quantarya_domain::StrategyChange { is_public: Some(true), ..Default::default() };
     forbidden(service.update_strategy(&key, strategy().id, change).await.map(drop));
-    forbidden(service.create_api_key(&key, KeyName::parse("k").expect("valid")).await.map(drop));
+    forbidden(service.create_api_key(&key, NewApiKey::new(KeyName::parse("k").expect("valid"))).await.map(drop));
     forbidden(service.revoke_api_key(&key, ApiKeyId::from_uuid(Uuid::now_v7())).await.map(drop));
     let trade = TradeId::from_uuid(Uuid::now_v7());
     forbidden(service.trade_history(&key, strategy().id, trade).await.map(drop));
@@ -154,7 +157,9 @@ async fn strategies_and_keys_need_a_profile() {
     let new = NewStrategy { title, description: None, tags: Tags::default(), is_public: false, currency: None };
     profile_required(service.create_strategy(&jwt_principal(), new).await.map(drop));
     profile_required(service.list_strategies(&jwt_principal()).await.map(drop));
-    profile_required(service.create_api_key(&jwt_principal(), KeyName::parse("k").expect("valid")).await.map(drop));
+    profile_required(
+        service.create_api_key(&jwt_principal(), NewApiKey::new(KeyName::parse("k").expect("valid"))).await.map(drop),
+    );
     profile_required(service.list_api_keys(&jwt_principal()).await.map(drop));
     profile_required(service.revoke_api_key(&jwt_principal(), ApiKeyId::from_uuid(Uuid::now_v7())).await);
 }
@@ -277,7 +282,7 @@ async fn a_revoked_key_is_refused_and_a_live_one_is_touched_at_most_once_a_minut
     let stored = ApiKey::issue(
         ApiKeyId::from_uuid(Uuid::now_v7()),
         user_id(),
-        KeyName::parse("tv").expect("valid"),
+        NewApiKey::new(KeyName::parse("tv").expect("valid")),
         &live,
         at(),
     );
@@ -305,7 +310,13 @@ async fn a_revoked_key_is_refused_and_a_live_one_is_touched_at_most_once_a_minut
     let service = mocks.service();
 
     let principal = service.authenticate(live.expose()).await.expect("a live key authenticates");
-    assert_eq!(principal, Principal { user_id: user_id(), credential: Credential::ApiKey { key_id: stored.id } });
+    assert_eq!(
+        principal,
+        Principal {
+            user_id: user_id(),
+            credential: Credential::ApiKey { key_id: stored.id, grant: KeyGrant::default() }
+        }
+    );
     service.authenticate(live.expose()).await.expect("still live");
     assert!(matches!(service.authenticate(unknown.expose()).await, Err(JournalError::Unauthorized)));
     service.revoke_api_key(&jwt_principal(), stored.id).await.expect("its owner revokes it");
