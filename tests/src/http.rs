@@ -44,6 +44,8 @@ pub struct Reply {
     pub body: Value,
     /// Whether it carries `Idempotent-Replayed: true` (answered from a receipt).
     pub replayed: bool,
+    /// Every header.
+    pub headers: reqwest::header::HeaderMap,
 }
 
 impl Reply {
@@ -55,6 +57,11 @@ impl Reply {
     /// `data` of a success envelope.
     pub fn data(&self) -> &Value {
         &self.body["data"]
+    }
+
+    /// The header `name`, if it came (once or more: the first).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|value| value.to_str().ok())
     }
 
     /// A string field of `data`.
@@ -139,9 +146,10 @@ impl TestApp {
         let content_type =
             response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
         let replayed = response.headers().get("idempotent-replayed").is_some_and(|v| v == "true");
+        let headers = response.headers().clone();
         let bytes = response.bytes().await.expect("a body");
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Reply { status, content_type, body, replayed }
+        Reply { status, content_type, body, replayed, headers }
     }
 
     /// A new user with a profile.

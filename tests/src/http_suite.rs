@@ -767,8 +767,68 @@ pub async fn a_webhook_key_is_held_to_its_grant(app: &TestApp) {
     assert!(list_trades(app, &user, &other).await.is_empty(), "nothing reached the other strategy");
 }
 
+/// Sends `request` as it is on a connection of its own; the raw answer, read until the server closes the
+/// connection or `wait` passes, and whether it closed it.
+async fn raw_exchange(app: &TestApp, request: &str, wait: std::time::Duration) -> (String, bool) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = app.base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.expect("connects");
+    stream.write_all(request.replace("{host}", address).as_bytes()).await.expect("sent");
+    let mut answer = Vec::new();
+    let closed = tokio::time::timeout(wait, stream.read_to_end(&mut answer)).await.is_ok();
+    (String::from_utf8_lossy(&answer).into_owned(), closed)
+}
+
+/// The protocol's hygiene: a body with two framings is refused and its connection closed (no request can be
+/// smuggled behind it), two `Authorization` headers are no credential, and no answer to an authenticated request
+/// may be cached.
+pub async fn the_protocol_is_kept_tidy(app: &TestApp) {
+    let user = app.user().await;
+    let sid = app.strategy(&user).await;
+    let body = r#"{"symbol":"EURUSD","side":"buy"}"#;
+    let smuggled = format!(
+        "POST {path} HTTP/1.1\r\nHost: {{host}}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\n\
+         Content-Length: {length}\r\nTransfer-Encoding: chunked\r\n\r\n{size:x}\r\n{body}\r\n0\r\n\r\n\
+         GET /healthz HTTP/1.1\r\nHost: {{host}}\r\n\r\n",
+        path = trades_path(&sid),
+        token = user.token,
+        length = body.len() + 10,
+        size = body.len(),
+    );
+    let (answer, closed) = raw_exchange(app, &smuggled, std::time::Duration::from_secs(10)).await;
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("\"invalid_body\"") && answer.to_lowercase().contains("connection: close"), "{answer}");
+    assert!(closed, "the connection is closed after the refusal");
+    // actix answers what it already read from the connection: the request behind the refused one is refused too.
+    assert!(!answer.contains("HTTP/1.1 200"), "nothing behind the refused request was served: {answer}");
+    assert!(list_trades(app, &user, &sid).await.is_empty(), "nothing was stored");
+
+    let other = app.user().await;
+    let twice =
+        [("authorization", format!("Bearer {}", user.token)), ("authorization", format!("Bearer {}", other.token))];
+    let twice: Vec<(&str, &str)> = twice.iter().map(|(name, value)| (*name, value.as_str())).collect();
+    let doubled = app.call_with(Method::GET, "/me", None, None, &twice).await;
+    assert_error(&doubled, StatusCode::UNAUTHORIZED, "unauthorized");
+
+    for reply in [
+        app.call(Method::GET, "/me", Some(&user.token), None).await,
+        app.call(Method::GET, "/me", Some("forged"), None).await,
+        app.call(Method::GET, &format!("/strategies/{sid}/trades"), Some(&user.token), None).await,
+        doubled,
+    ] {
+        assert_eq!(reply.header("cache-control"), Some("no-store"), "{reply:?}");
+    }
+    let key = app.api_key(&user).await;
+    let alert = json!({ "api_key": key, "symbol": "EURUSD", "side": "buy" }).to_string();
+    let posted = app.call_raw(Method::POST, &trades_path(&sid), None, "text/plain", alert).await;
+    assert_eq!((posted.status, posted.header("cache-control")), (StatusCode::CREATED, Some("no-store")));
+    let health = app.call(Method::GET, "/healthz", None, None).await;
+    assert_eq!(health.header("cache-control"), None, "an anonymous answer says nothing of caching");
+}
+
 crate::cases!(
     crate::http::TestApp:
+    the_protocol_is_kept_tidy,
     a_webhook_key_is_held_to_its_grant,
     a_position_over_http,
     every_route_answers_its_happy_path,

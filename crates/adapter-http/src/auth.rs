@@ -56,11 +56,16 @@ impl ResourceAuth {
 }
 
 /// The bearer token of the `Authorization` header: `Ok(None)` when there is no header, an error when the header
-/// is not `Bearer <token>`.
+/// is not `Bearer <token>` or comes twice (which of two credentials a proxy and the service would each read is
+/// anyone's guess, so neither is).
 pub fn bearer(req: &HttpRequest) -> Result<Option<String>, ApiError> {
-    let Some(header) = req.headers().get(AUTHORIZATION) else {
+    let mut headers = req.headers().get_all(AUTHORIZATION);
+    let Some(header) = headers.next() else {
         return Ok(None);
     };
+    if headers.next().is_some() {
+        return Err(ApiError::unauthorized());
+    }
     let value = header.to_str().map_err(|_| ApiError::unauthorized())?;
     match value.split_once(' ') {
         Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {

@@ -44,6 +44,20 @@ pub struct ErrorEnvelope {
     pub error: ErrorInfo,
 }
 
+/// The most field details one error answer lists.
+pub const MAX_DETAILS: usize = 50;
+
+/// The most characters of a field name or a message one detail repeats: both may quote the client's text.
+pub const MAX_DETAIL_CHARS: usize = 100;
+
+/// Cuts `text` to [`MAX_DETAIL_CHARS`] characters, marking the cut with `…`.
+fn shorten(text: &mut String) {
+    if let Some((cut, _)) = text.char_indices().nth(MAX_DETAIL_CHARS) {
+        text.truncate(cut);
+        text.push('…');
+    }
+}
+
 /// An error answered to a client. Built from use-case errors or by the adapter itself (bad JSON, wrong media
 /// type, unknown route); a 5xx logs its cause and shows the client nothing of it.
 #[derive(Debug, thiserror::Error)]
@@ -79,14 +93,26 @@ impl ApiError {
         Self::new(ErrorCode::NotFound, format!("{what} not found."))
     }
 
-    /// 422 with every field to blame: `unknown_field` when any field is unknown, else `validation_failed`.
-    pub fn invalid(details: Vec<FieldError>, unknown: bool) -> Self {
+    /// 422 with the fields to blame: `unknown_field` when any field is unknown, else `validation_failed`. At most
+    /// [`MAX_DETAILS`] are listed (the message says how many there were), each repeating at most
+    /// [`MAX_DETAIL_CHARS`] characters of its field and message, so an answer stays small whatever the request held.
+    pub fn invalid(mut details: Vec<FieldError>, unknown: bool) -> Self {
         let (code, message) = if unknown {
-            (ErrorCode::UnknownField, "The request names fields this route does not take.")
+            (ErrorCode::UnknownField, "The request names fields this route does not take")
         } else {
-            (ErrorCode::ValidationFailed, "Some fields of the request are invalid.")
+            (ErrorCode::ValidationFailed, "Some fields of the request are invalid")
         };
-        Self { code, message: message.to_owned(), details }
+        let message = if details.len() > MAX_DETAILS {
+            format!("{message}; the first {MAX_DETAILS} of {} are listed.", details.len())
+        } else {
+            format!("{message}.")
+        };
+        details.truncate(MAX_DETAILS);
+        for detail in &mut details {
+            shorten(&mut detail.field);
+            shorten(&mut detail.message);
+        }
+        Self { code, message, details }
     }
 
     /// The status.
@@ -228,5 +254,26 @@ mod tests {
             envelope.error.details,
             vec![ErrorDetail { field: "closed_at".into(), message: "must not be before opened_at".into() }]
         );
+    }
+
+    #[test]
+    fn an_answer_lists_at_most_fifty_details_of_bounded_length() {
+        let long = "é".repeat(10_000);
+        let many: Vec<FieldError> = (0..3000).map(|i| FieldError::new(format!("{long}{i}"), &long)).collect();
+        let envelope = ApiError::invalid(many, true).envelope();
+        assert_eq!(envelope.error.details.len(), MAX_DETAILS);
+        assert_eq!(
+            envelope.message,
+            "The request names fields this route does not take; the first 50 of 3000 are listed."
+        );
+        let first = &envelope.error.details[0];
+        assert_eq!(first.field.chars().count(), MAX_DETAIL_CHARS + 1);
+        assert!(first.field.ends_with('…') && first.message.ends_with('…'));
+        let encoded = serde_json::to_string(&envelope).expect("serialises");
+        assert!(encoded.len() < 64 * 1024, "{} bytes", encoded.len());
+
+        let few = ApiError::invalid(vec![FieldError::new("symbol", "is required")], false).envelope();
+        assert_eq!(few.message, "Some fields of the request are invalid.");
+        assert_eq!(few.error.details[0].field, "symbol");
     }
 }

@@ -66,7 +66,16 @@ struct Claims {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     iss: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    aud: Option<String>,
+    aud: Option<Audience>,
+}
+
+/// The `aud` claim: one audience or several, as RFC 7519 (section 4.1.3) allows. `jsonwebtoken` checks it against
+/// the configured audience in either shape; this only lets the claims be read.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(untagged)]
+enum Audience {
+    One(String),
+    Many(Vec<String>),
 }
 
 /// Verifies user JWTs against the configured keys.
@@ -179,7 +188,7 @@ pub fn mint_hs256_for(
         exp: now_unix + ttl_seconds,
         iat: Some(now_unix),
         iss: issuer.map(str::to_owned),
-        aud: audience.map(str::to_owned),
+        aud: audience.map(|audience| Audience::One(audience.to_owned())),
     };
     Ok(encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(secret))?)
 }
@@ -280,6 +289,14 @@ mod tests {
         assert!(refuses(&v, &wrong_aud).await);
         let no_iss = sign(serde_json::json!({"sub":"u","email":"a@b.c","exp":exp,"aud":"quantarya"}));
         assert!(refuses(&v, &no_iss).await);
+        // RFC 7519 allows an array: it passes when it holds the configured audience.
+        let claims =
+            |aud| serde_json::json!({"sub":"u","email":"a@b.c","exp":exp,"iss":"https://id.example","aud":aud});
+        let among = sign(claims(serde_json::json!(["billing", "quantarya"])));
+        assert!(v.verify(&among).await.is_ok(), "an array holding the audience");
+        assert!(refuses(&v, &sign(claims(serde_json::json!(["billing", "other"])))).await);
+        assert!(refuses(&v, &sign(claims(serde_json::json!([])))).await, "an empty array names no audience");
+        assert!(refuses(&v, &sign(claims(serde_json::json!(7)))).await, "neither a string nor an array");
     }
 
     #[tokio::test]

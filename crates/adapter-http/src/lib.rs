@@ -19,6 +19,7 @@ pub mod in_flight;
 pub mod jwt;
 pub mod logging;
 pub mod openapi;
+pub mod protocol_hygiene;
 pub mod query;
 pub mod registry;
 pub mod reply;
@@ -49,7 +50,8 @@ async fn no_route() -> HttpResponse {
     reply::json(error.status(), &error.envelope())
 }
 
-/// The whole application: every registered route, request logs, and 404s in the error envelope.
+/// The whole application: every registered route, request logs, the protocol's hygiene, and 404s in the error
+/// envelope.
 pub fn app(
     state: web::Data<AppState>,
 ) -> App<
@@ -65,5 +67,6 @@ pub fn app(
         .app_data(state)
         .configure(wiring::configure)
         .default_service(web::to(no_route))
+        .wrap(from_fn(protocol_hygiene::protocol_hygiene))
         .wrap(from_fn(logging::log_requests))
 }

@@ -4,6 +4,7 @@
 #![warn(missing_docs)]
 
 pub mod config;
+pub mod logs;
 pub mod memory;
 pub mod secret;
 pub mod ttl;
@@ -71,6 +72,7 @@ pub fn server(
     let state = AppState::new(journal, quantarya_adapter_http::openapi_json());
     let in_flight = state.in_flight.clone();
     let mut server = HttpServer::new(move || app(state.clone()))
+        .on_connect(quantarya_adapter_http::protocol_hygiene::on_connect)
         .disable_signals()
         .shutdown_timeout(SHUTDOWN_GRACE_SECONDS)
         .listen(listener)?;

@@ -27,20 +27,6 @@ fn now_unix() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
-/// Logs go to stderr from a thread of their own: a request hands its line over and goes on, so a slow or stalled
-/// stderr (a pipe nobody reads, a file under writeback) never holds a request up. Were the handover's buffer ever
-/// full, lines would be dropped rather than requests made to wait. The thread writes the lines waiting for it in
-/// one go (a buffer it flushes whenever none is left waiting, so no line is held back), not one write per line.
-/// The guard flushes what is left at exit.
-fn init_logs() -> tracing_appender::non_blocking::WorkerGuard {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let (writer, guard) = tracing_appender::non_blocking(std::io::BufWriter::new(std::io::stderr()));
-    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_ansi(colour).with_writer(writer).init();
-    guard
-}
-
 async fn migrate(args: MigrateArgs) -> Result<(), String> {
     let url = args.database_url.ok_or("set DATABASE_URL (or --database-url) to the database to migrate")?;
     let applied = quantarya_adapter_postgres::migrate(url.expose()).await.map_err(|e| e.to_string())?;
@@ -120,7 +106,7 @@ async fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => {
             let small_pages = quantarya_app::memory::without_huge_pages();
-            let _logs = init_logs();
+            let _logs = quantarya_app::logs::init();
             if !small_pages {
                 tracing::warn!("transparent huge pages could not be turned off: a growing store may stall requests");
             }

@@ -1,0 +1,131 @@
+//! How the binary logs: lines to stderr from a thread of their own, filtered by `RUST_LOG` (default `info`), and a
+//! client's mistakes never at ERROR. actix-http reports a connection a client broke (bytes that are not HTTP, a body
+//! cut short, a client too slow to send its head) as `stream error: …` at ERROR, as if the server had failed; here
+//! that line is written at WARN instead, so ERROR stays for what an operator must look at.
+
+use tracing::field::{Field, Visit};
+use tracing::{Event, Level, Metadata, Subscriber};
+use tracing_subscriber::layer::{Context, Filter, Layer, SubscriberExt};
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, filter};
+
+/// Where actix-http's HTTP/1 connection handling logs.
+const DISPATCHER: &str = "actix_http::h1::dispatcher";
+
+/// How actix-http's line for a broken connection starts.
+const STREAM_ERROR: &str = "stream error";
+
+/// Whether `meta` could be actix-http's line for a broken connection.
+fn may_be_stream_error(meta: &Metadata<'_>) -> bool {
+    meta.target() == DISPATCHER && *meta.level() == Level::ERROR
+}
+
+/// The `message` of an event.
+#[derive(Default)]
+struct Message(String);
+
+impl Visit for Message {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "message" {
+            self.0 = format!("{value:?}");
+        }
+    }
+}
+
+/// actix-http's line for a broken connection, if `event` is one: its message.
+fn stream_error(event: &Event<'_>) -> Option<String> {
+    if !may_be_stream_error(event.metadata()) {
+        return None;
+    }
+    let mut message = Message::default();
+    event.record(&mut message);
+    message.0.starts_with(STREAM_ERROR).then_some(message.0)
+}
+
+/// Keeps actix-http's line for a broken connection from the log as it came (at ERROR).
+struct NotAtError;
+
+impl<S> Filter<S> for NotAtError {
+    fn enabled(&self, _meta: &Metadata<'_>, _cx: &Context<'_, S>) -> bool {
+        true
+    }
+
+    fn event_enabled(&self, event: &Event<'_>, _cx: &Context<'_, S>) -> bool {
+        stream_error(event).is_none()
+    }
+}
+
+/// Writes actix-http's line for a broken connection again, at WARN.
+struct AtWarn;
+
+impl<S: Subscriber> Layer<S> for AtWarn {
+    fn on_event(&self, event: &Event<'_>, _cx: Context<'_, S>) {
+        if let Some(message) = stream_error(event) {
+            tracing::warn!(target: "quantarya::connection", "a client broke its connection: {message}");
+        }
+    }
+}
+
+/// Starts the logs: stderr, through a thread of its own, so a slow or stalled stderr (a pipe nobody reads, a file
+/// under writeback) never holds a request up. Were the handover's buffer ever full, lines would be dropped rather
+/// than requests made to wait. The thread writes the lines waiting for it in one go (a buffer it flushes whenever
+/// none is left waiting, so no line is held back), not one write per line. The guard flushes what is left at exit.
+pub fn init() -> tracing_appender::non_blocking::WorkerGuard {
+    let env = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let (writer, guard) = tracing_appender::non_blocking(std::io::BufWriter::new(std::io::stderr()));
+    let lines = tracing_subscriber::fmt::layer().with_target(false).with_ansi(colour).with_writer(writer);
+    // The re-written line is an event of its own, emitted while the first is dispatched: that works with the global
+    // subscriber set here (tracing dispatches to it without a re-entrancy guard while no scoped one exists).
+    tracing_subscriber::registry()
+        .with(lines.with_filter(filter::FilterExt::and(env, NotAtError)))
+        .with(AtWarn.with_filter(filter::filter_fn(may_be_stream_error)))
+        .init();
+    guard
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    /// Every line the layers under test write, with its level.
+    #[derive(Clone, Default)]
+    struct Lines(Arc<Mutex<Vec<(Level, String)>>>);
+
+    impl<S: Subscriber> Layer<S> for Lines {
+        fn on_event(&self, event: &Event<'_>, _cx: Context<'_, S>) {
+            let mut message = Message::default();
+            event.record(&mut message);
+            let mut lines = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            lines.push((*event.metadata().level(), message.0));
+        }
+    }
+
+    #[test]
+    fn a_broken_connection_is_logged_at_warn_and_a_server_error_stays_at_error() {
+        let lines = Lines::default();
+        let subscriber = tracing_subscriber::registry()
+            .with(lines.clone().with_filter(NotAtError))
+            .with(AtWarn.with_filter(filter::filter_fn(may_be_stream_error)));
+        // The re-written line goes to the default subscriber, so the test makes this one the global default (a
+        // scoped one would see no nested event); this test binary sets no other.
+        tracing::subscriber::set_global_default(subscriber).expect("the only global subscriber of this binary");
+        tracing::error!(target: "actix_http::h1::dispatcher", "stream error: {}", "Parse(Method)");
+        tracing::error!(target: "actix_http::h1::dispatcher", "Response payload stream error: {}", "broken");
+        tracing::error!("storage unavailable");
+        // Only these three: any other test of this binary may log meanwhile.
+        let mine = |line: &&(Level, String)| line.1.contains("stream error") || line.1 == "storage unavailable";
+        let lines: Vec<_> =
+            lines.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).iter().filter(mine).cloned().collect();
+        assert_eq!(
+            lines,
+            [
+                (Level::WARN, "a client broke its connection: stream error: Parse(Method)".to_owned()),
+                (Level::ERROR, "Response payload stream error: broken".to_owned()),
+                (Level::ERROR, "storage unavailable".to_owned()),
+            ]
+        );
+    }
+}
