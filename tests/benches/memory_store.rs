@@ -104,6 +104,7 @@ fn main() {
             tags: Tags::default(),
             is_public: false,
             currency: None,
+            max_signal_age: None,
         };
         let book = journal.create_strategy(&jwt, new).await.expect("strategy").id;
         let issued =

@@ -47,6 +47,7 @@ async fn trader(s: &StoreUnderTest) -> Trader {
         tags: Tags::default(),
         is_public: true,
         currency: None,
+        max_signal_age: None,
     };
     let strategy = journal.create_strategy(&jwt, new).await.expect("strategy").id;
     let issued =
@@ -468,6 +469,7 @@ pub async fn public_profiles_show_public_strategies_with_a_bounded_curve(s: &Sto
         tags: Tags::default(),
         is_public: false,
         currency: None,
+        max_signal_age: None,
     };
     let hidden = j.create_strategy(&t.jwt, hidden).await.expect("strategy").id;
     let trades = quantarya_ports::PUBLIC_CURVE_POINTS + 50;

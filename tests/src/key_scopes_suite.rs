@@ -38,6 +38,7 @@ async fn another_strategy(t: &Trader) -> StrategyId {
         tags: Tags::default(),
         is_public: false,
         currency: None,
+        max_signal_age: None,
     };
     t.journal.create_strategy(&t.jwt, new).await.expect("strategy").id
 }

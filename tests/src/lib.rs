@@ -4,6 +4,7 @@
 //! - [`journal_suite`]: the use cases over a real store;
 //! - [`key_scopes_suite`]: API keys within their grant (scopes, strategies, expiry, manual trades) over a real store;
 //! - [`positions_suite`]: positions (sizes, scale-ins, partial exits, fees, P&L) over a real store;
+//! - [`strategy_rules_suite`]: what a strategy refuses (stale entries, one strategy too many) over a real store;
 //! - [`http_suite`]: the real server and a real client, every route;
 //! - [`bad_inputs`]: the requests that must be refused, one trial per row;
 //! - [`journal_props`]: random signal sessions that must keep the book consistent.
@@ -24,6 +25,7 @@ mod key_scopes_suite;
 mod positions_suite;
 mod receipts_conformance;
 pub mod runner;
+mod strategy_rules_suite;
 pub mod support;
 
 /// One case of a suite: its name, and how it runs on the suite's argument (a store, or a running app).

@@ -121,6 +121,7 @@ pub fn strategy(owner: &UserId) -> Strategy {
         tags: Tags::parse(&["fx"]).map_err(|e| e.1).expect("valid"),
         is_public: false,
         currency: None,
+        max_signal_age: None,
     };
     Strategy::create(StrategyId::from_uuid(new_uuid()), owner.clone(), new, now())
 }

@@ -69,6 +69,8 @@ error_codes! {
     TradeAlreadyOpen = "trade_already_open", CONFLICT;
     /// The record kept changing under the request; retrying is safe.
     ConcurrentUpdate = "concurrent_update", CONFLICT;
+    /// The user has the most strategies allowed.
+    StrategyLimit = "strategy_limit", CONFLICT;
     /// The body is too large.
     PayloadTooLarge = "payload_too_large", PAYLOAD_TOO_LARGE;
     /// The body's media type is not one the route takes.
@@ -79,6 +81,8 @@ error_codes! {
     UnknownField = "unknown_field", UNPROCESSABLE_ENTITY;
     /// The `Idempotency-Key` was used before for another request.
     IdempotencyKeyReused = "idempotency_key_reused", UNPROCESSABLE_ENTITY;
+    /// An entry whose signal is older than its strategy takes.
+    SignalStale = "signal_stale", UNPROCESSABLE_ENTITY;
     /// Storage is unreachable; nothing was written.
     StorageUnavailable = "storage_unavailable", SERVICE_UNAVAILABLE;
     /// A bug on our side.
@@ -109,6 +113,7 @@ impl From<ConflictKind> for ErrorCode {
             ConflictKind::SymbolMismatch => Self::SymbolMismatch,
             ConflictKind::TradeAlreadyOpen => Self::TradeAlreadyOpen,
             ConflictKind::ConcurrentUpdate => Self::ConcurrentUpdate,
+            ConflictKind::StrategyLimit => Self::StrategyLimit,
         }
     }
 }
@@ -117,6 +122,7 @@ impl From<RefusedKind> for ErrorCode {
     fn from(kind: RefusedKind) -> Self {
         match kind {
             RefusedKind::IdempotencyKeyReused => Self::IdempotencyKeyReused,
+            RefusedKind::SignalStale => Self::SignalStale,
         }
     }
 }

@@ -61,6 +61,7 @@ mod tests {
         for text in [
             format!("Page size, 1–{max} (default {default})."),
             format!("At most {} live keys per user", quantarya_domain::ApiKey::LIMIT_PER_USER),
+            format!("At most {} strategies per user.", quantarya_domain::Strategy::LIMIT_PER_USER),
             format!("sampled to at most {} points", quantarya_ports::OWNER_CURVE_POINTS),
             format!("at most {} points, extremes kept", quantarya_ports::PUBLIC_CURVE_POINTS),
             format!("The body is over {kib} KiB"),

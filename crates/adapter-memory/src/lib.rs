@@ -137,9 +137,19 @@ impl MemoryStore {
 
     /// The book of `owner`'s strategy `strategy`, if `owner` has it: one map access under the directory's lock.
     fn book(&self, owner: &UserId, strategy: StrategyId) -> Option<Arc<Mutex<Book>>> {
+        self.book_with(owner, strategy, |_| ()).map(|(book, ())| book)
+    }
+
+    /// [`MemoryStore::book`], with what `read` reads of the strategy under the same lock.
+    fn book_with<T>(
+        &self,
+        owner: &UserId,
+        strategy: StrategyId,
+        read: impl FnOnce(&Strategy) -> T,
+    ) -> Option<(Arc<Mutex<Book>>, T)> {
         let directory = self.read();
-        let owned = directory.strategies.get(&strategy).is_some_and(|s| &s.user_id == owner);
-        if owned { directory.books.get(&strategy).cloned() } else { None }
+        let owned = directory.strategies.get(&strategy).filter(|s| &s.user_id == owner)?;
+        Some((directory.books.get(&strategy)?.clone(), read(owned)))
     }
 
     /// Reads `owner`'s book `strategy` with `read`; `None` when there is no such book (or it was just deleted).
@@ -244,6 +254,9 @@ impl StrategyStore for MemoryStore {
         if directory.strategies.contains_key(&strategy.id) {
             return Err(conflict(StoreConflict::AlreadyExists));
         }
+        if directory.strategies_of.get(&strategy.user_id).map_or(0, BTreeSet::len) >= Strategy::LIMIT_PER_USER {
+            return Err(conflict(StoreConflict::StrategyLimit));
+        }
         directory.strategies.insert(strategy.id, strategy.clone());
         directory.strategies_of.entry(strategy.user_id.clone()).or_default().insert(strategy.id);
         directory.books.insert(strategy.id, Arc::default());
@@ -295,13 +308,20 @@ impl TradeStore for MemoryStore {
         receipt: Option<&'r ReceiptWrite>,
     ) -> Result<(), StoreError> {
         let stored = Box::new(Stored::new(trade.clone(), event));
-        self.changing(&trade.user_id, trade.strategy_id, |book| {
-            // The receipt first, as PostgreSQL decides it (its rows are locked before the trade is written).
-            receipt.map(|r| book.check_receipt(r)).transpose()?;
-            book.insert(stored)?;
-            receipt.into_iter().for_each(|r| book.record_receipt(r));
-            Ok(())
-        })
+        let (book, age) = self
+            .book_with(&trade.user_id, trade.strategy_id, |strategy| strategy.max_signal_age)
+            .ok_or(StoreError::Missing)?;
+        let mut book = lock(&book);
+        book.live()?;
+        // In PostgreSQL's order: the strategy, its age limit, the receipt (its rows are locked before the trade is
+        // written), the trade.
+        if age.is_some_and(|age| age.refuses(trade)) {
+            return Err(conflict(StoreConflict::SignalStale));
+        }
+        receipt.map(|r| book.check_receipt(r)).transpose()?;
+        book.insert(stored)?;
+        receipt.into_iter().for_each(|r| book.record_receipt(r));
+        Ok(())
     }
 
     async fn update_trade<'r>(

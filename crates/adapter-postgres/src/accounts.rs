@@ -120,12 +120,30 @@ impl UserStore for PgStore {
 impl StrategyStore for PgStore {
     async fn insert_strategy(&self, strategy: &Strategy) -> Result<(), StoreError> {
         let mut conn = self.conn().await?;
-        diesel::insert_into(strategies::table)
-            .values(StrategyRow::from(strategy))
-            .execute(&mut conn)
-            .await
-            .map_err(query)?;
-        Ok(())
+        let row = StrategyRow::from(strategy);
+        conn.transaction::<_, diesel::result::Error, _>(async move |conn| {
+            // Serialise strategy creation per user, so the count below cannot be raced past the limit. A no-key-update
+            // lock, as key creation takes: the two wait for each other, trade writes (key-share locks) for neither.
+            let user = users::table
+                .find(&row.user_id)
+                .select(users::id)
+                .for_no_key_update()
+                .first::<String>(conn)
+                .await
+                .optional()?;
+            if user.is_none() {
+                return Ok(Err(StoreError::Missing));
+            }
+            let owned: i64 =
+                strategies::table.filter(strategies::user_id.eq(&row.user_id)).count().get_result(conn).await?;
+            if owned >= i64::try_from(Strategy::LIMIT_PER_USER).unwrap_or(i64::MAX) {
+                return Ok(Err(StoreError::Conflict(StoreConflict::StrategyLimit)));
+            }
+            diesel::insert_into(strategies::table).values(&row).execute(conn).await?;
+            Ok(Ok(()))
+        })
+        .await
+        .map_err(query)?
     }
 
     async fn get_strategy(&self, owner: &UserId, id: StrategyId) -> Result<Option<Strategy>, StoreError> {

@@ -6,9 +6,9 @@ use diesel::prelude::*;
 use quantarya_domain::{
     ApiKey, ApiKeyHash, ApiKeyId, ApiKeyScope, ApiKeyScopes, Bio, ClosedTrade, CredentialKind, Currency, Description,
     DisplayName, Email, EventId, EventKind, ExtensionSlot, Extensions, ExternalReference, Fees, FieldChange, Fill,
-    KeyGrant, KeyName, KeyPrefix, KeyStrategies, Origin, PointValue, Price, Side, SignalEvent, Source, Status,
-    Strategy, StrategyId, StrategyTitle, Symbol, Tags, Timeframe, Timestamp, Trade, TradeEvent, TradeId, TradeRecord,
-    User, UserId, UserName,
+    KeyGrant, KeyName, KeyPrefix, KeyStrategies, Origin, PointValue, Price, Side, SignalAge, SignalEvent, Source,
+    Status, Strategy, StrategyId, StrategyTitle, Symbol, Tags, Timeframe, Timestamp, Trade, TradeEvent, TradeId,
+    TradeRecord, User, UserId, UserName,
 };
 use quantarya_ports::StoreError;
 use serde_json::Value;
@@ -98,6 +98,7 @@ pub(crate) struct StrategyRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub currency: Option<String>,
+    pub max_signal_age_seconds: Option<i32>,
 }
 
 impl From<&Strategy> for StrategyRow {
@@ -112,6 +113,8 @@ impl From<&Strategy> for StrategyRow {
             created_at: time(s.created_at),
             updated_at: time(s.updated_at),
             currency: s.currency.as_ref().map(ToString::to_string),
+            // At most 86 400, so it fits.
+            max_signal_age_seconds: s.max_signal_age.map(|age| i32::try_from(age.seconds()).unwrap_or(i32::MAX)),
         }
     }
 }
@@ -127,6 +130,13 @@ impl TryFrom<StrategyRow> for Strategy {
             tags: read("strategies.tags", Tags::parse(&r.tags).map_err(|(_, e)| e))?,
             is_public: r.is_public,
             currency: r.currency.map(|c| read("strategies.currency", Currency::parse(&c))).transpose()?,
+            max_signal_age: r
+                .max_signal_age_seconds
+                .map(|seconds| {
+                    let seconds = u64::try_from(seconds).unwrap_or(0);
+                    read("strategies.max_signal_age_seconds", SignalAge::new(seconds))
+                })
+                .transpose()?,
             created_at: stamp(r.created_at),
             updated_at: stamp(r.updated_at),
         })

@@ -24,6 +24,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         currency -> Nullable<Text>,
+        max_signal_age_seconds -> Nullable<Integer>,
     }
 }
 

@@ -188,7 +188,7 @@ impl<Kind: WriteKind, Mode: ReceiptMode> QueryId for TradeWrite<Kind, Mode> {
 }
 
 impl<Kind: WriteKind, Mode: ReceiptMode> Query for TradeWrite<Kind, Mode> {
-    type SqlType = (BigInt, Bool, Bool, Bool);
+    type SqlType = (BigInt, Bool, Bool, Bool, Bool);
 }
 
 impl<Kind: WriteKind, Mode: ReceiptMode> TradeWrite<Kind, Mode> {
@@ -220,8 +220,8 @@ impl<Kind: WriteKind, Mode: ReceiptMode> QueryFragment<Pg> for TradeWrite<Kind, 
 
 /// What a write statement reports: rows written; whether the parent exists (the owner's strategy of an insert,
 /// the trade under it of an update); whether an insert's id was taken; whether what a receipted write was judged
-/// on still held (always, without a receipt).
-pub(crate) type Report = (i64, bool, bool, bool);
+/// on still held (always, without a receipt); whether the strategy refused an insert's signal as too old.
+pub(crate) type Report = (i64, bool, bool, bool, bool);
 
 /// Runs a trade write, with its receipt when it has one, and turns the report into the store's answer: `settle`
 /// reads the counts of the change (the same with a receipt or without).
@@ -233,10 +233,13 @@ pub(crate) async fn write<Kind: WriteKind, Mode: ReceiptMode>(
     // Only a receipted write is judged again when it loses a race; a plain one reports what the database said.
     let receipted = write.receipt.binds().is_some();
     let report = write.get_result::<Report>(conn).await;
-    let (written, parent, taken, judged) =
+    let (written, parent, taken, judged, stale) =
         report.map_err(|error| if receipted { lost_race(error) } else { query(error) })?;
     if !parent {
         return Err(StoreError::Missing);
+    }
+    if stale {
+        return Err(StoreError::Conflict(StoreConflict::SignalStale));
     }
     if !judged {
         return Err(StoreError::Conflict(StoreConflict::ReceiptRaced));

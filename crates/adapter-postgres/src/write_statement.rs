@@ -108,7 +108,19 @@ impl Shape {
 
 /// The owner's strategy, locked against its deletion (which takes it before cascading to trades and receipts).
 const OWNED: &str = "
-, owned AS (SELECT s.id FROM strategies s, p WHERE s.id = p.strategy_id AND s.user_id = p.user_id FOR KEY SHARE OF s)";
+, owned AS (
+    SELECT s.id, s.max_signal_age_seconds FROM strategies s, p
+    WHERE s.id = p.strategy_id AND s.user_id = p.user_id FOR KEY SHARE OF s
+)";
+
+/// The owner's strategy, if it takes the new trade: not an open trade whose signal is older than the strategy's
+/// `max_signal_age_seconds` before the trade was received (`SignalAge::refuses`, in SQL).
+const FRESH: &str = "
+, fresh AS (
+    SELECT 1 FROM owned o, p
+    WHERE o.max_signal_age_seconds IS NULL OR p.signal_time IS NULL OR p.status <> 'OPEN'
+       OR p.signal_time >= p.created_at - make_interval(secs => o.max_signal_age_seconds)
+)";
 
 /// The trade an update changes, under its owner's strategy, locked after the strategy (joined to it, so read after).
 const STORED: &str = "
@@ -204,9 +216,10 @@ const JUDGED_WITH_RECEIPT: &str = "
       AND NOT EXISTS (SELECT 1 FROM held h WHERE h.at > p.key_cutoff)
 )";
 
-/// Without a receipt, an insert goes ahead under its owner's strategy, an update on its version alone.
+/// Without a receipt, an insert goes ahead under its owner's strategy if it is fresh, an update on its version
+/// alone.
 const JUDGED_INSERT: &str = "
-, judged AS (SELECT 1 FROM owned)";
+, judged AS (SELECT 1 FROM fresh)";
 const JUDGED_UPDATE: &str = "
 , judged AS (SELECT 1 FROM p)";
 
@@ -237,17 +250,18 @@ const LOGGED: &str = "
 )";
 
 /// The report: rows written; whether the parent exists (the owner's strategy for an insert, the trade under it for
-/// an update); whether an insert's id was taken; whether what the write was judged on still held.
+/// an update); whether an insert's id was taken; whether what the write was judged on still held; whether the
+/// strategy refused an insert's signal as too old.
 const REPORT_INSERT: &str = "
 SELECT (SELECT count(*) FROM written), EXISTS (SELECT 1 FROM owned), EXISTS (SELECT 1 FROM trades t, p WHERE t.id = p.id),
-       EXISTS (SELECT 1 FROM judged)";
+       EXISTS (SELECT 1 FROM judged), EXISTS (SELECT 1 FROM owned) AND NOT EXISTS (SELECT 1 FROM fresh)";
 const REPORT_UPDATE: &str = "
 SELECT (SELECT count(*) FROM written),
        EXISTS (SELECT 1 FROM trades t, p WHERE t.id = p.id AND t.strategy_id = p.strategy_id AND t.user_id = p.user_id),
-       FALSE, EXISTS (SELECT 1 FROM judged)";
+       FALSE, EXISTS (SELECT 1 FROM judged), FALSE";
 /// A receipted update reports the trade it locked (read at its newest version): one deleted meanwhile is missing.
 const REPORT_RECEIPTED_UPDATE: &str = "
-SELECT (SELECT count(*) FROM written), EXISTS (SELECT 1 FROM stored), FALSE, EXISTS (SELECT 1 FROM judged)";
+SELECT (SELECT count(*) FROM written), EXISTS (SELECT 1 FROM stored), FALSE, EXISTS (SELECT 1 FROM judged), FALSE";
 
 /// `columns` as a list, each prefixed with `prefix`.
 fn listed(columns: &[&str], prefix: &str) -> String {
@@ -261,6 +275,9 @@ pub(crate) fn statement_tail(shape: Shape) -> String {
     if shape.receipted || !shape.update {
         sql.push_str(OWNED);
     }
+    if !shape.update {
+        sql.push_str(FRESH);
+    }
     if shape.receipted {
         if shape.update {
             sql.push_str(STORED);
@@ -268,7 +285,8 @@ pub(crate) fn statement_tail(shape: Shape) -> String {
         for table in &RECEIPT_TABLES {
             sql.push_str(&table.fill(RECEIPT_HELD).replace("PARENT_CTE", parent));
         }
-        sql.push_str(&JUDGED_WITH_RECEIPT.replace("PARENT_CTE", parent));
+        // An insert goes ahead only under a strategy that takes it; an update under the trade it locked.
+        sql.push_str(&JUDGED_WITH_RECEIPT.replace("PARENT_CTE", if shape.update { parent } else { "fresh" }));
     } else {
         sql.push_str(if shape.update { JUDGED_UPDATE } else { JUDGED_INSERT });
     }

@@ -145,7 +145,7 @@ pub use receipt::{BodyHash, IdempotencyKey, Receipt, Repeat, SignalTarget};
 /// Re-exported so embedders read sizes and fees with the same version this crate uses.
 pub use rust_decimal;
 pub use stats::{ClosedTrade, CurvePoint, CurveSampler, Figures, OutOfOrder, Statistics, StatsBuilder, TradeReturn};
-pub use strategy::{Description, NewStrategy, Strategy, StrategyChange, StrategyTitle, Tags};
+pub use strategy::{Description, NewStrategy, SignalAge, Strategy, StrategyChange, StrategyTitle, Tags};
 pub use time::Timestamp;
 pub use trade::{
     CloseTrade, CorruptTrade, DECIMAL_PLACES, EventKind, ExtensionSlot, Extensions, ExtensionsChange,

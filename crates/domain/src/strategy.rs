@@ -3,6 +3,7 @@
 use crate::currency::Currency;
 use crate::ids::{StrategyId, UserId};
 use crate::time::Timestamp;
+use crate::trade::{Status, Trade};
 use crate::value::{ValueError, bounded_text, bounded_trimmed};
 
 bounded_text!(
@@ -68,6 +69,61 @@ impl Tags {
     }
 }
 
+/// How old an entry's signal may be when it arrives, in seconds: 1–86 400 (a day). A strategy with one refuses
+/// entries whose `signal_time` is older (a late TradingView alert would open a trade at a price long gone); updates
+/// and exits apply whatever their age, since a late exit must still close the trade.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SignalAge(u32);
+
+impl SignalAge {
+    /// The longest age a strategy may allow.
+    pub const MAX_SECONDS: u32 = 86_400;
+
+    /// An age of `seconds`, 1 to [`SignalAge::MAX_SECONDS`].
+    ///
+    /// ```
+    /// use quantarya_domain::SignalAge;
+    /// assert_eq!(SignalAge::new(60).map(SignalAge::seconds), Ok(60));
+    /// assert!(SignalAge::new(0).is_err() && SignalAge::new(86_401).is_err());
+    /// ```
+    pub fn new(seconds: u64) -> Result<Self, ValueError> {
+        match u32::try_from(seconds) {
+            Ok(seconds) if (1..=Self::MAX_SECONDS).contains(&seconds) => Ok(Self(seconds)),
+            _ => Err(ValueError::Format("must be a whole number of seconds from 1 to 86400")),
+        }
+    }
+
+    /// The age, in seconds.
+    pub const fn seconds(self) -> u32 {
+        self.0
+    }
+
+    /// Whether this age refuses `trade`, a new trade made from an entry signal: an open trade whose `signal_time`
+    /// is more than the age before it was received (`created_at`). A trade without `signal_time` is as fresh as
+    /// its arrival; a back-filled (closed or cancelled) trade records the past and is never stale.
+    ///
+    /// ```
+    /// use quantarya_domain::{SignalAge, Timestamp};
+    /// let at = |s: &str| Timestamp::parse_rfc3339(s).expect("valid time");
+    /// let minute = SignalAge::new(60)?;
+    /// let received = at("2026-12-01T12:00:00Z");
+    /// assert!(!minute.refuses_signal_of(at("2026-12-01T11:59:00Z"), received));
+    /// assert!(minute.refuses_signal_of(at("2026-12-01T11:58:59.999999Z"), received));
+    /// # Ok::<(), quantarya_domain::ValueError>(())
+    /// ```
+    pub fn refuses(self, trade: &Trade) -> bool {
+        match trade.signal_time {
+            Some(sent) if trade.status == Status::Open => self.refuses_signal_of(sent, trade.created_at),
+            _ => false,
+        }
+    }
+
+    /// Whether a signal sent at `sent` and received at `received` is older than this age.
+    pub fn refuses_signal_of(self, sent: Timestamp, received: Timestamp) -> bool {
+        sent.as_datetime() < received.as_datetime() - chrono::TimeDelta::seconds(i64::from(self.0))
+    }
+}
+
 /// A strategy of one user.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Strategy {
@@ -85,6 +141,8 @@ pub struct Strategy {
     pub is_public: bool,
     /// The unit of its fees and P&L, if it has one.
     pub currency: Option<Currency>,
+    /// How old an entry's signal may be on arrival, if the strategy limits it.
+    pub max_signal_age: Option<SignalAge>,
     /// When it was created.
     pub created_at: Timestamp,
     /// When it last changed.
@@ -104,6 +162,8 @@ pub struct NewStrategy {
     pub is_public: bool,
     /// The unit of its fees and P&L, if any.
     pub currency: Option<Currency>,
+    /// How old an entry's signal may be on arrival, if limited.
+    pub max_signal_age: Option<SignalAge>,
 }
 
 /// A partial change of a strategy (`PATCH /strategies/{id}`): `None` keeps a field.
@@ -119,6 +179,8 @@ pub struct StrategyChange {
     pub is_public: Option<bool>,
     /// A new currency, or `Some(None)` to clear it.
     pub currency: Option<Option<Currency>>,
+    /// A new limit on entries' signal age, or `Some(None)` to lift it.
+    pub max_signal_age: Option<Option<SignalAge>>,
 }
 
 impl StrategyChange {
@@ -129,6 +191,7 @@ impl StrategyChange {
             && self.tags.is_none()
             && self.is_public.is_none()
             && self.currency.is_none()
+            && self.max_signal_age.is_none()
     }
 }
 
@@ -146,6 +209,7 @@ impl Strategy {
             tags: new.tags,
             is_public: new.is_public,
             currency: new.currency,
+            max_signal_age: new.max_signal_age,
             created_at: now,
             updated_at: now,
         }
@@ -162,6 +226,7 @@ impl Strategy {
             tags: change.tags.unwrap_or_else(|| self.tags.clone()),
             is_public: change.is_public.unwrap_or(self.is_public),
             currency: change.currency.unwrap_or_else(|| self.currency.clone()),
+            max_signal_age: change.max_signal_age.unwrap_or(self.max_signal_age),
             created_at: self.created_at,
             updated_at: now.strictly_after(self.updated_at),
         }

@@ -38,6 +38,11 @@ pub enum StoreConflict {
     StaleVersion,
     /// The user already has [`quantarya_domain::ApiKey::LIMIT_PER_USER`] live keys.
     ApiKeyLimit,
+    /// The strategy refuses the new trade's entry signal as older than its `max_signal_age`
+    /// ([`quantarya_domain::SignalAge::refuses`]). Nothing was written.
+    SignalStale,
+    /// The user already has [`quantarya_domain::Strategy::LIMIT_PER_USER`] strategies.
+    StrategyLimit,
     /// A signal's receipt lost a race: another receipt was written for its target since it was read, or its
     /// idempotency key is held by a receipt that still counts. Nothing was written; the signal must be judged again.
     ReceiptRaced,
@@ -73,6 +78,8 @@ pub enum ConflictKind {
     TradeAlreadyOpen,
     /// The trade kept changing under this request; retrying it is safe.
     ConcurrentUpdate,
+    /// The user has the most strategies allowed.
+    StrategyLimit,
 }
 
 /// Why well-formed input is refused for what it means rather than for a field's form.
@@ -80,6 +87,8 @@ pub enum ConflictKind {
 pub enum RefusedKind {
     /// The idempotency key was used before for another body.
     IdempotencyKeyReused,
+    /// An entry whose signal is older than its strategy's `max_signal_age_seconds`.
+    SignalStale,
 }
 
 /// One field to blame for a refused request.
@@ -167,6 +176,16 @@ impl From<StoreError> for JournalError {
                         "the trade changed while this request was handled; retry it",
                     )
                 }
+                StoreConflict::StrategyLimit => Self::conflict(
+                    ConflictKind::StrategyLimit,
+                    format!("at most {} strategies are allowed", quantarya_domain::Strategy::LIMIT_PER_USER),
+                ),
+                StoreConflict::SignalStale => Self::Refused {
+                    kind: RefusedKind::SignalStale,
+                    message: "the entry's signal_time is older than the strategy's max_signal_age_seconds allows; \
+                              nothing was stored"
+                        .to_owned(),
+                },
                 StoreConflict::AlreadyExists => Self::Internal("a freshly generated id collided".to_owned()),
             },
         }

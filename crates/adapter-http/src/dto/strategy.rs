@@ -1,12 +1,14 @@
 //! `/strategies`.
 
-use quantarya_domain::{Currency, Description, JsonObject, NewStrategy, Strategy, StrategyChange, StrategyTitle};
+use quantarya_domain::{
+    Currency, Description, JsonObject, NewStrategy, SignalAge, Strategy, StrategyChange, StrategyTitle,
+};
 use quantarya_ports::{PublicStrategy, StrategyDeletion};
 
 use super::stats::PerformanceSummaryView;
 use serde::Serialize;
 use utoipa::ToSchema;
-use utoipa::openapi::schema::{Array, Object};
+use utoipa::openapi::schema::{Array, Object, ObjectBuilder, SchemaType, Type};
 
 use super::time;
 use crate::error::ApiError;
@@ -31,6 +33,10 @@ pub struct StrategyView {
     /// The unit of its fees and P&L (`USD`, `EUR`, `USDT`, …), if it has one.
     #[schema(required = true)]
     pub currency: Option<String>,
+    /// How old, in seconds, an entry's `signal_time` may be when it arrives (older entries are refused with 422
+    /// `signal_stale`); `null`: entries of any age are taken.
+    #[schema(required = true, minimum = 1, maximum = 86400)]
+    pub max_signal_age_seconds: Option<u32>,
     /// When it was created.
     #[schema(format = DateTime)]
     pub created_at: String,
@@ -48,6 +54,7 @@ impl From<Strategy> for StrategyView {
             tags: s.tags.as_slice().to_vec(),
             is_public: s.is_public,
             currency: s.currency.map(|c| c.to_string()),
+            max_signal_age_seconds: s.max_signal_age.map(SignalAge::seconds),
             created_at: time(s.created_at),
             updated_at: time(s.updated_at),
         }
@@ -118,6 +125,8 @@ pub struct CreateStrategyRequest {
     is_public: Option<bool>,
     #[schema(schema_with = currency_schema)]
     currency: Option<String>,
+    #[schema(schema_with = signal_age_schema)]
+    max_signal_age_seconds: Option<u32>,
 }
 
 /// Change a strategy; omitted fields keep their value, `null` clears `description`.
@@ -137,6 +146,28 @@ pub struct UpdateStrategyRequest {
     is_public: Option<bool>,
     #[schema(schema_with = currency_schema)]
     currency: Option<String>,
+    #[schema(schema_with = signal_age_schema)]
+    max_signal_age_seconds: Option<u32>,
+}
+
+fn signal_age_schema() -> Object {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Integer, Type::Null]))
+        .minimum(Some(1))
+        .maximum(Some(SignalAge::MAX_SECONDS))
+        .description(Some(
+            "How old, in seconds, an entry's `signal_time` may be when it arrives: an older entry is refused with 422 \
+             `signal_stale` and nothing is stored (a late alert would open a trade at a price long gone). Updates and \
+             exits apply whatever their age, and so do back-filled trades. 1–86400; `null` (the default) takes \
+             entries of any age.",
+        ))
+        .build()
+}
+
+/// A JSON whole number of seconds that is a valid signal age.
+fn signal_age(value: serde_json::Value) -> Result<SignalAge, String> {
+    let message = || "must be a whole number of seconds from 1 to 86400".to_owned();
+    value.as_u64().ok_or_else(message).and_then(|seconds| SignalAge::new(seconds).map_err(|_| message()))
 }
 
 fn currency_schema() -> Object {
@@ -170,8 +201,16 @@ pub fn parse_new_strategy(object: JsonObject) -> Result<NewStrategy, ApiError> {
     let tags = r.optional("tags", tags).unwrap_or_default();
     let is_public = r.optional("is_public", boolean).unwrap_or(false);
     let currency = r.clearable("currency", text(Currency::parse));
+    let max_signal_age = r.clearable("max_signal_age_seconds", signal_age);
     r.finish()?;
-    Ok(NewStrategy { title: present(title, "title")?, description, tags, is_public, currency: currency.flatten() })
+    Ok(NewStrategy {
+        title: present(title, "title")?,
+        description,
+        tags,
+        is_public,
+        currency: currency.flatten(),
+        max_signal_age: max_signal_age.flatten(),
+    })
 }
 
 /// Parses a `PATCH /strategies/{strategy_id}` body.
@@ -183,6 +222,7 @@ pub fn parse_strategy_change(object: JsonObject) -> Result<StrategyChange, ApiEr
         tags: r.settable("tags", tags),
         is_public: r.settable("is_public", boolean),
         currency: r.clearable("currency", text(Currency::parse)),
+        max_signal_age: r.clearable("max_signal_age_seconds", signal_age),
     };
     r.finish()?;
     Ok(change)

@@ -37,13 +37,14 @@ pub const ROUTES: &[RouteSpec] = &[
     RouteSpec {
         body: json::<CreateStrategyRequest>(),
         success: &[linked(created("Strategy created.", one::<StrategyView>()), STRATEGY_LINKS)],
+        conflicts: &[ErrorCode::StrategyLimit],
         ..route(
             Verb::Post,
             "/strategies",
             "create_strategy",
             "Strategies",
             "Create strategy",
-            "Create a new strategy workspace for the authenticated user.",
+            "Create a new strategy workspace for the authenticated user. At most 200 strategies per user.",
             Auth::Bearer(Operation::CreateStrategy),
             |r| r.to(create),
         )

@@ -88,7 +88,7 @@ pub const ROUTES: &[RouteSpec] = &[
             ErrorCode::InvalidTransition,
             ErrorCode::ConcurrentUpdate,
         ],
-        refusals: &[ErrorCode::IdempotencyKeyReused],
+        refusals: &[ErrorCode::IdempotencyKeyReused, ErrorCode::SignalStale],
         ..route(
             Verb::Post,
             "/strategies/{strategy_id}/trades",

@@ -80,8 +80,9 @@ pub trait UserStore: Send + Sync {
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait StrategyStore: Send + Sync {
-    /// Stores a new strategy. MUST fail with `Missing` when its owner has no profile, and
-    /// `Conflict(AlreadyExists)` when its id exists.
+    /// Stores a new strategy. MUST fail with `Missing` when its owner has no profile,
+    /// `Conflict(AlreadyExists)` when its id exists, and `Conflict(StrategyLimit)` when the owner already has
+    /// [`Strategy::LIMIT_PER_USER`] strategies (racing creations cannot pass the limit).
     async fn insert_strategy(&self, strategy: &Strategy) -> Result<(), StoreError>;
 
     /// The strategy `id` of `owner`; `None` if it does not exist or belongs to someone else.
@@ -166,8 +167,10 @@ pub trait TradeStore: Send + Sync {
     /// `OPEN` trade with a reference it MUST fail with `Conflict(OpenTradeExists)` when an open trade of the strategy
     /// carries the same reference, so of racing entries on one reference exactly one is stored; open trades without
     /// a reference never conflict (several of one symbol may coexist). MUST fail with `Missing` when the strategy does not exist or
-    /// is not `trade.user_id`'s. With a `receipt`, the receipt is written in the same atomic write, under the rules
-    /// of [`ReceiptWrite`]: all of it or nothing.
+    /// is not `trade.user_id`'s, and with `Conflict(SignalStale)` (before any other conflict) when the strategy's
+    /// `max_signal_age` refuses the trade ([`quantarya_domain::SignalAge::refuses`]), read in the same atomic write.
+    /// With a `receipt`, the receipt is written in the same atomic write, under the rules of [`ReceiptWrite`]: all of
+    /// it or nothing.
     async fn insert_trade<'r>(
         &self,
         trade: &Trade,

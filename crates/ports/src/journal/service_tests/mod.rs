@@ -86,6 +86,7 @@ fn strategy() -> Strategy {
         tags: Tags::default(),
         is_public: false,
         currency: None,
+        max_signal_age: None,
     };
     Strategy::create(StrategyId::from_uuid(Uuid::now_v7()), user_id(), new, at())
 }
@@ -129,7 +130,14 @@ async fn api_keys_are_refused_outside_the_trade_routes_before_any_storage_is_tou
     forbidden(service.get_strategy(&key, strategy().id).await.map(drop));
     forbidden(service.delete_strategy(&key, strategy().id).await.map(drop));
     let title = StrategyTitle::parse("x").expect("valid");
-    let new = NewStrategy { title, description: None, tags: Tags::default(), is_public: false, currency: None };
+    let new = NewStrategy {
+        title,
+        description: None,
+        tags: Tags::default(),
+        is_public: false,
+        currency: None,
+        max_signal_age: None,
+    };
     forbidden(service.create_strategy(&key, new).await.map(drop));
     let change = quantarya_domain::StrategyChange { is_public: Some(true), ..Default::default() };
     forbidden(service.update_strategy(&key, strategy().id, change).await.map(drop));
@@ -154,7 +162,14 @@ async fn strategies_and_keys_need_a_profile() {
         assert!(matches!(result, Err(JournalError::Forbidden(ForbiddenKind::ProfileRequired))), "{result:?}");
     };
     let title = StrategyTitle::parse("x").expect("valid");
-    let new = NewStrategy { title, description: None, tags: Tags::default(), is_public: false, currency: None };
+    let new = NewStrategy {
+        title,
+        description: None,
+        tags: Tags::default(),
+        is_public: false,
+        currency: None,
+        max_signal_age: None,
+    };
     profile_required(service.create_strategy(&jwt_principal(), new).await.map(drop));
     profile_required(service.list_strategies(&jwt_principal()).await.map(drop));
     profile_required(
@@ -177,6 +192,7 @@ async fn a_listing_that_finds_something_reads_no_profile() {
             tags: Tags::default(),
             is_public: false,
             currency: None,
+            max_signal_age: None,
         },
         at(),
     );

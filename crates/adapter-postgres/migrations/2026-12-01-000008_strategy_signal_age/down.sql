@@ -1,0 +1,1 @@
+ALTER TABLE strategies DROP COLUMN max_signal_age_seconds;
