@@ -4,6 +4,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::ServerHandle;
+use quantarya_adapter_http::rate_limit::RateLimitSettings;
 use quantarya_adapter_http::{JwtConfig, mint_hs256};
 use quantarya_ports::Journal;
 use reqwest::{Method, StatusCode};
@@ -82,11 +83,17 @@ pub struct TestUser {
 }
 
 impl TestApp {
-    /// Starts the real server over `journal` on a free port of the loopback.
+    /// Starts the real server over `journal` on a free port of the loopback, without rate limits (the suites send
+    /// many requests from one address; `spawn_limited` is for the cases about limits).
     pub async fn spawn(journal: Arc<dyn Journal>) -> Self {
+        Self::spawn_limited(journal, &RateLimitSettings::off()).await
+    }
+
+    /// Starts the real server over `journal` with the budgets of `limits`.
+    pub async fn spawn_limited(journal: Arc<dyn Journal>, limits: &RateLimitSettings) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
         let base = format!("http://{}", listener.local_addr().expect("bound"));
-        let (server, _) = quantarya_app::server(listener, journal, Some(2)).expect("server starts");
+        let (server, _) = quantarya_app::server(listener, journal, Some(2), limits).expect("server starts");
         let handle = server.handle();
         tokio::spawn(server);
         Self { base, client: reqwest::Client::new(), handle }

@@ -81,6 +81,8 @@ error_codes! {
     UnknownField = "unknown_field", UNPROCESSABLE_ENTITY;
     /// The `Idempotency-Key` was used before for another request.
     IdempotencyKeyReused = "idempotency_key_reused", UNPROCESSABLE_ENTITY;
+    /// Over a rate limit.
+    RateLimited = "rate_limited", TOO_MANY_REQUESTS;
     /// An entry whose signal is older than its strategy takes.
     SignalStale = "signal_stale", UNPROCESSABLE_ENTITY;
     /// Storage is unreachable; nothing was written.

@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod auth;
+pub mod auth_kind;
 pub mod body;
 pub mod docs_page;
 pub mod dto;
@@ -21,6 +22,7 @@ pub mod logging;
 pub mod openapi;
 pub mod protocol_hygiene;
 pub mod query;
+pub mod rate_limit;
 pub mod registry;
 pub mod reply;
 pub mod route;
@@ -64,6 +66,7 @@ pub fn app(
     >,
 > {
     App::new()
+        .app_data(state.limits.clone())
         .app_data(state)
         .configure(wiring::configure)
         .default_service(web::to(no_route))

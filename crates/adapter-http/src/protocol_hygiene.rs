@@ -9,7 +9,7 @@ use actix_web::dev::{Extensions, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_LENGTH, HeaderValue, TRANSFER_ENCODING};
 use actix_web::middleware::Next;
 
-use crate::auth::{Auth, ResourceAuth};
+use crate::auth_kind::{Auth, ResourceAuth};
 use crate::error::ApiError;
 use crate::error_code::ErrorCode;
 use crate::reply;

@@ -23,7 +23,7 @@ mod tests {
     use quantarya_ports::PageLimit;
 
     use super::*;
-    use crate::auth::Auth;
+    use crate::auth_kind::Auth;
     use crate::route::Data;
 
     fn document() -> serde_json::Value {

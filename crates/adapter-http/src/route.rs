@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use utoipa::openapi::path::HttpMethod;
 use utoipa::openapi::{RefOr, Schema};
 
-use crate::auth::Auth;
+use crate::auth_kind::Auth;
 use crate::error_code::ErrorCode;
 
 /// An HTTP method.

@@ -1,5 +1,5 @@
-//! What every handler shares: the use cases, the rendered OpenAPI document and reference page, and the requests
-//! in flight.
+//! What every handler shares: the use cases, the rendered OpenAPI document and reference page, the requests in
+//! flight, and the rate limits' budgets.
 
 use std::sync::Arc;
 
@@ -9,6 +9,7 @@ use quantarya_ports::Journal;
 use crate::docs_page;
 use crate::error::ApiError;
 use crate::in_flight::InFlight;
+use crate::rate_limit::{RateLimitSettings, RateLimits};
 
 /// What every handler shares: the use cases, and the OpenAPI document rendered once.
 pub struct AppState {
@@ -20,6 +21,8 @@ pub struct AppState {
     pub docs_html: String,
     /// Requests being handled now, for a graceful shutdown to wait on.
     pub in_flight: InFlight,
+    /// The rate limits' budgets (also app data of their own, for the middleware that spends them).
+    pub limits: web::Data<RateLimits>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -30,12 +33,13 @@ impl std::fmt::Debug for AppState {
 
 impl AppState {
     /// The state for `journal`, serving `openapi_json` (the document `openapi_json()` renders) and the reference
-    /// page rendered from it. Build it once, outside `HttpServer::new`, and share it: every worker must see the
-    /// same store.
-    pub fn new(journal: Arc<dyn Journal>, openapi_json: String) -> web::Data<Self> {
+    /// page rendered from it, with the budgets of `limits`. Build it once, outside `HttpServer::new`, and share it:
+    /// every worker must see the same store and the same budgets.
+    pub fn new(journal: Arc<dyn Journal>, openapi_json: String, limits: &RateLimitSettings) -> web::Data<Self> {
         let document = serde_json::from_str(&openapi_json).unwrap_or(serde_json::Value::Null);
         let docs_html = docs_page::render(&document);
-        web::Data::new(Self { journal, openapi_json, docs_html, in_flight: InFlight::default() })
+        let limits = web::Data::new(RateLimits::new(limits));
+        web::Data::new(Self { journal, openapi_json, docs_html, in_flight: InFlight::default(), limits })
     }
 }
 

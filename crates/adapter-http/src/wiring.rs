@@ -4,12 +4,14 @@
 use std::collections::BTreeMap;
 
 use actix_web::http::header::{ALLOW, HeaderValue};
+use actix_web::middleware::from_fn;
 use actix_web::web;
 
-use crate::auth::ResourceAuth;
+use crate::auth_kind::ResourceAuth;
 use crate::error::ApiError;
 use crate::error_code::ErrorCode;
 use crate::logging::RoutePattern;
+use crate::rate_limit;
 use crate::registry;
 use crate::reply;
 use crate::route::RouteSpec;
@@ -37,7 +39,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         for spec in specs {
             resource = resource.route((spec.handler)(spec.verb.route()));
         }
-        cfg.service(resource);
+        // Inside the resource, so the budgets know its auth kinds.
+        cfg.service(resource.wrap(from_fn(rate_limit::limit)));
     }
 }
 

@@ -21,8 +21,12 @@ fn principal() -> Principal {
 }
 
 async fn call(journal: MockJournal, req: test::TestRequest) -> (StatusCode, Value, String) {
-    let service =
-        test::init_service(app(AppState::new(Arc::new(journal), quantarya_adapter_http::openapi_json()))).await;
+    let service = test::init_service(app(AppState::new(
+        Arc::new(journal),
+        quantarya_adapter_http::openapi_json(),
+        &quantarya_adapter_http::rate_limit::RateLimitSettings::off(),
+    )))
+    .await;
     let res = test::call_service(&service, req.to_request()).await;
     let status = res.status();
     let bytes = test::read_body(res).await;

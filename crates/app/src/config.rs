@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 use quantarya_adapter_http::JwtConfig;
+use quantarya_adapter_http::rate_limit::RateLimitSettings;
 
 use crate::secret::Secret;
 
@@ -105,6 +106,46 @@ pub struct ServeArgs {
     /// User JWT verification.
     #[command(flatten)]
     pub jwt: JwtArgs,
+    /// Rate limits.
+    #[command(flatten)]
+    pub limits: RateLimitArgs,
+}
+
+/// The rate limits' budgets (requests a minute; 0 turns one off), counted by each instance on its own.
+#[derive(Debug, Clone, Args)]
+pub struct RateLimitArgs {
+    /// Requests a minute per API key.
+    #[arg(long, env = "QUANTARYA_RATE_KEY_PER_MIN", default_value_t = RateLimitSettings::DEFAULT_PER_KEY)]
+    pub rate_key_per_min: u32,
+    /// Requests a minute per user, through any of their credentials.
+    #[arg(long, env = "QUANTARYA_RATE_USER_PER_MIN", default_value_t = RateLimitSettings::DEFAULT_PER_USER)]
+    pub rate_user_per_min: u32,
+    /// Requests a minute per client address without valid credentials (failed authentications count).
+    #[arg(long, env = "QUANTARYA_RATE_ANON_PER_MIN", default_value_t = RateLimitSettings::DEFAULT_PER_ADDRESS)]
+    pub rate_anon_per_min: u32,
+    /// Proxies in front of the service (comma-separated addresses or CIDRs) whose X-Forwarded-For is believed.
+    #[arg(long, env = "QUANTARYA_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_proxy)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+impl RateLimitArgs {
+    /// The settings the HTTP adapter takes.
+    pub fn to_settings(&self) -> RateLimitSettings {
+        RateLimitSettings {
+            per_key: self.rate_key_per_min,
+            per_user: self.rate_user_per_min,
+            per_address: self.rate_anon_per_min,
+            trusted_proxies: self.trusted_proxies.clone(),
+        }
+    }
+}
+
+/// A trusted proxy: an address (`10.0.0.7`, `::1`) or a network (`10.0.0.0/8`).
+fn parse_proxy(raw: &str) -> Result<ipnet::IpNet, String> {
+    let raw = raw.trim();
+    raw.parse::<ipnet::IpNet>()
+        .or_else(|_| raw.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("{raw:?} is neither an IP address nor a CIDR network"))
 }
 
 /// `quantarya token`.

@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use actix_web::HttpServer;
 use actix_web::dev::{Server, ServerHandle};
+use quantarya_adapter_http::rate_limit::RateLimitSettings;
 use quantarya_adapter_http::{AppState, InFlight, JwtConfig, JwtConfigError, JwtVerifier, app};
 use quantarya_adapter_memory::MemoryStore;
 use quantarya_adapter_postgres::{PgStore, PoolSettings};
@@ -68,8 +69,9 @@ pub fn server(
     listener: TcpListener,
     journal: Arc<dyn Journal>,
     workers: Option<usize>,
+    limits: &RateLimitSettings,
 ) -> std::io::Result<(Server, InFlight)> {
-    let state = AppState::new(journal, quantarya_adapter_http::openapi_json());
+    let state = AppState::new(journal, quantarya_adapter_http::openapi_json(), limits);
     let in_flight = state.in_flight.clone();
     let mut server = HttpServer::new(move || app(state.clone()))
         .on_connect(quantarya_adapter_http::protocol_hygiene::on_connect)

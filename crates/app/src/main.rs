@@ -93,7 +93,8 @@ async fn serve(mut args: ServeArgs) -> Result<(), String> {
         print(&token)?;
     }
     let (server, in_flight) =
-        quantarya_app::server(listener, journal, args.workers.map(usize::from)).map_err(|e| e.to_string())?;
+        quantarya_app::server(listener, journal, args.workers.map(usize::from), &args.limits.to_settings())
+            .map_err(|e| e.to_string())?;
     actix_web::rt::spawn(signals.stop_gracefully(server.handle(), in_flight));
     server.await.map_err(|e| e.to_string())?;
     tracing::info!("stopped");

@@ -4,6 +4,7 @@
 mod fixups;
 mod responses;
 
+use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::link::LinkBuilder;
 use utoipa::openapi::path::{OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
@@ -24,6 +25,17 @@ use crate::route::{Param, ParamKind, RouteSpec};
 use crate::text_schema::symbol_pattern;
 use quantarya_ports::{CURSOR_PATTERN, KeyAccess, PageLimit};
 use responses::{envelope, error_responses, schema_ref};
+
+/// The headers of a 429 (every answer a budget was checked for carries the last two as well).
+const RATE_LIMIT_HEADERS: [(&str, Type, &str); 3] = [
+    ("Retry-After", Type::Integer, "Seconds until the request would fit its budgets."),
+    (
+        "RateLimit-Policy",
+        Type::String,
+        "The budgets that apply (draft-ietf-httpapi-ratelimit-headers): `\"key\";q=600;w=60, \"user\";q=1200;w=60`.",
+    ),
+    ("RateLimit", Type::String, "What is left of each: `\"key\";r=0;t=60, \"user\";r=1187;t=1`."),
+];
 
 /// The groups of the reference, in its order.
 const TAGS: [&str; 5] = ["API Keys", "Strategies", "Trades", "User", "Profiles"];
@@ -125,12 +137,17 @@ fn operation(spec: &RouteSpec) -> utoipa::openapi::path::Operation {
         operation = operation.response(success.status.to_string(), response);
     }
     for (status, description) in error_responses(spec) {
-        operation = operation.response(
-            status.to_string(),
-            ResponseBuilder::new()
-                .description(description)
-                .content("application/json", ContentBuilder::new().schema(Some(schema_ref("ErrorEnvelope"))).build()),
-        );
+        let mut response = ResponseBuilder::new()
+            .description(description)
+            .content("application/json", ContentBuilder::new().schema(Some(schema_ref("ErrorEnvelope"))).build());
+        if status == 429 {
+            for (name, kind, text) in RATE_LIMIT_HEADERS {
+                let header =
+                    HeaderBuilder::new().schema(ObjectBuilder::new().schema_type(kind)).description(Some(text));
+                response = response.header(name, header.build());
+            }
+        }
+        operation = operation.response(status.to_string(), response);
     }
     operation.build()
 }

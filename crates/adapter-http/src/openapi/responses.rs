@@ -5,7 +5,7 @@ use quantarya_ports::KeyAccess;
 use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
 use utoipa::openapi::{Ref, RefOr, Schema};
 
-use crate::auth::Auth;
+use crate::auth_kind::Auth;
 use crate::body::{BODY_TIMEOUT, MAX_BODY_BYTES};
 use crate::error_code::ErrorCode;
 use crate::route::{Data, RouteSpec};
@@ -109,6 +109,16 @@ pub fn error_responses(spec: &RouteSpec) -> Vec<(u16, String)> {
             text.push_str(&format!(" Or the request is refused for what it means ({}).", quoted(spec.refusals)));
         }
         errors.push((422, text));
+    }
+    if spec.auth != Auth::None || !crate::rate_limit::FREE_PATHS.contains(&spec.path) {
+        errors.push((
+            429,
+            format!(
+                "Over a rate limit ({}): the budget of the API key, the user, or the client address; `Retry-After` \
+                 says in how many seconds to retry.",
+                quoted(&[C::RateLimited])
+            ),
+        ));
     }
     if spec.uses_storage {
         errors.push((

@@ -3,7 +3,8 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use quantarya_domain::ApiKeyId;
 
-use crate::auth::{Auth, Authenticated};
+use crate::auth::Authenticated;
+use crate::auth_kind::Auth;
 use crate::body::{Media, json_object};
 use crate::dto::api_key::{ApiKeyRevocationView, ApiKeyView, CreateApiKeyRequest, IssuedApiKeyView, parse_new_api_key};
 use crate::error::ApiError;

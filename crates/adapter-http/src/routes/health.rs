@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, web};
 
-use crate::auth::Auth;
+use crate::auth_kind::Auth;
 use crate::error::ApiError;
 use crate::reply;
 use crate::route::{Data, RouteSpec, Verb, ok, route};

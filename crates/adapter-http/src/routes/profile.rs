@@ -3,7 +3,8 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use quantarya_domain::UserName;
 
-use crate::auth::{Auth, Authenticated};
+use crate::auth::Authenticated;
+use crate::auth_kind::Auth;
 use crate::body::{Media, json_object};
 use crate::dto::profile::{AccountDeletionView, ProfileRequest, ProfileView, PublicProfileView, parse_profile};
 use crate::error::ApiError;

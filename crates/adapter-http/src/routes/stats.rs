@@ -4,7 +4,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use quantarya_domain::StrategyId;
 use quantarya_ports::outbound::CloseRange;
 
-use crate::auth::{Auth, Authenticated};
+use crate::auth::Authenticated;
+use crate::auth_kind::Auth;
 use crate::dto::stats::StatsView;
 use crate::error::ApiError;
 use crate::query::{self, QueryReader};

@@ -3,7 +3,8 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use quantarya_domain::StrategyId;
 
-use crate::auth::{Auth, Authenticated};
+use crate::auth::Authenticated;
+use crate::auth_kind::Auth;
 use crate::body::{Media, json_object};
 use crate::dto::strategy::{
     CreateStrategyRequest, StrategyDeletionView, StrategyView, UpdateStrategyRequest, parse_new_strategy,

@@ -6,7 +6,8 @@ use quantarya_ports::outbound::{TradeCursor, TradeFilter};
 use quantarya_ports::{FieldError, PageLimit, SignalEffect, TradeQuery};
 use serde_json::Value;
 
-use crate::auth::{Auth, Authenticated, bearer};
+use crate::auth::{Authenticated, bearer};
+use crate::auth_kind::Auth;
 use crate::body::{Media, json_object};
 use crate::dto::trade::{
     CloseTradeRequest, CreateTradeRequest, TradeEventView, TradeView, UpdateTradeRequest, parse_close, parse_patch,
@@ -220,6 +221,7 @@ pub async fn create(
         (None, _) => return Err(ApiError::unauthorized()),
     };
     let principal = state.journal.authenticate(&token).await?;
+    crate::rate_limit::spend(&req, &state.limits, &principal)?;
     let strategy: StrategyId = path_id(&strategy, "strategy")?;
     let identity = identity?;
     let signal = parse_signal(reader)?;

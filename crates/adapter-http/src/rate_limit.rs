@@ -1,0 +1,379 @@
+//! Rate limits: a token bucket (governor's GCRA) per API key, per user, and per client address for requests
+//! without valid credentials, each refilling its budget evenly over a minute. Over budget: 429 `rate_limited` with
+//! `Retry-After`; every answer a budget was checked for carries the IETF `RateLimit-Policy` and `RateLimit`
+//! headers (draft-ietf-httpapi-ratelimit-headers). Budgets are kept in this process: each instance counts its own.
+//!
+//! Who pays: a request with an API key spends its key's budget and its user's; one with a user JWT, its user's; a
+//! request to a public route, or one whose credentials fail (401), its address's, so guessing credentials is slowed
+//! down without letting one user's broken alerts from a shared address (TradingView's) refuse another's. Health
+//! checks are free.
+
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use actix_web::HttpMessage;
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
+use actix_web::middleware::Next;
+use governor::clock::{Clock, DefaultClock};
+use governor::middleware::StateInformationMiddleware;
+use governor::{Quota, RateLimiter, state::keyed::DashMapStateStore};
+use ipnet::IpNet;
+use quantarya_domain::{ApiKeyId, UserId};
+use quantarya_ports::{Credential, Principal};
+
+use crate::auth_kind::{Auth, ResourceAuth};
+use crate::error::ApiError;
+use crate::error_code::ErrorCode;
+use crate::reply;
+
+/// `RateLimit-Policy`: the budgets that apply.
+pub const RATE_LIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
+/// `RateLimit`: what is left of them.
+pub const RATE_LIMIT: HeaderName = HeaderName::from_static("ratelimit");
+
+/// The window every budget is refilled over, in seconds.
+const WINDOW_SECONDS: u64 = 60;
+
+/// How many checks between two sweeps of the buckets that are full again (so the maps hold only recent clients).
+const SWEEP_EVERY: u32 = 4096;
+
+/// The paths no budget applies to: health checks, which load balancers call often.
+pub(crate) const FREE_PATHS: [&str; 2] = ["/healthz", "/readyz"];
+
+/// The budgets, per minute (0 turns one off), and the proxies whose `X-Forwarded-For` is believed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateLimitSettings {
+    /// Requests a minute per API key.
+    pub per_key: u32,
+    /// Requests a minute per user (through any of their credentials).
+    pub per_user: u32,
+    /// Requests a minute per client address, for requests without valid credentials.
+    pub per_address: u32,
+    /// The proxies in front of the service: for a request from one of them, the client is the right-most address
+    /// of `X-Forwarded-For` that is not one of them.
+    pub trusted_proxies: Vec<IpNet>,
+}
+
+impl RateLimitSettings {
+    /// The contract's defaults: 600 a minute per key, 1200 per user, 120 per address, no trusted proxy.
+    pub const DEFAULT_PER_KEY: u32 = 600;
+    /// See [`RateLimitSettings::DEFAULT_PER_KEY`].
+    pub const DEFAULT_PER_USER: u32 = 1200;
+    /// See [`RateLimitSettings::DEFAULT_PER_KEY`].
+    pub const DEFAULT_PER_ADDRESS: u32 = 120;
+
+    /// Every budget off (tests that are not about limits).
+    pub fn off() -> Self {
+        Self { per_key: 0, per_user: 0, per_address: 0, trusted_proxies: Vec::new() }
+    }
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        Self {
+            per_key: Self::DEFAULT_PER_KEY,
+            per_user: Self::DEFAULT_PER_USER,
+            per_address: Self::DEFAULT_PER_ADDRESS,
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
+type Limiter<K> = RateLimiter<K, DashMapStateStore<K>, DefaultClock, StateInformationMiddleware>;
+
+/// One kind of budget: its name in the headers, its size, and a bucket per client.
+struct Budget<K: std::hash::Hash + Eq + Clone> {
+    policy: &'static str,
+    per_minute: u32,
+    buckets: Limiter<K>,
+}
+
+impl<K: std::hash::Hash + Eq + Clone> Budget<K> {
+    fn new(policy: &'static str, per_minute: u32) -> Option<Self> {
+        let size = NonZeroU32::new(per_minute)?;
+        Some(Self { policy, per_minute, buckets: RateLimiter::dashmap(Quota::per_minute(size)).with_middleware() })
+    }
+
+    /// Spends one request of `client`'s budget.
+    fn spend(&self, client: &K) -> Standing {
+        let (remaining, retry_after) = match self.buckets.check_key(client) {
+            Ok(snapshot) => (snapshot.remaining_burst_capacity(), None),
+            Err(not_until) => (0, Some(not_until.wait_time_from(self.buckets.clock().now()))),
+        };
+        Standing { policy: self.policy, quota: self.per_minute, remaining, retry_after }
+    }
+
+    fn sweep(&self) {
+        self.buckets.retain_recent();
+        self.buckets.shrink_to_fit();
+    }
+}
+
+/// Where one budget stands after a request spent from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Standing {
+    policy: &'static str,
+    quota: u32,
+    remaining: u32,
+    /// When refused: how long until one more request fits.
+    retry_after: Option<Duration>,
+}
+
+impl Standing {
+    /// Seconds until the budget is whole again (the draft's `t`).
+    fn full_in(&self) -> u64 {
+        let missing = u64::from(self.quota.saturating_sub(self.remaining));
+        (missing * WINDOW_SECONDS).div_ceil(u64::from(self.quota.max(1)))
+    }
+}
+
+/// What the budgets said of one request: where each budget it spent from stands.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Verdict(Vec<Standing>);
+
+impl Verdict {
+    /// Whether a budget refused it.
+    pub fn refused(&self) -> bool {
+        self.0.iter().any(|standing| standing.retry_after.is_some())
+    }
+
+    /// Seconds until the request would fit every budget, rounded up (at least 1) when refused.
+    pub fn retry_after(&self) -> Option<u64> {
+        let wait = self.0.iter().filter_map(|standing| standing.retry_after).max()?;
+        Some((wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1))
+    }
+
+    /// The answer's 429, if refused.
+    pub fn refusal(&self) -> Option<ApiError> {
+        let seconds = self.retry_after()?;
+        Some(ApiError::new(
+            ErrorCode::RateLimited,
+            format!("Too many requests; retry in {seconds} s. Budgets refill evenly over a minute."),
+        ))
+    }
+
+    /// Writes `RateLimit-Policy`, `RateLimit` and (when refused) `Retry-After`.
+    pub fn write(&self, headers: &mut HeaderMap) {
+        if self.0.is_empty() {
+            return;
+        }
+        let list = |item: &dyn Fn(&Standing) -> String| self.0.iter().map(item).collect::<Vec<_>>().join(", ");
+        let policy = list(&|s| format!("\"{}\";q={};w={WINDOW_SECONDS}", s.policy, s.quota));
+        let state = list(&|s| format!("\"{}\";r={};t={}", s.policy, s.remaining, s.full_in()));
+        for (name, value) in [(RATE_LIMIT_POLICY, policy), (RATE_LIMIT, state)] {
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                headers.insert(name, value);
+            }
+        }
+        if let Some(seconds) = self.retry_after() {
+            headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
+        }
+    }
+}
+
+/// Every budget of this instance.
+pub struct RateLimits {
+    keys: Option<Budget<ApiKeyId>>,
+    users: Option<Budget<UserId>>,
+    addresses: Option<Budget<IpAddr>>,
+    trusted_proxies: Vec<IpNet>,
+    checks: AtomicU32,
+}
+
+impl std::fmt::Debug for RateLimits {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RateLimits").finish_non_exhaustive()
+    }
+}
+
+impl RateLimits {
+    /// The budgets `settings` describe.
+    pub fn new(settings: &RateLimitSettings) -> Self {
+        Self {
+            keys: Budget::new("key", settings.per_key),
+            users: Budget::new("user", settings.per_user),
+            addresses: Budget::new("address", settings.per_address),
+            trusted_proxies: settings.trusted_proxies.clone(),
+            checks: AtomicU32::new(0),
+        }
+    }
+
+    /// Spends one request of `principal`'s budgets: its key's (for an API key) and its user's.
+    pub fn spend_principal(&self, principal: &Principal) -> Verdict {
+        self.counted();
+        let key = match (&principal.credential, &self.keys) {
+            (Credential::ApiKey { key_id, .. }, Some(keys)) => Some(keys.spend(key_id)),
+            _ => None,
+        };
+        let user = self.users.as_ref().map(|users| users.spend(&principal.user_id));
+        Verdict(key.into_iter().chain(user).collect())
+    }
+
+    /// Spends one request of `address`'s budget.
+    pub fn spend_address(&self, address: IpAddr) -> Verdict {
+        self.counted();
+        Verdict(self.addresses.as_ref().map(|addresses| addresses.spend(&address)).into_iter().collect())
+    }
+
+    /// Counts a check; every [`SWEEP_EVERY`] checks, forgets the buckets that are full again.
+    fn counted(&self) {
+        if self.checks.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
+            self.keys.iter().for_each(Budget::sweep);
+            self.users.iter().for_each(Budget::sweep);
+            self.addresses.iter().for_each(Budget::sweep);
+        }
+    }
+
+    /// The client's address: the socket's peer, or, when the peer is a trusted proxy, the right-most address of
+    /// `X-Forwarded-For` that is not a trusted proxy (the left-most, if all are; the peer, if one does not parse).
+    pub fn client_address(&self, peer: Option<IpAddr>, forwarded: &HeaderMap) -> Option<IpAddr> {
+        let peer = peer?;
+        if !self.trusted(peer) {
+            return Some(peer);
+        }
+        let hops: Vec<&str> = forwarded
+            .get_all("x-forwarded-for")
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+            .map(str::trim)
+            .collect();
+        let mut client = peer;
+        for hop in hops.iter().rev() {
+            match hop.parse::<IpAddr>() {
+                Ok(address) if self.trusted(address) => client = address,
+                Ok(address) => return Some(address),
+                Err(_) => return Some(peer),
+            }
+        }
+        Some(client)
+    }
+
+    fn trusted(&self, address: IpAddr) -> bool {
+        self.trusted_proxies.iter().any(|net| net.contains(&address))
+    }
+}
+
+/// Spends `principal`'s budgets for this request (noted on the request for the answer's headers); 429 when over.
+///
+/// # Errors
+///
+/// 429 `rate_limited` when a budget is spent.
+pub fn spend(req: &actix_web::HttpRequest, limits: &RateLimits, principal: &Principal) -> Result<(), ApiError> {
+    let verdict = limits.spend_principal(principal);
+    let refusal = verdict.refusal();
+    req.extensions_mut().insert(verdict);
+    refusal.map_or(Ok(()), Err)
+}
+
+/// The budgets of one resource's requests: a public route spends the client address's budget before it runs; a
+/// route that takes credentials spends it after a 401 (and answers 429 instead once it is spent); the
+/// authenticated principal's budgets are spent where credentials are checked ([`spend`]). Every answer carries
+/// the headers of what was spent.
+pub async fn limit<B: MessageBody>(
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
+    let Some(limits) = req.app_data::<actix_web::web::Data<RateLimits>>().cloned() else {
+        return Ok(next.call(req).await?.map_into_left_body());
+    };
+    if FREE_PATHS.contains(&req.path()) {
+        return Ok(next.call(req).await?.map_into_left_body());
+    }
+    let auth = req.app_data::<ResourceAuth>().and_then(|auth| auth.of(req.method().as_str()));
+    let address = limits.client_address(req.peer_addr().map(|peer| peer.ip()), req.headers());
+    if auth.is_none_or(|auth| auth == Auth::None) {
+        let verdict = address.map(|address| limits.spend_address(address)).unwrap_or_default();
+        if let Some(refusal) = verdict.refusal() {
+            let mut response = reply::json(refusal.status(), &refusal.envelope());
+            verdict.write(response.headers_mut());
+            return Ok(req.into_response(response).map_into_right_body());
+        }
+        let mut res = next.call(req).await?;
+        verdict.write(res.headers_mut());
+        return Ok(res.map_into_left_body());
+    }
+    let mut res = next.call(req).await?;
+    if res.status() == StatusCode::UNAUTHORIZED {
+        let verdict = address.map(|address| limits.spend_address(address)).unwrap_or_default();
+        if let Some(refusal) = verdict.refusal() {
+            let mut response = reply::json(refusal.status(), &refusal.envelope());
+            verdict.write(response.headers_mut());
+            let (request, _) = res.into_parts();
+            return Ok(ServiceResponse::new(request, response).map_into_right_body());
+        }
+        verdict.write(res.headers_mut());
+    } else {
+        let verdict = res.request().extensions().get::<Verdict>().cloned();
+        if let Some(verdict) = verdict {
+            verdict.write(res.headers_mut());
+        }
+    }
+    Ok(res.map_into_left_body())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quantarya_domain::KeyGrant;
+    use quantarya_domain::uuid::Uuid;
+
+    fn key_principal() -> Principal {
+        let credential =
+            Credential::ApiKey { key_id: ApiKeyId::from_uuid(Uuid::from_u128(1)), grant: KeyGrant::default() };
+        Principal { user_id: UserId::parse("u").expect("valid"), credential }
+    }
+
+    #[test]
+    fn a_budget_takes_its_size_at_once_then_refuses_with_a_wait() {
+        let limits = RateLimits::new(&RateLimitSettings { per_key: 3, per_user: 10, ..RateLimitSettings::off() });
+        let principal = key_principal();
+        let verdicts: Vec<Verdict> = (0..4).map(|_| limits.spend_principal(&principal)).collect();
+        assert!(verdicts[..3].iter().all(|v| !v.refused()));
+        assert_eq!(verdicts[2].0[0].remaining, 0);
+        assert_eq!(verdicts[0].0[1].remaining, 9, "the user's budget is spent too");
+        assert!(verdicts[3].refused());
+        // One request comes back every 20 s.
+        assert!(matches!(verdicts[3].retry_after(), Some(1..=20)), "{:?}", verdicts[3].retry_after());
+        let mut headers = HeaderMap::new();
+        verdicts[3].write(&mut headers);
+        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        assert_eq!(header("ratelimit-policy"), r#""key";q=3;w=60, "user";q=10;w=60"#);
+        assert!(header("ratelimit").starts_with(r#""key";r=0;t=60, "user";r=6;t="#), "{}", header("ratelimit"));
+        assert!(!header("retry-after").is_empty());
+    }
+
+    #[test]
+    fn zero_turns_a_budget_off() {
+        let limits = RateLimits::new(&RateLimitSettings::off());
+        let verdict = limits.spend_principal(&key_principal());
+        assert_eq!(verdict, Verdict::default());
+        assert!(!limits.spend_address(IpAddr::from([1, 2, 3, 4])).refused());
+    }
+
+    #[test]
+    fn the_client_is_the_right_most_untrusted_forwarded_address() {
+        let proxies: Vec<IpNet> = ["10.0.0.0/8", "192.168.1.7/32"].iter().map(|n| n.parse().expect("net")).collect();
+        let limits = RateLimits::new(&RateLimitSettings { trusted_proxies: proxies, ..RateLimitSettings::off() });
+        let forwarded = |values: &[&str]| {
+            let mut headers = HeaderMap::new();
+            for value in values {
+                headers.append(HeaderName::from_static("x-forwarded-for"), HeaderValue::from_str(value).expect("v"));
+            }
+            headers
+        };
+        let ip = |s: &str| s.parse::<IpAddr>().expect("ip");
+        let client = |peer: &str, values: &[&str]| limits.client_address(Some(ip(peer)), &forwarded(values));
+        // Not from a proxy: the header is the client's to forge, and ignored.
+        assert_eq!(client("203.0.113.9", &["1.1.1.1"]), Some(ip("203.0.113.9")));
+        assert_eq!(client("10.1.2.3", &["6.6.6.6, 203.0.113.9, 10.9.9.9"]), Some(ip("203.0.113.9")));
+        assert_eq!(client("10.1.2.3", &["6.6.6.6", "203.0.113.9, 192.168.1.7"]), Some(ip("203.0.113.9")));
+        assert_eq!(client("10.1.2.3", &["10.0.0.2, 10.0.0.3"]), Some(ip("10.0.0.2")));
+        assert_eq!(client("10.1.2.3", &[]), Some(ip("10.1.2.3")));
+        assert_eq!(client("10.1.2.3", &["not-an-address"]), Some(ip("10.1.2.3")));
+    }
+}
