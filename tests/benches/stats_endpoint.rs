@@ -4,7 +4,6 @@
 use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use quantarya_adapter_memory::MemoryStore;
 use quantarya_adapter_postgres::{PgStore, PoolSettings};
 use quantarya_domain::{CloseTrade, CredentialKind, Outcome, Price, Side, TradeCommand};
@@ -16,38 +15,6 @@ use quantarya_tests::support::{
 use reqwest::Method;
 
 const TRADES: i64 = 100_000;
-
-/// Fills PostgreSQL with closed trades in one statement (the benchmark is about reading them).
-async fn seed_postgres(url: &str, book: &quantarya_domain::Strategy) {
-    let mut conn = AsyncPgConnection::establish(url).await.expect("connect");
-    let statement = format!(
-        "INSERT INTO trades (id, strategy_id, user_id, symbol, side, status, event, entry, stop_loss, initial_stop_loss, \
-         close_price, opened_at, closed_at, origin, created_at, updated_at, version, position)
-         SELECT id, strategy_id, user_id, symbol, side, status, event, entry, stop_loss, stop_loss, close_price, opened_at,
-                closed_at,
-                origin, created_at, updated_at, version,
-                jsonb_build_object('point_value', 1, 'fees', '0', 'fills', jsonb_build_array(
-                    jsonb_build_object('kind', 'entry', 'price', entry, 'quantity', NULL, 'fees', '0',
-                        'at', to_char(opened_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')),
-                    jsonb_build_object('kind', 'exit', 'price', close_price, 'quantity', NULL, 'fees', '0',
-                        'at', to_char(closed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'))))
-         FROM (
-           SELECT gen_random_uuid() AS id, '{strategy}'::uuid AS strategy_id, '{user}' AS user_id,
-                  (ARRAY['EURUSD','GBPUSD','BTCUSD','ES1!'])[1 + g % 4] AS symbol,
-                  CASE WHEN g % 3 = 0 THEN 'SELL' ELSE 'BUY' END AS side, 'CLOSED' AS status, 'exit' AS event,
-                  100::float8 AS entry, 98::float8 AS stop_loss,
-                  (100 * (1 + ((g * 7919) % 400 - 190) / 10000.0))::float8 AS close_price,
-                  now() - interval '200 days' + g * interval '1 minute' AS opened_at,
-                  now() - interval '200 days' + g * interval '1 minute' + interval '30 seconds' AS closed_at,
-                  'api_key' AS origin, now() AS created_at, now() AS updated_at, 1 AS version
-           FROM generate_series(1, {TRADES}) AS g
-         ) AS seeded",
-        strategy = book.id.as_uuid(),
-        user = book.user_id.as_str(),
-    );
-    diesel::sql_query(statement).execute(&mut conn).await.expect("seed");
-    diesel::sql_query("ANALYZE trades").execute(&mut conn).await.expect("analyze");
-}
 
 /// Fills the memory store with the same number of closed trades, through the store port.
 async fn seed_memory(store: &StoreUnderTest, book: &quantarya_domain::Strategy) {
@@ -83,7 +50,7 @@ fn stats_endpoint(c: &mut Criterion) {
         let (app, token, path) = runtime.block_on(async {
             let (owner, book) = owner_with_strategy(&store).await;
             if name == "postgres" {
-                seed_postgres(database.url(), &book).await;
+                quantarya_tests::support::seed_closed_trades(database.url(), &book, TRADES).await;
             } else {
                 seed_memory(&store, &book).await;
             }

@@ -5,6 +5,7 @@
 //! - [`key_scopes_suite`]: API keys within their grant (scopes, strategies, expiry, manual trades) over a real store;
 //! - [`positions_suite`]: positions (sizes, scale-ins, partial exits, fees, P&L) over a real store;
 //! - [`strategy_rules_suite`]: what a strategy refuses (stale entries, one strategy too many) over a real store;
+//! - [`public_stats_suite`]: public statistics kept under their strategy's revision, over a real store;
 //! - [`rate_limits_suite`]: rate limits over HTTP, on a server of its own with small budgets;
 //! - [`http_suite`]: the real server and a real client, every route;
 //! - [`bad_inputs`]: the requests that must be refused, one trial per row;
@@ -24,6 +25,7 @@ mod journal_props;
 mod journal_suite;
 mod key_scopes_suite;
 mod positions_suite;
+mod public_stats_suite;
 mod rate_limits_suite;
 mod receipts_conformance;
 pub mod runner;

@@ -176,3 +176,34 @@ pub fn opened(strategy: &Strategy, mut new: NewTrade, opened_at: Option<Timestam
     .expect("a valid entry");
     (transition.trade, transition.event)
 }
+
+/// Fills PostgreSQL at `url` with `count` closed trades of `book` in one statement (for benchmarks that read them),
+/// and analyzes the table.
+pub async fn seed_closed_trades(url: &str, book: &Strategy, count: i64) {
+    let statement = format!(
+        "INSERT INTO trades (id, strategy_id, user_id, symbol, side, status, event, entry, stop_loss, initial_stop_loss, \
+         close_price, opened_at, closed_at, origin, created_at, updated_at, version, position)
+         SELECT id, strategy_id, user_id, symbol, side, status, event, entry, stop_loss, stop_loss, close_price, opened_at,
+                closed_at,
+                origin, created_at, updated_at, version,
+                jsonb_build_object('point_value', 1, 'fees', '0', 'fills', jsonb_build_array(
+                    jsonb_build_object('kind', 'entry', 'price', entry, 'quantity', NULL, 'fees', '0',
+                        'at', to_char(opened_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')),
+                    jsonb_build_object('kind', 'exit', 'price', close_price, 'quantity', NULL, 'fees', '0',
+                        'at', to_char(closed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'))))
+         FROM (
+           SELECT gen_random_uuid() AS id, '{strategy}'::uuid AS strategy_id, '{user}' AS user_id,
+                  (ARRAY['EURUSD','GBPUSD','BTCUSD','ES1!'])[1 + g % 4] AS symbol,
+                  CASE WHEN g % 3 = 0 THEN 'SELL' ELSE 'BUY' END AS side, 'CLOSED' AS status, 'exit' AS event,
+                  100::float8 AS entry, 98::float8 AS stop_loss,
+                  (100 * (1 + ((g * 7919) % 400 - 190) / 10000.0))::float8 AS close_price,
+                  now() - interval '200 days' + g * interval '1 minute' AS opened_at,
+                  now() - interval '200 days' + g * interval '1 minute' + interval '30 seconds' AS closed_at,
+                  'api_key' AS origin, now() AS created_at, now() AS updated_at, 1 AS version
+           FROM generate_series(1, {count}) AS g
+         ) AS seeded",
+        strategy = book.id.as_uuid(),
+        user = book.user_id.as_str(),
+    );
+    quantarya_test_db::run_sql(url, &format!("{statement}; ANALYZE trades")).await.expect("seeded");
+}

@@ -157,16 +157,22 @@ impl Verdict {
         ))
     }
 
-    /// Writes `RateLimit-Policy`, `RateLimit` and (when refused) `Retry-After`.
+    /// Writes `RateLimit-Policy`, `RateLimit` and (when refused) `Retry-After` (two strings built in place: this
+    /// runs on every signal).
     pub fn write(&self, headers: &mut HeaderMap) {
+        use std::fmt::Write;
         if self.0.is_empty() {
             return;
         }
-        let list = |item: &dyn Fn(&Standing) -> String| self.0.iter().map(item).collect::<Vec<_>>().join(", ");
-        let policy = list(&|s| format!("\"{}\";q={};w={WINDOW_SECONDS}", s.policy, s.quota));
-        let state = list(&|s| format!("\"{}\";r={};t={}", s.policy, s.remaining, s.full_in()));
+        let (mut policy, mut state) = (String::with_capacity(48), String::with_capacity(48));
+        for (i, standing) in self.0.iter().enumerate() {
+            let separator = if i == 0 { "" } else { ", " };
+            let Standing { policy: name, quota, remaining, .. } = standing;
+            let _ = write!(policy, "{separator}\"{name}\";q={quota};w={WINDOW_SECONDS}");
+            let _ = write!(state, "{separator}\"{name}\";r={remaining};t={}", standing.full_in());
+        }
         for (name, value) in [(RATE_LIMIT_POLICY, policy), (RATE_LIMIT, state)] {
-            if let Ok(value) = HeaderValue::from_str(&value) {
+            if let Ok(value) = HeaderValue::try_from(value) {
                 headers.insert(name, value);
             }
         }
@@ -265,6 +271,9 @@ impl RateLimits {
 /// 429 `rate_limited` when a budget is spent.
 pub fn spend(req: &actix_web::HttpRequest, limits: &RateLimits, principal: &Principal) -> Result<(), ApiError> {
     let verdict = limits.spend_principal(principal);
+    if verdict.0.is_empty() {
+        return Ok(());
+    }
     let refusal = verdict.refusal();
     req.extensions_mut().insert(verdict);
     refusal.map_or(Ok(()), Err)

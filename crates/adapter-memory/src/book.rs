@@ -51,6 +51,9 @@ pub(crate) struct Book {
     pub(crate) keyed_receipts: Sharded<IdempotencyKey, Receipt>,
     /// When each receipt was written, oldest first, to purge them as they stop counting (`receipts.rs`).
     pub(crate) expiries: crate::receipts::Expiries,
+    /// Moves on with every write that adds, changes or removes a closed or cancelled trade (the store port's
+    /// `ClosedRevision`).
+    pub(crate) closed_revision: u64,
 }
 
 impl Book {
@@ -77,8 +80,16 @@ impl Book {
             return Err(StoreError::Conflict(StoreConflict::OpenTradeExists));
         }
         self.index(trade);
+        self.revise(trade.status);
         self.trades.insert(trade.id, stored);
         Ok(())
+    }
+
+    /// Moves the closed trades' revision on when a trade of `status` was written or removed.
+    fn revise(&mut self, status: Status) {
+        if status != Status::Open {
+            self.closed_revision += 1;
+        }
     }
 
     /// Whether `trade` would replace the stored version it was decided from.
@@ -98,6 +109,7 @@ impl Book {
         };
         self.unindex(&stored.trade);
         self.index(trade);
+        self.revise(trade.status);
         stored.replace(trade.clone(), event);
         self.trades.insert(trade.id, stored);
     }
@@ -108,6 +120,7 @@ impl Book {
         match self.trades.remove(&id) {
             Some(old) => {
                 self.unindex(&old.trade);
+                self.revise(old.trade.status);
                 true
             }
             None => false,

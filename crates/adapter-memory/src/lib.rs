@@ -50,8 +50,8 @@ use quantarya_domain::{
     Trade, TradeEvent, TradeId, User, UserId, UserName,
 };
 use quantarya_ports::outbound::{
-    AccountDeletion, ApiKeyStore, CloseRange, ClosedTradeVisitor, OpenTradeLookup, ReceiptWrite, SignalReceipts,
-    StorageHealth, StrategyStore, TradeCursor, TradeFilter, TradeStore, UserStore,
+    AccountDeletion, ApiKeyStore, CloseRange, ClosedRevision, ClosedTradeVisitor, OpenTradeLookup, ReceiptWrite,
+    SignalReceipts, StorageHealth, StrategyStore, TradeCursor, TradeFilter, TradeStore, UserStore,
 };
 use quantarya_ports::{StoreConflict, StoreError};
 
@@ -271,6 +271,23 @@ impl StrategyStore for MemoryStore {
         let directory = self.read();
         let ids = directory.strategies_of.get(owner).into_iter().flatten().rev();
         Ok(ids.filter_map(|id| directory.strategies.get(id)).cloned().collect())
+    }
+
+    async fn public_strategies(&self, owner: &UserId) -> Result<Vec<(Strategy, ClosedRevision)>, StoreError> {
+        let public: Vec<(Strategy, Option<Arc<Mutex<Book>>>)> = {
+            let directory = self.read();
+            let ids = directory.strategies_of.get(owner).into_iter().flatten().rev();
+            let strategies = ids.filter_map(|id| directory.strategies.get(id)).filter(|s| s.is_public);
+            strategies.map(|s| (s.clone(), directory.books.get(&s.id).cloned())).collect()
+        };
+        // Each book's lock after the directory's is released, as every trade write takes them.
+        Ok(public
+            .into_iter()
+            .map(|(strategy, book)| {
+                let revision = book.map_or(0, |book| lock(&book).closed_revision);
+                (strategy, revision)
+            })
+            .collect())
     }
 
     async fn update_strategy(&self, strategy: &Strategy, read_at: Timestamp) -> Result<(), StoreError> {

@@ -5,7 +5,9 @@ use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use quantarya_domain::{ApiKey, ApiKeyHash, ApiKeyId, Strategy, StrategyId, Timestamp, User, UserId, UserName};
-use quantarya_ports::outbound::{AccountDeletion, ApiKeyStore, StorageHealth, StrategyStore, UserStore};
+use quantarya_ports::outbound::{
+    AccountDeletion, ApiKeyStore, ClosedRevision, StorageHealth, StrategyStore, UserStore,
+};
 use quantarya_ports::{StoreConflict, StoreError};
 
 use crate::PgStore;
@@ -144,6 +146,19 @@ impl StrategyStore for PgStore {
         })
         .await
         .map_err(query)?
+    }
+
+    async fn public_strategies(&self, owner: &UserId) -> Result<Vec<(Strategy, ClosedRevision)>, StoreError> {
+        let mut conn = self.conn().await?;
+        let rows: Vec<(StrategyRow, i64)> = strategies::table
+            .filter(strategies::user_id.eq(owner.as_str()))
+            .filter(strategies::is_public.eq(true))
+            .order(strategies::id.desc())
+            .select((StrategyRow::as_select(), strategies::closed_revision))
+            .load(&mut conn)
+            .await
+            .map_err(query)?;
+        rows.into_iter().map(|(row, revision)| Ok((Strategy::try_from(row)?, revision.unsigned_abs()))).collect()
     }
 
     async fn get_strategy(&self, owner: &UserId, id: StrategyId) -> Result<Option<Strategy>, StoreError> {

@@ -25,6 +25,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         currency -> Nullable<Text>,
         max_signal_age_seconds -> Nullable<Integer>,
+        closed_revision -> Int8,
     }
 }
 

@@ -4,10 +4,11 @@
 use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Timestamptz, Uuid as SqlUuid};
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncConnection, RunQueryDsl};
 use futures_util::TryStreamExt;
 use quantarya_domain::{
-    ClosedTrade, ExternalReference, IdempotencyKey, SignalTarget, StrategyId, Trade, TradeEvent, TradeId, UserId,
+    ClosedTrade, ExternalReference, IdempotencyKey, SignalTarget, Status, StrategyId, Trade, TradeEvent, TradeId,
+    UserId,
 };
 use quantarya_ports::outbound::{
     CloseRange, ClosedTradeVisitor, OpenTradeLookup, ReceiptWrite, SignalReceipts, TradeCursor, TradeFilter, TradeStore,
@@ -285,17 +286,33 @@ impl TradeStore for PgStore {
         Ok(true)
     }
 
+    /// In one transaction: the owner's strategy locked (as a strategy's deletion and the trade writes that move its
+    /// revision take it, before the trade), the trade deleted, and the strategy's closed revision moved on if the
+    /// trade was closed or cancelled.
     async fn delete_trade(&self, owner: &UserId, strategy: StrategyId, id: TradeId) -> Result<bool, StoreError> {
         let mut conn = self.conn().await?;
-        let deleted = diesel::delete(
-            trades::table
-                .find(id.as_uuid())
-                .filter(trades::strategy_id.eq(strategy.as_uuid()))
-                .filter(trades::user_id.eq(owner.as_str())),
-        )
-        .execute(&mut conn)
+        let (owner, strategy, id) = (owner.as_str().to_owned(), strategy.as_uuid(), id.as_uuid());
+        conn.transaction::<_, diesel::result::Error, _>(async move |conn| {
+            let owned = strategies::table.find(strategy).filter(strategies::user_id.eq(&owner));
+            if owned.select(strategies::id).for_no_key_update().first::<uuid::Uuid>(conn).await.optional()?.is_none() {
+                return Ok(false);
+            }
+            let deleted: Option<String> = diesel::delete(
+                trades::table.find(id).filter(trades::strategy_id.eq(strategy)).filter(trades::user_id.eq(&owner)),
+            )
+            .returning(trades::status)
+            .get_result(conn)
+            .await
+            .optional()?;
+            if deleted.as_deref().is_some_and(|status| status != Status::Open.as_str()) {
+                diesel::update(strategies::table.find(strategy))
+                    .set(strategies::closed_revision.eq(strategies::closed_revision + 1))
+                    .execute(conn)
+                    .await?;
+            }
+            Ok(deleted.is_some())
+        })
         .await
-        .map_err(query)?;
-        Ok(deleted > 0)
+        .map_err(query)
     }
 }

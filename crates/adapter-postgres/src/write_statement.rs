@@ -216,12 +216,12 @@ const JUDGED_WITH_RECEIPT: &str = "
       AND NOT EXISTS (SELECT 1 FROM held h WHERE h.at > p.key_cutoff)
 )";
 
-/// Without a receipt, an insert goes ahead under its owner's strategy if it is fresh, an update on its version
-/// alone.
+/// Without a receipt, an insert goes ahead under its owner's strategy if it is fresh, an update under its owner's
+/// strategy (locked first, as a deletion takes it, since the write may move its revision) on its version.
 const JUDGED_INSERT: &str = "
 , judged AS (SELECT 1 FROM fresh)";
 const JUDGED_UPDATE: &str = "
-, judged AS (SELECT 1 FROM p)";
+, judged AS (SELECT 1 FROM owned)";
 
 /// The insert of the trade: nothing on a taken id or a taken open-trade slot.
 const INSERT: &str = "
@@ -240,6 +240,13 @@ const UPDATE: &str = "
     WHERE t.id = p.id AND t.strategy_id = p.strategy_id AND t.user_id = p.user_id AND t.version = p.version - 1
       AND EXISTS (SELECT 1 FROM judged)
     RETURNING t.id
+)";
+
+/// The revision of the strategy's closed trades, moved on when a closed or cancelled trade was written.
+const REVISED: &str = "
+, revised AS (
+    UPDATE strategies s SET closed_revision = s.closed_revision + 1
+    FROM p WHERE s.id = p.strategy_id AND p.status <> 'OPEN' AND EXISTS (SELECT 1 FROM written)
 )";
 
 /// The history event of what was written.
@@ -272,9 +279,7 @@ fn listed(columns: &[&str], prefix: &str) -> String {
 pub(crate) fn statement_tail(shape: Shape) -> String {
     let parent = if shape.update { "stored" } else { "owned" };
     let mut sql = String::new();
-    if shape.receipted || !shape.update {
-        sql.push_str(OWNED);
-    }
+    sql.push_str(OWNED);
     if !shape.update {
         sql.push_str(FRESH);
     }
@@ -299,6 +304,7 @@ pub(crate) fn statement_tail(shape: Shape) -> String {
         );
     }
     sql.push_str(LOGGED);
+    sql.push_str(REVISED);
     if shape.receipted {
         for table in &RECEIPT_TABLES {
             sql.push_str(&table.fill(RECEIPT_WRITTEN));

@@ -6,8 +6,8 @@ mod system;
 
 pub use auth::{TokenError, TokenVerifier, VerifiedToken};
 pub use stores::{
-    AccountDeletion, ApiKeyStore, CloseRange, ClosedTradeVisitor, OpenTradeLookup, ReceiptWrite, SignalReceipts,
-    StorageHealth, StrategyStore, TradeCursor, TradeFilter, TradeStore, UserStore,
+    AccountDeletion, ApiKeyStore, CloseRange, ClosedRevision, ClosedTradeVisitor, OpenTradeLookup, ReceiptWrite,
+    SignalReceipts, StorageHealth, StrategyStore, TradeCursor, TradeFilter, TradeStore, UserStore,
 };
 pub use system::{Clock, IdSource, RandomIds, SystemClock};
 

@@ -76,6 +76,9 @@ pub trait UserStore: Send + Sync {
     async fn delete_account(&self, id: &UserId) -> Result<Option<AccountDeletion>, StoreError>;
 }
 
+/// The revision of a strategy's closed trades ([`StrategyStore::public_strategies`]).
+pub type ClosedRevision = u64;
+
 /// Strategies, always scoped by their owner: another user's strategy is as absent as a missing one.
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
@@ -90,6 +93,12 @@ pub trait StrategyStore: Send + Sync {
 
     /// Every strategy of `owner`, newest first.
     async fn list_strategies(&self, owner: &UserId) -> Result<Vec<Strategy>, StoreError>;
+
+    /// The public strategies of `owner`, newest first, each with the revision of its closed trades: a number that
+    /// every write which adds, changes or removes a closed or cancelled trade of the strategy MUST move on, in the
+    /// same atomic write (writes of open trades may leave it). Equal revisions mean equal closed trades, so their
+    /// statistics can be kept.
+    async fn public_strategies(&self, owner: &UserId) -> Result<Vec<(Strategy, ClosedRevision)>, StoreError>;
 
     /// Replaces a strategy whose stored `updated_at` is `read_at` (the one the change was decided on). MUST fail
     /// with `Conflict(StaleVersion)` when it changed since, and `Missing` when `(strategy.user_id, strategy.id)` does

@@ -91,12 +91,14 @@ impl std::fmt::Debug for Ports {
 #[derive(Debug, Clone)]
 pub struct JournalService {
     ports: Ports,
+    /// Public strategies' statistics, by strategy and revision of its closed trades (`statistics.rs`).
+    public_stats: statistics::PublicStats,
 }
 
 impl JournalService {
     /// A service over `ports`.
     pub fn new(ports: Ports) -> Self {
-        Self { ports }
+        Self { ports, public_stats: statistics::PublicStats::default() }
     }
 }
 

@@ -1,4 +1,10 @@
 //! Statistics: a strategy's performance streamed from its closed trades, for its owner and on a public profile.
+//! A public profile needs no credentials, so anyone may ask for it as often as they like: each public strategy's
+//! statistics are kept under the revision of its closed trades (which the store moves on with every write that
+//! touches one, in the same atomic write), and computed again only when it moved. A repeated read of an unchanged
+//! profile costs one query of the strategies and their revisions, whatever the number of trades, on every instance.
+
+use std::sync::Arc;
 
 use quantarya_domain::{Statistics, StatsBuilder, StrategyId, UserId, UserName};
 
@@ -6,7 +12,26 @@ use super::JournalService;
 use super::trades::in_order;
 use crate::JournalError;
 use crate::journal::{OWNER_CURVE_POINTS, PUBLIC_CURVE_POINTS, Principal, PublicProfile, PublicStrategy};
-use crate::outbound::CloseRange;
+use crate::outbound::{CloseRange, ClosedRevision};
+
+/// How many public strategies' statistics one instance keeps (the least used leave first).
+const PUBLIC_STATS_CAPACITY: u64 = 20_000;
+
+/// Public strategies' statistics, by strategy and the revision of its closed trades they were computed at.
+#[derive(Clone)]
+pub(super) struct PublicStats(moka::sync::Cache<(StrategyId, ClosedRevision), Arc<Statistics>>);
+
+impl Default for PublicStats {
+    fn default() -> Self {
+        Self(moka::sync::Cache::new(PUBLIC_STATS_CAPACITY))
+    }
+}
+
+impl std::fmt::Debug for PublicStats {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PublicStats").field("entries", &self.0.entry_count()).finish()
+    }
+}
 
 impl JournalService {
     /// The statistics of `owner`'s strategy from its closed trades, streamed from the store; `None` when `owner`
@@ -48,18 +73,28 @@ impl JournalService {
         }
     }
 
-    /// An enabled public profile with its public strategies and their performance.
+    /// An enabled public profile with its public strategies and their performance: each strategy's statistics
+    /// from the cache when its closed trades are at the revision they were computed at, else computed (from the
+    /// trades as they are then, which the revision read before them cannot be newer than) and kept.
     pub(super) async fn public(&self, user_name: &UserName) -> Result<PublicProfile, JournalError> {
         let user = match self.ports.stores.users.get_user_by_name(user_name).await? {
             Some(user) if user.public_profile_enabled => user,
             _ => return Err(JournalError::NotFound("profile")),
         };
         let mut public = Vec::new();
-        for strategy in
-            self.ports.stores.strategies.list_strategies(&user.id).await?.into_iter().filter(|s| s.is_public)
-        {
-            let stats = self.statistics(&user.id, strategy.id, CloseRange::default(), PUBLIC_CURVE_POINTS).await?;
-            public.push(PublicStrategy { strategy, stats: stats.unwrap_or_else(Statistics::empty) });
+        for (strategy, revision) in self.ports.stores.strategies.public_strategies(&user.id).await? {
+            let key = (strategy.id, revision);
+            let stats = match self.public_stats.0.get(&key) {
+                Some(stats) => Statistics::clone(&stats),
+                None => {
+                    let stats =
+                        self.statistics(&user.id, strategy.id, CloseRange::default(), PUBLIC_CURVE_POINTS).await?;
+                    let stats = stats.unwrap_or_else(Statistics::empty);
+                    self.public_stats.0.insert(key, Arc::new(stats.clone()));
+                    stats
+                }
+            };
+            public.push(PublicStrategy { strategy, stats });
         }
         Ok(PublicProfile { user, strategies: public })
     }
