@@ -763,6 +763,13 @@ pub async fn a_webhook_key_is_held_to_its_grant(app: &TestApp) {
     assert_error(&app.call(Method::POST, &path, Some(&key), Some(close)).await, StatusCode::FORBIDDEN, "api_key_scope");
     let keys = app.call(Method::GET, "/api-keys", Some(&key), None).await;
     assert_error(&keys, StatusCode::FORBIDDEN, "api_key_not_allowed");
+    // A key without `signals` is refused before its body's fields are judged.
+    let reader =
+        app.call(Method::POST, "/api-keys", Some(&user.token), Some(json!({ "key_name": "r", "scopes": ["read"] })));
+    let reader = reader.await.field("raw_api_key");
+    let broken = json!({ "api_key": reader, "symbol": "", "side": "hold" }).to_string();
+    let refused = app.call_raw(Method::POST, &trades_path(&sid), None, "text/plain", broken).await;
+    assert_error(&refused, StatusCode::FORBIDDEN, "api_key_scope");
     assert_eq!(list_trades(app, &user, &sid).await[0]["status"], "OPEN", "nothing was closed");
     assert!(list_trades(app, &user, &other).await.is_empty(), "nothing reached the other strategy");
 }
@@ -809,6 +816,8 @@ pub async fn the_protocol_is_kept_tidy(app: &TestApp) {
     let twice: Vec<(&str, &str)> = twice.iter().map(|(name, value)| (*name, value.as_str())).collect();
     let doubled = app.call_with(Method::GET, "/me", None, None, &twice).await;
     assert_error(&doubled, StatusCode::UNAUTHORIZED, "unauthorized");
+    let public = app.call_with(Method::GET, &format!("/profiles/{}", user.name), None, None, &twice).await;
+    assert_error(&public, StatusCode::UNAUTHORIZED, "unauthorized");
 
     for reply in [
         app.call(Method::GET, "/me", Some(&user.token), None).await,

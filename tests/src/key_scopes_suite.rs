@@ -141,6 +141,10 @@ async fn keys_read_within_their_scope_and_never_change_a_manual_trade(s: &StoreU
     assert_eq!(closed.status, Status::Closed);
     let mine = j.close_trade(&t.jwt, t.strategy, manual.id, close()).await.expect("the owner closes it");
     assert_eq!(mine.status, Status::Closed);
+    // Even a repeated exit, which answers with the closed trade, shows a key nothing of a manual one.
+    out_of_scope(
+        j.submit_signal(key, t.strategy, Signal::Exit { locator: on("hand"), exit: exit_at(1.0) }, None).await,
+    );
 }
 
 /// An API key stored with `grant`, made `minutes` ago, straight into the store (an end in the past cannot be

@@ -48,10 +48,11 @@ async fn budgets_refuse_with_429_and_say_when_to_retry(s: &StoreUnderTest) {
     limited(&over);
     assert!(over.header("ratelimit").is_some_and(|v| v.starts_with(r#""key";r=0;t="#)), "{over:?}");
 
-    // The user's eighth request (the refused signal spent one too) still fits; the ninth does not.
+    // The refused signal spent nothing of the user's budget: six requests so far, two left.
     let listed = app.call(Method::GET, &trades_path(&sid), Some(&user.token), None).await;
     assert_eq!(listed.status, StatusCode::OK);
     assert_eq!(listed.data().as_array().map(Vec::len), Some(3), "the refused signal stored nothing");
+    assert_eq!(app.call(Method::GET, "/strategies", Some(&user.token), None).await.status, StatusCode::OK);
     limited(&app.call(Method::GET, "/strategies", Some(&user.token), None).await);
 
     // The address: two requests a minute without valid credentials.
@@ -62,6 +63,8 @@ async fn budgets_refuse_with_429_and_say_when_to_retry(s: &StoreUnderTest) {
     assert_error(&forged, StatusCode::UNAUTHORIZED, "unauthorized");
     limited(&app.call(Method::GET, "/strategies", Some("forged"), None).await);
     limited(&app.call(Method::GET, "/profiles/nobody-here", None, None).await);
+    // A signal refused before its credentials are read (not JSON) is the address's to pay for too.
+    limited(&app.call_raw(Method::POST, &path, None, "text/plain", "not json").await);
     // Valid credentials from the same address are another user's budget; health checks are free.
     let other = app.user().await;
     assert_eq!(app.call(Method::GET, "/strategies", Some(&other.token), None).await.status, StatusCode::OK);

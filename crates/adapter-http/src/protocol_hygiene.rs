@@ -1,5 +1,6 @@
-//! Two rules of the protocol every answer obeys, whatever the route: a request whose body has two framings is
-//! refused before anything reads it, and no answer to an authenticated request may be kept by a cache.
+//! Rules of the protocol every answer obeys, whatever the route: a request whose body has two framings is refused
+//! before anything reads it, so is one with two `Authorization` headers, and no answer to an authenticated request
+//! may be kept by a cache.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -56,6 +57,13 @@ pub async fn protocol_hygiene<B: MessageBody>(
         );
         let mut response = reply::json(error.status(), &error.envelope());
         response.head_mut().set_connection_type(actix_web::http::ConnectionType::Close);
+        return Ok(req.into_response(response).map_into_right_body());
+    }
+    if req.headers().get_all(AUTHORIZATION).nth(1).is_some() {
+        // On every route, public ones included (`auth.rs` refuses it too, where credentials are read).
+        let error = ApiError::unauthorized();
+        let mut response = reply::json(error.status(), &error.envelope());
+        response.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
         return Ok(req.into_response(response).map_into_right_body());
     }
     let mut res = next.call(req).await?;

@@ -16,7 +16,6 @@ use std::time::Duration;
 use actix_web::HttpMessage;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
 use actix_web::middleware::Next;
 use governor::clock::{Clock, DefaultClock};
@@ -209,21 +208,28 @@ impl RateLimits {
         }
     }
 
-    /// Spends one request of `principal`'s budgets: its key's (for an API key) and its user's.
+    /// Spends one request of `principal`'s budgets: its key's (for an API key), then its user's, unless the key's
+    /// refused it (a leaked key flooding past its own budget must not spend its owner's other credentials' share).
     pub fn spend_principal(&self, principal: &Principal) -> Verdict {
         self.counted();
         let key = match (&principal.credential, &self.keys) {
             (Credential::ApiKey { key_id, .. }, Some(keys)) => Some(keys.spend(key_id)),
             _ => None,
         };
-        let user = self.users.as_ref().map(|users| users.spend(&principal.user_id));
+        let refused = key.as_ref().is_some_and(|standing| standing.retry_after.is_some());
+        let user = self.users.as_ref().filter(|_| !refused).map(|users| users.spend(&principal.user_id));
         Verdict(key.into_iter().chain(user).collect())
     }
 
-    /// Spends one request of `address`'s budget.
+    /// Spends one request of `address`'s budget: an IPv6 address shares its /64's (one host is usually given a
+    /// whole /64, and would otherwise have a fresh budget at every address of it).
     pub fn spend_address(&self, address: IpAddr) -> Verdict {
         self.counted();
-        Verdict(self.addresses.as_ref().map(|addresses| addresses.spend(&address)).into_iter().collect())
+        let bucket = match address {
+            IpAddr::V6(v6) => IpAddr::V6(std::net::Ipv6Addr::from_bits(v6.to_bits() & !u128::from(u64::MAX))),
+            v4 => v4,
+        };
+        Verdict(self.addresses.as_ref().map(|addresses| addresses.spend(&bucket)).into_iter().collect())
     }
 
     /// Counts a check; every [`SWEEP_EVERY`] checks, forgets the buckets that are full again.
@@ -238,7 +244,8 @@ impl RateLimits {
     /// The client's address: the socket's peer, or, when the peer is a trusted proxy, the right-most address of
     /// `X-Forwarded-For` that is not a trusted proxy (the left-most, if all are; the peer, if one does not parse).
     pub fn client_address(&self, peer: Option<IpAddr>, forwarded: &HeaderMap) -> Option<IpAddr> {
-        let peer = peer?;
+        // An IPv4 client of a dual-stack socket comes as `::ffff:a.b.c.d`.
+        let peer = peer?.to_canonical();
         if !self.trusted(peer) {
             return Some(peer);
         }
@@ -250,7 +257,9 @@ impl RateLimits {
             .collect();
         let mut client = peer;
         for hop in hops.iter().rev() {
-            match hop.parse::<IpAddr>() {
+            // An entry may carry a port (`203.0.113.9:4711`, `[2001:db8::1]:4711`).
+            let address = hop.parse::<std::net::SocketAddr>().map(|s| s.ip()).or_else(|_| hop.parse::<IpAddr>());
+            match address.map(|address| address.to_canonical()) {
                 Ok(address) if self.trusted(address) => client = address,
                 Ok(address) => return Some(address),
                 Err(_) => return Some(peer),
@@ -271,18 +280,16 @@ impl RateLimits {
 /// 429 `rate_limited` when a budget is spent.
 pub fn spend(req: &actix_web::HttpRequest, limits: &RateLimits, principal: &Principal) -> Result<(), ApiError> {
     let verdict = limits.spend_principal(principal);
-    if verdict.0.is_empty() {
-        return Ok(());
-    }
     let refusal = verdict.refusal();
     req.extensions_mut().insert(verdict);
     refusal.map_or(Ok(()), Err)
 }
 
-/// The budgets of one resource's requests: a public route spends the client address's budget before it runs; a
-/// route that takes credentials spends it after a 401 (and answers 429 instead once it is spent); the
-/// authenticated principal's budgets are spent where credentials are checked ([`spend`]). Every answer carries
-/// the headers of what was spent.
+/// The budgets of one resource's requests: a public route spends the client address's budget before it runs; on a
+/// route that takes credentials the authenticated principal's budgets are spent where credentials are checked
+/// ([`spend`]), and a request that admitted no principal (a 401, or a refusal before the credentials were read)
+/// spends the address's after it ran, and answers 429 instead once that is spent. Every answer carries the headers
+/// of what was spent.
 pub async fn limit<B: MessageBody>(
     req: ServiceRequest,
     next: Next<B>,
@@ -307,21 +314,23 @@ pub async fn limit<B: MessageBody>(
         return Ok(res.map_into_left_body());
     }
     let mut res = next.call(req).await?;
-    if res.status() == StatusCode::UNAUTHORIZED {
-        let verdict = address.map(|address| limits.spend_address(address)).unwrap_or_default();
-        if let Some(refusal) = verdict.refusal() {
-            let mut response = reply::json(refusal.status(), &refusal.envelope());
-            verdict.write(response.headers_mut());
-            let (request, _) = res.into_parts();
-            return Ok(ServiceResponse::new(request, response).map_into_right_body());
+    // No principal was admitted (credentials missing or wrong, or the request refused before they were read): the
+    // address pays, and once it is over its budget the answer is 429 instead.
+    let verdict = res.request().extensions().get::<Verdict>().cloned();
+    let verdict = match verdict {
+        Some(verdict) => verdict,
+        None => {
+            let verdict = address.map(|address| limits.spend_address(address)).unwrap_or_default();
+            if let Some(refusal) = verdict.refusal() {
+                let mut response = reply::json(refusal.status(), &refusal.envelope());
+                verdict.write(response.headers_mut());
+                let (request, _) = res.into_parts();
+                return Ok(ServiceResponse::new(request, response).map_into_right_body());
+            }
+            verdict
         }
-        verdict.write(res.headers_mut());
-    } else {
-        let verdict = res.request().extensions().get::<Verdict>().cloned();
-        if let Some(verdict) = verdict {
-            verdict.write(res.headers_mut());
-        }
-    }
+    };
+    verdict.write(res.headers_mut());
     Ok(res.map_into_left_body())
 }
 
@@ -330,6 +339,10 @@ mod tests {
     use super::*;
     use quantarya_domain::KeyGrant;
     use quantarya_domain::uuid::Uuid;
+
+    fn email() -> quantarya_domain::Email {
+        quantarya_domain::Email::parse("u@example.test").expect("valid")
+    }
 
     fn key_principal() -> Principal {
         let credential =
@@ -351,8 +364,10 @@ mod tests {
         let mut headers = HeaderMap::new();
         verdicts[3].write(&mut headers);
         let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-        assert_eq!(header("ratelimit-policy"), r#""key";q=3;w=60, "user";q=10;w=60"#);
-        assert!(header("ratelimit").starts_with(r#""key";r=0;t=60, "user";r=6;t="#), "{}", header("ratelimit"));
+        assert_eq!(header("ratelimit-policy"), r#""key";q=3;w=60"#, "the key refused it: the user's is not spent");
+        assert!(header("ratelimit").starts_with(r#""key";r=0;t=60"#), "{}", header("ratelimit"));
+        let next = limits.spend_principal(&Principal { credential: Credential::User { email: email() }, ..principal });
+        assert_eq!(next.0[0].remaining, 6, "three signals and this request: the refused one spent nothing of it");
         assert!(!header("retry-after").is_empty());
     }
 
@@ -384,5 +399,17 @@ mod tests {
         assert_eq!(client("10.1.2.3", &["10.0.0.2, 10.0.0.3"]), Some(ip("10.0.0.2")));
         assert_eq!(client("10.1.2.3", &[]), Some(ip("10.1.2.3")));
         assert_eq!(client("10.1.2.3", &["not-an-address"]), Some(ip("10.1.2.3")));
+        assert_eq!(client("10.1.2.3", &["203.0.113.9:4711"]), Some(ip("203.0.113.9")));
+        assert_eq!(client("10.1.2.3", &["[2001:db8::1]:4711"]), Some(ip("2001:db8::1")));
+        assert_eq!(client("::ffff:10.1.2.3", &["203.0.113.9"]), Some(ip("203.0.113.9")), "a mapped proxy is trusted");
+    }
+
+    #[test]
+    fn an_ipv6_client_spends_its_64s_budget() {
+        let limits = RateLimits::new(&RateLimitSettings { per_address: 1, ..RateLimitSettings::off() });
+        let ip = |s: &str| s.parse::<IpAddr>().expect("ip");
+        assert!(!limits.spend_address(ip("2001:db8:1:2::1")).refused());
+        assert!(limits.spend_address(ip("2001:db8:1:2::ffff")).refused(), "the same /64");
+        assert!(!limits.spend_address(ip("2001:db8:1:3::1")).refused(), "another /64");
     }
 }

@@ -242,7 +242,8 @@ pub(crate) async fn write<Kind: WriteKind, Mode: ReceiptMode>(
         return Err(StoreError::Conflict(StoreConflict::SignalStale));
     }
     if !judged {
-        return Err(StoreError::Conflict(StoreConflict::ReceiptRaced));
+        // Without a receipt only the strategy can be judged gone (deleted while the write waited for it).
+        return Err(if receipted { StoreError::Conflict(StoreConflict::ReceiptRaced) } else { StoreError::Missing });
     }
     settle((written, parent, taken))
 }

@@ -286,15 +286,16 @@ impl TradeStore for PgStore {
         Ok(true)
     }
 
-    /// In one transaction: the owner's strategy locked (as a strategy's deletion and the trade writes that move its
-    /// revision take it, before the trade), the trade deleted, and the strategy's closed revision moved on if the
-    /// trade was closed or cancelled.
+    /// In one transaction, taking its locks in the order the trade writes take them: the owner's strategy key-share
+    /// locked (which keeps the strategy's deletion out), the trade deleted, and, if the trade was closed or
+    /// cancelled, the strategy's closed revision moved on. (A stronger first lock on the strategy would deadlock with
+    /// a write that holds the trade and waits to move the revision.)
     async fn delete_trade(&self, owner: &UserId, strategy: StrategyId, id: TradeId) -> Result<bool, StoreError> {
         let mut conn = self.conn().await?;
         let (owner, strategy, id) = (owner.as_str().to_owned(), strategy.as_uuid(), id.as_uuid());
         conn.transaction::<_, diesel::result::Error, _>(async move |conn| {
             let owned = strategies::table.find(strategy).filter(strategies::user_id.eq(&owner));
-            if owned.select(strategies::id).for_no_key_update().first::<uuid::Uuid>(conn).await.optional()?.is_none() {
+            if owned.select(strategies::id).for_key_share().first::<uuid::Uuid>(conn).await.optional()?.is_none() {
                 return Ok(false);
             }
             let deleted: Option<String> = diesel::delete(

@@ -134,7 +134,7 @@ fn strategy_names(grant: &KeyGrant) -> Option<Vec<String>> {
 #[schema(example = json!({
     "key_name": "TradingView webhook",
     "scopes": ["signals"],
-    "strategy_ids": ["str_0192f0c17a4b7cde8f0123456789abcd"],
+    "strategy_ids": ["strat_0192f0c17a4b7cde8f0123456789abcd"],
     "expires_at": "2027-06-01T00:00:00Z"
 }))]
 #[allow(dead_code)]

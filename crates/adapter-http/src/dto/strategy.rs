@@ -167,7 +167,16 @@ fn signal_age_schema() -> Object {
 /// A JSON whole number of seconds that is a valid signal age.
 fn signal_age(value: serde_json::Value) -> Result<SignalAge, String> {
     let message = || "must be a whole number of seconds from 1 to 86400".to_owned();
-    value.as_u64().ok_or_else(message).and_then(|seconds| SignalAge::new(seconds).map_err(|_| message()))
+    // A whole number may come as `60.0` (JSON has one number type, and JSON Schema's integer takes it).
+    let whole = value.as_u64().or_else(|| {
+        value.as_f64().filter(|n| n.fract() == 0.0 && (1.0..=f64::from(SignalAge::MAX_SECONDS)).contains(n)).map(|n| {
+            // In 1..=86 400 and whole, so the cast is exact.
+            #[expect(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "checked just above")]
+            let seconds = n as u64;
+            seconds
+        })
+    });
+    whole.ok_or_else(message).and_then(|seconds| SignalAge::new(seconds).map_err(|_| message()))
 }
 
 fn currency_schema() -> Object {

@@ -222,6 +222,8 @@ pub async fn create(
     };
     let principal = state.journal.authenticate(&token).await?;
     crate::rate_limit::spend(&req, &state.limits, &principal)?;
+    // A key without the `signals` scope learns nothing of the fields (the use case checks it again).
+    quantarya_ports::admit(&principal, quantarya_ports::Operation::SubmitSignal)?;
     let strategy: StrategyId = path_id(&strategy, "strategy")?;
     let identity = identity?;
     let signal = parse_signal(reader)?;

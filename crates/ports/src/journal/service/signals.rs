@@ -182,6 +182,8 @@ impl JournalService {
             && exit_already_applied(&latest)
             && locator.symbol.as_ref().is_none_or(|symbol| symbol == &latest.symbol)
         {
+            // A key learns nothing of a trade entered by hand, not even through a repeated exit.
+            may_change(principal, &latest)?;
             return Ok(SignalOutcome { trade: latest, effect: SignalEffect::AlreadyClosed });
         }
         Err(JournalError::NotFound("open trade"))

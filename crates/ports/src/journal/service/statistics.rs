@@ -14,16 +14,35 @@ use crate::JournalError;
 use crate::journal::{OWNER_CURVE_POINTS, PUBLIC_CURVE_POINTS, Principal, PublicProfile, PublicStrategy};
 use crate::outbound::{CloseRange, ClosedRevision};
 
-/// How many public strategies' statistics one instance keeps (the least used leave first).
-const PUBLIC_STATS_CAPACITY: u64 = 20_000;
+/// How many bytes of public strategies' statistics one instance keeps, about (the least used leave first).
+const PUBLIC_STATS_BYTES: u64 = 64 * 1024 * 1024;
 
-/// Public strategies' statistics, by strategy and the revision of its closed trades they were computed at.
+/// Public strategies' statistics, by strategy, with the revision of its closed trades they were computed at: one
+/// entry a strategy, replaced when its revision moves.
 #[derive(Clone)]
-pub(super) struct PublicStats(moka::sync::Cache<(StrategyId, ClosedRevision), Arc<Statistics>>);
+pub(super) struct PublicStats(moka::sync::Cache<StrategyId, (ClosedRevision, Arc<Statistics>)>);
 
 impl Default for PublicStats {
     fn default() -> Self {
-        Self(moka::sync::Cache::new(PUBLIC_STATS_CAPACITY))
+        Self(
+            moka::sync::Cache::builder()
+                .max_capacity(PUBLIC_STATS_BYTES)
+                .weigher(|_, (_, stats): &(ClosedRevision, Arc<Statistics>)| weight(stats))
+                .build(),
+        )
+    }
+}
+
+/// About how many bytes `stats` take: what the curve and the per-symbol figures hold, and a fixed part.
+fn weight(stats: &Statistics) -> u32 {
+    let bytes = 1024 + stats.curve.len() * 64 + stats.by_symbol.len() * 256;
+    u32::try_from(bytes).unwrap_or(u32::MAX)
+}
+
+impl PublicStats {
+    /// The statistics of `strategy` if they were computed at `revision`.
+    fn get(&self, strategy: StrategyId, revision: ClosedRevision) -> Option<Statistics> {
+        self.0.get(&strategy).filter(|(kept, _)| *kept == revision).map(|(_, stats)| Statistics::clone(&stats))
     }
 }
 
@@ -83,14 +102,13 @@ impl JournalService {
         };
         let mut public = Vec::new();
         for (strategy, revision) in self.ports.stores.strategies.public_strategies(&user.id).await? {
-            let key = (strategy.id, revision);
-            let stats = match self.public_stats.0.get(&key) {
-                Some(stats) => Statistics::clone(&stats),
+            let stats = match self.public_stats.get(strategy.id, revision) {
+                Some(stats) => stats,
                 None => {
                     let stats =
                         self.statistics(&user.id, strategy.id, CloseRange::default(), PUBLIC_CURVE_POINTS).await?;
                     let stats = stats.unwrap_or_else(Statistics::empty);
-                    self.public_stats.0.insert(key, Arc::new(stats.clone()));
+                    self.public_stats.0.insert(strategy.id, (revision, Arc::new(stats.clone())));
                     stats
                 }
             };
