@@ -12,8 +12,8 @@ use std::time::Instant;
 
 use quantarya_adapter_memory::MemoryStore;
 use quantarya_domain::{
-    BodyHash, KeyName, NewApiKey, NewStrategy, NewTrade, ProfileChange, Side, Source, StrategyTitle, Tags, Timeframe,
-    UserId, UserName,
+    BodyHash, KeyName, NewApiKey, NewStrategy, NewTrade, ProfileChange, Side, Source, StrategyTitle, Timeframe, UserId,
+    UserName,
 };
 use quantarya_ports::{Journal, Principal, Signal, SignalIdentity};
 use quantarya_tests::support::{JournalOver, StoreUnderTest, entry, token};
@@ -98,14 +98,7 @@ fn main() {
         let jwt = journal.authenticate(&token(&user)).await.expect("jwt");
         let profile = ProfileChange { user_name: Some(UserName::parse("bench").expect("valid")), ..Default::default() };
         journal.save_profile(&jwt, profile).await.expect("profile");
-        let new = NewStrategy {
-            title: StrategyTitle::parse("Bench").expect("valid"),
-            description: None,
-            tags: Tags::default(),
-            is_public: false,
-            currency: None,
-            max_signal_age: None,
-        };
+        let new = NewStrategy::titled(StrategyTitle::parse("Bench").expect("valid"));
         let book = journal.create_strategy(&jwt, new).await.expect("strategy").id;
         let issued =
             journal.create_api_key(&jwt, NewApiKey::new(KeyName::parse("bench").expect("valid"))).await.expect("key");

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use quantarya_domain::{
     CloseTrade, CredentialKind, EventKind, ExternalReference, KeyName, LevelsChange, NewApiKey, NewStrategy, Price,
-    ProfileChange, Side, SignalExit, Status, StrategyTitle, Symbol, Tags, TradePatch, UserName,
+    ProfileChange, Side, SignalExit, Status, StrategyTitle, Symbol, TradePatch, UserName,
 };
 use quantarya_ports::outbound::{CloseRange, TradeFilter};
 use quantarya_ports::{
@@ -41,14 +41,7 @@ async fn trader(s: &StoreUnderTest) -> Trader {
     let change = ProfileChange { user_name: Some(UserName::parse(&name).expect("valid")), ..Default::default() };
     let saved = journal.save_profile(&jwt, change).await.expect("profile");
     assert!(saved.created);
-    let new = NewStrategy {
-        title: StrategyTitle::parse("Breakouts").expect("valid"),
-        description: None,
-        tags: Tags::default(),
-        is_public: true,
-        currency: None,
-        max_signal_age: None,
-    };
+    let new = NewStrategy { is_public: true, ..NewStrategy::titled(StrategyTitle::parse("Breakouts").expect("valid")) };
     let strategy = journal.create_strategy(&jwt, new).await.expect("strategy").id;
     let issued =
         journal.create_api_key(&jwt, NewApiKey::new(KeyName::parse("tradingview").expect("valid"))).await.expect("key");
@@ -463,14 +456,7 @@ pub async fn the_owner_and_the_public_see_the_same_performance(s: &StoreUnderTes
 pub async fn public_profiles_show_public_strategies_with_a_bounded_curve(s: &StoreUnderTest) {
     let t = trader(s).await;
     let (j, key, book) = (&t.journal, &t.key, t.strategy);
-    let hidden = NewStrategy {
-        title: StrategyTitle::parse("Private ideas").expect("valid"),
-        description: None,
-        tags: Tags::default(),
-        is_public: false,
-        currency: None,
-        max_signal_age: None,
-    };
+    let hidden = NewStrategy::titled(StrategyTitle::parse("Private ideas").expect("valid"));
     let hidden = j.create_strategy(&t.jwt, hidden).await.expect("strategy").id;
     let trades = quantarya_ports::PUBLIC_CURVE_POINTS + 50;
     for strategy in [book, hidden] {

@@ -4,8 +4,8 @@
 
 use quantarya_domain::{
     ApiKey, ApiKeyId, ApiKeyScope, ApiKeyScopes, CloseTrade, KeyGrant, KeyName, KeyStrategies, LevelsChange, NewApiKey,
-    NewStrategy, NewTrade, Price, Quantity, RawApiKey, Side, SignalExit, Status, StrategyId, StrategyTitle, Tags,
-    Timestamp, TradePatch,
+    NewStrategy, NewTrade, Price, Quantity, RawApiKey, Side, SignalExit, Status, StrategyId, StrategyTitle, Timestamp,
+    TradePatch,
 };
 use quantarya_ports::outbound::IdSource;
 use quantarya_ports::outbound::RandomIds;
@@ -32,14 +32,7 @@ fn scopes(scopes: &[ApiKeyScope]) -> ApiKeyScopes {
 }
 
 async fn another_strategy(t: &Trader) -> StrategyId {
-    let new = NewStrategy {
-        title: StrategyTitle::parse("Mean reversion").expect("valid"),
-        description: None,
-        tags: Tags::default(),
-        is_public: false,
-        currency: None,
-        max_signal_age: None,
-    };
+    let new = NewStrategy::titled(StrategyTitle::parse("Mean reversion").expect("valid"));
     t.journal.create_strategy(&t.jwt, new).await.expect("strategy").id
 }
 

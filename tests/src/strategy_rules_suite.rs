@@ -3,7 +3,7 @@
 
 use quantarya_domain::{
     NewStrategy, NewTrade, Price, Quantity, Side, SignalAge, SignalExit, Status, Strategy, StrategyChange,
-    StrategyTitle, Tags,
+    StrategyTitle,
 };
 use quantarya_ports::{
     ConflictKind, Journal, JournalError, RefusedKind, Signal, SignalEffect, SignalIdentity, SignalLocator, TradeQuery,
@@ -13,14 +13,7 @@ use crate::journal_suite::trader_in;
 use crate::support::{StoreUnderTest, entry, minutes_ago};
 
 fn new_strategy(max_signal_age: Option<SignalAge>) -> NewStrategy {
-    NewStrategy {
-        title: StrategyTitle::parse("Scalps").expect("valid"),
-        description: None,
-        tags: Tags::default(),
-        is_public: false,
-        currency: None,
-        max_signal_age,
-    }
+    NewStrategy { max_signal_age, ..NewStrategy::titled(StrategyTitle::parse("Scalps").expect("valid")) }
 }
 
 /// An entry sent `minutes` ago on `reference`, one unit in size.

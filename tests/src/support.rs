@@ -116,12 +116,8 @@ pub fn token(user: &UserId) -> String {
 /// A strategy of `owner`.
 pub fn strategy(owner: &UserId) -> Strategy {
     let new = NewStrategy {
-        title: StrategyTitle::parse("Momentum Breakout").expect("valid"),
-        description: None,
         tags: Tags::parse(&["fx"]).map_err(|e| e.1).expect("valid"),
-        is_public: false,
-        currency: None,
-        max_signal_age: None,
+        ..NewStrategy::titled(StrategyTitle::parse("Momentum Breakout").expect("valid"))
     };
     Strategy::create(StrategyId::from_uuid(new_uuid()), owner.clone(), new, now())
 }

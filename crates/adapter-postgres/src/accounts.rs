@@ -118,22 +118,22 @@ impl UserStore for PgStore {
     }
 }
 
+/// Locks the row of user `id` against other creations under the user's limits (strategies, keys), in the caller's
+/// transaction; whether the user exists. A no-key-update lock: the rows that reference the user (which key-share
+/// lock it) are not held up.
+async fn lock_user(conn: &mut diesel_async::AsyncPgConnection, id: &str) -> QueryResult<bool> {
+    let user = users::table.find(id).select(users::id).for_no_key_update().first::<String>(conn).await.optional()?;
+    Ok(user.is_some())
+}
+
 #[async_trait]
 impl StrategyStore for PgStore {
     async fn insert_strategy(&self, strategy: &Strategy) -> Result<(), StoreError> {
         let mut conn = self.conn().await?;
         let row = StrategyRow::from(strategy);
         conn.transaction::<_, diesel::result::Error, _>(async move |conn| {
-            // Serialise strategy creation per user, so the count below cannot be raced past the limit. A no-key-update
-            // lock, as key creation takes: the two wait for each other, trade writes (key-share locks) for neither.
-            let user = users::table
-                .find(&row.user_id)
-                .select(users::id)
-                .for_no_key_update()
-                .first::<String>(conn)
-                .await
-                .optional()?;
-            if user.is_none() {
+            // Serialise strategy creation per user, so the count below cannot be raced past the limit.
+            if !lock_user(conn, &row.user_id).await? {
                 return Ok(Err(StoreError::Missing));
             }
             let owned: i64 =
@@ -235,15 +235,7 @@ impl ApiKeyStore for PgStore {
         let row = ApiKeyRow::from(key);
         conn.transaction::<_, diesel::result::Error, _>(async move |conn| {
             // Serialise key creation per user, so the count below cannot be raced past the limit.
-            // A no-key-update lock: strategy inserts, which only share-lock the key, are not held up.
-            let user = users::table
-                .find(&row.user_id)
-                .select(users::id)
-                .for_no_key_update()
-                .first::<String>(conn)
-                .await
-                .optional()?;
-            if user.is_none() {
+            if !lock_user(conn, &row.user_id).await? {
                 return Ok(Err(StoreError::Missing));
             }
             // A key that already exists is a duplicate, not one key too many.

@@ -166,6 +166,21 @@ pub struct NewStrategy {
     pub max_signal_age: Option<SignalAge>,
 }
 
+impl NewStrategy {
+    /// A strategy titled `title`, with every other field at its default: no description, no tags, private, no
+    /// currency, entries of any age.
+    ///
+    /// ```
+    /// use quantarya_domain::{NewStrategy, StrategyTitle};
+    /// let new = NewStrategy::titled(StrategyTitle::parse("Breakouts")?);
+    /// assert!(!new.is_public && new.max_signal_age.is_none());
+    /// # Ok::<(), quantarya_domain::ValueError>(())
+    /// ```
+    pub fn titled(title: StrategyTitle) -> Self {
+        Self { title, description: None, tags: Tags::default(), is_public: false, currency: None, max_signal_age: None }
+    }
+}
+
 /// A partial change of a strategy (`PATCH /strategies/{id}`): `None` keeps a field.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StrategyChange {

@@ -7,7 +7,7 @@ use mockall::predicate::eq;
 use quantarya_domain::{
     ApiKey, ApiKeyId, CloseTrade, CredentialKind, Email, EventId, ExternalReference, KeyGrant, KeyName, NewApiKey,
     NewStrategy, NewTrade, Price, RawApiKey, Side, SignalExit, Stamp, Status, Strategy, StrategyId, StrategyTitle,
-    Symbol, Tags, Timestamp, Trade, TradeId, User, UserId, UserName,
+    Symbol, Timestamp, Trade, TradeId, User, UserId, UserName,
 };
 use uuid::Uuid;
 
@@ -80,14 +80,7 @@ fn profile() -> User {
 }
 
 fn strategy() -> Strategy {
-    let new = NewStrategy {
-        title: StrategyTitle::parse("Momentum").expect("valid"),
-        description: None,
-        tags: Tags::default(),
-        is_public: false,
-        currency: None,
-        max_signal_age: None,
-    };
+    let new = NewStrategy::titled(StrategyTitle::parse("Momentum").expect("valid"));
     Strategy::create(StrategyId::from_uuid(Uuid::now_v7()), user_id(), new, at())
 }
 
@@ -129,15 +122,7 @@ async fn api_keys_are_refused_outside_the_trade_routes_before_any_storage_is_tou
     forbidden(service.list_api_keys(&key).await.map(drop));
     forbidden(service.get_strategy(&key, strategy().id).await.map(drop));
     forbidden(service.delete_strategy(&key, strategy().id).await.map(drop));
-    let title = StrategyTitle::parse("x").expect("valid");
-    let new = NewStrategy {
-        title,
-        description: None,
-        tags: Tags::default(),
-        is_public: false,
-        currency: None,
-        max_signal_age: None,
-    };
+    let new = NewStrategy::titled(StrategyTitle::parse("x").expect("valid"));
     forbidden(service.create_strategy(&key, new).await.map(drop));
     let change = quantarya_domain::StrategyChange { is_public: Some(true), ..Default::default() };
     forbidden(service.update_strategy(&key, strategy().id, change).await.map(drop));
@@ -161,15 +146,7 @@ async fn strategies_and_keys_need_a_profile() {
     let profile_required = |result: Result<(), JournalError>| {
         assert!(matches!(result, Err(JournalError::Forbidden(ForbiddenKind::ProfileRequired))), "{result:?}");
     };
-    let title = StrategyTitle::parse("x").expect("valid");
-    let new = NewStrategy {
-        title,
-        description: None,
-        tags: Tags::default(),
-        is_public: false,
-        currency: None,
-        max_signal_age: None,
-    };
+    let new = NewStrategy::titled(StrategyTitle::parse("x").expect("valid"));
     profile_required(service.create_strategy(&jwt_principal(), new).await.map(drop));
     profile_required(service.list_strategies(&jwt_principal()).await.map(drop));
     profile_required(
@@ -186,14 +163,7 @@ async fn a_listing_that_finds_something_reads_no_profile() {
     let strategy = Strategy::create(
         StrategyId::from_uuid(Uuid::now_v7()),
         user_id(),
-        NewStrategy {
-            title: StrategyTitle::parse("x").expect("valid"),
-            description: None,
-            tags: Tags::default(),
-            is_public: false,
-            currency: None,
-            max_signal_age: None,
-        },
+        NewStrategy::titled(StrategyTitle::parse("x").expect("valid")),
         at(),
     );
     mocks.strategies.expect_list_strategies().times(1).returning(move |_| Ok(vec![strategy.clone()]));
