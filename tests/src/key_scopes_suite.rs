@@ -102,8 +102,12 @@ async fn keys_read_within_their_scope_and_never_change_a_manual_trade(s: &StoreU
         quantity: Some(Quantity::new(1.0).expect("valid")),
         ..entry("EURUSD", Side::Buy, Some(reference))
     };
-    let by_hand = j.submit_signal(&t.jwt, t.strategy, Signal::Entry(sized("hand")), None).await.expect("manual");
+    let repeated =
+        || Some(quantarya_ports::SignalIdentity { key: None, body: quantarya_domain::BodyHash::from_bytes([4; 32]) });
+    let by_hand = j.submit_signal(&t.jwt, t.strategy, Signal::Entry(sized("hand")), repeated()).await.expect("manual");
     let manual = by_hand.trade;
+    // The same request through a key repeats the owner's: it is answered with nothing of the manual trade.
+    out_of_scope(j.submit_signal(&t.key, t.strategy, Signal::Entry(sized("hand")), repeated()).await);
     let by_key = j.submit_signal(&t.key, t.strategy, Signal::Entry(sized("bot")), None).await.expect("by key");
 
     assert_eq!(j.get_trade(&reader, t.strategy, manual.id).await.expect("a key reads a manual trade"), manual);

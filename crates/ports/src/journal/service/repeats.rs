@@ -7,6 +7,7 @@ use quantarya_domain::{BodyHash, EventId, IdempotencyKey, Receipt, Repeat, Signa
 
 use super::JournalService;
 use super::retry::{Attempt, retry};
+use crate::journal::key_policy::may_change;
 use crate::journal::{Principal, Signal, SignalEffect, SignalIdentity, SignalOutcome};
 use crate::outbound::ReceiptWrite;
 use crate::{JournalError, RefusedKind};
@@ -146,6 +147,8 @@ impl JournalService {
                 Repeat::Replay(trade_id) => {
                     // A receipt of a trade deleted since (a manual one) replays nothing: the request is new again.
                     if let Some(trade) = trades.get_trade(&principal.user_id, strategy, trade_id).await? {
+                        // A key is shown no trade entered by hand, even one its request repeats.
+                        may_change(principal, &trade)?;
                         return Ok(Attempt::Done(SignalOutcome { trade, effect: SignalEffect::Replayed }));
                     }
                 }
