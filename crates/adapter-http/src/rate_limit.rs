@@ -156,6 +156,14 @@ impl Verdict {
         ))
     }
 
+    /// The whole 429 answer, with its headers, if refused.
+    fn refused_answer(&self) -> Option<actix_web::HttpResponse> {
+        let refusal = self.refusal()?;
+        let mut response = reply::json(refusal.status(), &refusal.envelope());
+        self.write(response.headers_mut());
+        Some(response)
+    }
+
     /// Writes `RateLimit-Policy`, `RateLimit` and (when refused) `Retry-After` (two strings built in place: this
     /// runs on every signal).
     pub fn write(&self, headers: &mut HeaderMap) {
@@ -304,9 +312,7 @@ pub async fn limit<B: MessageBody>(
     let address = limits.client_address(req.peer_addr().map(|peer| peer.ip()), req.headers());
     if auth.is_none_or(|auth| auth == Auth::None) {
         let verdict = address.map(|address| limits.spend_address(address)).unwrap_or_default();
-        if let Some(refusal) = verdict.refusal() {
-            let mut response = reply::json(refusal.status(), &refusal.envelope());
-            verdict.write(response.headers_mut());
+        if let Some(response) = verdict.refused_answer() {
             return Ok(req.into_response(response).map_into_right_body());
         }
         let mut res = next.call(req).await?;
@@ -321,9 +327,7 @@ pub async fn limit<B: MessageBody>(
         Some(verdict) => verdict,
         None => {
             let verdict = address.map(|address| limits.spend_address(address)).unwrap_or_default();
-            if let Some(refusal) = verdict.refusal() {
-                let mut response = reply::json(refusal.status(), &refusal.envelope());
-                verdict.write(response.headers_mut());
+            if let Some(response) = verdict.refused_answer() {
                 let (request, _) = res.into_parts();
                 return Ok(ServiceResponse::new(request, response).map_into_right_body());
             }
