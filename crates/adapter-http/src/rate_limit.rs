@@ -8,9 +8,9 @@
 //! down without letting one user's broken alerts from a shared address (TradingView's) refuse another's. Health
 //! checks are free.
 
+use std::cell::Cell;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use actix_web::HttpMessage;
@@ -195,7 +195,6 @@ pub struct RateLimits {
     users: Option<Budget<UserId>>,
     addresses: Option<Budget<IpAddr>>,
     trusted_proxies: Vec<IpNet>,
-    checks: AtomicU32,
 }
 
 impl std::fmt::Debug for RateLimits {
@@ -212,7 +211,6 @@ impl RateLimits {
             users: Budget::new("user", settings.per_user),
             addresses: Budget::new("address", settings.per_address),
             trusted_proxies: settings.trusted_proxies.clone(),
-            checks: AtomicU32::new(0),
         }
     }
 
@@ -240,9 +238,18 @@ impl RateLimits {
         Verdict(self.addresses.as_ref().map(|addresses| addresses.spend(&bucket)).into_iter().collect())
     }
 
-    /// Counts a check; every [`SWEEP_EVERY`] checks, forgets the buckets that are full again.
+    /// Counts a check; every [`SWEEP_EVERY`] checks of a thread, forgets the buckets that are full again. Counted
+    /// per thread: one counter for every worker would move its cache line between the cores on each request.
     fn counted(&self) {
-        if self.checks.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
+        thread_local! {
+            static CHECKS: Cell<u32> = const { Cell::new(0) };
+        }
+        let due = CHECKS.with(|checks| {
+            let n = checks.get().wrapping_add(1);
+            checks.set(n);
+            n % SWEEP_EVERY == 0
+        });
+        if due {
             self.keys.iter().for_each(Budget::sweep);
             self.users.iter().for_each(Budget::sweep);
             self.addresses.iter().for_each(Budget::sweep);
