@@ -65,6 +65,7 @@ async fn budgets_refuse_with_429_and_say_when_to_retry(s: &StoreUnderTest) {
     limited(&app.call(Method::GET, "/profiles/nobody-here", None, None).await);
     // A signal refused before its credentials are read (not JSON) is the address's to pay for too.
     limited(&app.call_raw(Method::POST, &path, None, "text/plain", "not json").await);
+    limited(&app.call(Method::GET, "/no/such/path", None, None).await);
     // Valid credentials from the same address are another user's budget; health checks are free.
     let other = app.user().await;
     assert_eq!(app.call(Method::GET, "/strategies", Some(&other.token), None).await.status, StatusCode::OK);

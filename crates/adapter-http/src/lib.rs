@@ -47,9 +47,19 @@ pub fn openapi_json() -> String {
     openapi::json()
 }
 
-async fn no_route() -> HttpResponse {
+/// 404 for a path no route takes, spending the client address's budget (429 once it is spent).
+async fn no_route(req: actix_web::HttpRequest) -> HttpResponse {
+    let verdict = req
+        .app_data::<web::Data<rate_limit::RateLimits>>()
+        .map(|limits| limits.spend_client(req.peer_addr().map(|peer| peer.ip()), req.headers()))
+        .unwrap_or_default();
+    if let Some(refused) = verdict.refused_answer() {
+        return refused;
+    }
     let error = ApiError::not_found("route");
-    reply::json(error.status(), &error.envelope())
+    let mut response = reply::json(error.status(), &error.envelope());
+    verdict.write(response.headers_mut());
+    response
 }
 
 /// The whole application: every registered route, request logs, the protocol's hygiene, and 404s in the error

@@ -6,7 +6,7 @@
 //! Who pays: a request with an API key spends its key's budget and its user's; one with a user JWT, its user's; a
 //! request to a public route, or one whose credentials fail (401), its address's, so guessing credentials is slowed
 //! down without letting one user's broken alerts from a shared address (TradingView's) refuse another's. Health
-//! checks are free.
+//! checks are free. A path that matches no route is the address's to pay for too (a scanner's).
 
 use std::cell::Cell;
 use std::net::IpAddr;
@@ -157,7 +157,7 @@ impl Verdict {
     }
 
     /// The whole 429 answer, with its headers, if refused.
-    fn refused_answer(&self) -> Option<actix_web::HttpResponse> {
+    pub fn refused_answer(&self) -> Option<actix_web::HttpResponse> {
         let refusal = self.refusal()?;
         let mut response = reply::json(refusal.status(), &refusal.envelope());
         self.write(response.headers_mut());
@@ -238,6 +238,12 @@ impl RateLimits {
         Verdict(self.addresses.as_ref().map(|addresses| addresses.spend(&bucket)).into_iter().collect())
     }
 
+    /// Spends one request of the budget of the client a request came from (its peer, or behind a trusted proxy the
+    /// client `X-Forwarded-For` names).
+    pub fn spend_client(&self, peer: Option<IpAddr>, headers: &HeaderMap) -> Verdict {
+        self.client_address(peer, headers).map(|address| self.spend_address(address)).unwrap_or_default()
+    }
+
     /// Counts a check; every [`SWEEP_EVERY`] checks of a thread, forgets the buckets that are full again. Counted
     /// per thread: one counter for every worker would move its cache line between the cores on each request.
     fn counted(&self) {
@@ -316,9 +322,9 @@ pub async fn limit<B: MessageBody>(
         return Ok(next.call(req).await?.map_into_left_body());
     }
     let auth = req.app_data::<ResourceAuth>().and_then(|auth| auth.of(req.method().as_str()));
-    let address = limits.client_address(req.peer_addr().map(|peer| peer.ip()), req.headers());
+    let peer = req.peer_addr().map(|peer| peer.ip());
     if auth.is_none_or(|auth| auth == Auth::None) {
-        let verdict = address.map(|address| limits.spend_address(address)).unwrap_or_default();
+        let verdict = limits.spend_client(peer, req.headers());
         if let Some(response) = verdict.refused_answer() {
             return Ok(req.into_response(response).map_into_right_body());
         }
@@ -333,7 +339,7 @@ pub async fn limit<B: MessageBody>(
     let verdict = match verdict {
         Some(verdict) => verdict,
         None => {
-            let verdict = address.map(|address| limits.spend_address(address)).unwrap_or_default();
+            let verdict = limits.spend_client(peer, res.request().headers());
             if let Some(response) = verdict.refused_answer() {
                 let (request, _) = res.into_parts();
                 return Ok(ServiceResponse::new(request, response).map_into_right_body());
