@@ -9,7 +9,7 @@ use actix_web::http::header::AUTHORIZATION;
 use actix_web::{FromRequest, HttpRequest, dev::Payload};
 use quantarya_ports::{Principal, admit};
 
-use crate::auth_kind::{Auth, ResourceAuth};
+use crate::auth_kind::{Auth, route_auth};
 use crate::error::ApiError;
 use crate::rate_limit;
 use crate::state::state;
@@ -46,10 +46,7 @@ impl FromRequest for Authenticated {
     /// key the policy refuses there gets its 403 before the body is read. An invalid credential is 401 whatever the route.
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         // Every resource is registered with its routes' auth kinds; a request without one is a wiring bug, refused.
-        let auth = req
-            .app_data::<ResourceAuth>()
-            .and_then(|auth| auth.of(req.method().as_str()))
-            .ok_or_else(|| ApiError::internal("a route without an auth kind"));
+        let auth = route_auth(req).ok_or_else(|| ApiError::internal("a route without an auth kind"));
         let request = req.clone();
         let found = auth.and_then(|auth| {
             bearer(req).and_then(|token| Ok((auth, state(req)?, token.ok_or_else(ApiError::unauthorized)?)))

@@ -46,3 +46,9 @@ impl ResourceAuth {
         self.0.iter().find(|(taken, _)| *taken == method).map(|(_, auth)| *auth)
     }
 }
+
+/// The auth kind of the route `req` was routed to, from its resource's [`ResourceAuth`]; `None` before routing,
+/// for a path no route takes, or a method its path does not take.
+pub fn route_auth(req: &actix_web::HttpRequest) -> Option<Auth> {
+    req.app_data::<ResourceAuth>().and_then(|auth| auth.of(req.method().as_str()))
+}

@@ -10,7 +10,7 @@ use actix_web::dev::{Extensions, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_LENGTH, HeaderValue, TRANSFER_ENCODING};
 use actix_web::middleware::Next;
 
-use crate::auth_kind::{Auth, ResourceAuth};
+use crate::auth_kind::{Auth, route_auth};
 use crate::error::ApiError;
 use crate::error_code::ErrorCode;
 use crate::reply;
@@ -77,9 +77,5 @@ pub async fn protocol_hygiene<B: MessageBody>(
 /// them (a TradingView alert carries its key in the body).
 fn authenticated<B>(res: &ServiceResponse<B>) -> bool {
     let request = res.request();
-    request.headers().contains_key(AUTHORIZATION)
-        || request
-            .app_data::<ResourceAuth>()
-            .and_then(|auth| auth.of(request.method().as_str()))
-            .is_some_and(|auth| auth != Auth::None)
+    request.headers().contains_key(AUTHORIZATION) || route_auth(request).is_some_and(|auth| auth != Auth::None)
 }

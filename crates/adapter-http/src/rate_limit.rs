@@ -25,7 +25,7 @@ use ipnet::IpNet;
 use quantarya_domain::{ApiKeyId, UserId};
 use quantarya_ports::{Credential, Principal};
 
-use crate::auth_kind::{Auth, ResourceAuth};
+use crate::auth_kind::{Auth, route_auth};
 use crate::error::ApiError;
 use crate::error_code::ErrorCode;
 use crate::reply;
@@ -321,7 +321,7 @@ pub async fn limit<B: MessageBody>(
     if FREE_PATHS.contains(&req.path()) {
         return Ok(next.call(req).await?.map_into_left_body());
     }
-    let auth = req.app_data::<ResourceAuth>().and_then(|auth| auth.of(req.method().as_str()));
+    let auth = route_auth(req.request());
     let peer = req.peer_addr().map(|peer| peer.ip());
     if auth.is_none_or(|auth| auth == Auth::None) {
         let verdict = limits.spend_client(peer, req.headers());

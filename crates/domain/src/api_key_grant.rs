@@ -212,7 +212,13 @@ impl KeyGrant {
     /// # Ok::<(), quantarya_domain::ValueError>(())
     /// ```
     pub fn allows(&self, scope: ApiKeyScope, strategy: StrategyId) -> bool {
-        self.scopes.contains(scope) && self.strategies.as_ref().is_none_or(|only| only.contains(strategy))
+        self.scopes.contains(scope) && self.reaches(strategy)
+    }
+
+    /// Whether the key may touch `strategy` at all: any of its owner's when it is not confined, else only those
+    /// it names.
+    pub fn reaches(&self, strategy: StrategyId) -> bool {
+        self.strategies.as_ref().is_none_or(|only| only.contains(strategy))
     }
 }
 

@@ -144,7 +144,7 @@ pub fn admit(principal: &Principal, operation: Operation) -> Result<(), JournalE
 /// Whether `principal` is a key confined to strategies other than `strategy`.
 pub(crate) fn confined_elsewhere(principal: &Principal, strategy: StrategyId) -> bool {
     match &principal.credential {
-        Credential::ApiKey { grant, .. } => grant.strategies.as_ref().is_some_and(|only| !only.contains(strategy)),
+        Credential::ApiKey { grant, .. } => !grant.reaches(strategy),
         Credential::User { .. } => false,
     }
 }
