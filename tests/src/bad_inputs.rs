@@ -14,6 +14,8 @@ enum Target {
     Trades(&'static str),
     /// `/strategies/{id}/stats`, with a query.
     Stats(&'static str),
+    /// `/strategies/{id}/signals`, with a query.
+    Signals(&'static str),
     /// `/strategies`.
     Strategies,
     /// `/strategies/{id}`.
@@ -32,6 +34,7 @@ impl Target {
         match self {
             Self::Trades(query) => with_query(trades_path(strategy), query),
             Self::Stats(query) => with_query(format!("/strategies/{strategy}/stats"), query),
+            Self::Signals(query) => with_query(format!("/strategies/{strategy}/signals"), query),
             Self::Strategies => "/strategies".to_owned(),
             Self::Strategy => format!("/strategies/{strategy}"),
             Self::StrategyNamed(raw) => format!("/strategies/{raw}"),
@@ -353,6 +356,11 @@ pub fn bad_inputs() -> Vec<BadInput> {
         bad_query("stats_from_in_words", Target::Stats("from=yesterday")),
         bad_query("stats_from_after_to", Target::Stats("from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z")),
         get("stats_unknown_parameter", Target::Stats("since=1"), UNPROCESSABLE, "unknown_field"),
+        bad_query("signal_log_outcome_maybe", Target::Signals("outcome=maybe")),
+        bad_query("signal_log_outcome_uppercase", Target::Signals("outcome=REFUSED")),
+        bad_query("signal_log_limit_zero", Target::Signals("limit=0")),
+        bad_query("signal_log_forged_cursor", Target::Signals("cursor=c1.x.y")),
+        get("signal_log_unknown_parameter", Target::Signals("status=OPEN"), UNPROCESSABLE, "unknown_field"),
         get("trade_list_unknown_parameter", Target::Trades("limt=5"), UNPROCESSABLE, "unknown_field"),
         get("strategy_id_nope", Target::StrategyNamed("nope"), StatusCode::NOT_FOUND, "not_found"),
         get("strategy_id_prefix_only", Target::StrategyNamed("strat_"), StatusCode::NOT_FOUND, "not_found"),

@@ -112,6 +112,9 @@ pub async fn every_route_answers_its_happy_path(app: &TestApp) {
     assert_eq!((closed.status, closed.field("status")), (StatusCode::OK, "CLOSED".to_owned()));
     let stats = app.call(Method::GET, &format!("/strategies/{sid}/stats"), t, None).await;
     assert_eq!((stats.status, stats.data()["overall"]["count"].clone()), (StatusCode::OK, json!(1)));
+    let signals = app.call(Method::GET, &format!("/strategies/{sid}/signals"), t, None).await;
+    assert_eq!(signals.status, StatusCode::OK, "{signals:?}");
+    assert!(signals.data().as_array().is_some_and(|all| !all.is_empty()), "the signals sent above: {signals:?}");
     let history = app.call(Method::GET, &format!("{}/events", trade_path(&sid, &tid)), t, None).await;
     let kinds: Vec<&str> = history.data().as_array().into_iter().flatten().filter_map(|e| e["kind"].as_str()).collect();
     assert_eq!(kinds, ["entry", "update", "update", "close"]);
@@ -307,6 +310,7 @@ pub async fn another_user_sees_and_changes_nothing(app: &TestApp) {
         (Method::POST, format!("{trade}/close"), None, true),
         (Method::GET, format!("{trade}/events"), None, false),
         (Method::GET, format!("/strategies/{sid}/stats"), None, false),
+        (Method::GET, format!("/strategies/{sid}/signals"), None, false),
         (Method::DELETE, format!("/api-keys/{key_id}"), None, false),
     ];
     for (method, path, body, keys_allowed) in routes {

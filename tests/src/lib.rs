@@ -6,6 +6,8 @@
 //! - [`positions_suite`]: positions (sizes, scale-ins, partial exits, fees, P&L) over a real store;
 //! - [`strategy_rules_suite`]: what a strategy refuses (stale entries, one strategy too many) over a real store;
 //! - [`public_stats_suite`]: public statistics kept under their strategy's revision, over a real store;
+//! - [`signal_log_suite`]: the signal log (newest first, the owner's alone, a week and a thousand) over a real store;
+//! - [`signal_log_http_suite`]: what the signal route logs of each answer, and the log's route, over HTTP;
 //! - [`rate_limits_suite`]: rate limits over HTTP, on a server of its own with small budgets;
 //! - [`http_suite`]: the real server and a real client, every route;
 //! - [`bad_inputs`]: the requests that must be refused, one trial per row;
@@ -29,6 +31,8 @@ mod public_stats_suite;
 mod rate_limits_suite;
 mod receipts_conformance;
 pub mod runner;
+mod signal_log_http_suite;
+mod signal_log_suite;
 mod strategy_rules_suite;
 pub mod support;
 

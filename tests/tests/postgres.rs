@@ -4,8 +4,11 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use diesel_async::{AsyncConnection, RunQueryDsl};
 use libtest_mimic::Trial;
 use quantarya_adapter_postgres::{PgStore, PoolSettings};
+use quantarya_domain::uuid::Uuid;
+use quantarya_domain::{LoggedBody, LoggedOutcome, SignalId, SignalLogEntry, StrategyId, Timestamp};
 use quantarya_test_db::TestDatabase;
 use quantarya_tests::runner::{self, MakeStore};
 use quantarya_tests::support::StoreUnderTest;
@@ -61,10 +64,72 @@ fn main() -> ExitCode {
         handle.block_on(quantarya_tests::durability::an_unreachable_database_is_a_503_never_a_500());
         Ok(())
     }));
+    let (handle, purge_url) = (runtime.handle().clone(), url.clone());
+    trials.push(Trial::test("postgres::the_signal_log_writer_purges_the_excess_and_the_old", move || {
+        handle.block_on(the_signal_log_writer_purges_the_excess_and_the_old(&purge_url));
+        Ok(())
+    }));
     let conclusion = runner::run(trials);
     if let Err(error) = runtime.block_on(database.drop_database()) {
         eprintln!("{error}");
         return ExitCode::FAILURE;
     }
     conclusion.exit_code()
+}
+
+/// How many rows the signal log holds for `strategy`, counted in the database.
+async fn logged_rows(url: &str, strategy: StrategyId) -> i64 {
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut conn = diesel_async::AsyncPgConnection::establish(url).await.expect("a connection");
+    let count: Count = diesel::sql_query("SELECT count(*) AS n FROM signal_log WHERE strategy_id = $1")
+        .bind::<diesel::sql_types::Uuid, _>(strategy.as_uuid())
+        .get_result(&mut conn)
+        .await
+        .expect("a count");
+    count.n
+}
+
+fn logged(strategy: StrategyId, received_at: Timestamp) -> SignalLogEntry {
+    SignalLogEntry {
+        id: SignalId::from_uuid(Uuid::now_v7()),
+        strategy_id: strategy,
+        received_at,
+        event: Some("entry".to_owned()),
+        outcome: LoggedOutcome { status: 201, message: "Trade created".to_owned(), ..LoggedOutcome::default() },
+        trade_id: None,
+        repeat: false,
+        api_key_id: None,
+        body: LoggedBody::new("{}"),
+    }
+}
+
+/// A store that starts sweeps what is past the week at its first batch; a strategy that gains many entries has its
+/// rows beyond the thousand newest deleted, not only hidden.
+async fn the_signal_log_writer_purges_the_excess_and_the_old(url: &str) {
+    let store = StoreUnderTest::of(Arc::new(PgStore::connect(url, PoolSettings::default()).expect("a pool")));
+    let (owner, strategy) = quantarya_tests::support::owner_with_strategy(&store).await;
+    let now = quantarya_tests::support::now();
+    let old = Timestamp::from_datetime(now.as_datetime() - SignalLogEntry::RETENTION - chrono::TimeDelta::hours(1));
+    store.signals.record_signal(&owner.id, logged(strategy.id, old)).await.expect("queued");
+    store.signals.record_signal(&owner.id, logged(strategy.id, now)).await.expect("queued");
+    store.signals.flush_signals().await.expect("written");
+    assert_eq!(logged_rows(url, strategy.id).await, 1, "the first batch's sweep took the entry past the week");
+
+    let sent = 3 * SignalLogEntry::KEPT_PER_STRATEGY;
+    for _ in 0..sent {
+        store
+            .signals
+            .record_signal(&owner.id, logged(strategy.id, quantarya_tests::support::now()))
+            .await
+            .expect("queued");
+    }
+    store.signals.flush_signals().await.expect("written");
+    let rows = logged_rows(url, strategy.id).await;
+    let bound =
+        i64::try_from(SignalLogEntry::KEPT_PER_STRATEGY + SignalLogEntry::KEPT_PER_STRATEGY / 2).expect("small");
+    assert!(rows >= 1000 && rows < bound, "{rows} rows after {sent} entries");
 }

@@ -30,7 +30,7 @@ pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15)
 
 /// Reads the body, at most [`MAX_BODY_BYTES`] within [`BODY_TIMEOUT`], refusing a larger one before reading or
 /// parsing it.
-async fn read_capped(req: &HttpRequest, payload: web::Payload) -> Result<Vec<u8>, ApiError> {
+pub async fn read_capped(req: &HttpRequest, payload: web::Payload) -> Result<Vec<u8>, ApiError> {
     actix_web::rt::time::timeout(BODY_TIMEOUT, read_all(req, payload))
         .await
         .map_err(|_| ApiError::new(ErrorCode::RequestTimeout, "The request body took too long to arrive."))?
@@ -64,11 +64,16 @@ pub async fn json_object(
     media: Media,
 ) -> Result<Option<JsonObject>, ApiError> {
     let bytes = read_capped(req, payload).await?;
+    parse_object(req, &bytes, media)
+}
+
+/// [`json_object`] of a body already read.
+pub fn parse_object(req: &HttpRequest, bytes: &[u8], media: Media) -> Result<Option<JsonObject>, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
     check_media(req, media)?;
-    let text = std::str::from_utf8(&bytes).map_err(|_| ApiError::invalid_json("it is not UTF-8"))?;
+    let text = std::str::from_utf8(bytes).map_err(|_| ApiError::invalid_json("it is not UTF-8"))?;
     match serde_json::from_str::<serde_json::Value>(text) {
         Ok(serde_json::Value::Object(object)) => Ok(Some(object)),
         Ok(_) => Err(ApiError::invalid(vec![FieldError::new("body", "must be a JSON object")], false)),

@@ -148,7 +148,7 @@ impl ApiError {
 }
 
 /// Writes a cause and its sources on one line, for logs.
-fn cause_chain(error: &dyn std::error::Error) -> String {
+pub(crate) fn cause_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {

@@ -27,6 +27,7 @@ pub mod registry;
 pub mod reply;
 pub mod route;
 pub mod routes;
+mod signal_record;
 pub mod state;
 pub mod text_schema;
 pub mod wiring;

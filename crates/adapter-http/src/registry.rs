@@ -5,10 +5,19 @@
 use std::sync::LazyLock;
 
 use crate::route::RouteSpec;
-use crate::routes::{api_keys, health, profile, stats, strategies, trades};
+use crate::routes::{api_keys, health, profile, signal_log, stats, strategies, trades};
 
 static ROUTES: LazyLock<Vec<RouteSpec>> = LazyLock::new(|| {
-    [api_keys::ROUTES, strategies::ROUTES, stats::ROUTES, trades::ROUTES, profile::ROUTES, health::ROUTES].concat()
+    [
+        api_keys::ROUTES,
+        strategies::ROUTES,
+        stats::ROUTES,
+        signal_log::ROUTES,
+        trades::ROUTES,
+        profile::ROUTES,
+        health::ROUTES,
+    ]
+    .concat()
 });
 
 /// Every route of the service, in the reference's order.
@@ -46,7 +55,11 @@ mod tests {
         let public: HashSet<String> =
             routes().iter().filter(|r| r.public).map(|r| format!("{} {}", r.verb.as_str(), r.path)).collect();
         assert_eq!(documented, public);
-        assert_eq!(public.len(), 20, "the 17 reference routes, PATCH /strategies/{{id}}, trade history and stats");
+        assert_eq!(
+            public.len(),
+            21,
+            "the 17 reference routes, PATCH /strategies/{{id}}, trade history, stats and the signal log"
+        );
         assert!(!documented.iter().any(|r| r.contains("healthz") || r.contains("readyz") || r.contains("openapi")));
     }
 
@@ -66,6 +79,12 @@ mod tests {
             format!("at most {} points, extremes kept", quantarya_ports::PUBLIC_CURVE_POINTS),
             format!("The body is over {kib} KiB"),
             format!("longer than {seconds} s to arrive"),
+            format!(
+                "in the last {} days, at most the {} newest",
+                quantarya_domain::SignalLogEntry::RETENTION.num_days(),
+                quantarya_domain::SignalLogEntry::KEPT_PER_STRATEGY
+            ),
+            format!("(its first {} KiB)", quantarya_domain::LoggedBody::MAX_BYTES / 1024),
         ] {
             assert!(document.contains(&text), "the document no longer says {text:?}");
         }

@@ -71,6 +71,7 @@ async fn a_key_in_the_body_authenticates_and_is_never_passed_on_or_echoed() {
         credential: Credential::ApiKey { key_id: ApiKeyId::from_uuid(Uuid::nil()), grant: KeyGrant::default() },
     };
     let authenticated = by_key.clone();
+    let logged_by = by_key.clone();
     journal.expect_authenticate().with(eq(KEY)).times(1).returning(move |_| Ok(authenticated.clone()));
     // The signal the handler builds is the entry the body describes and nothing else: it never carries the key.
     // The journal answers with a refusal, to see the body.
@@ -90,6 +91,20 @@ async fn a_key_in_the_body_authenticates_and_is_never_passed_on_or_echoed() {
         })
         .times(1)
         .returning(|_, _, _, _| Err(JournalError::invalid("symbol", "is not listed")));
+    // The refusal goes to the strategy's signal log, with the body as sent less the key.
+    journal
+        .expect_record_signal()
+        .withf(move |who, strategy, report| {
+            who == &logged_by
+                && *strategy == book
+                && report.outcome.status == 422
+                && report.outcome.code.as_deref() == Some("validation_failed")
+                && report.outcome.details.first().is_some_and(|d| d.field == "symbol")
+                && report.body.as_str() == r#"{"side":"BUY","symbol":"EURUSD"}"#
+                && (report.trade_id, report.repeat, report.event.as_deref()) == (None, false, None)
+        })
+        .times(1)
+        .returning(|_, _, _| Ok(()));
     let body = json!({ "api_key": KEY, "symbol": "EURUSD", "side": "BUY" }).to_string();
     let req = test::TestRequest::post()
         .uri("/strategies/strat_0192f0c17a4b7cde8f0123456789abcd/trades")

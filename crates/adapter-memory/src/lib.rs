@@ -39,6 +39,7 @@ mod book;
 mod carriers;
 mod receipts;
 mod sharded;
+mod signal_log;
 mod stored;
 
 use std::collections::{BTreeSet, HashMap};

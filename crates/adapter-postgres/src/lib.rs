@@ -4,8 +4,9 @@
 //! The rules that must hold across instances live in the schema: foreign keys with cascading deletes, user names
 //! unique regardless of case, unique key hashes, partial unique indexes for one open trade per strategy and
 //! reference, a `version` checked on every trade update, `CHECK`s for statuses, prices and the lifecycle's
-//! invariants. The signal path is short: a trade write with its history event is one statement, and a signal's API
-//! key is verified from an in-process cache that every instance keeps current with `LISTEN`/`NOTIFY`.
+//! invariants. The signal path is short: a trade write with its history event is one statement, a signal's API
+//! key is verified from an in-process cache that every instance keeps current with `LISTEN`/`NOTIFY`, and its
+//! signal log entry is written by a batching writer off the request's path.
 //!
 //! ```no_run
 //! use quantarya_adapter_postgres::{PgStore, PoolSettings, migrate};
@@ -29,6 +30,8 @@ mod pgbench;
 mod receipts;
 mod rows;
 mod schema;
+mod signal_log;
+mod signal_writer;
 mod trade_write;
 mod trades;
 mod write_statement;
@@ -77,6 +80,8 @@ pub struct PgStore {
     _listener: Arc<key_cache::Listener>,
     /// The runtime the store lives in, where writes off a request's path run.
     runtime: tokio::runtime::Handle,
+    /// The queue of the signal log's writer, which writes in batches off the request's path.
+    signals: signal_writer::SignalWriter,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -137,7 +142,8 @@ impl PgStore {
             .recycle_timeout(Some(settings.timeout))
             .build()
             .map_err(|e| ConnectError(e.to_string()))?;
-        Ok(Self { pool, keys, _listener: Arc::new(listener), runtime: store_runtime })
+        let signals = signal_writer::SignalWriter::start(pool.clone(), &store_runtime);
+        Ok(Self { pool, keys, _listener: Arc::new(listener), runtime: store_runtime, signals })
     }
 
     /// Whether this store's cache of verified API keys is trusted now (its listening connection is up). Until it

@@ -114,6 +114,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    signal_log (id) {
+        id -> Uuid,
+        strategy_id -> Uuid,
+        received_at -> Timestamptz,
+        event -> Nullable<Text>,
+        status -> SmallInt,
+        message -> Text,
+        code -> Nullable<Text>,
+        details -> Jsonb,
+        trade_id -> Nullable<Uuid>,
+        repeat -> Bool,
+        api_key_id -> Nullable<Uuid>,
+        body -> Text,
+        body_truncated -> Bool,
+    }
+}
+
 diesel::joinable!(trade_events -> trades (trade_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -122,5 +140,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     trade_events,
     api_keys,
     receipt_targets,
-    receipt_keys
+    receipt_keys,
+    signal_log
 );

@@ -19,7 +19,7 @@ use quantarya_adapter_http::{AppState, InFlight, JwtConfig, JwtConfigError, JwtV
 use quantarya_adapter_memory::MemoryStore;
 use quantarya_adapter_postgres::{PgStore, PoolSettings};
 use quantarya_ports::outbound::{
-    ApiKeyStore, RandomIds, StorageHealth, StrategyStore, SystemClock, TradeStore, UserStore,
+    ApiKeyStore, RandomIds, SignalLogStore, StorageHealth, StrategyStore, SystemClock, TradeStore, UserStore,
 };
 use quantarya_ports::{Journal, JournalService, Ports, Stores};
 
@@ -29,7 +29,7 @@ pub const SHUTDOWN_GRACE_SECONDS: u64 = 30;
 /// The journal over `store`, verifying user JWTs with `jwt`.
 pub fn journal_over<S>(store: Arc<S>, jwt: &JwtConfig) -> Result<Arc<dyn Journal>, JwtConfigError>
 where
-    S: UserStore + StrategyStore + TradeStore + ApiKeyStore + StorageHealth + 'static,
+    S: UserStore + StrategyStore + TradeStore + ApiKeyStore + SignalLogStore + StorageHealth + 'static,
 {
     let tokens = Arc::new(JwtVerifier::new(jwt)?);
     Ok(Arc::new(JournalService::new(Ports {

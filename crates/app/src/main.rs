@@ -93,10 +93,14 @@ async fn serve(mut args: ServeArgs) -> Result<(), String> {
         print(&token)?;
     }
     let (server, in_flight) =
-        quantarya_app::server(listener, journal, args.workers.map(usize::from), &args.limits.to_settings())
+        quantarya_app::server(listener, journal.clone(), args.workers.map(usize::from), &args.limits.to_settings())
             .map_err(|e| e.to_string())?;
     actix_web::rt::spawn(signals.stop_gracefully(server.handle(), in_flight));
     server.await.map_err(|e| e.to_string())?;
+    // Every request has been answered: write what they queued (the signal log) before the process ends.
+    if let Err(error) = journal.flush().await {
+        tracing::warn!(error = %error, "could not write the last signal log entries");
+    }
     tracing::info!("stopped");
     Ok(())
 }

@@ -79,6 +79,7 @@ fn serve_on_postgres_migrates_once_and_keeps_a_traders_data_across_restarts() {
         curl -s $base/strategies/$STRATEGY/trades/{trade} -H "Authorization: Bearer $KEY" > trade_after.json
         curl -s $base/strategies/$STRATEGY/trades/{trade}/events -H "Authorization: Bearer $TOKEN" > events_after.json
         curl -s $base/me -H "Authorization: Bearer $TOKEN" > me_after.json
+        curl -s $base/strategies/$STRATEGY/signals -H "Authorization: Bearer $TOKEN" > signals_after.json
         "#
     );
     let run = run_script(&script, &dir);
@@ -86,6 +87,13 @@ fn serve_on_postgres_migrates_once_and_keeps_a_traders_data_across_restarts() {
     assert_eq!(json(&dir.join("trade_after.json"))["data"], exited["data"], "the trade is back as acknowledged");
     assert_eq!(json(&dir.join("events_after.json")), json(&dir.join("events_before.json")), "with its history");
     assert_eq!(json(&dir.join("me_after.json"))["data"]["user_name"], "pg-trader");
+    // The signal log the first instance queued was written by the time it stopped.
+    let signals = json(&dir.join("signals_after.json"));
+    let statuses: Vec<_> = signals["data"]
+        .as_array()
+        .map(|all| all.iter().map(|e| e["outcome"]["status"].clone()).collect())
+        .unwrap_or_default();
+    assert_eq!(statuses, [200, 201], "the exit, then the entry: {signals}");
     assert!(served.terminate().success());
 
     let _ = std::fs::remove_dir_all(&dir);

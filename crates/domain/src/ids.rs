@@ -96,6 +96,12 @@ prefixed_id!(
     "evt_",
     "event"
 );
+prefixed_id!(
+    /// Identifies one entry of a strategy's signal log: `sig_…`.
+    SignalId,
+    "sig_",
+    "signal"
+);
 
 /// The identity provider's subject (`sub`) of a user: 1–255 characters, no control characters.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -37,9 +37,9 @@ pub use error::{Cause, ConflictKind, FieldError, ForbiddenKind, JournalError, Re
 pub use journal::{
     Credential, IssuedApiKey, Journal, JournalService, KeyAccess, OWNER_CURVE_POINTS, Operation, PUBLIC_CURVE_POINTS,
     Ports, Principal, PublicProfile, PublicStrategy, Saved, Signal, SignalEffect, SignalIdentity, SignalLocator,
-    SignalOutcome, Stores, StrategyDeletion, admit,
+    SignalOutcome, SignalReport, Stores, StrategyDeletion, admit,
 };
-pub use paging::{CURSOR_PATTERN, PageLimit, TradePage, TradeQuery};
+pub use paging::{CURSOR_PATTERN, PageLimit, SignalLogPage, SignalLogQuery, TradePage, TradeQuery};
 
 #[cfg(any(test, feature = "mock"))]
 pub use journal::MockJournal;

@@ -1,10 +1,11 @@
 //! Paging of trade lists: the page size, the opaque cursor (its format and the pattern it matches, written once),
 //! and what a page request and a page hold.
 
-use quantarya_domain::{Timestamp, Trade, TradeId};
+use quantarya_domain::{SignalId, SignalLogEntry, SignalResult, Timestamp, Trade, TradeId};
+use uuid::Uuid;
 
 use crate::FieldError;
-use crate::outbound::{TradeCursor, TradeFilter};
+use crate::outbound::{SignalCursor, TradeCursor, TradeFilter};
 
 /// A page size for trade lists: 1–500, 100 by default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,23 +41,46 @@ impl Default for PageLimit {
 /// version, the page's last `opened_at` in Unix microseconds, and the 32 hex digits of its trade id.
 pub const CURSOR_PATTERN: &str = r"^c1\.[0-9]+\.[0-9a-f]{32}$";
 
+/// The text of a cursor: the format version, an instant in Unix microseconds, and the 32 hex digits of an id.
+fn encode_cursor(at: Timestamp, id: Uuid) -> String {
+    format!("c1.{}.{}", at.unix_micros(), id.simple())
+}
+
+/// Reads a text made by [`encode_cursor`]; anything else is refused.
+fn decode_cursor(raw: &str) -> Result<(Timestamp, Uuid), FieldError> {
+    let invalid = || FieldError::new("cursor", "is not a cursor this service returned");
+    let mut parts = raw.split('.');
+    let (Some("c1"), Some(micros), Some(id), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        return Err(invalid());
+    };
+    let at = micros.parse().ok().and_then(Timestamp::from_unix_micros).ok_or_else(invalid)?;
+    let id = TradeId::parse(&format!("{}{id}", TradeId::PREFIX)).map_err(|_| invalid())?;
+    Ok((at, id.as_uuid()))
+}
+
 impl TradeCursor {
     /// The opaque text handed to clients as `next_cursor`; it matches [`CURSOR_PATTERN`].
     pub fn encode(&self) -> String {
-        format!("c1.{}.{}", self.opened_at.unix_micros(), self.trade_id.as_uuid().simple())
+        encode_cursor(self.opened_at, self.trade_id.as_uuid())
     }
 
     /// Reads a cursor a client sent back; anything not made by [`TradeCursor::encode`] is refused.
     pub fn decode(raw: &str) -> Result<Self, FieldError> {
-        let invalid = || FieldError::new("cursor", "is not a cursor this service returned");
-        let mut parts = raw.split('.');
-        let (Some("c1"), Some(micros), Some(id), None) = (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(invalid());
-        };
-        let opened_at = micros.parse().ok().and_then(Timestamp::from_unix_micros).ok_or_else(invalid)?;
-        let trade_id = TradeId::parse(&format!("{}{id}", TradeId::PREFIX)).map_err(|_| invalid())?;
-        Ok(Self { opened_at, trade_id })
+        let (opened_at, id) = decode_cursor(raw)?;
+        Ok(Self { opened_at, trade_id: TradeId::from_uuid(id) })
+    }
+}
+
+impl SignalCursor {
+    /// The opaque text handed to clients as `next_cursor`; it matches [`CURSOR_PATTERN`], like a trade list's.
+    pub fn encode(&self) -> String {
+        encode_cursor(self.received_at, self.signal_id.as_uuid())
+    }
+
+    /// Reads a cursor a client sent back; anything not made by [`SignalCursor::encode`] is refused.
+    pub fn decode(raw: &str) -> Result<Self, FieldError> {
+        let (received_at, id) = decode_cursor(raw)?;
+        Ok(Self { received_at, signal_id: SignalId::from_uuid(id) })
     }
 }
 
@@ -80,6 +104,26 @@ pub struct TradePage {
     pub next_cursor: Option<TradeCursor>,
 }
 
+/// A request for one page of a strategy's signal log.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SignalLogQuery {
+    /// Only accepted, or only refused, signals.
+    pub result: Option<SignalResult>,
+    /// How many at most.
+    pub limit: PageLimit,
+    /// Where the previous page ended.
+    pub cursor: Option<SignalCursor>,
+}
+
+/// One page of a signal log, newest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignalLogPage {
+    /// The entries.
+    pub entries: Vec<SignalLogEntry>,
+    /// Where the next page starts; `None` on the last page.
+    pub next_cursor: Option<SignalCursor>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,6 +141,28 @@ mod tests {
             assert_eq!(TradeCursor::decode(bad).map_err(|e| e.field), Err("cursor".to_owned()), "{bad}");
         }
         assert!(TradeCursor::decode("c1.0.0192f0c17a4b7cde8f0123456789abcd").is_ok());
+    }
+
+    #[test]
+    fn signal_cursors_round_trip_in_the_same_format() {
+        let cursor = SignalCursor {
+            received_at: Timestamp::parse_rfc3339("2026-05-21T12:00:00.25Z").expect("valid"),
+            signal_id: SignalId::from_uuid(uuid::Uuid::now_v7()),
+        };
+        let encoded = cursor.encode();
+        assert_eq!(SignalCursor::decode(&encoded), Ok(cursor));
+        assert!(regex_free_match(&encoded), "{encoded}");
+        assert_eq!(SignalCursor::decode("c1.x.y").map_err(|e| e.field), Err("cursor".to_owned()));
+    }
+
+    /// The documented pattern, checked by hand: "c1", digits, 32 lowercase hex digits.
+    fn regex_free_match(encoded: &str) -> bool {
+        let parts: Vec<&str> = encoded.split('.').collect();
+        parts.len() == 3
+            && parts[0] == "c1"
+            && parts[1].bytes().all(|b| b.is_ascii_digit())
+            && parts[2].len() == 32
+            && parts[2].bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod api_key;
 pub mod profile;
+pub mod signal_log;
 pub mod stats;
 pub mod strategy;
 pub mod trade;

@@ -4,6 +4,7 @@
 pub mod api_keys;
 pub mod health;
 pub mod profile;
+pub mod signal_log;
 pub mod stats;
 pub mod strategies;
 pub mod trades;

@@ -1,14 +1,14 @@
 //! `/strategies/{strategy_id}/trades`.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use quantarya_domain::{RawApiKey, Side, Status, StrategyId, Symbol, TradeId};
+use quantarya_domain::{RawApiKey, Side, SignalLogEntry, Status, StrategyId, Symbol, TradeId};
 use quantarya_ports::outbound::{TradeCursor, TradeFilter};
-use quantarya_ports::{FieldError, PageLimit, SignalEffect, TradeQuery};
+use quantarya_ports::{FieldError, PageLimit, Principal, SignalEffect, SignalIdentity, TradeQuery};
 use serde_json::Value;
 
 use crate::auth::{Authenticated, bearer};
 use crate::auth_kind::Auth;
-use crate::body::{Media, json_object};
+use crate::body::{Media, json_object, parse_object, read_capped};
 use crate::dto::trade::{
     CloseTradeRequest, CreateTradeRequest, TradeEventView, TradeView, UpdateTradeRequest, parse_close, parse_patch,
     parse_signal,
@@ -23,6 +23,7 @@ use crate::route::{
     Body, Param, ParamKind, RouteSpec, SchemaRef, Verb, created, json, linked, many, ok, one, page, route,
 };
 use crate::routes::{STRATEGY_ID, path_id, required_body};
+use crate::signal_record::{self, Applied};
 use crate::state::{AppState, state as app_state};
 use quantarya_ports::Operation;
 
@@ -192,7 +193,8 @@ fn ids(path: &(String, String)) -> Result<(StrategyId, TradeId), ApiError> {
 
 /// `POST /strategies/{strategy_id}/trades`: a signal. Takes `application/json` or `text/plain` holding JSON, and
 /// the API key in the body as `api_key` when no `Authorization` header is sent. The body is read (and its size
-/// checked) first, because it may carry the credential; credentials are checked before any field.
+/// checked) first, because it may carry the credential; credentials are checked before any field. Once the request
+/// is known to be the owner's, its outcome, accepted or refused, goes to the strategy's signal log.
 pub async fn create(
     req: HttpRequest,
     payload: web::Payload,
@@ -200,7 +202,21 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let state = app_state(&req)?;
     let header = bearer(&req)?;
-    let object = required_body(json_object(&req, payload, Media::JsonOrText).await?)?;
+    let bytes = read_capped(&req, payload).await?;
+    let object = match parse_object(&req, &bytes, Media::JsonOrText).and_then(required_body) {
+        Ok(object) => object,
+        Err(refused) => {
+            // Answered as before, whatever the credential; but the owner of a key it names may read why.
+            if let (Some(token), Ok(strategy)) =
+                (header.or_else(|| signal_record::body_key(&bytes)), path_id(&strategy, "strategy"))
+                && let Ok(principal) = state.journal.authenticate(&token).await
+            {
+                signal_record::record(state.journal.as_ref(), &principal, strategy, None, &bytes, Err(&refused)).await;
+            }
+            return Err(refused);
+        }
+    };
+    let event = object.get("event").and_then(Value::as_str).map(SignalLogEntry::event_of);
     // Named by the body as sent (the hash leaves the key out), read before the key is taken out of it.
     let identity = idempotency::identity(&req, &object);
     let mut reader = FieldReader::new::<CreateTradeRequest>(object);
@@ -221,25 +237,50 @@ pub async fn create(
         (None, _) => return Err(ApiError::unauthorized()),
     };
     let principal = state.journal.authenticate(&token).await?;
-    crate::rate_limit::spend(&req, &state.limits, &principal)?;
+    let answer = apply(&req, &state, &principal, &strategy, identity, reader).await;
+    if let Ok(strategy) = path_id(&strategy, "strategy") {
+        let logged = answer.as_ref().map(|(applied, _)| applied);
+        signal_record::record(state.journal.as_ref(), &principal, strategy, event, &bytes, logged).await;
+    }
+    answer.map(|(_, response)| response)
+}
+
+/// Applies a signal of an authenticated principal: its budget, its scope, its fields, then the use case.
+async fn apply(
+    req: &HttpRequest,
+    state: &AppState,
+    principal: &Principal,
+    strategy: &str,
+    identity: Result<SignalIdentity, ApiError>,
+    reader: FieldReader,
+) -> Result<(Applied, HttpResponse), ApiError> {
+    crate::rate_limit::spend(req, &state.limits, principal)?;
     // A key without the `signals` scope learns nothing of the fields (the use case checks it again).
-    quantarya_ports::admit(&principal, quantarya_ports::Operation::SubmitSignal)?;
-    let strategy: StrategyId = path_id(&strategy, "strategy")?;
+    quantarya_ports::admit(principal, quantarya_ports::Operation::SubmitSignal)?;
+    let strategy: StrategyId = path_id(strategy, "strategy")?;
     let identity = identity?;
     let signal = parse_signal(reader)?;
-    let outcome = state.journal.submit_signal(&principal, strategy, signal, Some(identity)).await?;
+    let outcome = state.journal.submit_signal(principal, strategy, signal, Some(identity)).await?;
+    let trade_id = outcome.trade.id;
     let view = TradeView::from(outcome.trade);
-    Ok(match outcome.effect {
-        SignalEffect::Created => reply::created("Trade created", view),
-        SignalEffect::Updated => reply::ok("Trade updated", view),
-        SignalEffect::Added => reply::ok("Added to the position", view),
-        SignalEffect::Reduced => reply::ok("Part of the position closed; the trade stays open", view),
-        SignalEffect::Unchanged => reply::ok("Trade already up to date; nothing changed", view),
-        SignalEffect::Closed => reply::ok("Trade closed", view),
-        SignalEffect::Cancelled => reply::ok("Trade cancelled", view),
-        SignalEffect::AlreadyClosed => reply::ok("Trade already closed; nothing changed", view),
-        SignalEffect::Replayed => idempotency::replayed(reply::ok("Signal already applied; nothing changed", view)),
-    })
+    let message = match outcome.effect {
+        SignalEffect::Created => "Trade created",
+        SignalEffect::Updated => "Trade updated",
+        SignalEffect::Added => "Added to the position",
+        SignalEffect::Reduced => "Part of the position closed; the trade stays open",
+        SignalEffect::Unchanged => "Trade already up to date; nothing changed",
+        SignalEffect::Closed => "Trade closed",
+        SignalEffect::Cancelled => "Trade cancelled",
+        SignalEffect::AlreadyClosed => "Trade already closed; nothing changed",
+        SignalEffect::Replayed => "Signal already applied; nothing changed",
+    };
+    let response = match outcome.effect {
+        SignalEffect::Created => reply::created(message, view),
+        SignalEffect::Replayed => idempotency::replayed(reply::ok(message, view)),
+        _ => reply::ok(message, view),
+    };
+    let repeat = outcome.effect == SignalEffect::Replayed;
+    Ok((Applied { status: response.status(), message, trade_id, repeat }, response))
 }
 
 /// The query of a trade list: `limit`, `cursor`, `status`, `symbol`, `side`, `from`, `to`; anything else is 422.

@@ -58,6 +58,8 @@ pub enum Operation {
     DeleteTrade,
     /// `GET /strategies/{id}/trades/{trade_id}/events`.
     TradeHistory,
+    /// `GET /strategies/{id}/signals`: the signal log.
+    SignalLog,
 }
 
 impl Operation {
@@ -86,7 +88,8 @@ impl Operation {
             | Self::CreateApiKey
             | Self::ListApiKeys
             | Self::RevokeApiKey
-            | Self::TradeHistory => KeyAccess::Refused,
+            | Self::TradeHistory
+            | Self::SignalLog => KeyAccess::Refused,
         }
     }
 }

@@ -6,8 +6,9 @@ mod service;
 use async_trait::async_trait;
 use quantarya_domain::{
     ApiKey, ApiKeyId, BodyHash, CloseTrade, CredentialKind, Email, ExternalReference, IdempotencyKey, KeyGrant,
-    LevelsChange, NewApiKey, NewStrategy, NewTrade, ProfileChange, RawApiKey, SignalExit, Statistics, Strategy,
-    StrategyChange, StrategyId, Symbol, Trade, TradeEvent, TradeId, TradePatch, User, UserId, UserName,
+    LevelsChange, LoggedBody, LoggedOutcome, NewApiKey, NewStrategy, NewTrade, ProfileChange, RawApiKey, SignalExit,
+    Statistics, Strategy, StrategyChange, StrategyId, Symbol, Trade, TradeEvent, TradeId, TradePatch, User, UserId,
+    UserName,
 };
 
 pub use key_policy::{KeyAccess, Operation, admit};
@@ -15,7 +16,7 @@ pub use service::{JournalService, Ports, Stores};
 
 use crate::JournalError;
 use crate::outbound::{AccountDeletion, CloseRange};
-use crate::paging::{TradePage, TradeQuery};
+use crate::paging::{SignalLogPage, SignalLogQuery, TradePage, TradeQuery};
 
 /// Who is asking: a user, through a user JWT or through one of their API keys.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -174,6 +175,22 @@ pub struct SignalOutcome {
     pub trade: Trade,
     /// What happened.
     pub effect: SignalEffect,
+}
+
+/// What the HTTP adapter saw of a signal it answered, for the strategy's signal log
+/// ([`Journal::record_signal`]); the service stamps it with its arrival, its id and the key that sent it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SignalReport {
+    /// The body's `event` as sent, if it had one.
+    pub event: Option<String>,
+    /// The answer.
+    pub outcome: LoggedOutcome,
+    /// The trade created or touched, if any.
+    pub trade_id: Option<TradeId>,
+    /// True when the signal repeated one already applied.
+    pub repeat: bool,
+    /// The body as received, without the API key.
+    pub body: LoggedBody,
 }
 
 /// Every operation of the HTTP API. The HTTP adapter calls it; other services may embed it.
@@ -396,6 +413,39 @@ pub trait Journal: Send + Sync {
         strategy: StrategyId,
         id: TradeId,
     ) -> Result<Vec<TradeEvent>, JournalError>;
+
+    /// Records what became of a signal sent to `principal`'s strategy `strategy` in its signal log. Only the owner's
+    /// requests are logged: the store drops a report for a strategy that is not `principal`'s. It may be written after
+    /// the call returns (see [`Journal::flush`]).
+    ///
+    /// # Errors
+    ///
+    /// `Unavailable` when the report could not be queued or written; the signal's answer does not depend on it.
+    async fn record_signal(
+        &self,
+        principal: &Principal,
+        strategy: StrategyId,
+        report: SignalReport,
+    ) -> Result<(), JournalError>;
+    /// One page of a strategy's signal log, newest first: what reached it in the last 7 days, at most 1000 entries
+    /// (`GET /strategies/{id}/signals`).
+    ///
+    /// # Errors
+    ///
+    /// `Forbidden(ApiKeyNotAllowed)` for an API key; `Forbidden(ProfileRequired)` before a profile;
+    /// `NotFound` for a missing or another user's strategy; `Unavailable` when storage does not answer.
+    async fn signal_log(
+        &self,
+        principal: &Principal,
+        strategy: StrategyId,
+        query: SignalLogQuery,
+    ) -> Result<SignalLogPage, JournalError>;
+    /// Writes whatever the service queued (signal log entries) before it answers; called on a clean stop.
+    ///
+    /// # Errors
+    ///
+    /// `Unavailable` when storage does not answer.
+    async fn flush(&self) -> Result<(), JournalError>;
 }
 
 #[cfg(test)]

@@ -1,10 +1,12 @@
 //! The traits the use cases need from the outside world, and what their implementations must guarantee.
 
 mod auth;
+mod signal_log;
 mod stores;
 mod system;
 
 pub use auth::{TokenError, TokenVerifier, VerifiedToken};
+pub use signal_log::{SignalCursor, SignalLogFilter, SignalLogStore};
 pub use stores::{
     AccountDeletion, ApiKeyStore, CloseRange, ClosedRevision, ClosedTradeVisitor, OpenTradeLookup, ReceiptWrite,
     SignalReceipts, StorageHealth, StrategyStore, TradeCursor, TradeFilter, TradeStore, UserStore,
@@ -13,6 +15,8 @@ pub use system::{Clock, IdSource, RandomIds, SystemClock};
 
 #[cfg(any(test, feature = "mock"))]
 pub use auth::MockTokenVerifier;
+#[cfg(any(test, feature = "mock"))]
+pub use signal_log::MockSignalLogStore;
 #[cfg(any(test, feature = "mock"))]
 pub use stores::{MockApiKeyStore, MockStorageHealth, MockStrategyStore, MockTradeStore, MockUserStore};
 #[cfg(any(test, feature = "mock"))]

@@ -1,6 +1,6 @@
 //! [`JournalService`]: the use cases over the outbound ports, one file per concern — [`access`] (who a bearer
 //! is, the key policy on a strategy, profile, ownership), [`signals`] (entries, updates, exits), [`trades`] (PATCH, close, delete, lists, history),
-//! [`accounts`] (profile, strategies, keys), [`statistics`], [`repeats`] (receipts) — and [`retry`], the one loop that decides a change
+//! [`accounts`] (profile, strategies, keys), [`statistics`], [`repeats`] (receipts), [`signal_log`] — and [`retry`], the one loop that decides a change
 //! again when another writer won. It loads, asks the domain, and stores what the domain decided; the stores
 //! settle races.
 
@@ -8,6 +8,7 @@ mod access;
 mod accounts;
 mod repeats;
 mod retry;
+mod signal_log;
 mod signals;
 mod statistics;
 mod trades;
@@ -22,14 +23,15 @@ use quantarya_domain::{
 
 use super::key_policy::{Operation, admit};
 use super::{
-    IssuedApiKey, Journal, Principal, PublicProfile, Saved, Signal, SignalIdentity, SignalOutcome, StrategyDeletion,
+    IssuedApiKey, Journal, Principal, PublicProfile, Saved, Signal, SignalIdentity, SignalOutcome, SignalReport,
+    StrategyDeletion,
 };
 use crate::JournalError;
 use crate::outbound::{
-    AccountDeletion, ApiKeyStore, Clock, CloseRange, IdSource, StorageHealth, StrategyStore, TokenVerifier, TradeStore,
-    UserStore,
+    AccountDeletion, ApiKeyStore, Clock, CloseRange, IdSource, SignalLogStore, StorageHealth, StrategyStore,
+    TokenVerifier, TradeStore, UserStore,
 };
-use crate::paging::{TradePage, TradeQuery};
+use crate::paging::{SignalLogPage, SignalLogQuery, TradePage, TradeQuery};
 
 /// The store ports. One adapter value usually serves them all: [`Stores::of`].
 #[derive(Clone)]
@@ -42,6 +44,8 @@ pub struct Stores {
     pub trades: Arc<dyn TradeStore>,
     /// API keys.
     pub api_keys: Arc<dyn ApiKeyStore>,
+    /// Each strategy's signal log.
+    pub signals: Arc<dyn SignalLogStore>,
     /// Whether storage answers.
     pub health: Arc<dyn StorageHealth>,
 }
@@ -50,13 +54,14 @@ impl Stores {
     /// Every store port, served by `store`.
     pub fn of<S>(store: Arc<S>) -> Self
     where
-        S: UserStore + StrategyStore + TradeStore + ApiKeyStore + StorageHealth + 'static,
+        S: UserStore + StrategyStore + TradeStore + ApiKeyStore + SignalLogStore + StorageHealth + 'static,
     {
         Self {
             users: store.clone(),
             strategies: store.clone(),
             trades: store.clone(),
             api_keys: store.clone(),
+            signals: store.clone(),
             health: store,
         }
     }
@@ -71,7 +76,7 @@ impl std::fmt::Debug for Stores {
 /// Everything the service needs from outside.
 #[derive(Clone)]
 pub struct Ports {
-    /// Profiles, strategies, trades, API keys and storage health.
+    /// Profiles, strategies, trades, API keys, signal logs and storage health.
     pub stores: Stores,
     /// User JWT verification.
     pub tokens: Arc<dyn TokenVerifier>,
@@ -253,5 +258,30 @@ impl Journal for JournalService {
     ) -> Result<Vec<TradeEvent>, JournalError> {
         admit(principal, Operation::TradeHistory)?;
         self.history(principal, strategy, id).await
+    }
+
+    /// Not an operation a caller asks for: the signal route reports every answer it gave the principal, within
+    /// its grant or not (a refusal for want of scope is what the owner most needs to read).
+    async fn record_signal(
+        &self,
+        principal: &Principal,
+        strategy: StrategyId,
+        report: SignalReport,
+    ) -> Result<(), JournalError> {
+        self.log_signal(principal, strategy, report).await
+    }
+
+    async fn signal_log(
+        &self,
+        principal: &Principal,
+        strategy: StrategyId,
+        query: SignalLogQuery,
+    ) -> Result<SignalLogPage, JournalError> {
+        admit(principal, Operation::SignalLog)?;
+        self.signal_page(principal, strategy, query).await
+    }
+
+    async fn flush(&self) -> Result<(), JournalError> {
+        Ok(self.ports.stores.signals.flush_signals().await?)
     }
 }
