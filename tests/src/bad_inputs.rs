@@ -357,7 +357,7 @@ pub fn bad_inputs() -> Vec<BadInput> {
         bad_query("stats_from_after_to", Target::Stats("from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z")),
         get("stats_unknown_parameter", Target::Stats("since=1"), UNPROCESSABLE, "unknown_field"),
         bad_query("signal_log_outcome_maybe", Target::Signals("outcome=maybe")),
-        bad_query("signal_log_outcome_uppercase", Target::Signals("outcome=REFUSED")),
+        bad_query("signal_log_outcome_empty", Target::Signals("outcome=")),
         bad_query("signal_log_limit_zero", Target::Signals("limit=0")),
         bad_query("signal_log_forged_cursor", Target::Signals("cursor=c1.x.y")),
         get("signal_log_unknown_parameter", Target::Signals("status=OPEN"), UNPROCESSABLE, "unknown_field"),

@@ -92,8 +92,35 @@ async fn a_forged_forwarded_address_buys_no_budget(s: &StoreUnderTest) {
     limited(&ask(&app, "198.51.100.1").await);
 }
 
+/// A key over its budget is refused every time, but its refusals reach the signal log once a minute: a flood
+/// cannot push the accepted signals out. A body that is not JSON, sent with a key over budget, is a 429 too.
+async fn a_flood_of_refusals_leaves_one_entry_a_minute_in_the_signal_log(s: &StoreUnderTest) {
+    let settings = RateLimitSettings { per_key: 2, per_user: 0, per_address: 0, trusted_proxies: Vec::new() };
+    let app = TestApp::spawn_limited(s.http_journal(), &settings).await;
+    let user = app.user().await;
+    let sid = app.strategy(&user).await;
+    let key = app.api_key(&user).await;
+    let path = trades_path(&sid);
+    for n in 0..6 {
+        let body = json!({ "api_key": key, "symbol": "EURUSD", "side": "buy", "external_reference": format!("r{n}") });
+        let reply = app.call_raw(Method::POST, &path, None, "text/plain", body.to_string()).await;
+        if n < 2 {
+            assert_eq!(reply.status, StatusCode::CREATED, "{reply:?}");
+        } else {
+            limited(&reply);
+        }
+    }
+    let broken = format!(r#"{{"api_key": "{key}", "symbol": "EURUSD" "side": "buy"}}"#);
+    limited(&app.call_raw(Method::POST, &path, None, "text/plain", broken).await);
+    let log = app.call(Method::GET, &format!("/strategies/{sid}/signals"), Some(&user.token), None).await;
+    let statuses: Vec<u64> =
+        log.data().as_array().into_iter().flatten().filter_map(|e| e["outcome"]["status"].as_u64()).collect();
+    assert_eq!(statuses, [429, 201, 201], "one refusal of the flood, then what was accepted: {log:?}");
+}
+
 crate::cases!(
     crate::support::StoreUnderTest:
     budgets_refuse_with_429_and_say_when_to_retry,
     a_forged_forwarded_address_buys_no_budget,
+    a_flood_of_refusals_leaves_one_entry_a_minute_in_the_signal_log,
 );

@@ -140,8 +140,42 @@ async fn a_long_body_is_kept_to_its_first_four_kibibytes(app: &TestApp) {
     assert_eq!(entry["body"].as_str().map(str::len), Some(4096));
 }
 
+/// A key confined to one strategy logs nothing in its owner's others; a key spelled with JSON escapes, and a NUL
+/// in what was sent, are logged without the key and without the NUL (which PostgreSQL keeps nowhere).
+async fn the_log_holds_no_key_and_no_entry_of_a_key_elsewhere(app: &TestApp) {
+    let user = app.user().await;
+    let (mine, other) = (app.strategy(&user).await, app.strategy(&user).await);
+    let confined = app
+        .call(
+            Method::POST,
+            "/api-keys",
+            Some(&user.token),
+            Some(json!({ "key_name": "one", "scopes": ["signals"], "strategy_ids": [mine] })),
+        )
+        .await;
+    assert_eq!(confined.status, StatusCode::CREATED, "{confined:?}");
+    let key = confined.field("raw_api_key");
+    let entry = json!({ "symbol": "EURUSD", "side": "buy" });
+    let elsewhere = alert(app, &other, &key, entry.clone()).await;
+    assert_eq!((elsewhere.status, elsewhere.code()), (StatusCode::FORBIDDEN, "api_key_scope"));
+    assert_eq!(log(app, &other, &user.token, "").await.0, Vec::<Value>::new(), "nothing in the other strategy");
+
+    let escaped = key.replacen('q', "\\u0071", 1);
+    let body = format!(r#"{{"api_key": "{escaped}", "symbol": "EURUSD", "side": "buy", "event": "entry\u0000"}}"#);
+    let sent = app.call_raw(Method::POST, &trades_path(&mine), None, "text/plain", body).await;
+    assert_eq!((sent.status, sent.code()), (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"), "{sent:?}");
+    let (entries, _) = log(app, &mine, &user.token, "").await;
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    let text = entries[0].to_string();
+    assert!(!text.contains(&key[3..]), "{text}");
+    let body: Value = serde_json::from_str(entries[0]["body"].as_str().unwrap_or_default()).expect("JSON");
+    assert_eq!(body, json!({ "symbol": "EURUSD", "side": "buy", "event": "entry\u{0}" }), "written out again");
+    assert_eq!(entries[0]["event"], "entry\u{fffd}");
+}
+
 crate::cases!(
     TestApp:
+    the_log_holds_no_key_and_no_entry_of_a_key_elsewhere,
     a_trader_reads_why_each_alert_did_or_did_not_work,
     a_long_body_is_kept_to_its_first_four_kibibytes,
 );

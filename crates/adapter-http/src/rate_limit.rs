@@ -189,12 +189,18 @@ impl Verdict {
     }
 }
 
+/// How many of a user's refusals for being over budget go to the signal log in a minute: a flood of 429s (a
+/// leaked key, a runaway bot) must not push everything else out of it.
+const LOGGED_REFUSALS_PER_MINUTE: NonZeroU32 = NonZeroU32::MIN;
+
 /// Every budget of this instance.
 pub struct RateLimits {
     keys: Option<Budget<ApiKeyId>>,
     users: Option<Budget<UserId>>,
     addresses: Option<Budget<IpAddr>>,
     trusted_proxies: Vec<IpNet>,
+    /// Which users' over-budget refusals may be logged now ([`LOGGED_REFUSALS_PER_MINUTE`]).
+    logged_refusals: RateLimiter<UserId, DashMapStateStore<UserId>, DefaultClock>,
 }
 
 impl std::fmt::Debug for RateLimits {
@@ -211,7 +217,13 @@ impl RateLimits {
             users: Budget::new("user", settings.per_user),
             addresses: Budget::new("address", settings.per_address),
             trusted_proxies: settings.trusted_proxies.clone(),
+            logged_refusals: RateLimiter::dashmap(Quota::per_minute(LOGGED_REFUSALS_PER_MINUTE)),
         }
+    }
+
+    /// Whether `principal`'s refusal for being over budget goes to the signal log: the first of each minute does.
+    pub fn log_refusal(&self, principal: &Principal) -> bool {
+        self.logged_refusals.check_key(&principal.user_id).is_ok()
     }
 
     /// Spends one request of `principal`'s budgets: its key's (for an API key), then its user's, unless the key's
@@ -259,6 +271,8 @@ impl RateLimits {
             self.keys.iter().for_each(Budget::sweep);
             self.users.iter().for_each(Budget::sweep);
             self.addresses.iter().for_each(Budget::sweep);
+            self.logged_refusals.retain_recent();
+            self.logged_refusals.shrink_to_fit();
         }
     }
 

@@ -1,51 +1,89 @@
-//! What the signal route writes in a strategy's signal log, and how: the body as received without its API key,
+//! What the signal route writes in a strategy's signal log, and when: the body as received without its API key,
 //! and the answer it was given. A body that is not JSON may still carry its owner's key as `api_key` (a template's
 //! typo on TradingView); [`body_key`] finds it, so that the owner can read in the log why the alert did nothing.
+//!
+//! What is logged of whom: a key's signals only in the strategies its grant reaches (a leaked key confined to one
+//! strategy writes nothing into its owner's others), and of a user's refusals for being over budget, the first of
+//! each minute (a flood of them must not push everything else out of the log).
 
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use actix_web::http::StatusCode;
-use quantarya_domain::{LoggedBody, LoggedDetail, LoggedOutcome, RawApiKey, StrategyId, TradeId};
-use quantarya_ports::{Journal, Principal, SignalReport};
+use quantarya_domain::{JsonObject, LoggedBody, LoggedDetail, LoggedOutcome, SignalLogEntry, StrategyId, TradeId};
+use quantarya_ports::{Credential, Principal, SignalReport};
 use regex::Regex;
+use serde_json::Value;
 
 use crate::error::ApiError;
+use crate::error_code::ErrorCode;
+use crate::state::AppState;
 
-/// An `api_key` member holding a string, with the comma that separates it from its neighbour (the one before it
-/// when there is one, else the one after), so that what is left is still the JSON object it was, less the member.
+/// An `api_key` member holding a string without escapes, with the comma that separates it from its neighbour (the
+/// one before it when there is one, else the one after), so that what is left is still the JSON object it was,
+/// less the member.
 static KEY_MEMBER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#",\s*"api_key"\s*:\s*"[^"\\]*"|"api_key"\s*:\s*"[^"\\]*"\s*(?:,\s*)?"#).expect("a valid pattern")
 });
 
-/// Anything shaped like a raw API key, wherever it is in the body.
-static KEY_TOKEN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"qk_[A-Za-z0-9]{8,}").expect("a valid pattern"));
+/// A JSON `\u` escape and the letters and digits after it: in a body that is not JSON, it could spell part of a
+/// key that no pattern would see, so the whole run goes.
+static ESCAPE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\\u[0-9a-fA-F]{4}[A-Za-z0-9_]*").expect("a valid pattern"));
 
 /// The `api_key` of a body that did not parse.
 static BODY_KEY: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#""api_key"\s*:\s*"(qk_[A-Za-z0-9]+)""#).expect("a valid pattern"));
 
-/// What replaces a key found elsewhere than in `api_key`.
-const REMOVED: &str = "[api key removed]";
-
-/// The body as the log keeps it: the text as received (invalid UTF-8 replaced), without its `api_key` member and
-/// without anything shaped like a key, cut to [`LoggedBody::MAX_BYTES`].
-pub(crate) fn logged_body(bytes: &[u8]) -> LoggedBody {
-    let text = String::from_utf8_lossy(bytes);
-    let text =
-        if text.contains("\"api_key\"") { Cow::Owned(KEY_MEMBER.replace_all(&text, "").into_owned()) } else { text };
-    let text = if text.contains(RawApiKey::PREFIX) {
-        Cow::Owned(KEY_TOKEN.replace_all(&text, REMOVED).into_owned())
-    } else {
-        text
-    };
-    LoggedBody::new(&text)
-}
-
 /// The API key a body that is not a JSON object names as `api_key`, if any.
 pub(crate) fn body_key(bytes: &[u8]) -> Option<String> {
     let text = std::str::from_utf8(bytes).ok()?;
     BODY_KEY.captures(text).and_then(|c| c.get(1)).map(|key| key.as_str().to_owned())
+}
+
+/// What the log keeps of a request's body, noted before the body is parsed into a signal.
+#[derive(Debug)]
+pub(crate) struct SentBody<'a> {
+    bytes: &'a [u8],
+    /// The object, kept only when its text holds `\u` escapes (rare): the text itself cannot be trusted to show
+    /// its key to a pattern, so the object is written out again.
+    escaped: Option<JsonObject>,
+    /// The body's `event`, if it sent one as a string.
+    event: Option<String>,
+}
+
+impl<'a> SentBody<'a> {
+    /// A body that parsed as `object`.
+    pub(crate) fn parsed(bytes: &'a [u8], object: &JsonObject) -> Self {
+        let escaped = bytes.windows(2).any(|w| w == b"\\u").then(|| object.clone());
+        let event = object.get("event").and_then(Value::as_str).map(SignalLogEntry::event_of);
+        Self { bytes, escaped, event }
+    }
+
+    /// A body that did not parse.
+    pub(crate) fn unparsed(bytes: &'a [u8]) -> Self {
+        Self { bytes, escaped: None, event: None }
+    }
+
+    /// The text as received (invalid UTF-8 replaced), without its `api_key` member; the domain removes anything
+    /// else shaped like a key and cuts it to [`LoggedBody::MAX_BYTES`].
+    fn logged(&self) -> LoggedBody {
+        if let Some(object) = &self.escaped {
+            let mut object = object.clone();
+            object.remove("api_key");
+            return LoggedBody::new(&Value::Object(object).to_string());
+        }
+        let text = String::from_utf8_lossy(self.bytes);
+        let text = if text.contains("\"api_key\"") {
+            Cow::Owned(KEY_MEMBER.replace_all(&text, "").into_owned())
+        } else {
+            text
+        };
+        // Only a body that did not parse can still hold escapes here.
+        let text =
+            if text.contains("\\u") { Cow::Owned(ESCAPE.replace_all(&text, "\u{fffd}").into_owned()) } else { text };
+        LoggedBody::new(&text)
+    }
 }
 
 /// A signal the route applied: the status and message it answered, and the trade.
@@ -64,52 +102,63 @@ pub(crate) struct Applied {
 /// The outcome of a refusal, as its error answer said it.
 fn refused(error: &ApiError) -> LoggedOutcome {
     let envelope = error.envelope();
-    LoggedOutcome {
-        status: error.status().as_u16(),
-        message: envelope.message,
-        code: Some(envelope.error.code),
-        details: envelope
-            .error
-            .details
-            .into_iter()
-            .map(|d| LoggedDetail { field: d.field, message: d.message })
-            .collect(),
-    }
+    let details = envelope.error.details.iter().map(|d| LoggedDetail::new(&d.field, &d.message));
+    LoggedOutcome::refused(error.status().as_u16(), &envelope.message, &envelope.error.code, details)
 }
 
-/// Records what became of a signal in its strategy's log. A failure to record is logged, never answered: the
-/// signal's answer does not depend on it.
-pub(crate) async fn record(
-    journal: &dyn Journal,
+/// Whether the answer to `principal` on `strategy` goes to the log (see the module's rules).
+fn worth_logging(
+    state: &AppState,
     principal: &Principal,
     strategy: StrategyId,
-    event: Option<String>,
-    bytes: &[u8],
+    answer: Result<&Applied, &ApiError>,
+) -> bool {
+    if let Credential::ApiKey { grant, .. } = &principal.credential
+        && !grant.reaches(strategy)
+    {
+        return false;
+    }
+    !matches!(answer, Err(error) if error.code() == ErrorCode::RateLimited) || state.limits.log_refusal(principal)
+}
+
+/// Records what became of a signal in its strategy's log, when it goes there. A failure to record is logged, never
+/// answered: the signal's answer does not depend on it.
+pub(crate) async fn record(
+    state: &AppState,
+    principal: &Principal,
+    strategy: StrategyId,
+    sent: &SentBody<'_>,
     answer: Result<&Applied, &ApiError>,
 ) {
+    if !worth_logging(state, principal, strategy, answer) {
+        return;
+    }
     let (outcome, trade_id, repeat) = match answer {
-        Ok(applied) => (
-            LoggedOutcome {
-                status: applied.status.as_u16(),
-                message: applied.message.to_owned(),
-                ..LoggedOutcome::default()
-            },
-            Some(applied.trade_id),
-            applied.repeat,
-        ),
+        Ok(applied) => {
+            (LoggedOutcome::accepted(applied.status.as_u16(), applied.message), Some(applied.trade_id), applied.repeat)
+        }
         Err(error) => (refused(error), None, false),
     };
-    let report = SignalReport { event, outcome, trade_id, repeat, body: logged_body(bytes) };
-    if let Err(error) = journal.record_signal(principal, strategy, report).await {
+    let report = SignalReport { event: sent.event.clone(), outcome, trade_id, repeat, body: sent.logged() };
+    if let Err(error) = state.journal.record_signal(principal, strategy, report).await {
         tracing::debug!(error = %crate::error::cause_chain(&error), %strategy, "a signal was not logged");
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use quantarya_domain::KEY_REMOVED;
+
     use super::*;
 
     const KEY: &str = "qk_abcdefghijklmnopqrstuvwxyz012345ABCD";
+
+    fn logged_as_sent(text: &str) -> LoggedBody {
+        match serde_json::from_str::<Value>(text) {
+            Ok(Value::Object(object)) => SentBody::parsed(text.as_bytes(), &object).logged(),
+            _ => SentBody::unparsed(text.as_bytes()).logged(),
+        }
+    }
 
     #[test]
     fn the_key_member_goes_wherever_it_stands() {
@@ -120,20 +169,38 @@ mod tests {
             (format!(r#"{{"a":1,"api_key":"{KEY}","b":2}}"#), r#"{"a":1,"b":2}"#),
             (format!(r#"{{"api_key":"{KEY}"}}"#), r#"{}"#),
         ] {
-            let body = logged_body(sent.as_bytes());
+            let body = logged_as_sent(&sent);
             assert_eq!(body.as_str(), kept, "{sent}");
-            assert!(serde_json::from_str::<serde_json::Value>(body.as_str()).is_ok(), "{sent}");
+            assert!(serde_json::from_str::<Value>(body.as_str()).is_ok(), "{sent}");
         }
     }
 
     #[test]
     fn a_key_anywhere_else_is_removed_too() {
         let sent = format!(r#"{{"event":"entry","notes":"key {KEY}", "api_key": 12}}"#);
-        let body = logged_body(sent.as_bytes());
+        let body = logged_as_sent(&sent);
         assert!(!body.as_str().contains(KEY), "{}", body.as_str());
-        assert!(body.as_str().contains(REMOVED));
+        assert!(body.as_str().contains(KEY_REMOVED));
         let broken = format!(r#"{{"event":"entry" "api_key":"{KEY}"#);
-        assert!(!logged_body(broken.as_bytes()).as_str().contains("qk_abc"));
+        assert!(!logged_as_sent(&broken).as_str().contains("qk_abc"));
+    }
+
+    #[test]
+    fn a_key_spelled_with_escapes_is_removed_too() {
+        let escaped = KEY.replacen('q', "\\u0071", 1);
+        for sent in [
+            format!(r#"{{"api_key":"{escaped}","event":"entry"}}"#),
+            format!(r#"{{"api_key":"{KEY}","notes":"{escaped}"}}"#),
+            format!(r#"{{"api_key":"{KEY}","{escaped}":1}}"#),
+        ] {
+            let body = logged_as_sent(&sent);
+            let decoded: Value = serde_json::from_str(body.as_str()).expect("written out as JSON");
+            assert!(!decoded.to_string().contains(&KEY[3..]), "{sent} kept as {}", body.as_str());
+            assert!(decoded.get("api_key").is_none(), "{}", body.as_str());
+        }
+        let broken = format!(r#"{{"api_key":"{KEY}" "notes":"{escaped}"#);
+        let body = logged_as_sent(&broken);
+        assert!(!body.as_str().contains(&KEY[3..]) && !body.as_str().contains("\\u0071"), "{}", body.as_str());
     }
 
     #[test]
@@ -145,8 +212,8 @@ mod tests {
     }
 
     #[test]
-    fn invalid_utf8_is_kept_as_replacement_characters() {
-        let body = logged_body(b"{\"event\":\"\xffentry\"}");
-        assert!(body.as_str().contains('\u{fffd}'));
+    fn invalid_utf8_and_nul_are_kept_as_replacement_characters() {
+        let body = SentBody::unparsed(b"{\"event\":\"\xffentry\0\"}").logged();
+        assert_eq!(body.as_str(), "{\"event\":\"\u{fffd}entry\u{fffd}\"}");
     }
 }

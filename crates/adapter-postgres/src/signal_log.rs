@@ -18,6 +18,9 @@ use crate::PgStore;
 use crate::error::query;
 use crate::schema::{signal_log, strategies};
 
+/// How long a read of the log waits for this instance's queue to be written.
+const READ_FLUSH_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// An outcome's field details as stored: `[{"field": …, "message": …}]`.
 pub(crate) fn details_json(outcome: &LoggedOutcome) -> Value {
     Value::Array(outcome.details.iter().map(|d| json!({ "field": d.field, "message": d.message })).collect())
@@ -97,8 +100,13 @@ impl SignalLogStore for PgStore {
         after: Option<SignalCursor>,
         limit: usize,
     ) -> Result<Option<Vec<SignalLogEntry>>, StoreError> {
-        // What this instance logged is read too: its queue is written first.
-        self.signals.flush().await?;
+        // What this instance logged is read too: its queue is written first, unless that takes too long (the
+        // database is struggling): then the read goes ahead with what is written.
+        match tokio::time::timeout(READ_FLUSH_WAIT, self.signals.flush()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::debug!(%error, "the signal log's queue was not written before a read"),
+            Err(_) => tracing::debug!("the signal log's queue took too long to write before a read"),
+        }
         let mut conn = self.conn().await?;
         let owned = strategies::table.find(strategy.as_uuid()).filter(strategies::user_id.eq(owner.as_str()));
         let exists = diesel::select(diesel::dsl::exists(owned)).get_result::<bool>(&mut conn).await.map_err(query)?;

@@ -12,6 +12,8 @@
 //! show more than the newest thousand), and entries past the week every [`SWEEP_EVERY`].
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use diesel::sql_types::{Array, Bool, Int8, Jsonb, Nullable, SmallInt, Text, Timestamptz, Uuid as SqlUuid};
@@ -47,21 +49,30 @@ enum Message {
 #[derive(Debug, Clone)]
 pub(crate) struct SignalWriter {
     queue: mpsc::Sender<Message>,
+    /// Entries dropped because the queue was full, to warn of it now and then rather than on every one.
+    dropped: Arc<AtomicU64>,
 }
+
+/// A full queue is reported on the first drop and then once every this many.
+const WARN_EVERY_DROPS: u64 = 1_000;
 
 impl SignalWriter {
     /// Starts the writer on `runtime`, writing with connections of `pool`.
     pub(crate) fn start(pool: Pool<AsyncPgConnection>, runtime: &tokio::runtime::Handle) -> Self {
         let (queue, received) = mpsc::channel(QUEUE);
         runtime.spawn(run(pool, received));
-        Self { queue }
+        Self { queue, dropped: Arc::default() }
     }
 
     /// Queues `entry`; `Unavailable` when the queue is full or the writer is gone.
     pub(crate) fn record(&self, owner: &UserId, entry: SignalLogEntry) -> Result<(), StoreError> {
-        self.queue
-            .try_send(Message::Entry(Box::new((owner.clone(), entry))))
-            .map_err(|_| StoreError::Unavailable("the signal log's queue is full".into()))
+        self.queue.try_send(Message::Entry(Box::new((owner.clone(), entry)))).map_err(|_| {
+            let dropped = self.dropped.fetch_add(1, Ordering::Relaxed);
+            if dropped % WARN_EVERY_DROPS == 0 {
+                tracing::warn!(dropped = dropped + 1, "the signal log's queue is full: entries are being dropped");
+            }
+            StoreError::Unavailable("the signal log's queue is full".into())
+        })
     }
 
     /// Waits until every entry queued before is written.
@@ -115,8 +126,25 @@ async fn write_with_retries(
                 backoff *= 2;
                 attempt += 1;
             }
+            Err(error) if entries.len() > 1 => {
+                // One entry the database refuses must not take the others with it: each alone, once.
+                tracing::warn!(%error, entries = entries.len(), "could not write a batch of signal log entries; \
+                               writing them one at a time");
+                let mut lost = 0;
+                for entry in entries {
+                    if let Err(error) = write(pool, std::slice::from_ref(entry)).await {
+                        tracing::debug!(%error, "could not write a signal log entry");
+                        lost += 1;
+                    }
+                }
+                if lost > 0 {
+                    tracing::warn!(lost, "signal log entries are lost");
+                    return Err(error);
+                }
+                return Ok(());
+            }
             Err(error) => {
-                tracing::warn!(%error, entries = entries.len(), "could not write signal log entries; they are lost");
+                tracing::warn!(%error, "could not write a signal log entry; it is lost");
                 return Err(error);
             }
         }

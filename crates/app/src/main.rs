@@ -97,9 +97,13 @@ async fn serve(mut args: ServeArgs) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
     actix_web::rt::spawn(signals.stop_gracefully(server.handle(), in_flight));
     server.await.map_err(|e| e.to_string())?;
-    // Every request has been answered: write what they queued (the signal log) before the process ends.
-    if let Err(error) = journal.flush().await {
-        tracing::warn!(error = %error, "could not write the last signal log entries");
+    // Every request has been answered: write what they queued (the signal log) before the process ends, for as
+    // long as a graceful stop may take.
+    let grace = std::time::Duration::from_secs(quantarya_app::SHUTDOWN_GRACE_SECONDS);
+    match actix_web::rt::time::timeout(grace, journal.flush()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => tracing::warn!(error = %error, "could not write the last signal log entries"),
+        Err(_) => tracing::warn!("gave up writing the last signal log entries: storage took too long"),
     }
     tracing::info!("stopped");
     Ok(())

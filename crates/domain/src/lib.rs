@@ -145,7 +145,7 @@ pub use ids::{ApiKeyId, EventId, IdError, SignalId, StrategyId, TradeId, UserId}
 pub use receipt::{BodyHash, IdempotencyKey, Receipt, Repeat, SignalTarget};
 /// Re-exported so embedders read sizes and fees with the same version this crate uses.
 pub use rust_decimal;
-pub use signal_log::{LoggedBody, LoggedDetail, LoggedOutcome, SignalLogEntry, SignalResult};
+pub use signal_log::{KEY_REMOVED, LoggedBody, LoggedDetail, LoggedOutcome, SignalLogEntry, SignalResult, logged_text};
 pub use stats::{ClosedTrade, CurvePoint, CurveSampler, Figures, OutOfOrder, Statistics, StatsBuilder, TradeReturn};
 pub use strategy::{Description, NewStrategy, SignalAge, Strategy, StrategyChange, StrategyTitle, Tags};
 pub use time::Timestamp;

@@ -16,10 +16,53 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use std::borrow::Cow;
+
 use chrono::TimeDelta;
 
+use crate::api_key::RawApiKey;
 use crate::ids::{ApiKeyId, SignalId, StrategyId, TradeId};
 use crate::time::Timestamp;
+
+/// What replaces anything shaped like a raw API key in logged text.
+pub const KEY_REMOVED: &str = "[api key removed]";
+
+/// The fewest letters and digits after `qk_` that make a text look like a raw API key.
+const KEY_SHAPE_CHARS: usize = 8;
+
+/// Text as the log keeps it: anything shaped like a raw API key (`qk_` and eight or more letters, digits or
+/// underscores) is
+/// [`KEY_REMOVED`], and NUL, which no store keeps, is U+FFFD. Text that needs neither is not copied.
+///
+/// ```
+/// use quantarya_domain::{KEY_REMOVED, logged_text};
+/// let key = "qk_abcdefghijklmnopqrstuvwxyz012345ABCDEF";
+/// assert_eq!(logged_text(&format!("sent {key}!")), format!("sent {KEY_REMOVED}!"));
+/// assert_eq!(logged_text("qk_short and a\0nul"), "qk_short and a\u{fffd}nul");
+/// assert_eq!(logged_text("plain"), "plain");
+/// ```
+pub fn logged_text(text: &str) -> Cow<'_, str> {
+    if !text.contains('\0') && !text.contains(RawApiKey::PREFIX) {
+        return Cow::Borrowed(text);
+    }
+    let mut kept = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(RawApiKey::PREFIX) {
+        let after = &rest[at + RawApiKey::PREFIX.len()..];
+        // Underscores too: a key written right after another must not leave the second's body behind.
+        let run = after.bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b'_').count();
+        if run >= KEY_SHAPE_CHARS {
+            kept.push_str(&rest[..at]);
+            kept.push_str(KEY_REMOVED);
+            rest = &after[run..];
+        } else {
+            kept.push_str(&rest[..at + RawApiKey::PREFIX.len()]);
+            rest = after;
+        }
+    }
+    kept.push_str(rest);
+    Cow::Owned(kept.replace('\0', "\u{fffd}"))
+}
 
 /// Whether a signal was applied: the filter of the log and the reading of an outcome's status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -53,15 +96,16 @@ impl SignalResult {
         }
     }
 
-    /// Reads the API's name (exactly, lowercase).
+    /// Reads the API's name, in any case (as the API's other filters are read).
     ///
     /// ```
     /// use quantarya_domain::SignalResult;
     /// assert_eq!(SignalResult::parse("refused"), Some(SignalResult::Refused));
+    /// assert_eq!(SignalResult::parse("Accepted"), Some(SignalResult::Accepted));
     /// assert_eq!(SignalResult::parse("maybe"), None);
     /// ```
     pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.as_str() == raw)
+        Self::ALL.into_iter().find(|r| r.as_str().eq_ignore_ascii_case(raw))
     }
 }
 
@@ -72,6 +116,13 @@ pub struct LoggedDetail {
     pub field: String,
     /// Why.
     pub message: String,
+}
+
+impl LoggedDetail {
+    /// A detail as the log keeps it ([`logged_text`]: a field name or a message may quote what was sent).
+    pub fn new(field: &str, message: &str) -> Self {
+        Self { field: logged_text(field).into_owned(), message: logged_text(message).into_owned() }
+    }
 }
 
 /// What the service answered a signal.
@@ -88,6 +139,31 @@ pub struct LoggedOutcome {
 }
 
 impl LoggedOutcome {
+    /// The most field details an entry keeps (an error answer lists up to 50; the log keeps entries small).
+    pub const MAX_DETAILS: usize = 20;
+
+    /// An accepted signal's outcome.
+    pub fn accepted(status: u16, message: &str) -> Self {
+        Self { status, message: logged_text(message).into_owned(), code: None, details: Vec::new() }
+    }
+
+    /// A refusal's outcome, its first [`Self::MAX_DETAILS`] details kept, every text as [`logged_text`] keeps it.
+    ///
+    /// ```
+    /// use quantarya_domain::{LoggedDetail, LoggedOutcome, SignalResult};
+    /// let many = (0..60).map(|n| LoggedDetail::new(&format!("f{n}"), "is unknown"));
+    /// let refused = LoggedOutcome::refused(422, "Unknown fields.", "unknown_field", many);
+    /// assert_eq!((refused.result(), refused.details.len()), (SignalResult::Refused, LoggedOutcome::MAX_DETAILS));
+    /// ```
+    pub fn refused(status: u16, message: &str, code: &str, details: impl IntoIterator<Item = LoggedDetail>) -> Self {
+        Self {
+            status,
+            message: logged_text(message).into_owned(),
+            code: Some(logged_text(code).into_owned()),
+            details: details.into_iter().take(Self::MAX_DETAILS).collect(),
+        }
+    }
+
     /// Whether the signal was accepted.
     pub const fn result(&self) -> SignalResult {
         SignalResult::of_status(self.status)
@@ -106,10 +182,11 @@ impl LoggedBody {
     /// The most bytes of a body the log keeps.
     pub const MAX_BYTES: usize = 4096;
 
-    /// Keeps the first [`Self::MAX_BYTES`] of `text`, cut at a character boundary.
+    /// Keeps the first [`Self::MAX_BYTES`] of `text` as [`logged_text`] keeps it, cut at a character boundary.
     pub fn new(text: &str) -> Self {
+        let text = logged_text(text);
         if text.len() <= Self::MAX_BYTES {
-            return Self { text: text.to_owned(), truncated: false };
+            return Self { text: text.into_owned(), truncated: false };
         }
         let end = (0..=Self::MAX_BYTES).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
         Self { text: text[..end].to_owned(), truncated: true }
@@ -167,7 +244,8 @@ impl SignalLogEntry {
         Timestamp::from_datetime(now.as_datetime() - Self::RETENTION)
     }
 
-    /// The `event` to log from what the body sent: its first [`Self::MAX_EVENT_CHARS`] characters.
+    /// The `event` to log from what the body sent: its first [`Self::MAX_EVENT_CHARS`] characters, as
+    /// [`logged_text`] keeps them.
     ///
     /// ```
     /// use quantarya_domain::SignalLogEntry;
@@ -175,7 +253,7 @@ impl SignalLogEntry {
     /// assert_eq!(SignalLogEntry::event_of(&"e".repeat(40)).len(), SignalLogEntry::MAX_EVENT_CHARS);
     /// ```
     pub fn event_of(sent: &str) -> String {
-        sent.chars().take(Self::MAX_EVENT_CHARS).collect()
+        logged_text(sent).chars().take(Self::MAX_EVENT_CHARS).collect()
     }
 }
 
@@ -192,6 +270,20 @@ mod tests {
         let short = LoggedBody::new("{\"event\":\"entry\"}");
         assert!(!short.truncated());
         assert_eq!(short.as_str(), "{\"event\":\"entry\"}");
+    }
+
+    #[test]
+    fn key_shaped_text_and_nul_never_reach_the_log() {
+        let key = "qk_abcdefghijklmnopqrstuvwxyz012345ABCDEF";
+        let body = LoggedBody::new(&format!("{{\"a\":\"{key}\",\"b\":\"x\u{0}y\",\"c\":\"qk_ok\"}}"));
+        assert_eq!(body.as_str(), format!("{{\"a\":\"{KEY_REMOVED}\",\"b\":\"x\u{fffd}y\",\"c\":\"qk_ok\"}}"));
+        assert_eq!(SignalLogEntry::event_of(&format!("{key}{key}")), KEY_REMOVED);
+        assert_eq!(logged_text(&format!("{key} {key}")), format!("{KEY_REMOVED} {KEY_REMOVED}"));
+        let detail = LoggedDetail::new(key, "\u{0}");
+        assert_eq!((detail.field.as_str(), detail.message.as_str()), (KEY_REMOVED, "\u{fffd}"));
+        // A NUL that grows into three bytes is cut with the rest.
+        let grown = LoggedBody::new(&"\u{0}".repeat(LoggedBody::MAX_BYTES));
+        assert!(grown.truncated() && grown.as_str().len() <= LoggedBody::MAX_BYTES);
     }
 
     #[test]

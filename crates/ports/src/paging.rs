@@ -73,6 +73,18 @@ impl TradeCursor {
 
 impl SignalCursor {
     /// The opaque text handed to clients as `next_cursor`; it matches [`CURSOR_PATTERN`], like a trade list's.
+    ///
+    /// ```
+    /// use quantarya_domain::{SignalId, Timestamp, uuid::Uuid};
+    /// use quantarya_ports::outbound::SignalCursor;
+    /// let cursor = SignalCursor {
+    ///     received_at: Timestamp::parse_rfc3339("2026-05-21T12:00:00Z")?,
+    ///     signal_id: SignalId::from_uuid(Uuid::from_u128(7)),
+    /// };
+    /// assert_eq!(SignalCursor::decode(&cursor.encode()), Ok(cursor));
+    /// assert!(SignalCursor::decode("c1.nope").is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn encode(&self) -> String {
         encode_cursor(self.received_at, self.signal_id.as_uuid())
     }
@@ -105,6 +117,13 @@ pub struct TradePage {
 }
 
 /// A request for one page of a strategy's signal log.
+///
+/// ```
+/// use quantarya_domain::SignalResult;
+/// use quantarya_ports::{PageLimit, SignalLogQuery};
+/// let refused = SignalLogQuery { result: Some(SignalResult::Refused), ..SignalLogQuery::default() };
+/// assert_eq!((refused.limit, refused.cursor), (PageLimit::DEFAULT, None));
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SignalLogQuery {
     /// Only accepted, or only refused, signals.

@@ -7,14 +7,22 @@ use utoipa::ToSchema;
 use super::time;
 use crate::error::ErrorDetail;
 
+fn result_schema() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(SignalResult::ALL.map(SignalResult::as_str)))
+        .description(Some("`accepted` (a success status: applied, or recognised as a repeat) or `refused`."))
+        .build()
+}
+
 /// What the service answered a signal.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SignalOutcomeView {
     /// `accepted` (a success status: applied, or recognised as a repeat) or `refused` (nothing changed).
-    #[schema(example = "refused")]
+    #[schema(schema_with = result_schema)]
     pub result: &'static str,
     /// The HTTP status of the answer.
-    #[schema(example = 422)]
+    #[schema(example = 422, minimum = 100, maximum = 599)]
     pub status: u16,
     /// The answer's message.
     #[schema(example = "The signal is older than the strategy's max_signal_age_seconds.")]
@@ -22,7 +30,7 @@ pub struct SignalOutcomeView {
     /// For a refusal, the answer's `error.code`; `null` for an accepted signal.
     #[schema(required = true, example = "signal_stale")]
     pub code: Option<String>,
-    /// For a refusal, the fields the answer blamed.
+    /// For a refusal, the fields the answer blamed (the first 20).
     pub details: Vec<ErrorDetail>,
 }
 

@@ -44,8 +44,12 @@ pub const ROUTES: &[RouteSpec] = &[RouteSpec {
         "What reached the strategy's signal route (`POST /strategies/{strategy_id}/trades`) in the last 7 days, at \
          most the 1000 newest, accepted and refused: when it arrived, its `event`, the answer (status, and for a \
          refusal its `error.code` and field details), the trade it touched, whether it was a repeat, the API key \
-         that sent it, and the body without the key (its first 4 KiB). A request that failed authentication is not \
-         logged. Entries written by another instance of the service may take a moment to appear.",
+         that sent it, and the body without the key (its first 4 KiB). Every answer to one of the owner's \
+         credentials is logged, including a body that is not JSON but names the owner's `api_key`, a refusal for \
+         want of scope, and the first refusal of each minute for being over budget (429). Not logged: a request \
+         that failed authentication, another user's, a key's on a strategy it is not confined to, one that sent \
+         credentials both ways, and one refused before its body was read (413, 408). Entries written by another \
+         instance of the service may take a moment to appear.",
         Auth::Bearer(Operation::SignalLog),
         |r| r.to(list),
     )

@@ -1,7 +1,7 @@
 //! `/strategies/{strategy_id}/trades`.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use quantarya_domain::{RawApiKey, Side, SignalLogEntry, Status, StrategyId, Symbol, TradeId};
+use quantarya_domain::{RawApiKey, Side, Status, StrategyId, Symbol, TradeId};
 use quantarya_ports::outbound::{TradeCursor, TradeFilter};
 use quantarya_ports::{FieldError, PageLimit, Principal, SignalEffect, SignalIdentity, TradeQuery};
 use serde_json::Value;
@@ -23,7 +23,7 @@ use crate::route::{
     Body, Param, ParamKind, RouteSpec, SchemaRef, Verb, created, json, linked, many, ok, one, page, route,
 };
 use crate::routes::{STRATEGY_ID, path_id, required_body};
-use crate::signal_record::{self, Applied};
+use crate::signal_record::{self, Applied, SentBody};
 use crate::state::{AppState, state as app_state};
 use quantarya_ports::Operation;
 
@@ -101,7 +101,9 @@ pub const ROUTES: &[RouteSpec] = &[
                  `quantity`, on an open reference, it adds to that position), an `update` changes an open one, an \
                  `exit` closes or cancels it (with a `quantity` below what is open, it takes that much off). Webhook \
                  retries are harmless. Senders that \
-                 cannot set headers (TradingView) may send `text/plain` holding JSON, with the API key as `api_key`.",
+                 cannot set headers (TradingView) may send `text/plain` holding JSON, with the API key as `api_key`. Each \
+                 answer, accepted or refused, is kept in the strategy's signal log \
+                 (`GET /strategies/{strategy_id}/signals`).",
             Auth::Bearer(Operation::SubmitSignal),
             |r| r.to(create),
         )
@@ -205,18 +207,9 @@ pub async fn create(
     let bytes = read_capped(&req, payload).await?;
     let object = match parse_object(&req, &bytes, Media::JsonOrText).and_then(required_body) {
         Ok(object) => object,
-        Err(refused) => {
-            // Answered as before, whatever the credential; but the owner of a key it names may read why.
-            if let (Some(token), Ok(strategy)) =
-                (header.or_else(|| signal_record::body_key(&bytes)), path_id(&strategy, "strategy"))
-                && let Ok(principal) = state.journal.authenticate(&token).await
-            {
-                signal_record::record(state.journal.as_ref(), &principal, strategy, None, &bytes, Err(&refused)).await;
-            }
-            return Err(refused);
-        }
+        Err(refused) => return Err(refused_unparsed(&req, &state, header, &strategy, &bytes, refused).await),
     };
-    let event = object.get("event").and_then(Value::as_str).map(SignalLogEntry::event_of);
+    let sent = SentBody::parsed(&bytes, &object);
     // Named by the body as sent (the hash leaves the key out), read before the key is taken out of it.
     let identity = idempotency::identity(&req, &object);
     let mut reader = FieldReader::new::<CreateTradeRequest>(object);
@@ -240,9 +233,36 @@ pub async fn create(
     let answer = apply(&req, &state, &principal, &strategy, identity, reader).await;
     if let Ok(strategy) = path_id(&strategy, "strategy") {
         let logged = answer.as_ref().map(|(applied, _)| applied);
-        signal_record::record(state.journal.as_ref(), &principal, strategy, event, &bytes, logged).await;
+        signal_record::record(&state, &principal, strategy, &sent, logged).await;
     }
     answer.map(|(_, response)| response)
+}
+
+/// The answer to a signal whose body did not parse: `refused`, as it always was, whatever the credential. When the
+/// header's credential, or else a key the body names, is its owner's, the owner's budget is spent (429 instead, once
+/// it is over) and the answer goes to the strategy's log, so that the owner may read why.
+async fn refused_unparsed(
+    req: &HttpRequest,
+    state: &AppState,
+    header: Option<String>,
+    strategy: &str,
+    bytes: &[u8],
+    refused: ApiError,
+) -> ApiError {
+    let (Some(token), Ok(strategy)) =
+        (header.or_else(|| signal_record::body_key(bytes)), path_id(strategy, "strategy"))
+    else {
+        return refused;
+    };
+    let Ok(principal) = state.journal.authenticate(&token).await else {
+        return refused;
+    };
+    let answer = match crate::rate_limit::spend(req, &state.limits, &principal) {
+        Ok(()) => refused,
+        Err(limited) => limited,
+    };
+    signal_record::record(state, &principal, strategy, &SentBody::unparsed(bytes), Err(&answer)).await;
+    answer
 }
 
 /// Applies a signal of an authenticated principal: its budget, its scope, its fields, then the use case.

@@ -179,6 +179,18 @@ pub struct SignalOutcome {
 
 /// What the HTTP adapter saw of a signal it answered, for the strategy's signal log
 /// ([`Journal::record_signal`]); the service stamps it with its arrival, its id and the key that sent it.
+///
+/// ```
+/// use quantarya_domain::{LoggedBody, LoggedOutcome, SignalResult};
+/// use quantarya_ports::SignalReport;
+/// let typo = SignalReport {
+///     event: Some("entry".to_owned()),
+///     outcome: LoggedOutcome { status: 422, code: Some("unknown_field".to_owned()), ..LoggedOutcome::default() },
+///     body: LoggedBody::new(r#"{"event":"entry","sidee":"buy"}"#),
+///     ..SignalReport::default()
+/// };
+/// assert_eq!(typo.outcome.result(), SignalResult::Refused);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SignalReport {
     /// The body's `event` as sent, if it had one.

@@ -8,6 +8,15 @@ use quantarya_domain::{SignalId, SignalLogEntry, SignalResult, StrategyId, Times
 use crate::StoreError;
 
 /// Which entries of a signal log to read.
+///
+/// ```
+/// use quantarya_domain::{SignalLogEntry, SignalResult, Timestamp};
+/// use quantarya_ports::outbound::SignalLogFilter;
+/// let now = Timestamp::parse_rfc3339("2026-05-21T12:00:00Z")?;
+/// let refused_this_week = SignalLogFilter { since: SignalLogEntry::kept_since(now), result: Some(SignalResult::Refused) };
+/// assert!(refused_this_week.since < now);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SignalLogFilter {
     /// Only entries received at or after this time (the service passes [`SignalLogEntry::kept_since`]).
@@ -27,6 +36,23 @@ pub struct SignalCursor {
 }
 
 /// Each strategy's log of the signals that reached it.
+///
+/// ```
+/// use quantarya_domain::{SignalLogEntry, StrategyId, UserId};
+/// use quantarya_ports::StoreError;
+/// use quantarya_ports::outbound::{SignalLogFilter, SignalLogStore};
+///
+/// /// How many signals of `strategy` were refused this week, as far as one page shows.
+/// async fn refusals(
+///     store: &dyn SignalLogStore,
+///     owner: &UserId,
+///     strategy: StrategyId,
+///     filter: SignalLogFilter,
+/// ) -> Result<Option<usize>, StoreError> {
+///     store.flush_signals().await?;
+///     Ok(store.signal_log(owner, strategy, &filter, None, SignalLogEntry::KEPT_PER_STRATEGY).await?.map(|page| page.len()))
+/// }
+/// ```
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait SignalLogStore: Send + Sync {
