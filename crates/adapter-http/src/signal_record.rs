@@ -19,12 +19,45 @@ use crate::error::ApiError;
 use crate::error_code::ErrorCode;
 use crate::state::AppState;
 
-/// An `api_key` member holding a string without escapes, with the comma that separates it from its neighbour (the
-/// one before it when there is one, else the one after), so that what is left is still the JSON object it was,
-/// less the member.
-static KEY_MEMBER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#",\s*"api_key"\s*:\s*"[^"\\]*"|"api_key"\s*:\s*"[^"\\]*"\s*(?:,\s*)?"#).expect("a valid pattern")
-});
+/// The text of `json` without its `api_key` members that hold a string without escapes, each with the comma that
+/// separates it from its neighbour (the one before it when there is one, else the one after), so that what is
+/// left is still the JSON object it was, less the member. A plain search, not a pattern: it runs on every signal.
+fn without_key_members(json: &str) -> Cow<'_, str> {
+    const NAME: &str = "\"api_key\"";
+    if !json.contains(NAME) {
+        return Cow::Borrowed(json);
+    }
+    let mut kept = String::with_capacity(json.len());
+    let mut rest = json;
+    while let Some(at) = rest.find(NAME) {
+        let Some(end) = string_member_end(&rest[at + NAME.len()..]).map(|len| at + NAME.len() + len) else {
+            kept.push_str(&rest[..at + NAME.len()]);
+            rest = &rest[at + NAME.len()..];
+            continue;
+        };
+        let before = rest[..at].trim_end();
+        if let Some(before) = before.strip_suffix(',') {
+            // A member before it: the comma between them goes.
+            kept.push_str(before);
+            rest = &rest[end..];
+        } else {
+            // The first member: the comma after it goes.
+            kept.push_str(&rest[..at]);
+            let after = rest[end..].trim_start();
+            rest = after.strip_prefix(',').map_or(after, str::trim_start);
+        }
+    }
+    kept.push_str(rest);
+    Cow::Owned(kept)
+}
+
+/// The length of `: "…"` (white space allowed around the colon) at the start of `text`, when the string holds no
+/// escape.
+fn string_member_end(text: &str) -> Option<usize> {
+    let value = text.trim_start().strip_prefix(':')?.trim_start().strip_prefix('"')?;
+    let close = value.find(['"', '\\']).filter(|&i| value.as_bytes()[i] == b'"')?;
+    Some(text.len() - value.len() + close + 1)
+}
 
 /// A JSON `\u` escape and the letters and digits after it: in a body that is not JSON, it could spell part of a
 /// key that no pattern would see, so the whole run goes.
@@ -55,7 +88,7 @@ pub(crate) struct SentBody<'a> {
 impl<'a> SentBody<'a> {
     /// A body that parsed as `object`.
     pub(crate) fn parsed(bytes: &'a [u8], object: &JsonObject) -> Self {
-        let escaped = bytes.windows(2).any(|w| w == b"\\u").then(|| object.clone());
+        let escaped = (bytes.contains(&b'\\') && bytes.windows(2).any(|w| w == b"\\u")).then(|| object.clone());
         let event = object.get("event").and_then(Value::as_str).map(SignalLogEntry::event_of);
         Self { bytes, escaped, event }
     }
@@ -73,11 +106,10 @@ impl<'a> SentBody<'a> {
             object.remove("api_key");
             return LoggedBody::new(&Value::Object(object).to_string());
         }
-        let text = String::from_utf8_lossy(self.bytes);
-        let text = if text.contains("\"api_key\"") {
-            Cow::Owned(KEY_MEMBER.replace_all(&text, "").into_owned())
-        } else {
-            text
+        let text = std::str::from_utf8(self.bytes).map_or_else(|_| String::from_utf8_lossy(self.bytes), Cow::Borrowed);
+        let text = match without_key_members(&text) {
+            Cow::Borrowed(_) => text,
+            Cow::Owned(kept) => Cow::Owned(kept),
         };
         // Only a body that did not parse can still hold escapes here.
         let text =
@@ -168,6 +200,8 @@ mod tests {
             (format!(r#"{{"event":"entry", "api_key" : "{KEY}"}}"#), r#"{"event":"entry"}"#),
             (format!(r#"{{"a":1,"api_key":"{KEY}","b":2}}"#), r#"{"a":1,"b":2}"#),
             (format!(r#"{{"api_key":"{KEY}"}}"#), r#"{}"#),
+            (format!(r#"{{ "api_key" :"{KEY}" , "a" : {{"api_key": "{KEY}"}} }}"#), r#"{ "a" : {} }"#),
+            (r#"{"api_key": 12, "b": "\"api_key\""}"#.to_owned(), r#"{"api_key": 12, "b": "\"api_key\""}"#),
         ] {
             let body = logged_as_sent(&sent);
             assert_eq!(body.as_str(), kept, "{sent}");

@@ -5,6 +5,7 @@
 
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Metadata, Subscriber};
+use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::layer::{Context, Filter, Layer, SubscriberExt};
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, filter};
@@ -50,6 +51,13 @@ impl<S> Filter<S> for NotAtError {
         true
     }
 
+    /// It lets every level through (`RUST_LOG`'s filter beside it decides): saying so keeps that filter's hint, so
+    /// that events below it (actix-http's and tokio's `trace!`s, many a request) stay disabled where they are
+    /// written, not filtered one by one as they happen.
+    fn max_level_hint(&self) -> Option<LevelFilter> {
+        Some(LevelFilter::TRACE)
+    }
+
     fn event_enabled(&self, event: &Event<'_>, _cx: &Context<'_, S>) -> bool {
         stream_error(event).is_none()
     }
@@ -66,6 +74,16 @@ impl<S: Subscriber> Layer<S> for AtWarn {
     }
 }
 
+/// Which events become lines: what `env` (`RUST_LOG`) lets through, but actix-http's line for a broken connection.
+fn written<S: Subscriber>(env: EnvFilter) -> impl Filter<S> {
+    filter::FilterExt::and(env, NotAtError)
+}
+
+/// Which events [`AtWarn`] writes again: actix-http's errors, where its line for a broken connection is.
+fn rewritten<S>() -> impl Filter<S> {
+    filter::filter_fn(may_be_stream_error).with_max_level_hint(LevelFilter::ERROR)
+}
+
 /// Starts the logs: stderr, through a thread of its own, so a slow or stalled stderr (a pipe nobody reads, a file
 /// under writeback) never holds a request up. Were the handover's buffer ever full, lines would be dropped rather
 /// than requests made to wait. The thread writes the lines waiting for it in one go (a buffer it flushes whenever
@@ -77,10 +95,7 @@ pub fn init() -> tracing_appender::non_blocking::WorkerGuard {
     let lines = tracing_subscriber::fmt::layer().with_target(false).with_ansi(colour).with_writer(writer);
     // The re-written line is an event of its own, emitted while the first is dispatched: that works with the global
     // subscriber set here (tracing dispatches to it without a re-entrancy guard while no scoped one exists).
-    tracing_subscriber::registry()
-        .with(lines.with_filter(filter::FilterExt::and(env, NotAtError)))
-        .with(AtWarn.with_filter(filter::filter_fn(may_be_stream_error)))
-        .init();
+    tracing_subscriber::registry().with(lines.with_filter(written(env))).with(AtWarn.with_filter(rewritten())).init();
     guard
 }
 
@@ -101,6 +116,13 @@ mod tests {
             let mut lines = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             lines.push((*event.metadata().level(), message.0));
         }
+    }
+
+    #[test]
+    fn the_filters_keep_the_levels_below_rust_log_disabled_where_they_are_written() {
+        type Registry = tracing_subscriber::Registry;
+        assert_eq!(written::<Registry>(EnvFilter::new("info")).max_level_hint(), Some(LevelFilter::INFO));
+        assert_eq!(rewritten::<Registry>().max_level_hint(), Some(LevelFilter::ERROR));
     }
 
     #[test]
