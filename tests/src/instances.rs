@@ -168,3 +168,34 @@ pub async fn a_key_use_is_recorded_off_the_request_path(url: &str) {
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
 }
+
+/// What one instance logs of a signal, the other reads: within moments on its own, at once after the first one
+/// flushed (as it does when it stops).
+pub async fn a_signal_logged_on_one_instance_is_read_on_the_other(url: &str) {
+    let (first, second) = (instance(url), instance(url));
+    let trader =
+        trader_in(&StoreUnderTest::of(Arc::new(PgStore::connect(url, PoolSettings::default()).expect("a pool")))).await;
+    let report = quantarya_ports::SignalReport {
+        event: Some("entry".to_owned()),
+        outcome: quantarya_domain::LoggedOutcome::accepted(201, "Trade created"),
+        ..Default::default()
+    };
+    first.record_signal(&trader.key, trader.strategy, report.clone()).await.expect("queued");
+    let read = |journal: Arc<dyn Journal>| {
+        let (jwt, strategy) = (trader.jwt.clone(), trader.strategy);
+        async move {
+            let page = journal.signal_log(&jwt, strategy, quantarya_ports::SignalLogQuery::default()).await;
+            page.expect("the log").entries
+        }
+    };
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(2);
+    while read(second.clone()).await.is_empty() {
+        assert!(tokio::time::Instant::now() < deadline, "the other instance's entry never showed");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    first.record_signal(&trader.key, trader.strategy, report).await.expect("queued");
+    first.flush().await.expect("written");
+    let entries = read(second).await;
+    assert_eq!(entries.len(), 2, "after the first instance's flush: {entries:?}");
+    assert!(entries.iter().all(|e| e.outcome.status == 201 && e.event.as_deref() == Some("entry")));
+}

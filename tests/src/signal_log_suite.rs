@@ -26,7 +26,7 @@ fn report(n: usize, status: u16) -> SignalReport {
         },
         trade_id: (!refused).then(|| TradeId::from_uuid(Uuid::now_v7())),
         repeat: status == 200,
-        body: LoggedBody::new(&format!("{{\"event\":\"entry\",\"n\":{n}}}")),
+        body: LoggedBody::new(format!("{{\"event\":\"entry\",\"n\":{n}}}")),
     }
 }
 

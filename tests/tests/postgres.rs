@@ -64,6 +64,12 @@ fn main() -> ExitCode {
         handle.block_on(quantarya_tests::durability::an_unreachable_database_is_a_503_never_a_500());
         Ok(())
     }));
+    let (handle, instances_url) = (runtime.handle().clone(), url.clone());
+    trials.push(Trial::test("postgres::a_signal_logged_on_one_instance_is_read_on_the_other", move || {
+        handle
+            .block_on(quantarya_tests::instances::a_signal_logged_on_one_instance_is_read_on_the_other(&instances_url));
+        Ok(())
+    }));
     let (handle, purge_url) = (runtime.handle().clone(), url.clone());
     trials.push(Trial::test("postgres::the_signal_log_writer_purges_the_excess_and_the_old", move || {
         handle.block_on(the_signal_log_writer_purges_the_excess_and_the_old(&purge_url));

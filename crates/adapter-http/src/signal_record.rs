@@ -100,11 +100,10 @@ impl<'a> SentBody<'a> {
 
     /// The text as received (invalid UTF-8 replaced), without its `api_key` member; the domain removes anything
     /// else shaped like a key and cuts it to [`LoggedBody::MAX_BYTES`].
-    fn logged(&self) -> LoggedBody {
-        if let Some(object) = &self.escaped {
-            let mut object = object.clone();
+    fn logged(self) -> LoggedBody {
+        if let Some(mut object) = self.escaped {
             object.remove("api_key");
-            return LoggedBody::new(&Value::Object(object).to_string());
+            return LoggedBody::new(Value::Object(object).to_string());
         }
         let text = std::str::from_utf8(self.bytes).map_or_else(|_| String::from_utf8_lossy(self.bytes), Cow::Borrowed);
         let text = match without_key_members(&text) {
@@ -114,7 +113,7 @@ impl<'a> SentBody<'a> {
         // Only a body that did not parse can still hold escapes here.
         let text =
             if text.contains("\\u") { Cow::Owned(ESCAPE.replace_all(&text, "\u{fffd}").into_owned()) } else { text };
-        LoggedBody::new(&text)
+        LoggedBody::new(text)
     }
 }
 
@@ -159,7 +158,7 @@ pub(crate) async fn record(
     state: &AppState,
     principal: &Principal,
     strategy: StrategyId,
-    sent: &SentBody<'_>,
+    mut sent: SentBody<'_>,
     answer: Result<&Applied, &ApiError>,
 ) {
     if !worth_logging(state, principal, strategy, answer) {
@@ -171,7 +170,8 @@ pub(crate) async fn record(
         }
         Err(error) => (refused(error), None, false),
     };
-    let report = SignalReport { event: sent.event.clone(), outcome, trade_id, repeat, body: sent.logged() };
+    let event = sent.event.take();
+    let report = SignalReport { event, outcome, trade_id, repeat, body: sent.logged() };
     if let Err(error) = state.journal.record_signal(principal, strategy, report).await {
         tracing::debug!(error = %crate::error::cause_chain(&error), %strategy, "a signal was not logged");
     }

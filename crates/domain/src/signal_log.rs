@@ -183,8 +183,13 @@ impl LoggedBody {
     pub const MAX_BYTES: usize = 4096;
 
     /// Keeps the first [`Self::MAX_BYTES`] of `text` as [`logged_text`] keeps it, cut at a character boundary.
-    pub fn new(text: &str) -> Self {
-        let text = logged_text(text);
+    pub fn new<'t>(text: impl Into<Cow<'t, str>>) -> Self {
+        let text: Cow<'t, str> = text.into();
+        // Text handed over owned, that needs nothing removed, is kept without a copy.
+        let text = match logged_text(&text) {
+            Cow::Borrowed(_) => text,
+            Cow::Owned(cleaned) => Cow::Owned(cleaned),
+        };
         if text.len() <= Self::MAX_BYTES {
             return Self { text: text.into_owned(), truncated: false };
         }
@@ -275,14 +280,14 @@ mod tests {
     #[test]
     fn key_shaped_text_and_nul_never_reach_the_log() {
         let key = "qk_abcdefghijklmnopqrstuvwxyz012345ABCDEF";
-        let body = LoggedBody::new(&format!("{{\"a\":\"{key}\",\"b\":\"x\u{0}y\",\"c\":\"qk_ok\"}}"));
+        let body = LoggedBody::new(format!("{{\"a\":\"{key}\",\"b\":\"x\u{0}y\",\"c\":\"qk_ok\"}}"));
         assert_eq!(body.as_str(), format!("{{\"a\":\"{KEY_REMOVED}\",\"b\":\"x\u{fffd}y\",\"c\":\"qk_ok\"}}"));
         assert_eq!(SignalLogEntry::event_of(&format!("{key}{key}")), KEY_REMOVED);
         assert_eq!(logged_text(&format!("{key} {key}")), format!("{KEY_REMOVED} {KEY_REMOVED}"));
         let detail = LoggedDetail::new(key, "\u{0}");
         assert_eq!((detail.field.as_str(), detail.message.as_str()), (KEY_REMOVED, "\u{fffd}"));
         // A NUL that grows into three bytes is cut with the rest.
-        let grown = LoggedBody::new(&"\u{0}".repeat(LoggedBody::MAX_BYTES));
+        let grown = LoggedBody::new("\u{0}".repeat(LoggedBody::MAX_BYTES));
         assert!(grown.truncated() && grown.as_str().len() <= LoggedBody::MAX_BYTES);
     }
 

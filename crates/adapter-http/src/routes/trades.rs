@@ -230,10 +230,12 @@ pub async fn create(
         (None, _) => return Err(ApiError::unauthorized()),
     };
     let principal = state.journal.authenticate(&token).await?;
-    let answer = apply(&req, &state, &principal, &strategy, identity, reader).await;
-    if let Ok(strategy) = path_id(&strategy, "strategy") {
+    let strategy = path_id::<StrategyId>(&strategy, "strategy");
+    let logged_in = strategy.as_ref().ok().copied();
+    let answer = apply(&req, &state, &principal, strategy, identity, reader).await;
+    if let Some(strategy) = logged_in {
         let logged = answer.as_ref().map(|(applied, _)| applied);
-        signal_record::record(&state, &principal, strategy, &sent, logged).await;
+        signal_record::record(&state, &principal, strategy, sent, logged).await;
     }
     answer.map(|(_, response)| response)
 }
@@ -261,7 +263,7 @@ async fn refused_unparsed(
         Ok(()) => refused,
         Err(limited) => limited,
     };
-    signal_record::record(state, &principal, strategy, &SentBody::unparsed(bytes), Err(&answer)).await;
+    signal_record::record(state, &principal, strategy, SentBody::unparsed(bytes), Err(&answer)).await;
     answer
 }
 
@@ -270,14 +272,14 @@ async fn apply(
     req: &HttpRequest,
     state: &AppState,
     principal: &Principal,
-    strategy: &str,
+    strategy: Result<StrategyId, ApiError>,
     identity: Result<SignalIdentity, ApiError>,
     reader: FieldReader,
 ) -> Result<(Applied, HttpResponse), ApiError> {
     crate::rate_limit::spend(req, &state.limits, principal)?;
     // A key without the `signals` scope learns nothing of the fields (the use case checks it again).
     quantarya_ports::admit(principal, quantarya_ports::Operation::SubmitSignal)?;
-    let strategy: StrategyId = path_id(strategy, "strategy")?;
+    let strategy = strategy?;
     let identity = identity?;
     let signal = parse_signal(reader)?;
     let outcome = state.journal.submit_signal(principal, strategy, signal, Some(identity)).await?;
