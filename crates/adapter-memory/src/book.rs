@@ -54,8 +54,6 @@ pub(crate) struct Book {
     /// Moves on with every write that adds, changes or removes a closed or cancelled trade (the store port's
     /// `ClosedRevision`).
     pub(crate) closed_revision: u64,
-    /// What reached the strategy's signal route this week (`signal_log.rs`).
-    pub(crate) signals: crate::signal_log::SignalLog,
 }
 
 impl Book {

@@ -67,6 +67,8 @@ struct Directory {
     strategies: HashMap<StrategyId, Strategy>,
     strategies_of: HashMap<UserId, BTreeSet<StrategyId>>,
     books: HashMap<StrategyId, Arc<Mutex<Book>>>,
+    /// Each strategy's signal log, under a lock of its own: a signal's entry never waits for its book's writes.
+    signal_logs: HashMap<StrategyId, Arc<Mutex<signal_log::SignalLog>>>,
     api_keys: HashMap<ApiKeyId, ApiKey>,
     key_hashes: HashMap<ApiKeyHash, ApiKeyId>,
     keys_of: HashMap<UserId, BTreeSet<ApiKeyId>>,
@@ -82,6 +84,7 @@ impl Directory {
                 self.strategies_of.remove(&strategy.user_id);
             }
         }
+        self.signal_logs.remove(&id);
         self.books.remove(&id)
     }
 
@@ -261,6 +264,7 @@ impl StrategyStore for MemoryStore {
         directory.strategies.insert(strategy.id, strategy.clone());
         directory.strategies_of.entry(strategy.user_id.clone()).or_default().insert(strategy.id);
         directory.books.insert(strategy.id, Arc::default());
+        directory.signal_logs.insert(strategy.id, Arc::default());
         Ok(())
     }
 

@@ -1,14 +1,16 @@
-//! Each book's signal log: its newest entries, in arrival order, purged as they pass the week or the thousand they
-//! are kept for; and the store port over it.
+//! Each strategy's signal log: its newest entries, in arrival order, purged as they pass the week or the thousand
+//! they are kept for, beside its book in the directory under a lock of its own (a signal's entry never waits for
+//! the book's writes); and the store port over it.
 
 use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use async_trait::async_trait;
 use quantarya_domain::{SignalId, SignalLogEntry, StrategyId, Timestamp, UserId};
 use quantarya_ports::StoreError;
 use quantarya_ports::outbound::{SignalCursor, SignalLogFilter, SignalLogStore};
 
-use crate::{MemoryStore, lock};
+use crate::MemoryStore;
 
 /// The order of a log: `received_at`, then id.
 fn order(entry: &SignalLogEntry) -> (Timestamp, SignalId) {
@@ -54,12 +56,10 @@ impl SignalLog {
 #[async_trait]
 impl SignalLogStore for MemoryStore {
     async fn record_signal(&self, owner: &UserId, entry: SignalLogEntry) -> Result<(), StoreError> {
-        // Another user's strategy, or none: dropped, as the port says.
-        if let Some(book) = self.book(owner, entry.strategy_id) {
-            let mut book = lock(&book);
-            if !book.deleted {
-                book.signals.record(entry);
-            }
+        // Another user's strategy, or none: dropped, as the port says. A log taken just before its strategy was
+        // deleted is written and dropped with it: nobody can read it any more.
+        if let Some(log) = self.signal_log_of(owner, entry.strategy_id) {
+            log.lock().unwrap_or_else(PoisonError::into_inner).record(entry);
         }
         Ok(())
     }
@@ -77,7 +77,17 @@ impl SignalLogStore for MemoryStore {
         after: Option<SignalCursor>,
         limit: usize,
     ) -> Result<Option<Vec<SignalLogEntry>>, StoreError> {
-        Ok(self.reading(owner, strategy, |book| book.signals.page(filter, after, limit)))
+        let log = self.signal_log_of(owner, strategy);
+        Ok(log.map(|log| log.lock().unwrap_or_else(PoisonError::into_inner).page(filter, after, limit)))
+    }
+}
+
+impl MemoryStore {
+    /// The signal log of `owner`'s strategy `strategy`, if it has one.
+    fn signal_log_of(&self, owner: &UserId, strategy: StrategyId) -> Option<Arc<Mutex<SignalLog>>> {
+        let directory = self.read();
+        directory.strategies.get(&strategy).filter(|s| &s.user_id == owner)?;
+        directory.signal_logs.get(&strategy).cloned()
     }
 }
 
