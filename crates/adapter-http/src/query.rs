@@ -66,6 +66,15 @@ pub fn time(value: &str) -> Result<Timestamp, String> {
     Timestamp::parse_rfc3339(value).map_err(|error| error.to_string())
 }
 
+/// Reads a page size (`limit`): a whole number within [`quantarya_ports::PageLimit`]'s bounds.
+pub fn page_limit(value: &str) -> Result<quantarya_ports::PageLimit, String> {
+    value
+        .parse::<i64>()
+        .ok()
+        .and_then(|n| quantarya_ports::PageLimit::new(n).ok())
+        .ok_or_else(|| format!("must be a whole number between 1 and {}", quantarya_ports::PageLimit::MAX))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

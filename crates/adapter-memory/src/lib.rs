@@ -37,12 +37,13 @@
 
 mod book;
 mod carriers;
+mod directory;
 mod receipts;
 mod sharded;
 mod signal_log;
 mod stored;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use async_trait::async_trait;
@@ -57,49 +58,8 @@ use quantarya_ports::outbound::{
 use quantarya_ports::{StoreConflict, StoreError};
 
 use book::Book;
+use directory::Directory;
 use stored::Stored;
-
-/// Users, strategies and keys, with the indexes by owner that their lists and limits read.
-#[derive(Debug, Default)]
-struct Directory {
-    users: HashMap<UserId, User>,
-    user_names: HashMap<String, UserId>,
-    strategies: HashMap<StrategyId, Strategy>,
-    strategies_of: HashMap<UserId, BTreeSet<StrategyId>>,
-    books: HashMap<StrategyId, Arc<Mutex<Book>>>,
-    /// Each strategy's signal log, under a lock of its own: a signal's entry never waits for its book's writes.
-    signal_logs: HashMap<StrategyId, Arc<Mutex<signal_log::SignalLog>>>,
-    api_keys: HashMap<ApiKeyId, ApiKey>,
-    key_hashes: HashMap<ApiKeyHash, ApiKeyId>,
-    keys_of: HashMap<UserId, BTreeSet<ApiKeyId>>,
-}
-
-impl Directory {
-    /// Removes strategy `id` and hands back its book, to be marked deleted once the directory's lock is released.
-    fn remove_strategy(&mut self, id: StrategyId) -> Option<Arc<Mutex<Book>>> {
-        let strategy = self.strategies.remove(&id)?;
-        if let Some(ids) = self.strategies_of.get_mut(&strategy.user_id) {
-            ids.remove(&id);
-            if ids.is_empty() {
-                self.strategies_of.remove(&strategy.user_id);
-            }
-        }
-        self.signal_logs.remove(&id);
-        self.books.remove(&id)
-    }
-
-    fn remove_key(&mut self, id: ApiKeyId) {
-        if let Some(key) = self.api_keys.remove(&id) {
-            self.key_hashes.remove(&key.hash);
-            if let Some(ids) = self.keys_of.get_mut(&key.user_id) {
-                ids.remove(&id);
-                if ids.is_empty() {
-                    self.keys_of.remove(&key.user_id);
-                }
-            }
-        }
-    }
-}
 
 /// Every store port, in memory.
 #[derive(Debug, Default)]

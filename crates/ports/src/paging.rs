@@ -116,6 +116,16 @@ pub struct TradePage {
     pub next_cursor: Option<TradeCursor>,
 }
 
+/// Cuts `items`, read one past a page of `limit`, to the page; the cursor after its last item when more follow.
+pub(crate) fn split_page<T, C>(items: &mut Vec<T>, limit: usize, cursor_after: impl Fn(&T) -> C) -> Option<C> {
+    if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(cursor_after)
+    } else {
+        None
+    }
+}
+
 /// A request for one page of a strategy's signal log.
 ///
 /// ```

@@ -4,13 +4,13 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use quantarya_domain::{SignalResult, StrategyId};
 use quantarya_ports::outbound::SignalCursor;
-use quantarya_ports::{Operation, PageLimit, SignalLogQuery};
+use quantarya_ports::{Operation, SignalLogQuery};
 
 use crate::auth::Authenticated;
 use crate::auth_kind::Auth;
 use crate::dto::signal_log::SignalLogEntryView;
 use crate::error::ApiError;
-use crate::query::QueryReader;
+use crate::query::{self, QueryReader};
 use crate::reply;
 use crate::route::{Param, ParamKind, RouteSpec, Verb, ok, page, route};
 use crate::routes::{STRATEGY_ID, path_id};
@@ -58,12 +58,7 @@ pub const ROUTES: &[RouteSpec] = &[RouteSpec {
 /// `limit`, `cursor` and `outcome`; anything else is 422.
 fn parse_query(raw: &str) -> Result<SignalLogQuery, ApiError> {
     let mut reader = QueryReader::new(raw, SIGNAL_QUERY)?;
-    let limit = reader.get("limit", |v| {
-        v.parse::<i64>()
-            .ok()
-            .and_then(|n| PageLimit::new(n).ok())
-            .ok_or_else(|| format!("must be a whole number between 1 and {}", PageLimit::MAX))
-    });
+    let limit = reader.get("limit", query::page_limit);
     let cursor = reader.get("cursor", |v| SignalCursor::decode(v).map_err(|e| e.message));
     let result = reader
         .get("outcome", |v| SignalResult::parse(v).ok_or_else(|| format!("must be one of {}", OUTCOMES.join(", "))));

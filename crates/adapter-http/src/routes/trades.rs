@@ -3,7 +3,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use quantarya_domain::{RawApiKey, Side, Status, StrategyId, Symbol, TradeId};
 use quantarya_ports::outbound::{TradeCursor, TradeFilter};
-use quantarya_ports::{FieldError, PageLimit, Principal, SignalEffect, SignalIdentity, TradeQuery};
+use quantarya_ports::{FieldError, Principal, SignalEffect, SignalIdentity, TradeQuery};
 use serde_json::Value;
 
 use crate::auth::{Authenticated, bearer};
@@ -308,12 +308,7 @@ async fn apply(
 /// The query of a trade list: `limit`, `cursor`, `status`, `symbol`, `side`, `from`, `to`; anything else is 422.
 fn parse_query(raw: &str) -> Result<TradeQuery, ApiError> {
     let mut reader = QueryReader::new(raw, TRADE_QUERY)?;
-    let limit = reader.get("limit", |v| {
-        v.parse::<i64>()
-            .ok()
-            .and_then(|n| PageLimit::new(n).ok())
-            .ok_or_else(|| format!("must be a whole number between 1 and {}", PageLimit::MAX))
-    });
+    let limit = reader.get("limit", query::page_limit);
     let cursor = reader.get("cursor", |v| TradeCursor::decode(v).map_err(|e| e.message));
     let filter = TradeFilter {
         status: reader.get("status", |v| Status::parse(v).map_err(|e| e.to_string())),

@@ -7,7 +7,7 @@ use super::JournalService;
 use crate::JournalError;
 use crate::journal::{Credential, Principal, SignalReport};
 use crate::outbound::{SignalCursor, SignalLogFilter};
-use crate::paging::{SignalLogPage, SignalLogQuery};
+use crate::paging::{SignalLogPage, SignalLogQuery, split_page};
 
 impl JournalService {
     /// Stamps `report` with its arrival, its id and the key that sent it, and records it.
@@ -50,12 +50,8 @@ impl JournalService {
         let Some(mut entries) = listed.await? else {
             return Err(self.missing(principal, "strategy").await);
         };
-        let next_cursor = if entries.len() > limit {
-            entries.truncate(limit);
-            entries.last().map(|last| SignalCursor { received_at: last.received_at, signal_id: last.id })
-        } else {
-            None
-        };
+        let next_cursor =
+            split_page(&mut entries, limit, |last| SignalCursor { received_at: last.received_at, signal_id: last.id });
         Ok(SignalLogPage { entries, next_cursor })
     }
 }

@@ -7,7 +7,7 @@ use super::retry::{Attempt, retry};
 use crate::journal::Principal;
 use crate::journal::key_policy::may_change;
 use crate::outbound::{ReceiptWrite, TradeCursor};
-use crate::paging::{TradePage, TradeQuery};
+use crate::paging::{TradePage, TradeQuery, split_page};
 use crate::{JournalError, StoreConflict, StoreError};
 
 /// Refuses a time range whose `from` is after its `to` (both bounds are inclusive, so equal ones are a range).
@@ -85,12 +85,8 @@ impl JournalService {
         let Some(mut trades) = listed.await? else {
             return Err(self.missing(principal, "strategy").await);
         };
-        let next_cursor = if trades.len() > limit {
-            trades.truncate(limit);
-            trades.last().map(|last| TradeCursor { opened_at: last.opened_at, trade_id: last.id })
-        } else {
-            None
-        };
+        let next_cursor =
+            split_page(&mut trades, limit, |last| TradeCursor { opened_at: last.opened_at, trade_id: last.id });
         Ok(TradePage { trades, next_cursor })
     }
 
