@@ -6,7 +6,9 @@
 //! every trade operation reads (open trades by reference and symbol, trades in list and close order), so that
 //! writes to one strategy never wait for another's and no operation scans a book. A trade with its history event
 //! and receipt is written whole under its book's lock; a deletion marks the books it removes under their locks, so
-//! a write that raced it either is counted by it or finds the strategy gone. No lock is held across an `.await`,
+//! a write that raced it either is counted by it or finds the strategy gone. Each strategy's signal log sits beside
+//! its book under a lock of its own (`signal_log.rs`), so a signal's log entry never waits for the book's writes.
+//! No lock is held across an `.await`,
 //! and a book's lock is never taken while waiting for the directory's. Nothing survives a restart: this store is
 //! for trying the service and for tests.
 //!
