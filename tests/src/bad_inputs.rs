@@ -294,6 +294,13 @@ pub fn bad_inputs() -> Vec<BadInput> {
             "scopes",
         ),
         field(
+            "more_key_scopes_than_there_are",
+            Method::POST,
+            Target::ApiKeys,
+            json!({ "key_name": "k", "scopes": ["signals", "read", "manage", "signals"] }),
+            "scopes",
+        ),
+        field(
             "scope_in_capitals",
             Method::POST,
             Target::ApiKeys,

@@ -61,17 +61,22 @@ impl ApiKeyScopes {
     /// All three scopes: what a key gets when its request names none (the reference's keys).
     pub const ALL: Self = Self(1 | 2 | 4);
 
-    /// The set of `scopes` (repeats count once); `Empty` when there are none.
+    /// The set of `scopes` (repeats count once); `Empty` when there are none, `TooMany` when more are given than
+    /// there are scopes (counted as given, as the API documents the list: at most three items).
     ///
     /// ```
     /// use quantarya_domain::{ApiKeyScope, ApiKeyScopes, ValueError};
     /// let webhook = ApiKeyScopes::new([ApiKeyScope::Signals, ApiKeyScope::Signals])?;
     /// assert!(webhook.contains(ApiKeyScope::Signals) && !webhook.contains(ApiKeyScope::Manage));
     /// assert_eq!(ApiKeyScopes::new([]), Err(ValueError::Empty));
+    /// assert_eq!(ApiKeyScopes::new([ApiKeyScope::Read; 4]), Err(ValueError::TooMany { max: 3 }));
     /// # Ok::<(), ValueError>(())
     /// ```
     pub fn new(scopes: impl IntoIterator<Item = ApiKeyScope>) -> Result<Self, ValueError> {
-        let bits = scopes.into_iter().fold(0, |bits, scope| bits | scope.bit());
+        let (given, bits) = scopes.into_iter().fold((0, 0), |(given, bits), scope| (given + 1, bits | scope.bit()));
+        if given > ApiKeyScope::ALL.len() {
+            return Err(ValueError::TooMany { max: ApiKeyScope::ALL.len() });
+        }
         if bits == 0 { Err(ValueError::Empty) } else { Ok(Self(bits)) }
     }
 
