@@ -30,7 +30,12 @@ fn without_key_members(json: &str) -> Cow<'_, str> {
     let mut kept = String::with_capacity(json.len());
     let mut rest = json;
     while let Some(at) = rest.find(NAME) {
-        let Some(end) = string_member_end(&rest[at + NAME.len()..]).map(|len| at + NAME.len() + len) else {
+        // A member's name follows `{` or `,`; anything else (`x\"api_key"` inside a longer name, a value) is not one.
+        let before = rest[..at].trim_end();
+        let previous = if before.is_empty() { kept.trim_end().chars().last() } else { before.chars().last() };
+        let member = matches!(previous, Some('{' | ','));
+        let end = string_member_end(&rest[at + NAME.len()..]).filter(|_| member);
+        let Some(end) = end.map(|len| at + NAME.len() + len) else {
             kept.push_str(&rest[..at + NAME.len()]);
             rest = &rest[at + NAME.len()..];
             continue;
@@ -202,6 +207,8 @@ mod tests {
             (format!(r#"{{"api_key":"{KEY}"}}"#), r#"{}"#),
             (format!(r#"{{ "api_key" :"{KEY}" , "a" : {{"api_key": "{KEY}"}} }}"#), r#"{ "a" : {} }"#),
             (r#"{"api_key": 12, "b": "\"api_key\""}"#.to_owned(), r#"{"api_key": 12, "b": "\"api_key\""}"#),
+            (r#"{"x\"api_key":"v","b":1}"#.to_owned(), r#"{"x\"api_key":"v","b":1}"#),
+            (r#"{"b": "x","api_key":"y"}"#.to_owned(), r#"{"b": "x"}"#),
         ] {
             let body = logged_as_sent(&sent);
             assert_eq!(body.as_str(), kept, "{sent}");

@@ -119,9 +119,20 @@ pub struct LoggedDetail {
 }
 
 impl LoggedDetail {
-    /// A detail as the log keeps it ([`logged_text`]: a field name or a message may quote what was sent).
+    /// The most characters of a field name or a message a detail keeps.
+    pub const MAX_CHARS: usize = 100;
+
+    /// A detail as the log keeps it: each text as [`logged_text`] keeps it (a field name or a message may quote
+    /// what was sent), cut to [`Self::MAX_CHARS`] characters.
+    ///
+    /// ```
+    /// use quantarya_domain::LoggedDetail;
+    /// let long = LoggedDetail::new(&"f".repeat(500), "is unknown");
+    /// assert_eq!((long.field.chars().count(), long.message.as_str()), (LoggedDetail::MAX_CHARS, "is unknown"));
+    /// ```
     pub fn new(field: &str, message: &str) -> Self {
-        Self { field: logged_text(field).into_owned(), message: logged_text(message).into_owned() }
+        let kept = |text: &str| logged_text(text).chars().take(Self::MAX_CHARS).collect();
+        Self { field: kept(field), message: kept(message) }
     }
 }
 
