@@ -23,6 +23,7 @@
 #![warn(missing_docs)]
 
 mod accounts;
+mod cursor;
 mod error;
 mod key_cache;
 mod migrate;

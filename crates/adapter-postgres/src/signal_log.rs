@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Int8, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Bool, Int8, Uuid as SqlUuid};
 use diesel_async::RunQueryDsl;
 use quantarya_domain::{
     ApiKeyId, LoggedBody, LoggedDetail, LoggedOutcome, SignalId, SignalLogEntry, SignalResult, StrategyId, Timestamp,
@@ -15,6 +15,7 @@ use quantarya_ports::outbound::{SignalCursor, SignalLogFilter, SignalLogStore};
 use serde_json::{Value, json};
 
 use crate::PgStore;
+use crate::cursor::after_cursor;
 use crate::error::query;
 use crate::schema::{signal_log, strategies};
 
@@ -129,20 +130,18 @@ impl SignalLogStore for PgStore {
             .filter(newest)
             .select(SignalRow::as_select())
             .into_boxed();
+        let (first, last) = (SignalResult::ACCEPTED.start(), SignalResult::ACCEPTED.end());
+        let accepted = (i16::try_from(*first).unwrap_or(i16::MAX), i16::try_from(*last).unwrap_or(i16::MAX));
         match filter.result {
-            Some(SignalResult::Accepted) => listed = listed.filter(signal_log::status.between(200, 299)),
-            Some(SignalResult::Refused) => listed = listed.filter(signal_log::status.not_between(200, 299)),
+            Some(SignalResult::Accepted) => listed = listed.filter(signal_log::status.between(accepted.0, accepted.1)),
+            Some(SignalResult::Refused) => {
+                listed = listed.filter(signal_log::status.not_between(accepted.0, accepted.1));
+            }
             None => {}
         }
         if let Some(cursor) = after {
             let (at, id) = (cursor.received_at.as_datetime(), cursor.signal_id.as_uuid());
-            listed = listed.filter(
-                diesel::dsl::sql::<Bool>("(signal_log.received_at, signal_log.id) < (")
-                    .bind::<Timestamptz, _>(at)
-                    .sql(", ")
-                    .bind::<SqlUuid, _>(id)
-                    .sql(")"),
-            );
+            listed = listed.filter(after_cursor!("signal_log.received_at, signal_log.id", at, id));
         }
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows: Vec<SignalRow> = listed

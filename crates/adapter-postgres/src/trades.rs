@@ -3,7 +3,6 @@
 
 use async_trait::async_trait;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use futures_util::TryStreamExt;
 use quantarya_domain::{
@@ -16,6 +15,7 @@ use quantarya_ports::outbound::{
 use quantarya_ports::{StoreConflict, StoreError};
 
 use crate::PgStore;
+use crate::cursor::after_cursor;
 use crate::error::query;
 use crate::receipts;
 use crate::rows::{ClosedRow, EventRow, TradeRow};
@@ -205,15 +205,8 @@ impl TradeStore for PgStore {
             listed = listed.filter(trades::opened_at.le(to.as_datetime()));
         }
         if let Some(cursor) = after {
-            // A row comparison, which the (strategy_id, opened_at DESC, id DESC) index can seek to.
             let (at, id) = (cursor.opened_at.as_datetime(), cursor.trade_id.as_uuid());
-            listed = listed.filter(
-                diesel::dsl::sql::<Bool>("(trades.opened_at, trades.id) < (")
-                    .bind::<Timestamptz, _>(at)
-                    .sql(", ")
-                    .bind::<SqlUuid, _>(id)
-                    .sql(")"),
-            );
+            listed = listed.filter(after_cursor!("trades.opened_at, trades.id", at, id));
         }
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = listed

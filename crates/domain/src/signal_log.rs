@@ -74,6 +74,9 @@ pub enum SignalResult {
 }
 
 impl SignalResult {
+    /// The statuses of an accepted signal (a store filtering by result reads them here).
+    pub const ACCEPTED: std::ops::RangeInclusive<u16> = 200..=299;
+
     /// Every result, in the order the API lists them.
     pub const ALL: [Self; 2] = [Self::Accepted, Self::Refused];
 
@@ -85,7 +88,11 @@ impl SignalResult {
     /// assert_eq!(SignalResult::of_status(429), SignalResult::Refused);
     /// ```
     pub const fn of_status(status: u16) -> Self {
-        if status >= 200 && status < 300 { Self::Accepted } else { Self::Refused }
+        if status >= *Self::ACCEPTED.start() && status <= *Self::ACCEPTED.end() {
+            Self::Accepted
+        } else {
+            Self::Refused
+        }
     }
 
     /// The API's name for it: `accepted` or `refused`.
