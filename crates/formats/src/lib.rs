@@ -4,6 +4,7 @@
 //! - [`tradingview`]: TradingView's "List of trades" export (both header generations), with the rules that make
 //!   its rows trades: pairing entry and exit rows, times in the chart's time zone ([`time_zone`]), run-up and
 //!   drawdown as the best and worst prices reached ([`excursions`]).
+//! - [`quantarya`]: Quantarya's own export, every field of every trade, which reads back exactly as it was written.
 //!
 //! A file is read whole or refused whole: [`LineErrors`] names every bad line by its number.
 //!
@@ -21,6 +22,7 @@
 
 mod errors;
 pub mod excursions;
+pub mod quantarya;
 pub mod time_zone;
 pub mod tradingview;
 
