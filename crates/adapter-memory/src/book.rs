@@ -54,6 +54,8 @@ pub(crate) struct Book {
     /// Moves on with every write that adds, changes or removes a closed or cancelled trade (the store port's
     /// `ClosedRevision`).
     pub(crate) closed_revision: u64,
+    /// The imports into the strategy, with the trades each made and their keys (`imports.rs`).
+    pub(crate) imports: crate::imports::Imports,
 }
 
 impl Book {
@@ -75,7 +77,7 @@ impl Book {
             return Err(StoreError::Conflict(StoreConflict::AlreadyExists));
         }
         if let Some(reference) = trade.external_reference.as_ref().filter(|_| trade.status == Status::Open)
-            && self.references.get(reference).is_some_and(|carriers| carriers.open().is_some())
+            && self.reference_is_open(reference)
         {
             return Err(StoreError::Conflict(StoreConflict::OpenTradeExists));
         }
@@ -169,6 +171,19 @@ impl Book {
             .take(limit)
             .cloned()
             .collect()
+    }
+
+    /// Up to `limit` trades oldest first (the list order backwards), strictly after `after`.
+    pub(crate) fn oldest_first(&self, after: Option<TradeCursor>, limit: usize) -> Vec<Trade> {
+        let end = after
+            .map_or(Bound::Unbounded, |cursor| Bound::Excluded((Reverse(cursor.opened_at), Reverse(cursor.trade_id))));
+        let listed = self.listed.range((Bound::Unbounded, end)).rev();
+        listed.filter_map(|(_, Reverse(id))| self.get(*id)).take(limit).cloned().collect()
+    }
+
+    /// Whether an open trade carries `reference`.
+    pub(crate) fn reference_is_open(&self, reference: &ExternalReference) -> bool {
+        self.references.get(reference).is_some_and(|carriers| carriers.open().is_some())
     }
 
     /// The closed trades in `range`, in close order.

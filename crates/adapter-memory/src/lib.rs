@@ -40,6 +40,7 @@
 mod book;
 mod carriers;
 mod directory;
+mod imports;
 mod receipts;
 mod sharded;
 mod signal_log;
@@ -373,6 +374,16 @@ impl TradeStore for MemoryStore {
         limit: usize,
     ) -> Result<Option<Vec<Trade>>, StoreError> {
         Ok(self.reading(owner, strategy, |book| book.page(filter, after, limit)))
+    }
+
+    async fn trades_oldest_first(
+        &self,
+        owner: &UserId,
+        strategy: StrategyId,
+        after: Option<TradeCursor>,
+        limit: usize,
+    ) -> Result<Option<Vec<Trade>>, StoreError> {
+        Ok(self.reading(owner, strategy, |book| book.oldest_first(after, limit)))
     }
 
     async fn trade_events(

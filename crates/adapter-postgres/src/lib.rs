@@ -25,6 +25,7 @@
 mod accounts;
 mod cursor;
 mod error;
+mod imports;
 mod key_cache;
 mod migrate;
 mod pgbench;

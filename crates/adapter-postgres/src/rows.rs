@@ -143,7 +143,7 @@ impl TryFrom<StrategyRow> for Strategy {
     }
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = trades, check_for_backend(diesel::pg::Pg))]
 pub(crate) struct TradeRow {
     pub id: Uuid,
@@ -174,7 +174,7 @@ pub(crate) struct TradeRow {
     pub version: i64,
     pub tags: Vec<String>,
     pub initial_stop_loss: Option<f64>,
-    /// `{"point_value", "fees", "fills"}`, sizes and fees as exact decimal strings.
+    /// `{"point_value", "fees", "fills", "max_favorable_price", "max_adverse_price"}`, sizes and fees as exact decimal strings.
     pub position: Value,
 }
 
@@ -222,13 +222,24 @@ impl From<&Trade> for TradeRow {
                 "point_value": t.point_value.get(),
                 "fees": t.fees.get().to_string(),
                 "fills": t.fills.iter().map(Fill::to_stored_json).collect::<Vec<_>>(),
+                "max_favorable_price": t.max_favorable_price.map(Price::get),
+                "max_adverse_price": t.max_adverse_price.map(Price::get),
             }),
         }
     }
 }
 
 /// Reads back the position document a [`TradeRow`] was written with.
-fn position(value: &Value) -> Result<(PointValue, Fees, Vec<Fill>), StoreError> {
+/// What a trade's position document holds.
+struct PositionDocument {
+    point_value: PointValue,
+    fees: Fees,
+    fills: Vec<Fill>,
+    max_favorable_price: Option<Price>,
+    max_adverse_price: Option<Price>,
+}
+
+fn position(value: &Value) -> Result<PositionDocument, StoreError> {
     let point_value = value
         .get("point_value")
         .and_then(Value::as_f64)
@@ -247,7 +258,15 @@ fn position(value: &Value) -> Result<(PointValue, Fees, Vec<Fill>), StoreError> 
         .iter()
         .map(|fill| read("trades.position.fills", Fill::from_json(fill)))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok((point_value, fees, fills))
+    // Written since trades have excursions; a document from before has none.
+    let excursion = |name: &str| price(name, value.get(name).and_then(Value::as_f64));
+    Ok(PositionDocument {
+        point_value,
+        fees,
+        fills,
+        max_favorable_price: excursion("max_favorable_price")?,
+        max_adverse_price: excursion("max_adverse_price")?,
+    })
 }
 
 impl TryFrom<TradeRow> for Trade {
@@ -260,7 +279,8 @@ impl TryFrom<TradeRow> for Trade {
             object("trades.context", r.context)?,
             object("trades.meta", r.meta)?,
         );
-        let (point_value, fees, fills) = position(&r.position)?;
+        let PositionDocument { point_value, fees, fills, max_favorable_price, max_adverse_price } =
+            position(&r.position)?;
         let record = TradeRecord {
             id: TradeId::from_uuid(r.id),
             strategy_id: StrategyId::from_uuid(r.strategy_id),
@@ -274,6 +294,8 @@ impl TryFrom<TradeRow> for Trade {
             initial_stop_loss: price("trades.initial_stop_loss", r.initial_stop_loss)?,
             take_profit: price("trades.take_profit", r.take_profit)?,
             close_price: price("trades.close_price", r.close_price)?,
+            max_favorable_price,
+            max_adverse_price,
             opened_at: stamp(r.opened_at),
             closed_at: r.closed_at.map(stamp),
             signal_time: r.signal_time.map(stamp),
@@ -326,7 +348,7 @@ impl TryFrom<ClosedRow> for ClosedTrade {
     }
 }
 
-#[derive(Debug, Queryable, Selectable)]
+#[derive(Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = trade_events, check_for_backend(diesel::pg::Pg))]
 pub(crate) struct EventRow {
     pub id: Uuid,
@@ -341,6 +363,20 @@ pub(crate) struct EventRow {
 /// The ordered `[{"field", "value"}, …]` a history event stores.
 pub(crate) fn changes_json(changes: &[FieldChange]) -> Value {
     Value::Array(changes.iter().map(|c| serde_json::json!({ "field": c.field(), "value": c.value() })).collect())
+}
+
+impl From<&TradeEvent> for EventRow {
+    fn from(e: &TradeEvent) -> Self {
+        Self {
+            id: e.id.as_uuid(),
+            trade_id: e.trade_id.as_uuid(),
+            version: version(e.version),
+            kind: e.kind.as_str().to_owned(),
+            at: time(e.at),
+            by_credential: e.by.as_str().to_owned(),
+            changes: changes_json(&e.changes),
+        }
+    }
 }
 
 impl TryFrom<EventRow> for TradeEvent {

@@ -132,6 +132,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    trade_imports (trade_id) {
+        trade_id -> Uuid,
+        import_id -> Uuid,
+        strategy_id -> Uuid,
+        import_key -> Text,
+    }
+}
+
+diesel::table! {
+    imports (id) {
+        id -> Uuid,
+        strategy_id -> Uuid,
+        user_id -> Text,
+        format -> Text,
+        created -> Int8,
+        duplicates -> Int8,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(trade_events -> trades (trade_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -141,5 +162,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
     receipt_targets,
     receipt_keys,
-    signal_log
+    signal_log,
+    imports,
+    trade_imports
 );

@@ -66,7 +66,11 @@ fn updated(counts: (i64, bool, bool)) -> Result<(), StoreError> {
 }
 
 /// Whether `owner` has strategy `id`: asked only when a read found nothing, to tell "none" from "not yours".
-async fn owns(conn: &mut diesel_async::AsyncPgConnection, owner: &UserId, id: StrategyId) -> Result<bool, StoreError> {
+pub(crate) async fn owns(
+    conn: &mut diesel_async::AsyncPgConnection,
+    owner: &UserId,
+    id: StrategyId,
+) -> Result<bool, StoreError> {
     let owned = strategies::table.find(id.as_uuid()).filter(strategies::user_id.eq(owner.as_str()));
     diesel::select(diesel::dsl::exists(owned)).get_result::<bool>(conn).await.map_err(query)
 }
@@ -211,6 +215,38 @@ impl TradeStore for PgStore {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = listed
             .order((trades::opened_at.desc(), trades::id.desc()))
+            .limit(limit)
+            .load(&mut conn)
+            .await
+            .map_err(query)?;
+        if rows.is_empty() && !owns(&mut conn, owner, strategy).await? {
+            return Ok(None);
+        }
+        to_trades(rows).map(Some)
+    }
+
+    async fn trades_oldest_first(
+        &self,
+        owner: &UserId,
+        strategy: StrategyId,
+        after: Option<TradeCursor>,
+        limit: usize,
+    ) -> Result<Option<Vec<Trade>>, StoreError> {
+        let mut conn = self.conn().await?;
+        let owned = strategies::table.find(strategy.as_uuid()).filter(strategies::user_id.eq(owner.as_str()));
+        let mut listed = trades::table
+            .filter(diesel::dsl::exists(owned))
+            .filter(trades::strategy_id.eq(strategy.as_uuid()))
+            .filter(trades::user_id.eq(owner.as_str()))
+            .select(TradeRow::as_select())
+            .into_boxed();
+        if let Some(cursor) = after {
+            let (at, id) = (cursor.opened_at.as_datetime(), cursor.trade_id.as_uuid());
+            listed = listed.filter(after_cursor!(">", "trades.opened_at, trades.id", at, id));
+        }
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = listed
+            .order((trades::opened_at.asc(), trades::id.asc()))
             .limit(limit)
             .load(&mut conn)
             .await

@@ -18,19 +18,14 @@ use quantarya_adapter_http::rate_limit::RateLimitSettings;
 use quantarya_adapter_http::{AppState, InFlight, JwtConfig, JwtConfigError, JwtVerifier, app};
 use quantarya_adapter_memory::MemoryStore;
 use quantarya_adapter_postgres::{PgStore, PoolSettings};
-use quantarya_ports::outbound::{
-    ApiKeyStore, RandomIds, SignalLogStore, StorageHealth, StrategyStore, SystemClock, TradeStore, UserStore,
-};
-use quantarya_ports::{Journal, JournalService, Ports, Stores};
+use quantarya_ports::outbound::{RandomIds, SystemClock};
+use quantarya_ports::{EveryStore, Journal, JournalService, Ports, Stores};
 
 /// How long the server waits for in-flight requests after SIGTERM or Ctrl-C.
 pub const SHUTDOWN_GRACE_SECONDS: u64 = 30;
 
 /// The journal over `store`, verifying user JWTs with `jwt`.
-pub fn journal_over<S>(store: Arc<S>, jwt: &JwtConfig) -> Result<Arc<dyn Journal>, JwtConfigError>
-where
-    S: UserStore + StrategyStore + TradeStore + ApiKeyStore + SignalLogStore + StorageHealth + 'static,
-{
+pub fn journal_over<S: EveryStore>(store: Arc<S>, jwt: &JwtConfig) -> Result<Arc<dyn Journal>, JwtConfigError> {
     let tokens = Arc::new(JwtVerifier::new(jwt)?);
     Ok(Arc::new(JournalService::new(Ports {
         stores: Stores::of(store),

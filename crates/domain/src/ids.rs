@@ -103,6 +103,13 @@ prefixed_id!(
     "signal"
 );
 
+prefixed_id!(
+    /// Identifies an import of a file into a strategy: `imp_…`.
+    ImportId,
+    "imp_",
+    "import"
+);
+
 /// The identity provider's subject (`sub`) of a user: 1–255 characters, no control characters.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct UserId(CompactString);

@@ -125,6 +125,7 @@ mod api_key_grant;
 mod credential;
 mod currency;
 mod ids;
+mod import;
 mod receipt;
 mod signal_log;
 mod stats;
@@ -141,7 +142,8 @@ pub use api_key_grant::{ApiKeyScope, ApiKeyScopes, KeyGrant, KeyStrategies};
 pub use chrono;
 pub use credential::CredentialKind;
 pub use currency::Currency;
-pub use ids::{ApiKeyId, EventId, IdError, SignalId, StrategyId, TradeId, UserId};
+pub use ids::{ApiKeyId, EventId, IdError, ImportId, SignalId, StrategyId, TradeId, UserId};
+pub use import::{Import, ImportFormat, ImportKey, ImportedTrade};
 pub use receipt::{BodyHash, IdempotencyKey, Receipt, Repeat, SignalTarget};
 /// Re-exported so embedders read sizes and fees with the same version this crate uses.
 pub use rust_decimal;

@@ -4,7 +4,7 @@
 //! exit together ([`LocalTime::not_before`]).
 
 use chrono::{DateTime, LocalResult, NaiveDateTime, TimeZone};
-use chrono_tz::Tz;
+pub use chrono_tz::Tz;
 use quantarya_domain::Timestamp;
 
 /// The local time formats accepted, with and without seconds, with a space or a `T` (TradingView writes

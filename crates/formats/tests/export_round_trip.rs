@@ -6,7 +6,7 @@ use proptest::prelude::*;
 use quantarya_domain::{
     CloseTrade, CredentialKind, EventId, Extensions, ExternalReference, Fees, JsonObject, LevelsChange, NewTrade,
     Outcome, PointValue, Price, Quantity, ScaleIn, Side, SignalExit, Source, Stamp, Status, StrategyId, Symbol, Tags,
-    Timeframe, Timestamp, Trade, TradeCommand, TradeId, UserId, serde_json, uuid::Uuid,
+    Timeframe, Timestamp, Trade, TradeCommand, TradeId, TradeRecord, UserId, serde_json, uuid::Uuid,
 };
 use quantarya_formats::quantarya::{ExportWriter, read};
 
@@ -120,32 +120,34 @@ fn command() -> impl Strategy<Value = TradeCommand> {
 
 /// A journal: each trade opened, then moved by its commands (those its state refuses change nothing).
 fn journal() -> impl Strategy<Value = Vec<Trade>> {
-    prop::collection::vec((new_trade(), prop::collection::vec(command(), 0..5), any::<bool>()), 0..12).prop_map(
-        |trades| {
-            let mut n = 0_u128;
-            let mut stamp = |minutes: i64, by| {
-                n += 1;
-                Stamp { event_id: EventId::from_uuid(Uuid::from_u128(n)), at: at(minutes), by }
-            };
-            let user = UserId::parse("trader-1").expect("valid");
-            let strategy = StrategyId::from_uuid(Uuid::from_u128(7));
-            trades
-                .into_iter()
-                .enumerate()
-                .filter_map(|(i, (new, commands, by_key))| {
-                    let by = if by_key { CredentialKind::ApiKey } else { CredentialKind::User };
-                    let id = TradeId::from_uuid(Uuid::from_u128(1_000 + i as u128));
-                    let mut trade = Trade::open(id, strategy, user.clone(), new, stamp(0, by)).ok()?.trade;
-                    for (minute, command) in commands.into_iter().enumerate() {
-                        if let Ok(Outcome::Changed(next)) = trade.apply(command, stamp(minute as i64 + 1, by)) {
-                            trade = next.trade;
-                        }
+    let excursions = (proptest::option::of(price()), proptest::option::of(price()));
+    let trade = (new_trade(), prop::collection::vec(command(), 0..5), any::<bool>(), excursions);
+    prop::collection::vec(trade, 0..12).prop_map(|trades| {
+        let mut n = 0_u128;
+        let mut stamp = |minutes: i64, by| {
+            n += 1;
+            Stamp { event_id: EventId::from_uuid(Uuid::from_u128(n)), at: at(minutes), by }
+        };
+        let user = UserId::parse("trader-1").expect("valid");
+        let strategy = StrategyId::from_uuid(Uuid::from_u128(7));
+        trades
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, (new, commands, by_key, (best, worst)))| {
+                let by = if by_key { CredentialKind::ApiKey } else { CredentialKind::User };
+                let id = TradeId::from_uuid(Uuid::from_u128(1_000 + i as u128));
+                let mut trade = Trade::open(id, strategy, user.clone(), new, stamp(0, by)).ok()?.trade;
+                for (minute, command) in commands.into_iter().enumerate() {
+                    if let Ok(Outcome::Changed(next)) = trade.apply(command, stamp(minute as i64 + 1, by)) {
+                        trade = next.trade;
                     }
-                    Some(trade)
-                })
-                .collect()
-        },
-    )
+                }
+                // Excursions come from imports (and, later, update signals): any price will do for a file.
+                let record = TradeRecord { max_favorable_price: best, max_adverse_price: worst, ..trade.into_record() };
+                Trade::restore(record).ok()
+            })
+            .collect()
+    })
 }
 
 proptest! {

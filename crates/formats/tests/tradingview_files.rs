@@ -225,3 +225,37 @@ fn at_most_fifty_bad_lines_are_kept_and_all_are_counted() {
     assert_eq!(errors.lines().first().map(|e| e.line), Some(2));
     assert_eq!(errors.lines().last().map(|e| e.line), Some(51));
 }
+
+#[test]
+fn every_listed_trade_makes_an_imported_trade_with_its_fills_and_excursions() {
+    use quantarya_domain::uuid::Uuid;
+    use quantarya_domain::{EventId, ImportKey, ImportedTrade, Origin, Status, StrategyId, Symbol, TradeId, UserId};
+    let now = at("2026-12-06T12:00:00Z");
+    for (name, zone, point_value) in [
+        ("old_header_usd.csv", "UTC", 1.0),
+        ("new_header_usdt_bom_crlf.csv", "UTC", 1.0),
+        ("date_and_time_gbp_open_trade.csv", "Europe/London", 1.0),
+        ("new_york_daylight_saving.csv", "America/New_York", 50.0),
+    ] {
+        for (n, listed) in read(name, zone, point_value).trades.iter().enumerate() {
+            let ids = (TradeId::from_uuid(Uuid::from_u128(n as u128 + 1)), StrategyId::from_uuid(Uuid::from_u128(9)));
+            let symbol = Symbol::parse("ES1!").expect("valid");
+            let point_value = PointValue::new(point_value).expect("valid");
+            let record = listed.record(ids.0, ids.1, UserId::parse("alice").expect("valid"), symbol, point_value);
+            let event_id = EventId::from_uuid(Uuid::from_u128(100 + n as u128));
+            let key = ImportKey::listed(listed.import_key());
+            let imported = ImportedTrade::new(key, record, event_id, now).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let trade = &imported.trade;
+            assert_eq!((trade.origin, trade.version, trade.created_at), (Origin::Import, 1, now));
+            assert_eq!(trade.status, if listed.exit.is_some() { Status::Closed } else { Status::Open }, "{name}");
+            assert_eq!(trade.quantity(), Some(listed.quantity));
+            assert_eq!(trade.close_price, listed.exit.as_ref().map(|exit| exit.price));
+            assert_eq!(
+                (trade.max_favorable_price, trade.max_adverse_price),
+                (listed.max_favorable_price, listed.max_adverse_price)
+            );
+            assert_eq!(trade.fills.len(), 1 + usize::from(listed.exit.is_some()));
+            assert!(imported.event.changes.iter().any(|c| c.field() == "max_favorable_price"), "{name}");
+        }
+    }
+}

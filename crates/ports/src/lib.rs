@@ -35,9 +35,9 @@ mod paging;
 
 pub use error::{Cause, ConflictKind, FieldError, ForbiddenKind, JournalError, RefusedKind, StoreConflict, StoreError};
 pub use journal::{
-    Credential, IssuedApiKey, Journal, JournalService, KeyAccess, OWNER_CURVE_POINTS, Operation, PUBLIC_CURVE_POINTS,
-    Ports, Principal, PublicProfile, PublicStrategy, Saved, Signal, SignalEffect, SignalIdentity, SignalLocator,
-    SignalOutcome, SignalReport, Stores, StrategyDeletion, admit,
+    Credential, EveryStore, ImportFile, IssuedApiKey, Journal, JournalService, KeyAccess, OWNER_CURVE_POINTS,
+    Operation, PUBLIC_CURVE_POINTS, Ports, Principal, PublicProfile, PublicStrategy, Saved, Signal, SignalEffect,
+    SignalIdentity, SignalLocator, SignalOutcome, SignalReport, Stores, StrategyDeletion, admit,
 };
 pub use paging::{CURSOR_PATTERN, PageLimit, SignalLogPage, SignalLogQuery, TradePage, TradeQuery};
 

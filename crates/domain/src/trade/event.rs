@@ -76,6 +76,10 @@ pub enum FieldChange {
     TakeProfit(Option<Price>),
     /// `close_price`.
     ClosePrice(Option<Price>),
+    /// `max_favorable_price`.
+    MaxFavorablePrice(Option<Price>),
+    /// `max_adverse_price`.
+    MaxAdversePrice(Option<Price>),
     /// `opened_at`.
     OpenedAt(Timestamp),
     /// `closed_at`.
@@ -113,6 +117,8 @@ impl FieldChange {
             Self::StopLoss(_) => "stop_loss",
             Self::TakeProfit(_) => "take_profit",
             Self::ClosePrice(_) => "close_price",
+            Self::MaxFavorablePrice(_) => "max_favorable_price",
+            Self::MaxAdversePrice(_) => "max_adverse_price",
             Self::OpenedAt(_) => "opened_at",
             Self::ClosedAt(_) => "closed_at",
             Self::SignalTime(_) => "signal_time",
@@ -141,7 +147,12 @@ impl FieldChange {
             Self::Status(s) => Value::from(s.as_str()),
             Self::Symbol(s) => Value::from(s.as_str()),
             Self::Side(s) => Value::from(s.as_str()),
-            Self::Entry(p) | Self::StopLoss(p) | Self::TakeProfit(p) | Self::ClosePrice(p) => price(*p),
+            Self::Entry(p)
+            | Self::StopLoss(p)
+            | Self::TakeProfit(p)
+            | Self::ClosePrice(p)
+            | Self::MaxFavorablePrice(p)
+            | Self::MaxAdversePrice(p) => price(*p),
             Self::OpenedAt(t) => Value::from(t.to_string()),
             Self::ClosedAt(t) | Self::SignalTime(t) => text(t.map(|t| t.to_string())),
             Self::Timeframe(t) => text(t.as_ref().map(ToString::to_string)),
@@ -177,6 +188,8 @@ impl FieldChange {
             "stop_loss" => Self::StopLoss(price()?),
             "take_profit" => Self::TakeProfit(price()?),
             "close_price" => Self::ClosePrice(price()?),
+            "max_favorable_price" => Self::MaxFavorablePrice(price()?),
+            "max_adverse_price" => Self::MaxAdversePrice(price()?),
             "opened_at" => Self::OpenedAt(Timestamp::parse_rfc3339(text()?)?),
             "closed_at" => Self::ClosedAt(time(optional_text()?)?),
             "signal_time" => Self::SignalTime(time(optional_text()?)?),
@@ -270,6 +283,8 @@ impl FieldChange {
                 push(new.stop_loss.is_some(), &|| Self::StopLoss(new.stop_loss));
                 push(new.take_profit.is_some(), &|| Self::TakeProfit(new.take_profit));
                 push(new.close_price.is_some(), &|| Self::ClosePrice(new.close_price));
+                push(new.max_favorable_price.is_some(), &|| Self::MaxFavorablePrice(new.max_favorable_price));
+                push(new.max_adverse_price.is_some(), &|| Self::MaxAdversePrice(new.max_adverse_price));
                 push(true, &|| Self::OpenedAt(new.opened_at));
                 push(new.closed_at.is_some(), &|| Self::ClosedAt(new.closed_at));
                 push(new.signal_time.is_some(), &|| Self::SignalTime(new.signal_time));
@@ -295,6 +310,10 @@ impl FieldChange {
                 push(old.stop_loss != new.stop_loss, &|| Self::StopLoss(new.stop_loss));
                 push(old.take_profit != new.take_profit, &|| Self::TakeProfit(new.take_profit));
                 push(old.close_price != new.close_price, &|| Self::ClosePrice(new.close_price));
+                push(old.max_favorable_price != new.max_favorable_price, &|| {
+                    Self::MaxFavorablePrice(new.max_favorable_price)
+                });
+                push(old.max_adverse_price != new.max_adverse_price, &|| Self::MaxAdversePrice(new.max_adverse_price));
                 push(old.opened_at != new.opened_at, &|| Self::OpenedAt(new.opened_at));
                 push(old.closed_at != new.closed_at, &|| Self::ClosedAt(new.closed_at));
                 push(old.signal_time != new.signal_time, &|| Self::SignalTime(new.signal_time));

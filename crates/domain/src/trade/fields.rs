@@ -191,26 +191,33 @@ impl SignalEvent {
     }
 }
 
-/// How a trade came to exist. An API-key trade can be cancelled but never deleted.
+/// How a trade came to exist. An API-key trade can be cancelled but never deleted; an imported one leaves only
+/// with its whole import.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Origin {
     /// Created with a user JWT.
     Manual,
     /// Created through an integration with an API key.
     ApiKey,
+    /// Brought in by an import of a file.
+    Import,
 }
 
 impl Origin {
+    /// Every origin.
+    pub const ALL: [Self; 3] = [Self::Manual, Self::ApiKey, Self::Import];
+
     /// Parses the text of [`Origin::as_str`].
     pub fn parse(raw: &str) -> Option<Self> {
-        [Self::Manual, Self::ApiKey].into_iter().find(|origin| origin.as_str() == raw)
+        Self::ALL.into_iter().find(|origin| origin.as_str() == raw)
     }
 
-    /// `manual` or `api_key`.
+    /// `manual`, `api_key` or `import`.
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Manual => "manual",
             Self::ApiKey => "api_key",
+            Self::Import => "import",
         }
     }
 }

@@ -112,6 +112,8 @@ impl Trade {
             initial_stop_loss: new.stop_loss,
             take_profit: new.take_profit,
             close_price: new.close_price,
+            max_favorable_price: None,
+            max_adverse_price: None,
             opened_at,
             closed_at,
             signal_time: new.signal_time,

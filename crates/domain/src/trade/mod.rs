@@ -54,6 +54,10 @@ pub struct TradeRecord {
     pub take_profit: Option<Price>,
     /// The exit price of a `CLOSED` trade, if known; never set on an `OPEN` or `CANCELLED` trade.
     pub close_price: Option<Price>,
+    /// The most favourable price the trade reached (the highest for a long, the lowest for a short), if known.
+    pub max_favorable_price: Option<Price>,
+    /// The most adverse price the trade reached (the lowest for a long, the highest for a short), if known.
+    pub max_adverse_price: Option<Price>,
     /// When the position was opened: the signal time, else the time of receipt.
     pub opened_at: Timestamp,
     /// When it was closed or cancelled; set exactly when the status is terminal, never before `opened_at`.
@@ -165,12 +169,13 @@ impl Trade {
         self.0
     }
 
-    /// Whether this trade may be erased: only a manual trade can be; an integration's trade can only be cancelled,
-    /// so a public track record cannot be cherry-picked.
+    /// Whether this trade may be erased on its own: only a manual trade can be; an integration's trade can only be
+    /// cancelled, so a public track record cannot be cherry-picked, and an imported one leaves only with its whole
+    /// import.
     pub fn ensure_erasable(&self) -> Result<(), LifecycleError> {
         match self.0.origin {
             Origin::Manual => Ok(()),
-            Origin::ApiKey => Err(LifecycleError::NotManual),
+            Origin::ApiKey | Origin::Import => Err(LifecycleError::NotManual),
         }
     }
 }

@@ -38,6 +38,10 @@ pub enum Column {
     TakeProfit,
     /// `close_price`.
     ClosePrice,
+    /// `max_favorable_price`.
+    MaxFavorablePrice,
+    /// `max_adverse_price`.
+    MaxAdversePrice,
     /// `opened_at`.
     OpenedAt,
     /// `closed_at`.
@@ -81,7 +85,7 @@ type Read<T> = Result<T, String>;
 
 impl Column {
     /// Every column, in the file's order.
-    pub const ALL: [Self; 34] = [
+    pub const ALL: [Self; 36] = [
         Self::TradeId,
         Self::StrategyId,
         Self::UserId,
@@ -94,6 +98,8 @@ impl Column {
         Self::InitialStopLoss,
         Self::TakeProfit,
         Self::ClosePrice,
+        Self::MaxFavorablePrice,
+        Self::MaxAdversePrice,
         Self::OpenedAt,
         Self::ClosedAt,
         Self::SignalTime,
@@ -133,6 +139,8 @@ impl Column {
             Self::InitialStopLoss => "initial_stop_loss",
             Self::TakeProfit => "take_profit",
             Self::ClosePrice => "close_price",
+            Self::MaxFavorablePrice => "max_favorable_price",
+            Self::MaxAdversePrice => "max_adverse_price",
             Self::OpenedAt => "opened_at",
             Self::ClosedAt => "closed_at",
             Self::SignalTime => "signal_time",
@@ -177,6 +185,8 @@ impl Column {
             Self::InitialStopLoss => price(trade.initial_stop_loss),
             Self::TakeProfit => price(trade.take_profit),
             Self::ClosePrice => price(trade.close_price),
+            Self::MaxFavorablePrice => price(trade.max_favorable_price),
+            Self::MaxAdversePrice => price(trade.max_adverse_price),
             Self::OpenedAt => time(Some(trade.opened_at)),
             Self::ClosedAt => time(trade.closed_at),
             Self::SignalTime => time(trade.signal_time),
@@ -250,6 +260,8 @@ impl<'a> Cells<'a> {
         let initial_stop_loss = self.optional(Column::InitialStopLoss, price);
         let take_profit = self.optional(Column::TakeProfit, price);
         let close_price = self.optional(Column::ClosePrice, price);
+        let max_favorable_price = self.optional(Column::MaxFavorablePrice, price);
+        let max_adverse_price = self.optional(Column::MaxAdversePrice, price);
         let opened_at = self.get(Column::OpenedAt, time);
         let closed_at = self.optional(Column::ClosedAt, time);
         let signal_time = self.optional(Column::SignalTime, time);
@@ -305,6 +317,8 @@ impl<'a> Cells<'a> {
             Some(initial_stop_loss),
             Some(take_profit),
             Some(close_price),
+            Some(max_favorable_price),
+            Some(max_adverse_price),
             Some(opened_at),
             Some(closed_at),
             Some(signal_time),
@@ -333,6 +347,8 @@ impl<'a> Cells<'a> {
             initial_stop_loss,
             take_profit,
             close_price,
+            max_favorable_price,
+            max_adverse_price,
             opened_at,
             closed_at,
             signal_time,
@@ -365,6 +381,8 @@ impl<'a> Cells<'a> {
             initial_stop_loss,
             take_profit,
             close_price,
+            max_favorable_price,
+            max_adverse_price,
             opened_at,
             closed_at,
             signal_time,

@@ -38,7 +38,11 @@ mod rows;
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono_tz::Tz;
-use quantarya_domain::{PointValue, Price, Quantity, Side, Timestamp};
+use quantarya_domain::serde_json::Value;
+use quantarya_domain::{
+    Extensions, Fees, Fill, FillKind, JsonObject, Origin, PointValue, Price, Quantity, Side, SignalEvent, Source,
+    Status, StrategyId, Symbol, Tags, Timestamp, TradeId, TradeRecord, UserId,
+};
 
 use crate::errors::{LineError, LineErrors};
 use columns::Columns;
@@ -91,6 +95,68 @@ impl ListedTrade {
     /// export of the same strategy numbers its old trades the same way). `tradingview:<number>:<entry time>`.
     pub fn import_key(&self) -> String {
         format!("tradingview:{}:{}", self.number, self.entry.at.to_rfc3339())
+    }
+
+    /// The trade this row pair makes in `strategy_id` of `user_id`, of `symbol` at `point_value` per point: sized,
+    /// with its entry fill and (when closed) its exit fill, no fees (the list has none), its signal time the
+    /// entry's, `source` `tradingview`, and the list's trade number and order names kept in its `signal` object.
+    /// It has no reference, so no live signal can reach it. Its origin, version and record times are the
+    /// import's to set ([`quantarya_domain::ImportedTrade::new`]).
+    pub fn record(
+        &self,
+        id: TradeId,
+        strategy_id: StrategyId,
+        user_id: UserId,
+        symbol: Symbol,
+        point_value: PointValue,
+    ) -> TradeRecord {
+        let fill = |kind, listed: &ListedFill| Fill {
+            kind,
+            price: Some(listed.price),
+            quantity: Some(self.quantity),
+            fees: Fees::ZERO,
+            at: listed.at,
+        };
+        let mut fills = vec![fill(FillKind::Entry, &self.entry)];
+        fills.extend(self.exit.iter().map(|exit| fill(FillKind::Exit, exit)));
+        let mut signal = JsonObject::new();
+        signal.insert("trade_number".to_owned(), Value::from(self.number));
+        signal.insert("entry_signal".to_owned(), Value::from(self.entry.signal.as_str()));
+        if let Some(exit) = &self.exit {
+            signal.insert("exit_signal".to_owned(), Value::from(exit.signal.as_str()));
+        }
+        TradeRecord {
+            id,
+            strategy_id,
+            user_id,
+            symbol,
+            side: self.side,
+            status: if self.exit.is_some() { Status::Closed } else { Status::Open },
+            event: if self.exit.is_some() { SignalEvent::Exit } else { SignalEvent::Entry },
+            entry: Some(self.entry.price),
+            stop_loss: None,
+            initial_stop_loss: None,
+            take_profit: None,
+            close_price: self.exit.as_ref().map(|exit| exit.price),
+            max_favorable_price: self.max_favorable_price,
+            max_adverse_price: self.max_adverse_price,
+            opened_at: self.entry.at,
+            closed_at: self.exit.as_ref().map(|exit| exit.at),
+            signal_time: Some(self.entry.at),
+            timeframe: None,
+            source: Source::parse("tradingview").ok(),
+            external_reference: None,
+            tags: Tags::default(),
+            // One small object: always within the extensions' size.
+            extensions: Extensions::new(Some(signal), None, None, None, None).unwrap_or_default(),
+            point_value,
+            fees: Fees::ZERO,
+            fills,
+            origin: Origin::Import,
+            created_at: self.entry.at,
+            updated_at: self.entry.at,
+            version: 1,
+        }
     }
 }
 

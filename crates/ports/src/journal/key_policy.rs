@@ -60,6 +60,14 @@ pub enum Operation {
     TradeHistory,
     /// `GET /strategies/{id}/signals`: the signal log.
     SignalLog,
+    /// `POST /strategies/{id}/imports`.
+    ImportTrades,
+    /// `GET /strategies/{id}/imports`.
+    ListImports,
+    /// `DELETE /strategies/{id}/imports/{import_id}`.
+    DeleteImport,
+    /// `GET /strategies/{id}/export`.
+    ExportTrades,
 }
 
 impl Operation {
@@ -89,19 +97,23 @@ impl Operation {
             | Self::ListApiKeys
             | Self::RevokeApiKey
             | Self::TradeHistory
-            | Self::SignalLog => KeyAccess::Refused,
+            | Self::SignalLog
+            | Self::ImportTrades
+            | Self::ListImports
+            | Self::DeleteImport
+            | Self::ExportTrades => KeyAccess::Refused,
         }
     }
 }
 
-/// Refuses an API key on a trade its owner entered by hand, other than to read it: a bot, or whoever read the key
-/// in an alert, cannot rewrite or erase what the trader recorded themselves.
+/// Refuses an API key on a trade its owner entered by hand or imported, other than to read it: a bot, or whoever
+/// read the key in an alert, cannot rewrite or erase what the trader recorded themselves.
 ///
 /// # Errors
 ///
-/// `Forbidden(ApiKeyScope)` for an API key and a manual trade.
+/// `Forbidden(ApiKeyScope)` for an API key and a manual or imported trade.
 pub(crate) fn may_change(principal: &Principal, trade: &Trade) -> Result<(), JournalError> {
-    if principal.kind() == CredentialKind::ApiKey && trade.origin == Origin::Manual {
+    if principal.kind() == CredentialKind::ApiKey && trade.origin != Origin::ApiKey {
         Err(JournalError::Forbidden(ForbiddenKind::ApiKeyScope))
     } else {
         Ok(())

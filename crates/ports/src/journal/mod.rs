@@ -1,21 +1,24 @@
 //! The inbound port: every operation of the HTTP API as one use-case trait, and the types it speaks.
 
+mod import_file;
 mod key_policy;
 mod service;
+mod signal;
 
 use async_trait::async_trait;
 use quantarya_domain::{
-    ApiKey, ApiKeyId, BodyHash, CloseTrade, CredentialKind, Email, ExternalReference, IdempotencyKey, KeyGrant,
-    LevelsChange, LoggedBody, LoggedOutcome, NewApiKey, NewStrategy, NewTrade, ProfileChange, RawApiKey, SignalExit,
-    Statistics, Strategy, StrategyChange, StrategyId, Symbol, Trade, TradeEvent, TradeId, TradePatch, User, UserId,
-    UserName,
+    ApiKey, ApiKeyId, CloseTrade, CredentialKind, Email, Import, ImportId, KeyGrant, NewApiKey, NewStrategy,
+    ProfileChange, RawApiKey, Statistics, Strategy, StrategyChange, StrategyId, Trade, TradeEvent, TradeId, TradePatch,
+    User, UserId, UserName,
 };
 
+pub use import_file::ImportFile;
 pub use key_policy::{KeyAccess, Operation, admit};
-pub use service::{JournalService, Ports, Stores};
+pub use service::{EveryStore, JournalService, Ports, Stores};
+pub use signal::{Signal, SignalEffect, SignalIdentity, SignalLocator, SignalOutcome, SignalReport};
 
 use crate::JournalError;
-use crate::outbound::{AccountDeletion, CloseRange};
+use crate::outbound::{AccountDeletion, CloseRange, TradeCursor};
 use crate::paging::{SignalLogPage, SignalLogQuery, TradePage, TradeQuery};
 
 /// Who is asking: a user, through a user JWT or through one of their API keys.
@@ -103,106 +106,6 @@ pub struct IssuedApiKey {
     pub key: ApiKey,
     /// The secret; never stored, never logged.
     pub raw: RawApiKey,
-}
-
-/// How an update or exit signal names its trade.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SignalLocator {
-    /// The sender's reference; picks the trade when given.
-    pub external_reference: Option<ExternalReference>,
-    /// The symbol; picks the only open trade of it when no reference is given, and must match otherwise.
-    pub symbol: Option<Symbol>,
-}
-
-/// A signal sent to `POST /strategies/{id}/trades`.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Signal {
-    /// Open a trade (or record a back-filled one).
-    Entry(NewTrade),
-    /// Change an open trade's levels or context.
-    Update {
-        /// Which trade.
-        locator: SignalLocator,
-        /// What to change.
-        levels: LevelsChange,
-    },
-    /// Close or cancel an open trade.
-    Exit {
-        /// Which trade.
-        locator: SignalLocator,
-        /// How it ends.
-        exit: SignalExit,
-    },
-}
-
-/// How a signal request names itself, so that a repeat of it is recognised (the receipt rules are
-/// [`quantarya_domain::Receipt`]'s): its `Idempotency-Key`, if it had one, and the hash of its body.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SignalIdentity {
-    /// The request's idempotency key.
-    pub key: Option<IdempotencyKey>,
-    /// The canonical hash of the request's body.
-    pub body: BodyHash,
-}
-
-/// What a signal did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SignalEffect {
-    /// A new trade was stored.
-    Created,
-    /// The open trade was updated.
-    Updated,
-    /// An entry with a size added to the open position (a scale-in).
-    Added,
-    /// An exit took part of the position off; the trade stays open.
-    Reduced,
-    /// The update named only values the trade already had; nothing changed.
-    Unchanged,
-    /// The trade was closed.
-    Closed,
-    /// The trade was cancelled.
-    Cancelled,
-    /// The exit repeats one already applied to the latest trade with this reference; nothing changed.
-    AlreadyClosed,
-    /// The request repeats one already applied (its receipt says so); nothing changed, the trade is as it stands.
-    Replayed,
-}
-
-/// The trade a signal acted on, and what it did.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SignalOutcome {
-    /// The trade as stored now.
-    pub trade: Trade,
-    /// What happened.
-    pub effect: SignalEffect,
-}
-
-/// What the HTTP adapter saw of a signal it answered, for the strategy's signal log
-/// ([`Journal::record_signal`]); the service stamps it with its arrival, its id and the key that sent it.
-///
-/// ```
-/// use quantarya_domain::{LoggedBody, LoggedOutcome, SignalResult};
-/// use quantarya_ports::SignalReport;
-/// let typo = SignalReport {
-///     event: Some("entry".to_owned()),
-///     outcome: LoggedOutcome { status: 422, code: Some("unknown_field".to_owned()), ..LoggedOutcome::default() },
-///     body: LoggedBody::new(r#"{"event":"entry","sidee":"buy"}"#),
-///     ..SignalReport::default()
-/// };
-/// assert_eq!(typo.outcome.result(), SignalResult::Refused);
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct SignalReport {
-    /// The body's `event` as sent, if it had one.
-    pub event: Option<String>,
-    /// The answer.
-    pub outcome: LoggedOutcome,
-    /// The trade created or touched, if any.
-    pub trade_id: Option<TradeId>,
-    /// True when the signal repeated one already applied.
-    pub repeat: bool,
-    /// The body as received, without the API key.
-    pub body: LoggedBody,
 }
 
 /// Every operation of the HTTP API. The HTTP adapter calls it; other services may embed it.
@@ -425,6 +328,53 @@ pub trait Journal: Send + Sync {
         strategy: StrategyId,
         id: TradeId,
     ) -> Result<Vec<TradeEvent>, JournalError>;
+
+    /// Imports a file of trades into the caller's strategy (`POST /strategies/{id}/imports`): every trade of the
+    /// file that the strategy does not hold yet is made, with origin `import`, or none is (a file with a bad line
+    /// makes nothing). Answers the import with the trades it made and the duplicates it skipped.
+    ///
+    /// # Errors
+    ///
+    /// `Forbidden(ApiKeyNotAllowed)` for an API key; `Forbidden(ProfileRequired)` before a profile; `NotFound` for
+    /// a missing or another user's strategy; `Invalid` naming each bad line (`line <n>`, at most 50) or a missing
+    /// or misplaced parameter; `Conflict(TradeAlreadyOpen)` when an open trade of the file carries a reference an
+    /// open trade of the strategy carries; `Unavailable` when storage does not answer.
+    async fn import_trades(
+        &self,
+        principal: &Principal,
+        strategy: StrategyId,
+        file: ImportFile,
+    ) -> Result<Import, JournalError>;
+    /// The imports of the caller's strategy, newest first (`GET /strategies/{id}/imports`).
+    ///
+    /// # Errors
+    ///
+    /// As [`Journal::import_trades`], without the file's.
+    async fn list_imports(&self, principal: &Principal, strategy: StrategyId) -> Result<Vec<Import>, JournalError>;
+    /// Removes an import with every trade it made (`DELETE /strategies/{id}/imports/{import_id}`); how many trades.
+    ///
+    /// # Errors
+    ///
+    /// As [`Journal::list_imports`]; `NotFound` for a missing import.
+    async fn delete_import(
+        &self,
+        principal: &Principal,
+        strategy: StrategyId,
+        id: ImportId,
+    ) -> Result<u64, JournalError>;
+    /// One page of the caller's strategy's trades, oldest first, for an export (`GET /strategies/{id}/export`):
+    /// the first `limit` after `after`. An export reads pages until one comes back short.
+    ///
+    /// # Errors
+    ///
+    /// As [`Journal::list_imports`].
+    async fn export_page(
+        &self,
+        principal: &Principal,
+        strategy: StrategyId,
+        after: Option<TradeCursor>,
+        limit: usize,
+    ) -> Result<Vec<Trade>, JournalError>;
 
     /// Records what became of a signal sent to `principal`'s strategy `strategy` in its signal log. Only the owner's
     /// requests are logged: the store drops a report for a strategy that is not `principal`'s. It may be written after

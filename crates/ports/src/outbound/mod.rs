@@ -1,11 +1,13 @@
 //! The traits the use cases need from the outside world, and what their implementations must guarantee.
 
 mod auth;
+mod imports;
 mod signal_log;
 mod stores;
 mod system;
 
 pub use auth::{TokenError, TokenVerifier, VerifiedToken};
+pub use imports::ImportStore;
 pub use signal_log::{SignalCursor, SignalLogFilter, SignalLogStore};
 pub use stores::{
     AccountDeletion, ApiKeyStore, CloseRange, ClosedRevision, ClosedTradeVisitor, OpenTradeLookup, ReceiptWrite,
@@ -15,6 +17,8 @@ pub use system::{Clock, IdSource, RandomIds, SystemClock};
 
 #[cfg(any(test, feature = "mock"))]
 pub use auth::MockTokenVerifier;
+#[cfg(any(test, feature = "mock"))]
+pub use imports::MockImportStore;
 #[cfg(any(test, feature = "mock"))]
 pub use signal_log::MockSignalLogStore;
 #[cfg(any(test, feature = "mock"))]

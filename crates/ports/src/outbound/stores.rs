@@ -242,6 +242,17 @@ pub trait TradeStore: Send + Sync {
         limit: usize,
     ) -> Result<Option<Vec<Trade>>, StoreError>;
 
+    /// Up to `limit` trades of `owner`'s strategy, oldest first (`opened_at` ascending, then id ascending: the list
+    /// order backwards), starting strictly after `after` when given; `None` when `owner` has no such strategy. An
+    /// export reads a strategy's trades a page at a time with it.
+    async fn trades_oldest_first(
+        &self,
+        owner: &UserId,
+        strategy: StrategyId,
+        after: Option<TradeCursor>,
+        limit: usize,
+    ) -> Result<Option<Vec<Trade>>, StoreError>;
+
     /// The history of trade `id` of `owner`'s strategy, oldest first; empty when there is no such trade (a trade
     /// always has at least its entry event).
     async fn trade_events(

@@ -52,6 +52,8 @@ pub enum OriginView {
     Manual,
     /// Created with an API key; can be cancelled, never deleted.
     ApiKey,
+    /// Brought in by an import; leaves only with its whole import.
+    Import,
 }
 
 /// A trade.
@@ -68,6 +70,8 @@ pub enum OriginView {
     "stop_loss": 1.0785,
     "take_profit": 1.0905,
     "close_price": null,
+    "max_favorable_price": null,
+    "max_adverse_price": null,
     "opened_at": "2026-05-21T12:00:00Z",
     "closed_at": null,
     "signal_time": "2026-05-21T12:00:00Z",
@@ -117,6 +121,12 @@ pub struct TradeView {
     /// The exit price of a closed trade.
     #[schema(required = true)]
     pub close_price: Option<f64>,
+    /// The most favourable price the trade reached (the highest for a long, the lowest for a short), when known.
+    #[schema(required = true)]
+    pub max_favorable_price: Option<f64>,
+    /// The most adverse price the trade reached (the lowest for a long, the highest for a short), when known.
+    #[schema(required = true)]
+    pub max_adverse_price: Option<f64>,
     /// When it opened: the signal time, else the time of receipt.
     #[schema(format = DateTime)]
     pub opened_at: String,
@@ -270,6 +280,8 @@ impl From<Trade> for TradeView {
             stop_loss: number(t.stop_loss),
             take_profit: number(t.take_profit),
             close_price: number(t.close_price),
+            max_favorable_price: number(t.max_favorable_price),
+            max_adverse_price: number(t.max_adverse_price),
             opened_at: time(t.opened_at),
             closed_at: t.closed_at.map(time),
             signal_time: t.signal_time.map(time),
@@ -291,6 +303,7 @@ impl From<Trade> for TradeView {
             origin: match t.origin {
                 Origin::Manual => OriginView::Manual,
                 Origin::ApiKey => OriginView::ApiKey,
+                Origin::Import => OriginView::Import,
             },
             created_at: time(t.created_at),
             updated_at: time(t.updated_at),

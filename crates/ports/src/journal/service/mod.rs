@@ -1,11 +1,13 @@
 //! [`JournalService`]: the use cases over the outbound ports, one file per concern — [`access`] (who a bearer
 //! is, the key policy on a strategy, profile, ownership), [`signals`] (entries, updates, exits), [`trades`] (PATCH, close, delete, lists, history),
-//! [`accounts`] (profile, strategies, keys), [`statistics`], [`repeats`] (receipts), [`signal_log`] — and [`retry`], the one loop that decides a change
+//! [`accounts`] (profile, strategies, keys), [`statistics`], [`repeats`] (receipts), [`signal_log`], [`imports`] (imports and
+//! exports) — and [`retry`], the one loop that decides a change
 //! again when another writer won. It loads, asks the domain, and stores what the domain decided; the stores
 //! settle races.
 
 mod access;
 mod accounts;
+mod imports;
 mod repeats;
 mod retry;
 mod signal_log;
@@ -17,19 +19,19 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use quantarya_domain::{
-    ApiKey, ApiKeyId, CloseTrade, NewApiKey, NewStrategy, ProfileChange, Statistics, Strategy, StrategyChange,
-    StrategyId, Trade, TradeCommand, TradeEvent, TradeId, TradePatch, User, UserName,
+    ApiKey, ApiKeyId, CloseTrade, Import, ImportId, NewApiKey, NewStrategy, ProfileChange, Statistics, Strategy,
+    StrategyChange, StrategyId, Trade, TradeCommand, TradeEvent, TradeId, TradePatch, User, UserName,
 };
 
 use super::key_policy::{Operation, admit};
 use super::{
-    IssuedApiKey, Journal, Principal, PublicProfile, Saved, Signal, SignalIdentity, SignalOutcome, SignalReport,
-    StrategyDeletion,
+    ImportFile, IssuedApiKey, Journal, Principal, PublicProfile, Saved, Signal, SignalIdentity, SignalOutcome,
+    SignalReport, StrategyDeletion,
 };
 use crate::JournalError;
 use crate::outbound::{
-    AccountDeletion, ApiKeyStore, Clock, CloseRange, IdSource, SignalLogStore, StorageHealth, StrategyStore,
-    TokenVerifier, TradeStore, UserStore,
+    AccountDeletion, ApiKeyStore, Clock, CloseRange, IdSource, ImportStore, SignalLogStore, StorageHealth,
+    StrategyStore, TokenVerifier, TradeCursor, TradeStore, UserStore,
 };
 use crate::paging::{SignalLogPage, SignalLogQuery, TradePage, TradeQuery};
 
@@ -46,22 +48,33 @@ pub struct Stores {
     pub api_keys: Arc<dyn ApiKeyStore>,
     /// Each strategy's signal log.
     pub signals: Arc<dyn SignalLogStore>,
+    /// Imports of files of trades.
+    pub imports: Arc<dyn ImportStore>,
     /// Whether storage answers.
     pub health: Arc<dyn StorageHealth>,
 }
 
+/// Every store port at once: what one adapter value serves ([`Stores::of`]).
+pub trait EveryStore:
+    UserStore + StrategyStore + TradeStore + ApiKeyStore + SignalLogStore + ImportStore + StorageHealth + 'static
+{
+}
+
+impl<S> EveryStore for S where
+    S: UserStore + StrategyStore + TradeStore + ApiKeyStore + SignalLogStore + ImportStore + StorageHealth + 'static
+{
+}
+
 impl Stores {
     /// Every store port, served by `store`.
-    pub fn of<S>(store: Arc<S>) -> Self
-    where
-        S: UserStore + StrategyStore + TradeStore + ApiKeyStore + SignalLogStore + StorageHealth + 'static,
-    {
+    pub fn of<S: EveryStore>(store: Arc<S>) -> Self {
         Self {
             users: store.clone(),
             strategies: store.clone(),
             trades: store.clone(),
             api_keys: store.clone(),
             signals: store.clone(),
+            imports: store.clone(),
             health: store,
         }
     }
@@ -258,6 +271,42 @@ impl Journal for JournalService {
     ) -> Result<Vec<TradeEvent>, JournalError> {
         admit(principal, Operation::TradeHistory)?;
         self.history(principal, strategy, id).await
+    }
+
+    async fn import_trades(
+        &self,
+        principal: &Principal,
+        strategy: StrategyId,
+        file: ImportFile,
+    ) -> Result<Import, JournalError> {
+        self.admit_on(principal, Operation::ImportTrades, strategy).await?;
+        self.import_file(principal, strategy, file).await
+    }
+
+    async fn list_imports(&self, principal: &Principal, strategy: StrategyId) -> Result<Vec<Import>, JournalError> {
+        self.admit_on(principal, Operation::ListImports, strategy).await?;
+        self.strategy_imports(principal, strategy).await
+    }
+
+    async fn delete_import(
+        &self,
+        principal: &Principal,
+        strategy: StrategyId,
+        id: ImportId,
+    ) -> Result<u64, JournalError> {
+        self.admit_on(principal, Operation::DeleteImport, strategy).await?;
+        self.remove_import(principal, strategy, id).await
+    }
+
+    async fn export_page(
+        &self,
+        principal: &Principal,
+        strategy: StrategyId,
+        after: Option<TradeCursor>,
+        limit: usize,
+    ) -> Result<Vec<Trade>, JournalError> {
+        self.admit_on(principal, Operation::ExportTrades, strategy).await?;
+        self.oldest_first(principal, strategy, after, limit).await
     }
 
     /// Not an operation a caller asks for: the signal route reports every answer it gave the principal, within

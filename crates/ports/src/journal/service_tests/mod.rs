@@ -13,12 +13,13 @@ use uuid::Uuid;
 
 use super::*;
 use crate::outbound::{
-    Clock, IdSource, MockApiKeyStore, MockSignalLogStore, MockStorageHealth, MockStrategyStore, MockTokenVerifier,
-    MockTradeStore, MockUserStore, RandomIds, SystemClock, TokenError, VerifiedToken,
+    Clock, IdSource, MockApiKeyStore, MockImportStore, MockSignalLogStore, MockStorageHealth, MockStrategyStore,
+    MockTokenVerifier, MockTradeStore, MockUserStore, RandomIds, SystemClock, TokenError, VerifiedToken,
 };
 use crate::{ConflictKind, ForbiddenKind, StoreConflict, StoreError};
 
 mod entry_shortcut;
+mod imports;
 mod signal_log;
 
 #[derive(Default)]
@@ -28,6 +29,7 @@ struct Mocks {
     trades: MockTradeStore,
     api_keys: MockApiKeyStore,
     signals: MockSignalLogStore,
+    imports: MockImportStore,
     health: MockStorageHealth,
     tokens: MockTokenVerifier,
 }
@@ -41,6 +43,7 @@ impl Mocks {
                 trades: Arc::new(self.trades),
                 api_keys: Arc::new(self.api_keys),
                 signals: Arc::new(self.signals),
+                imports: Arc::new(self.imports),
                 health: Arc::new(self.health),
             },
             tokens: Arc::new(self.tokens),
