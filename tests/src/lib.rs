@@ -6,6 +6,7 @@
 //! - [`positions_suite`]: positions (sizes, scale-ins, partial exits, fees, P&L) over a real store;
 //! - [`strategy_rules_suite`]: what a strategy refuses (stale entries, one strategy too many) over a real store;
 //! - [`public_stats_suite`]: public statistics kept under their strategy's revision, over a real store;
+//! - [`imports_http_suite`]: imports and the export over HTTP (`text/csv` in, CSV streamed out);
 //! - [`imports_suite`]: imports and exports (whole or nothing, once per trade, removed whole) over a real store;
 //! - [`signal_log_suite`]: the signal log (newest first, the owner's alone, a week and a thousand) over a real store;
 //! - [`signal_log_http_suite`]: what the signal route logs of each answer, and the log's route, over HTTP;
@@ -23,6 +24,7 @@ mod conformance;
 pub mod durability;
 pub mod http;
 mod http_suite;
+mod imports_http_suite;
 mod imports_suite;
 pub mod instances;
 mod journal_props;

@@ -11,9 +11,9 @@ use futures_util::future::LocalBoxFuture;
 use crate::http::TestApp;
 use crate::support::{JournalOver, StoreUnderTest};
 use crate::{
-    Case, bad_inputs, conformance, http_suite, imports_suite, journal_suite, key_scopes_suite, positions_suite,
-    public_stats_suite, rate_limits_suite, receipts_conformance, signal_log_http_suite, signal_log_suite,
-    strategy_rules_suite,
+    Case, bad_inputs, conformance, http_suite, imports_http_suite, imports_suite, journal_suite, key_scopes_suite,
+    positions_suite, public_stats_suite, rate_limits_suite, receipts_conformance, signal_log_http_suite,
+    signal_log_suite, strategy_rules_suite,
 };
 
 /// Makes the store a case runs on (a fresh one, or a handle on a shared database).
@@ -81,6 +81,7 @@ pub fn trials(make: &MakeStore, runtime: &Handle) -> Vec<Trial> {
     trials.extend(suite("journal", imports_suite::cases(), the_store, make, runtime));
     trials.extend(suite("http", http_suite::cases(), an_app, make, runtime));
     trials.extend(suite("http", signal_log_http_suite::cases(), an_app, make, runtime));
+    trials.extend(suite("http", imports_http_suite::cases(), an_app, make, runtime));
     for row in bad_inputs::bad_inputs() {
         let (make, runtime) = (make.clone(), runtime.clone());
         trials.push(Trial::test(format!("http::bad_input::{}", row.name), move || {

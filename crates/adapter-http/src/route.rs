@@ -11,6 +11,7 @@ use utoipa::openapi::path::HttpMethod;
 use utoipa::openapi::{RefOr, Schema};
 
 use crate::auth_kind::Auth;
+use crate::body::Media;
 use crate::error_code::ErrorCode;
 
 /// An HTTP method.
@@ -111,6 +112,8 @@ pub enum ParamKind {
     Time,
     /// An `Idempotency-Key`: 1–255 printable ASCII characters.
     IdempotencyKey,
+    /// A number greater than 0 and at most 1e12 (a point value).
+    Positive,
 }
 
 /// A path or query parameter.
@@ -131,8 +134,8 @@ pub struct Body {
     pub schema: SchemaRef,
     /// Whether the body must be sent.
     pub required: bool,
-    /// Whether `text/plain` holding JSON is accepted too.
-    pub text_plain: bool,
+    /// The media types it may have, and with them its size limit.
+    pub media: Media,
 }
 
 /// What `data` holds in a success envelope.
@@ -146,13 +149,15 @@ pub enum Data {
     Page(SchemaRef),
     /// A free-form status object.
     Status,
+    /// Not an envelope: a `text/csv` file of the schema (a string), streamed.
+    Csv(SchemaRef),
 }
 
 impl Data {
     /// The schema it carries, if any.
     pub const fn schema(self) -> Option<SchemaRef> {
         match self {
-            Self::One(schema) | Self::Many(schema) | Self::Page(schema) => Some(schema),
+            Self::One(schema) | Self::Many(schema) | Self::Page(schema) | Self::Csv(schema) => Some(schema),
             Self::Status => None,
         }
     }
@@ -217,7 +222,7 @@ pub struct RouteSpec {
 
 /// A JSON body that must be sent.
 pub const fn json<T: ToSchema>() -> Option<Body> {
-    Some(Body { schema: SchemaRef::of::<T>(), required: true, text_plain: false })
+    Some(Body { schema: SchemaRef::of::<T>(), required: true, media: Media::Json })
 }
 
 /// A 200 answer.

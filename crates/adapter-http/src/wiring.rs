@@ -8,6 +8,7 @@ use actix_web::middleware::from_fn;
 use actix_web::web;
 
 use crate::auth_kind::ResourceAuth;
+use crate::body::Media;
 use crate::error::ApiError;
 use crate::error_code::ErrorCode;
 use crate::logging::RoutePattern;
@@ -26,7 +27,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     // paths integrations post signals to (those taking `text/plain`, the TradingView case) go first, so the hot path
     // is matched at the first try. Patterns match whole paths and never overlap, so the order changes no answer.
     let mut by_path: Vec<_> = by_path.into_iter().collect();
-    by_path.sort_by_key(|(_, specs)| !specs.iter().any(|s| s.body.is_some_and(|body| body.text_plain)));
+    by_path.sort_by_key(|(_, specs)| !specs.iter().any(|s| s.body.is_some_and(|body| body.media == Media::JsonOrText)));
     for (path, specs) in by_path {
         let allowed = specs.iter().map(|s| s.verb.as_str()).collect::<Vec<_>>().join(", ");
         // The extractor reads the auth kind of the request's method from its resource.

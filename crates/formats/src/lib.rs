@@ -20,10 +20,13 @@
 
 #![warn(missing_docs)]
 
+mod detect;
 mod errors;
 pub mod excursions;
+mod lines;
 pub mod quantarya;
 pub mod time_zone;
 pub mod tradingview;
 
+pub use detect::detect;
 pub use errors::{LineError, LineErrors};

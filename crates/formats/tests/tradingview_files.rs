@@ -259,3 +259,12 @@ fn every_listed_trade_makes_an_imported_trade_with_its_fills_and_excursions() {
         }
     }
 }
+
+#[test]
+fn lines_are_counted_alike_with_windows_line_ends() {
+    let file = "\u{feff}Trade #,Type,Date/Time,Price USD,Contracts\r\n1,Exit long,2024-01-05 16:00,187,1\r\n\
+                1,Entry long,2024-01-03 09:30,180,1\r\n2,Exit long,2024-01-06 16:00,bad,1\r\n\
+                2,Entry long,2024-01-06 09:30,180,1\r\n";
+    let errors = tradingview::read(file.as_bytes(), &options("UTC", 1.0)).expect_err("a bad price");
+    assert_eq!(errors.lines().iter().map(|e| e.line).collect::<Vec<_>>(), [4], "{errors:?}");
+}

@@ -2,6 +2,7 @@
 //! single list of fields each route takes), and the parsing of requests into domain values.
 
 pub mod api_key;
+pub mod import;
 pub mod profile;
 pub mod signal_log;
 pub mod stats;

@@ -18,10 +18,11 @@ use utoipa::openapi::{
 };
 use utoipa::{PartialSchema, ToSchema};
 
+use crate::body::Media;
 use crate::error::ErrorEnvelope;
 use crate::error_code::ErrorCode;
 use crate::registry;
-use crate::route::{Param, ParamKind, RouteSpec};
+use crate::route::{Data, Param, ParamKind, RouteSpec};
 use crate::text_schema::symbol_pattern;
 use quantarya_ports::{CURSOR_PATTERN, KeyAccess, PageLimit};
 use responses::{envelope, error_responses, schema_ref};
@@ -66,6 +67,9 @@ fn parameter_schema(kind: ParamKind) -> ObjectBuilder {
         ParamKind::Time => ObjectBuilder::new()
             .schema_type(Type::String)
             .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime))),
+        ParamKind::Positive => {
+            ObjectBuilder::new().schema_type(Type::Number).exclusive_minimum(Some(0)).maximum(Some(1e12))
+        }
         ParamKind::IdempotencyKey => ObjectBuilder::new()
             .schema_type(Type::String)
             .pattern(Some(format!(r"^[\x20-\x7E]{{1,{}}}$", quantarya_domain::IdempotencyKey::MAX_CHARS))),
@@ -89,7 +93,7 @@ fn operation(spec: &RouteSpec) -> utoipa::openapi::path::Operation {
             operation = operation
                 .security(SecurityRequirement::new("user_jwt", Vec::<String>::new()))
                 .security(SecurityRequirement::new("api_key", [scope.as_str()]));
-            if spec.body.is_some_and(|b| b.text_plain) {
+            if spec.body.is_some_and(|b| b.media == Media::JsonOrText) {
                 // The API key may instead travel in the body as `api_key`.
                 operation = operation.security(SecurityRequirement::default());
             }
@@ -111,10 +115,11 @@ fn operation(spec: &RouteSpec) -> utoipa::openapi::path::Operation {
     }
     if let Some(body) = spec.body {
         let name = body.schema.name();
+        let media = if body.media == Media::Csv { "text/csv" } else { "application/json" };
         let mut request = RequestBodyBuilder::new()
             .required(Some(if body.required { Required::True } else { Required::False }))
-            .content("application/json", ContentBuilder::new().schema(Some(schema_ref(&name))).build());
-        if body.text_plain {
+            .content(media, ContentBuilder::new().schema(Some(schema_ref(&name))).build());
+        if body.media == Media::JsonOrText {
             let text = ObjectBuilder::new()
                 .schema_type(Type::String)
                 .description(Some(format!("The JSON text of a {name}, as TradingView sends it.")));
@@ -123,9 +128,13 @@ fn operation(spec: &RouteSpec) -> utoipa::openapi::path::Operation {
         operation = operation.request_body(Some(request.build()));
     }
     for success in spec.success {
+        let content = match success.data {
+            Data::Csv(schema) => ("text/csv", schema_ref(&schema.name())),
+            data => ("application/json", envelope(data)),
+        };
         let mut response = ResponseBuilder::new()
             .description(success.description)
-            .content("application/json", ContentBuilder::new().schema(Some(envelope(success.data))).build());
+            .content(content.0, ContentBuilder::new().schema(Some(content.1)).build());
         for &target in success.links {
             let mut built = LinkBuilder::new().operation_id(target);
             let params = registry::routes().iter().filter(|r| r.operation_id == target).flat_map(|r| r.path_params);
@@ -162,7 +171,8 @@ pub fn document() -> OpenApi {
     let mut bodies = Vec::new();
     for spec in &public {
         paths.add_path_operation(spec.path, vec![spec.verb.openapi()], operation(spec));
-        bodies.extend(spec.body.map(|b| b.schema.name()));
+        // A file's schema is a string, not an object of fields.
+        bodies.extend(spec.body.filter(|b| b.media != Media::Csv).map(|b| b.schema.name()));
         let named = spec.body.map(|b| b.schema).into_iter().chain(spec.success.iter().filter_map(|s| s.data.schema()));
         named.for_each(|schema| schema.collect(&mut schemas));
     }

@@ -6,7 +6,6 @@ use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
 use utoipa::openapi::{Ref, RefOr, Schema};
 
 use crate::auth_kind::Auth;
-use crate::body::{BODY_TIMEOUT, MAX_BODY_BYTES};
 use crate::error_code::ErrorCode;
 use crate::route::{Data, RouteSpec};
 
@@ -21,6 +20,8 @@ pub fn envelope(data: Data) -> RefOr<Schema> {
         Data::One(schema) => schema_ref(&schema.name()),
         Data::Many(schema) | Data::Page(schema) => ArrayBuilder::new().items(schema_ref(&schema.name())).into(),
         Data::Status => ObjectBuilder::new().schema_type(Type::Object).into(),
+        // A file is no envelope (the operation documents it as its own content).
+        Data::Csv(schema) => schema_ref(&schema.name()),
     };
     let mut object = ObjectBuilder::new()
         .property("message", ObjectBuilder::new().schema_type(Type::String))
@@ -87,8 +88,8 @@ pub fn error_responses(spec: &RouteSpec) -> Vec<(u16, String)> {
     if !spec.conflicts.is_empty() {
         errors.push((409, format!("The request conflicts with the current state ({}).", quoted(spec.conflicts))));
     }
-    if spec.body.is_some() {
-        let (seconds, kib) = (BODY_TIMEOUT.as_secs(), MAX_BODY_BYTES / 1024);
+    if let Some(body) = spec.body {
+        let (seconds, kib) = (body.media.timeout().as_secs(), body.media.limit() / 1024);
         errors.push((
             408,
             format!("The body took longer than {seconds} s to arrive ({}).", quoted(&[C::RequestTimeout])),

@@ -3,6 +3,7 @@
 
 pub mod api_keys;
 pub mod health;
+pub mod imports;
 pub mod profile;
 pub mod signal_log;
 pub mod stats;

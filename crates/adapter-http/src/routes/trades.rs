@@ -67,7 +67,7 @@ pub const ROUTES: &[RouteSpec] = &[
     },
     RouteSpec {
         path_params: &[STRATEGY_ID],
-        body: Some(Body { schema: SchemaRef::of::<CreateTradeRequest>(), required: true, text_plain: true }),
+        body: Some(Body { schema: SchemaRef::of::<CreateTradeRequest>(), required: true, media: Media::JsonOrText }),
         success: &[
             linked(
                 created("Trade created (an entry, or a back-filled closed or cancelled trade).", one::<TradeView>()),
@@ -157,7 +157,7 @@ pub const ROUTES: &[RouteSpec] = &[
     },
     RouteSpec {
         path_params: TRADE_IDS,
-        body: Some(Body { schema: SchemaRef::of::<CloseTradeRequest>(), required: false, text_plain: false }),
+        body: Some(Body { schema: SchemaRef::of::<CloseTradeRequest>(), required: false, media: Media::Json }),
         success: &[ok("Trade closed, or part of it taken off (a `quantity` below what is open).", one::<TradeView>())],
         conflicts: &[ErrorCode::InvalidTransition, ErrorCode::ConcurrentUpdate],
         ..route(

@@ -31,6 +31,7 @@ use columns::Cells;
 pub use columns::Column;
 
 use crate::errors::{LineError, LineErrors};
+use crate::lines::LineCounter;
 
 /// The CSV line of `cells` (quoted where a cell needs it), with its line end.
 fn line<'a>(cells: impl IntoIterator<Item = &'a str>) -> Vec<u8> {
@@ -101,7 +102,8 @@ impl<W: io::Write> ExportWriter<W> {
 pub fn read(bytes: &[u8]) -> Result<Vec<Trade>, LineErrors> {
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     let mut records = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes).into_records();
-    let position = |record: &csv::StringRecord| record.position().map_or(1, csv::Position::line);
+    let mut lines = LineCounter::new(bytes);
+    let start = |record: &csv::StringRecord| record.position().map_or(0, csv::Position::byte);
     let header = match records.next() {
         None => return Err(LineError::new(1, "the file is empty: it has no header row").into()),
         Some(Err(error)) => return Err(LineError::new(1, format!("cannot be read as CSV: {error}")).into()),
@@ -118,7 +120,7 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Trade>, LineErrors> {
         .collect();
     if !missing.is_empty() {
         let message = format!("the header has no {} column: is this a Quantarya export?", missing.join(", no "));
-        return Err(LineError::new(position(&header), message).into());
+        return Err(LineError::new(lines.line_at(start(&header)), message).into());
     }
     let mut errors = LineErrors::default();
     let mut trades = Vec::new();
@@ -127,12 +129,12 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Trade>, LineErrors> {
         let record = match record {
             Ok(record) => record,
             Err(error) => {
-                let line = error.position().map_or(1, csv::Position::line);
+                let line = lines.line_at(error.position().map_or(0, csv::Position::byte));
                 errors.push(LineError::new(line, format!("cannot be read as CSV: {error}")));
                 break;
             }
         };
-        let line = position(&record);
+        let line = lines.line_at(start(&record));
         if record.iter().all(|cell| cell.trim().is_empty()) {
             continue;
         }

@@ -45,6 +45,7 @@ use quantarya_domain::{
 };
 
 use crate::errors::{LineError, LineErrors};
+use crate::lines::LineCounter;
 use columns::Columns;
 use pairing::Legs;
 use rows::Row;
@@ -173,9 +174,10 @@ pub struct ListOfTrades {
 fn records(bytes: &[u8]) -> impl Iterator<Item = (u64, Result<Vec<String>, String>)> + '_ {
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     let reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes);
-    reader.into_byte_records().map_while(|record| match record {
+    let mut lines = LineCounter::new(bytes);
+    reader.into_byte_records().map_while(move |record| match record {
         Ok(record) => {
-            let line = record.position().map_or(0, csv::Position::line);
+            let line = lines.line_at(record.position().map_or(0, csv::Position::byte));
             let cells: Result<Vec<String>, String> = record
                 .iter()
                 .map(|cell| String::from_utf8(cell.to_vec()).map_err(|_| "is not UTF-8 text".to_owned()))
@@ -184,7 +186,7 @@ fn records(bytes: &[u8]) -> impl Iterator<Item = (u64, Result<Vec<String>, Strin
         }
         // A CSV reader's error cannot be read past; it names its line when it knows it.
         Err(error) => {
-            let line = error.position().map_or(0, csv::Position::line);
+            let line = lines.line_at(error.position().map_or(0, csv::Position::byte));
             Some((line, Err(format!("cannot be read as CSV: {error}"))))
         }
     })
