@@ -212,35 +212,48 @@ async fn an_export_imported_elsewhere_reproduces_every_trade(s: &StoreUnderTest)
     let originals = all_trades(&t).await;
     assert_eq!(originals.len(), 6);
 
-    let file = export(&t).await;
-    let elsewhere = trader_in(s).await;
-    // The open trade's reference is free in a new strategy.
-    let import = elsewhere.journal.import_trades(&elsewhere.jwt, elsewhere.strategy, export_file(file.clone())).await;
-    assert_eq!(import.expect("imported").created, 6);
-    let copies = all_trades(&elsewhere).await;
-    let comparable = |trade: &Trade| TradeRecord {
-        id: originals[0].id,
-        strategy_id: originals[0].strategy_id,
-        user_id: originals[0].user_id.clone(),
-        origin: Origin::Import,
-        created_at: originals[0].created_at,
-        updated_at: originals[0].created_at,
-        version: 1,
-        ..trade.clone().into_record()
-    };
-    let mut want: Vec<TradeRecord> = originals.iter().map(comparable).collect();
-    let mut got: Vec<TradeRecord> = copies.iter().map(comparable).collect();
-    let order = |r: &TradeRecord| (r.opened_at, r.symbol.as_str().to_owned(), r.side.as_str());
-    want.sort_by_key(order);
-    got.sort_by_key(order);
-    assert_eq!(got, want);
-    let ids: HashSet<_> = copies.iter().map(|trade| trade.id).collect();
-    assert!(originals.iter().all(|trade| !ids.contains(&trade.id)), "new ids");
-
+    let (elsewhere, file) = export_comes_back(s, &t).await;
     let again = elsewhere.journal.import_trades(&elsewhere.jwt, elsewhere.strategy, export_file(file.clone())).await;
     assert_eq!(again.map(|i| (i.created, i.duplicates)).expect("imported"), (0, 6));
     let back = t.journal.import_trades(&t.jwt, t.strategy, export_file(file)).await;
     assert_eq!(back.map(|i| (i.created, i.duplicates)).expect("imported"), (0, 6), "its own trades");
+}
+
+/// `t`'s strategy exported, and imported into a new trader's strategy, where every trade comes back field for
+/// field (ids, strategy, owner, origin, record times and version aside: `trade_id`, `strategy_id`, `user_id`,
+/// `origin`, `created_at` and `updated_at` are the import's own, and the history starts anew); the new trader and
+/// the file.
+pub(crate) async fn export_comes_back(s: &StoreUnderTest, t: &Trader) -> (Trader, Vec<u8>) {
+    let originals = all_trades(t).await;
+    let file = export(t).await;
+    let elsewhere = trader_in(s).await;
+    let import = elsewhere.journal.import_trades(&elsewhere.jwt, elsewhere.strategy, export_file(file.clone())).await;
+    assert_eq!(import.expect("imported").created, originals.len() as u64);
+    let copies = all_trades(&elsewhere).await;
+    let nil = quantarya_domain::uuid::Uuid::nil();
+    let at = quantarya_domain::Timestamp::from_unix_micros(0).expect("the epoch");
+    let comparable = |trade: &Trade| TradeRecord {
+        id: quantarya_domain::TradeId::from_uuid(nil),
+        strategy_id: quantarya_domain::StrategyId::from_uuid(nil),
+        user_id: quantarya_domain::UserId::parse("anyone").expect("valid"),
+        origin: Origin::Import,
+        created_at: at,
+        updated_at: at,
+        version: 1,
+        ..trade.clone().into_record()
+    };
+    let order = |r: &TradeRecord| (r.opened_at, r.symbol.as_str().to_owned(), r.side.as_str(), r.fills.len());
+    let (mut want, mut got): (Vec<TradeRecord>, Vec<TradeRecord>) =
+        (originals.iter().map(comparable).collect(), copies.iter().map(comparable).collect());
+    want.sort_by_key(order);
+    got.sort_by_key(order);
+    assert_eq!(got.len(), want.len());
+    for (got, want) in got.iter().zip(&want) {
+        assert_eq!(got, want);
+    }
+    let ids: HashSet<_> = copies.iter().map(|trade| trade.id).collect();
+    assert!(originals.iter().all(|trade| !ids.contains(&trade.id)), "new ids");
+    (elsewhere, file)
 }
 
 /// An open trade of a file whose reference an open trade of the strategy carries refuses the whole file.

@@ -71,6 +71,11 @@ impl Served {
         Self { child, lines }
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Every stdout line printed so far.
     pub fn output(&self) -> Vec<String> {
         self.lines.try_iter().collect()
