@@ -26,6 +26,10 @@ enum Target {
     Me,
     /// `/api-keys`.
     ApiKeys,
+    /// `/strategies/{id}/imports`, with a query.
+    Imports(&'static str),
+    /// `/strategies/{id}/export`, with a query.
+    Export(&'static str),
 }
 
 impl Target {
@@ -40,6 +44,8 @@ impl Target {
             Self::StrategyNamed(raw) => format!("/strategies/{raw}"),
             Self::Me => "/me".to_owned(),
             Self::ApiKeys => "/api-keys".to_owned(),
+            Self::Imports(query) => with_query(format!("/strategies/{strategy}/imports"), query),
+            Self::Export(query) => with_query(format!("/strategies/{strategy}/export"), query),
         }
     }
 }
@@ -115,6 +121,12 @@ fn bad_query(name: &'static str, target: Target) -> BadInput {
     get(name, target, UNPROCESSABLE, "validation_failed")
 }
 
+/// A file posted to the import route with `query`, refused with 422 `code` blaming exactly `blamed`.
+fn file(name: &'static str, query: &'static str, file: &str, code: &'static str, blamed: &[&'static str]) -> BadInput {
+    let request = Request::Raw(Target::Imports(query), "text/csv", file.as_bytes().to_vec());
+    BadInput { name, request, status: StatusCode::UNPROCESSABLE_ENTITY, code, blamed: Blamed::Exactly(blamed.to_vec()) }
+}
+
 fn get(name: &'static str, target: Target, status: StatusCode, code: &'static str) -> BadInput {
     BadInput { name, request: Request::Get(target), status, code, blamed: Blamed::Any }
 }
@@ -126,7 +138,47 @@ pub fn bad_inputs() -> Vec<BadInput> {
     let backfill = json!({ "symbol": "EURUSD", "side": "BUY", "status": "CLOSED", "signal_time": "2026-01-01T00:00:00Z", "closed_at": "2026-01-02T00:00:00Z" });
     let trades = || Target::Trades("");
     let json_type = "application/json";
+    let list = "Trade #,Type,Date/Time,Price USD,Contracts\n1,Exit long,2024-01-05 16:00,187,1\n\
+                1,Entry long,2024-01-03 09:30,180,1\n";
     vec![
+        raw(
+            "a_json_body_on_the_import_route",
+            Target::Imports("format=tradingview&symbol=ES1!"),
+            json_type,
+            b"{}".to_vec(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ),
+        file("an_import_of_a_list_without_its_symbol", "format=tradingview", list, "validation_failed", &["symbol"]),
+        file(
+            "an_import_line_that_does_not_read",
+            "symbol=ES1!",
+            &list.replace("187", "one-eight-seven"),
+            "validation_failed",
+            &["line 2"],
+        ),
+        file("an_import_of_an_unknown_format", "format=excel&symbol=ES1!", list, "validation_failed", &["format"]),
+        file("an_import_in_an_unknown_time_zone", "symbol=ES1!&tz=Mars/Olympus", list, "validation_failed", &["tz"]),
+        file("an_import_of_a_file_of_no_known_format", "", "date,open,close\n", "validation_failed", &["format"]),
+        file(
+            "an_import_with_a_parameter_it_does_not_take",
+            "symbol=ES1!&colour=red",
+            list,
+            "unknown_field",
+            &["colour"],
+        ),
+        file(
+            "an_export_imported_with_a_list_parameter",
+            "format=quantarya&symbol=ES1!",
+            "trade_id,strategy_id\n",
+            "validation_failed",
+            &["symbol"],
+        ),
+        get(
+            "an_export_in_another_format",
+            Target::Export("format=tradingview"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        ),
         signal("body_is_an_array", json!([1, 2]), &["body"]),
         BadInput {
             code: "unknown_field",

@@ -17,11 +17,12 @@ use uuid::Uuid;
 
 use crate::PgStore;
 use crate::error::query;
-use crate::rows::{EventRow, TradeRow};
+use crate::rows::{NewEventRow, TradeRow};
 use crate::schema::{imports, strategies, trade_events, trade_imports, trades};
 use crate::trades::owns;
 
-/// Trades a statement: 34 parameters a trade, well under PostgreSQL's 65 535 a statement (so are keys and events).
+/// Trades (and their keys) a statement: 29 parameters a trade (one a column of `TradeRow`), well under
+/// PostgreSQL's 65 535 a statement, with room should trades gain columns.
 const TRADES_A_STATEMENT: usize = 1_000;
 
 /// Events a statement: 7 parameters an event.
@@ -143,8 +144,8 @@ async fn write_import(
         }
         made.extend(claimed);
     }
-    let events: Vec<EventRow> =
-        new.iter().filter(|t| made.contains(&t.trade.id.as_uuid())).map(|t| EventRow::from(&t.event)).collect();
+    let events: Vec<NewEventRow> =
+        new.iter().filter(|t| made.contains(&t.trade.id.as_uuid())).map(|t| NewEventRow::from(&t.event)).collect();
     for chunk in events.chunks(EVENTS_A_STATEMENT) {
         diesel::insert_into(trade_events::table).values(chunk).execute(conn).await?;
     }

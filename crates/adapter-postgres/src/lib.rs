@@ -23,6 +23,7 @@
 #![warn(missing_docs)]
 
 mod accounts;
+mod changes_text;
 mod cursor;
 mod error;
 mod imports;

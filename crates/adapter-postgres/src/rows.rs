@@ -348,7 +348,7 @@ impl TryFrom<ClosedRow> for ClosedTrade {
     }
 }
 
-#[derive(Debug, Queryable, Selectable, Insertable)]
+#[derive(Debug, Queryable, Selectable)]
 #[diesel(table_name = trade_events, check_for_backend(diesel::pg::Pg))]
 pub(crate) struct EventRow {
     pub id: Uuid,
@@ -365,16 +365,29 @@ pub(crate) fn changes_json(changes: &[FieldChange]) -> Value {
     Value::Array(changes.iter().map(|c| serde_json::json!({ "field": c.field(), "value": c.value() })).collect())
 }
 
-impl From<&TradeEvent> for EventRow {
+/// A history event to write, its changes as JSON text.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = trade_events, check_for_backend(diesel::pg::Pg))]
+pub(crate) struct NewEventRow {
+    pub id: Uuid,
+    pub trade_id: Uuid,
+    pub version: i64,
+    pub kind: &'static str,
+    pub at: DateTime<Utc>,
+    pub by_credential: &'static str,
+    pub changes: crate::changes_text::JsonText,
+}
+
+impl From<&TradeEvent> for NewEventRow {
     fn from(e: &TradeEvent) -> Self {
         Self {
             id: e.id.as_uuid(),
             trade_id: e.trade_id.as_uuid(),
             version: version(e.version),
-            kind: e.kind.as_str().to_owned(),
+            kind: e.kind.as_str(),
             at: time(e.at),
-            by_credential: e.by.as_str().to_owned(),
-            changes: changes_json(&e.changes),
+            by_credential: e.by.as_str(),
+            changes: crate::changes_text::Changes(&e.changes).text(),
         }
     }
 }
