@@ -17,8 +17,8 @@ use crate::{MemoryStore, lock};
 /// One book's imports.
 #[derive(Debug, Default)]
 pub(crate) struct Imports {
-    /// Each import, oldest first, with the trades it made.
-    made: Vec<(Import, Vec<TradeId>)>,
+    /// Each import, oldest first, with the trades it made and their keys.
+    made: Vec<(Import, Vec<(TradeId, ImportKey)>)>,
     /// The trade each import key made.
     keys: Sharded<ImportKey, TradeId>,
 }
@@ -49,7 +49,7 @@ impl Book {
         for imported in &new {
             self.insert(Box::new(Stored::new(imported.trade.clone(), &imported.event)))?;
             self.imports.keys.insert(imported.key.clone(), imported.trade.id);
-            made.push(imported.trade.id);
+            made.push((imported.trade.id, imported.key.clone()));
         }
         let stored =
             Import { created: made.len() as u64, duplicates: (trades.len() - made.len()) as u64, ..import.clone() };
@@ -61,9 +61,12 @@ impl Book {
     fn remove_import(&mut self, id: ImportId) -> Option<u64> {
         let at = self.imports.made.iter().position(|(import, _)| import.id == id)?;
         let (_, made) = self.imports.made.remove(at);
-        let made: HashSet<TradeId> = made.into_iter().filter(|trade| self.delete(*trade)).collect();
-        self.imports.keys.retain(|_, trade| !made.contains(trade));
-        Some(made.len() as u64)
+        let mut deleted = 0;
+        for (trade, key) in made {
+            self.imports.keys.remove(&key);
+            deleted += u64::from(self.delete(trade));
+        }
+        Some(deleted)
     }
 }
 
