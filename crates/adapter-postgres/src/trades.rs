@@ -75,6 +75,21 @@ pub(crate) async fn owns(
     diesel::select(diesel::dsl::exists(owned)).get_result::<bool>(conn).await.map_err(query)
 }
 
+/// The trades of `owner`'s strategy `strategy`, to filter, order and page. The ownership test is evaluated once,
+/// before any trade is read: another user's strategy id costs nothing.
+fn owners_trades<'a>(
+    owner: &'a UserId,
+    strategy: StrategyId,
+) -> trades::BoxedQuery<'a, diesel::pg::Pg, diesel::dsl::AsSelect<TradeRow, diesel::pg::Pg>> {
+    let owned = strategies::table.find(strategy.as_uuid()).filter(strategies::user_id.eq(owner.as_str()));
+    trades::table
+        .filter(diesel::dsl::exists(owned))
+        .filter(trades::strategy_id.eq(strategy.as_uuid()))
+        .filter(trades::user_id.eq(owner.as_str()))
+        .select(TradeRow::as_select())
+        .into_boxed()
+}
+
 fn to_trades(rows: Vec<TradeRow>) -> Result<Vec<Trade>, StoreError> {
     rows.into_iter().map(Trade::try_from).collect()
 }
@@ -185,14 +200,7 @@ impl TradeStore for PgStore {
         limit: usize,
     ) -> Result<Option<Vec<Trade>>, StoreError> {
         let mut conn = self.conn().await?;
-        let owned = strategies::table.find(strategy.as_uuid()).filter(strategies::user_id.eq(owner.as_str()));
-        // The ownership test is evaluated once, before any trade is read: another user's strategy id costs nothing.
-        let mut listed = trades::table
-            .filter(diesel::dsl::exists(owned))
-            .filter(trades::strategy_id.eq(strategy.as_uuid()))
-            .filter(trades::user_id.eq(owner.as_str()))
-            .select(TradeRow::as_select())
-            .into_boxed();
+        let mut listed = owners_trades(owner, strategy);
         if let Some(status) = filter.status {
             listed = listed.filter(trades::status.eq(status.as_str()));
         }
@@ -233,13 +241,7 @@ impl TradeStore for PgStore {
         limit: usize,
     ) -> Result<Option<Vec<Trade>>, StoreError> {
         let mut conn = self.conn().await?;
-        let owned = strategies::table.find(strategy.as_uuid()).filter(strategies::user_id.eq(owner.as_str()));
-        let mut listed = trades::table
-            .filter(diesel::dsl::exists(owned))
-            .filter(trades::strategy_id.eq(strategy.as_uuid()))
-            .filter(trades::user_id.eq(owner.as_str()))
-            .select(TradeRow::as_select())
-            .into_boxed();
+        let mut listed = owners_trades(owner, strategy);
         if let Some(cursor) = after {
             let (at, id) = (cursor.opened_at.as_datetime(), cursor.trade_id.as_uuid());
             listed = listed.filter(after_cursor!(">", "trades.opened_at, trades.id", at, id));
