@@ -170,7 +170,7 @@ impl From<JournalError> for ApiError {
                     }
                     quantarya_ports::ForbiddenKind::ApiKeyScope => {
                         "This API key may not do this: its scopes or strategies do not cover it, or the trade was \
-                         entered by hand."
+                         entered by hand or imported."
                     }
                     quantarya_ports::ForbiddenKind::ProfileRequired => {
                         "Create your profile with POST /me before using this route."

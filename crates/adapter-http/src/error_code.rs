@@ -43,7 +43,7 @@ error_codes! {
     Unauthorized = "unauthorized", UNAUTHORIZED;
     /// An API key on a route for user JWTs.
     ApiKeyNotAllowed = "api_key_not_allowed", FORBIDDEN;
-    /// An API key outside its scopes or strategies, or on a trade entered by hand.
+    /// An API key outside its scopes or strategies, or on a trade entered by hand or imported.
     ApiKeyScope = "api_key_scope", FORBIDDEN;
     /// The user has no profile yet.
     ProfileRequired = "profile_required", FORBIDDEN;

@@ -75,7 +75,7 @@ pub fn error_responses(spec: &RouteSpec) -> Vec<(u16, String)> {
             403,
             format!(
                 "The API key lacks the `{}` scope, is confined to other strategies, or the trade was entered by \
-                 hand ({}){profile}.",
+                 hand or imported ({}){profile}.",
                 scope.as_str(),
                 quoted(&[C::ApiKeyScope])
             ),
