@@ -278,8 +278,36 @@ async fn an_open_reference_taken_refuses_the_whole_file(s: &StoreUnderTest) {
     assert_eq!(elsewhere.journal.list_imports(&elsewhere.jwt, elsewhere.strategy).await.expect("listed").len(), 1);
 }
 
+/// Deleting an import while its trades are being closed: every close either lands or finds the trade gone, never
+/// a storage failure (the delete takes its locks in a close's order), and the import leaves whole.
+async fn an_import_deleted_while_its_trades_close_leaves_whole(s: &StoreUnderTest) {
+    let t = trader_in(s).await;
+    let mut file = String::from("Trade #,Type,Signal,Date/Time,Price USD,Contracts\n");
+    for n in 1..=20 {
+        file.push_str(&format!(
+            "{n},Entry long,Long,2024-03-{n:02} 10:00,100,1\n{n},Exit long,Open,2024-03-{n:02} 11:00,101,1\n"
+        ));
+    }
+    let import = t.journal.import_trades(&t.jwt, t.strategy, list_file(&file)).await.expect("imported");
+    let open: Vec<Trade> = all_trades(&t).await;
+    assert!(open.iter().all(|trade| trade.status == Status::Open) && open.len() == 20);
+    let mut tasks = JoinSet::new();
+    for trade in &open {
+        let (j, jwt, book, id) = (t.journal.clone(), t.jwt.clone(), t.strategy, trade.id);
+        tasks.spawn(async move { j.close_trade(&jwt, book, id, CloseTrade::default()).await.map(drop) });
+    }
+    let (j, jwt, book) = (t.journal.clone(), t.jwt.clone(), t.strategy);
+    let deleted = tokio::spawn(async move { j.delete_import(&jwt, book, import.id).await });
+    for closed in tasks.join_all().await {
+        assert!(matches!(closed, Ok(()) | Err(JournalError::NotFound(_))), "{closed:?}");
+    }
+    assert_eq!(deleted.await.expect("joined").expect("deleted"), 20);
+    assert!(all_trades(&t).await.is_empty());
+}
+
 crate::cases!(
     crate::support::StoreUnderTest:
+    an_import_deleted_while_its_trades_close_leaves_whole,
     a_list_is_imported_whole_and_again_makes_nothing,
     an_import_leaves_whole_and_only_with_its_trades,
     a_bad_file_or_a_stranger_imports_nothing,

@@ -1,8 +1,8 @@
-//! Imports on PostgreSQL: one transaction an import, the strategy's row locked first (so two imports of one file
-//! into one strategy take turns and the second finds the first's trades). Each trade's key is claimed first in
-//! `trade_imports` (a key the strategy holds is skipped by its unique `(strategy_id, import_key)`), then the trades
-//! of the keys claimed and their history events are written, all in multi-row statements: never a round trip a
-//! trade.
+//! Imports on PostgreSQL: one transaction an import; the imports into one strategy take turns (an advisory lock),
+//! and the strategy's row is only held against deletion, so live signals and closes go on meanwhile. Each trade's
+//! key is claimed first in `trade_imports` (a key the strategy holds is skipped by its unique
+//! `(strategy_id, import_key)`), then the trades of the keys claimed and their history events are written, a chunk
+//! at a time in multi-row statements: never a round trip a trade.
 
 use std::collections::HashSet;
 
@@ -24,9 +24,6 @@ use crate::trades::owns;
 /// Trades (and their keys) a statement: 29 parameters a trade (one a column of `TradeRow`), well under
 /// PostgreSQL's 65 535 a statement, with room should trades gain columns.
 const TRADES_A_STATEMENT: usize = 1_000;
-
-/// Events a statement: 7 parameters an event.
-const EVENTS_A_STATEMENT: usize = 5_000;
 
 #[derive(Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = imports, check_for_backend(diesel::pg::Pg))]
@@ -70,11 +67,23 @@ impl TryFrom<ImportRow> for Import {
     }
 }
 
-/// Locks `owner`'s strategy `strategy` for the rest of the transaction (an import's writes, and its closed
-/// revision); whether it exists.
-async fn lock_strategy(conn: &mut AsyncPgConnection, owner: &str, strategy: Uuid) -> QueryResult<bool> {
+/// Keeps `owner`'s strategy `strategy` from being deleted for the rest of the transaction (`FOR KEY SHARE`, as a
+/// trade written into it does: live signals, closes and other writes to the strategy go on meanwhile); whether it
+/// exists.
+async fn hold_strategy(conn: &mut AsyncPgConnection, owner: &str, strategy: Uuid) -> QueryResult<bool> {
     let owned = strategies::table.find(strategy).filter(strategies::user_id.eq(owner));
-    Ok(owned.select(strategies::id).for_update().first::<Uuid>(conn).await.optional()?.is_some())
+    Ok(owned.select(strategies::id).for_key_share().first::<Uuid>(conn).await.optional()?.is_some())
+}
+
+/// Makes the imports into `strategy` take turns until the transaction ends (an advisory lock: no row is locked, so
+/// nothing else waits on it). Two imports of overlapping files would otherwise wait on each other's keys, in
+/// whatever order each file lists them.
+async fn imports_take_turns(conn: &mut AsyncPgConnection, strategy: Uuid) -> QueryResult<()> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind::<diesel::sql_types::Text, _>(format!("quantarya-import:{strategy}"))
+        .execute(conn)
+        .await
+        .map(drop)
 }
 
 /// Moves the strategy's closed revision on (a closed or cancelled trade was written or removed).
@@ -93,7 +102,8 @@ async fn write_import(
     trades: &[ImportedTrade],
 ) -> QueryResult<Option<HashSet<Uuid>>> {
     let strategy = import.strategy_id.as_uuid();
-    if !lock_strategy(conn, import.user_id.as_str(), strategy).await? {
+    imports_take_turns(conn, strategy).await?;
+    if !hold_strategy(conn, import.user_id.as_str(), strategy).await? {
         return Ok(None);
     }
     diesel::insert_into(imports::table).values(ImportRow::from(import)).execute(conn).await?;
@@ -134,20 +144,15 @@ async fn write_import(
             .get_results(conn)
             .await?;
         let claimed: HashSet<Uuid> = claimed.into_iter().collect();
-        let rows: Vec<TradeRow> = chunk
-            .iter()
-            .filter(|t| claimed.contains(&t.trade.id.as_uuid()))
-            .map(|t| TradeRow::from(&t.trade))
-            .collect();
-        if !rows.is_empty() {
+        let won: Vec<&&ImportedTrade> = chunk.iter().filter(|t| claimed.contains(&t.trade.id.as_uuid())).collect();
+        if !won.is_empty() {
+            let rows: Vec<TradeRow> = won.iter().map(|t| TradeRow::from(&t.trade)).collect();
             diesel::insert_into(trades::table).values(rows).execute(conn).await?;
+            // The chunk's events after its trades, which their foreign key names; built a chunk at a time.
+            let events: Vec<NewEventRow> = won.iter().map(|t| NewEventRow::from(&t.event)).collect();
+            diesel::insert_into(trade_events::table).values(events).execute(conn).await?;
         }
         made.extend(claimed);
-    }
-    let events: Vec<NewEventRow> =
-        new.iter().filter(|t| made.contains(&t.trade.id.as_uuid())).map(|t| NewEventRow::from(&t.event)).collect();
-    for chunk in events.chunks(EVENTS_A_STATEMENT) {
-        diesel::insert_into(trade_events::table).values(chunk).execute(conn).await?;
     }
     if new.iter().any(|t| made.contains(&t.trade.id.as_uuid()) && t.trade.status != Status::Open) {
         revise(conn, strategy).await?;
@@ -198,8 +203,10 @@ impl ImportStore for PgStore {
     ) -> Result<Option<u64>, StoreError> {
         let mut conn = self.conn().await?;
         let (owner, strategy, id) = (owner.as_str().to_owned(), strategy.as_uuid(), id.as_uuid());
+        // In the order a trade's own delete takes its locks (the strategy held, the trades, then the strategy's
+        // revision), so a close of one of these trades meanwhile cannot deadlock with it.
         conn.transaction::<_, diesel::result::Error, _>(async move |conn| {
-            if !lock_strategy(conn, &owner, strategy).await? {
+            if !hold_strategy(conn, &owner, strategy).await? {
                 return Ok(None);
             }
             let made: Vec<Uuid> = trade_imports::table

@@ -111,6 +111,12 @@ pub struct ImportedTrade {
     pub event: TradeEvent,
 }
 
+impl Import {
+    /// The most trades one file may hold: a larger file is split (its 32 MiB could hold about 450 000 minimal
+    /// TradingView trades, each held in memory several times over while it is read and written).
+    pub const MAX_TRADES: usize = 100_000;
+}
+
 impl ImportedTrade {
     /// The trade `record` describes (its id, strategy and owner set, every other field as the file gave it), made
     /// by an import at `at`: origin `import`, version 1, created and updated then; its history opens with one `entry`

@@ -16,7 +16,8 @@ pub fn detect(bytes: &[u8]) -> Option<ImportFormat> {
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     let header = bytes.split(|b| *b == b'\n').find(|line| !line.iter().all(u8::is_ascii_whitespace))?;
     let header = String::from_utf8_lossy(header).to_lowercase();
-    let cells: Vec<&str> = header.split(',').map(|cell| cell.trim().trim_matches('"').trim()).collect();
+    let cells: Vec<&str> =
+        header.split(',').take(crate::lines::MAX_CELLS).map(|cell| cell.trim().trim_matches('"').trim()).collect();
     if cells.contains(&"trade_id") && cells.contains(&"strategy_id") {
         Some(ImportFormat::Quantarya)
     } else if cells.iter().any(|cell| cell.split_whitespace().collect::<Vec<_>>() == ["trade", "#"]) {

@@ -31,9 +31,33 @@ impl<'a> LineCounter<'a> {
     }
 }
 
+/// The most cells a line of a file may have: a CSV reader keeps room for every cell of a record, so a 32 MiB line
+/// of commas would take gigabytes.
+pub(crate) const MAX_CELLS: usize = 256;
+
+/// The first line of `bytes` with more than [`MAX_CELLS`] cells (counting its commas), if any, by number.
+pub(crate) fn too_wide(bytes: &[u8]) -> Option<crate::LineError> {
+    bytes.split(|b| *b == b'\n').enumerate().find_map(|(at, line)| {
+        let cells = line.iter().filter(|b| **b == b',').count() + 1;
+        (cells > MAX_CELLS).then(|| {
+            crate::LineError::new(
+                at as u64 + 1,
+                format!("has {cells} cells; a line of this file has at most {MAX_CELLS}"),
+            )
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_line_too_wide_is_named() {
+        let wide = format!("a,b\n{}\nc", ",".repeat(MAX_CELLS));
+        assert_eq!(too_wide(wide.as_bytes()).map(|e| e.line), Some(2));
+        assert_eq!(too_wide(",".repeat(MAX_CELLS - 1).as_bytes()), None);
+    }
 
     #[test]
     fn lines_count_newlines_before_the_offset() {

@@ -47,22 +47,30 @@ impl LocalTime {
     /// assert_eq!(twice.not_before(at("2024-11-03T05:45:00Z")), Some(at("2024-11-03T06:30:00Z")));
     /// // Clocks went forward at 02:00 on 2024-03-10: 02:30 never happened.
     /// assert!(LocalTime::read("2024-03-10 02:30", new_york).is_err());
+    /// // A journal keeps 1970 to 9999 (in UTC).
+    /// assert!(LocalTime::read("9999-12-31 23:00", new_york).is_err());
+    /// assert!(LocalTime::read("1969-12-31 23:59", parse_time_zone("UTC").expect("known")).is_err());
     /// # Ok::<(), String>(())
     /// ```
     pub fn read(text: &str, zone: Tz) -> Result<Self, String> {
         let text = text.trim();
+        // The instants a journal keeps: 1970 to 9999, in UTC.
+        let kept = |instant: DateTime<chrono::Utc>| {
+            Timestamp::from_unix_micros(instant.timestamp_micros())
+                .ok_or_else(|| format!("{} is not between 1970 and 9999", shown(text)))
+        };
         if let Ok(instant) = DateTime::parse_from_rfc3339(text) {
-            let at = Timestamp::from_datetime(instant.to_utc());
+            let at = kept(instant.to_utc())?;
             return Ok(Self { earliest: at, latest: at });
         }
         let naive = FORMATS
             .iter()
             .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
             .ok_or_else(|| format!("'{}' is not a date and time such as 2024-03-08 14:30", shown(text)))?;
-        let utc = |local: DateTime<Tz>| Timestamp::from_datetime(local.to_utc());
+        let utc = |local: DateTime<Tz>| kept(local.to_utc());
         match zone.from_local_datetime(&naive) {
-            LocalResult::Single(at) => Ok(Self { earliest: utc(at), latest: utc(at) }),
-            LocalResult::Ambiguous(first, second) => Ok(Self { earliest: utc(first), latest: utc(second) }),
+            LocalResult::Single(at) => Ok(Self { earliest: utc(at)?, latest: utc(at)? }),
+            LocalResult::Ambiguous(first, second) => Ok(Self { earliest: utc(first)?, latest: utc(second)? }),
             LocalResult::None => {
                 Err(format!("{text} does not exist in {} (clocks skipped it for daylight saving time)", zone.name()))
             }

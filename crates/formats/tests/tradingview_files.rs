@@ -268,3 +268,49 @@ fn lines_are_counted_alike_with_windows_line_ends() {
     let errors = tradingview::read(file.as_bytes(), &options("UTC", 1.0)).expect_err("a bad price");
     assert_eq!(errors.lines().iter().map(|e| e.line).collect::<Vec<_>>(), [4], "{errors:?}");
 }
+
+#[test]
+fn times_outside_1970_to_9999_are_bad_lines() {
+    for (time, zone) in [
+        ("1969-12-31 23:00", "UTC"),
+        ("1970-01-01 00:30", "Europe/Paris"),
+        ("9999-12-31 23:00", "America/New_York"),
+        ("-5000-01-01 00:00", "UTC"),
+        ("1960-01-01T00:00:00Z", "UTC"),
+    ] {
+        let file = format!(
+            "Trade #,Type,Date/Time,Price USD,Contracts\n1,Entry long,{time},100,1\n1,Exit long,{time},101,1\n"
+        );
+        let errors = tradingview::read(file.as_bytes(), &options(zone, 1.0)).expect_err(time);
+        assert_eq!(errors.lines()[0].line, 2, "{time}: {errors:?}");
+        assert!(errors.lines()[0].message.contains("between 1970 and 9999"), "{time}: {errors:?}");
+    }
+}
+
+#[test]
+fn an_order_name_is_kept_short_and_without_control_characters() {
+    let long = "x".repeat(20_000);
+    let file = format!(
+        "Trade #,Type,Signal,Date/Time,Price USD,Contracts\n1,Entry long,\"{long}\",2024-01-03 09:30,100,1\n\
+         1,Exit long,\"a\u{0}b\",2024-01-03 10:30,101,1\n"
+    );
+    let list = tradingview::read(file.as_bytes(), &options("UTC", 1.0)).expect("read");
+    let trade = &list.trades[0];
+    assert_eq!(trade.entry.signal.chars().count(), 128);
+    assert_eq!(trade.exit.as_ref().map(|exit| exit.signal.as_str()), Some("ab"));
+}
+
+#[test]
+fn a_line_of_too_many_cells_and_a_file_of_too_many_trades_are_refused() {
+    let wide = format!("Trade #,Type,Date/Time,Price USD,Contracts\n1,Entry long{}\n", ",".repeat(100_000));
+    let errors = tradingview::read(wide.as_bytes(), &options("UTC", 1.0)).expect_err("too wide");
+    assert_eq!((errors.lines()[0].line, errors.total()), (2, 1), "{errors:?}");
+    let most = quantarya_domain::Import::MAX_TRADES as u64;
+    let mut many = String::from("Trade #,Type,Date/Time,Price USD,Contracts\n");
+    for n in 1..=most + 1 {
+        many.push_str(&format!("{n},Entry long,2024-01-03 09:30,100,1\n{n},Exit long,2024-01-03 10:30,101,1\n"));
+    }
+    let errors = tradingview::read(many.as_bytes(), &options("UTC", 1.0)).expect_err("too many");
+    assert_eq!(errors.lines().iter().map(|e| e.line).collect::<Vec<_>>(), [2 * most + 2], "{errors:?}");
+    assert!(errors.lines()[0].message.contains("split it"), "{errors:?}");
+}

@@ -25,13 +25,13 @@ mod columns;
 use std::collections::BTreeMap;
 use std::io;
 
-use quantarya_domain::{Trade, TradeId, TradeRecord};
+use quantarya_domain::{Import, Trade, TradeId, TradeRecord};
 
 use columns::Cells;
 pub use columns::Column;
 
 use crate::errors::{LineError, LineErrors};
-use crate::lines::LineCounter;
+use crate::lines::{LineCounter, too_wide};
 
 /// The CSV line of `cells` (quoted where a cell needs it), with its line end.
 fn line<'a>(cells: impl IntoIterator<Item = &'a str>) -> Vec<u8> {
@@ -101,6 +101,9 @@ impl<W: io::Write> ExportWriter<W> {
 /// does not read, a row whose fields break a trade's invariants, a trade id written twice.
 pub fn read(bytes: &[u8]) -> Result<Vec<Trade>, LineErrors> {
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    if let Some(wide) = too_wide(bytes) {
+        return Err(wide.into());
+    }
     let mut records = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes).into_records();
     let mut lines = LineCounter::new(bytes);
     let start = |record: &csv::StringRecord| record.position().map_or(0, csv::Position::byte);
@@ -137,6 +140,11 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Trade>, LineErrors> {
         let line = lines.line_at(start(&record));
         if record.iter().all(|cell| cell.trim().is_empty()) {
             continue;
+        }
+        if trades.len() >= Import::MAX_TRADES {
+            let most = Import::MAX_TRADES;
+            errors.push(LineError::new(line, format!("the file holds more than {most} trades; split it")));
+            break;
         }
         let texts = places.iter().map(|(column, at)| (*column, record.get(*at).unwrap_or(""))).collect();
         let cells = Cells { texts, problems: Vec::new() };

@@ -40,12 +40,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono_tz::Tz;
 use quantarya_domain::serde_json::Value;
 use quantarya_domain::{
-    Extensions, Fees, Fill, FillKind, JsonObject, Origin, PointValue, Price, Quantity, Side, SignalEvent, Source,
-    Status, StrategyId, Symbol, Tags, Timestamp, TradeId, TradeRecord, UserId,
+    Extensions, Fees, Fill, FillKind, Import, JsonObject, Origin, PointValue, Price, Quantity, Side, SignalEvent,
+    Source, Status, StrategyId, Symbol, Tags, Timestamp, TradeId, TradeRecord, UserId,
 };
 
 use crate::errors::{LineError, LineErrors};
-use crate::lines::LineCounter;
+use crate::lines::{LineCounter, too_wide};
 use columns::Columns;
 use pairing::Legs;
 use rows::Row;
@@ -200,6 +200,9 @@ fn records(bytes: &[u8]) -> impl Iterator<Item = (u64, Result<Vec<String>, Strin
 /// whose cells do not read, a trade without an entry or an exit row, rows of one trade that disagree, a trade that
 /// exits before it entered; or line 1 for a file with no header at all.
 pub fn read(bytes: &[u8], options: &ListOptions) -> Result<ListOfTrades, LineErrors> {
+    if let Some(wide) = too_wide(bytes) {
+        return Err(wide.into());
+    }
     let mut records = records(bytes);
     let mut errors = LineErrors::default();
     let header = loop {
@@ -227,6 +230,11 @@ pub fn read(bytes: &[u8], options: &ListOptions) -> Result<ListOfTrades, LineErr
         }
         let cells: Vec<&str> = cells.iter().map(String::as_str).collect();
         match Row::read(line, &cells, &header, options.time_zone) {
+            Ok(row) if trades.len() >= Import::MAX_TRADES && !trades.contains_key(&row.number) => {
+                let most = Import::MAX_TRADES;
+                errors.push(LineError::new(line, format!("the file holds more than {most} trades; split it")));
+                break;
+            }
             Ok(row) => {
                 if let Err(error) = trades.entry(row.number).or_default().add(row) {
                     errors.push(error);

@@ -33,6 +33,15 @@ pub(crate) struct Row {
     pub drawdown: Option<f64>,
 }
 
+/// The most characters of an order's name kept (TradingView's are short: `Long`, `Close entry(s) order Long`).
+pub(crate) const ORDER_NAME_CHARS: usize = 128;
+
+/// An order's name as kept: its first [`ORDER_NAME_CHARS`] characters, without control characters, so that a trade's
+/// `signal` object always fits its extensions.
+fn order_name(cell: &str) -> String {
+    cell.chars().filter(|c| !c.is_control()).take(ORDER_NAME_CHARS).collect()
+}
+
 /// `Entry long`, `Exit short`, … in any case.
 fn leg_and_side(text: &str) -> Option<(Leg, Side)> {
     let words: Vec<String> = text.split_whitespace().map(str::to_lowercase).collect();
@@ -128,7 +137,7 @@ impl Row {
         let run_up = amount(columns.run_up, "Run-up");
         let drawdown = amount(columns.drawdown, "Drawdown");
 
-        let signal = columns.signal.map_or("", cell).to_owned();
+        let signal = order_name(columns.signal.map_or("", cell));
         match (number, leg, time, price, quantity) {
             (Some(number), Some((leg, side)), Some(time), Some(price), Some(quantity)) if problems.is_empty() => {
                 Ok(Self { line, number, leg, side, signal, time, price, quantity, run_up, drawdown })

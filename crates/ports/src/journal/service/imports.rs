@@ -92,13 +92,15 @@ impl JournalService {
         }
     }
 
-    /// Reads `file` and stores its trades as one import.
+    /// Reads `file` and stores its trades as one import. The strategy is looked up first: a file is read only for
+    /// its owner, with a profile.
     pub(super) async fn import_file(
         &self,
         principal: &Principal,
         strategy: StrategyId,
         file: ImportFile,
     ) -> Result<Import, JournalError> {
+        self.owned_strategy(principal, strategy).await?;
         let import = Import {
             id: ImportId::from_uuid(self.ports.ids.uuid()),
             strategy_id: strategy,

@@ -36,10 +36,19 @@ async fn an_api_key_may_not_import_export_or_delete_an_import() {
     refused(service.export_page(&key, strategy, None, 10).await.map(drop));
 }
 
+/// The owner's strategy, as the store answers it.
+fn owned(mocks: &mut Mocks, strategy: StrategyId) {
+    mocks
+        .strategies
+        .expect_get_strategy()
+        .returning(move |_, _| Ok(Some(Strategy { id: strategy, ..super::strategy() })));
+}
+
 #[tokio::test]
 async fn a_list_becomes_imported_trades_in_one_store_call() {
     let strategy = StrategyId::from_uuid(Uuid::now_v7());
     let mut mocks = Mocks::default();
+    owned(&mut mocks, strategy);
     mocks.imports.expect_insert_import().times(1).returning(move |import, trades| {
         assert_eq!((import.strategy_id, import.format, trades.len()), (strategy, ImportFormat::TradingView, 1));
         let trade = &trades[0].trade;
@@ -55,8 +64,10 @@ async fn a_list_becomes_imported_trades_in_one_store_call() {
 
 #[tokio::test]
 async fn a_file_with_bad_lines_reaches_no_store() {
-    let service = Mocks::default().service();
     let strategy = StrategyId::from_uuid(Uuid::now_v7());
+    let mut mocks = Mocks::default();
+    owned(&mut mocks, strategy);
+    let service = mocks.service();
     let broken = LIST.replace("5030", "lots");
     let refused = service.import_trades(&jwt_principal(), strategy, list(ImportFormat::TradingView, &broken)).await;
     let Err(JournalError::Invalid(fields)) = refused else { panic!("{refused:?}") };
@@ -73,6 +84,7 @@ async fn an_open_reference_taken_is_a_conflict_and_a_missing_strategy_not_found(
     let strategy = StrategyId::from_uuid(Uuid::now_v7());
     let mut mocks = Mocks::default();
     let mut calls = 0;
+    owned(&mut mocks, strategy);
     mocks.imports.expect_insert_import().times(2).returning(move |_, _| {
         calls += 1;
         Err(if calls == 1 { StoreError::Conflict(StoreConflict::OpenTradeExists) } else { StoreError::Missing })
@@ -87,4 +99,16 @@ async fn an_open_reference_taken_is_a_conflict_and_a_missing_strategy_not_found(
     );
     let missing = service.import_trades(&jwt_principal(), strategy, file()).await;
     assert!(matches!(missing, Err(JournalError::NotFound("strategy"))), "{missing:?}");
+}
+
+#[tokio::test]
+async fn a_file_is_not_read_for_a_strategy_that_is_not_the_callers() {
+    let mut mocks = Mocks::default();
+    mocks.strategies.expect_get_strategy().returning(|_, _| Ok(None));
+    mocks.users.expect_get_user().returning(|_| Ok(None));
+    let service = mocks.service();
+    let strategy = StrategyId::from_uuid(Uuid::now_v7());
+    // A broken file: were it read first, the answer would be 422.
+    let refused = service.import_trades(&jwt_principal(), strategy, list(ImportFormat::TradingView, "junk")).await;
+    assert!(matches!(refused, Err(JournalError::Forbidden(ForbiddenKind::ProfileRequired))), "{refused:?}");
 }
