@@ -75,12 +75,12 @@ pub(crate) async fn owns(
     diesel::select(diesel::dsl::exists(owned)).get_result::<bool>(conn).await.map_err(query)
 }
 
+/// A query of an owner's trades, as [`owners_trades`] starts it.
+type OwnersTrades<'a> = trades::BoxedQuery<'a, diesel::pg::Pg, diesel::dsl::AsSelect<TradeRow, diesel::pg::Pg>>;
+
 /// The trades of `owner`'s strategy `strategy`, to filter, order and page. The ownership test is evaluated once,
 /// before any trade is read: another user's strategy id costs nothing.
-fn owners_trades<'a>(
-    owner: &'a UserId,
-    strategy: StrategyId,
-) -> trades::BoxedQuery<'a, diesel::pg::Pg, diesel::dsl::AsSelect<TradeRow, diesel::pg::Pg>> {
+fn owners_trades(owner: &UserId, strategy: StrategyId) -> OwnersTrades<'_> {
     let owned = strategies::table.find(strategy.as_uuid()).filter(strategies::user_id.eq(owner.as_str()));
     trades::table
         .filter(diesel::dsl::exists(owned))
@@ -88,6 +88,22 @@ fn owners_trades<'a>(
         .filter(trades::user_id.eq(owner.as_str()))
         .select(TradeRow::as_select())
         .into_boxed()
+}
+
+/// The first `limit` trades of `listed` (filtered and ordered); `None` when none came and `owner` has no such
+/// strategy.
+async fn page(
+    conn: &mut diesel_async::AsyncPgConnection,
+    owner: &UserId,
+    strategy: StrategyId,
+    listed: OwnersTrades<'_>,
+    limit: usize,
+) -> Result<Option<Vec<Trade>>, StoreError> {
+    let rows = listed.limit(i64::try_from(limit).unwrap_or(i64::MAX)).load(conn).await.map_err(query)?;
+    if rows.is_empty() && !owns(conn, owner, strategy).await? {
+        return Ok(None);
+    }
+    to_trades(rows).map(Some)
 }
 
 fn to_trades(rows: Vec<TradeRow>) -> Result<Vec<Trade>, StoreError> {
@@ -220,17 +236,8 @@ impl TradeStore for PgStore {
             let (at, id) = (cursor.opened_at.as_datetime(), cursor.trade_id.as_uuid());
             listed = listed.filter(after_cursor!("trades.opened_at, trades.id", at, id));
         }
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = listed
-            .order((trades::opened_at.desc(), trades::id.desc()))
-            .limit(limit)
-            .load(&mut conn)
-            .await
-            .map_err(query)?;
-        if rows.is_empty() && !owns(&mut conn, owner, strategy).await? {
-            return Ok(None);
-        }
-        to_trades(rows).map(Some)
+        let listed = listed.order((trades::opened_at.desc(), trades::id.desc()));
+        page(&mut conn, owner, strategy, listed, limit).await
     }
 
     async fn trades_oldest_first(
@@ -246,17 +253,8 @@ impl TradeStore for PgStore {
             let (at, id) = (cursor.opened_at.as_datetime(), cursor.trade_id.as_uuid());
             listed = listed.filter(after_cursor!(">", "trades.opened_at, trades.id", at, id));
         }
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = listed
-            .order((trades::opened_at.asc(), trades::id.asc()))
-            .limit(limit)
-            .load(&mut conn)
-            .await
-            .map_err(query)?;
-        if rows.is_empty() && !owns(&mut conn, owner, strategy).await? {
-            return Ok(None);
-        }
-        to_trades(rows).map(Some)
+        let listed = listed.order((trades::opened_at.asc(), trades::id.asc()));
+        page(&mut conn, owner, strategy, listed, limit).await
     }
 
     async fn trade_events(
