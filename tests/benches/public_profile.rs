@@ -42,7 +42,7 @@ fn main() {
             let started = Instant::now();
             let profile = journal.public_profile(&owner.user_name).await.expect("the profile");
             first.push(started.elapsed());
-            assert_eq!(profile.strategies[0].stats.overall.count, TRADES as u64);
+            assert_eq!(profile.strategies[0].stats.all.overall.count, TRADES as u64);
         }
         let journal = store.journal();
         journal.public_profile(&owner.user_name).await.expect("the profile");

@@ -111,7 +111,8 @@ pub async fn every_route_answers_its_happy_path(app: &TestApp) {
         .await;
     assert_eq!((closed.status, closed.field("status")), (StatusCode::OK, "CLOSED".to_owned()));
     let stats = app.call(Method::GET, &format!("/strategies/{sid}/stats"), t, None).await;
-    assert_eq!((stats.status, stats.data()["overall"]["count"].clone()), (StatusCode::OK, json!(1)));
+    assert_eq!((stats.status, stats.data()["all"]["overall"]["count"].clone()), (StatusCode::OK, json!(1)));
+    assert_eq!(stats.data()["live"]["overall"]["count"], json!(0), "a manual trade is never live");
     let signals = app.call(Method::GET, &format!("/strategies/{sid}/signals"), t, None).await;
     assert_eq!(signals.status, StatusCode::OK, "{signals:?}");
     assert!(signals.data().as_array().is_some_and(|all| !all.is_empty()), "the signals sent above: {signals:?}");
@@ -134,6 +135,16 @@ pub async fn every_route_answers_its_happy_path(app: &TestApp) {
     assert_status(&public, StatusCode::OK);
     assert_eq!(public.data()["strategies"][0]["strategy_id"], json!(sid));
     assert!(!public.body.to_string().contains("example.test"), "never the e-mail");
+    let performance = &public.data()["strategies"][0]["performance"];
+    assert_eq!(
+        (performance["all"]["overall"]["count"].clone(), performance["live"]["overall"]["count"].clone()),
+        (json!(0), json!(0)),
+        "the closed manual trade was deleted above; the API-key trade is open"
+    );
+    let (status, content_type, page) = get_text(app, &format!("/u/{name}")).await;
+    assert_eq!((status, content_type.as_str()), (StatusCode::OK, "text/html; charset=utf-8"));
+    assert!(page.contains(&format!("data-strategy=\"{sid}\"")) && page.contains("All (0 trades)"), "{page}");
+    assert!(!page.contains("<script") && !page.contains("example.test"), "no script, never the e-mail");
 
     let key_id = key.field("api_key_id");
     let revoked = app.call(Method::DELETE, &format!("/api-keys/{key_id}"), t, None).await;
@@ -144,6 +155,9 @@ pub async fn every_route_answers_its_happy_path(app: &TestApp) {
     assert_status(&account, StatusCode::OK);
     assert_eq!(account.data()["deleted_strategy_count"], json!(0));
     assert_eq!(app.call(Method::GET, &format!("/profiles/{name}"), None, None).await.status, StatusCode::NOT_FOUND);
+    let (status, content_type, page) = get_text(app, &format!("/u/{name}")).await;
+    assert_eq!((status, content_type.as_str()), (StatusCode::NOT_FOUND, "text/html; charset=utf-8"));
+    assert!(page.contains("Profile not found"), "{page}");
 }
 
 /// `GET path` without credentials: the status, the content type and the body as text (for bodies that are not

@@ -230,6 +230,7 @@ pub(crate) async fn export_comes_back(s: &StoreUnderTest, t: &Trader) -> (Trader
     let import = elsewhere.journal.import_trades(&elsewhere.jwt, elsewhere.strategy, export_file(file.clone())).await;
     assert_eq!(import.expect("imported").created, originals.len() as u64);
     let copies = all_trades(&elsewhere).await;
+    assert!(copies.iter().all(|trade| !trade.live), "imported trades are never live");
     let nil = quantarya_domain::uuid::Uuid::nil();
     let at = quantarya_domain::Timestamp::from_unix_micros(0).expect("the epoch");
     let comparable = |trade: &Trade| TradeRecord {
@@ -237,6 +238,8 @@ pub(crate) async fn export_comes_back(s: &StoreUnderTest, t: &Trader) -> (Trader
         strategy_id: quantarya_domain::StrategyId::from_uuid(nil),
         user_id: quantarya_domain::UserId::parse("anyone").expect("valid"),
         origin: Origin::Import,
+        // An import is never live, whatever the exported trade was.
+        live: false,
         created_at: at,
         updated_at: at,
         version: 1,

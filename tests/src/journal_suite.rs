@@ -421,8 +421,12 @@ pub async fn the_owner_and_the_public_see_the_same_performance(s: &StoreUnderTes
     j.submit_signal(key, book, Signal::Entry(entry("BTCUSD", Side::Buy, Some("open"))), None).await.expect("entry");
 
     let stats = j.strategy_stats(&t.jwt, book, Default::default()).await.expect("stats");
-    let f = &stats.overall;
+    let f = &stats.all.overall;
     assert_eq!((f.count, f.wins, f.losses, f.break_evens), (4, 2, 1, 1));
+    assert_eq!(
+        stats.live.overall.count, 0,
+        "entries received 30 minutes and more after their signal time are not live"
+    );
     let close = |a: f64, b: f64| (a - b).abs() < 1e-12;
     assert!(close(f.win_rate.unwrap_or_default(), 0.5));
     assert!(close(f.profit_factor.unwrap_or_default(), 0.30 / 0.05));
@@ -430,7 +434,7 @@ pub async fn the_owner_and_the_public_see_the_same_performance(s: &StoreUnderTes
     assert!(close(f.max_drawdown, 0.05));
     // The entries had a stop at 95: R is +2, -1, 0 for the longs, and (100-80)/5 = +4 for the short.
     assert!(close(f.average_r.unwrap_or_default(), (2.0 - 1.0 + 0.0 + 4.0) / 4.0));
-    assert_eq!(stats.curve.len(), 4);
+    assert_eq!(stats.all.curve.len(), 4);
 
     let user = j.get_profile(&t.jwt).await.expect("profile");
     j.save_profile(&t.jwt, ProfileChange { public_profile_enabled: Some(true), ..Default::default() })
@@ -438,12 +442,13 @@ pub async fn the_owner_and_the_public_see_the_same_performance(s: &StoreUnderTes
         .expect("public");
     let public = j.public_profile(&user.user_name).await.expect("public profile");
     assert_eq!(public.strategies.len(), 1);
-    assert_eq!(public.strategies[0].stats.overall, stats.overall, "the public sees the owner's numbers");
-    assert_eq!(public.strategies[0].stats.curve, stats.curve);
+    assert_eq!(public.strategies[0].stats.all.overall, stats.all.overall, "the public sees the owner's numbers");
+    assert_eq!(public.strategies[0].stats.all.curve, stats.all.curve);
+    assert_eq!(public.strategies[0].stats.live, stats.live);
 
     let recent = quantarya_ports::outbound::CloseRange { from: Some(minutes_ago(40)), to: None };
-    let windowed = j.strategy_stats(&t.jwt, book, recent).await.expect("stats");
-    assert_eq!(windowed.overall.count, 2, "only the trades closed in the range");
+    let windowed = j.strategy_stats(&t.jwt, book, recent.into()).await.expect("stats");
+    assert_eq!(windowed.all.overall.count, 2, "only the trades closed in the range");
     let forbidden = j.strategy_stats(key, book, Default::default()).await;
     assert!(matches!(forbidden, Err(JournalError::Forbidden(ForbiddenKind::ApiKeyNotAllowed))));
 }
@@ -480,14 +485,16 @@ pub async fn public_profiles_show_public_strategies_with_a_bounded_curve(s: &Sto
     let public = j.public_profile(&user.user_name).await.expect("public profile");
     let shown: Vec<_> = public.strategies.iter().map(|p| p.strategy.id).collect();
     assert_eq!(shown, vec![book], "the private strategy stays hidden");
-    let stats = &public.strategies[0].stats;
+    let stats = &public.strategies[0].stats.all;
     assert_eq!(stats.overall.count, trades as u64);
     assert!(stats.curve.len() <= quantarya_ports::PUBLIC_CURVE_POINTS, "{} public points", stats.curve.len());
-    let owner = j.strategy_stats(&t.jwt, book, Default::default()).await.expect("stats");
+    let owner = j.strategy_stats(&t.jwt, book, Default::default()).await.expect("stats").all;
     assert_eq!(owner.curve.len(), trades, "the owner's budget holds the whole curve");
     assert_eq!(owner.overall, stats.overall);
     assert_eq!(stats.curve.first(), owner.curve.first());
     assert_eq!(stats.curve.last(), owner.curve.last());
+    let live = &public.strategies[0].stats.live;
+    assert_eq!(live.overall.count, trades as u64, "entries sent as they happened through a key are live");
 }
 
 /// A trade's R is measured in the risk it was entered with: trailing the stop to break-even before the exit does
@@ -503,9 +510,58 @@ pub async fn r_is_measured_in_the_stop_a_trade_was_entered_with(s: &StoreUnderTe
     let exit = Signal::Exit { locator: locator(Some("trail"), None), exit: exit_at(110.0) };
     let closed = j.submit_signal(key, book, exit, None).await.expect("exit");
     assert_eq!(closed.trade.stop_loss, Some(Price::new(100.0).expect("valid")), "the stop was moved");
-    let stats = j.strategy_stats(&t.jwt, book, CloseRange::default()).await.expect("stats");
-    let average_r = stats.overall.average_r.expect("a trade with a stop has an R");
+    let stats = j.strategy_stats(&t.jwt, book, CloseRange::default().into()).await.expect("stats");
+    let average_r = stats.all.overall.average_r.expect("a trade with a stop has an R");
     assert!((average_r - 2.0).abs() < 1e-9, "{average_r}");
+}
+
+/// Excursions an update reports, widened by the close and corrected by PATCH, and the live record with the
+/// correction that takes a trade out of it: the store keeps what the domain wrote, and the statistics read it.
+pub async fn excursions_and_the_live_record_are_kept(s: &StoreUnderTest) {
+    let t = trader(s).await;
+    let (j, key, book) = (&t.journal, &t.key, t.strategy);
+    let price = |p: f64| Price::new(p).expect("valid");
+    // A long at 100 with its stop at 95 (the support fixture): one R is 5.
+    j.submit_signal(key, book, Signal::Entry(entry("EURUSD", Side::Buy, Some("x"))), None).await.expect("entry");
+    let reported = LevelsChange {
+        max_favorable_price: Some(price(104.0)),
+        max_adverse_price: Some(price(97.0)),
+        ..Default::default()
+    };
+    j.submit_signal(key, book, Signal::Update { locator: locator(Some("x"), None), levels: reported }, None)
+        .await
+        .expect("update");
+    let milder = LevelsChange { max_favorable_price: Some(price(102.0)), ..Default::default() };
+    let update = j.submit_signal(key, book, Signal::Update { locator: locator(Some("x"), None), levels: milder }, None);
+    let kept = update.await.expect("update").trade;
+    assert_eq!(kept.max_favorable_price, Some(price(104.0)), "a milder report does not undo a price reached");
+    let exit = Signal::Exit { locator: locator(Some("x"), None), exit: exit_at(106.0) };
+    let closed = j.submit_signal(key, book, exit, None).await.expect("exit").trade;
+    assert_eq!((closed.max_favorable_price, closed.max_adverse_price), (Some(price(106.0)), Some(price(97.0))));
+    let stored = j.get_trade(&t.jwt, book, closed.id).await.expect("stored");
+    assert_eq!(stored, closed, "the store keeps the excursions and the live flag");
+    assert!(stored.live, "an entry sent as it happened, never corrected");
+    let excursion = stored.excursion().expect("both excursions");
+    assert!((excursion.mfe - 0.06).abs() < 1e-12 && (excursion.mae - 0.03).abs() < 1e-12, "{excursion:?}");
+    assert_eq!(
+        (excursion.mfe_r.map(|r| r.round()), excursion.mae_r.map(|r| (r * 10.0).round())),
+        (Some(1.0), Some(6.0))
+    );
+
+    let stats = j.strategy_stats(&t.jwt, book, Default::default()).await.expect("stats");
+    assert_eq!((stats.all.overall.mfe_count, stats.live.overall.count), (1, 1));
+    assert!((stats.all.overall.edge_ratio.unwrap_or_default() - 2.0).abs() < 1e-9);
+
+    let correction = TradePatch { max_adverse_price: Some(Some(price(99.0))), ..Default::default() };
+    let corrected = j.patch_trade(&t.jwt, book, closed.id, correction).await.expect("a correction");
+    assert_eq!((corrected.max_adverse_price, corrected.live), (Some(price(99.0)), false));
+    assert_eq!(j.get_trade(&t.jwt, book, closed.id).await.expect("stored"), corrected);
+    let history = j.trade_history(&t.jwt, book, closed.id).await.expect("history");
+    let last = history.last().expect("events");
+    assert_eq!(last.kind, EventKind::Correct);
+    assert!(last.changes.iter().any(|c| c.field() == "live" && c.value() == serde_json::json!(false)), "{last:?}");
+    let stats = j.strategy_stats(&t.jwt, book, Default::default()).await.expect("stats");
+    assert_eq!((stats.all.overall.count, stats.live.overall.count), (1, 0), "the correction left the live record");
 }
 
 crate::cases!(
@@ -522,4 +578,5 @@ crate::cases!(
     the_owner_and_the_public_see_the_same_performance,
     public_profiles_show_public_strategies_with_a_bounded_curve,
     r_is_measured_in_the_stop_a_trade_was_entered_with,
+    excursions_and_the_live_record_are_kept,
 );

@@ -30,6 +30,7 @@ pub mod instances;
 mod journal_props;
 mod journal_suite;
 mod key_scopes_suite;
+pub mod live_migration;
 mod positions_suite;
 mod public_stats_suite;
 mod rate_limits_suite;

@@ -3,8 +3,7 @@
 //! unchanged profile answer what was computed.
 
 use quantarya_domain::{Price, ProfileChange, Side, SignalExit, Statistics, Status, TradePatch, UserName};
-use quantarya_ports::outbound::CloseRange;
-use quantarya_ports::{Journal, JournalService, Signal, SignalLocator};
+use quantarya_ports::{Journal, JournalService, Signal, SignalLocator, StatsQuery};
 
 use crate::journal_suite::{Trader, trader_in};
 use crate::support::{JournalOver, StoreUnderTest, entry, minutes_ago};
@@ -18,8 +17,9 @@ async fn public_stats(journal: &JournalService, name: &UserName) -> Statistics {
 
 /// Asserts that `stats` are the owner's statistics of `t`'s strategy, computed afresh by `journal`.
 async fn agrees(journal: &JournalService, t: &Trader, stats: &Statistics) {
-    let fresh = journal.strategy_stats(&t.jwt, t.strategy, CloseRange::default()).await.expect("owner's statistics");
-    assert_eq!(stats.overall, fresh.overall, "the public statistics are the owner's, computed afresh");
+    let fresh = journal.strategy_stats(&t.jwt, t.strategy, StatsQuery::default()).await.expect("owner's statistics");
+    assert_eq!(stats.all.overall, fresh.all.overall, "the public statistics are the owner's, computed afresh");
+    assert_eq!(stats.live.overall, fresh.live.overall);
 }
 
 fn exit_at(price: f64) -> SignalExit {
@@ -36,7 +36,7 @@ async fn public_statistics_follow_every_change_of_closed_trades_on_every_instanc
     let user = reader.save_profile(&t.jwt, change).await.expect("public").value;
     let name = &user.user_name;
     let (key, book) = (&t.key, t.strategy);
-    assert_eq!(public_stats(reader, name).await.overall.count, 0);
+    assert_eq!(public_stats(reader, name).await.all.overall.count, 0);
 
     // A closed trade, on the other instance.
     writer.submit_signal(key, book, Signal::Entry(entry("EURUSD", Side::Buy, Some("a"))), None).await.expect("entry");
@@ -45,7 +45,7 @@ async fn public_statistics_follow_every_change_of_closed_trades_on_every_instanc
     let closed = writer.submit_signal(key, book, Signal::Exit { locator, exit: exit_at(110.0) }, None).await;
     let closed = closed.expect("exit").trade;
     let once = public_stats(reader, name).await;
-    assert_eq!(once.overall.count, 1);
+    assert_eq!((once.all.overall.count, once.live.overall.count), (1, 1), "a signal sent as it happened is live");
     agrees(writer, &t, &once).await;
     assert_eq!(public_stats(reader, name).await, once, "an unchanged profile reads the same");
 
@@ -57,7 +57,8 @@ async fn public_statistics_follow_every_change_of_closed_trades_on_every_instanc
     let patch = TradePatch { close_price: Some(Price::new(90.0).expect("valid")), ..Default::default() };
     writer.patch_trade(&t.jwt, book, closed.id, patch).await.expect("a correction");
     let corrected = public_stats(reader, name).await;
-    assert_eq!((corrected.overall.count, corrected.overall.losses), (1, 1), "{corrected:?}");
+    assert_eq!((corrected.all.overall.count, corrected.all.overall.losses), (1, 1), "{corrected:?}");
+    assert_eq!(corrected.live.overall.count, 0, "a corrected trade leaves the live record");
     agrees(writer, &t, &corrected).await;
 
     // A back-filled trade, then its deletion.
@@ -67,10 +68,15 @@ async fn public_statistics_follow_every_change_of_closed_trades_on_every_instanc
     backfill.close_price = Some(Price::new(95.0).expect("valid"));
     backfill.closed_at = Some(minutes_ago(30));
     let filled = writer.submit_signal(&t.jwt, book, Signal::Entry(backfill), None).await.expect("back-fill").trade;
-    assert_eq!(public_stats(reader, name).await.overall.count, 2);
+    let with_backfill = public_stats(reader, name).await;
+    assert_eq!(
+        (with_backfill.all.overall.count, with_backfill.live.overall.count),
+        (2, 0),
+        "back-fills are never live"
+    );
     writer.delete_trade(&t.jwt, book, filled.id).await.expect("a manual trade is erasable");
     let after = public_stats(reader, name).await;
-    assert_eq!(after.overall.count, 1);
+    assert_eq!(after.all.overall.count, 1);
     agrees(writer, &t, &after).await;
 }
 

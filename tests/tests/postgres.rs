@@ -70,6 +70,11 @@ fn main() -> ExitCode {
             .block_on(quantarya_tests::instances::a_signal_logged_on_one_instance_is_read_on_the_other(&instances_url));
         Ok(())
     }));
+    let handle = runtime.handle().clone();
+    trials.push(Trial::test("postgres::the_live_migration_reads_histories_as_the_domain_does", move || {
+        handle.block_on(quantarya_tests::live_migration::the_live_migration_reads_histories_as_the_domain_does());
+        Ok(())
+    }));
     let (handle, purge_url) = (runtime.handle().clone(), url.clone());
     trials.push(Trial::test("postgres::the_signal_log_writer_purges_the_excess_and_the_old", move || {
         handle.block_on(the_signal_log_writer_purges_the_excess_and_the_old(&purge_url));

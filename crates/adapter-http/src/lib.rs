@@ -21,6 +21,7 @@ pub mod jwt;
 pub mod logging;
 pub mod openapi;
 pub mod protocol_hygiene;
+pub mod public_page;
 pub mod query;
 pub mod rate_limit;
 pub mod registry;

@@ -66,6 +66,12 @@ pub fn time(value: &str) -> Result<Timestamp, String> {
     Timestamp::parse_rfc3339(value).map_err(|error| error.to_string())
 }
 
+/// An IANA time zone name (`UTC`, `America/New_York`, in any case).
+pub fn time_zone(value: &str) -> Result<quantarya_formats::time_zone::Tz, String> {
+    quantarya_formats::time_zone::parse_time_zone(value)
+        .ok_or_else(|| "must be an IANA time zone name, such as UTC or America/New_York".to_owned())
+}
+
 /// Reads a page size (`limit`): a whole number within [`quantarya_ports::PageLimit`]'s bounds.
 pub fn page_limit(value: &str) -> Result<quantarya_ports::PageLimit, String> {
     value

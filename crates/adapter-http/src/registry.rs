@@ -5,7 +5,7 @@
 use std::sync::LazyLock;
 
 use crate::route::RouteSpec;
-use crate::routes::{api_keys, health, imports, profile, signal_log, stats, strategies, trades};
+use crate::routes::{api_keys, health, imports, profile, public_page, signal_log, stats, strategies, trades};
 
 static ROUTES: LazyLock<Vec<RouteSpec>> = LazyLock::new(|| {
     [
@@ -16,6 +16,7 @@ static ROUTES: LazyLock<Vec<RouteSpec>> = LazyLock::new(|| {
         trades::ROUTES,
         imports::ROUTES,
         profile::ROUTES,
+        public_page::ROUTES,
         health::ROUTES,
     ]
     .concat()

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::sql_types::{
-    Array, BigInt, Bytea, Float8, Json, Jsonb, Nullable, SingleValue, Text, Timestamptz, Uuid as SqlUuid,
+    Array, BigInt, Bool, Bytea, Float8, Json, Jsonb, Nullable, SingleValue, Text, Timestamptz, Uuid as SqlUuid,
 };
 use quantarya_domain::{Trade, TradeEvent};
 use quantarya_ports::outbound::ReceiptWrite;
@@ -24,7 +24,7 @@ macro_rules! sql_names {
 
 sql_names!(
     SqlUuid => "uuid", Text => "text", Float8 => "float8", Timestamptz => "timestamptz", Json => "json",
-    Jsonb => "jsonb", BigInt => "int8", Bytea => "bytea", Array<Text> => "text[]",
+    Jsonb => "jsonb", BigInt => "int8", Bytea => "bytea", Array<Text> => "text[]", Bool => "bool",
 );
 
 impl<T: SqlName> SqlName for Nullable<T> {
@@ -55,6 +55,12 @@ impl LiteralText for &str {
 }
 
 impl LiteralText for f64 {
+    fn text(&self) -> Option<String> {
+        Some(self.to_string())
+    }
+}
+
+impl LiteralText for bool {
     fn text(&self) -> Option<String> {
         Some(self.to_string())
     }

@@ -8,7 +8,7 @@ use quantarya_domain::{
     DisplayName, Email, EventId, EventKind, ExtensionSlot, Extensions, ExternalReference, Fees, FieldChange, Fill,
     KeyGrant, KeyName, KeyPrefix, KeyStrategies, Origin, PointValue, Price, Side, SignalAge, SignalEvent, Source,
     Status, Strategy, StrategyId, StrategyTitle, Symbol, Tags, Timeframe, Timestamp, Trade, TradeEvent, TradeId,
-    TradeRecord, User, UserId, UserName,
+    TradeRecord, User, UserId, UserName, realized_pnl,
 };
 use quantarya_ports::StoreError;
 use serde_json::Value;
@@ -176,6 +176,8 @@ pub(crate) struct TradeRow {
     pub initial_stop_loss: Option<f64>,
     /// `{"point_value", "fees", "fills", "max_favorable_price", "max_adverse_price"}`, sizes and fees as exact decimal strings.
     pub position: Value,
+    /// Whether it counts in the live record.
+    pub live: bool,
 }
 
 fn object(column: &str, value: Option<Value>) -> Result<Option<quantarya_domain::JsonObject>, StoreError> {
@@ -225,6 +227,7 @@ impl From<&Trade> for TradeRow {
                 "max_favorable_price": t.max_favorable_price.map(Price::get),
                 "max_adverse_price": t.max_adverse_price.map(Price::get),
             }),
+            live: t.live,
         }
     }
 }
@@ -307,6 +310,7 @@ impl TryFrom<TradeRow> for Trade {
                 .transpose()?,
             extensions: read("trades extensions", extensions)?,
             origin: Origin::parse(&r.origin).ok_or_else(|| corrupt(format!("trades.origin: {}", r.origin)))?,
+            live: r.live,
             created_at: stamp(r.created_at),
             updated_at: stamp(r.updated_at),
             version: u64::try_from(r.version).map_err(|_| corrupt("trades.version is negative"))?,
@@ -330,20 +334,36 @@ pub(crate) struct ClosedRow {
     /// The risk of R: the trade's first stop.
     pub initial_stop_loss: Option<f64>,
     pub close_price: Option<f64>,
+    pub opened_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
+    pub tags: Vec<String>,
+    /// The fills, fees and point value the P&L is worked out from, and the excursions.
+    pub position: Value,
+    pub live: bool,
 }
 
 impl TryFrom<ClosedRow> for ClosedTrade {
     type Error = StoreError;
     fn try_from(r: ClosedRow) -> Result<Self, StoreError> {
+        let side = read("trades.side", Side::parse(&r.side))?;
+        let entry = price("trades.entry", r.entry)?;
+        let position = position(&r.position)?;
+        let pnl = realized_pnl(side, entry, position.point_value, position.fees, &position.fills);
         Ok(ClosedTrade {
             id: TradeId::from_uuid(r.id),
             symbol: read("trades.symbol", Symbol::parse(&r.symbol))?,
-            side: read("trades.side", Side::parse(&r.side))?,
-            entry: price("trades.entry", r.entry)?,
+            side,
+            entry,
             stop_loss: price("trades.initial_stop_loss", r.initial_stop_loss)?,
             close_price: price("trades.close_price", r.close_price)?,
+            opened_at: stamp(r.opened_at),
             closed_at: stamp(r.closed_at.ok_or_else(|| corrupt("a closed trade without closed_at"))?),
+            tags: read("trades.tags", Tags::parse(&r.tags).map_err(|(_, e)| e))?,
+            pnl,
+            fees: pnl.map(|_| position.fees.to_f64()),
+            max_favorable_price: position.max_favorable_price,
+            max_adverse_price: position.max_adverse_price,
+            live: r.live,
         })
     }
 }

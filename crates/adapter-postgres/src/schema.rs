@@ -60,6 +60,7 @@ diesel::table! {
         tags -> Array<Text>,
         initial_stop_loss -> Nullable<Float8>,
         position -> Jsonb,
+        live -> Bool,
     }
 }
 

@@ -162,6 +162,7 @@ macro_rules! each_param {
         $each!(Array<Text>, &r.tags);
         $each!(Nullable<Float8>, &r.initial_stop_loss);
         $each!(Jsonb, &r.position);
+        $each!(Bool, &r.live);
         $each!(SqlUuid, &w.event_id);
         $each!(Text, &w.event_kind);
         $each!(Timestamptz, &w.event_at);

@@ -13,7 +13,7 @@
 //! - a deadlock with a deletion fails the statement whole, and is a lost race too.
 
 /// The columns of the `trades` table, in table order: the one list every write statement is built from.
-pub(crate) const TRADE_COLUMNS: [&str; 29] = [
+pub(crate) const TRADE_COLUMNS: [&str; 30] = [
     "id",
     "strategy_id",
     "user_id",
@@ -43,6 +43,7 @@ pub(crate) const TRADE_COLUMNS: [&str; 29] = [
     "tags",
     "initial_stop_loss",
     "position",
+    "live",
 ];
 
 /// How many leading columns of [`TRADE_COLUMNS`] are the trade's identity, which an update never sets.

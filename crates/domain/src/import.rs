@@ -126,7 +126,9 @@ impl ImportedTrade {
     ///
     /// When the record breaks a trade's invariants ([`Trade::restore`]).
     pub fn new(key: ImportKey, record: TradeRecord, event_id: EventId, at: Timestamp) -> Result<Self, CorruptTrade> {
-        let record = TradeRecord { origin: Origin::Import, created_at: at, updated_at: at, version: 1, ..record };
+        let mut record =
+            TradeRecord { origin: Origin::Import, live: false, created_at: at, updated_at: at, version: 1, ..record };
+        record.bound_excursions();
         let trade = Trade::restore(record)?;
         let event = TradeEvent {
             id: event_id,

@@ -140,6 +140,7 @@ pub use api_key_grant::{ApiKeyScope, ApiKeyScopes, KeyGrant, KeyStrategies};
 /// Re-exported so embedders read times and lifetimes (`Receipt::KEYED_LIFETIME`, …) with the same version this
 /// crate uses.
 pub use chrono;
+pub use chrono_tz;
 pub use credential::CredentialKind;
 pub use currency::Currency;
 pub use ids::{ApiKeyId, EventId, IdError, ImportId, SignalId, StrategyId, TradeId, UserId};
@@ -148,15 +149,19 @@ pub use receipt::{BodyHash, IdempotencyKey, Receipt, Repeat, SignalTarget};
 /// Re-exported so embedders read sizes and fees with the same version this crate uses.
 pub use rust_decimal;
 pub use signal_log::{KEY_REMOVED, LoggedBody, LoggedDetail, LoggedOutcome, SignalLogEntry, SignalResult, logged_text};
-pub use stats::{ClosedTrade, CurvePoint, CurveSampler, Figures, OutOfOrder, Statistics, StatsBuilder, TradeReturn};
+pub use stats::{
+    Breakdowns, ClosedTrade, CurvePoint, CurveSampler, Excursion, Figures, HoldingTime, OutOfOrder, Performance,
+    Statistics, StatsBuilder, TradeReturn,
+};
 pub use strategy::{Description, NewStrategy, SignalAge, Strategy, StrategyChange, StrategyTitle, Tags};
 pub use time::Timestamp;
 pub use trade::{
     CloseTrade, CorruptTrade, DECIMAL_PLACES, EventKind, ExtensionSlot, Extensions, ExtensionsChange,
-    ExternalReference, Fees, FieldChange, Fill, FillKind, JsonObject, LevelsChange, LifecycleError, Locator, MAX_FILLS,
-    NewTrade, Origin, Outcome, PointValue, Price, Quantity, ScaleIn, Side, SignalEvent, SignalExit, Source, Stamp,
-    Status, Symbol, Timeframe, Trade, TradeCommand, TradeEvent, TradePatch, TradeRecord, Transition,
-    exit_already_applied, select_open_trade,
+    ExternalReference, Fees, FieldChange, Fill, FillKind, JsonObject, LIVE_WINDOW_SECONDS, LevelsChange,
+    LifecycleError, Locator, MAX_FILLS, NewTrade, Origin, Outcome, PointValue, Price, Quantity, ScaleIn, Side,
+    SignalEvent, SignalExit, Source, Stamp, Status, Symbol, Timeframe, Trade, TradeCommand, TradeEvent, TradePatch,
+    TradeRecord, Transition, exit_already_applied, is_correction, is_live_entry, live_from_history, realized_pnl,
+    select_open_trade,
 };
 pub use user::{Bio, DisplayName, Email, ProfileChange, ProfileError, User, UserName};
 pub use value::ValueError;

@@ -8,8 +8,8 @@ use proptest::test_runner::TestRunner;
 use quantarya_domain::{
     CloseTrade, CredentialKind, EventId, EventKind, ExtensionsChange, Fees, FillKind, JsonObject, LevelsChange,
     LifecycleError, NewTrade, Outcome, PointValue, Price, Quantity, ScaleIn, Side, SignalExit, Stamp, Status,
-    StrategyId, Symbol, Tags, Timestamp, Trade, TradeCommand, TradeId, TradePatch, UserId, rust_decimal::Decimal,
-    serde_json, uuid::Uuid,
+    StrategyId, Symbol, Tags, Timestamp, Trade, TradeCommand, TradeId, TradePatch, UserId, live_from_history,
+    rust_decimal::Decimal, serde_json, uuid::Uuid,
 };
 
 /// `minutes` after (or before) the base time, 2026-05-21T12:00:00Z.
@@ -90,14 +90,22 @@ fn new_trade() -> impl Strategy<Value = NewTrade> {
 }
 
 fn levels() -> impl Strategy<Value = LevelsChange> {
-    (proptest::option::of(price()), proptest::option::of(proptest::option::of(price())), meta()).prop_map(
-        |(entry, stop_loss, meta)| LevelsChange {
+    let excursion = || proptest::option::weighted(0.3, price());
+    (
+        proptest::option::of(price()),
+        proptest::option::of(proptest::option::of(price())),
+        meta(),
+        excursion(),
+        excursion(),
+    )
+        .prop_map(|(entry, stop_loss, meta, max_favorable_price, max_adverse_price)| LevelsChange {
             entry,
             stop_loss,
+            max_favorable_price,
+            max_adverse_price,
             extensions: ExtensionsChange { meta, ..Default::default() },
             ..Default::default()
-        },
-    )
+        })
 }
 
 fn command() -> impl Strategy<Value = TradeCommand> {
@@ -137,19 +145,25 @@ fn command() -> impl Strategy<Value = TradeCommand> {
             meta(),
             tags(),
             proptest::option::weighted(0.2, fees().prop_map(Option::unwrap_or_default)),
+            proptest::option::weighted(0.2, proptest::option::of(price())),
+            proptest::option::weighted(0.2, proptest::option::of(price())),
         )
-            .prop_map(|(status, close_price, closed, stop_loss, meta, tags, fees)| TradeCommand::Patch(
-                TradePatch {
-                    status,
-                    close_price,
-                    closed_at: closed.map(at),
-                    stop_loss,
-                    take_profit: None,
-                    meta,
-                    tags,
-                    fees,
+            .prop_map(
+                |(status, close_price, closed, stop_loss, meta, tags, fees, max_favorable_price, max_adverse_price)| {
+                    TradeCommand::Patch(TradePatch {
+                        status,
+                        close_price,
+                        closed_at: closed.map(at),
+                        stop_loss,
+                        take_profit: None,
+                        meta,
+                        tags,
+                        fees,
+                        max_favorable_price,
+                        max_adverse_price,
+                    })
                 }
-            )),
+            ),
     ]
 }
 
@@ -168,6 +182,27 @@ fn assert_well_formed(trade: &Trade) {
         assert_eq!(trade.close_price, None);
     }
     assert_position_adds_up(trade);
+    assert_excursions_hold_the_prices(trade);
+}
+
+/// Excursions are never worse than a price the trade reached, so a closed trade's MFE is at least its realized
+/// move, and its MAE at least the move against it.
+fn assert_excursions_hold_the_prices(trade: &Trade) {
+    let reached = trade.fills.iter().filter_map(|f| f.price).chain(trade.entry).chain(trade.close_price);
+    for price in reached {
+        let distance = |p: Price| trade.side.direction() * (p.get() - price.get());
+        if let Some(best) = trade.max_favorable_price {
+            assert!(distance(best) >= 0.0, "best {best:?} is worse than {price:?}: {trade:?}");
+        }
+        if let Some(worst) = trade.max_adverse_price {
+            assert!(distance(worst) <= 0.0, "worst {worst:?} is better than {price:?}: {trade:?}");
+        }
+    }
+    if let (Some(excursion), Some(entry), Some(close)) = (trade.excursion(), trade.entry, trade.close_price) {
+        let realized = trade.side.direction() * (close.get() - entry.get()) / entry.get();
+        let slack = 1e-9 * realized.abs().max(1.0);
+        assert!(excursion.mfe + slack >= realized && realized >= -excursion.mae - slack, "{excursion:?} {realized}");
+    }
 }
 
 /// A position's figures, recomputed from its fills independently of the domain's arithmetic: sizes as exact
@@ -244,6 +279,10 @@ struct Tally {
     reductions: u64,
     /// Changes of terminal trades (corrections).
     corrections: u64,
+    /// Trades opened live.
+    live: u64,
+    /// Changes that took a trade out of the live record.
+    unlived: u64,
 }
 
 fn kind(command: &TradeCommand) -> usize {
@@ -274,6 +313,7 @@ fn random_lifecycles_keep_every_invariant() {
     assert!(tally.changed.iter().all(|&n| n > 0), "every kind of command changes a trade: {tally:?}");
     assert!(tally.corrections > 0, "terminal trades take corrections: {tally:?}");
     assert!(tally.reductions > 0, "sized trades are partly closed: {tally:?}");
+    assert!(tally.live > 0 && tally.unlived > 0, "live trades are opened, and some corrected: {tally:?}");
 }
 
 fn lifecycle_keeps_every_invariant(
@@ -295,11 +335,14 @@ fn lifecycle_keeps_every_invariant(
     prop_assert_eq!(opened.event.kind, EventKind::Entry);
     let mut history = vec![opened.event];
     let mut trade = opened.trade;
+    prop_assert_eq!(trade.live, live_from_history(&history));
+    tally.borrow_mut().live += u64::from(trade.live);
 
     for (step, command) in commands.into_iter().enumerate() {
         let minutes = 1 + i64::try_from(step).expect("small");
         let before = trade.clone();
-        let result = trade.apply(command.clone(), stamp(200 + step as u128, minutes, CredentialKind::User));
+        let by = if step % 2 == 0 { CredentialKind::User } else { CredentialKind::ApiKey };
+        let result = trade.apply(command.clone(), stamp(200 + step as u128, minutes, by));
         tally.borrow_mut().commands += 1;
         match result {
             // `apply` borrows the trade, so a refused or idle command cannot change it; what matters is that it
@@ -332,7 +375,13 @@ fn lifecycle_keeps_every_invariant(
                     tally.borrow_mut().reductions += 1;
                 }
                 tally.borrow_mut().changed[kind(&command)] += 1;
+                prop_assert!(before.live || !next.live, "nothing makes a trade live again");
+                if before.live && !next.live {
+                    tally.borrow_mut().unlived += 1;
+                    prop_assert!(transition.event.changes.iter().any(|c| c.field() == "live"), "the event says why");
+                }
                 history.push(transition.event);
+                prop_assert_eq!(next.live, live_from_history(&history), "live is what the history says");
                 trade = next;
             }
         }

@@ -78,8 +78,10 @@ fn creation_takes_the_signal_time_and_records_every_set_field() {
     let fields: Vec<&str> = created.event.changes.iter().map(FieldChange::field).collect();
     assert_eq!(
         fields,
-        ["status", "symbol", "side", "entry", "stop_loss", "opened_at", "signal_time", "external_reference"]
+        ["status", "symbol", "side", "entry", "stop_loss", "opened_at", "signal_time", "external_reference", "live"],
+        "an API-key entry a minute after its signal time is live, and its history says so"
     );
+    assert!(created.trade.live);
 
     let mut received = new_trade(None);
     received.signal_time = None;

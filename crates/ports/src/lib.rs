@@ -37,7 +37,7 @@ pub use error::{Cause, ConflictKind, FieldError, ForbiddenKind, JournalError, Re
 pub use journal::{
     Credential, EveryStore, ImportFile, IssuedApiKey, Journal, JournalService, KeyAccess, OWNER_CURVE_POINTS,
     Operation, PUBLIC_CURVE_POINTS, Ports, Principal, PublicProfile, PublicStrategy, Saved, Signal, SignalEffect,
-    SignalIdentity, SignalLocator, SignalOutcome, SignalReport, Stores, StrategyDeletion, admit,
+    SignalIdentity, SignalLocator, SignalOutcome, SignalReport, StatsQuery, Stores, StrategyDeletion, admit,
 };
 pub use paging::{CURSOR_PATTERN, PageLimit, SignalLogPage, SignalLogQuery, TradePage, TradeQuery};
 

@@ -5,7 +5,7 @@ use quantarya_domain::{
 };
 use quantarya_ports::{PublicStrategy, StrategyDeletion};
 
-use super::stats::PerformanceSummaryView;
+use super::stats::StatsView;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa::openapi::schema::{Array, Object, ObjectBuilder, SchemaType, Type};
@@ -73,8 +73,8 @@ pub struct PublicStrategyView {
     pub description: Option<String>,
     /// Its tags.
     pub tags: Vec<String>,
-    /// Its performance over all its closed trades.
-    pub performance: PerformanceSummaryView,
+    /// Its performance over all its closed trades and over its live ones, the curves at most 200 points.
+    pub performance: StatsView,
 }
 
 impl From<PublicStrategy> for PublicStrategyView {
@@ -85,7 +85,7 @@ impl From<PublicStrategy> for PublicStrategyView {
             title: s.title.to_string(),
             description: s.description.map(|d| d.to_string()),
             tags: s.tags.as_slice().to_vec(),
-            performance: PerformanceSummaryView::from(&public.stats),
+            performance: StatsView::from(&public.stats),
         }
     }
 }

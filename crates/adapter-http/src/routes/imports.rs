@@ -8,7 +8,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::stream;
 use quantarya_domain::{ImportFormat, ImportId, PointValue, StrategyId, Symbol, Trade};
 use quantarya_formats::quantarya::{header_line, trade_line};
-use quantarya_formats::time_zone::parse_time_zone;
 use quantarya_ports::outbound::TradeCursor;
 use quantarya_ports::{ImportFile, Journal, Operation, Principal};
 
@@ -18,7 +17,7 @@ use crate::body::{Media, check_media, read_media};
 use crate::dto::import::{CsvFile, ImportDeletionView, ImportView};
 use crate::error::ApiError;
 use crate::error_code::ErrorCode;
-use crate::query::QueryReader;
+use crate::query::{self, QueryReader};
 use crate::reply;
 use crate::route::{Body, Data, Param, ParamKind, RouteSpec, SchemaRef, Verb, created, linked, many, ok, one, route};
 use crate::routes::{STRATEGY_ID, path_id};
@@ -154,7 +153,7 @@ fn import_file(raw_query: &str, bytes: Vec<u8>) -> Result<ImportFile, ApiError> 
     let named = |choices: &[&str]| format!("must be one of {}", choices.join(", "));
     let format = reader.get("format", |v| ImportFormat::parse(v).ok_or_else(|| named(&FORMATS)));
     let symbol = reader.get("symbol", |v| Symbol::parse(v).map_err(|e| e.to_string()));
-    let time_zone = reader.get("tz", |v| parse_time_zone(v).ok_or_else(|| "must be an IANA time zone name".to_owned()));
+    let time_zone = reader.get("tz", query::time_zone);
     let point_value = reader.get("point_value", |v| {
         v.parse::<f64>()
             .ok()

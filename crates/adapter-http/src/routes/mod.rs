@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod health;
 pub mod imports;
 pub mod profile;
+pub mod public_page;
 pub mod signal_log;
 pub mod stats;
 pub mod strategies;

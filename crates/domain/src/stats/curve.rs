@@ -1,14 +1,16 @@
-//! The equity curve: its points, a sampler that keeps a bounded number of them, and its largest drawdown.
+//! The curves of a set of trades (the compounded equity and the cumulative P&L): their points, a sampler that keeps a
+//! bounded number of them, and where their largest drawdown lies.
 
 use crate::time::Timestamp;
 
-/// A point of the equity curve: the compounded equity (starting at 1) after the trade that closed at `at`.
+/// A point of a curve after the trade that closed at `at`: on the equity curve the compounded equity (starting at
+/// 1), on the P&L curve the cumulative P&L in money (starting at 0).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CurvePoint {
     /// When the trade closed.
     pub at: Timestamp,
-    /// Equity after it, 1 being the start.
-    pub equity: f64,
+    /// The curve's value after it.
+    pub value: f64,
 }
 
 /// One stretch of the curve: its lowest and highest points, in the order they came.
@@ -52,10 +54,10 @@ impl CurveSampler {
         let starts_bucket = index % self.stretch == 0;
         match self.buckets.last_mut() {
             Some(bucket) if !starts_bucket => {
-                if point.equity < bucket.low.1.equity {
+                if point.value < bucket.low.1.value {
                     bucket.low = (index, point);
                 }
-                if point.equity > bucket.high.1.equity {
+                if point.value > bucket.high.1.value {
                     bucket.high = (index, point);
                 }
             }
@@ -74,10 +76,10 @@ impl CurveSampler {
             .map(|pair| {
                 let mut bucket = pair[0];
                 for other in &pair[1..] {
-                    if other.low.1.equity < bucket.low.1.equity {
+                    if other.low.1.value < bucket.low.1.value {
                         bucket.low = other.low;
                     }
-                    if other.high.1.equity > bucket.high.1.equity {
+                    if other.high.1.value > bucket.high.1.value {
                         bucket.high = other.high;
                     }
                 }
@@ -118,38 +120,103 @@ impl CurveSampler {
 /// A point of the curve with its position in it.
 type Indexed = (u64, CurvePoint);
 
-/// Where the curve's largest drawdown begins and ends, by position in the curve.
-#[derive(Debug, Clone, Copy, Default)]
+/// How a fall from a peak is measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Fall {
+    /// As a fraction of the peak, from a start of 1 (the compounded equity).
+    Relative,
+    /// In the curve's own unit, from a start of 0 (the cumulative P&L).
+    Absolute,
+}
+
+impl Fall {
+    /// Where the curve starts, before its first point.
+    pub(super) const fn start(self) -> f64 {
+        match self {
+            Self::Relative => 1.0,
+            Self::Absolute => 0.0,
+        }
+    }
+
+    /// The fall from `peak` to `value` (the peak is at least the start, so a relative fall never divides by 0).
+    pub(super) fn from(self, peak: f64, value: f64) -> f64 {
+        match self {
+            Self::Relative => (peak - value) / peak,
+            Self::Absolute => peak - value,
+        }
+    }
+}
+
+/// Where a curve's largest drawdown begins and ends, by position in the curve.
+#[derive(Debug, Clone, Copy)]
 pub(super) struct DrawdownPoints {
-    /// The highest point so far; `None` while the curve has not reached its start (1) again.
+    /// How falls are measured.
+    measure: Fall,
+    /// The highest point so far; `None` while the curve has not reached its start again.
     peak: Option<Indexed>,
     /// The peak (if a point) and the trough of the largest fall so far.
     worst: Option<(Option<Indexed>, Indexed)>,
-    /// The largest fall so far, as a fraction of its peak.
+    /// The largest fall so far.
     fall: f64,
 }
 
 impl DrawdownPoints {
+    /// No point yet, falls measured by `measure`.
+    pub(super) fn new(measure: Fall) -> Self {
+        Self { measure, peak: None, worst: None, fall: 0.0 }
+    }
+
     /// Follows the running peak and the deepest fall from one, by curve position. Before the first new high the
-    /// peak is the start (equity 1), which is no point of the curve.
+    /// peak is the start, which is no point of the curve.
     pub(super) fn track(&mut self, index: u64, point: CurvePoint) {
-        let peak_equity = self.peak.map_or(1.0, |(_, peak)| peak.equity);
-        if point.equity >= peak_equity {
+        let peak_value = self.peak.map_or(self.measure.start(), |(_, peak)| peak.value);
+        if point.value >= peak_value {
             self.peak = Some((index, point));
             return;
         }
-        // The peak is at least the starting 1, so the division is safe; the formula is the accumulator's.
-        let fall = (peak_equity - point.equity) / peak_equity;
+        let fall = self.measure.from(peak_value, point.value);
         if fall > self.fall {
             self.fall = fall;
             self.worst = Some((self.peak, (index, point)));
         }
     }
 
+    /// The peak (when it is a point of the curve, not the start) and the trough of the largest drawdown so far.
+    pub(super) fn largest(&self) -> Option<(Option<CurvePoint>, CurvePoint)> {
+        self.worst.map(|(peak, (_, trough))| (peak.map(|(_, p)| p), trough))
+    }
+
     /// The peak (when it is a point of the curve) and the trough of the largest drawdown, with their positions in
     /// the curve, for the sampled curve to keep.
     pub(super) fn pinned(&self) -> Vec<(u64, CurvePoint)> {
         self.worst.map(|(peak, trough)| peak.into_iter().chain([trough]).collect()).unwrap_or_default()
+    }
+}
+
+/// A curve being drawn: its sampled points and its largest drawdown, which the samples always keep.
+#[derive(Debug, Clone)]
+pub(super) struct Curve {
+    sampler: CurveSampler,
+    drawdown: DrawdownPoints,
+    points: u64,
+}
+
+impl Curve {
+    /// A curve of at most `max_points` points (at least 6), falls measured by `measure`.
+    pub(super) fn new(max_points: usize, measure: Fall) -> Self {
+        Self { sampler: CurveSampler::new(max_points.max(6) - 2), drawdown: DrawdownPoints::new(measure), points: 0 }
+    }
+
+    /// Adds the next point.
+    pub(super) fn push(&mut self, point: CurvePoint) {
+        self.drawdown.track(self.points, point);
+        self.sampler.push(point);
+        self.points += 1;
+    }
+
+    /// The kept points, in curve order, the largest drawdown's peak and trough among them.
+    pub(super) fn points(&self) -> Vec<CurvePoint> {
+        self.sampler.points_with(&self.drawdown.pinned())
     }
 }
 
@@ -173,11 +240,11 @@ mod tests {
             equity.push(equity.last().copied().unwrap_or(1.0) * close / 100.0);
         }
         let stats = builder.finish().expect("in order");
-        assert!(stats.curve.len() <= 6, "{}", stats.curve.len());
+        assert!(stats.all.curve.len() <= 6, "{}", stats.all.curve.len());
         let (peak, trough) = (equity[9], equity[14]);
-        assert!(close(stats.overall.max_drawdown, (peak - trough) / peak));
-        assert!(stats.curve.iter().any(|p| close(p.equity, peak)), "the peak is kept: {:?}", stats.curve);
-        assert!(stats.curve.iter().any(|p| close(p.equity, trough)), "the trough is kept: {:?}", stats.curve);
+        assert!(close(stats.all.overall.max_drawdown, (peak - trough) / peak));
+        assert!(stats.all.curve.iter().any(|p| close(p.value, peak)), "the peak is kept: {:?}", stats.all.curve);
+        assert!(stats.all.curve.iter().any(|p| close(p.value, trough)), "the trough is kept: {:?}", stats.all.curve);
     }
 
     #[test]
@@ -188,8 +255,8 @@ mod tests {
             builder.push(&trade(n, Side::Buy, 100.0, close, None));
         }
         let stats = builder.finish().expect("in order");
-        assert!(close(stats.overall.max_drawdown, 1.0 - 0.9 * 0.8));
-        assert!(stats.curve.iter().any(|p| close(p.equity, 0.9 * 0.8)));
+        assert!(close(stats.all.overall.max_drawdown, 1.0 - 0.9 * 0.8));
+        assert!(stats.all.curve.iter().any(|p| close(p.value, 0.9 * 0.8)));
     }
 
     #[test]
@@ -199,7 +266,7 @@ mod tests {
         for i in 0..10_000i64 {
             let equity = 1.0 + ((i * 7919) % 1000) as f64 / 1000.0 + if i == 4321 { 5.0 } else { 0.0 }
                 - if i == 777 { 1.5 } else { 0.0 };
-            let point = CurvePoint { at: at(i), equity };
+            let point = CurvePoint { at: at(i), value: equity };
             sampler.push(point);
             all.push(point);
         }
@@ -207,9 +274,9 @@ mod tests {
         assert!(kept.len() <= 20, "{}", kept.len());
         assert_eq!(kept.first(), all.first());
         assert_eq!(kept.last(), all.last());
-        let max = all.iter().map(|p| p.equity).fold(f64::MIN, f64::max);
-        let min = all.iter().map(|p| p.equity).fold(f64::MAX, f64::min);
-        assert!(kept.iter().any(|p| p.equity == max) && kept.iter().any(|p| p.equity == min));
+        let max = all.iter().map(|p| p.value).fold(f64::MIN, f64::max);
+        let min = all.iter().map(|p| p.value).fold(f64::MAX, f64::min);
+        assert!(kept.iter().any(|p| p.value == max) && kept.iter().any(|p| p.value == min));
         assert!(kept.windows(2).all(|w| w[0].at < w[1].at), "in curve order, no repeats");
     }
 }

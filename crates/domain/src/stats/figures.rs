@@ -1,8 +1,12 @@
-//! What statistics read of a closed trade (its return and R), and the figures they report of a set of trades.
+//! What statistics read of a closed trade (its return, R, money, holding time and excursions), and the figures they
+//! report of a set of trades.
 
 use crate::ids::TradeId;
+use crate::strategy::Tags;
 use crate::time::Timestamp;
 use crate::trade::{Price, Side, Status, Symbol, Trade};
+
+use super::excursion::Excursion;
 
 /// What statistics read of a closed trade.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,8 +23,22 @@ pub struct ClosedTrade {
     pub stop_loss: Option<Price>,
     /// Its exit price, if known.
     pub close_price: Option<Price>,
+    /// When it opened.
+    pub opened_at: Timestamp,
     /// When it closed.
     pub closed_at: Timestamp,
+    /// Its tags.
+    pub tags: Tags,
+    /// What it made in money, fees taken off (`realized_pnl`); `None` for a trade without a size.
+    pub pnl: Option<f64>,
+    /// What it cost in fees; `None` for a trade without a size.
+    pub fees: Option<f64>,
+    /// The most favourable price it reached, if known.
+    pub max_favorable_price: Option<Price>,
+    /// The most adverse price it reached, if known.
+    pub max_adverse_price: Option<Price>,
+    /// Whether it counts in the live record.
+    pub live: bool,
 }
 
 impl ClosedTrade {
@@ -34,7 +52,14 @@ impl ClosedTrade {
                 entry: trade.entry,
                 stop_loss: trade.initial_stop_loss,
                 close_price: trade.close_price,
+                opened_at: trade.opened_at,
                 closed_at,
+                tags: trade.tags.clone(),
+                pnl: trade.realized_pnl(),
+                fees: trade.is_sized().then(|| trade.fees.to_f64()),
+                max_favorable_price: trade.max_favorable_price,
+                max_adverse_price: trade.max_adverse_price,
+                live: trade.live,
             }),
             _ => None,
         }
@@ -43,6 +68,12 @@ impl ClosedTrade {
     /// The close order: time, then id.
     pub(super) fn order_key(&self) -> (Timestamp, TradeId) {
         (self.closed_at, self.id)
+    }
+
+    /// The distance in price that one R stands for: `|entry - stop|`, where a stop was set away from the entry.
+    fn risk(&self) -> Option<f64> {
+        let (entry, stop) = (self.entry?.get(), self.stop_loss?.get());
+        Some((entry - stop).abs()).filter(|risk| *risk > 0.0)
     }
 
     /// The return and, where a stop was set away from the entry, the R multiple; `None` without both prices (or
@@ -54,13 +85,19 @@ impl ClosedTrade {
         if !ret.is_finite() {
             return None;
         }
-        let r = self
-            .stop_loss
-            .map(|stop| (entry - stop.get()).abs())
-            .filter(|risk| *risk > 0.0)
-            .map(|risk| direction * (close - entry) / risk)
-            .filter(|r| r.is_finite());
+        let r = self.risk().map(|risk| direction * (close - entry) / risk).filter(|r| r.is_finite());
         Some((ret, r))
+    }
+
+    /// How far it ran in its favour and against it, in percent and R; `None` unless it has an entry and both
+    /// excursion prices.
+    pub fn excursion(&self) -> Option<Excursion> {
+        Excursion::of(self.side, self.entry?, self.risk(), self.max_favorable_price?, self.max_adverse_price?)
+    }
+
+    /// How long it was open, in seconds.
+    pub fn holding_seconds(&self) -> f64 {
+        (self.closed_at.unix_micros() - self.opened_at.unix_micros()) as f64 / 1e6
     }
 }
 
@@ -73,7 +110,8 @@ pub struct TradeReturn {
     pub ret: f64,
 }
 
-/// The figures of a set of trades.
+/// The figures of a set of trades. Every average, rate and ratio is `None` where its sample is too small (or it
+/// would be infinite); money figures are `None` where no trade of the set has a size.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Figures {
     /// Trades counted.
@@ -108,6 +146,49 @@ pub struct Figures {
     pub longest_loss_streak: u64,
     /// The compounded return: the product of `(1 + return)`, minus 1.
     pub total_return: f64,
-    /// The largest fall of the compounded equity from a previous peak, as a fraction of that peak, in [0, 1).
+    /// The largest fall of the compounded equity from a previous peak, as a fraction of that peak, in [0, 1].
     pub max_drawdown: f64,
+    /// Trades with a size: the money figures are theirs.
+    pub sized_count: u64,
+    /// The sum of their P&L, fees taken off.
+    pub net_pnl: Option<f64>,
+    /// The sum of their positive P&Ls.
+    pub gross_profit: Option<f64>,
+    /// The sum of their negative P&Ls (negative).
+    pub gross_loss: Option<f64>,
+    /// The sum of their fees.
+    pub fees: Option<f64>,
+    /// Gross profit over the magnitude of gross loss; `None` without a loss in money.
+    pub profit_factor_money: Option<f64>,
+    /// Mean P&L of the sized trades that made money.
+    pub average_win_amount: Option<f64>,
+    /// Mean P&L of the sized trades that lost money (negative).
+    pub average_loss_amount: Option<f64>,
+    /// The largest P&L made.
+    pub largest_win_amount: Option<f64>,
+    /// The largest P&L lost (negative).
+    pub largest_loss_amount: Option<f64>,
+    /// The largest fall of the cumulative P&L from a previous peak (starting at 0), in money.
+    pub max_drawdown_amount: Option<f64>,
+    /// The sample standard deviation of the returns; `None` under 2 trades.
+    pub return_stdev: Option<f64>,
+    /// Mean return over its standard deviation, per trade and not annualised; `None` under 2 trades.
+    pub sharpe: Option<f64>,
+    /// Mean return over the downside deviation (the root mean square of the negative returns, over every trade);
+    /// `None` under 2 trades or without a loss.
+    pub sortino: Option<f64>,
+    /// System quality number: `sqrt(n) * mean(R) / stdev(R)` over the trades with an R; `None` under 2.
+    pub sqn: Option<f64>,
+    /// The Kelly fraction `W - (1 - W) / (average win / |average loss|)`; `None` without both wins and losses.
+    pub kelly: Option<f64>,
+    /// The mean time from opening to closing, in seconds.
+    pub average_holding_seconds: Option<f64>,
+    /// Trades with both excursions: the excursion figures are theirs.
+    pub mfe_count: u64,
+    /// Their mean maximum favourable excursion, as a fraction of the entry.
+    pub average_mfe: Option<f64>,
+    /// Their mean maximum adverse excursion, as a fraction of the entry (a magnitude, 0 or more).
+    pub average_mae: Option<f64>,
+    /// Average MFE over average MAE; `None` when the average MAE is 0.
+    pub edge_ratio: Option<f64>,
 }

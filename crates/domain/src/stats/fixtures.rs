@@ -3,6 +3,7 @@
 use uuid::Uuid;
 
 use crate::ids::TradeId;
+use crate::strategy::Tags;
 use crate::time::Timestamp;
 use crate::trade::{Price, Side, Symbol};
 
@@ -22,7 +23,14 @@ pub(super) fn trade(n: u128, side: Side, entry: f64, close: f64, stop: Option<f6
         entry: Some(Price::new(entry).expect("valid")),
         stop_loss: stop.map(|s| Price::new(s).expect("valid")),
         close_price: Some(Price::new(close).expect("valid")),
+        opened_at: at(i64::try_from(n).expect("small") - 1),
         closed_at: at(i64::try_from(n).expect("small")),
+        tags: Tags::default(),
+        pnl: None,
+        fees: None,
+        max_favorable_price: None,
+        max_adverse_price: None,
+        live: false,
     }
 }
 

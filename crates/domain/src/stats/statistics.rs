@@ -1,24 +1,16 @@
-//! [`Statistics`]: a strategy's figures overall, per symbol and per side, with its equity curve.
+//! [`Statistics`]: a strategy's performance over all its counted trades and over its live ones.
 
-use crate::trade::Symbol;
+use super::builder::{OutOfOrder, StatsBuilder};
+use super::figures::ClosedTrade;
+use super::performance::Performance;
 
-use super::builder::{Accumulator, OutOfOrder, StatsBuilder};
-use super::curve::CurvePoint;
-use super::figures::{ClosedTrade, Figures};
-
-/// Statistics of a strategy: overall, per symbol and per side, with the equity curve.
+/// Statistics of a strategy: every counted trade, and the live ones (section 7 of the contract).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Statistics {
     /// Every counted trade.
-    pub overall: Figures,
-    /// Per symbol, in symbol order.
-    pub by_symbol: Vec<(Symbol, Figures)>,
-    /// Long trades.
-    pub buys: Figures,
-    /// Short trades.
-    pub sells: Figures,
-    /// The compounded equity curve, sampled to at most the points asked for, extremes kept.
-    pub curve: Vec<CurvePoint>,
+    pub all: Performance,
+    /// The live trades only: entries that came live through an API key and were never corrected.
+    pub live: Performance,
     /// Closed trades left out: for want of an entry or close price (or prices so far apart that the return
     /// overflows).
     pub excluded: u64,
@@ -38,15 +30,7 @@ impl Statistics {
 
     /// The statistics of no trade at all.
     pub fn empty() -> Self {
-        let figures = Accumulator::default().figures();
-        Self {
-            overall: figures.clone(),
-            by_symbol: Vec::new(),
-            buys: figures.clone(),
-            sells: figures,
-            curve: Vec::new(),
-            excluded: 0,
-        }
+        Self { all: Performance::empty(), live: Performance::empty(), excluded: 0 }
     }
 }
 
@@ -70,7 +54,7 @@ mod tests {
         ];
         trades.reverse();
         let stats = Statistics::from_trades(&mut trades, 200);
-        let f = &stats.overall;
+        let f = &stats.all.overall;
         assert_eq!((f.count, f.wins, f.losses, f.break_evens), (5, 2, 2, 1));
         assert!(close(f.win_rate.expect("some"), 0.4));
         assert!(close(f.average_win.expect("some"), 0.15));
@@ -86,12 +70,15 @@ mod tests {
         assert!(close(f.total_return, equity - 1.0));
         // Peak 1.10 × 0.95 × 1.2 = 1.254, then × 0.9: a 10 % drawdown; the earlier fall 1.10 → 1.045 is 5 %.
         assert!(close(f.max_drawdown, 0.10));
-        assert_eq!(stats.curve.len(), 5, "a point after every trade (the curve starts at 1 before the first)");
-        assert!(close(stats.curve.last().map(|p| p.equity).unwrap_or_default(), equity));
-        assert_eq!(stats.buys.count, 4);
-        assert_eq!(stats.sells.count, 1);
+        assert_eq!(stats.all.curve.len(), 5, "a point after every trade (the curve starts at 1 before the first)");
+        assert!(close(stats.all.curve.last().map(|p| p.value).unwrap_or_default(), equity));
+        let rows = &stats.all.breakdowns;
         assert_eq!(
-            stats.by_symbol.iter().map(|(s, f)| (s.as_str(), f.count)).collect::<Vec<_>>(),
+            rows.by_side.iter().map(|(side, f)| (*side, f.count)).collect::<Vec<_>>(),
+            [(Side::Buy, 4), (Side::Sell, 1)]
+        );
+        assert_eq!(
+            rows.by_symbol.iter().map(|(s, f)| (s.as_str(), f.count)).collect::<Vec<_>>(),
             [("BTCUSD", 3), ("EURUSD", 2)]
         );
     }
@@ -101,25 +88,25 @@ mod tests {
         let empty = Statistics::from_trades(&mut [], 200);
         assert_eq!(empty, Statistics::empty());
         assert_eq!(
-            (empty.overall.win_rate, empty.overall.profit_factor, empty.overall.total_return),
+            (empty.all.overall.win_rate, empty.all.overall.profit_factor, empty.all.overall.total_return),
             (None, None, 0.0)
         );
 
         let mut only_wins = vec![trade(1, Side::Buy, 100.0, 101.0, None), trade(2, Side::Buy, 100.0, 102.0, None)];
         let stats = Statistics::from_trades(&mut only_wins, 200);
-        assert_eq!(stats.overall.profit_factor, None, "no losses: no finite profit factor");
-        assert_eq!(stats.overall.longest_win_streak, 2);
-        assert_eq!(stats.overall.max_drawdown, 0.0);
+        assert_eq!(stats.all.overall.profit_factor, None, "no losses: no finite profit factor");
+        assert_eq!(stats.all.overall.longest_win_streak, 2);
+        assert_eq!(stats.all.overall.max_drawdown, 0.0);
 
         let mut missing = vec![trade(1, Side::Buy, 100.0, 101.0, None)];
         missing.push(ClosedTrade { entry: None, ..trade(2, Side::Buy, 1.0, 1.0, None) });
         missing.push(ClosedTrade { close_price: None, ..trade(3, Side::Buy, 1.0, 1.0, None) });
         let stats = Statistics::from_trades(&mut missing, 200);
-        assert_eq!((stats.overall.count, stats.excluded), (1, 2));
+        assert_eq!((stats.all.overall.count, stats.excluded), (1, 2));
 
         let mut wipeout = vec![trade(1, Side::Sell, 100.0, 250.0, None), trade(2, Side::Buy, 100.0, 200.0, None)];
         let stats = Statistics::from_trades(&mut wipeout, 200);
-        assert_eq!(stats.overall.total_return, -1.0, "a short that loses more than everything leaves nothing");
-        assert_eq!(stats.overall.max_drawdown, 1.0);
+        assert_eq!(stats.all.overall.total_return, -1.0, "a short that loses more than everything leaves nothing");
+        assert_eq!(stats.all.overall.max_drawdown, 1.0);
     }
 }

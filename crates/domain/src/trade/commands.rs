@@ -124,6 +124,10 @@ pub struct LevelsChange {
     pub timeframe: Option<Timeframe>,
     /// New tags, replacing the old ones.
     pub tags: Option<Tags>,
+    /// The most favourable price reached so far; it only ever moves further out (see `bound_excursions`).
+    pub max_favorable_price: Option<Price>,
+    /// The most adverse price reached so far; it only ever moves further out.
+    pub max_adverse_price: Option<Price>,
     /// Changes of the extension objects.
     pub extensions: ExtensionsChange,
 }
@@ -208,6 +212,10 @@ pub struct TradePatch {
     pub tags: Option<Tags>,
     /// A corrected total of the trade's fees.
     pub fees: Option<Fees>,
+    /// The most favourable price reached, or `Some(None)` to remove it; never worse than the trade's prices allow.
+    pub max_favorable_price: Option<Option<Price>>,
+    /// The most adverse price reached, or `Some(None)` to remove it; never worse than the trade's prices allow.
+    pub max_adverse_price: Option<Option<Price>>,
 }
 
 impl TradePatch {
@@ -220,6 +228,8 @@ impl TradePatch {
             && self.meta.is_none()
             && self.tags.is_none()
             && self.fees.is_none()
+            && self.max_favorable_price.is_none()
+            && self.max_adverse_price.is_none()
     }
 }
 

@@ -104,6 +104,8 @@ pub enum FieldChange {
     Fills(Vec<Fill>),
     /// One of the extension objects.
     Extension(ExtensionSlot, Option<JsonObject>),
+    /// `live`: whether the trade counts in the live record (set at entry; cleared, for good, by a correction).
+    Live(bool),
 }
 
 impl FieldChange {
@@ -131,6 +133,7 @@ impl FieldChange {
             Self::Fees(_) => "fees",
             Self::Fills(_) => "fills",
             Self::Extension(slot, _) => slot.as_str(),
+            Self::Live(_) => "live",
         }
     }
 
@@ -164,6 +167,7 @@ impl FieldChange {
             Self::Fees(f) => Value::from(f.to_f64()),
             Self::Fills(fills) => Value::Array(fills.iter().map(Fill::to_json).collect()),
             Self::Extension(_, o) => o.clone().map_or(Value::Null, Value::Object),
+            Self::Live(live) => Value::Bool(*live),
         }
     }
 
@@ -212,6 +216,7 @@ impl FieldChange {
             }),
             "point_value" => Self::PointValue(value.as_f64().ok_or(ValueError::PointValue).and_then(PointValue::new)?),
             "fees" => Self::Fees(value.as_f64().ok_or(ValueError::Fees).and_then(Fees::new)?),
+            "live" => Self::Live(value.as_bool().ok_or(ValueError::Format("must be true or false"))?),
             "fills" => Self::Fills(
                 value
                     .as_array()
@@ -301,6 +306,7 @@ impl FieldChange {
                     let value = new.extensions.get(slot);
                     push(value.is_some(), &|| Self::Extension(slot, value.cloned()));
                 }
+                push(new.live, &|| Self::Live(new.live));
             }
             Some(old) => {
                 push(old.status != new.status, &|| Self::Status(new.status));
@@ -333,6 +339,7 @@ impl FieldChange {
                     let value = new.extensions.get(slot);
                     push(old.extensions.get(slot) != value, &|| Self::Extension(slot, value.cloned()));
                 }
+                push(old.live != new.live, &|| Self::Live(new.live));
             }
         }
     }

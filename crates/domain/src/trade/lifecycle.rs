@@ -11,6 +11,7 @@ use super::error::LifecycleError;
 use super::event::{EventKind, FieldChange, TradeEvent};
 use super::extensions::ExtensionsChange;
 use super::fields::{Price, SignalEvent, Status};
+use super::liveness::{is_correction, is_live_entry};
 use super::position::{Fees, Fill, FillKind, MAX_FILLS, Quantity, average_price};
 use super::{Trade, TradeRecord};
 
@@ -126,6 +127,7 @@ impl Trade {
             fees,
             fills,
             origin: stamp.by.into(),
+            live: is_live_entry(stamp.by, new.status, new.signal_time, stamp.at),
             created_at: stamp.at,
             updated_at: stamp.at,
             version: 1,
@@ -166,6 +168,8 @@ impl Trade {
             }
             TradeCommand::Patch(patch) => self.patched(patch, stamp)?,
         };
+        let mut next = next;
+        next.bound_excursions();
         Ok(self.transition(next, kind, stamp))
     }
 
@@ -244,6 +248,8 @@ impl Trade {
             ..LevelsChange::default()
         };
         let mut next = self.with_levels(levels)?;
+        next.max_favorable_price = patch.max_favorable_price.unwrap_or(next.max_favorable_price);
+        next.max_adverse_price = patch.max_adverse_price.unwrap_or(next.max_adverse_price);
         // A correction of the total: the fills keep what each cost as it was sent.
         next.fees = patch.fees.unwrap_or(next.fees);
         if next.fees != self.fees && !self.status.is_terminal() {
@@ -301,6 +307,7 @@ impl Trade {
         next.take_profit = levels.take_profit.unwrap_or(next.take_profit);
         next.timeframe = levels.timeframe.or(next.timeframe);
         next.tags = levels.tags.unwrap_or(next.tags);
+        next.extend_excursions(levels.max_favorable_price, levels.max_adverse_price);
         if next != self.0 && !self.status.is_terminal() {
             next.event = SignalEvent::Update;
         }
@@ -357,9 +364,13 @@ impl Trade {
     }
 
     fn transition(&self, mut next: TradeRecord, kind: EventKind, stamp: Stamp) -> Outcome {
-        let changes = FieldChange::between(Some(&self.0), &next);
+        let mut changes = FieldChange::between(Some(&self.0), &next);
         if changes.is_empty() {
             return Outcome::Unchanged;
+        }
+        if self.live && is_correction(kind, &changes, self.entry.is_some()) {
+            next.live = false;
+            changes.push(FieldChange::Live(false));
         }
         next.version = self.version + 1;
         next.updated_at = stamp.at;

@@ -137,6 +137,7 @@ impl Trade {
                 timeframe: entry.timeframe.clone(),
                 tags,
                 extensions,
+                ..LevelsChange::default()
             },
         }))
     }

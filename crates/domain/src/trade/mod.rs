@@ -4,9 +4,11 @@
 mod commands;
 mod error;
 mod event;
+mod excursions;
 mod extensions;
 mod fields;
 mod lifecycle;
+mod liveness;
 mod matching;
 mod position;
 
@@ -18,8 +20,9 @@ pub use event::{EventKind, FieldChange, TradeEvent};
 pub use extensions::{ExtensionSlot, Extensions, ExtensionsChange, JsonObject};
 pub use fields::{ExternalReference, Origin, Price, Side, SignalEvent, Source, Status, Symbol, Timeframe};
 pub use lifecycle::{Outcome, Transition};
+pub use liveness::{LIVE_WINDOW_SECONDS, is_correction, is_live_entry, live_from_history};
 pub use matching::{Locator, exit_already_applied, select_open_trade};
-pub use position::{DECIMAL_PLACES, Fees, Fill, FillKind, MAX_FILLS, PointValue, Quantity};
+pub use position::{DECIMAL_PLACES, Fees, Fill, FillKind, MAX_FILLS, PointValue, Quantity, realized_pnl};
 
 use crate::ids::{StrategyId, TradeId, UserId};
 use crate::strategy::Tags;
@@ -81,8 +84,11 @@ pub struct TradeRecord {
     /// Every entry and exit fill, in the order they were applied. The trade's `entry` is the quantity-weighted
     /// average of its entry fills and a closed trade's `close_price` that of its exit fills.
     pub fills: Vec<Fill>,
-    /// Whether it came from a user or an integration.
+    /// Whether it came from a user, an integration or an import.
     pub origin: Origin,
+    /// Whether it counts in the live record: its entry came live through an API key and no number of it was
+    /// corrected since (see [`live_from_history`]). Only an API-key trade can be live.
+    pub live: bool,
     /// When Quantarya recorded it.
     pub created_at: Timestamp,
     /// When it last changed.
@@ -118,6 +124,9 @@ impl Trade {
         }
         if record.version == 0 {
             return Err(CorruptTrade("version starts at 1"));
+        }
+        if record.live && record.origin != Origin::ApiKey {
+            return Err(CorruptTrade("only an API-key trade can be live"));
         }
         if record.stop_loss.is_some() && record.initial_stop_loss.is_none() {
             return Err(CorruptTrade("a trade with a stop loss has an initial one"));

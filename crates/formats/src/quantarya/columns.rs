@@ -333,6 +333,7 @@ impl<'a> Cells<'a> {
                 fees: fees?,
                 fills: fills?,
                 origin: origin?,
+                live: false,
                 created_at: created_at?,
                 updated_at: updated_at?,
                 version: version?,

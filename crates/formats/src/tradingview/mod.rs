@@ -154,6 +154,7 @@ impl ListedTrade {
             fees: Fees::ZERO,
             fills,
             origin: Origin::Import,
+            live: false,
             created_at: self.entry.at,
             updated_at: self.entry.at,
             version: 1,

@@ -6,6 +6,7 @@ mod service;
 mod signal;
 
 use async_trait::async_trait;
+use quantarya_domain::chrono_tz::Tz;
 use quantarya_domain::{
     ApiKey, ApiKeyId, CloseTrade, CredentialKind, Email, Import, ImportId, KeyGrant, NewApiKey, NewStrategy,
     ProfileChange, RawApiKey, Statistics, Strategy, StrategyChange, StrategyId, Trade, TradeEvent, TradeId, TradePatch,
@@ -82,6 +83,28 @@ pub struct PublicStrategy {
     pub strategy: Strategy,
     /// Its statistics over all its closed trades, the curve sampled to [`PUBLIC_CURVE_POINTS`].
     pub stats: Statistics,
+}
+
+/// What statistics an owner asks for: the trades closed within `range`, the weekday and hour of each opening read
+/// in `zone` (UTC unless asked).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatsQuery {
+    /// The close times counted.
+    pub range: CloseRange,
+    /// The time zone of the weekday and hour breakdowns.
+    pub zone: Tz,
+}
+
+impl Default for StatsQuery {
+    fn default() -> Self {
+        Self { range: CloseRange::default(), zone: Tz::UTC }
+    }
+}
+
+impl From<CloseRange> for StatsQuery {
+    fn from(range: CloseRange) -> Self {
+        Self { range, ..Self::default() }
+    }
 }
 
 /// How many points of the equity curve a public profile shows per strategy.
@@ -302,8 +325,8 @@ pub trait Journal: Send + Sync {
         strategy: StrategyId,
         id: TradeId,
     ) -> Result<Trade, JournalError>;
-    /// A strategy's performance over the trades closed within `range` (`GET /strategies/{id}/stats`), the curve
-    /// sampled to [`OWNER_CURVE_POINTS`].
+    /// A strategy's performance over the trades closed within the query's range, weekdays and hours of the
+    /// openings read in its zone (`GET /strategies/{id}/stats`), the curves sampled to [`OWNER_CURVE_POINTS`].
     ///
     /// # Errors
     ///
@@ -314,7 +337,7 @@ pub trait Journal: Send + Sync {
         &self,
         principal: &Principal,
         strategy: StrategyId,
-        range: CloseRange,
+        query: StatsQuery,
     ) -> Result<Statistics, JournalError>;
     /// A trade's history, oldest first (`GET …/trades/{trade_id}/events`).
     ///

@@ -98,6 +98,13 @@ pub struct CreateTradeRequest {
     /// Commissions and fees of this entry or exit, in the strategy's currency; the trade's fees are their sum.
     #[schema(minimum = 0, maximum = 1e12)]
     fees: Option<f64>,
+    /// On an update or exit: the most favourable price reached so far (the highest for a long, the lowest for a
+    /// short). It only ever moves further out, and never sits inside the trade's own prices.
+    #[schema(exclusive_minimum = 0, maximum = 1e12, nullable = false)]
+    max_favorable_price: Option<f64>,
+    /// On an update or exit: the most adverse price reached so far.
+    #[schema(exclusive_minimum = 0, maximum = 1e12, nullable = false)]
+    max_adverse_price: Option<f64>,
     /// An API key (`qk_…`), for senders that cannot set an `Authorization` header; send one or the other. Never
     /// stored, echoed or logged.
     #[schema(pattern = "^qk_[0-9A-Za-z]{38}$")]
@@ -246,6 +253,13 @@ pub struct UpdateTradeRequest {
     /// signal or the close route.
     #[schema(minimum = 0, maximum = 1e12, nullable = false)]
     fees: Option<f64>,
+    /// The most favourable price the trade reached; `null` removes it. Widened to the trade's own prices when it
+    /// lies inside them.
+    #[schema(exclusive_minimum = 0, maximum = 1e12)]
+    max_favorable_price: Option<f64>,
+    /// The most adverse price the trade reached; `null` removes it.
+    #[schema(exclusive_minimum = 0, maximum = 1e12)]
+    max_adverse_price: Option<f64>,
 }
 
 /// Close an open trade, optionally with its final price and time (default: now); with a `quantity` below what is
@@ -309,6 +323,7 @@ pub fn parse_signal(mut r: FieldReader) -> Result<Signal, ApiError> {
             let quantity = r.optional("quantity", quantity);
             let point_value = r.optional("point_value", point_value);
             let fees = r.optional("fees", fees);
+            refuse(&mut r, "entry", &["max_favorable_price", "max_adverse_price"]);
             let change = extensions_change(&mut r);
             let extensions = match Extensions::default().changed(change) {
                 Ok(extensions) => Some(extensions),
@@ -387,6 +402,8 @@ fn levels(r: &mut FieldReader) -> LevelsChange {
         take_profit: r.clearable("take_profit", price),
         timeframe: r.optional("timeframe", text(Timeframe::parse)),
         tags: r.optional("tags", tags),
+        max_favorable_price: r.optional("max_favorable_price", price),
+        max_adverse_price: r.optional("max_adverse_price", price),
         extensions: extensions_change(r),
     }
 }
@@ -403,6 +420,8 @@ pub fn parse_patch(body: JsonObject) -> Result<TradePatch, ApiError> {
         meta: r.clearable("meta", object),
         tags: r.settable("tags", tags),
         fees: r.settable("fees", fees),
+        max_favorable_price: r.clearable("max_favorable_price", price),
+        max_adverse_price: r.clearable("max_adverse_price", price),
     };
     r.finish()?;
     Ok(patch)

@@ -1,8 +1,8 @@
 //! What a trade and its history look like on the wire.
 
 use quantarya_domain::{
-    CredentialKind, EventKind, ExtensionSlot, Fill, FillKind, JsonObject, Origin, Quantity, Side, SignalEvent, Status,
-    Trade, TradeEvent, rust_decimal::prelude::ToPrimitive,
+    CredentialKind, EventKind, Excursion, ExtensionSlot, Fill, FillKind, JsonObject, Origin, Quantity, Side,
+    SignalEvent, Status, Trade, TradeEvent, rust_decimal::prelude::ToPrimitive,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -91,6 +91,8 @@ pub enum OriginView {
     "context": null,
     "meta": null,
     "origin": "api_key",
+    "live": true,
+    "excursion": null,
     "created_at": "2026-05-21T12:00:00Z",
     "updated_at": "2026-05-21T12:00:00Z"
 }))]
@@ -181,14 +183,42 @@ pub struct TradeView {
     /// Free-form: the trader's notes.
     #[schema(required = true, value_type = Option<Object>)]
     pub meta: Option<JsonObject>,
-    /// `manual` (user JWT) or `api_key` (an integration).
+    /// `manual` (user JWT), `api_key` (an integration) or `import` (a file).
     pub origin: OriginView,
+    /// Whether it counts in the live record: its entry came through an API key within 5 minutes of its signal
+    /// time, it was not back-filled or imported, and no number of it was corrected since (the correcting event
+    /// in its history sets `live` to false).
+    pub live: bool,
+    /// How far it ran for and against it, when both excursion prices and the entry are known.
+    #[schema(required = true)]
+    pub excursion: Option<ExcursionView>,
     /// When Quantarya recorded it.
     #[schema(format = DateTime)]
     pub created_at: String,
     /// When it last changed.
     #[schema(format = DateTime)]
     pub updated_at: String,
+}
+
+/// A trade's maximum favourable and adverse excursions (MFE and MAE), magnitudes measured from its entry.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExcursionView {
+    /// The MFE as a fraction of the entry (`0.02` is 2 %).
+    pub mfe: f64,
+    /// The MAE as a fraction of the entry, 0 or more.
+    pub mae: f64,
+    /// The MFE in R (over `|entry - first stop|`), where the trade had a stop.
+    #[schema(required = true)]
+    pub mfe_r: Option<f64>,
+    /// The MAE in R.
+    #[schema(required = true)]
+    pub mae_r: Option<f64>,
+}
+
+impl From<Excursion> for ExcursionView {
+    fn from(e: Excursion) -> Self {
+        Self { mfe: e.mfe, mae: e.mae, mfe_r: e.mfe_r, mae_r: e.mae_r }
+    }
 }
 
 /// `entry` or `exit`, derived from the domain's list of fill kinds.
@@ -305,6 +335,8 @@ impl From<Trade> for TradeView {
                 Origin::ApiKey => OriginView::ApiKey,
                 Origin::Import => OriginView::Import,
             },
+            live: t.live,
+            excursion: t.excursion().map(ExcursionView::from),
             created_at: time(t.created_at),
             updated_at: time(t.updated_at),
         }

@@ -26,12 +26,12 @@ use quantarya_domain::{
 use super::key_policy::{Operation, admit};
 use super::{
     ImportFile, IssuedApiKey, Journal, Principal, PublicProfile, Saved, Signal, SignalIdentity, SignalOutcome,
-    SignalReport, StrategyDeletion,
+    SignalReport, StatsQuery, StrategyDeletion,
 };
 use crate::JournalError;
 use crate::outbound::{
-    AccountDeletion, ApiKeyStore, Clock, CloseRange, IdSource, ImportStore, SignalLogStore, StorageHealth,
-    StrategyStore, TokenVerifier, TradeCursor, TradeStore, UserStore,
+    AccountDeletion, ApiKeyStore, Clock, IdSource, ImportStore, SignalLogStore, StorageHealth, StrategyStore,
+    TokenVerifier, TradeCursor, TradeStore, UserStore,
 };
 use crate::paging::{SignalLogPage, SignalLogQuery, TradePage, TradeQuery};
 
@@ -257,10 +257,10 @@ impl Journal for JournalService {
         &self,
         principal: &Principal,
         strategy: StrategyId,
-        range: CloseRange,
+        query: StatsQuery,
     ) -> Result<Statistics, JournalError> {
         admit(principal, Operation::StrategyStats)?;
-        self.owner_statistics(principal, strategy, range).await
+        self.owner_statistics(principal, strategy, query).await
     }
 
     async fn trade_history(

@@ -6,13 +6,13 @@
 
 use std::sync::Arc;
 
-use quantarya_domain::{Statistics, StatsBuilder, StrategyId, UserId, UserName};
+use quantarya_domain::{Figures, Performance, Statistics, StatsBuilder, StrategyId, UserId, UserName};
 
 use super::JournalService;
 use super::trades::in_order;
 use crate::JournalError;
-use crate::journal::{OWNER_CURVE_POINTS, PUBLIC_CURVE_POINTS, Principal, PublicProfile, PublicStrategy};
-use crate::outbound::{CloseRange, ClosedRevision};
+use crate::journal::{OWNER_CURVE_POINTS, PUBLIC_CURVE_POINTS, Principal, PublicProfile, PublicStrategy, StatsQuery};
+use crate::outbound::ClosedRevision;
 
 /// How many bytes of public strategies' statistics one instance keeps, about (the least used leave first).
 const PUBLIC_STATS_BYTES: u64 = 64 * 1024 * 1024;
@@ -33,9 +33,20 @@ impl Default for PublicStats {
     }
 }
 
-/// About how many bytes `stats` take: what the curve and the per-symbol figures hold, and a fixed part.
+/// About how many bytes `stats` take: what the curves and the breakdown rows hold, and a fixed part.
 fn weight(stats: &Statistics) -> u32 {
-    let bytes = 1024 + stats.curve.len() * 64 + stats.by_symbol.len() * 256;
+    let set = |p: &Performance| {
+        let rows = &p.breakdowns;
+        let count = 1
+            + rows.by_symbol.len()
+            + rows.by_side.len()
+            + rows.by_weekday.len()
+            + rows.by_hour.len()
+            + rows.by_holding_time.len()
+            + rows.by_tag.len();
+        count * std::mem::size_of::<Figures>() + (p.curve.len() + p.pnl_curve.len()) * 16
+    };
+    let bytes = 1024 + set(&stats.all) + set(&stats.live);
     u32::try_from(bytes).unwrap_or(u32::MAX)
 }
 
@@ -59,10 +70,11 @@ impl JournalService {
         &self,
         owner: &UserId,
         strategy: StrategyId,
-        range: CloseRange,
+        query: StatsQuery,
         curve_points: usize,
     ) -> Result<Option<Statistics>, JournalError> {
-        let mut builder = StatsBuilder::new(curve_points);
+        let mut builder = StatsBuilder::in_zone(curve_points, query.zone);
+        let range = query.range;
         let found = self
             .ports
             .stores
@@ -83,10 +95,10 @@ impl JournalService {
         &self,
         principal: &Principal,
         strategy: StrategyId,
-        range: CloseRange,
+        query: StatsQuery,
     ) -> Result<Statistics, JournalError> {
-        in_order(range.from, range.to)?;
-        match self.statistics(&principal.user_id, strategy, range, OWNER_CURVE_POINTS).await? {
+        in_order(query.range.from, query.range.to)?;
+        match self.statistics(&principal.user_id, strategy, query, OWNER_CURVE_POINTS).await? {
             Some(stats) => Ok(stats),
             None => Err(self.missing(principal, "strategy").await),
         }
@@ -106,7 +118,7 @@ impl JournalService {
                 Some(stats) => stats,
                 None => {
                     let stats =
-                        self.statistics(&user.id, strategy.id, CloseRange::default(), PUBLIC_CURVE_POINTS).await?;
+                        self.statistics(&user.id, strategy.id, StatsQuery::default(), PUBLIC_CURVE_POINTS).await?;
                     let stats = stats.unwrap_or_else(Statistics::empty);
                     self.public_stats.0.insert(strategy.id, (revision, Arc::new(stats.clone())));
                     stats

@@ -490,5 +490,5 @@ async fn a_range_that_ends_before_it_starts_is_refused_before_any_read() {
     query.filter.from = from;
     query.filter.to = to;
     refused(service.list_trades(&jwt_principal(), strategy, query).await.map(drop));
-    refused(service.strategy_stats(&jwt_principal(), strategy, CloseRange { from, to }).await.map(drop));
+    refused(service.strategy_stats(&jwt_principal(), strategy, CloseRange { from, to }.into()).await.map(drop));
 }
