@@ -22,32 +22,44 @@ pub(super) struct Counted {
     pub(super) excursion: Option<(f64, f64)>,
 }
 
-/// A running mean and sum of squared deviations (Welford's method), for a standard deviation in one pass that does
-/// not lose its digits to cancellation.
+/// A running mean and standard deviation in one pass, from sums of the values' distances to the first value (a
+/// shift that keeps the sums small where the values are close together, so the variance does not lose its digits to
+/// cancellation; and no division per value).
 #[derive(Debug, Clone, Copy, Default)]
 struct Moments {
     n: u64,
-    mean: f64,
+    shift: f64,
+    sum: f64,
     squares: f64,
 }
 
 impl Moments {
     fn push(&mut self, x: f64) {
+        if self.n == 0 {
+            self.shift = x;
+        }
         self.n += 1;
-        let delta = x - self.mean;
-        self.mean += delta / self.n as f64;
-        self.squares += delta * (x - self.mean);
+        let d = x - self.shift;
+        self.sum += d;
+        self.squares += d * d;
+    }
+
+    /// The mean; `None` without values.
+    fn mean(&self) -> Option<f64> {
+        (self.n > 0).then(|| self.shift + self.sum / self.n as f64)
     }
 
     /// The sample standard deviation; `None` under 2 values.
     fn stdev(&self) -> Option<f64> {
-        (self.n >= 2).then(|| (self.squares / (self.n - 1) as f64).max(0.0).sqrt())
+        let n = self.n as f64;
+        (self.n >= 2).then(|| ((self.squares - self.sum * self.sum / n) / (n - 1.0)).max(0.0).sqrt())
     }
 }
 
-/// Saturating addition: sums stay finite numbers whatever the trades.
+/// Adds to a running sum. Only absurd prices (a return of 1e20) could take a sum past `f64::MAX`; every figure read
+/// off a sum is filtered through [`finite`], so such a sum shows as a figure without a value, never as infinity.
 fn add(sum: f64, x: f64) -> f64 {
-    (sum + x).clamp(f64::MIN, f64::MAX)
+    sum + x
 }
 
 /// A finite number or nothing.
@@ -67,7 +79,6 @@ pub(super) struct Accumulator {
     returns: Moments,
     /// The sum of the squares of the negative returns.
     downside: f64,
-    sum_r: f64,
     r: Moments,
     best: Option<TradeReturn>,
     worst: Option<TradeReturn>,
@@ -129,7 +140,6 @@ impl Default for Accumulator {
             gross_loss: 0.0,
             returns: Moments::default(),
             downside: 0.0,
-            sum_r: 0.0,
             r: Moments::default(),
             best: None,
             worst: None,
@@ -182,7 +192,6 @@ impl Accumulator {
         self.longest_loss_streak = self.longest_loss_streak.max(self.loss_streak);
         self.returns.push(ret);
         if let Some(r) = trade.r {
-            self.sum_r = add(self.sum_r, r);
             self.r.push(r);
         }
         if self.best.is_none_or(|best| ret > best.ret) {
@@ -194,7 +203,8 @@ impl Accumulator {
         // A SELL can lose more than everything (a return below -1); equity then floors at 0 and stays there.
         self.equity = (self.equity * (1.0 + ret)).clamp(0.0, f64::MAX);
         self.peak = self.peak.max(self.equity);
-        if self.peak > 0.0 {
+        // Divides only when the fall may be a new largest one: most trades are not.
+        if self.peak > 0.0 && self.equity < self.peak * (1.0 - self.max_drawdown) {
             self.max_drawdown = self.max_drawdown.max((self.peak - self.equity) / self.peak);
         }
         self.holding_seconds = add(self.holding_seconds, trade.holding_seconds);
@@ -220,7 +230,7 @@ impl Accumulator {
         let average_loss = mean(-self.gross_loss, self.losses);
         let win_rate = mean(self.wins as f64, self.count);
         let return_stdev = self.returns.stdev().and_then(finite);
-        let average_r = mean(self.sum_r, self.r.n);
+        let average_r = self.r.mean().and_then(finite);
         let money = &self.money;
         let sized = money.count > 0;
         let (n_excursions, sum_mfe, sum_mae) = self.excursions;
@@ -245,25 +255,27 @@ impl Accumulator {
             // A total loss is a drawdown of 1; the interval is [0, 1) for any curve that keeps some equity.
             max_drawdown: self.max_drawdown.min(1.0),
             sized_count: money.count,
-            net_pnl: sized.then_some(money.net),
-            gross_profit: sized.then_some(money.gross_profit),
-            gross_loss: sized.then_some(money.gross_loss),
-            fees: sized.then_some(money.fees),
+            net_pnl: sized.then_some(money.net).and_then(finite),
+            gross_profit: sized.then_some(money.gross_profit).and_then(finite),
+            gross_loss: sized.then_some(money.gross_loss).and_then(finite),
+            fees: sized.then_some(money.fees).and_then(finite),
             profit_factor_money: ratio(money.gross_profit, -money.gross_loss),
             average_win_amount: mean(money.gross_profit, money.wins),
             average_loss_amount: mean(money.gross_loss, money.losses),
             largest_win_amount: money.largest_win,
             largest_loss_amount: money.largest_loss,
-            max_drawdown_amount: sized.then_some(money.max_drawdown),
+            max_drawdown_amount: sized.then_some(money.max_drawdown).and_then(finite),
             return_stdev,
-            sharpe: return_stdev.and_then(|stdev| ratio(self.returns.mean, stdev)),
+            sharpe: return_stdev.zip(self.returns.mean()).and_then(|(stdev, mean)| ratio(mean, stdev)),
             sortino: (self.count >= 2)
                 .then(|| (self.downside / self.count as f64).sqrt())
-                .and_then(|downside| ratio(self.returns.mean, downside)),
+                .zip(self.returns.mean())
+                .and_then(|(downside, mean)| ratio(mean, downside)),
             sqn: self
                 .r
                 .stdev()
-                .and_then(|stdev| ratio(self.r.mean, stdev))
+                .zip(self.r.mean())
+                .and_then(|(stdev, mean)| ratio(mean, stdev))
                 .and_then(|x| finite((self.r.n as f64).sqrt() * x)),
             kelly: match (win_rate, average_win, average_loss) {
                 (Some(w), Some(win), Some(loss)) if loss < 0.0 => finite(w - (1.0 - w) / (win / -loss)),

@@ -2,15 +2,13 @@
 //! zone), holding time and tag. Each row keeps its own running sums; memory grows with the rows, never with the
 //! trades.
 
-use std::collections::BTreeMap;
-
-use chrono::{Datelike, TimeZone, Timelike, Weekday};
-use chrono_tz::Tz;
+use chrono::Weekday;
 
 use crate::trade::{Side, Symbol};
 
 use super::accumulator::{Accumulator, Counted};
-use super::figures::{ClosedTrade, Figures};
+use super::figures::Figures;
+use super::keys::{Keys, TradeKeys};
 
 /// How long a trade was open, in the buckets a breakdown groups by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -74,76 +72,44 @@ pub struct Breakdowns {
     pub by_tag: Vec<(Option<String>, Figures)>,
 }
 
-/// The running rows of one set of trades.
-#[derive(Debug, Clone)]
+/// The running rows of one set of trades, by the numbers [`Keys`] gives symbols and tags.
+#[derive(Debug, Clone, Default)]
 pub(super) struct Rows {
-    zone: Tz,
-    by_symbol: BTreeMap<Symbol, Accumulator>,
+    by_symbol: Vec<Accumulator>,
     by_side: [Accumulator; 2],
     by_weekday: [Accumulator; 7],
     by_hour: [Accumulator; 24],
     by_holding_time: [Accumulator; 5],
-    by_tag: BTreeMap<String, Accumulator>,
+    by_tag: Vec<Accumulator>,
     untagged: Accumulator,
 }
 
-impl Rows {
-    /// No rows yet; weekdays and hours are read in `zone`.
-    pub(super) fn new(zone: Tz) -> Self {
-        Self {
-            zone,
-            by_symbol: BTreeMap::new(),
-            by_side: Default::default(),
-            by_weekday: Default::default(),
-            by_hour: Default::default(),
-            by_holding_time: Default::default(),
-            by_tag: BTreeMap::new(),
-            untagged: Accumulator::default(),
-        }
+/// The row numbered `n` of `rows`, made (with any before it this set has not met yet) if missing.
+fn row(rows: &mut Vec<Accumulator>, n: usize) -> &mut Accumulator {
+    if rows.len() <= n {
+        rows.resize_with(n + 1, Accumulator::default);
     }
+    &mut rows[n]
+}
 
-    /// Adds `counted`, the figures' view of `trade`, to every row it belongs to.
-    pub(super) fn push(&mut self, trade: &ClosedTrade, counted: &Counted) {
-        match self.by_symbol.get_mut(&trade.symbol) {
-            Some(row) => row.push(counted),
-            None => {
-                let mut row = Accumulator::default();
-                row.push(counted);
-                self.by_symbol.insert(trade.symbol.clone(), row);
-            }
-        }
-        self.by_side[usize::from(trade.side == Side::Sell)].push(counted);
-        let (weekday, hour) = self.weekday_and_hour(trade);
-        self.by_weekday[weekday.num_days_from_monday() as usize].push(counted);
-        self.by_hour[usize::from(hour)].push(counted);
-        self.by_holding_time[HoldingTime::of(counted.holding_seconds) as usize].push(counted);
-        if trade.tags.as_slice().is_empty() {
+impl Rows {
+    /// Adds `counted` to every row `keys` names.
+    pub(super) fn push(&mut self, keys: &TradeKeys, counted: &Counted) {
+        row(&mut self.by_symbol, keys.symbol).push(counted);
+        self.by_side[keys.side].push(counted);
+        self.by_weekday[keys.weekday].push(counted);
+        self.by_hour[keys.hour].push(counted);
+        self.by_holding_time[keys.holding].push(counted);
+        if keys.tag_count == 0 {
             self.untagged.push(counted);
         }
-        for tag in trade.tags.as_slice() {
-            match self.by_tag.get_mut(tag) {
-                Some(row) => row.push(counted),
-                None => {
-                    let mut row = Accumulator::default();
-                    row.push(counted);
-                    self.by_tag.insert(tag.clone(), row);
-                }
-            }
+        for tag in &keys.tags[..keys.tag_count] {
+            row(&mut self.by_tag, *tag).push(counted);
         }
     }
 
-    /// The weekday and hour of the trade's opening in the zone (UTC without a table look-up).
-    fn weekday_and_hour(&self, trade: &ClosedTrade) -> (Weekday, u8) {
-        let at = trade.opened_at.as_datetime();
-        if self.zone == Tz::UTC {
-            return (at.weekday(), at.hour() as u8);
-        }
-        let local = self.zone.from_utc_datetime(&at.naive_utc());
-        (local.weekday(), local.hour() as u8)
-    }
-
-    /// The rows with trades, with their figures.
-    pub(super) fn breakdowns(&self) -> Breakdowns {
+    /// The rows with trades, with their figures, symbols and tags in text order.
+    pub(super) fn breakdowns(&self, keys: &Keys) -> Breakdowns {
         fn listed<K: Copy>(keys: impl IntoIterator<Item = K>, rows: &[Accumulator]) -> Vec<(K, Figures)> {
             keys.into_iter()
                 .zip(rows)
@@ -153,13 +119,21 @@ impl Rows {
         }
         let weekdays =
             [Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri, Weekday::Sat, Weekday::Sun];
-        let mut by_tag: Vec<(Option<String>, Figures)> =
-            self.by_tag.iter().map(|(tag, row)| (Some(tag.clone()), row.figures())).collect();
+        let mut by_symbol: Vec<(Symbol, Figures)> = (0..self.by_symbol.len())
+            .filter(|n| !self.by_symbol[*n].is_empty())
+            .filter_map(|n| keys.symbol(n).map(|symbol| (symbol.clone(), self.by_symbol[n].figures())))
+            .collect();
+        by_symbol.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut by_tag: Vec<(Option<String>, Figures)> = (0..self.by_tag.len())
+            .filter(|n| !self.by_tag[*n].is_empty())
+            .filter_map(|n| keys.tag(n).map(|tag| (Some(tag.clone()), self.by_tag[n].figures())))
+            .collect();
+        by_tag.sort_by(|a, b| a.0.cmp(&b.0));
         if !self.untagged.is_empty() {
             by_tag.push((None, self.untagged.figures()));
         }
         Breakdowns {
-            by_symbol: self.by_symbol.iter().map(|(symbol, row)| (symbol.clone(), row.figures())).collect(),
+            by_symbol,
             by_side: listed([Side::Buy, Side::Sell], &self.by_side),
             by_weekday: listed(weekdays, &self.by_weekday),
             by_hour: listed(0..24u8, &self.by_hour),

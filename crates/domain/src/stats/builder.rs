@@ -8,12 +8,14 @@ use crate::time::Timestamp;
 
 use super::accumulator::Counted;
 use super::figures::ClosedTrade;
+use super::keys::Keys;
 use super::performance::SetBuilder;
 use super::statistics::Statistics;
 
 /// Builds [`Statistics`] from closed trades given in close order (`closed_at`, then id), one at a time.
 #[derive(Debug, Clone)]
 pub struct StatsBuilder {
+    keys: Keys,
     all: SetBuilder,
     live: SetBuilder,
     excluded: u64,
@@ -36,8 +38,9 @@ impl StatsBuilder {
     /// A builder like [`StatsBuilder::new`] that reads the weekday and hour of each opening in `zone`.
     pub fn in_zone(curve_points: usize, zone: Tz) -> Self {
         Self {
-            all: SetBuilder::new(curve_points, zone),
-            live: SetBuilder::new(curve_points, zone),
+            keys: Keys::new(zone),
+            all: SetBuilder::new(curve_points),
+            live: SetBuilder::new(curve_points),
             excluded: 0,
             last_key: None,
             out_of_order: false,
@@ -63,9 +66,10 @@ impl StatsBuilder {
             holding_seconds: trade.holding_seconds(),
             excursion: trade.excursion().map(|e| (e.mfe, e.mae)),
         };
-        self.all.push(trade, &counted);
+        let keys = self.keys.of(trade, counted.holding_seconds);
+        self.all.push(trade, &keys, &counted);
         if trade.live {
-            self.live.push(trade, &counted);
+            self.live.push(trade, &keys, &counted);
         }
     }
 
@@ -74,7 +78,7 @@ impl StatsBuilder {
         if self.out_of_order {
             return Err(OutOfOrder);
         }
-        Ok(Statistics { all: self.all.finish(), live: self.live.finish(), excluded: self.excluded })
+        Ok(Statistics { all: self.all.finish(&self.keys), live: self.live.finish(&self.keys), excluded: self.excluded })
     }
 }
 

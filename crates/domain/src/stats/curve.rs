@@ -138,6 +138,15 @@ impl Fall {
         }
     }
 
+    /// Whether `value` lies below `peak` by more than `fall`, as far as a multiplication tells (a division is
+    /// dearer, and only a candidate needs one).
+    fn may_be_deeper(self, peak: f64, value: f64, fall: f64) -> bool {
+        match self {
+            Self::Relative => value < peak * (1.0 - fall),
+            Self::Absolute => value < peak - fall,
+        }
+    }
+
     /// The fall from `peak` to `value` (the peak is at least the start, so a relative fall never divides by 0).
     pub(super) fn from(self, peak: f64, value: f64) -> f64 {
         match self {
@@ -172,6 +181,9 @@ impl DrawdownPoints {
         let peak_value = self.peak.map_or(self.measure.start(), |(_, peak)| peak.value);
         if point.value >= peak_value {
             self.peak = Some((index, point));
+            return;
+        }
+        if !self.measure.may_be_deeper(peak_value, point.value, self.fall) {
             return;
         }
         let fall = self.measure.from(peak_value, point.value);

@@ -97,7 +97,7 @@ impl ClosedTrade {
 
     /// How long it was open, in seconds.
     pub fn holding_seconds(&self) -> f64 {
-        (self.closed_at.unix_micros() - self.opened_at.unix_micros()) as f64 / 1e6
+        (self.closed_at.unix_micros() - self.opened_at.unix_micros()) as f64 * 1e-6
     }
 }
 

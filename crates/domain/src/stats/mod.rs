@@ -60,6 +60,7 @@ mod builder;
 mod curve;
 mod excursion;
 mod figures;
+mod keys;
 mod performance;
 mod statistics;
 

@@ -7,6 +7,7 @@ use super::accumulator::{Accumulator, Counted};
 use super::breakdown::{Breakdowns, Rows};
 use super::curve::{Curve, CurvePoint, DrawdownPoints, Fall};
 use super::figures::{ClosedTrade, Figures};
+use super::keys::{Keys, TradeKeys};
 
 /// The performance of one set of trades.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,7 +25,7 @@ pub struct Performance {
 impl Performance {
     /// The performance of no trade at all.
     pub fn empty() -> Self {
-        SetBuilder::new(2, Tz::UTC).finish()
+        SetBuilder::new(2).finish(&Keys::new(Tz::UTC))
     }
 
     /// Where the equity curve's largest drawdown lies: its peak (`None` when the fall starts from the start, before
@@ -66,31 +67,31 @@ pub(super) struct SetBuilder {
 }
 
 impl SetBuilder {
-    /// Curves of at most `curve_points` points; weekdays and hours read in `zone`.
-    pub(super) fn new(curve_points: usize, zone: Tz) -> Self {
+    /// Curves of at most `curve_points` points.
+    pub(super) fn new(curve_points: usize) -> Self {
         Self {
             overall: Accumulator::default(),
-            rows: Rows::new(zone),
+            rows: Rows::default(),
             curve: Curve::new(curve_points, Fall::Relative),
             pnl_curve: Curve::new(curve_points, Fall::Absolute),
         }
     }
 
-    /// Adds the next trade of the set.
-    pub(super) fn push(&mut self, trade: &ClosedTrade, counted: &Counted) {
+    /// Adds the next trade of the set, with the keys of its rows.
+    pub(super) fn push(&mut self, trade: &ClosedTrade, keys: &TradeKeys, counted: &Counted) {
         self.overall.push(counted);
-        self.rows.push(trade, counted);
+        self.rows.push(keys, counted);
         self.curve.push(CurvePoint { at: trade.closed_at, value: self.overall.equity() });
         if counted.money.is_some() {
             self.pnl_curve.push(CurvePoint { at: trade.closed_at, value: self.overall.net_pnl() });
         }
     }
 
-    /// The set's performance.
-    pub(super) fn finish(&self) -> Performance {
+    /// The set's performance, its rows named by `keys`.
+    pub(super) fn finish(&self, keys: &Keys) -> Performance {
         Performance {
             overall: self.overall.figures(),
-            breakdowns: self.rows.breakdowns(),
+            breakdowns: self.rows.breakdowns(keys),
             curve: self.curve.points(),
             pnl_curve: self.pnl_curve.points(),
         }
