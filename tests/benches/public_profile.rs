@@ -1,7 +1,8 @@
-//! `GET /profiles/{user_name}`'s use case on PostgreSQL with one public strategy of 20 000 closed trades: the first
+//! `GET /profiles/{user_name}`'s use case on PostgreSQL with one public strategy of 100 000 closed trades: the first
 //! read (the statistics computed from every trade, then kept) against repeated reads of the unchanged profile (one
-//! query of the strategies and their revisions). Prints both, each the median of its runs, and their ratio (the
-//! target is at least 20). Run with `cargo bench -p quantarya-tests --bench public_profile`.
+//! query of the strategies and their revisions); and the same for the page `GET /u/{user_name}`, which reads the
+//! profile the same way and renders it. Prints each, the median of its runs, and the ratios (the target is at
+//! least 20). Run with `cargo bench -p quantarya-tests --bench public_profile`.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -11,7 +12,7 @@ use quantarya_ports::Journal;
 use quantarya_test_db::TestDatabase;
 use quantarya_tests::support::{JournalOver, StoreUnderTest, seed_closed_trades, strategy, user};
 
-const TRADES: i64 = 20_000;
+const TRADES: i64 = 100_000;
 
 /// The median of `times`.
 fn median(mut times: Vec<Duration>) -> Duration {
@@ -52,10 +53,36 @@ fn main() {
             journal.public_profile(&owner.user_name).await.expect("the profile");
             repeated.push(started.elapsed());
         }
+        // The page: the same read, then the HTML.
+        let mut first_page = Vec::new();
+        for _ in 0..5 {
+            let journal = store.journal();
+            let started = Instant::now();
+            let profile = journal.public_profile(&owner.user_name).await.expect("the profile");
+            let page = quantarya_adapter_http::public_page::render(&profile);
+            first_page.push(started.elapsed());
+            assert!(page.contains(&format!("All ({TRADES} trades)")));
+        }
+        let mut repeated_page = Vec::new();
+        for _ in 0..50 {
+            let started = Instant::now();
+            let profile = journal.public_profile(&owner.user_name).await.expect("the profile");
+            std::hint::black_box(quantarya_adapter_http::public_page::render(&profile));
+            repeated_page.push(started.elapsed());
+        }
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
         let (first, repeated) = (median(first), median(repeated));
+        let (first_page, repeated_page) = (median(first_page), median(repeated_page));
         println!("public profile, one public strategy of {TRADES} closed trades, PostgreSQL (the use case, no HTTP)");
-        println!("  first read:    {:>9.3} ms (median of 5, each on a fresh instance)", first.as_secs_f64() * 1e3);
-        println!("  repeated read: {:>9.3} ms (median of 50)", repeated.as_secs_f64() * 1e3);
+        println!("  first read:    {:>9.3} ms (median of 5, each on a fresh instance)", ms(first));
+        println!("  repeated read: {:>9.3} ms (median of 50)", ms(repeated));
         println!("  first / repeated: {:>6.1}   (target >= 20)", first.as_secs_f64() / repeated.as_secs_f64());
+        println!("the page /u/{{user_name}} of the same profile (the read and the HTML)");
+        println!("  first:    {:>9.3} ms (median of 5, each on a fresh instance)", ms(first_page));
+        println!("  repeated: {:>9.3} ms (median of 50)", ms(repeated_page));
+        println!(
+            "  first / repeated: {:>6.1}   (target >= 20)",
+            first_page.as_secs_f64() / repeated_page.as_secs_f64()
+        );
     });
 }

@@ -31,6 +31,7 @@ mod journal_props;
 mod journal_suite;
 mod key_scopes_suite;
 pub mod live_migration;
+pub mod pnl_migration;
 mod positions_suite;
 mod public_stats_suite;
 mod rate_limits_suite;

@@ -75,6 +75,11 @@ fn main() -> ExitCode {
         handle.block_on(quantarya_tests::live_migration::the_live_migration_reads_histories_as_the_domain_does());
         Ok(())
     }));
+    let handle = runtime.handle().clone();
+    trials.push(Trial::test("postgres::the_pnl_migration_reads_positions_as_the_domain_does", move || {
+        handle.block_on(quantarya_tests::pnl_migration::the_pnl_migration_reads_positions_as_the_domain_does());
+        Ok(())
+    }));
     let (handle, purge_url) = (runtime.handle().clone(), url.clone());
     trials.push(Trial::test("postgres::the_signal_log_writer_purges_the_excess_and_the_old", move || {
         handle.block_on(the_signal_log_writer_purges_the_excess_and_the_old(&purge_url));

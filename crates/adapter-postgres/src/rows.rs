@@ -8,7 +8,7 @@ use quantarya_domain::{
     DisplayName, Email, EventId, EventKind, ExtensionSlot, Extensions, ExternalReference, Fees, FieldChange, Fill,
     KeyGrant, KeyName, KeyPrefix, KeyStrategies, Origin, PointValue, Price, Side, SignalAge, SignalEvent, Source,
     Status, Strategy, StrategyId, StrategyTitle, Symbol, Tags, Timeframe, Timestamp, Trade, TradeEvent, TradeId,
-    TradeRecord, User, UserId, UserName, realized_pnl,
+    TradeRecord, User, UserId, UserName,
 };
 use quantarya_ports::StoreError;
 use serde_json::Value;
@@ -226,6 +226,8 @@ impl From<&Trade> for TradeRow {
                 "fills": t.fills.iter().map(Fill::to_stored_json).collect::<Vec<_>>(),
                 "max_favorable_price": t.max_favorable_price.map(Price::get),
                 "max_adverse_price": t.max_adverse_price.map(Price::get),
+                // Derived from the fills, never read back into a trade: statistics select it alone.
+                "realized_pnl": t.realized_pnl(),
             }),
             live: t.live,
         }
@@ -323,7 +325,22 @@ impl TryFrom<TradeRow> for Trade {
     }
 }
 
-/// The columns statistics read of a closed trade.
+/// A number of the position document, extracted by the database (statistics read a few of its values, not the
+/// document: the fills with their times are most of a row).
+macro_rules! position_number {
+    ($key:literal) => {
+        diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::Float8>>(concat!(
+            "(trades.position->>'",
+            $key,
+            "')::float8"
+        ))
+    };
+}
+
+/// The type of [`position_number!`].
+type PositionNumber = diesel::expression::SqlLiteral<diesel::sql_types::Nullable<diesel::sql_types::Float8>>;
+
+/// The columns statistics read of a closed trade, and the values of its position document they need.
 #[derive(Debug, Queryable, Selectable)]
 #[diesel(table_name = trades, check_for_backend(diesel::pg::Pg))]
 pub(crate) struct ClosedRow {
@@ -337,32 +354,46 @@ pub(crate) struct ClosedRow {
     pub opened_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
     pub tags: Vec<String>,
-    /// The fills, fees and point value the P&L is worked out from, and the excursions.
-    pub position: Value,
     pub live: bool,
+    /// What the trade made, as the domain worked it out when the trade was written (null without a size).
+    #[diesel(select_expression = position_number!("realized_pnl"), select_expression_type = PositionNumber)]
+    pub realized_pnl: Option<f64>,
+    /// The trade's fees, as the exact decimal text it is stored as.
+    #[diesel(
+        select_expression = diesel::dsl::sql::<diesel::sql_types::Text>("(trades.position->>'fees')"),
+        select_expression_type = diesel::expression::SqlLiteral<diesel::sql_types::Text>
+    )]
+    pub fees: String,
+    #[diesel(select_expression = position_number!("max_favorable_price"), select_expression_type = PositionNumber)]
+    pub max_favorable_price: Option<f64>,
+    #[diesel(select_expression = position_number!("max_adverse_price"), select_expression_type = PositionNumber)]
+    pub max_adverse_price: Option<f64>,
 }
 
 impl TryFrom<ClosedRow> for ClosedTrade {
     type Error = StoreError;
     fn try_from(r: ClosedRow) -> Result<Self, StoreError> {
-        let side = read("trades.side", Side::parse(&r.side))?;
-        let entry = price("trades.entry", r.entry)?;
-        let position = position(&r.position)?;
-        let pnl = realized_pnl(side, entry, position.point_value, position.fees, &position.fills);
+        let fees = r
+            .fees
+            .parse()
+            .ok()
+            .ok_or_else(|| corrupt("trades.position has no fees"))
+            .and_then(|d| read("trades.position.fees", Fees::from_decimal(d)))?;
+        let pnl = r.realized_pnl.filter(|pnl| pnl.is_finite());
         Ok(ClosedTrade {
             id: TradeId::from_uuid(r.id),
             symbol: read("trades.symbol", Symbol::parse(&r.symbol))?,
-            side,
-            entry,
+            side: read("trades.side", Side::parse(&r.side))?,
+            entry: price("trades.entry", r.entry)?,
             stop_loss: price("trades.initial_stop_loss", r.initial_stop_loss)?,
             close_price: price("trades.close_price", r.close_price)?,
             opened_at: stamp(r.opened_at),
             closed_at: stamp(r.closed_at.ok_or_else(|| corrupt("a closed trade without closed_at"))?),
             tags: read("trades.tags", Tags::parse(&r.tags).map_err(|(_, e)| e))?,
             pnl,
-            fees: pnl.map(|_| position.fees.to_f64()),
-            max_favorable_price: position.max_favorable_price,
-            max_adverse_price: position.max_adverse_price,
+            fees: pnl.map(|_| fees.to_f64()),
+            max_favorable_price: price("trades.position.max_favorable_price", r.max_favorable_price)?,
+            max_adverse_price: price("trades.position.max_adverse_price", r.max_adverse_price)?,
             live: r.live,
         })
     }

@@ -340,46 +340,39 @@ impl TradeRecord {
     /// negated for a short, less the trade's fees. `None` for a trade without a size, or when the entry price or
     /// an exit's price is unknown.
     pub fn realized_pnl(&self) -> Option<f64> {
-        realized_pnl(self.side, self.entry, self.point_value, self.fees, &self.fills)
+        let exits = self.exit_fills().map(|fill| (fill.price, fill.quantity));
+        realized_pnl(self.side, self.entry, self.point_value, self.fees, self.is_sized(), exits)
     }
 }
 
 /// The realized P&L of a position on `side` entered at `entry` (the average of its entry fills), with its point
-/// value, fees and fills: the rule [`TradeRecord::realized_pnl`] applies, for a reader that holds the parts (a store
-/// streaming closed trades into statistics). `None` without sizes (the first fill has none), without the entry
-/// price, or with an exit whose price is unknown.
+/// value, fees and the price and size of each exit fill: the rule [`TradeRecord::realized_pnl`] applies, for a reader
+/// that holds only the parts (a store streaming closed trades into statistics). `None` for a position without sizes
+/// (`sized` false), without the entry price, or with an exit whose price or size is unknown.
 ///
 /// ```
-/// use quantarya_domain::{Fees, Fill, FillKind, PointValue, Price, Quantity, Side, Timestamp, realized_pnl};
-/// let at = Timestamp::parse_rfc3339("2026-05-21T12:00:00Z")?;
-/// let fill = |kind, price, quantity| Fill {
-///     kind,
-///     price: Some(Price::new(price).expect("valid")),
-///     quantity: Some(Quantity::new(quantity).expect("valid")),
-///     fees: Fees::ZERO,
-///     at,
-/// };
-/// let fills = [fill(FillKind::Entry, 5000.0, 2.0), fill(FillKind::Exit, 5010.0, 2.0)];
-/// let pnl = realized_pnl(Side::Buy, Some(Price::new(5000.0)?), PointValue::new(50.0)?, Fees::new(10.0)?, &fills);
+/// use quantarya_domain::{Fees, PointValue, Price, Quantity, Side, realized_pnl};
+/// let exit = (Some(Price::new(5010.0)?), Some(Quantity::new(2.0)?));
+/// let pnl = realized_pnl(Side::Buy, Some(Price::new(5000.0)?), PointValue::new(50.0)?, Fees::new(10.0)?, true, [exit]);
 /// assert_eq!(pnl, Some(990.0), "10 points on two contracts of 50, less 10 in fees");
-/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # Ok::<(), quantarya_domain::ValueError>(())
 /// ```
 pub fn realized_pnl(
     side: Side,
     entry: Option<Price>,
     point_value: PointValue,
     fees: Fees,
-    fills: &[Fill],
+    sized: bool,
+    exits: impl IntoIterator<Item = (Option<Price>, Option<Quantity>)>,
 ) -> Option<f64> {
-    if fills.first().is_none_or(|f| f.quantity.is_none()) {
+    if !sized {
         return None;
     }
     let entry = entry?.get();
     let direction = side.direction();
     let mut pnl = 0.0;
-    for fill in fills.iter().filter(|f| f.kind == FillKind::Exit) {
-        let quantity = fill.quantity?.to_f64();
-        pnl += direction * (fill.price?.get() - entry) * quantity * point_value.get();
+    for (price, quantity) in exits {
+        pnl += direction * (price?.get() - entry) * quantity?.to_f64() * point_value.get();
     }
     Some(pnl - fees.to_f64())
 }

@@ -1,0 +1,1 @@
+UPDATE trades SET position = position - 'realized_pnl';
