@@ -7,13 +7,14 @@ use std::sync::Arc;
 
 use quantarya_adapter_postgres::{PgStore, PoolSettings};
 use quantarya_domain::{
-    Fees, LevelsChange, NewTrade, Price, Side, SignalExit, Status, Tags, Trade, TradePatch, live_from_history,
+    CloseTrade, Fees, LIVE_WINDOW_SECONDS, LevelsChange, NewTrade, Price, Side, SignalExit, Status, Tags, Timestamp,
+    Trade, TradePatch, live_from_history,
 };
 use quantarya_ports::{Journal, Signal, SignalLocator};
 use quantarya_test_db::TestDatabase;
 
 use crate::journal_suite::trader_in;
-use crate::support::{StoreUnderTest, entry, minutes_ago};
+use crate::support::{StoreUnderTest, entry, minutes_ago, now};
 
 /// The migration's script, as it ran on deployed databases.
 const MIGRATION: &str = include_str!("../../crates/adapter-postgres/migrations/2026-12-06-000001_live_trades/up.sql");
@@ -89,6 +90,36 @@ pub async fn the_live_migration_reads_histories_as_the_domain_does() {
     let fees = TradePatch { fees: Some(Fees::new(3.0).expect("valid")), ..Default::default() };
     let open = open.expect("entry").trade;
     trades.push(("fees corrected", j.patch_trade(jwt, book, open.id, fees).await.expect("fees")));
+    // Live, closed by hand through the close route.
+    let open = j.submit_signal(key, book, Signal::Entry(entry("ES1!", Side::Buy, Some("hand"))), None).await;
+    let open = open.expect("entry").trade;
+    let close = CloseTrade { close_price: Some(price(104.0)), ..Default::default() };
+    trades.push(("closed by hand", j.close_trade(jwt, book, open.id, close).await.expect("closed")));
+    // Live, an excursion reported by hand.
+    let open = j.submit_signal(key, book, Signal::Entry(entry("ES1!", Side::Buy, Some("mfe"))), None).await;
+    let open = open.expect("entry").trade;
+    let reported = TradePatch { max_favorable_price: Some(Some(price(130.0))), ..Default::default() };
+    trades.push(("excursion by hand", j.patch_trade(jwt, book, open.id, reported).await.expect("excursion")));
+    // Live, an excursion reported by the integration.
+    let levels = LevelsChange { max_favorable_price: Some(price(103.0)), ..Default::default() };
+    let update = Signal::Update { locator: by_reference("x-key"), levels };
+    j.submit_signal(key, book, Signal::Entry(entry("ES1!", Side::Buy, Some("x-key"))), None).await.expect("entry");
+    trades.push(("excursion by key", j.submit_signal(key, book, update, None).await.expect("update").trade));
+    // Opened at the edge of the window: its exit, dated at the opening, arrives more than 5 minutes after its date;
+    // and a first stop sent more than 5 minutes after the opening.
+    let edge = Timestamp::from_datetime(now().as_datetime() - chrono::TimeDelta::seconds(LIVE_WINDOW_SECONDS - 1));
+    let late_exit = NewTrade { signal_time: Some(edge), ..entry("ES1!", Side::Buy, Some("late-exit")) };
+    j.submit_signal(key, book, Signal::Entry(late_exit), None).await.expect("entry");
+    let late_stop =
+        NewTrade { signal_time: Some(edge), stop_loss: None, ..entry("ES1!", Side::Buy, Some("late-stop")) };
+    j.submit_signal(key, book, Signal::Entry(late_stop), None).await.expect("entry");
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let dated = SignalExit { close_price: Some(price(111.0)), signal_time: Some(edge), ..Default::default() };
+    let exit_dated = Signal::Exit { locator: by_reference("late-exit"), exit: dated };
+    trades.push(("exit dated back", j.submit_signal(key, book, exit_dated, None).await.expect("exit").trade));
+    let stop = LevelsChange { stop_loss: Some(Some(price(90.0))), ..Default::default() };
+    let update = Signal::Update { locator: by_reference("late-stop"), levels: stop };
+    trades.push(("first stop late", j.submit_signal(key, book, update, None).await.expect("update").trade));
 
     let expected = [
         ("live", true),
@@ -101,6 +132,11 @@ pub async fn the_live_migration_reads_histories_as_the_domain_does() {
         ("entry rewritten", false),
         ("priced later", true),
         ("fees corrected", false),
+        ("closed by hand", false),
+        ("excursion by hand", false),
+        ("excursion by key", true),
+        ("exit dated back", false),
+        ("first stop late", false),
     ];
     for ((name, trade), (wanted_name, wanted)) in trades.iter().zip(expected) {
         assert_eq!((*name, trade.live), (wanted_name, wanted), "the domain's verdict");

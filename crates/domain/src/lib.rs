@@ -157,7 +157,7 @@ pub use strategy::{Description, NewStrategy, SignalAge, Strategy, StrategyChange
 pub use time::Timestamp;
 pub use trade::{
     CloseTrade, CorruptTrade, DECIMAL_PLACES, EventKind, ExtensionSlot, Extensions, ExtensionsChange,
-    ExternalReference, Fees, FieldChange, Fill, FillKind, JsonObject, LIVE_WINDOW_SECONDS, LevelsChange,
+    ExternalReference, Fees, FieldChange, Fill, FillKind, HistorySoFar, JsonObject, LIVE_WINDOW_SECONDS, LevelsChange,
     LifecycleError, Locator, MAX_FILLS, NewTrade, Origin, Outcome, PointValue, Price, Quantity, ScaleIn, Side,
     SignalEvent, SignalExit, Source, Stamp, Status, Symbol, Timeframe, Trade, TradeCommand, TradeEvent, TradePatch,
     TradeRecord, Transition, exit_already_applied, is_correction, is_live_entry, live_from_history, realized_pnl,

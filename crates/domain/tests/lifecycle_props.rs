@@ -376,6 +376,23 @@ fn lifecycle_keeps_every_invariant(
                 }
                 tally.borrow_mut().changed[kind(&command)] += 1;
                 prop_assert!(before.live || !next.live, "nothing makes a trade live again");
+                // A number the statistics read, changed by a user's hand, never stays in the live record (a
+                // cancelled trade counts nowhere, live or not).
+                let counted_by_hand = by == CredentialKind::User
+                    && next.status != Status::Cancelled
+                    && transition.event.changes.iter().any(|c| {
+                        [
+                            "entry",
+                            "close_price",
+                            "fills",
+                            "fees",
+                            "closed_at",
+                            "max_favorable_price",
+                            "max_adverse_price",
+                        ]
+                        .contains(&c.field())
+                    });
+                prop_assert!(!(counted_by_hand && next.live), "{:?} left the trade live", transition.event);
                 if before.live && !next.live {
                     tally.borrow_mut().unlived += 1;
                     prop_assert!(transition.event.changes.iter().any(|c| c.field() == "live"), "the event says why");

@@ -41,19 +41,22 @@ impl Axes {
         Some(Self { times, low, high })
     }
 
+    /// The x of `point`: its rank among the close times drawn, after the start (equity 1 before the first trade),
+    /// which stands at the left edge.
     fn x(&self, point: &CurvePoint) -> f64 {
-        let rank = self.times.partition_point(|t| *t < point.at.unix_micros());
-        let last = self.times.len().saturating_sub(1).max(1);
-        PAD + rank as f64 / last as f64 * (WIDTH - 2.0 * PAD)
+        let rank = self.times.partition_point(|t| *t < point.at.unix_micros()) + 1;
+        PAD + rank as f64 / self.times.len() as f64 * (WIDTH - 2.0 * PAD)
     }
 
     fn y(&self, value: f64) -> f64 {
         PAD + (self.high - value) / (self.high - self.low) * (HEIGHT - 2.0 * PAD)
     }
 
-    /// The `points` attribute of a polyline through `curve`.
+    /// The `points` attribute of a polyline from the start through `curve`.
     fn polyline(&self, curve: &[CurvePoint]) -> String {
-        curve.iter().map(|p| format!("{:.1},{:.1}", self.x(p), self.y(p.value))).collect::<Vec<_>>().join(" ")
+        let start = format!("{PAD:.1},{:.1}", self.y(1.0));
+        let points = curve.iter().map(|p| format!("{:.1},{:.1}", self.x(p), self.y(p.value)));
+        std::iter::once(start).chain(points).collect::<Vec<_>>().join(" ")
     }
 }
 
@@ -116,11 +119,12 @@ mod tests {
         assert!(svg.starts_with("<svg"), "{svg}");
         assert_eq!(svg.matches("<rect class=\"drawdown\"").count(), 1, "{svg}");
         assert_eq!(svg.matches("<polyline").count(), 2, "every trade's curve and the live one: {svg}");
-        // Equity 1.1, 1.155, 1.0395, 0.9875, 1.185: the largest fall runs from the second point of five (evenly
-        // spaced in time) to the fourth.
-        let x = |i: f64| PAD + i / 4.0 * (WIDTH - 2.0 * PAD);
-        assert!(svg.contains(&format!("x=\"{:.1}\"", x(1.0))), "{svg}");
-        assert!(svg.contains(&format!("width=\"{:.1}\"", x(3.0) - x(1.0))), "{svg}");
+        // Equity 1.1, 1.155, 1.0395, 0.9875, 1.185 after the start at 1 (the left edge): the largest fall runs from
+        // the second point of five to the fourth, the points evenly spaced.
+        let x = |i: f64| PAD + i / 5.0 * (WIDTH - 2.0 * PAD);
+        assert!(svg.contains(&format!("x=\"{:.1}\"", x(2.0))), "{svg}");
+        assert!(svg.contains(&format!("width=\"{:.1}\"", x(4.0) - x(2.0))), "{svg}");
+        assert!(svg.contains(&format!("points=\"{PAD:.1},")), "every curve starts at the start: {svg}");
         assert!(equity_curves(&Performance::empty(), &Performance::empty(), "none").is_none());
     }
 }

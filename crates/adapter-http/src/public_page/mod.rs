@@ -37,6 +37,20 @@ figcaption,.note{font-size:.85rem;color:#5b6478}
 footer{font-size:.8rem;color:#5b6478;margin:2rem 0 1rem}
 ";
 
+/// The `Content-Security-Policy` of the pages: their one style sheet, by its hash, and nothing else (no script, no
+/// image, no font, no frame, no form, no base URL).
+pub fn content_security_policy() -> &'static str {
+    static POLICY: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        use base64::Engine;
+        use sha2::Digest;
+        let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(STYLE.as_bytes()));
+        format!(
+            "default-src 'none'; style-src 'sha256-{hash}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+        )
+    });
+    &POLICY
+}
+
 /// The shell every page shares.
 fn page(title: &str, body: Markup) -> String {
     html! {
@@ -140,4 +154,23 @@ pub fn not_found() -> String {
             p { "There is no public track record at this address." }
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_policy_allows_exactly_the_style_sheet_the_page_carries() {
+        use base64::Engine;
+        use sha2::Digest;
+        let page = not_found();
+        let (start, end) =
+            (page.find("<style>").expect("a style") + "<style>".len(), page.find("</style>").expect("its end"));
+        let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(&page.as_bytes()[start..end]));
+        let policy = content_security_policy();
+        assert!(policy.contains(&format!("style-src 'sha256-{hash}'")), "{policy}");
+        assert!(policy.starts_with("default-src 'none'") && !policy.contains("unsafe"), "{policy}");
+        assert!(!page.contains("<script"));
+    }
 }

@@ -1,7 +1,7 @@
 //! `/u/{user_name}`: the public track record as a page (HTML, not part of the API reference).
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CONTENT_SECURITY_POLICY, HeaderValue};
+use actix_web::http::header::{CONTENT_SECURITY_POLICY, X_CONTENT_TYPE_OPTIONS};
 use actix_web::{HttpResponse, web};
 use quantarya_domain::UserName;
 use quantarya_ports::JournalError;
@@ -11,11 +11,6 @@ use crate::error::ApiError;
 use crate::public_page;
 use crate::route::{Param, ParamKind, RouteSpec, Verb, route};
 use crate::state::AppState;
-
-/// What the page may load: its own inline style, nothing else (no script, no frame, no form, no font, no image
-/// from anywhere).
-const POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; \
-                      frame-ancestors 'none'";
 
 const USER_NAME: Param = Param { name: "user_name", description: "Public Quantarya username.", kind: ParamKind::Text };
 
@@ -35,11 +30,13 @@ pub const ROUTES: &[RouteSpec] = &[RouteSpec {
     )
 }];
 
-/// An HTML answer, with the page's security policy.
+/// An HTML answer, with the page's security policy (its own style sheet and nothing else) and no sniffing.
 fn html(status: StatusCode, body: String) -> HttpResponse {
-    let mut response = HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body);
-    response.headers_mut().insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(POLICY));
-    response
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((CONTENT_SECURITY_POLICY, public_page::content_security_policy()))
+        .insert_header((X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .body(body)
 }
 
 /// `GET /u/{user_name}`: the page, or a 404 page for a profile that is missing or not public. A storage outage is

@@ -11,7 +11,7 @@ use super::error::LifecycleError;
 use super::event::{EventKind, FieldChange, TradeEvent};
 use super::extensions::ExtensionsChange;
 use super::fields::{Price, SignalEvent, Status};
-use super::liveness::{is_correction, is_live_entry};
+use super::liveness::{HistorySoFar, is_correction, is_live_entry};
 use super::position::{Fees, Fill, FillKind, MAX_FILLS, Quantity, average_price};
 use super::{Trade, TradeRecord};
 
@@ -364,17 +364,13 @@ impl Trade {
     }
 
     fn transition(&self, mut next: TradeRecord, kind: EventKind, stamp: Stamp) -> Outcome {
-        let mut changes = FieldChange::between(Some(&self.0), &next);
+        let changes = FieldChange::between(Some(&self.0), &next);
         if changes.is_empty() {
             return Outcome::Unchanged;
         }
-        if self.live && is_correction(kind, &changes, self.entry.is_some()) {
-            next.live = false;
-            changes.push(FieldChange::Live(false));
-        }
         next.version = self.version + 1;
         next.updated_at = stamp.at;
-        let event = TradeEvent {
+        let mut event = TradeEvent {
             id: stamp.event_id,
             trade_id: self.id,
             version: next.version,
@@ -383,6 +379,10 @@ impl Trade {
             by: stamp.by,
             changes,
         };
+        if self.live && is_correction(&event, &HistorySoFar::of(&self.0)) {
+            next.live = false;
+            event.changes.push(FieldChange::Live(false));
+        }
         Outcome::Changed(Transition { trade: Trade(next), event })
     }
 }

@@ -20,7 +20,7 @@ pub use event::{EventKind, FieldChange, TradeEvent};
 pub use extensions::{ExtensionSlot, Extensions, ExtensionsChange, JsonObject};
 pub use fields::{ExternalReference, Origin, Price, Side, SignalEvent, Source, Status, Symbol, Timeframe};
 pub use lifecycle::{Outcome, Transition};
-pub use liveness::{LIVE_WINDOW_SECONDS, is_correction, is_live_entry, live_from_history};
+pub use liveness::{HistorySoFar, LIVE_WINDOW_SECONDS, is_correction, is_live_entry, live_from_history};
 pub use matching::{Locator, exit_already_applied, select_open_trade};
 pub use position::{DECIMAL_PLACES, Fees, Fill, FillKind, MAX_FILLS, PointValue, Quantity, realized_pnl};
 
