@@ -24,6 +24,7 @@
 
 mod accounts;
 mod changes_text;
+mod closed_row;
 mod cursor;
 mod error;
 mod imports;

@@ -15,10 +15,11 @@ use quantarya_ports::outbound::{
 use quantarya_ports::{StoreConflict, StoreError};
 
 use crate::PgStore;
+use crate::closed_row::ClosedRow;
 use crate::cursor::after_cursor;
 use crate::error::query;
 use crate::receipts;
-use crate::rows::{ClosedRow, EventRow, TradeRow};
+use crate::rows::{EventRow, TradeRow};
 use crate::schema::{strategies, trade_events, trades};
 use crate::trade_write::{
     InsertTradeStatement, ReceiptBinds, TradeWrite, Unreceipted, UpdateTradeStatement, WriteKind, write,
