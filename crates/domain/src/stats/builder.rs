@@ -36,6 +36,35 @@ impl StatsBuilder {
     }
 
     /// A builder like [`StatsBuilder::new`] that reads the weekday and hour of each opening in `zone`.
+    ///
+    /// ```
+    /// use quantarya_domain::chrono_tz::Tz;
+    /// use quantarya_domain::{ClosedTrade, Price, Side, StatsBuilder, Symbol, Tags, Timestamp, TradeId, uuid::Uuid};
+    /// let at = |s: &str| Timestamp::parse_rfc3339(s).expect("valid");
+    /// let trade = ClosedTrade {
+    ///     id: TradeId::from_uuid(Uuid::from_u128(1)),
+    ///     symbol: Symbol::parse("ES1!")?,
+    ///     side: Side::Buy,
+    ///     entry: Some(Price::new(5000.0)?),
+    ///     stop_loss: None,
+    ///     close_price: Some(Price::new(5010.0)?),
+    ///     // Monday 00:30 in UTC is Sunday 19:30 in New York (EST).
+    ///     opened_at: at("2026-01-05T00:30:00Z"),
+    ///     closed_at: at("2026-01-05T01:00:00Z"),
+    ///     tags: Tags::default(),
+    ///     pnl: None,
+    ///     fees: None,
+    ///     max_favorable_price: None,
+    ///     max_adverse_price: None,
+    ///     live: true,
+    /// };
+    /// let mut builder = StatsBuilder::in_zone(100, Tz::America__New_York);
+    /// builder.push(&trade);
+    /// let rows = builder.finish()?.all.breakdowns;
+    /// assert_eq!(rows.by_hour.iter().map(|(hour, _)| *hour).collect::<Vec<_>>(), [19]);
+    /// assert_eq!(rows.by_weekday[0].0, quantarya_domain::chrono::Weekday::Sun);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn in_zone(curve_points: usize, zone: Tz) -> Self {
         Self {
             keys: Keys::new(zone),

@@ -46,6 +46,26 @@ impl Excursion {
 impl TradeRecord {
     /// The trade's excursions so far, measured in R by its first stop; `None` without an entry and both excursion
     /// prices.
+    ///
+    /// ```
+    /// # use quantarya_domain::*;
+    /// # use quantarya_domain::uuid::Uuid;
+    /// # let at = Timestamp::parse_rfc3339("2026-05-21T12:00:00Z")?;
+    /// # let stamp = Stamp { event_id: EventId::from_uuid(Uuid::from_u128(9)), at, by: CredentialKind::ApiKey };
+    /// # let ids = (TradeId::from_uuid(Uuid::from_u128(1)), StrategyId::from_uuid(Uuid::from_u128(2)));
+    /// let new = NewTrade {
+    ///     entry: Some(Price::new(100.0)?),
+    ///     stop_loss: Some(Price::new(95.0)?),
+    ///     ..NewTrade::open(Symbol::parse("AAPL")?, Side::Buy)
+    /// };
+    /// let mut trade = Trade::open(ids.0, ids.1, UserId::parse("u_1")?, new, stamp)?.trade.into_record();
+    /// assert_eq!(trade.excursion(), None, "no excursion reported yet");
+    /// trade.max_favorable_price = Some(Price::new(110.0)?);
+    /// trade.max_adverse_price = Some(Price::new(97.5)?);
+    /// let excursion = trade.excursion().expect("both known");
+    /// assert_eq!((excursion.mfe_r, excursion.mae_r), (Some(2.0), Some(0.5)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn excursion(&self) -> Option<Excursion> {
         let entry = self.entry?;
         let risk = self.initial_stop_loss.map(|stop| (entry.get() - stop.get()).abs()).filter(|risk| *risk > 0.0);

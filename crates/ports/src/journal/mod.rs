@@ -87,6 +87,16 @@ pub struct PublicStrategy {
 
 /// What statistics an owner asks for: the trades closed within `range`, the weekday and hour of each opening read
 /// in `zone` (UTC unless asked).
+///
+/// ```
+/// use quantarya_domain::chrono_tz::Tz;
+/// use quantarya_ports::StatsQuery;
+/// use quantarya_ports::outbound::CloseRange;
+/// let everything = StatsQuery::default();
+/// assert_eq!((everything.range, everything.zone), (CloseRange::default(), Tz::UTC));
+/// let in_new_york = StatsQuery { zone: Tz::America__New_York, ..CloseRange::default().into() };
+/// assert_eq!(in_new_york.zone.name(), "America/New_York");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StatsQuery {
     /// The close times counted.
