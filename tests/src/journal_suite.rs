@@ -564,6 +564,36 @@ pub async fn excursions_and_the_live_record_are_kept(s: &StoreUnderTest) {
     assert_eq!((stats.all.overall.count, stats.live.overall.count), (1, 0), "the correction left the live record");
 }
 
+/// Cancelled trades count in no figure but are counted beside them, in each set: a live trade cancelled before its
+/// exit shows in the live record as cancelled, on both stores.
+pub async fn cancelled_trades_are_counted_beside_the_figures(s: &StoreUnderTest) {
+    let t = trader(s).await;
+    let (j, key, book) = (&t.journal, &t.key, t.strategy);
+    j.submit_signal(key, book, Signal::Entry(entry("EURUSD", Side::Buy, Some("lost"))), None).await.expect("entry");
+    let cancel = SignalExit { status: Some(Status::Cancelled), ..Default::default() };
+    let lost = locator(Some("lost"), None);
+    j.submit_signal(key, book, Signal::Exit { locator: lost, exit: cancel }, None).await.expect("cancelled by the key");
+    let by_hand = j.submit_signal(&t.jwt, book, Signal::Entry(entry("EURUSD", Side::Buy, None)), None).await;
+    let patch = TradePatch { status: Some(Status::Cancelled), ..Default::default() };
+    j.patch_trade(&t.jwt, book, by_hand.expect("entry").trade.id, patch).await.expect("cancelled by hand");
+    j.submit_signal(key, book, Signal::Entry(entry("EURUSD", Side::Buy, Some("won"))), None).await.expect("entry");
+    let exit = Signal::Exit { locator: locator(Some("won"), None), exit: exit_at(110.0) };
+    j.submit_signal(key, book, exit, None).await.expect("exit");
+
+    let stats = j.strategy_stats(&t.jwt, book, Default::default()).await.expect("stats");
+    assert_eq!((stats.all.overall.count, stats.all.cancelled), (1, 2));
+    assert_eq!((stats.live.overall.count, stats.live.cancelled), (1, 1), "the key's cancel shows in the live record");
+    let later = quantarya_ports::outbound::CloseRange { from: Some(minutes_ago(-1)), to: None };
+    let none = j.strategy_stats(&t.jwt, book, later.into()).await.expect("stats");
+    assert_eq!((none.all.cancelled, none.live.cancelled), (0, 0), "the range applies to cancel times");
+    let user = j.get_profile(&t.jwt).await.expect("profile");
+    j.save_profile(&t.jwt, ProfileChange { public_profile_enabled: Some(true), ..Default::default() })
+        .await
+        .expect("public");
+    let public = j.public_profile(&user.user_name).await.expect("public profile");
+    assert_eq!((public.strategies[0].stats.all.cancelled, public.strategies[0].stats.live.cancelled), (2, 1));
+}
+
 crate::cases!(
     crate::support::StoreUnderTest:
     a_trade_lives_by_its_reference,
@@ -579,4 +609,5 @@ crate::cases!(
     public_profiles_show_public_strategies_with_a_bounded_curve,
     r_is_measured_in_the_stop_a_trade_was_entered_with,
     excursions_and_the_live_record_are_kept,
+    cancelled_trades_are_counted_beside_the_figures,
 );

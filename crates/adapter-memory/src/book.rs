@@ -19,6 +19,9 @@ use crate::stored::Stored;
 /// The list order of a trade: `opened_at` descending, then id descending.
 type ListKey = (Reverse<Timestamp>, Reverse<TradeId>);
 
+/// A trade's place in an index by the time it closed or was cancelled, then its id.
+type ByCloseTime = (Timestamp, TradeId);
+
 fn list_key(trade: &Trade) -> ListKey {
     (Reverse(trade.opened_at), Reverse(trade.id))
 }
@@ -42,7 +45,9 @@ pub(crate) struct Book {
     /// Every trade, in list order.
     listed: BTreeSet<ListKey>,
     /// The closed trades, in close order.
-    closed: BTreeSet<(Timestamp, TradeId)>,
+    closed: BTreeSet<ByCloseTime>,
+    /// The cancelled trades, in the order they were cancelled.
+    cancelled: BTreeSet<ByCloseTime>,
     /// The latest receipt of each symbol a signal without reference named (a reference's is in `references`).
     pub(crate) symbol_receipts: Sharded<Symbol, Receipt>,
     /// How many of `references`' entries hold a receipt (the symbols' are counted by their map).
@@ -186,17 +191,36 @@ impl Book {
         self.references.get(reference).is_some_and(|carriers| carriers.open().is_some())
     }
 
-    /// The closed trades in `range`, in close order.
-    pub(crate) fn closed_in(&self, range: CloseRange) -> Vec<ClosedTrade> {
+    /// The bounds of `range` over an index by close time, or `None` when it holds nothing.
+    fn close_bounds(range: CloseRange) -> Option<(Bound<ByCloseTime>, Bound<ByCloseTime>)> {
         let (lowest, highest) = (TradeId::from_uuid(Uuid::nil()), TradeId::from_uuid(Uuid::max()));
         let from = range.from.map_or(Bound::Unbounded, |from| Bound::Included((from, lowest)));
         let to = range.to.map_or(Bound::Unbounded, |to| Bound::Included((to, highest)));
         if let (Bound::Included(from), Bound::Included(to)) = (&from, &to)
             && from > to
         {
-            return Vec::new();
+            return None;
         }
-        self.closed.range((from, to)).filter_map(|(_, id)| self.get(*id)).filter_map(ClosedTrade::of).collect()
+        Some((from, to))
+    }
+
+    /// The closed trades in `range`, in close order.
+    pub(crate) fn closed_in(&self, range: CloseRange) -> Vec<ClosedTrade> {
+        let Some(bounds) = Self::close_bounds(range) else {
+            return Vec::new();
+        };
+        self.closed.range(bounds).filter_map(|(_, id)| self.get(*id)).filter_map(ClosedTrade::of).collect()
+    }
+
+    /// How many trades were cancelled in `range`, and how many of them were live.
+    pub(crate) fn cancelled_in(&self, range: CloseRange) -> (u64, u64) {
+        let Some(bounds) = Self::close_bounds(range) else {
+            return (0, 0);
+        };
+        self.cancelled
+            .range(bounds)
+            .filter_map(|(_, id)| self.get(*id))
+            .fold((0, 0), |(all, live), trade| (all + 1, live + u64::from(trade.live)))
     }
 
     fn index(&mut self, trade: &Trade) {
@@ -210,6 +234,9 @@ impl Book {
             }
             (Status::Closed, Some(closed_at)) => {
                 self.closed.insert((closed_at, trade.id));
+            }
+            (Status::Cancelled, Some(cancelled_at)) => {
+                self.cancelled.insert((cancelled_at, trade.id));
             }
             _ => {}
         }
@@ -236,6 +263,9 @@ impl Book {
             }
             (Status::Closed, Some(closed_at)) => {
                 self.closed.remove(&(closed_at, trade.id));
+            }
+            (Status::Cancelled, Some(cancelled_at)) => {
+                self.cancelled.remove(&(cancelled_at, trade.id));
             }
             _ => {}
         }

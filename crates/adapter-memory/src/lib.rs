@@ -395,6 +395,15 @@ impl TradeStore for MemoryStore {
         Ok(self.reading(owner, strategy, |book| book.events(id)).unwrap_or_default())
     }
 
+    async fn count_cancelled(
+        &self,
+        owner: &UserId,
+        strategy: StrategyId,
+        range: CloseRange,
+    ) -> Result<(u64, u64), StoreError> {
+        Ok(self.reading(owner, strategy, |book| book.cancelled_in(range)).unwrap_or_default())
+    }
+
     async fn visit_closed_trades<'v>(
         &self,
         owner: &UserId,

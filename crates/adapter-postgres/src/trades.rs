@@ -278,6 +278,31 @@ impl TradeStore for PgStore {
         rows.into_iter().map(TradeEvent::try_from).collect()
     }
 
+    async fn count_cancelled(
+        &self,
+        owner: &UserId,
+        strategy: StrategyId,
+        range: CloseRange,
+    ) -> Result<(u64, u64), StoreError> {
+        let mut conn = self.conn().await?;
+        let mut cancelled = trades::table
+            .filter(trades::strategy_id.eq(strategy.as_uuid()))
+            .filter(trades::user_id.eq(owner.as_str()))
+            .filter(trades::status.eq("CANCELLED"))
+            .select(diesel::dsl::sql::<(diesel::sql_types::BigInt, diesel::sql_types::BigInt)>(
+                "count(*), count(*) FILTER (WHERE trades.live)",
+            ))
+            .into_boxed();
+        if let Some(from) = range.from {
+            cancelled = cancelled.filter(trades::closed_at.ge(from.as_datetime()));
+        }
+        if let Some(to) = range.to {
+            cancelled = cancelled.filter(trades::closed_at.le(to.as_datetime()));
+        }
+        let (all, live): (i64, i64) = cancelled.first(&mut conn).await.map_err(query)?;
+        Ok((u64::try_from(all).unwrap_or(0), u64::try_from(live).unwrap_or(0)))
+    }
+
     async fn visit_closed_trades<'v>(
         &self,
         owner: &UserId,

@@ -288,6 +288,9 @@ pub struct PerformanceView {
     pub curve: Vec<CurvePointView>,
     /// The cumulative P&L of the sized trades in close order, sampled the same way.
     pub pnl_curve: Vec<PnlPointView>,
+    /// The set's trades cancelled in the range (on their cancel time): they count in no figure, and are shown so
+    /// that a losing trade cannot quietly leave the record by being cancelled.
+    pub cancelled_trades: u64,
 }
 
 /// Rows of `K` from the domain's `(key, figures)` pairs.
@@ -310,6 +313,7 @@ impl From<&Performance> for PerformanceView {
             by_tag: rows(&b.by_tag, |t| TagKey { tag: t.clone() }),
             curve: p.curve.iter().map(CurvePointView::from).collect(),
             pnl_curve: p.pnl_curve.iter().map(PnlPointView::from).collect(),
+            cancelled_trades: p.cancelled,
         }
     }
 }

@@ -119,6 +119,11 @@ fn strategy_section(public: &PublicStrategy) -> Markup {
                     }
                 }
                 tbody {
+                    tr {
+                        th scope="row" { "Cancelled trades (in no figure)" }
+                        td { (live.cancelled) }
+                        td { (all.cancelled) }
+                    }
                     @for row in figures::ROWS {
                         tr {
                             th scope="row" { (row.label) }

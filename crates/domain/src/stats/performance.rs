@@ -20,6 +20,10 @@ pub struct Performance {
     pub curve: Vec<CurvePoint>,
     /// The cumulative P&L of the sized trades in money (0 before the first), sampled the same way.
     pub pnl_curve: Vec<CurvePoint>,
+    /// The set's trades cancelled in the range: they count in no figure, and are shown so that a record cannot
+    /// quietly drop a losing trade by cancelling it before its exit. A store counts them
+    /// ([`StatsBuilder`](super::StatsBuilder) sees only closed trades).
+    pub cancelled: u64,
 }
 
 impl Performance {
@@ -94,6 +98,7 @@ impl SetBuilder {
             breakdowns: self.rows.breakdowns(keys),
             curve: self.curve.points(),
             pnl_curve: self.pnl_curve.points(),
+            cancelled: 0,
         }
     }
 }

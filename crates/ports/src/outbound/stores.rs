@@ -265,6 +265,15 @@ pub trait TradeStore: Send + Sync {
     /// Removes trade `id` of `owner`'s strategy with its history; whether it existed.
     async fn delete_trade(&self, owner: &UserId, strategy: StrategyId, id: TradeId) -> Result<bool, StoreError>;
 
+    /// How many `CANCELLED` trades of `owner`'s strategy were cancelled within `range` (on `closed_at`), and how
+    /// many of them were live: `(all, live)`. Zero for a strategy `owner` does not have.
+    async fn count_cancelled(
+        &self,
+        owner: &UserId,
+        strategy: StrategyId,
+        range: CloseRange,
+    ) -> Result<(u64, u64), StoreError>;
+
     /// Hands `visit` every `CLOSED` trade of `owner`'s strategy closed within `range`, in close order (`closed_at`,
     /// then id), one at a time, so that statistics need no memory per trade; `false` when `owner` has no such
     /// strategy.

@@ -84,10 +84,12 @@ impl JournalService {
         if !found {
             return Ok(None);
         }
-        builder
+        let mut stats = builder
             .finish()
-            .map(Some)
-            .map_err(|_| JournalError::Internal("the store handed closed trades out of close order".to_owned()))
+            .map_err(|_| JournalError::Internal("the store handed closed trades out of close order".to_owned()))?;
+        let (all, live) = self.ports.stores.trades.count_cancelled(owner, strategy, range).await?;
+        (stats.all.cancelled, stats.live.cancelled) = (all, live);
+        Ok(Some(stats))
     }
 
     /// The owner's view of a strategy's performance; user JWTs only (beyond the six trade routes of the reference).
