@@ -62,30 +62,30 @@ impl Position {
     /// ```
     pub fn excursions(&self, run_up: Option<f64>, drawdown: Option<f64>) -> Result<Excursions, String> {
         let per_point = self.quantity.to_f64() * self.point_value.get();
-        let direction = self.side.direction();
-        let entry = self.entry.get();
-        let exit = self.exit.map_or(entry, Price::get);
-        // The best price is at least as good as the entry and the exit, the worst at least as bad.
-        let (best_bound, worst_bound) = match self.side {
-            Side::Buy => (entry.max(exit), entry.min(exit)),
-            Side::Sell => (entry.min(exit), entry.max(exit)),
-        };
-        let reached = |amount: Option<f64>, sign: f64, bound: f64, name: &str| -> Result<Option<Price>, String> {
+        let (side, entry) = (self.side, self.entry);
+        let exit = self.exit.unwrap_or(entry);
+        let reached = |amount: Option<f64>, sign: f64, name: &str| -> Result<Option<Price>, String> {
             let Some(amount) = amount else {
                 return Ok(None);
             };
             if !amount.is_finite() {
                 return Err(format!("{name} must be a finite number"));
             }
-            let price = entry + sign * direction * amount.abs() / per_point;
-            let price = if sign * direction > 0.0 { price.max(bound) } else { price.min(bound) };
-            Price::new(price).map(Some).map_err(|_| {
-                format!("{name} of {amount} is more than a position of this size could have moved from {entry}")
-            })
+            let price = entry.get() + sign * side.direction() * amount.abs() / per_point;
+            let price = Price::new(price).map_err(|_| {
+                format!("{name} of {amount} is more than a position of this size could have moved from {}", entry.get())
+            })?;
+            // The domain's rule: the best price is at least as good as the entry and the exit, the worst at least
+            // as bad.
+            Ok(Some(if sign > 0.0 {
+                side.better(side.better(price, entry), exit)
+            } else {
+                side.worse(side.worse(price, entry), exit)
+            }))
         };
         Ok(Excursions {
-            max_favorable_price: reached(run_up, 1.0, best_bound, "run-up")?,
-            max_adverse_price: reached(drawdown, -1.0, worst_bound, "drawdown")?,
+            max_favorable_price: reached(run_up, 1.0, "run-up")?,
+            max_adverse_price: reached(drawdown, -1.0, "drawdown")?,
         })
     }
 }
