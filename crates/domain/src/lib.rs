@@ -160,8 +160,7 @@ pub use trade::{
     ExternalReference, Fees, FieldChange, Fill, FillKind, HistorySoFar, JsonObject, LIVE_WINDOW_SECONDS, LevelsChange,
     LifecycleError, Locator, MAX_FILLS, NewTrade, Origin, Outcome, PointValue, Price, Quantity, ScaleIn, Side,
     SignalEvent, SignalExit, Source, Stamp, Status, Symbol, Timeframe, Trade, TradeCommand, TradeEvent, TradePatch,
-    TradeRecord, Transition, exit_already_applied, is_correction, is_live_entry, live_from_history, realized_pnl,
-    select_open_trade,
+    TradeRecord, Transition, exit_already_applied, is_correction, is_live_entry, live_from_history, select_open_trade,
 };
 pub use user::{Bio, DisplayName, Email, ProfileChange, ProfileError, User, UserName};
 pub use value::ValueError;

@@ -1,6 +1,6 @@
 -- Statistics read a closed trade's realized P&L on its own, not its whole position document (the fills, with their
 -- times, are most of a row): every write now keeps it in the document as "realized_pnl", worked out by the domain
--- (quantarya_domain::realized_pnl). This works it out for the trades written before, by the same rule and in the
+-- (TradeRecord::realized_pnl). This works it out for the trades written before, by the same rule and in the
 -- same order of operations: for a sized trade with an entry price, the sum over its exit fills, oldest first, of
 -- direction * (price - entry) * quantity * point_value, less its fees; null without a size, without an entry price,
 -- or with an exit whose price is unknown.

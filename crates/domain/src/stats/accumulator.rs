@@ -56,13 +56,8 @@ impl Moments {
     }
 }
 
-/// Adds to a running sum. Only absurd prices (a return of 1e20) could take a sum past `f64::MAX`; every figure read
-/// off a sum is filtered through [`finite`], so such a sum shows as a figure without a value, never as infinity.
-fn add(sum: f64, x: f64) -> f64 {
-    sum + x
-}
-
-/// A finite number or nothing.
+/// A finite number or nothing. Only absurd prices (a return of 1e20) could take a running sum past `f64::MAX`; every
+/// figure read off a sum goes through this, so such a sum shows as a figure without a value, never as infinity.
 fn finite(x: f64) -> Option<f64> {
     x.is_finite().then_some(x)
 }
@@ -70,7 +65,6 @@ fn finite(x: f64) -> Option<f64> {
 /// Running sums of one set of trades.
 #[derive(Debug, Clone)]
 pub(super) struct Accumulator {
-    count: u64,
     wins: u64,
     losses: u64,
     break_evens: u64,
@@ -115,15 +109,15 @@ impl Money {
         self.count += 1;
         if pnl > 0.0 {
             self.wins += 1;
-            self.gross_profit = add(self.gross_profit, pnl);
+            self.gross_profit += pnl;
             self.largest_win = Some(self.largest_win.map_or(pnl, |w| w.max(pnl)));
         } else if pnl < 0.0 {
             self.losses += 1;
-            self.gross_loss = add(self.gross_loss, pnl);
+            self.gross_loss += pnl;
             self.largest_loss = Some(self.largest_loss.map_or(pnl, |l| l.min(pnl)));
         }
-        self.fees = add(self.fees, fees);
-        self.net = add(self.net, pnl);
+        self.fees += fees;
+        self.net += pnl;
         self.peak = self.peak.max(self.net);
         self.max_drawdown = self.max_drawdown.max(self.peak - self.net);
     }
@@ -132,7 +126,6 @@ impl Money {
 impl Default for Accumulator {
     fn default() -> Self {
         Self {
-            count: 0,
             wins: 0,
             losses: 0,
             break_evens: 0,
@@ -171,16 +164,15 @@ impl Accumulator {
     /// Adds the next trade in close order.
     pub(super) fn push(&mut self, trade: &Counted) {
         let ret = trade.ret;
-        self.count += 1;
         if ret > 0.0 {
             self.wins += 1;
-            self.gross_profit = add(self.gross_profit, ret);
+            self.gross_profit += ret;
             self.win_streak += 1;
             self.loss_streak = 0;
         } else if ret < 0.0 {
             self.losses += 1;
-            self.gross_loss = add(self.gross_loss, -ret);
-            self.downside = add(self.downside, ret * ret);
+            self.gross_loss += -ret;
+            self.downside += ret * ret;
             self.loss_streak += 1;
             self.win_streak = 0;
         } else {
@@ -207,19 +199,19 @@ impl Accumulator {
         if self.peak > 0.0 && self.equity < self.peak * (1.0 - self.max_drawdown) {
             self.max_drawdown = self.max_drawdown.max((self.peak - self.equity) / self.peak);
         }
-        self.holding_seconds = add(self.holding_seconds, trade.holding_seconds);
+        self.holding_seconds += trade.holding_seconds;
         if let Some((pnl, fees)) = trade.money {
             self.money.push(pnl, fees);
         }
         if let Some((mfe, mae)) = trade.excursion {
             let (n, sum_mfe, sum_mae) = self.excursions;
-            self.excursions = (n + 1, add(sum_mfe, mfe), add(sum_mae, mae));
+            self.excursions = (n + 1, sum_mfe + mfe, sum_mae + mae);
         }
     }
 
     /// Whether no trade was added.
     pub(super) fn is_empty(&self) -> bool {
-        self.count == 0
+        self.returns.n == 0
     }
 
     /// The figures of the trades added.
@@ -228,7 +220,7 @@ impl Accumulator {
         let ratio = |a: f64, b: f64| (b > 0.0).then(|| a / b).and_then(finite);
         let average_win = mean(self.gross_profit, self.wins);
         let average_loss = mean(-self.gross_loss, self.losses);
-        let win_rate = mean(self.wins as f64, self.count);
+        let win_rate = mean(self.wins as f64, self.returns.n);
         let return_stdev = self.returns.stdev().and_then(finite);
         let average_r = self.r.mean().and_then(finite);
         let money = &self.money;
@@ -236,7 +228,7 @@ impl Accumulator {
         let (n_excursions, sum_mfe, sum_mae) = self.excursions;
         let (average_mfe, average_mae) = (mean(sum_mfe, n_excursions), mean(sum_mae, n_excursions));
         Figures {
-            count: self.count,
+            count: self.returns.n,
             wins: self.wins,
             losses: self.losses,
             break_evens: self.break_evens,
@@ -244,7 +236,7 @@ impl Accumulator {
             average_win,
             average_loss,
             profit_factor: ratio(self.gross_profit, self.gross_loss),
-            expectancy: mean(self.gross_profit - self.gross_loss, self.count),
+            expectancy: mean(self.gross_profit - self.gross_loss, self.returns.n),
             average_r,
             r_count: self.r.n,
             best: self.best,
@@ -267,8 +259,8 @@ impl Accumulator {
             max_drawdown_amount: sized.then_some(money.max_drawdown).and_then(finite),
             return_stdev,
             sharpe: return_stdev.zip(self.returns.mean()).and_then(|(stdev, mean)| ratio(mean, stdev)),
-            sortino: (self.count >= 2)
-                .then(|| (self.downside / self.count as f64).sqrt())
+            sortino: (self.returns.n >= 2)
+                .then(|| (self.downside / self.returns.n as f64).sqrt())
                 .zip(self.returns.mean())
                 .and_then(|(downside, mean)| ratio(mean, downside)),
             sqn: self
@@ -281,7 +273,7 @@ impl Accumulator {
                 (Some(w), Some(win), Some(loss)) if loss < 0.0 => finite(w - (1.0 - w) / (win / -loss)),
                 _ => None,
             },
-            average_holding_seconds: mean(self.holding_seconds, self.count),
+            average_holding_seconds: mean(self.holding_seconds, self.returns.n),
             mfe_count: n_excursions,
             average_mfe,
             average_mae,

@@ -43,6 +43,11 @@ impl Excursion {
     }
 }
 
+/// The distance in price one R stands for: `|entry - stop|`, where a stop was set away from the entry.
+pub(super) fn risk(entry: Price, stop: Option<Price>) -> Option<f64> {
+    stop.map(|stop| (entry.get() - stop.get()).abs()).filter(|risk| *risk > 0.0)
+}
+
 impl TradeRecord {
     /// The trade's excursions so far, measured in R by its first stop; `None` without an entry and both excursion
     /// prices.
@@ -68,7 +73,12 @@ impl TradeRecord {
     /// ```
     pub fn excursion(&self) -> Option<Excursion> {
         let entry = self.entry?;
-        let risk = self.initial_stop_loss.map(|stop| (entry.get() - stop.get()).abs()).filter(|risk| *risk > 0.0);
-        Excursion::of(self.side, entry, risk, self.max_favorable_price?, self.max_adverse_price?)
+        Excursion::of(
+            self.side,
+            entry,
+            risk(entry, self.initial_stop_loss),
+            self.max_favorable_price?,
+            self.max_adverse_price?,
+        )
     }
 }

@@ -6,7 +6,7 @@ use crate::strategy::Tags;
 use crate::time::Timestamp;
 use crate::trade::{Price, Side, Status, Symbol, Trade};
 
-use super::excursion::Excursion;
+use super::excursion::{Excursion, risk};
 
 /// What statistics read of a closed trade.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,10 +70,9 @@ impl ClosedTrade {
         (self.closed_at, self.id)
     }
 
-    /// The distance in price that one R stands for: `|entry - stop|`, where a stop was set away from the entry.
+    /// The distance in price that one R stands for, where a stop was set away from the entry.
     fn risk(&self) -> Option<f64> {
-        let (entry, stop) = (self.entry?.get(), self.stop_loss?.get());
-        Some((entry - stop).abs()).filter(|risk| *risk > 0.0)
+        risk(self.entry?, self.stop_loss)
     }
 
     /// The return and, where a stop was set away from the entry, the R multiple; `None` without both prices (or

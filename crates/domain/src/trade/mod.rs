@@ -22,7 +22,7 @@ pub use fields::{ExternalReference, Origin, Price, Side, SignalEvent, Source, St
 pub use lifecycle::{Outcome, Transition};
 pub use liveness::{HistorySoFar, LIVE_WINDOW_SECONDS, is_correction, is_live_entry, live_from_history};
 pub use matching::{Locator, exit_already_applied, select_open_trade};
-pub use position::{DECIMAL_PLACES, Fees, Fill, FillKind, MAX_FILLS, PointValue, Quantity, realized_pnl};
+pub use position::{DECIMAL_PLACES, Fees, Fill, FillKind, MAX_FILLS, PointValue, Quantity};
 
 use crate::ids::{StrategyId, TradeId, UserId};
 use crate::strategy::Tags;

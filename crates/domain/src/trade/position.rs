@@ -13,7 +13,7 @@ use crate::time::Timestamp;
 use crate::value::ValueError;
 
 use super::TradeRecord;
-use super::fields::{Price, Side, Status};
+use super::fields::{Price, Status};
 
 /// The decimal places a size or a fee keeps; what a sender's number carries beyond is rounded away
 /// (`0.30000000000000004` from a float sum is `0.3`).
@@ -340,41 +340,17 @@ impl TradeRecord {
     /// negated for a short, less the trade's fees. `None` for a trade without a size, or when the entry price or
     /// an exit's price is unknown.
     pub fn realized_pnl(&self) -> Option<f64> {
-        let exits = self.exit_fills().map(|fill| (fill.price, fill.quantity));
-        realized_pnl(self.side, self.entry, self.point_value, self.fees, self.is_sized(), exits)
+        if !self.is_sized() {
+            return None;
+        }
+        let entry = self.entry?.get();
+        let direction = self.side.direction();
+        let mut pnl = 0.0;
+        for fill in self.exit_fills() {
+            pnl += direction * (fill.price?.get() - entry) * fill.quantity?.to_f64() * self.point_value.get();
+        }
+        Some(pnl - self.fees.to_f64())
     }
-}
-
-/// The realized P&L of a position on `side` entered at `entry` (the average of its entry fills), with its point
-/// value, fees and the price and size of each exit fill: the rule [`TradeRecord::realized_pnl`] applies, for a reader
-/// that holds only the parts (a store streaming closed trades into statistics). `None` for a position without sizes
-/// (`sized` false), without the entry price, or with an exit whose price or size is unknown.
-///
-/// ```
-/// use quantarya_domain::{Fees, PointValue, Price, Quantity, Side, realized_pnl};
-/// let exit = (Some(Price::new(5010.0)?), Some(Quantity::new(2.0)?));
-/// let pnl = realized_pnl(Side::Buy, Some(Price::new(5000.0)?), PointValue::new(50.0)?, Fees::new(10.0)?, true, [exit]);
-/// assert_eq!(pnl, Some(990.0), "10 points on two contracts of 50, less 10 in fees");
-/// # Ok::<(), quantarya_domain::ValueError>(())
-/// ```
-pub fn realized_pnl(
-    side: Side,
-    entry: Option<Price>,
-    point_value: PointValue,
-    fees: Fees,
-    sized: bool,
-    exits: impl IntoIterator<Item = (Option<Price>, Option<Quantity>)>,
-) -> Option<f64> {
-    if !sized {
-        return None;
-    }
-    let entry = entry?.get();
-    let direction = side.direction();
-    let mut pnl = 0.0;
-    for (price, quantity) in exits {
-        pnl += direction * (price?.get() - entry) * quantity?.to_f64() * point_value.get();
-    }
-    Some(pnl - fees.to_f64())
 }
 
 #[cfg(test)]
