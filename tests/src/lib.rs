@@ -13,7 +13,11 @@
 //! - [`rate_limits_suite`]: rate limits over HTTP, on a server of its own with small budgets;
 //! - [`http_suite`]: the real server and a real client, every route;
 //! - [`bad_inputs`]: the requests that must be refused, one trial per row;
-//! - [`journal_props`]: random signal sessions that must keep the book consistent.
+//! - [`journal_props`]: random signal sessions that must keep the book consistent;
+//! - [`webhooks_conformance`]: subscriptions, the outbox, claims and their records, on a store of each case's own;
+//! - [`webhooks_http_suite`]: `/webhooks` over HTTP (the SSRF guard at subscription, the secret once, the limit);
+//! - [`webhooks_delivery`]: the deliverer over a real store, sending to a receiver on loopback (retries with the
+//!   same id, `Retry-After`, 410, the SSRF guard at delivery).
 //!
 //! Each suite file ends with its table of cases ([`cases!`]); [`runner::trials`] turns every suite into one test
 //! per case for a given store; `tests/memory.rs` and `tests/postgres.rs`
@@ -41,6 +45,9 @@ mod signal_log_http_suite;
 mod signal_log_suite;
 mod strategy_rules_suite;
 pub mod support;
+mod webhooks_conformance;
+mod webhooks_delivery;
+mod webhooks_http_suite;
 
 /// One case of a suite: its name, and how it runs on the suite's argument (a store, or a running app).
 pub struct Case<A: 'static> {

@@ -13,11 +13,16 @@ use crate::support::{JournalOver, StoreUnderTest};
 use crate::{
     Case, bad_inputs, conformance, http_suite, imports_http_suite, imports_suite, journal_suite, key_scopes_suite,
     positions_suite, public_stats_suite, rate_limits_suite, receipts_conformance, signal_log_http_suite,
-    signal_log_suite, strategy_rules_suite,
+    signal_log_suite, strategy_rules_suite, webhooks_conformance, webhooks_delivery, webhooks_http_suite,
 };
 
 /// Makes the store a case runs on (a fresh one, or a handle on a shared database).
 pub type MakeStore = Arc<dyn Fn() -> StoreUnderTest + Send + Sync>;
+
+/// Makes a store no other case shares (a fresh one, or a fresh database), with what keeps it alive until the case
+/// ends: the outbox's cases claim every due delivery of their store.
+pub type MakeIsolated =
+    Arc<dyn Fn() -> LocalBoxFuture<'static, (StoreUnderTest, Box<dyn std::any::Any>)> + Send + Sync>;
 
 /// How many random sessions the property test plays per store.
 pub const SESSIONS: u32 = 96;
@@ -82,6 +87,7 @@ pub fn trials(make: &MakeStore, runtime: &Handle) -> Vec<Trial> {
     trials.extend(suite("http", http_suite::cases(), an_app, make, runtime));
     trials.extend(suite("http", signal_log_http_suite::cases(), an_app, make, runtime));
     trials.extend(suite("http", imports_http_suite::cases(), an_app, make, runtime));
+    trials.extend(suite("http", webhooks_http_suite::cases(), an_app, make, runtime));
     for row in bad_inputs::bad_inputs() {
         let (make, runtime) = (make.clone(), runtime.clone());
         trials.push(Trial::test(format!("http::bad_input::{}", row.name), move || {
@@ -103,6 +109,25 @@ pub fn trials(make: &MakeStore, runtime: &Handle) -> Vec<Trial> {
             .map_err(|error| Failed::from(error.to_string()))
     }));
     trials
+}
+
+/// Every case that needs a store of its own, on stores made by `make`, run on `runtime`.
+pub fn isolated_trials(make: &MakeIsolated, runtime: &Handle) -> Vec<Trial> {
+    let cases = [("store", webhooks_conformance::cases()), ("journal", webhooks_delivery::cases())];
+    cases
+        .into_iter()
+        .flat_map(|(prefix, cases)| cases.into_iter().map(move |case| (prefix, case)))
+        .map(|(prefix, case)| {
+            let (make, runtime) = (make.clone(), runtime.clone());
+            Trial::test(format!("{prefix}::{}", case.name), move || {
+                runtime.block_on(async {
+                    let (store, _alive) = make().await;
+                    (case.run)(&store).await;
+                });
+                Ok(())
+            })
+        })
+        .collect()
 }
 
 /// Runs `trials` with the command line's arguments.

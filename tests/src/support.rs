@@ -41,6 +41,7 @@ impl JournalOver for StoreUnderTest {
             tokens,
             clock: Arc::new(SystemClock),
             ids: Arc::new(RandomIds),
+            endpoints: Arc::new(quantarya_adapter_webhooks::Endpoints::default()),
         })
     }
 }

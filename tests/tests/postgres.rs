@@ -10,7 +10,7 @@ use quantarya_adapter_postgres::{PgStore, PoolSettings};
 use quantarya_domain::uuid::Uuid;
 use quantarya_domain::{LoggedBody, LoggedOutcome, SignalId, SignalLogEntry, StrategyId, Timestamp};
 use quantarya_test_db::TestDatabase;
-use quantarya_tests::runner::{self, MakeStore};
+use quantarya_tests::runner::{self, MakeIsolated, MakeStore};
 use quantarya_tests::support::StoreUnderTest;
 
 fn main() -> ExitCode {
@@ -36,6 +36,14 @@ fn main() -> ExitCode {
     };
     let make: MakeStore = Arc::new(move || StoreUnderTest::of(store.clone()));
     let mut trials = runner::trials(&make, runtime.handle());
+    let isolated: MakeIsolated = Arc::new(|| {
+        Box::pin(async {
+            let database = TestDatabase::create().await.unwrap_or_else(|e| panic!("a database of its own: {e}"));
+            let store = PgStore::connect(database.url(), PoolSettings::default()).expect("a pool");
+            (StoreUnderTest::of(Arc::new(store)), Box::new(database) as Box<dyn std::any::Any>)
+        })
+    });
+    trials.extend(runner::isolated_trials(&isolated, runtime.handle()));
     let handle = runtime.handle().clone();
     let restart_url = url.clone();
     trials.push(Trial::test("postgres::a_restart_keeps_every_acknowledged_trade", move || {

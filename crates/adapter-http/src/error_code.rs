@@ -71,6 +71,8 @@ error_codes! {
     ConcurrentUpdate = "concurrent_update", CONFLICT;
     /// The user has the most strategies allowed.
     StrategyLimit = "strategy_limit", CONFLICT;
+    /// The user has the most webhook subscriptions allowed.
+    WebhookLimit = "webhook_limit", CONFLICT;
     /// The body is too large.
     PayloadTooLarge = "payload_too_large", PAYLOAD_TOO_LARGE;
     /// The body's media type is not one the route takes.
@@ -116,6 +118,7 @@ impl From<ConflictKind> for ErrorCode {
             ConflictKind::TradeAlreadyOpen => Self::TradeAlreadyOpen,
             ConflictKind::ConcurrentUpdate => Self::ConcurrentUpdate,
             ConflictKind::StrategyLimit => Self::StrategyLimit,
+            ConflictKind::WebhookLimit => Self::WebhookLimit,
         }
     }
 }

@@ -5,11 +5,12 @@
 use std::sync::LazyLock;
 
 use crate::route::RouteSpec;
-use crate::routes::{api_keys, health, imports, profile, public_page, signal_log, stats, strategies, trades};
+use crate::routes::{api_keys, health, imports, profile, public_page, signal_log, stats, strategies, trades, webhooks};
 
 static ROUTES: LazyLock<Vec<RouteSpec>> = LazyLock::new(|| {
     [
         api_keys::ROUTES,
+        webhooks::ROUTES,
         strategies::ROUTES,
         stats::ROUTES,
         signal_log::ROUTES,

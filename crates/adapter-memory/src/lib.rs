@@ -15,7 +15,9 @@
 //! ```
 //! use std::sync::Arc;
 //! use quantarya_adapter_memory::MemoryStore;
-//! use quantarya_ports::outbound::{RandomIds, SystemClock, TokenError, TokenVerifier, VerifiedToken};
+//! use quantarya_ports::outbound::{
+//!     EndpointGuard, EndpointRefused, RandomIds, SystemClock, TokenError, TokenVerifier, VerifiedToken,
+//! };
 //! use quantarya_ports::{JournalService, Ports, Stores};
 //!
 //! struct NoTokens;
@@ -26,11 +28,20 @@
 //!     }
 //! }
 //!
+//! struct NoWebhooks;
+//! #[async_trait::async_trait]
+//! impl EndpointGuard for NoWebhooks {
+//!     async fn check(&self, _: &quantarya_domain::WebhookUrl) -> Result<(), EndpointRefused> {
+//!         Err(EndpointRefused("no webhooks in this example".to_owned()))
+//!     }
+//! }
+//!
 //! let journal = JournalService::new(Ports {
 //!     stores: Stores::of(Arc::new(MemoryStore::new())),
 //!     tokens: Arc::new(NoTokens),
 //!     clock: Arc::new(SystemClock),
 //!     ids: Arc::new(RandomIds),
+//!     endpoints: Arc::new(NoWebhooks),
 //! });
 //! # let _ = journal;
 //! ```
@@ -41,6 +52,7 @@ mod book;
 mod carriers;
 mod directory;
 mod imports;
+mod outbox;
 mod receipts;
 mod sharded;
 mod signal_log;
@@ -62,12 +74,17 @@ use quantarya_ports::{StoreConflict, StoreError};
 
 use book::Book;
 use directory::Directory;
+use outbox::{Outbox, Subscribed};
 use stored::Stored;
 
 /// Every store port, in memory.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     directory: RwLock<Directory>,
+    /// Webhook subscriptions and their deliveries: the innermost lock.
+    outbox: Mutex<Outbox>,
+    /// Whether any subscription exists, read by every trade write without a lock.
+    subscribed: Subscribed,
 }
 
 /// Locks `book`. Nothing panics while holding a lock, and every change is applied whole, so a poisoned lock still
@@ -204,6 +221,7 @@ impl UserStore for MemoryStore {
             let keys: Vec<ApiKeyId> = directory.keys_of.get(id).into_iter().flatten().copied().collect();
             deletion.api_keys = keys.len() as u64;
             keys.into_iter().for_each(|key| directory.remove_key(key));
+            self.outbox().remove_all(id, &self.subscribed);
             (deletion, books)
         };
         deletion.trades = mark_deleted(books);
@@ -306,6 +324,7 @@ impl TradeStore for MemoryStore {
         receipt.map(|r| book.check_receipt(r)).transpose()?;
         book.insert(stored)?;
         receipt.into_iter().for_each(|r| book.record_receipt(r));
+        self.announce(trade, event);
         Ok(())
     }
 
@@ -322,6 +341,7 @@ impl TradeStore for MemoryStore {
             book.check_update(trade)?;
             book.update(trade, event);
             receipt.into_iter().for_each(|r| book.record_receipt(r));
+            self.announce(trade, event);
             Ok(())
         })
     }

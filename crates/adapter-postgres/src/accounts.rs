@@ -121,7 +121,7 @@ impl UserStore for PgStore {
 /// Locks the row of user `id` against other creations under the user's limits (strategies, keys), in the caller's
 /// transaction; whether the user exists. A no-key-update lock: the rows that reference the user (which key-share
 /// lock it) are not held up.
-async fn lock_user(conn: &mut diesel_async::AsyncPgConnection, id: &str) -> QueryResult<bool> {
+pub(crate) async fn lock_user(conn: &mut diesel_async::AsyncPgConnection, id: &str) -> QueryResult<bool> {
     let user = users::table.find(id).select(users::id).for_no_key_update().first::<String>(conn).await.optional()?;
     Ok(user.is_some())
 }

@@ -38,6 +38,7 @@ mod signal_log;
 mod signal_writer;
 mod trade_write;
 mod trades;
+mod webhooks;
 mod write_statement;
 
 use std::sync::Arc;

@@ -143,7 +143,7 @@ impl TryFrom<StrategyRow> for Strategy {
     }
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Insertable)]
 #[diesel(table_name = trades, check_for_backend(diesel::pg::Pg))]
 pub(crate) struct TradeRow {
     pub id: Uuid,

@@ -154,7 +154,39 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhooks (id) {
+        id -> Uuid,
+        user_id -> Text,
+        url -> Text,
+        events -> Array<Text>,
+        strategy_ids -> Nullable<Array<Uuid>>,
+        secret -> Text,
+        created_at -> Timestamptz,
+        disabled_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (webhook_id, event_id) {
+        webhook_id -> Uuid,
+        event_id -> Uuid,
+        event_type -> Text,
+        trade_id -> Uuid,
+        created_at -> Timestamptz,
+        attempts -> Int4,
+        last_status -> Nullable<Int4>,
+        last_error -> Nullable<Text>,
+        state -> Text,
+        next_attempt_at -> Nullable<Timestamptz>,
+        finished_at -> Nullable<Timestamptz>,
+        claim -> Nullable<Uuid>,
+        claimed_until -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::joinable!(trade_events -> trades (trade_id));
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     strategies,
@@ -165,5 +197,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     receipt_keys,
     signal_log,
     imports,
-    trade_imports
+    trade_imports,
+    webhooks,
+    webhook_deliveries
 );

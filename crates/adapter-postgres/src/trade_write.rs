@@ -12,7 +12,7 @@ use diesel::sql_types::{
     Array, BigInt, Bool, Bytea, Float8, Json, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid,
 };
 use diesel_async::RunQueryDsl;
-use quantarya_domain::{Receipt, Trade, TradeEvent};
+use quantarya_domain::{Receipt, Trade, TradeEvent, WebhookEvent};
 use quantarya_ports::outbound::ReceiptWrite;
 use quantarya_ports::{StoreConflict, StoreError};
 
@@ -107,6 +107,7 @@ pub(crate) struct TradeWrite<Kind, Mode> {
     pub(crate) event_at: DateTime<Utc>,
     pub(crate) event_by: &'static str,
     pub(crate) event_changes: serde_json::Value,
+    pub(crate) event_announces: &'static str,
     pub(crate) receipt: Mode,
     kind: std::marker::PhantomData<Kind>,
 }
@@ -120,6 +121,7 @@ impl<Kind, Mode> TradeWrite<Kind, Mode> {
             event_at: event.at.as_datetime(),
             event_by: event.by.as_str(),
             event_changes: changes_json(&event.changes),
+            event_announces: WebhookEvent::of(event, trade).as_str(),
             receipt,
             kind: std::marker::PhantomData,
         }
@@ -168,6 +170,7 @@ macro_rules! each_param {
         $each!(Timestamptz, &w.event_at);
         $each!(Text, &w.event_by);
         $each!(Json, &w.event_changes);
+        $each!(Text, &w.event_announces);
         if let Some(b) = $crate::trade_write::ReceiptMode::binds(&w.receipt) {
             $each!(Text, &b.target);
             $each!(Nullable<Text>, &b.key);

@@ -50,7 +50,9 @@ pub(crate) const TRADE_COLUMNS: [&str; 30] = [
 const IDENTITY_COLUMNS: usize = 3;
 
 /// The parameters of the history event written with the trade.
-pub(crate) const EVENT_PARAMS: [&str; 5] = ["event_id", "event_kind", "event_at", "event_by", "event_changes"];
+/// `event_announces` is the webhook event the change is (`WebhookEvent::of`), which the outbox records.
+pub(crate) const EVENT_PARAMS: [&str; 6] =
+    ["event_id", "event_kind", "event_at", "event_by", "event_changes", "event_announces"];
 
 /// The parameters of a signal's receipt: its target and key, the receipt itself, the target's latest receipt the
 /// request was judged on, and the times before which receipts no longer count (unkeyed, keyed).
@@ -257,6 +259,27 @@ const LOGGED: &str = "
     SELECT p.event_id, w.id, p.version, p.event_kind, p.event_at, p.event_by, p.event_changes FROM p, written w
 )";
 
+/// The outbox: the owner's enabled subscriptions that want this kind of change of this strategy, once the change is
+/// written, locked against their deletion (a subscription deleted meanwhile is skipped, not an error); a pending
+/// delivery for each, due at once; and, when there is one, the trade as the change left it. With no subscription
+/// this costs one index probe and writes nothing.
+const ANNOUNCED: &str = "
+, subscribed AS (
+    SELECT h.id FROM webhooks h, p
+    WHERE h.user_id = p.user_id AND h.disabled_at IS NULL AND p.event_announces = ANY (h.events)
+      AND (h.strategy_ids IS NULL OR p.strategy_id = ANY (h.strategy_ids))
+      AND EXISTS (SELECT 1 FROM written)
+    FOR KEY SHARE OF h
+)
+, announced AS (
+    INSERT INTO webhook_deliveries (webhook_id, event_id, event_type, trade_id, created_at, next_attempt_at)
+    SELECT s.id, p.event_id, p.event_announces, p.id, p.event_at, p.event_at FROM subscribed s, p
+)
+, snapshot AS (
+    INSERT INTO webhook_trades (event_id, COLUMNS)
+    SELECT p.event_id, P_COLUMNS FROM p WHERE EXISTS (SELECT 1 FROM subscribed)
+)";
+
 /// The report: rows written; whether the parent exists (the owner's strategy for an insert, the trade under it for
 /// an update); whether an insert's id was taken; whether what the write was judged on still held; whether the
 /// strategy refused an insert's signal as too old.
@@ -306,6 +329,9 @@ pub(crate) fn statement_tail(shape: Shape) -> String {
     }
     sql.push_str(LOGGED);
     sql.push_str(REVISED);
+    sql.push_str(
+        &ANNOUNCED.replace("P_COLUMNS", &listed(&TRADE_COLUMNS, "p.")).replace("COLUMNS", &listed(&TRADE_COLUMNS, "")),
+    );
     if shape.receipted {
         for table in &RECEIPT_TABLES {
             sql.push_str(&table.fill(RECEIPT_WRITTEN));

@@ -6,6 +6,9 @@ use clap::{Args, Parser, Subcommand};
 use quantarya_adapter_http::JwtConfig;
 use quantarya_adapter_http::rate_limit::RateLimitSettings;
 
+use quantarya_domain::RetrySchedule;
+use quantarya_domain::chrono::TimeDelta;
+
 use crate::secret::Secret;
 
 /// Quantarya: a trade journal and signal tracker.
@@ -109,6 +112,38 @@ pub struct ServeArgs {
     /// Rate limits.
     #[command(flatten)]
     pub limits: RateLimitArgs,
+    /// Outbound webhooks.
+    #[command(flatten)]
+    pub webhooks: WebhookArgs,
+}
+
+/// Outbound webhooks: which endpoints may receive deliveries, and when failed ones are retried.
+#[derive(Debug, Clone, Args)]
+pub struct WebhookArgs {
+    /// Allow `http://` endpoints and endpoints on loopback, private, link-local or multicast addresses
+    /// (development and tests only: it opens the server to SSRF).
+    #[arg(
+        long,
+        env = "QUANTARYA_WEBHOOKS_ALLOW_INSECURE",
+        action = clap::ArgAction::SetTrue,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub webhooks_allow_insecure: bool,
+    /// Seconds to wait after each failed delivery attempt, comma-separated; the delivery fails after the last.
+    #[arg(
+        long,
+        env = "QUANTARYA_WEBHOOKS_RETRY_SCHEDULE",
+        value_delimiter = ',',
+        default_value = "5,60,300,1800,7200,28800,86400"
+    )]
+    pub webhooks_retry_schedule: Vec<u32>,
+}
+
+impl WebhookArgs {
+    /// The retry schedule.
+    pub fn schedule(&self) -> RetrySchedule {
+        RetrySchedule::new(self.webhooks_retry_schedule.iter().map(|s| TimeDelta::seconds(i64::from(*s))).collect())
+    }
 }
 
 /// The rate limits' budgets (requests a minute; 0 turns one off), counted by each instance on its own.

@@ -8,45 +8,90 @@ pub mod logs;
 pub mod memory;
 pub mod secret;
 pub mod ttl;
+pub mod webhooks;
 
 use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::HttpServer;
 use actix_web::dev::{Server, ServerHandle};
+use quantarya_adapter_http::dto::webhook::TradeJson;
 use quantarya_adapter_http::rate_limit::RateLimitSettings;
-use quantarya_adapter_http::{AppState, InFlight, JwtConfig, JwtConfigError, JwtVerifier, app};
+use quantarya_adapter_http::{AppState, InFlight, JwtConfig, JwtVerifier, app};
 use quantarya_adapter_memory::MemoryStore;
 use quantarya_adapter_postgres::{PgStore, PoolSettings};
+use quantarya_adapter_webhooks::{Endpoints, HttpSender};
+use quantarya_ports::delivery::{DeliverySettings, WebhookDeliverer};
 use quantarya_ports::outbound::{RandomIds, SystemClock};
 use quantarya_ports::{EveryStore, Journal, JournalService, Ports, Stores};
 
 /// How long the server waits for in-flight requests after SIGTERM or Ctrl-C.
 pub const SHUTDOWN_GRACE_SECONDS: u64 = 30;
 
-/// The journal over `store`, verifying user JWTs with `jwt`.
-pub fn journal_over<S: EveryStore>(store: Arc<S>, jwt: &JwtConfig) -> Result<Arc<dyn Journal>, JwtConfigError> {
-    let tokens = Arc::new(JwtVerifier::new(jwt)?);
-    Ok(Arc::new(JournalService::new(Ports {
-        stores: Stores::of(store),
+/// What `serve` runs: the journal the HTTP server answers with, and the deliverer of its webhooks.
+#[derive(Clone)]
+pub struct Service {
+    /// The use cases.
+    pub journal: Arc<dyn Journal>,
+    /// The outbox's deliverer, over the same store.
+    pub deliverer: WebhookDeliverer,
+}
+
+impl std::fmt::Debug for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Service").field("deliverer", &self.deliverer).finish_non_exhaustive()
+    }
+}
+
+/// How webhooks are delivered.
+#[derive(Debug, Clone, Default)]
+pub struct WebhookSettings {
+    /// Which endpoints may receive deliveries.
+    pub endpoints: Endpoints,
+    /// Retries, claims and batches.
+    pub delivery: DeliverySettings,
+}
+
+/// The service over `store`, verifying user JWTs with `jwt`.
+pub fn service_over<S: EveryStore>(
+    store: Arc<S>,
+    jwt: &JwtConfig,
+    webhooks: &WebhookSettings,
+) -> Result<Service, String> {
+    let tokens = Arc::new(JwtVerifier::new(jwt).map_err(|e| e.to_string())?);
+    let sender = HttpSender::new(webhooks.endpoints).map_err(|e| e.to_string())?;
+    let stores = Stores::of(store);
+    let clock = Arc::new(SystemClock);
+    let deliverer = WebhookDeliverer::new(
+        stores.webhooks.clone(),
+        Arc::new(sender),
+        Arc::new(TradeJson),
+        clock.clone(),
+        webhooks.delivery.clone(),
+    );
+    let journal = Arc::new(JournalService::new(Ports {
+        stores,
         tokens,
-        clock: Arc::new(SystemClock),
+        clock,
         ids: Arc::new(RandomIds),
-    })))
+        endpoints: Arc::new(webhooks.endpoints),
+    }));
+    Ok(Service { journal, deliverer })
 }
 
-/// The journal over a fresh in-memory store, verifying user JWTs with `jwt`.
-pub fn memory_journal(jwt: &JwtConfig) -> Result<Arc<dyn Journal>, JwtConfigError> {
-    journal_over(Arc::new(MemoryStore::new()), jwt)
+/// The service over a fresh in-memory store.
+pub fn memory_service(jwt: &JwtConfig, webhooks: &WebhookSettings) -> Result<Service, String> {
+    service_over(Arc::new(MemoryStore::new()), jwt, webhooks)
 }
 
-/// The journal over PostgreSQL at `database_url`, after applying pending migrations (under an advisory lock, so
+/// The service over PostgreSQL at `database_url`, after applying pending migrations (under an advisory lock, so
 /// instances starting together are safe), with `pool_size` connections at most (else the default).
-pub async fn postgres_journal(
+pub async fn postgres_service(
     database_url: &str,
     jwt: &JwtConfig,
     pool_size: Option<usize>,
-) -> Result<Arc<dyn Journal>, String> {
+    webhooks: &WebhookSettings,
+) -> Result<Service, String> {
     let applied = quantarya_adapter_postgres::migrate(database_url).await.map_err(|e| e.to_string())?;
     if !applied.is_empty() {
         tracing::info!(migrations = ?applied, "applied migrations");
@@ -54,7 +99,7 @@ pub async fn postgres_journal(
     let defaults = PoolSettings::default();
     let settings = PoolSettings { max_size: pool_size.unwrap_or(defaults.max_size), ..defaults };
     let store = PgStore::connect(database_url, settings).map_err(|e| e.to_string())?;
-    journal_over(Arc::new(store), jwt).map_err(|e| e.to_string())
+    service_over(Arc::new(store), jwt, webhooks)
 }
 
 /// The HTTP server over `journal` on `listener`. The state is built once, outside the worker factory, so every

@@ -5,7 +5,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use quantarya_adapter_http::mint_hs256_for;
+use quantarya_adapter_webhooks::Endpoints;
+use quantarya_app::WebhookSettings;
 use quantarya_app::config::{Cli, Command, MigrateArgs, ServeArgs, TokenArgs};
+use quantarya_ports::delivery::DeliverySettings;
 use rand::Rng;
 use rand::distr::Alphanumeric;
 
@@ -62,10 +65,20 @@ async fn serve(mut args: ServeArgs) -> Result<(), String> {
     }
     let signals = quantarya_app::ShutdownSignals::install().map_err(|e| format!("cannot handle signals: {e}"))?;
     let jwt = args.jwt.to_config()?;
-    let journal = match &args.database_url {
-        Some(url) => quantarya_app::postgres_journal(url.expose(), &jwt, args.db_pool_size.map(usize::from)).await?,
-        None => quantarya_app::memory_journal(&jwt).map_err(|e| e.to_string())?,
+    let webhooks = WebhookSettings {
+        endpoints: Endpoints { allow_insecure: args.webhooks.webhooks_allow_insecure },
+        delivery: DeliverySettings { schedule: args.webhooks.schedule(), ..DeliverySettings::default() },
     };
+    if webhooks.endpoints.allow_insecure {
+        tracing::warn!("QUANTARYA_WEBHOOKS_ALLOW_INSECURE: webhooks may reach http:// and internal addresses");
+    }
+    let service = match &args.database_url {
+        Some(url) => {
+            quantarya_app::postgres_service(url.expose(), &jwt, args.db_pool_size.map(usize::from), &webhooks).await?
+        }
+        None => quantarya_app::memory_service(&jwt, &webhooks)?,
+    };
+    let journal = service.journal;
     let listener = TcpListener::bind(&args.bind).map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
 
@@ -96,10 +109,17 @@ async fn serve(mut args: ServeArgs) -> Result<(), String> {
         quantarya_app::server(listener, journal.clone(), args.workers.map(usize::from), &args.limits.to_settings())
             .map_err(|e| e.to_string())?;
     actix_web::rt::spawn(signals.stop_gracefully(server.handle(), in_flight));
+    let (deliveries, delivering) = quantarya_app::webhooks::spawn(service.deliverer);
     server.await.map_err(|e| e.to_string())?;
+    // No request is in flight: let the webhook round in flight finish (its attempts take at most 10 s each), so
+    // that what it sent is recorded as sent.
+    deliveries.stop();
+    let grace = std::time::Duration::from_secs(quantarya_app::SHUTDOWN_GRACE_SECONDS);
+    if actix_web::rt::time::timeout(grace, delivering).await.is_err() {
+        tracing::warn!("gave up waiting for webhook deliveries in flight; their claims end on their own");
+    }
     // Every request has been answered: write what they queued (the signal log) before the process ends, for as
     // long as a graceful stop may take.
-    let grace = std::time::Duration::from_secs(quantarya_app::SHUTDOWN_GRACE_SECONDS);
     match actix_web::rt::time::timeout(grace, journal.flush()).await {
         Ok(Ok(())) => {}
         Ok(Err(error)) => tracing::warn!(error = %error, "could not write the last signal log entries"),

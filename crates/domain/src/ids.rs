@@ -110,6 +110,13 @@ prefixed_id!(
     "import"
 );
 
+prefixed_id!(
+    /// Identifies a webhook subscription: `wh_…`.
+    WebhookId,
+    "wh_",
+    "webhook"
+);
+
 /// The identity provider's subject (`sub`) of a user: 1–255 characters, no control characters.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct UserId(CompactString);

@@ -134,6 +134,7 @@ mod time;
 mod trade;
 mod user;
 mod value;
+mod webhook;
 
 pub use api_key::{ApiKey, ApiKeyFormatError, ApiKeyHash, KeyName, KeyPrefix, NewApiKey, RawApiKey};
 pub use api_key_grant::{ApiKeyScope, ApiKeyScopes, KeyGrant, KeyStrategies};
@@ -143,7 +144,7 @@ pub use chrono;
 pub use chrono_tz;
 pub use credential::CredentialKind;
 pub use currency::Currency;
-pub use ids::{ApiKeyId, EventId, IdError, ImportId, SignalId, StrategyId, TradeId, UserId};
+pub use ids::{ApiKeyId, EventId, IdError, ImportId, SignalId, StrategyId, TradeId, UserId, WebhookId};
 pub use import::{Import, ImportFormat, ImportKey, ImportedTrade};
 pub use receipt::{BodyHash, IdempotencyKey, Receipt, Repeat, SignalTarget};
 /// Re-exported so embedders read sizes and fees with the same version this crate uses.
@@ -164,6 +165,10 @@ pub use trade::{
 };
 pub use user::{Bio, DisplayName, Email, ProfileChange, ProfileError, User, UserName};
 pub use value::ValueError;
+pub use webhook::{
+    Delivery, DeliveryState, NewWebhook, RetrySchedule, Webhook, WebhookEvent, WebhookEvents, WebhookSecret,
+    WebhookStrategies, WebhookUrl, forbidden_address,
+};
 
 /// Re-exported so embedders build ids and JSON objects with the same versions this crate uses.
 pub use serde_json;

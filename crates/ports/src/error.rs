@@ -43,6 +43,8 @@ pub enum StoreConflict {
     SignalStale,
     /// The user already has [`quantarya_domain::Strategy::LIMIT_PER_USER`] strategies.
     StrategyLimit,
+    /// The user already has [`quantarya_domain::Webhook::LIMIT_PER_USER`] webhook subscriptions.
+    WebhookLimit,
     /// A signal's receipt lost a race: another receipt was written for its target since it was read, or its
     /// idempotency key is held by a receipt that still counts. Nothing was written; the signal must be judged again.
     ReceiptRaced,
@@ -80,6 +82,8 @@ pub enum ConflictKind {
     ConcurrentUpdate,
     /// The user has the most strategies allowed.
     StrategyLimit,
+    /// The user has the most webhook subscriptions allowed.
+    WebhookLimit,
 }
 
 /// Why well-formed input is refused for what it means rather than for a field's form.
@@ -179,6 +183,10 @@ impl From<StoreError> for JournalError {
                 StoreConflict::StrategyLimit => Self::conflict(
                     ConflictKind::StrategyLimit,
                     format!("at most {} strategies are allowed", quantarya_domain::Strategy::LIMIT_PER_USER),
+                ),
+                StoreConflict::WebhookLimit => Self::conflict(
+                    ConflictKind::WebhookLimit,
+                    format!("at most {} webhooks are allowed", quantarya_domain::Webhook::LIMIT_PER_USER),
                 ),
                 StoreConflict::SignalStale => Self::Refused {
                     kind: RefusedKind::SignalStale,

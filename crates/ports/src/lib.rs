@@ -28,6 +28,7 @@
 
 #![warn(missing_docs)]
 
+pub mod delivery;
 mod error;
 mod journal;
 pub mod outbound;
@@ -39,7 +40,9 @@ pub use journal::{
     Operation, PUBLIC_CURVE_POINTS, Ports, Principal, PublicProfile, PublicStrategy, Saved, Signal, SignalEffect,
     SignalIdentity, SignalLocator, SignalOutcome, SignalReport, StatsQuery, Stores, StrategyDeletion, admit,
 };
-pub use paging::{CURSOR_PATTERN, PageLimit, SignalLogPage, SignalLogQuery, TradePage, TradeQuery};
+pub use paging::{
+    CURSOR_PATTERN, DeliveryPage, DeliveryQuery, PageLimit, SignalLogPage, SignalLogQuery, TradePage, TradeQuery,
+};
 
 #[cfg(any(test, feature = "mock"))]
 pub use journal::MockJournal;

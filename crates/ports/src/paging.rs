@@ -1,11 +1,11 @@
 //! Paging of trade lists: the page size, the opaque cursor (its format and the pattern it matches, written once),
 //! and what a page request and a page hold.
 
-use quantarya_domain::{SignalId, SignalLogEntry, SignalResult, Timestamp, Trade, TradeId};
+use quantarya_domain::{Delivery, EventId, SignalId, SignalLogEntry, SignalResult, Timestamp, Trade, TradeId};
 use uuid::Uuid;
 
 use crate::FieldError;
-use crate::outbound::{SignalCursor, TradeCursor, TradeFilter};
+use crate::outbound::{DeliveryCursor, SignalCursor, TradeCursor, TradeFilter};
 
 /// A page size for trade lists: 1–500, 100 by default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,6 +151,37 @@ pub struct SignalLogPage {
     pub entries: Vec<SignalLogEntry>,
     /// Where the next page starts; `None` on the last page.
     pub next_cursor: Option<SignalCursor>,
+}
+
+impl DeliveryCursor {
+    /// The opaque text of this cursor (the trade lists' format).
+    pub fn encode(&self) -> String {
+        encode_cursor(self.created_at, self.event_id.as_uuid())
+    }
+
+    /// Parses a cursor this service returned; anything else is a `FieldError` on `cursor`.
+    pub fn decode(raw: &str) -> Result<Self, FieldError> {
+        let (created_at, id) = decode_cursor(raw)?;
+        Ok(Self { created_at, event_id: EventId::from_uuid(id) })
+    }
+}
+
+/// A request for a page of a subscription's deliveries.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DeliveryQuery {
+    /// How many deliveries at most.
+    pub limit: PageLimit,
+    /// Continue after this position.
+    pub cursor: Option<DeliveryCursor>,
+}
+
+/// A page of deliveries, newest first, and where the next one starts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeliveryPage {
+    /// The deliveries.
+    pub deliveries: Vec<Delivery>,
+    /// The position after the last one, when more may follow.
+    pub next_cursor: Option<DeliveryCursor>,
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ pub mod signal_log;
 pub mod stats;
 pub mod strategy;
 pub mod trade;
+pub mod webhook;
 
 use quantarya_domain::{Price, Timestamp};
 

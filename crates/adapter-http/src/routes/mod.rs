@@ -10,6 +10,7 @@ pub mod signal_log;
 pub mod stats;
 pub mod strategies;
 pub mod trades;
+pub mod webhooks;
 
 use std::str::FromStr;
 

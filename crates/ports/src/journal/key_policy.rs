@@ -68,6 +68,14 @@ pub enum Operation {
     DeleteImport,
     /// `GET /strategies/{id}/export`.
     ExportTrades,
+    /// `POST /webhooks`.
+    CreateWebhook,
+    /// `GET /webhooks`.
+    ListWebhooks,
+    /// `DELETE /webhooks/{id}`.
+    DeleteWebhook,
+    /// `GET /webhooks/{id}/deliveries`.
+    WebhookDeliveries,
 }
 
 impl Operation {
@@ -101,7 +109,11 @@ impl Operation {
             | Self::ImportTrades
             | Self::ListImports
             | Self::DeleteImport
-            | Self::ExportTrades => KeyAccess::Refused,
+            | Self::ExportTrades
+            | Self::CreateWebhook
+            | Self::ListWebhooks
+            | Self::DeleteWebhook
+            | Self::WebhookDeliveries => KeyAccess::Refused,
         }
     }
 }

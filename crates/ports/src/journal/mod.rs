@@ -9,8 +9,8 @@ use async_trait::async_trait;
 use quantarya_domain::chrono_tz::Tz;
 use quantarya_domain::{
     ApiKey, ApiKeyId, CloseTrade, CredentialKind, Email, Import, ImportId, KeyGrant, NewApiKey, NewStrategy,
-    ProfileChange, RawApiKey, Statistics, Strategy, StrategyChange, StrategyId, Trade, TradeEvent, TradeId, TradePatch,
-    User, UserId, UserName,
+    NewWebhook, ProfileChange, RawApiKey, Statistics, Strategy, StrategyChange, StrategyId, Trade, TradeEvent, TradeId,
+    TradePatch, User, UserId, UserName, Webhook, WebhookId,
 };
 
 pub use import_file::ImportFile;
@@ -20,7 +20,7 @@ pub use signal::{Signal, SignalEffect, SignalIdentity, SignalLocator, SignalOutc
 
 use crate::JournalError;
 use crate::outbound::{AccountDeletion, CloseRange, TradeCursor};
-use crate::paging::{SignalLogPage, SignalLogQuery, TradePage, TradeQuery};
+use crate::paging::{DeliveryPage, DeliveryQuery, SignalLogPage, SignalLogQuery, TradePage, TradeQuery};
 
 /// Who is asking: a user, through a user JWT or through one of their API keys.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -257,6 +257,41 @@ pub trait Journal: Send + Sync {
     /// `Forbidden(ApiKeyNotAllowed)` for an API key; `Forbidden(ProfileRequired)` before a profile;
     /// `NotFound` for a missing, revoked or another user's key; `Unavailable` when storage does not answer.
     async fn revoke_api_key(&self, principal: &Principal, id: ApiKeyId) -> Result<(), JournalError>;
+
+    /// Subscribes an endpoint to trade changes (`POST /webhooks`); the signing secret is in the answer, shown once.
+    ///
+    /// # Errors
+    ///
+    /// `Forbidden(ApiKeyNotAllowed)` for an API key; `Forbidden(ProfileRequired)` before a profile; `Invalid`
+    /// (naming `url`) for an endpoint the SSRF guard refuses, or (naming `strategy_ids`) a strategy that is not the
+    /// caller's; `Conflict(WebhookLimit)` at the limit; `Unavailable` when storage does not answer.
+    async fn create_webhook(&self, principal: &Principal, new: NewWebhook) -> Result<Webhook, JournalError>;
+    /// The caller's subscriptions, oldest first (`GET /webhooks`).
+    ///
+    /// # Errors
+    ///
+    /// `Forbidden(ApiKeyNotAllowed)` for an API key; `Forbidden(ProfileRequired)` before a profile;
+    /// `Unavailable` when storage does not answer.
+    async fn list_webhooks(&self, principal: &Principal) -> Result<Vec<Webhook>, JournalError>;
+    /// Removes a subscription with its deliveries (`DELETE /webhooks/{id}`).
+    ///
+    /// # Errors
+    ///
+    /// `Forbidden(ApiKeyNotAllowed)` for an API key; `Forbidden(ProfileRequired)` before a profile;
+    /// `NotFound` for a missing or another user's subscription; `Unavailable` when storage does not answer.
+    async fn delete_webhook(&self, principal: &Principal, id: WebhookId) -> Result<(), JournalError>;
+    /// A page of a subscription's deliveries, newest first (`GET /webhooks/{id}/deliveries`).
+    ///
+    /// # Errors
+    ///
+    /// `Forbidden(ApiKeyNotAllowed)` for an API key; `Forbidden(ProfileRequired)` before a profile;
+    /// `NotFound` for a missing or another user's subscription; `Unavailable` when storage does not answer.
+    async fn webhook_deliveries(
+        &self,
+        principal: &Principal,
+        id: WebhookId,
+        query: DeliveryQuery,
+    ) -> Result<DeliveryPage, JournalError>;
 
     /// Applies an entry, update or exit signal (`POST /strategies/{id}/trades`). With an `identity`, a request that
     /// repeats one already applied changes nothing and answers [`SignalEffect::Replayed`], and an applied one leaves

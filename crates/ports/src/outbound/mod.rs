@@ -5,6 +5,7 @@ mod imports;
 mod signal_log;
 mod stores;
 mod system;
+mod webhooks;
 
 pub use auth::{TokenError, TokenVerifier, VerifiedToken};
 pub use imports::ImportStore;
@@ -14,6 +15,10 @@ pub use stores::{
     SignalReceipts, StorageHealth, StrategyStore, TradeCursor, TradeFilter, TradeStore, UserStore,
 };
 pub use system::{Clock, IdSource, RandomIds, SystemClock};
+pub use webhooks::{
+    AttemptNext, AttemptRecord, ClaimedDelivery, DeliveryCursor, EndpointGuard, EndpointRefused, OutgoingWebhook,
+    SendResult, TradeRenderer, WebhookSender, WebhookStore,
+};
 
 #[cfg(any(test, feature = "mock"))]
 pub use auth::MockTokenVerifier;
@@ -25,3 +30,5 @@ pub use signal_log::MockSignalLogStore;
 pub use stores::{MockApiKeyStore, MockStorageHealth, MockStrategyStore, MockTradeStore, MockUserStore};
 #[cfg(any(test, feature = "mock"))]
 pub use system::{MockClock, MockIdSource};
+#[cfg(any(test, feature = "mock"))]
+pub use webhooks::{MockEndpointGuard, MockTradeRenderer, MockWebhookSender, MockWebhookStore};

@@ -29,6 +29,8 @@ pub trait IdSource: Send + Sync {
     fn uuid(&self) -> Uuid;
     /// 32 base62 characters from a cryptographically secure generator: the random body of an API key.
     fn api_key_body(&self) -> String;
+    /// 32 bytes from a cryptographically secure generator: a webhook's signing key.
+    fn webhook_key(&self) -> [u8; 32];
 }
 
 /// UUIDv7s from the system clock and the operating system's CSPRNG (through `rand`'s thread-local generator,
@@ -43,6 +45,10 @@ impl IdSource for RandomIds {
 
     fn api_key_body(&self) -> String {
         rand::rng().sample_iter(Alphanumeric).take(quantarya_domain::RawApiKey::BODY_CHARS).map(char::from).collect()
+    }
+
+    fn webhook_key(&self) -> [u8; 32] {
+        rand::rng().random()
     }
 }
 

@@ -1,6 +1,6 @@
 //! [`JournalService`]: the use cases over the outbound ports, one file per concern — [`access`] (who a bearer
 //! is, the key policy on a strategy, profile, ownership), [`signals`] (entries, updates, exits), [`trades`] (PATCH, close, delete, lists, history),
-//! [`accounts`] (profile, strategies, keys), [`statistics`], [`repeats`] (receipts), [`signal_log`], [`imports`] (imports and
+//! [`accounts`] (profile, strategies, keys), [`webhooks`] (subscriptions and their deliveries), [`statistics`], [`repeats`] (receipts), [`signal_log`], [`imports`] (imports and
 //! exports) — and [`retry`], the one loop that decides a change
 //! again when another writer won. It loads, asks the domain, and stores what the domain decided; the stores
 //! settle races.
@@ -14,13 +14,15 @@ mod signal_log;
 mod signals;
 mod statistics;
 mod trades;
+mod webhooks;
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use quantarya_domain::{
-    ApiKey, ApiKeyId, CloseTrade, Import, ImportId, NewApiKey, NewStrategy, ProfileChange, Statistics, Strategy,
-    StrategyChange, StrategyId, Trade, TradeCommand, TradeEvent, TradeId, TradePatch, User, UserName,
+    ApiKey, ApiKeyId, CloseTrade, Import, ImportId, NewApiKey, NewStrategy, NewWebhook, ProfileChange, Statistics,
+    Strategy, StrategyChange, StrategyId, Trade, TradeCommand, TradeEvent, TradeId, TradePatch, User, UserName,
+    Webhook, WebhookId,
 };
 
 use super::key_policy::{Operation, admit};
@@ -30,10 +32,10 @@ use super::{
 };
 use crate::JournalError;
 use crate::outbound::{
-    AccountDeletion, ApiKeyStore, Clock, IdSource, ImportStore, SignalLogStore, StorageHealth, StrategyStore,
-    TokenVerifier, TradeCursor, TradeStore, UserStore,
+    AccountDeletion, ApiKeyStore, Clock, EndpointGuard, IdSource, ImportStore, SignalLogStore, StorageHealth,
+    StrategyStore, TokenVerifier, TradeCursor, TradeStore, UserStore, WebhookStore,
 };
-use crate::paging::{SignalLogPage, SignalLogQuery, TradePage, TradeQuery};
+use crate::paging::{DeliveryPage, DeliveryQuery, SignalLogPage, SignalLogQuery, TradePage, TradeQuery};
 
 /// The store ports. One adapter value usually serves them all: [`Stores::of`].
 #[derive(Clone)]
@@ -50,18 +52,36 @@ pub struct Stores {
     pub signals: Arc<dyn SignalLogStore>,
     /// Imports of files of trades.
     pub imports: Arc<dyn ImportStore>,
+    /// Webhook subscriptions and their deliveries.
+    pub webhooks: Arc<dyn WebhookStore>,
     /// Whether storage answers.
     pub health: Arc<dyn StorageHealth>,
 }
 
 /// Every store port at once: what one adapter value serves ([`Stores::of`]).
 pub trait EveryStore:
-    UserStore + StrategyStore + TradeStore + ApiKeyStore + SignalLogStore + ImportStore + StorageHealth + 'static
+    UserStore
+    + StrategyStore
+    + TradeStore
+    + ApiKeyStore
+    + SignalLogStore
+    + ImportStore
+    + WebhookStore
+    + StorageHealth
+    + 'static
 {
 }
 
 impl<S> EveryStore for S where
-    S: UserStore + StrategyStore + TradeStore + ApiKeyStore + SignalLogStore + ImportStore + StorageHealth + 'static
+    S: UserStore
+        + StrategyStore
+        + TradeStore
+        + ApiKeyStore
+        + SignalLogStore
+        + ImportStore
+        + WebhookStore
+        + StorageHealth
+        + 'static
 {
 }
 
@@ -75,6 +95,7 @@ impl Stores {
             api_keys: store.clone(),
             signals: store.clone(),
             imports: store.clone(),
+            webhooks: store.clone(),
             health: store,
         }
     }
@@ -97,6 +118,8 @@ pub struct Ports {
     pub clock: Arc<dyn Clock>,
     /// Ids and secrets.
     pub ids: Arc<dyn IdSource>,
+    /// Which webhook endpoints may receive deliveries (the SSRF guard).
+    pub endpoints: Arc<dyn EndpointGuard>,
 }
 
 impl std::fmt::Debug for Ports {
@@ -193,6 +216,31 @@ impl Journal for JournalService {
     async fn revoke_api_key(&self, principal: &Principal, id: ApiKeyId) -> Result<(), JournalError> {
         admit(principal, Operation::RevokeApiKey)?;
         self.revoke_key(principal, id).await
+    }
+
+    async fn create_webhook(&self, principal: &Principal, new: NewWebhook) -> Result<Webhook, JournalError> {
+        admit(principal, Operation::CreateWebhook)?;
+        self.subscribe(principal, new).await
+    }
+
+    async fn list_webhooks(&self, principal: &Principal) -> Result<Vec<Webhook>, JournalError> {
+        admit(principal, Operation::ListWebhooks)?;
+        self.webhooks(principal).await
+    }
+
+    async fn delete_webhook(&self, principal: &Principal, id: WebhookId) -> Result<(), JournalError> {
+        admit(principal, Operation::DeleteWebhook)?;
+        self.unsubscribe(principal, id).await
+    }
+
+    async fn webhook_deliveries(
+        &self,
+        principal: &Principal,
+        id: WebhookId,
+        query: DeliveryQuery,
+    ) -> Result<DeliveryPage, JournalError> {
+        admit(principal, Operation::WebhookDeliveries)?;
+        self.delivery_page(principal, id, query).await
     }
 
     async fn submit_signal(

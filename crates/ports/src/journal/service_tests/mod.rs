@@ -13,8 +13,9 @@ use uuid::Uuid;
 
 use super::*;
 use crate::outbound::{
-    Clock, IdSource, MockApiKeyStore, MockImportStore, MockSignalLogStore, MockStorageHealth, MockStrategyStore,
-    MockTokenVerifier, MockTradeStore, MockUserStore, RandomIds, SystemClock, TokenError, VerifiedToken,
+    Clock, IdSource, MockApiKeyStore, MockEndpointGuard, MockImportStore, MockSignalLogStore, MockStorageHealth,
+    MockStrategyStore, MockTokenVerifier, MockTradeStore, MockUserStore, MockWebhookStore, RandomIds, SystemClock,
+    TokenError, VerifiedToken,
 };
 use crate::{ConflictKind, ForbiddenKind, StoreConflict, StoreError};
 
@@ -32,6 +33,8 @@ struct Mocks {
     imports: MockImportStore,
     health: MockStorageHealth,
     tokens: MockTokenVerifier,
+    webhooks: MockWebhookStore,
+    endpoints: MockEndpointGuard,
 }
 
 impl Mocks {
@@ -44,11 +47,13 @@ impl Mocks {
                 api_keys: Arc::new(self.api_keys),
                 signals: Arc::new(self.signals),
                 imports: Arc::new(self.imports),
+                webhooks: Arc::new(self.webhooks),
                 health: Arc::new(self.health),
             },
             tokens: Arc::new(self.tokens),
             clock: Arc::new(SystemClock),
             ids: Arc::new(RandomIds),
+            endpoints: Arc::new(self.endpoints),
         })
     }
 }

@@ -1,0 +1,380 @@
+//! Webhook subscriptions and their deliveries on PostgreSQL. The outbox rows are written by the trade write
+//! itself (`write_statement.rs`, `ANNOUNCED`); this file makes subscriptions, lists deliveries, and serves the
+//! delivery worker: claims with `FOR UPDATE SKIP LOCKED` and a claim that ends, so that of several instances
+//! one attempts each delivery, and a claim left by a crashed one is taken over when it ends.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Integer, Text, Timestamptz, Uuid as SqlUuid};
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use quantarya_domain::{
+    Delivery, DeliveryState, EventId, StrategyId, Timestamp, Trade, TradeId, UserId, Webhook, WebhookEvent,
+    WebhookEvents, WebhookId, WebhookSecret, WebhookStrategies, WebhookUrl,
+};
+use quantarya_ports::outbound::{AttemptNext, AttemptRecord, ClaimedDelivery, DeliveryCursor, WebhookStore};
+use quantarya_ports::{StoreConflict, StoreError};
+use uuid::Uuid;
+
+use crate::PgStore;
+use crate::accounts::lock_user;
+use crate::error::query;
+use crate::rows::{TradeRow, corrupt, read, stamp};
+use crate::schema::{webhook_deliveries, webhooks};
+use crate::write_statement::TRADE_COLUMNS;
+
+#[derive(Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = webhooks, check_for_backend(diesel::pg::Pg))]
+struct WebhookRow {
+    id: Uuid,
+    user_id: String,
+    url: String,
+    events: Vec<String>,
+    strategy_ids: Option<Vec<Uuid>>,
+    secret: String,
+    created_at: DateTime<Utc>,
+    disabled_at: Option<DateTime<Utc>>,
+}
+
+impl From<&Webhook> for WebhookRow {
+    fn from(hook: &Webhook) -> Self {
+        Self {
+            id: hook.id.as_uuid(),
+            user_id: hook.user_id.as_str().to_owned(),
+            url: hook.url.as_str().to_owned(),
+            events: hook.events.iter().map(|e| e.as_str().to_owned()).collect(),
+            strategy_ids: hook.strategy_ids.as_ref().map(|only| only.ids().iter().map(StrategyId::as_uuid).collect()),
+            secret: hook.secret.expose().to_owned(),
+            created_at: hook.created_at.as_datetime(),
+            disabled_at: hook.disabled_at.map(|at| at.as_datetime()),
+        }
+    }
+}
+
+impl TryFrom<WebhookRow> for Webhook {
+    type Error = StoreError;
+    fn try_from(r: WebhookRow) -> Result<Self, StoreError> {
+        let strategies = r.strategy_ids.map(|ids| ids.into_iter().map(StrategyId::from_uuid).collect());
+        Ok(Self {
+            id: WebhookId::from_uuid(r.id),
+            user_id: read("webhooks.user_id", UserId::parse(&r.user_id))?,
+            url: read("webhooks.url", WebhookUrl::parse(&r.url))?,
+            events: read("webhooks.events", WebhookEvents::parse(r.events.iter().map(String::as_str)))?,
+            strategy_ids: strategies
+                .map(|ids| read("webhooks.strategy_ids", WebhookStrategies::new(ids)))
+                .transpose()?,
+            secret: read("webhooks.secret", WebhookSecret::parse(&r.secret))?,
+            created_at: stamp(r.created_at),
+            disabled_at: r.disabled_at.map(stamp),
+        })
+    }
+}
+
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = webhook_deliveries, check_for_backend(diesel::pg::Pg))]
+struct DeliveryRow {
+    webhook_id: Uuid,
+    event_id: Uuid,
+    event_type: String,
+    trade_id: Uuid,
+    created_at: DateTime<Utc>,
+    attempts: i32,
+    last_status: Option<i32>,
+    last_error: Option<String>,
+    state: String,
+    next_attempt_at: Option<DateTime<Utc>>,
+    finished_at: Option<DateTime<Utc>>,
+}
+
+fn event_type(raw: &str) -> Result<WebhookEvent, StoreError> {
+    WebhookEvent::parse(raw).ok_or_else(|| corrupt(format!("webhook_deliveries.event_type {raw:?}")))
+}
+
+impl TryFrom<DeliveryRow> for Delivery {
+    type Error = StoreError;
+    fn try_from(r: DeliveryRow) -> Result<Self, StoreError> {
+        let state = match r.state.as_str() {
+            "pending" => DeliveryState::Pending,
+            "delivered" => DeliveryState::Delivered,
+            "failed" => DeliveryState::Failed,
+            other => return Err(corrupt(format!("webhook_deliveries.state {other:?}"))),
+        };
+        Ok(Self {
+            event_id: EventId::from_uuid(r.event_id),
+            webhook_id: WebhookId::from_uuid(r.webhook_id),
+            event: event_type(&r.event_type)?,
+            trade_id: TradeId::from_uuid(r.trade_id),
+            created_at: stamp(r.created_at),
+            attempts: u32::try_from(r.attempts).unwrap_or(0),
+            last_status: r.last_status.and_then(|s| u16::try_from(s).ok()),
+            last_error: r.last_error,
+            next_attempt_at: r.next_attempt_at.map(stamp),
+            state,
+            finished_at: r.finished_at.map(stamp),
+        })
+    }
+}
+
+/// A claimed delivery as the claim statement returns it.
+#[derive(Debug, QueryableByName)]
+struct ClaimRow {
+    #[diesel(sql_type = SqlUuid)]
+    webhook_id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    event_id: Uuid,
+    #[diesel(sql_type = Text)]
+    event_type: String,
+    #[diesel(sql_type = Timestamptz)]
+    created_at: DateTime<Utc>,
+    #[diesel(sql_type = Integer)]
+    attempts: i32,
+    #[diesel(sql_type = Text)]
+    url: String,
+    #[diesel(sql_type = Text)]
+    secret: String,
+}
+
+/// The trade as an announced change left it.
+#[derive(Debug, QueryableByName)]
+struct SnapshotRow {
+    #[diesel(sql_type = SqlUuid)]
+    event_id: Uuid,
+    #[diesel(embed)]
+    trade: TradeRow,
+}
+
+/// Claims the due deliveries no live claim holds, oldest due first, skipping rows another instance is claiming.
+const CLAIM: &str = "
+WITH due AS (
+    SELECT d.webhook_id, d.event_id FROM webhook_deliveries d
+    WHERE d.state = 'pending' AND d.next_attempt_at <= $1 AND (d.claimed_until IS NULL OR d.claimed_until < $1)
+    ORDER BY d.next_attempt_at LIMIT $3
+    FOR UPDATE OF d SKIP LOCKED
+)
+UPDATE webhook_deliveries d SET claim = $4, claimed_until = $2
+FROM due, webhooks h
+WHERE d.webhook_id = due.webhook_id AND d.event_id = due.event_id AND h.id = d.webhook_id
+RETURNING d.webhook_id, d.event_id, d.event_type, d.created_at, d.attempts, h.url, h.secret";
+
+#[async_trait]
+impl WebhookStore for PgStore {
+    async fn insert_webhook(&self, webhook: &Webhook) -> Result<(), StoreError> {
+        let mut conn = self.conn().await?;
+        let row = WebhookRow::from(webhook);
+        conn.transaction::<_, diesel::result::Error, _>(async move |conn| {
+            // Serialise subscriptions per user, so the count below cannot be raced past the limit.
+            if !lock_user(conn, &row.user_id).await? {
+                return Ok(Err(StoreError::Missing));
+            }
+            let duplicate = webhooks::table.find(row.id);
+            if diesel::select(diesel::dsl::exists(duplicate)).get_result::<bool>(conn).await? {
+                return Ok(Err(StoreError::Conflict(StoreConflict::AlreadyExists)));
+            }
+            let owned: i64 =
+                webhooks::table.filter(webhooks::user_id.eq(&row.user_id)).count().get_result(conn).await?;
+            if owned >= i64::try_from(Webhook::LIMIT_PER_USER).unwrap_or(i64::MAX) {
+                return Ok(Err(StoreError::Conflict(StoreConflict::WebhookLimit)));
+            }
+            diesel::insert_into(webhooks::table).values(&row).execute(conn).await?;
+            Ok(Ok(()))
+        })
+        .await
+        .map_err(query)?
+    }
+
+    async fn list_webhooks(&self, owner: &UserId) -> Result<Vec<Webhook>, StoreError> {
+        let mut conn = self.conn().await?;
+        let rows = webhooks::table
+            .filter(webhooks::user_id.eq(owner.as_str()))
+            .order((webhooks::created_at, webhooks::id))
+            .select(WebhookRow::as_select())
+            .load(&mut conn)
+            .await
+            .map_err(query)?;
+        rows.into_iter().map(Webhook::try_from).collect()
+    }
+
+    async fn delete_webhook(&self, owner: &UserId, id: WebhookId) -> Result<bool, StoreError> {
+        let mut conn = self.conn().await?;
+        let deleted = diesel::delete(
+            webhooks::table.filter(webhooks::id.eq(id.as_uuid())).filter(webhooks::user_id.eq(owner.as_str())),
+        )
+        .execute(&mut conn)
+        .await
+        .map_err(query)?;
+        Ok(deleted > 0)
+    }
+
+    async fn webhook_deliveries(
+        &self,
+        owner: &UserId,
+        id: WebhookId,
+        after: Option<DeliveryCursor>,
+        limit: usize,
+    ) -> Result<Option<Vec<Delivery>>, StoreError> {
+        let mut conn = self.conn().await?;
+        let owned = webhooks::table.filter(webhooks::id.eq(id.as_uuid())).filter(webhooks::user_id.eq(owner.as_str()));
+        if !diesel::select(diesel::dsl::exists(owned)).get_result::<bool>(&mut conn).await.map_err(query)? {
+            return Ok(None);
+        }
+        let mut page = webhook_deliveries::table.filter(webhook_deliveries::webhook_id.eq(id.as_uuid())).into_boxed();
+        if let Some(cursor) = after {
+            let (at, event) = (cursor.created_at.as_datetime(), cursor.event_id.as_uuid());
+            page = page.filter(
+                webhook_deliveries::created_at
+                    .lt(at)
+                    .or(webhook_deliveries::created_at.eq(at).and(webhook_deliveries::event_id.lt(event))),
+            );
+        }
+        let rows = page
+            .order((webhook_deliveries::created_at.desc(), webhook_deliveries::event_id.desc()))
+            .limit(i64::try_from(limit).unwrap_or(i64::MAX))
+            .select(DeliveryRow::as_select())
+            .load(&mut conn)
+            .await
+            .map_err(query)?;
+        rows.into_iter().map(Delivery::try_from).collect::<Result<_, _>>().map(Some)
+    }
+
+    async fn claim_deliveries(
+        &self,
+        now: Timestamp,
+        until: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<ClaimedDelivery>, StoreError> {
+        let mut conn = self.conn().await?;
+        let claim = Uuid::now_v7();
+        let claimed: Vec<ClaimRow> = diesel::sql_query(CLAIM)
+            .bind::<Timestamptz, _>(now.as_datetime())
+            .bind::<Timestamptz, _>(until.as_datetime())
+            .bind::<BigInt, _>(i64::try_from(limit).unwrap_or(i64::MAX))
+            .bind::<SqlUuid, _>(claim)
+            .load(&mut conn)
+            .await
+            .map_err(query)?;
+        if claimed.is_empty() {
+            return Ok(Vec::new());
+        }
+        let events: Vec<Uuid> = claimed.iter().map(|c| c.event_id).collect();
+        let snapshots: Vec<SnapshotRow> = diesel::sql_query(format!(
+            "SELECT event_id, {} FROM webhook_trades WHERE event_id = ANY ($1)",
+            TRADE_COLUMNS.join(", ")
+        ))
+        .bind::<Array<SqlUuid>, _>(&events)
+        .load(&mut conn)
+        .await
+        .map_err(query)?;
+        let mut trades: std::collections::HashMap<Uuid, Trade> = std::collections::HashMap::new();
+        for snapshot in snapshots {
+            trades.insert(snapshot.event_id, Trade::try_from(snapshot.trade)?);
+        }
+        claimed
+            .into_iter()
+            .map(|c| {
+                let trade = trades.get(&c.event_id).cloned().ok_or_else(|| corrupt("a delivery without its trade"))?;
+                Ok(ClaimedDelivery {
+                    claim,
+                    event_id: EventId::from_uuid(c.event_id),
+                    webhook_id: WebhookId::from_uuid(c.webhook_id),
+                    url: read("webhooks.url", WebhookUrl::parse(&c.url))?,
+                    secret: read("webhooks.secret", WebhookSecret::parse(&c.secret))?,
+                    event: event_type(&c.event_type)?,
+                    created_at: stamp(c.created_at),
+                    trade,
+                    attempts: u32::try_from(c.attempts).unwrap_or(0),
+                })
+            })
+            .collect()
+    }
+
+    async fn record_attempt(&self, delivery: &ClaimedDelivery, record: &AttemptRecord) -> Result<bool, StoreError> {
+        let mut conn = self.conn().await?;
+        let (hook, event, claim) = (delivery.webhook_id.as_uuid(), delivery.event_id.as_uuid(), delivery.claim);
+        let at = record.at.as_datetime();
+        let (state, next, finished) = match record.next {
+            AttemptNext::Delivered => ("delivered", None, Some(at)),
+            AttemptNext::RetryAt(next) => ("pending", Some(next.as_datetime()), None),
+            AttemptNext::Failed | AttemptNext::Disable => ("failed", None, Some(at)),
+        };
+        let status = record.status.map(i32::from);
+        let error = record.error.clone();
+        let disable = record.next == AttemptNext::Disable;
+        conn.transaction::<_, diesel::result::Error, _>(async move |conn| {
+            let recorded = diesel::update(
+                webhook_deliveries::table
+                    .filter(webhook_deliveries::webhook_id.eq(hook))
+                    .filter(webhook_deliveries::event_id.eq(event))
+                    .filter(webhook_deliveries::claim.eq(claim)),
+            )
+            .set((
+                webhook_deliveries::attempts.eq(webhook_deliveries::attempts + 1),
+                webhook_deliveries::last_status.eq(status),
+                webhook_deliveries::last_error.eq(error),
+                webhook_deliveries::state.eq(state),
+                webhook_deliveries::next_attempt_at.eq(next),
+                webhook_deliveries::finished_at.eq(finished),
+                webhook_deliveries::claim.eq(None::<Uuid>),
+                webhook_deliveries::claimed_until.eq(None::<DateTime<Utc>>),
+            ))
+            .execute(conn)
+            .await?;
+            if recorded > 0 && disable {
+                diesel::update(webhooks::table.find(hook).filter(webhooks::disabled_at.is_null()))
+                    .set(webhooks::disabled_at.eq(Some(at)))
+                    .execute(conn)
+                    .await?;
+                diesel::update(
+                    webhook_deliveries::table
+                        .filter(webhook_deliveries::webhook_id.eq(hook))
+                        .filter(webhook_deliveries::state.eq("pending")),
+                )
+                .set((
+                    webhook_deliveries::state.eq("failed"),
+                    webhook_deliveries::next_attempt_at.eq(None::<DateTime<Utc>>),
+                    webhook_deliveries::finished_at.eq(Some(at)),
+                    webhook_deliveries::last_error.eq(Some("the endpoint was disabled by a 410 answer")),
+                    webhook_deliveries::claim.eq(None::<Uuid>),
+                    webhook_deliveries::claimed_until.eq(None::<DateTime<Utc>>),
+                ))
+                .execute(conn)
+                .await?;
+            }
+            Ok(recorded > 0)
+        })
+        .await
+        .map_err(query)
+    }
+
+    async fn release_claims(&self, claims: &[Uuid]) -> Result<(), StoreError> {
+        let mut conn = self.conn().await?;
+        diesel::update(webhook_deliveries::table.filter(webhook_deliveries::claim.eq_any(claims)))
+            .set((
+                webhook_deliveries::claim.eq(None::<Uuid>),
+                webhook_deliveries::claimed_until.eq(None::<DateTime<Utc>>),
+            ))
+            .execute(&mut conn)
+            .await
+            .map_err(query)?;
+        Ok(())
+    }
+
+    async fn purge_deliveries(&self, before: Timestamp) -> Result<u64, StoreError> {
+        let mut conn = self.conn().await?;
+        let purged = diesel::delete(
+            webhook_deliveries::table
+                .filter(webhook_deliveries::state.ne("pending"))
+                .filter(webhook_deliveries::finished_at.lt(before.as_datetime())),
+        )
+        .execute(&mut conn)
+        .await
+        .map_err(query)?;
+        // The trades no delivery needs any more.
+        diesel::sql_query(
+            "DELETE FROM webhook_trades t WHERE NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = t.event_id)",
+        )
+        .execute(&mut conn)
+        .await
+        .map_err(query)?;
+        Ok(u64::try_from(purged).unwrap_or(0))
+    }
+}

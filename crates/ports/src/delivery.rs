@@ -1,0 +1,164 @@
+//! The delivery of webhooks: claims the due deliveries of the outbox, sends each (signed by the
+//! [`WebhookSender`]), and records what came of it under the retry schedule. The process that serves runs
+//! [`WebhookDeliverer::deliver_due`] in a loop; with several instances on one store each due delivery is claimed by
+//! one of them at a time.
+
+use std::sync::Arc;
+
+use futures_util::future::join_all;
+use quantarya_domain::chrono::TimeDelta;
+use quantarya_domain::serde_json::{self, json};
+use quantarya_domain::{RetrySchedule, Timestamp};
+
+use crate::StoreError;
+use crate::outbound::{
+    AttemptNext, AttemptRecord, ClaimedDelivery, Clock, OutgoingWebhook, SendResult, TradeRenderer, WebhookSender,
+    WebhookStore,
+};
+
+/// How deliveries are attempted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliverySettings {
+    /// When failed attempts are retried.
+    pub schedule: RetrySchedule,
+    /// How long a claim lasts: longer than an attempt takes (the sender's 10 s timeout), short enough that a
+    /// claim left by a crashed instance is taken over within 30 s.
+    pub claim: TimeDelta,
+    /// How many deliveries one round claims at most (and attempts at once).
+    pub batch: usize,
+}
+
+impl Default for DeliverySettings {
+    fn default() -> Self {
+        Self { schedule: RetrySchedule::default(), claim: TimeDelta::seconds(20), batch: 32 }
+    }
+}
+
+/// Delivers the outbox's due deliveries.
+///
+/// ```
+/// use quantarya_ports::delivery::{DeliverySettings, WebhookDeliverer};
+/// use quantarya_ports::outbound::{AttemptNext, SendResult};
+/// use quantarya_domain::Timestamp;
+/// let settings = DeliverySettings::default();
+/// let at = Timestamp::parse_rfc3339("2026-12-06T12:00:00Z")?;
+/// let answered = |status| SendResult { status: Some(status), retry_after: None, error: None };
+/// assert_eq!(WebhookDeliverer::judge(&settings, 0, &answered(204), at).next, AttemptNext::Delivered);
+/// assert_eq!(WebhookDeliverer::judge(&settings, 0, &answered(410), at).next, AttemptNext::Disable);
+/// let retried = WebhookDeliverer::judge(&settings, 0, &answered(500), at);
+/// assert_eq!(retried.next, AttemptNext::RetryAt(Timestamp::parse_rfc3339("2026-12-06T12:00:05Z")?));
+/// assert_eq!(WebhookDeliverer::judge(&settings, 7, &answered(500), at).next, AttemptNext::Failed);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct WebhookDeliverer {
+    store: Arc<dyn WebhookStore>,
+    sender: Arc<dyn WebhookSender>,
+    renderer: Arc<dyn TradeRenderer>,
+    clock: Arc<dyn Clock>,
+    settings: DeliverySettings,
+}
+
+impl std::fmt::Debug for WebhookDeliverer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookDeliverer").field("settings", &self.settings).finish_non_exhaustive()
+    }
+}
+
+impl WebhookDeliverer {
+    /// A deliverer over these ports.
+    pub fn new(
+        store: Arc<dyn WebhookStore>,
+        sender: Arc<dyn WebhookSender>,
+        renderer: Arc<dyn TradeRenderer>,
+        clock: Arc<dyn Clock>,
+        settings: DeliverySettings,
+    ) -> Self {
+        Self { store, sender, renderer, clock, settings }
+    }
+
+    /// Claims the deliveries due now (at most a batch), attempts them at once, and records each; how many were
+    /// claimed (a full batch means more may be due).
+    ///
+    /// # Errors
+    ///
+    /// `Unavailable` when the store does not answer the claim. An attempt whose record fails stays claimed until
+    /// its claim ends, and is attempted again then.
+    pub async fn deliver_due(&self) -> Result<usize, StoreError> {
+        let now = self.clock.now();
+        let until = Timestamp::from_datetime(now.as_datetime() + self.settings.claim);
+        let claimed = self.store.claim_deliveries(now, until, self.settings.batch).await?;
+        join_all(claimed.iter().map(|delivery| self.attempt(delivery))).await;
+        Ok(claimed.len())
+    }
+
+    /// Whether a round claims this many deliveries at most.
+    pub fn batch(&self) -> usize {
+        self.settings.batch
+    }
+
+    /// Removes delivered and failed deliveries that finished before `before`; how many.
+    ///
+    /// # Errors
+    ///
+    /// `Unavailable` when the store does not answer.
+    pub async fn purge(&self, before: Timestamp) -> Result<u64, StoreError> {
+        self.store.purge_deliveries(before).await
+    }
+
+    /// The body of a delivery: `{"type", "timestamp", "data"}`, `data` the trade as the change left it.
+    pub fn payload(&self, delivery: &ClaimedDelivery) -> Vec<u8> {
+        let body = json!({
+            "type": delivery.event.as_str(),
+            "timestamp": delivery.created_at.to_rfc3339(),
+            "data": self.renderer.render(&delivery.trade),
+        });
+        serde_json::to_vec(&body).unwrap_or_default()
+    }
+
+    async fn attempt(&self, delivery: &ClaimedDelivery) {
+        let body = self.payload(delivery);
+        let outgoing = OutgoingWebhook {
+            url: &delivery.url,
+            secret: &delivery.secret,
+            id: delivery.event_id.to_string(),
+            timestamp: self.clock.now().as_datetime().timestamp(),
+            body,
+        };
+        let sent = self.sender.send(&outgoing).await;
+        let record = Self::judge(&self.settings, delivery.attempts, &sent, self.clock.now());
+        tracing::info!(
+            event_id = %delivery.event_id,
+            webhook_id = %delivery.webhook_id,
+            attempt = delivery.attempts + 1,
+            status = sent.status,
+            error = sent.error.as_deref(),
+            next = ?record.next,
+            "webhook attempt"
+        );
+        match self.store.record_attempt(delivery, &record).await {
+            Ok(true) => {}
+            Ok(false) => tracing::warn!(event_id = %delivery.event_id, "the claim was taken over; not recorded"),
+            Err(error) => tracing::warn!(event_id = %delivery.event_id, %error, "attempt not recorded"),
+        }
+    }
+
+    /// What an attempt's result means, the delivery having had `attempts_before` attempts: a 2xx delivers, a 410
+    /// disables the endpoint, anything else is retried as the schedule says (honouring `Retry-After`), then failed.
+    pub fn judge(settings: &DeliverySettings, attempts_before: u32, sent: &SendResult, at: Timestamp) -> AttemptRecord {
+        let next = match sent.status {
+            Some(status) if (200..300).contains(&status) => AttemptNext::Delivered,
+            Some(410) => AttemptNext::Disable,
+            _ => match settings.schedule.after_failure(attempts_before + 1, sent.retry_after) {
+                Some(wait) => AttemptNext::RetryAt(Timestamp::from_datetime(at.as_datetime() + wait)),
+                None => AttemptNext::Failed,
+            },
+        };
+        let error = match (sent.status, &sent.error) {
+            (_, Some(error)) => Some(error.clone()),
+            (Some(status), None) if !(200..300).contains(&status) => Some(format!("answered {status}")),
+            _ => None,
+        };
+        AttemptRecord { at, status: sent.status, error, next }
+    }
+}
