@@ -60,9 +60,9 @@ mod tests {
         assert_eq!(documented, public);
         assert_eq!(
             public.len(),
-            25,
+            29,
             "the 17 reference routes, PATCH /strategies/{{id}}, trade history, stats, the signal log, three import \
-             routes and the export"
+             routes, the export and the four webhook routes"
         );
         assert!(!documented.iter().any(|r| r.contains("healthz") || r.contains("readyz") || r.contains("openapi")));
     }

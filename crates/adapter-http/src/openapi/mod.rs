@@ -39,7 +39,7 @@ const RATE_LIMIT_HEADERS: [(&str, Type, &str); 3] = [
 ];
 
 /// The groups of the reference, in its order.
-const TAGS: [&str; 5] = ["API Keys", "Strategies", "Trades", "User", "Profiles"];
+const TAGS: [&str; 6] = ["API Keys", "Webhooks", "Strategies", "Trades", "User", "Profiles"];
 
 fn api_description() -> String {
     let codes = ErrorCode::names().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ");
