@@ -132,3 +132,34 @@ pub async fn an_unreachable_database_is_a_503_never_a_500() {
     }
     assert_eq!(app.call(Method::GET, "/healthz", None, None).await.status, StatusCode::OK, "alive all the same");
 }
+
+/// A delivery whose stored rows no longer read back (a subscription's URL edited by hand into nonsense, or a
+/// snapshot a later migration broke) is failed alone and says so; the deliveries claimed beside it go out, and it
+/// is not claimed again and again.
+pub async fn an_unreadable_delivery_fails_alone() {
+    use quantarya_domain::DeliveryState;
+    let database = quantarya_test_db::TestDatabase::create().await.unwrap_or_else(|e| panic!("a database: {e}"));
+    let s = app_store(database.url());
+    let (owner, book) = crate::support::owner_with_strategy(&s).await;
+    let broken = crate::webhooks_conformance::subscription(&owner.id, None, &[]);
+    let sound = crate::webhooks_conformance::subscription(&owner.id, None, &[]);
+    for hook in [&broken, &sound] {
+        s.webhooks.insert_webhook(hook).await.expect("subscribed");
+    }
+    crate::webhooks_conformance::stored_open(&s, &book, "U1").await;
+    let edit = format!("UPDATE webhooks SET url = 'not a url' WHERE id = '{}'", broken.id.as_uuid());
+    quantarya_test_db::run_sql(database.url(), &edit).await.expect("edited");
+    let at =
+        quantarya_domain::Timestamp::from_datetime(crate::support::now().as_datetime() + chrono::TimeDelta::seconds(1));
+    let until = quantarya_domain::Timestamp::from_datetime(at.as_datetime() + chrono::TimeDelta::seconds(20));
+    let claimed = s.webhooks.claim_deliveries(at, until, 10).await.expect("the sound one is claimed");
+    assert_eq!(claimed.iter().map(|c| c.webhook_id).collect::<Vec<_>>(), [sound.id]);
+    let listed = s.webhooks.webhook_deliveries(&owner.id, broken.id, None, 10).await.expect("read").expect("owned");
+    assert_eq!(listed[0].state, DeliveryState::Failed);
+    assert!(listed[0].last_error.as_deref().is_some_and(|e| e.contains("could not be read")), "{listed:?}");
+    let later = quantarya_domain::Timestamp::from_datetime(until.as_datetime() + chrono::TimeDelta::seconds(1));
+    let again = s.webhooks.claim_deliveries(later, later, 10).await.expect("claimed");
+    assert!(again.iter().all(|c| c.webhook_id == sound.id), "the unreadable one is not claimed again");
+    drop(s);
+    database.drop_database().await.expect("dropped");
+}

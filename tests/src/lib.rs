@@ -45,7 +45,7 @@ mod signal_log_http_suite;
 mod signal_log_suite;
 mod strategy_rules_suite;
 pub mod support;
-mod webhooks_conformance;
+pub(crate) mod webhooks_conformance;
 mod webhooks_delivery;
 mod webhooks_http_suite;
 

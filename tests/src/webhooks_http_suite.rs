@@ -32,6 +32,9 @@ async fn webhooks_are_made_listed_limited_and_removed(app: &TestApp) {
         assert_eq!(blamed(&refused), ["url"], "{url}: {refused:?}");
         assert!(refused.body.to_string().contains(why), "{url} is refused saying why: {refused:?}");
     }
+    let encoded = format!("https://1.1.1.1/{}", "é".repeat(400));
+    let long = app.call(Method::POST, "/webhooks", t, Some(json!({ "url": encoded }))).await;
+    assert_eq!((long.status, blamed(&long)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["url".to_owned()]), "{long:?}");
     let stranger = app.user().await;
     let foreign = app.strategy(&stranger).await;
     let theirs = json!({ "url": "https://1.1.1.1/hook", "strategy_ids": [foreign] });

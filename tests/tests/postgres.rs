@@ -68,6 +68,11 @@ fn main() -> ExitCode {
         Ok(())
     }));
     let handle = runtime.handle().clone();
+    trials.push(Trial::test("postgres::an_unreadable_delivery_fails_alone", move || {
+        handle.block_on(quantarya_tests::durability::an_unreadable_delivery_fails_alone());
+        Ok(())
+    }));
+    let handle = runtime.handle().clone();
     trials.push(Trial::test("postgres::an_unreachable_database_is_a_503_never_a_500", move || {
         handle.block_on(quantarya_tests::durability::an_unreachable_database_is_a_503_never_a_500());
         Ok(())

@@ -23,7 +23,8 @@ use crate::rows::{TradeRow, corrupt, read, stamp};
 use crate::schema::{webhook_deliveries, webhooks};
 use crate::write_statement::TRADE_COLUMNS;
 
-#[derive(Debug, Queryable, Selectable, Insertable)]
+// No `Debug`: it holds the secret.
+#[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = webhooks, check_for_backend(diesel::pg::Pg))]
 struct WebhookRow {
     id: Uuid,
@@ -115,8 +116,8 @@ impl TryFrom<DeliveryRow> for Delivery {
     }
 }
 
-/// A claimed delivery as the claim statement returns it.
-#[derive(Debug, QueryableByName)]
+/// A claimed delivery as the claim statement returns it (no `Debug`: it holds the secret).
+#[derive(QueryableByName)]
 struct ClaimRow {
     #[diesel(sql_type = SqlUuid)]
     webhook_id: Uuid,
@@ -135,12 +136,53 @@ struct ClaimRow {
 }
 
 /// The trade as an announced change left it.
-#[derive(Debug, QueryableByName)]
+#[derive(QueryableByName)]
 struct SnapshotRow {
     #[diesel(sql_type = SqlUuid)]
     event_id: Uuid,
     #[diesel(embed)]
     trade: TradeRow,
+}
+
+/// A claimed row and its trade, as the deliverer needs them.
+fn claimed_delivery(claim: Uuid, c: ClaimRow, trade: Result<Trade, StoreError>) -> Result<ClaimedDelivery, StoreError> {
+    Ok(ClaimedDelivery {
+        claim,
+        event_id: EventId::from_uuid(c.event_id),
+        webhook_id: WebhookId::from_uuid(c.webhook_id),
+        url: read("webhooks.url", WebhookUrl::parse(&c.url))?,
+        secret: read("webhooks.secret", WebhookSecret::parse(&c.secret))?,
+        event: event_type(&c.event_type)?,
+        created_at: stamp(c.created_at),
+        trade: trade?,
+        attempts: u32::try_from(c.attempts).unwrap_or(0),
+    })
+}
+
+/// Fails a delivery whose stored rows do not read back.
+async fn unreadable(
+    conn: &mut diesel_async::AsyncPgConnection,
+    hook: Uuid,
+    event: Uuid,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    diesel::update(
+        webhook_deliveries::table
+            .filter(webhook_deliveries::webhook_id.eq(hook))
+            .filter(webhook_deliveries::event_id.eq(event)),
+    )
+    .set((
+        webhook_deliveries::state.eq("failed"),
+        webhook_deliveries::next_attempt_at.eq(None::<DateTime<Utc>>),
+        webhook_deliveries::finished_at.eq(Some(now.as_datetime())),
+        webhook_deliveries::last_error.eq(Some("the stored delivery could not be read; it was not sent")),
+        webhook_deliveries::claim.eq(None::<Uuid>),
+        webhook_deliveries::claimed_until.eq(None::<DateTime<Utc>>),
+    ))
+    .execute(conn)
+    .await
+    .map_err(query)?;
+    Ok(())
 }
 
 /// Claims the due deliveries no live claim holds, oldest due first, skipping rows another instance is claiming.
@@ -264,27 +306,30 @@ impl WebhookStore for PgStore {
         .load(&mut conn)
         .await
         .map_err(query)?;
-        let mut trades: std::collections::HashMap<Uuid, Trade> = std::collections::HashMap::new();
+        let mut trades: std::collections::HashMap<Uuid, Result<Trade, StoreError>> = std::collections::HashMap::new();
         for snapshot in snapshots {
-            trades.insert(snapshot.event_id, Trade::try_from(snapshot.trade)?);
+            trades.insert(snapshot.event_id, Trade::try_from(snapshot.trade));
         }
-        claimed
-            .into_iter()
-            .map(|c| {
-                let trade = trades.get(&c.event_id).cloned().ok_or_else(|| corrupt("a delivery without its trade"))?;
-                Ok(ClaimedDelivery {
-                    claim,
-                    event_id: EventId::from_uuid(c.event_id),
-                    webhook_id: WebhookId::from_uuid(c.webhook_id),
-                    url: read("webhooks.url", WebhookUrl::parse(&c.url))?,
-                    secret: read("webhooks.secret", WebhookSecret::parse(&c.secret))?,
-                    event: event_type(&c.event_type)?,
-                    created_at: stamp(c.created_at),
-                    trade,
-                    attempts: u32::try_from(c.attempts).unwrap_or(0),
-                })
-            })
-            .collect()
+        // A row that does not read back is failed alone (and said so), never left claimed again and again with
+        // the rows claimed beside it.
+        let mut ready = Vec::with_capacity(claimed.len());
+        for row in claimed {
+            let (webhook_id, event_id) = (row.webhook_id, row.event_id);
+            // One change may be delivered to several subscriptions: its trade is read once, handed to each.
+            let trade = match trades.get(&event_id) {
+                Some(Ok(trade)) => Ok(trade.clone()),
+                Some(Err(error)) => Err(corrupt(error)),
+                None => Err(corrupt("a delivery without its trade")),
+            };
+            match claimed_delivery(claim, row, trade) {
+                Ok(delivery) => ready.push(delivery),
+                Err(error) => {
+                    tracing::error!(%webhook_id, %event_id, %error, "a stored webhook delivery does not read back");
+                    unreadable(&mut conn, webhook_id, event_id, now).await?;
+                }
+            }
+        }
+        Ok(ready)
     }
 
     async fn record_attempt(&self, delivery: &ClaimedDelivery, record: &AttemptRecord) -> Result<bool, StoreError> {
@@ -300,6 +345,17 @@ impl WebhookStore for PgStore {
         let error = record.error.clone();
         let disable = record.next == AttemptNext::Disable;
         conn.transaction::<_, diesel::result::Error, _>(async move |conn| {
+            if disable {
+                // The subscription first, as every other disabling attempt takes it: two 410s of one endpoint
+                // queue here instead of deadlocking over each other's deliveries.
+                webhooks::table
+                    .find(hook)
+                    .select(webhooks::id)
+                    .for_no_key_update()
+                    .first::<Uuid>(conn)
+                    .await
+                    .optional()?;
+            }
             let recorded = diesel::update(
                 webhook_deliveries::table
                     .filter(webhook_deliveries::webhook_id.eq(hook))

@@ -260,7 +260,8 @@ const LOGGED: &str = "
 )";
 
 /// The outbox: the owner's enabled subscriptions that want this kind of change of this strategy, once the change is
-/// written, locked against their deletion (a subscription deleted meanwhile is skipped, not an error); a pending
+/// written, share-locked (a subscription deleted or disabled meanwhile is skipped, not an error, and one being
+/// disabled waits for this write, then fails what it recorded); a pending
 /// delivery for each, due at once; and, when there is one, the trade as the change left it. With no subscription
 /// this costs one index probe and writes nothing.
 const ANNOUNCED: &str = "
@@ -269,7 +270,7 @@ const ANNOUNCED: &str = "
     WHERE h.user_id = p.user_id AND h.disabled_at IS NULL AND p.event_announces = ANY (h.events)
       AND (h.strategy_ids IS NULL OR p.strategy_id = ANY (h.strategy_ids))
       AND EXISTS (SELECT 1 FROM written)
-    FOR KEY SHARE OF h
+    FOR SHARE OF h
 )
 , announced AS (
     INSERT INTO webhook_deliveries (webhook_id, event_id, event_type, trade_id, created_at, next_attempt_at)

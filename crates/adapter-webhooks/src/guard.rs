@@ -63,7 +63,8 @@ impl Endpoints {
 }
 
 fn refused_address(ip: IpAddr) -> Option<Refusal> {
-    forbidden_address(ip).map(|kind| EndpointRefused(format!("must not reach a {kind} address ({ip})")))
+    // The address itself is not told: a refusal must not map the service's internal network for its caller.
+    forbidden_address(ip).map(|kind| EndpointRefused(format!("must not reach a {kind} address")))
 }
 
 /// How long resolving a name may take.

@@ -11,7 +11,8 @@ use url::Url;
 use crate::value::ValueError;
 
 /// A subscription's endpoint: an absolute `http://` or `https://` URL with a host, no user name or password, no
-/// fragment, at most [`WebhookUrl::MAX_CHARS`] characters.
+/// fragment, at most [`WebhookUrl::MAX_CHARS`] characters as written and once normalised (percent-encoding can
+/// make a URL several times longer than it was sent).
 ///
 /// Whether plain `http://` and internal addresses are allowed is the deployment's choice (only with
 /// `QUANTARYA_WEBHOOKS_ALLOW_INSECURE=1`), so it is not decided here: see [`WebhookUrl::is_https`] and
@@ -40,6 +41,9 @@ impl WebhookUrl {
             return Err(ValueError::TooLong { max: Self::MAX_CHARS });
         }
         let url = Url::parse(raw.trim()).map_err(|_| ValueError::Format("must be an absolute http(s) URL"))?;
+        if url.as_str().chars().count() > Self::MAX_CHARS {
+            return Err(ValueError::TooLong { max: Self::MAX_CHARS });
+        }
         if !matches!(url.scheme(), "https" | "http") {
             return Err(ValueError::Format("must be an https:// URL"));
         }
@@ -98,9 +102,11 @@ impl fmt::Debug for WebhookUrl {
 
 /// Why an address may not receive deliveries: `None` for a public unicast address.
 ///
-/// Refused: unspecified, loopback, private (RFC 1918 and IPv6 unique-local), shared (RFC 6598), link-local,
-/// multicast and broadcast addresses, and the IPv6 forms that carry such an IPv4 address (mapped, compatible,
-/// NAT64, 6to4).
+/// Refused: unspecified, loopback, private (RFC 1918, IPv6 unique-local and the old site-local), shared (RFC 6598),
+/// link-local, multicast, broadcast and reserved addresses, the IETF protocol block (192.0.0.0/24) and the
+/// benchmarking one (198.18.0.0/15), and the IPv6 forms that carry an IPv4 address (mapped, SIIT-translated,
+/// compatible, NAT64 well-known and local-use, 6to4), judged by that address; Teredo (2001::/32) is refused whole,
+/// since it tunnels to an address the guard cannot see.
 ///
 /// ```
 /// use quantarya_domain::forbidden_address;
@@ -123,7 +129,8 @@ fn forbidden_v4(address: Ipv4Addr) -> Option<&'static str> {
         Some("unspecified")
     } else if address.is_loopback() {
         Some("loopback")
-    } else if address.is_private() {
+    } else if address.is_private() || (a == 192 && b == 0 && address.octets()[2] == 0) || (a == 198 && (b & 0xfe) == 18)
+    {
         Some("private")
     } else if a == 100 && (64..128).contains(&b) {
         Some("shared")
@@ -147,26 +154,30 @@ fn forbidden_v6(address: Ipv6Addr) -> Option<&'static str> {
         Some("unspecified")
     } else if address.is_loopback() {
         Some("loopback")
-    } else if segments[0] & 0xfe00 == 0xfc00 {
+    } else if segments[0] & 0xfe00 == 0xfc00 || segments[0] & 0xffc0 == 0xfec0 {
         Some("private")
     } else if segments[0] & 0xffc0 == 0xfe80 {
         Some("link-local")
     } else if address.is_multicast() {
         Some("multicast")
+    } else if segments[0] == 0x2001 && segments[1] == 0 {
+        Some("tunnelled")
     } else {
         None
     }
 }
 
 /// The IPv4 address an IPv6 address carries, in the forms that reach it: mapped (`::ffff:a.b.c.d`), compatible
-/// (`::a.b.c.d`), NAT64 (`64:ff9b::/96`) and 6to4 (`2002:aabb:ccdd::/48`).
+/// (`::a.b.c.d`), SIIT-translated (`::ffff:0:a.b.c.d`), NAT64 (`64:ff9b::/96`, and the local-use `64:ff9b:1::/48`,
+/// whose last 32 bits are the address) and 6to4 (`2002:aabb:ccdd::/48`).
 fn embedded_v4(address: Ipv6Addr) -> Option<Ipv4Addr> {
     let s = address.segments();
     let tail = Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8);
     let mapped =
         s[..5] == [0; 5] && (s[5] == 0xffff || (s[5] == 0 && !address.is_loopback() && !address.is_unspecified()));
-    let nat64 = s[..6] == [0x64, 0xff9b, 0, 0, 0, 0];
-    if mapped || nat64 {
+    let translated = s[..4] == [0; 4] && s[4] == 0xffff && s[5] == 0;
+    let nat64 = s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] || s[..3] == [0x64, 0xff9b, 1];
+    if mapped || translated || nat64 {
         Some(tail)
     } else if s[0] == 0x2002 {
         Some(Ipv4Addr::new((s[1] >> 8) as u8, s[1] as u8, (s[2] >> 8) as u8, s[2] as u8))
@@ -206,6 +217,13 @@ mod tests {
             ("::10.1.2.3", "private"),
             ("64:ff9b::a00:1", "private"),
             ("2002:0a00:0001::1", "private"),
+            ("192.0.0.8", "private"),
+            ("198.19.1.1", "private"),
+            ("fec0::1", "private"),
+            ("64:ff9b:1::a00:1", "private"),
+            ("::ffff:0:10.0.0.1", "private"),
+            ("::ffff:0:127.0.0.1", "loopback"),
+            ("2001:0:4136:e378:8000:63bf:3fff:fdd2", "tunnelled"),
         ] {
             assert_eq!(verdict(raw), Some(why), "{raw}");
         }
@@ -225,6 +243,13 @@ mod tests {
             assert!(WebhookUrl::parse(bad).is_err(), "{bad}");
         }
         assert!(WebhookUrl::parse(&format!("https://example.com/{}", "a".repeat(2000))).is_err());
+        // Short as sent, six times longer once percent-encoded: measured as stored.
+        let encoded = format!("https://example.com/{}", "é".repeat(400));
+        assert!(encoded.chars().count() < 500 && WebhookUrl::parse(&encoded).is_err());
+        for url in ["https://example.com/a b", "https://EXAMPLE.com/%7e"] {
+            let parsed = WebhookUrl::parse(url).expect("valid");
+            assert_eq!(WebhookUrl::parse(parsed.as_str()), Ok(parsed.clone()), "what is stored reads back");
+        }
     }
 
     #[test]
