@@ -199,3 +199,21 @@ pub async fn a_signal_logged_on_one_instance_is_read_on_the_other(url: &str) {
     assert_eq!(entries.len(), 2, "after the first instance's flush: {entries:?}");
     assert!(entries.iter().all(|e| e.outcome.status == 201 && e.event.as_deref() == Some("entry")));
 }
+
+/// A subscription made through one instance hears the changes written through another that has never seen its
+/// owner subscribe (its lean statement meets the subscriber, writes nothing, and the announcing one runs); and from
+/// then on that instance announces at once. Nothing is written twice.
+pub async fn a_subscription_made_on_one_instance_hears_the_others_writes(url: &str) {
+    let a = StoreUnderTest::of(Arc::new(PgStore::connect(url, PoolSettings::default()).expect("a pool")));
+    let b = StoreUnderTest::of(Arc::new(PgStore::connect(url, PoolSettings::default()).expect("a pool")));
+    let (owner, book) = crate::support::owner_with_strategy(&a).await;
+    let hook = crate::webhooks_conformance::subscription(&owner.id, None, &[]);
+    a.webhooks.insert_webhook(&hook).await.expect("subscribed on a");
+    let (first, _) = crate::webhooks_conformance::stored_open(&b, &book, "I1").await;
+    let (second, _) = crate::webhooks_conformance::stored_open(&b, &book, "I2").await;
+    let listed = a.webhooks.webhook_deliveries(&owner.id, hook.id, None, 10).await.expect("read").expect("owned");
+    let trades: Vec<_> = listed.iter().map(|d| d.trade_id).collect();
+    assert_eq!(trades, [second.id, first.id], "both writes through b were announced, once each");
+    let stored = b.trades.list_trades(&owner.id, book.id, &Default::default(), None, 10).await.expect("listed");
+    assert_eq!(stored.map(|t| t.len()), Some(2), "each trade written once");
+}

@@ -67,6 +67,13 @@ fn main() -> ExitCode {
         handle.block_on(quantarya_tests::instances::a_key_use_is_recorded_off_the_request_path(&instances_url));
         Ok(())
     }));
+    let (handle, instances_url) = (runtime.handle().clone(), url.clone());
+    trials.push(Trial::test("postgres::a_subscription_made_on_one_instance_hears_the_others_writes", move || {
+        handle.block_on(quantarya_tests::instances::a_subscription_made_on_one_instance_hears_the_others_writes(
+            &instances_url,
+        ));
+        Ok(())
+    }));
     let handle = runtime.handle().clone();
     trials.push(Trial::test("postgres::an_unreadable_delivery_fails_alone", move || {
         handle.block_on(quantarya_tests::durability::an_unreadable_delivery_fails_alone());

@@ -2,7 +2,8 @@
 //! (a new referenced entry with an API key, its history event and its receipt), with its id, event id and reference
 //! fresh in each transaction.
 //!
-//! Usage: `quantarya-bench-pgwrite <user id> <strategy id>` (an existing user's strategy, `strat_…`).
+//! Usage: `quantarya-bench-pgwrite <user id> <strategy id> [announcing]` (an existing user's strategy, `strat_…`;
+//! `announcing` prints the statement for an owner who subscribes to webhooks, else the lean one).
 
 use std::process::ExitCode;
 
@@ -35,7 +36,7 @@ fn fresh() -> Vec<(&'static str, String)> {
     fresh
 }
 
-fn script(user: &str, strategy: &str) -> Result<String, String> {
+fn script(user: &str, strategy: &str, announcing: bool) -> Result<String, String> {
     let user = UserId::parse(user).map_err(|e| format!("user id: {e}"))?;
     let strategy = StrategyId::parse(strategy).map_err(|e| format!("strategy id: {e}"))?;
     let value = |e: quantarya_domain::ValueError| e.to_string();
@@ -66,17 +67,21 @@ fn script(user: &str, strategy: &str) -> Result<String, String> {
     };
     let fresh = fresh();
     let fresh: Vec<(&str, &str)> = fresh.iter().map(|(name, expression)| (*name, expression.as_str())).collect();
-    let statement = signal_insert_statement(&opened.trade, &opened.event, &receipt, &fresh)?;
+    let statement = signal_insert_statement(&opened.trade, &opened.event, &receipt, &fresh, announcing)?;
     Ok(format!("\\set n random(1, 1000000000000000)\n{statement};\n"))
 }
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [user, strategy] = args.as_slice() else {
-        eprintln!("usage: quantarya-bench-pgwrite <user id> <strategy id>");
-        return ExitCode::FAILURE;
+    let (user, strategy, announcing) = match args.as_slice() {
+        [user, strategy] => (user, strategy, false),
+        [user, strategy, flag] if flag == "announcing" => (user, strategy, true),
+        _ => {
+            eprintln!("usage: quantarya-bench-pgwrite <user id> <strategy id> [announcing]");
+            return ExitCode::FAILURE;
+        }
     };
-    match script(user, strategy) {
+    match script(user, strategy, announcing) {
         Ok(script) => {
             print!("{script}");
             ExitCode::SUCCESS

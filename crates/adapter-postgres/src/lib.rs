@@ -36,6 +36,7 @@ mod rows;
 mod schema;
 mod signal_log;
 mod signal_writer;
+mod subscribers;
 mod trade_write;
 mod trades;
 mod webhooks;
@@ -87,6 +88,8 @@ pub struct PgStore {
     runtime: tokio::runtime::Handle,
     /// The queue of the signal log's writer, which writes in batches off the request's path.
     signals: signal_writer::SignalWriter,
+    /// Owners this instance knows to have webhook subscriptions (which trade statement to run first).
+    subscribers: Arc<subscribers::Subscribers>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -148,7 +151,8 @@ impl PgStore {
             .build()
             .map_err(|e| ConnectError(e.to_string()))?;
         let signals = signal_writer::SignalWriter::start(pool.clone(), &store_runtime);
-        Ok(Self { pool, keys, _listener: Arc::new(listener), runtime: store_runtime, signals })
+        let subscribers = Arc::new(subscribers::Subscribers::new());
+        Ok(Self { pool, keys, _listener: Arc::new(listener), runtime: store_runtime, signals, subscribers })
     }
 
     /// Whether this store's cache of verified API keys is trusted now (its listening connection is up). Until it

@@ -117,7 +117,8 @@ fn literal<S: SqlName, V: LiteralText>(value: &V) -> String {
 
 /// The statement the store sends to insert `trade` with its `event` and its signal's `receipt`, with literals in
 /// place of the binds; a parameter named in `fresh` takes the expression given there (a pgbench script can vary it
-/// per transaction with its `:variables`).
+/// per transaction with its `:variables`). `announcing`: the statement for an owner who subscribes to webhooks
+/// (it records the change in the outbox), else the lean one the store sends for everyone else.
 ///
 /// # Errors
 ///
@@ -127,11 +128,12 @@ pub fn signal_insert_statement(
     event: &TradeEvent,
     receipt: &ReceiptWrite,
     fresh: &[(&str, &str)],
+    announcing: bool,
 ) -> Result<String, String> {
     if let Some((unknown, _)) = fresh.iter().find(|(name, _)| !PARAMS.contains(name)) {
         return Err(format!("the write statement has no parameter {unknown}"));
     }
-    let write = TradeWrite::<InsertTradeStatement, _>::new(trade, event, ReceiptBinds::from(receipt));
+    let write = TradeWrite::<InsertTradeStatement, _>::new(trade, event, ReceiptBinds::from(receipt), announcing);
     let mut aliases = PARAMS.iter();
     let mut sql = String::new();
     macro_rules! rendered {
@@ -177,7 +179,7 @@ mod tests {
             },
             after: None,
         };
-        let sql = signal_insert_statement(&trade, &event, &receipt, &[("id", "md5(:n)")])
+        let sql = signal_insert_statement(&trade, &event, &receipt, &[("id", "md5(:n)")], false)
             .expect("a parameter of the statement");
         assert!(sql.starts_with("WITH p AS (SELECT (md5(:n))::uuid AS id, "), "{sql}");
         assert!(sql.contains("E'o''1'::text AS external_reference"), "{sql}");
@@ -192,6 +194,6 @@ mod tests {
         let uncast = sql.replace("::", "");
         let variables: Vec<&str> = uncast.split(':').skip(1).map(|rest| &rest[..rest.len().min(2)]).collect();
         assert_eq!(variables, ["n)"], "{sql}");
-        assert!(signal_insert_statement(&trade, &event, &receipt, &[("nope", "1")]).is_err());
+        assert!(signal_insert_statement(&trade, &event, &receipt, &[("nope", "1")], true).is_err());
     }
 }

@@ -95,8 +95,8 @@ impl ReceiptMode for ReceiptBinds {
     }
 }
 
-/// The four statements' text, built once.
-static TAILS: LazyLock<[String; 4]> = LazyLock::new(|| Shape::ALL.map(statement_tail));
+/// The eight statements' text, built once.
+static TAILS: LazyLock<[String; 8]> = LazyLock::new(|| Shape::ALL.map(statement_tail));
 
 /// A trade write: the trade's row, its event and, for a signal, its receipt, as one statement.
 #[derive(Debug)]
@@ -109,11 +109,13 @@ pub(crate) struct TradeWrite<Kind, Mode> {
     pub(crate) event_changes: serde_json::Value,
     pub(crate) event_announces: &'static str,
     pub(crate) receipt: Mode,
+    /// Whether the statement announces the change to the owner's subscriptions, or is the lean one.
+    pub(crate) announcing: bool,
     kind: std::marker::PhantomData<Kind>,
 }
 
 impl<Kind, Mode> TradeWrite<Kind, Mode> {
-    pub(crate) fn new(trade: &Trade, event: &TradeEvent, receipt: Mode) -> Self {
+    pub(crate) fn new(trade: &Trade, event: &TradeEvent, receipt: Mode, announcing: bool) -> Self {
         Self {
             row: TradeRow::from(trade),
             event_id: event.id.as_uuid(),
@@ -123,6 +125,7 @@ impl<Kind, Mode> TradeWrite<Kind, Mode> {
             event_changes: changes_json(&event.changes),
             event_announces: WebhookEvent::of(event, trade).as_str(),
             receipt,
+            announcing,
             kind: std::marker::PhantomData,
         }
     }
@@ -188,17 +191,22 @@ pub(crate) use each_param;
 
 impl<Kind: WriteKind, Mode: ReceiptMode> QueryId for TradeWrite<Kind, Mode> {
     type QueryId = (Kind, Mode);
-    const HAS_STATIC_QUERY_ID: bool = true;
+    // Two texts share the type (announcing and lean): diesel caches each prepared form by its text instead.
+    const HAS_STATIC_QUERY_ID: bool = false;
 }
 
 impl<Kind: WriteKind, Mode: ReceiptMode> Query for TradeWrite<Kind, Mode> {
-    type SqlType = (BigInt, Bool, Bool, Bool, Bool);
+    type SqlType = (BigInt, Bool, Bool, Bool, Bool, Bool);
 }
 
 impl<Kind: WriteKind, Mode: ReceiptMode> TradeWrite<Kind, Mode> {
     /// The statement's text after the parameter CTE.
     pub(crate) fn tail(&self) -> &'static str {
-        let shape = Shape { update: Kind::CHANGES_A_STORED_TRADE, receipted: self.receipt.binds().is_some() };
+        let shape = Shape {
+            update: Kind::CHANGES_A_STORED_TRADE,
+            receipted: self.receipt.binds().is_some(),
+            announcing: self.announcing,
+        };
         &TAILS[shape.index()]
     }
 }
@@ -224,8 +232,18 @@ impl<Kind: WriteKind, Mode: ReceiptMode> QueryFragment<Pg> for TradeWrite<Kind, 
 
 /// What a write statement reports: rows written; whether the parent exists (the owner's strategy of an insert,
 /// the trade under it of an update); whether an insert's id was taken; whether what a receipted write was judged
-/// on still held (always, without a receipt); whether the strategy refused an insert's signal as too old.
-pub(crate) type Report = (i64, bool, bool, bool, bool);
+/// on still held (always, without a receipt); whether the strategy refused an insert's signal as too old; whether
+/// a lean statement met a subscriber of the owner (and so wrote nothing).
+pub(crate) type Report = (i64, bool, bool, bool, bool, bool);
+
+/// What became of a write: done (as `settle` said), or not written because the lean statement met a subscriber.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Written {
+    /// Written, with its event (and its announcement when the statement announced).
+    Done,
+    /// Nothing was written: the owner has a subscription, so the change must be written announcing.
+    Subscribed,
+}
 
 /// Runs a trade write, with its receipt when it has one, and turns the report into the store's answer: `settle`
 /// reads the counts of the change (the same with a receipt or without).
@@ -233,11 +251,11 @@ pub(crate) async fn write<Kind: WriteKind, Mode: ReceiptMode>(
     conn: &mut diesel_async::AsyncPgConnection,
     write: TradeWrite<Kind, Mode>,
     settle: fn((i64, bool, bool)) -> Result<(), StoreError>,
-) -> Result<(), StoreError> {
+) -> Result<Written, StoreError> {
     // Only a receipted write is judged again when it loses a race; a plain one reports what the database said.
     let receipted = write.receipt.binds().is_some();
     let report = write.get_result::<Report>(conn).await;
-    let (written, parent, taken, judged, stale) =
+    let (written, parent, taken, judged, stale, subscribed) =
         report.map_err(|error| if receipted { lost_race(error) } else { query(error) })?;
     if !parent {
         return Err(StoreError::Missing);
@@ -249,7 +267,10 @@ pub(crate) async fn write<Kind: WriteKind, Mode: ReceiptMode>(
         // Without a receipt only the strategy can be judged gone (deleted while the write waited for it).
         return Err(if receipted { StoreError::Conflict(StoreConflict::ReceiptRaced) } else { StoreError::Missing });
     }
-    settle((written, parent, taken))
+    if subscribed {
+        return Ok(Written::Subscribed);
+    }
+    settle((written, parent, taken)).map(|()| Written::Done)
 }
 
 /// A statement that deadlocked with another (a deletion taking the same rows in another order), or that a
@@ -309,10 +330,10 @@ mod tests {
         let unreceipted = TRADE_COLUMNS.len() + EVENT_PARAMS.len();
         let receipted = || ReceiptBinds::from(&receipt());
         for (sql, binds) in [
-            (sql(TradeWrite::<InsertTradeStatement, _>::new(&trade, &event, Unreceipted)), unreceipted),
-            (sql(TradeWrite::<UpdateTradeStatement, _>::new(&trade, &event, Unreceipted)), unreceipted),
-            (sql(TradeWrite::<InsertTradeStatement, _>::new(&trade, &event, receipted())), PARAMS.len()),
-            (sql(TradeWrite::<UpdateTradeStatement, _>::new(&trade, &event, receipted())), PARAMS.len()),
+            (sql(TradeWrite::<InsertTradeStatement, _>::new(&trade, &event, Unreceipted, false)), unreceipted),
+            (sql(TradeWrite::<UpdateTradeStatement, _>::new(&trade, &event, Unreceipted, true)), unreceipted),
+            (sql(TradeWrite::<InsertTradeStatement, _>::new(&trade, &event, receipted(), true)), PARAMS.len()),
+            (sql(TradeWrite::<UpdateTradeStatement, _>::new(&trade, &event, receipted(), false)), PARAMS.len()),
         ] {
             assert!(!sql.contains("unnamed"), "{sql}");
             for (i, name) in PARAMS[..binds].iter().enumerate() {

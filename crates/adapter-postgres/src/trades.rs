@@ -19,15 +19,16 @@ use crate::closed_row::ClosedRow;
 use crate::cursor::after_cursor;
 use crate::error::query;
 use crate::receipts;
-use crate::rows::{EventRow, TradeRow};
+use crate::rows::{EventRow, TradeRow, corrupt};
 use crate::schema::{strategies, trade_events, trades};
 use crate::trade_write::{
-    InsertTradeStatement, ReceiptBinds, TradeWrite, Unreceipted, UpdateTradeStatement, WriteKind, write,
+    InsertTradeStatement, ReceiptBinds, TradeWrite, Unreceipted, UpdateTradeStatement, WriteKind, Written, write,
 };
 
 impl PgStore {
     /// A trade write, with its receipt in the same statement when it has one; `settle` turns the statement's
-    /// counts into the store's answer.
+    /// counts into the store's answer. The lean statement first, unless the owner is known to subscribe; when it
+    /// meets a subscriber (it then wrote nothing) the announcing one, and the owner is known from then on.
     async fn trade_write<Kind: WriteKind>(
         &self,
         trade: &Trade,
@@ -36,10 +37,25 @@ impl PgStore {
         settle: fn((i64, bool, bool)) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         let mut conn = self.conn().await?;
-        match receipt {
-            None => write(&mut conn, TradeWrite::<Kind, _>::new(trade, event, Unreceipted), settle).await,
-            Some(receipt) => {
-                write(&mut conn, TradeWrite::<Kind, _>::new(trade, event, ReceiptBinds::from(receipt)), settle).await
+        let owner = trade.user_id.as_str();
+        let mut announcing = self.subscribers.knows(owner);
+        loop {
+            let written = match receipt {
+                None => {
+                    write(&mut conn, TradeWrite::<Kind, _>::new(trade, event, Unreceipted, announcing), settle).await
+                }
+                Some(receipt) => {
+                    let binds = ReceiptBinds::from(receipt);
+                    write(&mut conn, TradeWrite::<Kind, _>::new(trade, event, binds, announcing), settle).await
+                }
+            }?;
+            match written {
+                Written::Done => return Ok(()),
+                Written::Subscribed if !announcing => {
+                    self.subscribers.learn(owner);
+                    announcing = true;
+                }
+                Written::Subscribed => return Err(corrupt("an announcing write reported a subscriber")),
             }
         }
     }

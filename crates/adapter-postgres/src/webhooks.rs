@@ -203,6 +203,8 @@ impl WebhookStore for PgStore {
     async fn insert_webhook(&self, webhook: &Webhook) -> Result<(), StoreError> {
         let mut conn = self.conn().await?;
         let row = WebhookRow::from(webhook);
+        // Known from now on by this instance; other instances learn it at the owner's next write.
+        self.subscribers.learn(webhook.user_id.as_str());
         conn.transaction::<_, diesel::result::Error, _>(async move |conn| {
             // Serialise subscriptions per user, so the count below cannot be raced past the limit.
             if !lock_user(conn, &row.user_id).await? {
