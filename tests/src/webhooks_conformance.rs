@@ -10,7 +10,7 @@ use quantarya_domain::{
     Timestamp, Trade, TradeCommand, TradeEvent, UserId, Webhook, WebhookEvent, WebhookEvents, WebhookId, WebhookSecret,
     WebhookStrategies, WebhookUrl,
 };
-use quantarya_ports::outbound::{AttemptNext, AttemptRecord, ClaimedDelivery, DeliveryCursor};
+use quantarya_ports::outbound::{AttemptNext, AttemptRecord, ClaimLimits, ClaimedDelivery, DeliveryCursor};
 use quantarya_ports::{StoreConflict, StoreError};
 use tokio::task::JoinSet;
 
@@ -57,7 +57,7 @@ async fn deliveries(s: &StoreUnderTest, owner: &UserId, hook: &Webhook) -> Vec<D
 }
 
 async fn claim_all(s: &StoreUnderTest, at: Timestamp) -> Vec<ClaimedDelivery> {
-    s.webhooks.claim_deliveries(at, later(at, 20), 100).await.expect("claimed")
+    s.webhooks.claim_deliveries(at, later(at, 20), &ClaimLimits::total(100)).await.expect("claimed")
 }
 
 fn record(next: AttemptNext, status: Option<u16>) -> AttemptRecord {
@@ -147,7 +147,9 @@ async fn claims_go_to_one_claimer_and_end(s: &StoreUnderTest) {
     let mut racing = JoinSet::new();
     for _ in 0..4 {
         let s = s.clone();
-        racing.spawn(async move { s.webhooks.claim_deliveries(at, later(at, 20), 2).await.expect("claimed") });
+        racing.spawn(async move {
+            s.webhooks.claim_deliveries(at, later(at, 20), &ClaimLimits::total(2)).await.expect("claimed")
+        });
     }
     let mut won: Vec<_> = racing.join_all().await.into_iter().flatten().map(|c| c.event_id).collect();
     won.sort();
@@ -260,7 +262,30 @@ async fn deliveries_page_and_leave_with_their_subscription(s: &StoreUnderTest) {
     assert!(claim_all(s, later(now(), 100)).await.is_empty(), "nothing is delivered for a deleted account");
 }
 
+/// A claim takes at most its total, at most its share of one subscription, and nothing of a busy one.
+async fn claims_keep_to_their_limits(s: &StoreUnderTest) {
+    let (owner, book) = owner_with_strategy(s).await;
+    let (a, b) = (subscription(&owner.id, None, &[]), subscription(&owner.id, None, &[]));
+    s.webhooks.insert_webhook(&a).await.expect("subscribed");
+    s.webhooks.insert_webhook(&b).await.expect("subscribed");
+    for i in 0..3 {
+        stored_open(s, &book, &format!("K{i}")).await;
+    }
+    let at = later(now(), 1);
+    let count =
+        |claimed: &[ClaimedDelivery], hook: &Webhook| claimed.iter().filter(|c| c.webhook_id == hook.id).count();
+    let shared = ClaimLimits { total: 10, per_endpoint: 2, busy: vec![] };
+    let first = s.webhooks.claim_deliveries(at, later(at, 20), &shared).await.expect("claimed");
+    assert_eq!((count(&first, &a), count(&first, &b)), (2, 2), "two of each");
+    let b_busy = ClaimLimits { total: 10, per_endpoint: 2, busy: vec![b.id] };
+    let second = s.webhooks.claim_deliveries(at, later(at, 20), &b_busy).await.expect("claimed");
+    assert_eq!((count(&second, &a), count(&second, &b)), (1, 0), "a's last, none of busy b");
+    let third = s.webhooks.claim_deliveries(at, later(at, 20), &ClaimLimits::total(1)).await.expect("claimed");
+    assert_eq!((count(&third, &a), count(&third, &b)), (0, 1), "b's last, within a total of one");
+}
+
 crate::cases!(StoreUnderTest:
+    claims_keep_to_their_limits,
     subscriptions_are_scoped_limited_and_removed,
     changes_are_recorded_for_the_subscriptions_that_want_them,
     claims_go_to_one_claimer_and_end,

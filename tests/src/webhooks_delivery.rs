@@ -43,6 +43,11 @@ struct Receiver {
 
 impl Receiver {
     async fn start(script: Vec<(u16, &'static str)>) -> Self {
+        Self::start_answering_after(Duration::ZERO, script).await
+    }
+
+    /// A receiver that takes `delay` to answer each request.
+    async fn start_answering_after(delay: Duration, script: Vec<(u16, &'static str)>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port");
         let port = listener.local_addr().expect("bound").port();
         let received = Arc::new(Mutex::new(Vec::new()));
@@ -83,6 +88,7 @@ impl Receiver {
                         body.extend_from_slice(&buf[..n]);
                     }
                     log.lock().expect("log").push(Received { headers, body, at: now() });
+                    tokio::time::sleep(delay).await;
                     let (status, extra) = script.lock().expect("script").pop_front().unwrap_or((204, ""));
                     let extra = if extra.is_empty() { String::new() } else { format!("{extra}\r\n") };
                     let answer =
@@ -226,7 +232,58 @@ async fn the_ssrf_guard_refuses_internal_addresses_at_delivery(s: &StoreUnderTes
     assert!(receiver.received().is_empty(), "nothing reached the internal address");
 }
 
+/// An endpoint that takes 3 s to answer holds at most `per_endpoint` of the serving loop's attempts: a delivery to
+/// another endpoint, due after forty to the slow one, goes out at once; and a stop finishes the attempts in flight,
+/// each recorded as what it was.
+async fn a_slow_endpoint_does_not_hold_the_others_back(s: &StoreUnderTest) {
+    let slow = Receiver::start_answering_after(Duration::from_secs(3), vec![]).await;
+    let fast = Receiver::start(vec![]).await;
+    let (owner, book) = owner_with_strategy(s).await;
+    let sluggish = subscription_to(&slow.url(), &owner.id, None, &[]);
+    let quick = subscription_to(&fast.url(), &owner.id, Some(&[quantarya_domain::WebhookEvent::Cancelled]), &[]);
+    s.webhooks.insert_webhook(&sluggish).await.expect("subscribed");
+    s.webhooks.insert_webhook(&quick).await.expect("subscribed");
+    let mut last = None;
+    for i in 0..40 {
+        last = Some(stored_open(s, &book, &format!("L{i}")).await.0);
+    }
+    let trade = last.expect("forty trades");
+    let cancel = quantarya_domain::SignalExit {
+        status: Some(quantarya_domain::Status::Cancelled),
+        ..quantarya_domain::SignalExit::default()
+    };
+    let stamp = crate::support::stamp(quantarya_domain::CredentialKind::ApiKey);
+    let quantarya_domain::Outcome::Changed(cancelled) =
+        trade.apply(quantarya_domain::TradeCommand::Exit(cancel), stamp).expect("cancels")
+    else {
+        panic!("a cancelling exit changes an open trade");
+    };
+    s.trades.update_trade(&cancelled.trade, &cancelled.event, None).await.expect("cancelled");
+
+    let local = tokio::task::LocalSet::new();
+    local
+        .run_until(async {
+            let started = std::time::Instant::now();
+            let (stop, stopped) = quantarya_app::webhooks::spawn(deliverer(s, &[60], true));
+            while fast.received().is_empty() {
+                assert!(started.elapsed() < Duration::from_secs(2), "the fast endpoint waited behind the slow one");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            let in_flight = slow.received().len();
+            assert!((1..=4).contains(&in_flight), "at most 4 attempts to one endpoint at once, {in_flight} made");
+            stop.stop();
+            stopped.await.expect("the loop ends");
+        })
+        .await;
+    let got = slow.received().len();
+    let listed = s.webhooks.webhook_deliveries(&owner.id, sluggish.id, None, 100).await.expect("read").expect("owned");
+    let delivered = listed.iter().filter(|d| d.state == DeliveryState::Delivered).count();
+    assert_eq!(delivered, got, "every attempt in flight at the stop finished and was recorded");
+    assert!(listed.iter().all(|d| d.state != DeliveryState::Delivered || d.attempts == 1));
+}
+
 crate::cases!(StoreUnderTest:
+    a_slow_endpoint_does_not_hold_the_others_back,
     failed_attempts_are_retried_with_the_same_id_until_delivered,
     retry_after_is_honoured_schedules_end_and_gone_disables,
     the_ssrf_guard_refuses_internal_addresses_at_delivery,

@@ -10,7 +10,9 @@ use quantarya_domain::uuid::Uuid;
 use quantarya_domain::{
     Delivery, DeliveryState, EventId, Timestamp, Trade, TradeEvent, UserId, Webhook, WebhookEvent, WebhookId,
 };
-use quantarya_ports::outbound::{AttemptNext, AttemptRecord, ClaimedDelivery, DeliveryCursor, WebhookStore};
+use quantarya_ports::outbound::{
+    AttemptNext, AttemptRecord, ClaimLimits, ClaimedDelivery, DeliveryCursor, WebhookStore,
+};
 use quantarya_ports::{StoreConflict, StoreError};
 
 use crate::MemoryStore;
@@ -145,18 +147,25 @@ impl Outbox {
             .collect()
     }
 
-    /// Claims up to `limit` due, unclaimed (or expired-claim) deliveries until `until`.
-    pub(crate) fn claim(&mut self, now: Timestamp, until: Timestamp, limit: usize) -> Vec<ClaimedDelivery> {
+    /// Claims due, unclaimed (or expired-claim) deliveries within `limits` until `until`.
+    pub(crate) fn claim(&mut self, now: Timestamp, until: Timestamp, limits: &ClaimLimits) -> Vec<ClaimedDelivery> {
         self.claims += 1;
         let claim = Uuid::from_u128(self.claims);
+        let mut per_endpoint: HashMap<WebhookId, usize> = HashMap::new();
         let due: Vec<(WebhookId, EventId)> = self
             .due
             .iter()
             .take_while(|(at, ..)| *at <= now)
             .filter(|(_, hook, event)| {
-                self.deliveries.get(&(*hook, *event)).is_some_and(|p| p.claim.is_none_or(|(_, end)| end < now))
+                !limits.busy.contains(hook)
+                    && self.deliveries.get(&(*hook, *event)).is_some_and(|p| p.claim.is_none_or(|(_, end)| end < now))
             })
-            .take(limit)
+            .filter(|(_, hook, _)| {
+                let taken = per_endpoint.entry(*hook).or_default();
+                *taken += 1;
+                *taken <= limits.per_endpoint
+            })
+            .take(limits.total)
             .map(|(_, hook, event)| (*hook, *event))
             .collect();
         let mut claimed = Vec::with_capacity(due.len());
@@ -317,9 +326,9 @@ impl WebhookStore for MemoryStore {
         &self,
         now: Timestamp,
         until: Timestamp,
-        limit: usize,
+        limits: &ClaimLimits,
     ) -> Result<Vec<ClaimedDelivery>, StoreError> {
-        Ok(self.outbox().claim(now, until, limit))
+        Ok(self.outbox().claim(now, until, limits))
     }
 
     async fn record_attempt(&self, delivery: &ClaimedDelivery, record: &AttemptRecord) -> Result<bool, StoreError> {

@@ -12,7 +12,9 @@ use quantarya_domain::{
     Delivery, DeliveryState, EventId, StrategyId, Timestamp, Trade, TradeId, UserId, Webhook, WebhookEvent,
     WebhookEvents, WebhookId, WebhookSecret, WebhookStrategies, WebhookUrl,
 };
-use quantarya_ports::outbound::{AttemptNext, AttemptRecord, ClaimedDelivery, DeliveryCursor, WebhookStore};
+use quantarya_ports::outbound::{
+    AttemptNext, AttemptRecord, ClaimLimits, ClaimedDelivery, DeliveryCursor, WebhookStore,
+};
 use quantarya_ports::{StoreConflict, StoreError};
 use uuid::Uuid;
 
@@ -185,11 +187,20 @@ async fn unreadable(
     Ok(())
 }
 
-/// Claims the due deliveries no live claim holds, oldest due first, skipping rows another instance is claiming.
+/// Claims the due deliveries no live claim holds, oldest due first, at most `$5` of one subscription and none of
+/// the subscriptions in `$6`, skipping rows another instance is claiming.
 const CLAIM: &str = "
-WITH due AS (
-    SELECT d.webhook_id, d.event_id FROM webhook_deliveries d
+WITH ranked AS (
+    SELECT d.webhook_id, d.event_id,
+           row_number() OVER (PARTITION BY d.webhook_id ORDER BY d.next_attempt_at, d.event_id) AS rank
+    FROM webhook_deliveries d
     WHERE d.state = 'pending' AND d.next_attempt_at <= $1 AND (d.claimed_until IS NULL OR d.claimed_until < $1)
+      AND d.webhook_id <> ALL ($6)
+)
+, due AS (
+    SELECT d.webhook_id, d.event_id FROM webhook_deliveries d, ranked r
+    WHERE d.webhook_id = r.webhook_id AND d.event_id = r.event_id AND r.rank <= $5
+      AND d.state = 'pending' AND d.next_attempt_at <= $1 AND (d.claimed_until IS NULL OR d.claimed_until < $1)
     ORDER BY d.next_attempt_at LIMIT $3
     FOR UPDATE OF d SKIP LOCKED
 )
@@ -284,15 +295,19 @@ impl WebhookStore for PgStore {
         &self,
         now: Timestamp,
         until: Timestamp,
-        limit: usize,
+        limits: &ClaimLimits,
     ) -> Result<Vec<ClaimedDelivery>, StoreError> {
         let mut conn = self.conn().await?;
         let claim = Uuid::now_v7();
+        let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+        let busy: Vec<Uuid> = limits.busy.iter().map(WebhookId::as_uuid).collect();
         let claimed: Vec<ClaimRow> = diesel::sql_query(CLAIM)
             .bind::<Timestamptz, _>(now.as_datetime())
             .bind::<Timestamptz, _>(until.as_datetime())
-            .bind::<BigInt, _>(i64::try_from(limit).unwrap_or(i64::MAX))
+            .bind::<BigInt, _>(count(limits.total))
             .bind::<SqlUuid, _>(claim)
+            .bind::<BigInt, _>(count(limits.per_endpoint))
+            .bind::<Array<SqlUuid>, _>(&busy)
             .load(&mut conn)
             .await
             .map_err(query)?;

@@ -1,7 +1,8 @@
 //! The delivery of webhooks: claims the due deliveries of the outbox, sends each (signed by the
-//! [`WebhookSender`]), and records what came of it under the retry schedule. The process that serves runs
-//! [`WebhookDeliverer::deliver_due`] in a loop; with several instances on one store each due delivery is claimed by
-//! one of them at a time.
+//! [`WebhookSender`]), and records what came of it under the retry schedule. The process that serves keeps up to
+//! [`DeliverySettings::in_flight`] attempts going, at most [`DeliverySettings::per_endpoint`] to one subscription,
+//! claiming more as attempts end ([`WebhookDeliverer::claim_due`], [`WebhookDeliverer::attempt`]); with several
+//! instances on one store each due delivery is claimed by one of them at a time.
 
 use std::sync::Arc;
 
@@ -12,8 +13,8 @@ use quantarya_domain::{RetrySchedule, Timestamp};
 
 use crate::StoreError;
 use crate::outbound::{
-    AttemptNext, AttemptRecord, ClaimedDelivery, Clock, OutgoingWebhook, SendResult, TradeRenderer, WebhookSender,
-    WebhookStore,
+    AttemptNext, AttemptRecord, ClaimLimits, ClaimedDelivery, Clock, OutgoingWebhook, SendResult, TradeRenderer,
+    WebhookSender, WebhookStore,
 };
 
 /// How deliveries are attempted.
@@ -24,13 +25,15 @@ pub struct DeliverySettings {
     /// How long a claim lasts: longer than an attempt takes (the sender's 10 s timeout), short enough that a
     /// claim left by a crashed instance is taken over within 30 s.
     pub claim: TimeDelta,
-    /// How many deliveries one round claims at most (and attempts at once).
-    pub batch: usize,
+    /// How many attempts an instance makes at once.
+    pub in_flight: usize,
+    /// How many of them may go to one subscription: an endpoint that is slow or never answers holds at most these.
+    pub per_endpoint: usize,
 }
 
 impl Default for DeliverySettings {
     fn default() -> Self {
-        Self { schedule: RetrySchedule::default(), claim: TimeDelta::seconds(20), batch: 32 }
+        Self { schedule: RetrySchedule::default(), claim: TimeDelta::seconds(20), in_flight: 32, per_endpoint: 4 }
     }
 }
 
@@ -77,24 +80,40 @@ impl WebhookDeliverer {
         Self { store, sender, renderer, clock, settings }
     }
 
-    /// Claims the deliveries due now (at most a batch), attempts them at once, and records each; how many were
-    /// claimed (a full batch means more may be due).
+    /// Claims deliveries due now: at most `room`, at most [`DeliverySettings::per_endpoint`] of one subscription,
+    /// none of `busy` (subscriptions this instance already has that many attempts in flight for).
+    ///
+    /// # Errors
+    ///
+    /// `Unavailable` when the store does not answer.
+    pub async fn claim_due(
+        &self,
+        room: usize,
+        busy: Vec<quantarya_domain::WebhookId>,
+    ) -> Result<Vec<ClaimedDelivery>, StoreError> {
+        let now = self.clock.now();
+        let until = Timestamp::from_datetime(now.as_datetime() + self.settings.claim);
+        let limits = ClaimLimits { total: room, per_endpoint: self.settings.per_endpoint, busy };
+        self.store.claim_deliveries(now, until, &limits).await
+    }
+
+    /// One round: claims what is due (as much as [`DeliverySettings::in_flight`] allows), attempts it all at once,
+    /// and records each; how many were claimed. The serving loop does not wait for rounds (it claims more as
+    /// attempts end); tests and embedders may.
     ///
     /// # Errors
     ///
     /// `Unavailable` when the store does not answer the claim. An attempt whose record fails stays claimed until
     /// its claim ends, and is attempted again then.
     pub async fn deliver_due(&self) -> Result<usize, StoreError> {
-        let now = self.clock.now();
-        let until = Timestamp::from_datetime(now.as_datetime() + self.settings.claim);
-        let claimed = self.store.claim_deliveries(now, until, self.settings.batch).await?;
+        let claimed = self.claim_due(self.settings.in_flight, Vec::new()).await?;
         join_all(claimed.iter().map(|delivery| self.attempt(delivery))).await;
         Ok(claimed.len())
     }
 
-    /// Whether a round claims this many deliveries at most.
-    pub fn batch(&self) -> usize {
-        self.settings.batch
+    /// How attempts are made.
+    pub fn settings(&self) -> &DeliverySettings {
+        &self.settings
     }
 
     /// Removes delivered and failed deliveries that finished before `before`; how many.
@@ -116,7 +135,8 @@ impl WebhookDeliverer {
         serde_json::to_vec(&body).unwrap_or_default()
     }
 
-    async fn attempt(&self, delivery: &ClaimedDelivery) {
+    /// Sends a claimed delivery once and records what came of it under its claim.
+    pub async fn attempt(&self, delivery: &ClaimedDelivery) {
         let body = self.payload(delivery);
         let outgoing = OutgoingWebhook {
             url: &delivery.url,

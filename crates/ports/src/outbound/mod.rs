@@ -16,8 +16,8 @@ pub use stores::{
 };
 pub use system::{Clock, IdSource, RandomIds, SystemClock};
 pub use webhooks::{
-    AttemptNext, AttemptRecord, ClaimedDelivery, DeliveryCursor, EndpointGuard, EndpointRefused, OutgoingWebhook,
-    SendResult, TradeRenderer, WebhookSender, WebhookStore,
+    AttemptNext, AttemptRecord, ClaimLimits, ClaimedDelivery, DeliveryCursor, EndpointGuard, EndpointRefused,
+    OutgoingWebhook, SendResult, TradeRenderer, WebhookSender, WebhookStore,
 };
 
 #[cfg(any(test, feature = "mock"))]

@@ -28,6 +28,32 @@ pub struct DeliveryCursor {
     pub event_id: EventId,
 }
 
+/// How many deliveries a claim may take: at most `total`, at most `per_endpoint` of one subscription, and none of
+/// the subscriptions in `busy` (those this instance already has enough attempts in flight for), so that one slow or
+/// silent endpoint cannot take every attempt an instance makes.
+///
+/// ```
+/// use quantarya_ports::outbound::ClaimLimits;
+/// let plain = ClaimLimits::total(32);
+/// assert_eq!((plain.total, plain.per_endpoint, plain.busy.len()), (32, 32, 0));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimLimits {
+    /// Deliveries in all.
+    pub total: usize,
+    /// Deliveries of one subscription.
+    pub per_endpoint: usize,
+    /// Subscriptions to leave out.
+    pub busy: Vec<WebhookId>,
+}
+
+impl ClaimLimits {
+    /// At most `total`, however many of one subscription, none left out.
+    pub fn total(total: usize) -> Self {
+        Self { total, per_endpoint: total, busy: Vec::new() }
+    }
+}
+
 /// A delivery one instance holds for one attempt: the store will not hand it to another until `claimed_until`
 /// (a claim left by a crashed instance is taken over then).
 #[derive(Debug, Clone, PartialEq)]
@@ -105,14 +131,14 @@ pub trait WebhookStore: Send + Sync {
         limit: usize,
     ) -> Result<Option<Vec<Delivery>>, StoreError>;
 
-    /// Claims up to `limit` pending deliveries due at `now` (oldest due first) that no claim holds, or whose claim
-    /// ended before `now`, until `until`, under one new claim id. Of instances claiming at once, each delivery goes
-    /// to one of them.
+    /// Claims pending deliveries due at `now` (oldest due first) that no claim holds, or whose claim ended before
+    /// `now`, within `limits`, until `until`, under one new claim id. Of instances claiming at once, each delivery
+    /// goes to one of them.
     async fn claim_deliveries(
         &self,
         now: Timestamp,
         until: Timestamp,
-        limit: usize,
+        limits: &ClaimLimits,
     ) -> Result<Vec<ClaimedDelivery>, StoreError>;
 
     /// Records an attempt of `delivery`, only while its claim is still `delivery.claim` (it ends the claim):
