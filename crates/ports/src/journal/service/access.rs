@@ -7,7 +7,7 @@ use super::JournalService;
 use crate::journal::key_policy::{Operation, admit, confined_elsewhere};
 use crate::journal::{Credential, Principal};
 use crate::outbound::{OpenTradeLookup, TokenError};
-use crate::{ForbiddenKind, JournalError};
+use crate::{FieldError, ForbiddenKind, JournalError};
 
 /// How stale `last_used_at` may get before a request through the key records a new one: one write a minute
 /// per key at most, so the signal path does not pay a write per request.
@@ -65,6 +65,18 @@ impl JournalService {
             .get_user(&principal.user_id)
             .await?
             .ok_or(JournalError::Forbidden(ForbiddenKind::ProfileRequired))
+    }
+
+    /// Refuses `ids` (a key's or a subscription's `strategy_ids`) unless every one is the caller's own strategy,
+    /// naming each that is not; checked against the caller's list (at most [`Strategy::LIMIT_PER_USER`]).
+    pub(super) async fn own_strategies(&self, principal: &Principal, ids: &[StrategyId]) -> Result<(), JournalError> {
+        let owned = self.ports.stores.strategies.list_strategies(&principal.user_id).await?;
+        let details: Vec<FieldError> = ids
+            .iter()
+            .filter(|id| !owned.iter().any(|s| s.id == **id))
+            .map(|id| FieldError::new("strategy_ids", format!("{id} is not one of your strategies")))
+            .collect();
+        if details.is_empty() { Ok(()) } else { Err(JournalError::Invalid(details)) }
     }
 
     /// The answer to an owner-scoped read that found nothing: `profile_required` for a user who has no profile

@@ -8,7 +8,7 @@ use super::JournalService;
 use super::retry::{Attempt, retry};
 use crate::journal::{Credential, IssuedApiKey, Principal, Saved, StrategyDeletion};
 use crate::outbound::AccountDeletion;
-use crate::{FieldError, ForbiddenKind, JournalError, StoreConflict, StoreError};
+use crate::{ForbiddenKind, JournalError, StoreConflict, StoreError};
 
 impl JournalService {
     /// The caller's profile; `NotFound` before one is created.
@@ -123,14 +123,7 @@ impl JournalService {
         let now = self.ports.clock.now();
         new.grant.check_expiry(now).map_err(|error| JournalError::invalid("expires_at", error))?;
         if let Some(only) = &new.grant.strategies {
-            let owned = self.ports.stores.strategies.list_strategies(&principal.user_id).await?;
-            let foreign = only.as_slice().iter().filter(|id| !owned.iter().any(|s| s.id == **id));
-            let details: Vec<FieldError> = foreign
-                .map(|id| FieldError::new("strategy_ids", format!("{id} is not one of your strategies")))
-                .collect();
-            if !details.is_empty() {
-                return Err(JournalError::Invalid(details));
-            }
+            self.own_strategies(principal, only.as_slice()).await?;
         }
         let raw = RawApiKey::from_random_body(&self.ports.ids.api_key_body())
             .map_err(|_| JournalError::Internal("the id source made a malformed key body".to_owned()))?;

@@ -7,22 +7,13 @@ use super::JournalService;
 use crate::journal::Principal;
 use crate::outbound::DeliveryCursor;
 use crate::paging::{DeliveryPage, DeliveryQuery, split_page};
-use crate::{FieldError, ForbiddenKind, JournalError, StoreError};
+use crate::{ForbiddenKind, JournalError, StoreError};
 
 impl JournalService {
     /// Subscribes an endpoint. No profile read first: the store refuses a subscription of a user it does not know.
     pub(super) async fn subscribe(&self, principal: &Principal, new: NewWebhook) -> Result<Webhook, JournalError> {
         if let Some(only) = &new.strategy_ids {
-            let owned = self.ports.stores.strategies.list_strategies(&principal.user_id).await?;
-            let details: Vec<FieldError> = only
-                .ids()
-                .iter()
-                .filter(|id| !owned.iter().any(|s| s.id == **id))
-                .map(|id| FieldError::new("strategy_ids", format!("{id} is not one of your strategies")))
-                .collect();
-            if !details.is_empty() {
-                return Err(JournalError::Invalid(details));
-            }
+            self.own_strategies(principal, only.ids()).await?;
         }
         self.ports.endpoints.check(&new.url).await.map_err(|refused| JournalError::invalid("url", refused))?;
         let id = WebhookId::from_uuid(self.ports.ids.uuid());
