@@ -64,6 +64,11 @@ impl Outbox {
         self.webhooks_of.get(owner).map_or(0, Vec::len)
     }
 
+    /// Whether subscription `id` exists and is `owner`'s.
+    pub(crate) fn owns(&self, owner: &UserId, id: WebhookId) -> bool {
+        self.webhooks.get(&id).is_some_and(|hook| &hook.user_id == owner)
+    }
+
     pub(crate) fn contains(&self, id: WebhookId) -> bool {
         self.webhooks.contains_key(&id)
     }
@@ -76,7 +81,7 @@ impl Outbox {
 
     /// Removes subscription `id` of `owner` with its deliveries; whether it existed.
     pub(crate) fn remove(&mut self, owner: &UserId, id: WebhookId, subscribed: &Subscribed) -> bool {
-        if self.webhooks.get(&id).is_none_or(|hook| &hook.user_id != owner) {
+        if !self.owns(owner, id) {
             return false;
         }
         self.webhooks.remove(&id);
@@ -318,8 +323,7 @@ impl WebhookStore for MemoryStore {
         limit: usize,
     ) -> Result<Option<Vec<Delivery>>, StoreError> {
         let outbox = self.outbox();
-        let owned = outbox.of(owner).iter().any(|hook| hook.id == id);
-        Ok(owned.then(|| outbox.page(id, after, limit)))
+        Ok(outbox.owns(owner, id).then(|| outbox.page(id, after, limit)))
     }
 
     async fn claim_deliveries(
