@@ -134,6 +134,39 @@ async fn changes_are_recorded_for_the_subscriptions_that_want_them(s: &StoreUnde
     assert_eq!((closed_as.event, closed_as.created_at, closed_as.attempts), (WebhookEvent::Closed, closing.at, 0));
 }
 
+/// Four claimers racing at `at`, each for two deliveries, at most `per_endpoint` of one subscription: the event
+/// ids won, sorted.
+async fn race_claims(s: &StoreUnderTest, at: Timestamp, per_endpoint: usize) -> Vec<quantarya_domain::EventId> {
+    let mut racing = JoinSet::new();
+    for _ in 0..4 {
+        let s = s.clone();
+        let limits = ClaimLimits { total: 2, per_endpoint, busy: Vec::new() };
+        racing.spawn(async move { s.webhooks.claim_deliveries(at, later(at, 20), &limits).await.expect("claimed") });
+    }
+    let mut won: Vec<_> = racing.join_all().await.into_iter().flatten().map(|c| c.event_id).collect();
+    won.sort();
+    won
+}
+
+/// Limited per subscription, a claim racing one that holds the subscription's oldest deliveries may come back
+/// short; still no delivery goes to two claimers, and the next claim takes the rest.
+async fn racing_claims_within_a_subscription_limit_share_nothing(s: &StoreUnderTest) {
+    let (owner, book) = owner_with_strategy(s).await;
+    s.webhooks.insert_webhook(&subscription(&owner.id, None, &[])).await.expect("subscribed");
+    for i in 0..6 {
+        stored_open(s, &book, &format!("R{i}")).await;
+    }
+    let at = later(now(), 1);
+    let mut won = race_claims(s, at, 2).await;
+    let raced = won.len();
+    assert!((2..=6).contains(&raced), "at least the first claimer's two, at most all six: {raced}");
+    won.extend(claim_all(s, at).await.into_iter().map(|c| c.event_id));
+    let mut once = won.clone();
+    once.sort();
+    once.dedup();
+    assert_eq!((won.len(), once.len()), (6, 6), "all six, each once");
+}
+
 /// A claimed delivery goes to no other claimer until its claim ends, then is taken over; an attempt is recorded
 /// only under the claim that holds it; a retry is due when the record says; racing claimers share nothing.
 async fn claims_go_to_one_claimer_and_end(s: &StoreUnderTest) {
@@ -144,18 +177,11 @@ async fn claims_go_to_one_claimer_and_end(s: &StoreUnderTest) {
         stored_open(s, &book, &format!("C{i}")).await;
     }
     let at = later(now(), 1);
-    let mut racing = JoinSet::new();
-    for _ in 0..4 {
-        let s = s.clone();
-        racing.spawn(async move {
-            s.webhooks.claim_deliveries(at, later(at, 20), &ClaimLimits::total(2)).await.expect("claimed")
-        });
-    }
-    let mut won: Vec<_> = racing.join_all().await.into_iter().flatten().map(|c| c.event_id).collect();
-    won.sort();
-    let count = won.len();
-    won.dedup();
-    assert_eq!((count, won.len()), (6, 6), "every delivery claimed once");
+    // Four claims of two, with no limit per subscription: room for all six, so all six are claimed, once.
+    let won = race_claims(s, at, 100).await;
+    let mut once = won.clone();
+    once.dedup();
+    assert_eq!((won.len(), once.len()), (6, 6), "every delivery claimed once");
     assert!(claim_all(s, at).await.is_empty(), "claims hold");
 
     let taken_over = claim_all(s, later(at, 21)).await;
@@ -289,6 +315,7 @@ crate::cases!(StoreUnderTest:
     subscriptions_are_scoped_limited_and_removed,
     changes_are_recorded_for_the_subscriptions_that_want_them,
     claims_go_to_one_claimer_and_end,
+    racing_claims_within_a_subscription_limit_share_nothing,
     a_gone_endpoint_disables_its_subscription,
     deliveries_page_and_leave_with_their_subscription,
 );

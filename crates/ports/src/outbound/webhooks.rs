@@ -133,7 +133,9 @@ pub trait WebhookStore: Send + Sync {
 
     /// Claims pending deliveries due at `now` (oldest due first) that no claim holds, or whose claim ended before
     /// `now`, within `limits`, until `until`, under one new claim id. Of instances claiming at once, each delivery
-    /// goes to one of them.
+    /// goes to one of them. `per_endpoint` counts a subscription's oldest due deliveries, so a claim racing
+    /// another that holds them may come back short of what is due (those are in flight elsewhere; the rest are
+    /// claimed at the next call).
     async fn claim_deliveries(
         &self,
         now: Timestamp,
