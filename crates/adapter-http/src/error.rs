@@ -127,7 +127,11 @@ impl ApiError {
 
     /// 500 `internal_error`, after logging `cause` (which the client never sees).
     pub fn internal(cause: &str) -> Self {
-        tracing::error!(cause, "internal error");
+        tracing::error!(
+            request_id = crate::request_id::request_id().map(tracing::field::display),
+            cause,
+            "internal error"
+        );
         Self::new(ErrorCode::InternalError, "Something went wrong on our side.")
     }
 
@@ -187,7 +191,11 @@ impl From<JournalError> for ApiError {
                 Self::new(ErrorCode::from(kind), format!("{}.", capitalised(&message)))
             }
             JournalError::Unavailable(cause) => {
-                tracing::error!(cause = %cause_chain(cause.as_ref()), "storage unavailable");
+                tracing::error!(
+                    request_id = crate::request_id::request_id().map(tracing::field::display),
+                    cause = %cause_chain(cause.as_ref()),
+                    "storage unavailable"
+                );
                 Self::new(
                     ErrorCode::StorageUnavailable,
                     "Storage is unavailable right now; nothing was written. Retry later.",

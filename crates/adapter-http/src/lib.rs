@@ -26,6 +26,7 @@ pub mod query;
 pub mod rate_limit;
 pub mod registry;
 pub mod reply;
+pub mod request_id;
 pub mod route;
 pub mod routes;
 mod signal_record;

@@ -7,7 +7,9 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use tracing::Instrument;
+use uuid::Uuid;
+
+use crate::request_id;
 
 /// The response header that carries the request id.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -25,20 +27,21 @@ pub async fn log_requests(
     // Counted from the moment the head is parsed (the body may still be arriving) until the response is done.
     let _in_flight =
         req.app_data::<actix_web::web::Data<crate::state::AppState>>().map(|state| state.in_flight.enter());
-    let id = uuid::Uuid::now_v7().simple().to_string();
+    let id = Uuid::now_v7();
     let method = req.method().clone();
     let started = Instant::now();
-    let span = tracing::info_span!("request", request_id = %id);
-    let mut res = next.call(req).instrument(span).await?;
+    let mut res = request_id::answering(id, next.call(req)).await?;
     let route = res.request().app_data::<RoutePattern>().map_or("<no route>", |pattern| pattern.0);
     let status = res.status().as_u16();
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let shown = id.simple();
     if status >= 500 {
-        tracing::error!(request_id = %id, %method, %route, status, latency_ms, "request failed");
+        tracing::error!(request_id = %shown, %method, %route, status, latency_ms, "request failed");
     } else {
-        tracing::info!(request_id = %id, %method, %route, status, latency_ms, "request");
+        tracing::info!(request_id = %shown, %method, %route, status, latency_ms, "request");
     }
-    if let Ok(value) = HeaderValue::from_str(&id) {
+    let mut text = Uuid::encode_buffer();
+    if let Ok(value) = HeaderValue::from_str(shown.encode_lower(&mut text)) {
         res.headers_mut().insert(REQUEST_ID, value);
     }
     Ok(res)

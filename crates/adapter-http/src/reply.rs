@@ -37,7 +37,11 @@ pub fn json<T: Serialize>(status: StatusCode, body: &T) -> HttpResponse {
     match serde_json::to_vec(body) {
         Ok(bytes) => HttpResponse::build(status).content_type(JSON_UTF8).body(bytes),
         Err(error) => {
-            tracing::error!(%error, "a response body does not serialise");
+            tracing::error!(
+                request_id = crate::request_id::request_id().map(tracing::field::display),
+                %error,
+                "a response body does not serialise"
+            );
             let code = ErrorCode::InternalError;
             HttpResponse::build(code.status()).content_type(JSON_UTF8).body(format!(
                 r#"{{"message":"Something went wrong on our side.","error":{{"code":"{code}","details":[]}}}}"#
