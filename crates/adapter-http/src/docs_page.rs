@@ -100,29 +100,61 @@ fn limits(schema: &Value) -> String {
     parts.join("; ")
 }
 
-/// A table of an object schema's fields.
-fn fields_table(document: &Value, schema: &Value) -> String {
-    let schema = match ref_name(schema) {
+/// The schema `schema` refers to, or `schema` itself.
+fn resolved<'d>(document: &'d Value, schema: &'d Value) -> &'d Value {
+    match ref_name(schema) {
         Some(name) => &document["components"]["schemas"][name],
         None => schema,
+    }
+}
+
+/// An object schema's fields, in order, and the names it requires.
+pub(crate) struct ObjectFields<'d> {
+    /// Each field's name and schema.
+    pub fields: Vec<(&'d str, &'d Value)>,
+    /// The names of the required fields.
+    pub required: Vec<&'d str>,
+}
+
+/// The fields of an object schema, read through `$ref` and `allOf` (a view that flattens another, as the views of a
+/// new key or subscription flatten the listed one, is documented as `allOf` of the other's reference and its own
+/// fields); `None` for a schema that is not an object of fields.
+pub(crate) fn object_fields<'d>(document: &'d Value, schema: &'d Value) -> Option<ObjectFields<'d>> {
+    let schema = resolved(document, schema);
+    if let Some(parts) = schema["allOf"].as_array() {
+        let mut all = ObjectFields { fields: Vec::new(), required: Vec::new() };
+        for part in parts {
+            let more = object_fields(document, part)?;
+            all.fields.extend(more.fields);
+            all.required.extend(more.required);
+        }
+        return Some(all);
+    }
+    let properties = schema["properties"].as_object()?;
+    let required = schema["required"].as_array().map(|r| r.iter().filter_map(Value::as_str).collect());
+    Some(ObjectFields {
+        fields: properties.iter().map(|(name, field)| (name.as_str(), field)).collect(),
+        required: required.unwrap_or_default(),
+    })
+}
+
+/// A table of an object schema's fields.
+fn fields_table(document: &Value, schema: &Value) -> String {
+    let Some(ObjectFields { fields, required }) = object_fields(document, schema) else {
+        return format!("<p class=\"type\">{}</p>", type_of(resolved(document, schema)));
     };
-    let Some(properties) = schema["properties"].as_object() else {
-        return format!("<p class=\"type\">{}</p>", type_of(schema));
-    };
-    let required: Vec<&str> =
-        schema["required"].as_array().map(|r| r.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
     let mut html = String::from(
         "<table class=\"fields\"><thead><tr><th>field</th><th>type</th><th>required</th><th>limits</th>\
          <th>description</th></tr></thead><tbody>",
     );
-    for (name, field) in properties {
+    for (name, field) in fields {
         let described = field["description"].as_str().or_else(|| field["oneOf"][1]["description"].as_str());
         let _ = write!(
             html,
             "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(name),
             type_of(field),
-            if required.contains(&name.as_str()) { "<span class=\"required\">required</span>" } else { "" },
+            if required.contains(&name) { "<span class=\"required\">required</span>" } else { "" },
             limits(field),
             inline_code(&esc(described.unwrap_or(""))),
         );
@@ -278,7 +310,7 @@ pub fn render(document: &Value) -> String {
                 "<section class=\"schema\" id=\"schema-{0}\"><h3>{0}</h3>{1}{2}</section>",
                 esc(name),
                 prose(schema["description"].as_str().unwrap_or_default()),
-                if schema["properties"].is_object() {
+                if object_fields(document, schema).is_some() {
                     fields_table(document, schema)
                 } else {
                     format!("<p>{} {}</p>", type_of(schema), limits(schema))
@@ -293,6 +325,21 @@ pub fn render(document: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_view_that_flattens_another_lists_both_its_fields_and_the_others() {
+        let document: Value = serde_json::from_str(&crate::openapi::json()).expect("valid JSON");
+        let page = render(&document);
+        for (schema, own, listed) in
+            [("IssuedApiKeyView", "raw_api_key", "api_key_id"), ("CreatedWebhookView", "secret", "webhook_id")]
+        {
+            let start = page.find(&format!("id=\"schema-{schema}\"")).expect("a section");
+            let section = &page[start..start + page[start..].find("</section>").expect("closed")];
+            for field in [own, listed] {
+                assert!(section.contains(&format!("<code>{field}</code>")), "{schema} does not list {field}");
+            }
+        }
+    }
 
     #[test]
     fn every_public_endpoint_is_on_the_page_and_text_is_escaped() {

@@ -60,23 +60,9 @@ impl From<ApiKey> for ApiKeyView {
 // `Debug` is written by hand below, to hide the raw key.
 #[derive(Serialize, ToSchema)]
 pub struct IssuedApiKeyView {
-    /// Its id.
-    pub api_key_id: String,
-    /// The label it was given.
-    pub key_name: String,
-    /// The first 7 characters of the key.
-    pub prefix: String,
-    /// What it may do.
-    pub scopes: Vec<String>,
-    /// The strategies it is confined to; `null` for all of the user's.
-    #[schema(required = true)]
-    pub strategy_ids: Option<Vec<String>>,
-    /// When it stops working, or `null` for never.
-    #[schema(required = true, format = DateTime)]
-    pub expires_at: Option<String>,
-    /// When it was created.
-    #[schema(format = DateTime)]
-    pub created_at: String,
+    /// The key, as it is listed (never used yet).
+    #[serde(flatten)]
+    pub key: ApiKeyView,
     /// The secret: `qk_` and 38 base62 characters. Store it now; it is returned only once.
     #[schema(example = "qk_7Fh2kLm9Qx0Zr4Tb8Yw1Vn6Ps3Dc5Gj2aB3c4D")]
     pub raw_api_key: String,
@@ -84,31 +70,14 @@ pub struct IssuedApiKeyView {
 
 impl std::fmt::Debug for IssuedApiKeyView {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IssuedApiKeyView")
-            .field("api_key_id", &self.api_key_id)
-            .field("key_name", &self.key_name)
-            .field("prefix", &self.prefix)
-            .field("scopes", &self.scopes)
-            .field("strategy_ids", &self.strategy_ids)
-            .field("expires_at", &self.expires_at)
-            .field("created_at", &self.created_at)
-            .field("raw_api_key", &"<redacted>")
-            .finish()
+        f.debug_struct("IssuedApiKeyView").field("key", &self.key).field("raw_api_key", &"<redacted>").finish()
     }
 }
 
 impl From<IssuedApiKey> for IssuedApiKeyView {
     fn from(issued: IssuedApiKey) -> Self {
-        Self {
-            api_key_id: issued.key.id.to_string(),
-            key_name: issued.key.name.to_string(),
-            prefix: issued.key.prefix.as_str().to_owned(),
-            scopes: scope_names(&issued.key.grant),
-            strategy_ids: strategy_names(&issued.key.grant),
-            expires_at: issued.key.grant.expires_at.map(time),
-            created_at: time(issued.key.created_at),
-            raw_api_key: issued.raw.expose().to_owned(),
-        }
+        let raw_api_key = issued.raw.expose().to_owned();
+        Self { key: ApiKeyView::from(issued.key), raw_api_key }
     }
 }
 
@@ -215,13 +184,16 @@ mod tests {
     #[test]
     fn debug_output_hides_the_raw_key() {
         let view = IssuedApiKeyView {
-            api_key_id: "key_1".to_owned(),
-            key_name: "tradingview".to_owned(),
-            prefix: "qk_7Fh2".to_owned(),
-            scopes: vec!["signals".to_owned()],
-            strategy_ids: None,
-            expires_at: None,
-            created_at: "2026-11-26T00:00:00Z".to_owned(),
+            key: ApiKeyView {
+                api_key_id: "key_1".to_owned(),
+                key_name: "tradingview".to_owned(),
+                prefix: "qk_7Fh2".to_owned(),
+                scopes: vec!["signals".to_owned()],
+                strategy_ids: None,
+                expires_at: None,
+                created_at: "2026-11-26T00:00:00Z".to_owned(),
+                last_used_at: None,
+            },
             raw_api_key: "qk_7Fh2kLm9Qx0Zr4Tb8Yw1Vn6Ps3Dc5Gj2aB3c4D".to_owned(),
         };
         let shown = format!("{view:?}");

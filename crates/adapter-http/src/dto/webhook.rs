@@ -54,22 +54,9 @@ impl From<&Webhook> for WebhookView {
 // `Debug` is written by hand below, to hide the secret.
 #[derive(Serialize, ToSchema)]
 pub struct CreatedWebhookView {
-    /// Its id.
-    #[schema(example = "wh_0192f0c17a4b7cde8f0123456789abcd")]
-    pub webhook_id: String,
-    /// Where deliveries go.
-    pub url: String,
-    /// The kinds of change delivered.
-    pub events: Vec<String>,
-    /// Only changes of these strategies; `null` for all of the user's.
-    #[schema(required = true)]
-    pub strategy_ids: Option<Vec<String>>,
-    /// When it was made.
-    #[schema(format = DateTime)]
-    pub created_at: String,
-    /// `null`: a new subscription is enabled.
-    #[schema(required = true, format = DateTime)]
-    pub disabled_at: Option<String>,
+    /// The subscription, as it is listed.
+    #[serde(flatten)]
+    pub subscription: WebhookView,
     /// The signing secret: `whsec_` and 32 random bytes in standard, padded base64. Deliveries carry
     /// `webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">` under it (Standard Webhooks).
     #[schema(example = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw7N0ln1OgS4M=")]
@@ -79,7 +66,7 @@ pub struct CreatedWebhookView {
 impl std::fmt::Debug for CreatedWebhookView {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CreatedWebhookView")
-            .field("webhook_id", &self.webhook_id)
+            .field("webhook_id", &self.subscription.webhook_id)
             .field("url", &"<not shown>")
             .field("secret", &"<redacted>")
             .finish()
@@ -88,8 +75,7 @@ impl std::fmt::Debug for CreatedWebhookView {
 
 impl From<&Webhook> for CreatedWebhookView {
     fn from(hook: &Webhook) -> Self {
-        let WebhookView { webhook_id, url, events, strategy_ids, created_at, disabled_at } = WebhookView::from(hook);
-        Self { webhook_id, url, events, strategy_ids, created_at, disabled_at, secret: hook.secret.expose().to_owned() }
+        Self { subscription: WebhookView::from(hook), secret: hook.secret.expose().to_owned() }
     }
 }
 
@@ -235,14 +221,17 @@ mod tests {
     #[test]
     fn debug_output_hides_the_secret() {
         let view = CreatedWebhookView {
-            webhook_id: "wh_1".to_owned(),
-            url: "https://example.com".to_owned(),
-            events: vec![],
-            strategy_ids: None,
-            created_at: String::new(),
-            disabled_at: None,
+            subscription: WebhookView {
+                webhook_id: "wh_1".to_owned(),
+                url: "https://example.com/?token=t0ps3cret".to_owned(),
+                events: vec![],
+                strategy_ids: None,
+                created_at: String::new(),
+                disabled_at: None,
+            },
             secret: "whsec_c2VjcmV0c2VjcmV0".to_owned(),
         };
+        assert!(!format!("{view:?}").contains("t0ps3cret"));
         assert!(!format!("{view:?}").contains("c2VjcmV0"));
     }
 
