@@ -127,11 +127,7 @@ impl ApiError {
 
     /// 500 `internal_error`, after logging `cause` (which the client never sees).
     pub fn internal(cause: &str) -> Self {
-        tracing::error!(
-            request_id = crate::request_id::request_id().map(tracing::field::display),
-            cause,
-            "internal error"
-        );
+        tracing::error!(request_id = crate::request_id::field(), cause, "internal error");
         Self::new(ErrorCode::InternalError, "Something went wrong on our side.")
     }
 
@@ -192,7 +188,7 @@ impl From<JournalError> for ApiError {
             }
             JournalError::Unavailable(cause) => {
                 tracing::error!(
-                    request_id = crate::request_id::request_id().map(tracing::field::display),
+                    request_id = crate::request_id::field(),
                     cause = %cause_chain(cause.as_ref()),
                     "storage unavailable"
                 );

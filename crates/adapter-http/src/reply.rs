@@ -38,7 +38,7 @@ pub fn json<T: Serialize>(status: StatusCode, body: &T) -> HttpResponse {
         Ok(bytes) => HttpResponse::build(status).content_type(JSON_UTF8).body(bytes),
         Err(error) => {
             tracing::error!(
-                request_id = crate::request_id::request_id().map(tracing::field::display),
+                request_id = crate::request_id::field(),
                 %error,
                 "a response body does not serialise"
             );
