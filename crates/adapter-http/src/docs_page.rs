@@ -139,10 +139,7 @@ pub(crate) fn object_fields<'d>(document: &'d Value, schema: &'d Value) -> Optio
 }
 
 /// A table of an object schema's fields.
-fn fields_table(document: &Value, schema: &Value) -> String {
-    let Some(ObjectFields { fields, required }) = object_fields(document, schema) else {
-        return format!("<p class=\"type\">{}</p>", type_of(resolved(document, schema)));
-    };
+fn fields_table(ObjectFields { fields, required }: ObjectFields<'_>) -> String {
     let mut html = String::from(
         "<table class=\"fields\"><thead><tr><th>field</th><th>type</th><th>required</th><th>limits</th>\
          <th>description</th></tr></thead><tbody>",
@@ -223,11 +220,11 @@ fn endpoint(document: &Value, method: &str, path: &str, operation: &Value) -> St
             types.join(", ")
         );
         if let Some(json) = content.get("application/json") {
-            html.push_str(&fields_table(document, &json["schema"]));
-            let schema = match ref_name(&json["schema"]) {
-                Some(name) => &document["components"]["schemas"][name],
-                None => &json["schema"],
-            };
+            let schema = resolved(document, &json["schema"]);
+            html.push_str(&match object_fields(document, schema) {
+                Some(object) => fields_table(object),
+                None => format!("<p class=\"type\">{}</p>", type_of(schema)),
+            });
             if let Some(example) = schema.get("example") {
                 let pretty = serde_json::to_string_pretty(example).unwrap_or_default();
                 let _ = write!(html, "<h4>Example</h4><pre class=\"example\">{}</pre>", esc(&pretty));
@@ -310,10 +307,9 @@ pub fn render(document: &Value) -> String {
                 "<section class=\"schema\" id=\"schema-{0}\"><h3>{0}</h3>{1}{2}</section>",
                 esc(name),
                 prose(schema["description"].as_str().unwrap_or_default()),
-                if object_fields(document, schema).is_some() {
-                    fields_table(document, schema)
-                } else {
-                    format!("<p>{} {}</p>", type_of(schema), limits(schema))
+                match object_fields(document, schema) {
+                    Some(object) => fields_table(object),
+                    None => format!("<p>{} {}</p>", type_of(schema), limits(schema)),
                 },
             );
         }
