@@ -149,24 +149,15 @@ pub async fn an_unreadable_delivery_fails_alone() {
     crate::webhooks_conformance::stored_open(&s, &book, "U1").await;
     let edit = format!("UPDATE webhooks SET url = 'not a url' WHERE id = '{}'", broken.id.as_uuid());
     quantarya_test_db::run_sql(database.url(), &edit).await.expect("edited");
-    let at =
-        quantarya_domain::Timestamp::from_datetime(crate::support::now().as_datetime() + chrono::TimeDelta::seconds(1));
-    let until = quantarya_domain::Timestamp::from_datetime(at.as_datetime() + chrono::TimeDelta::seconds(20));
-    let claimed = s
-        .webhooks
-        .claim_deliveries(at, until, &quantarya_ports::outbound::ClaimLimits::total(10))
-        .await
-        .expect("the sound one is claimed");
-    assert_eq!(claimed.iter().map(|c| c.webhook_id).collect::<Vec<_>>(), [sound.id]);
+    use crate::webhooks_conformance::{claim_all, later};
+    let at = later(crate::support::now(), 1);
+    let claimed = claim_all(&s, at).await;
+    assert_eq!(claimed.iter().map(|c| c.webhook_id).collect::<Vec<_>>(), [sound.id], "the sound one is claimed");
     let listed = s.webhooks.webhook_deliveries(&owner.id, broken.id, None, 10).await.expect("read").expect("owned");
     assert_eq!(listed[0].state, DeliveryState::Failed);
     assert!(listed[0].last_error.as_deref().is_some_and(|e| e.contains("could not be read")), "{listed:?}");
-    let later = quantarya_domain::Timestamp::from_datetime(until.as_datetime() + chrono::TimeDelta::seconds(1));
-    let again = s
-        .webhooks
-        .claim_deliveries(later, later, &quantarya_ports::outbound::ClaimLimits::total(10))
-        .await
-        .expect("claimed");
+    // Once the sound one's claim has ended, only it is claimed again.
+    let again = claim_all(&s, later(at, 21)).await;
     assert!(again.iter().all(|c| c.webhook_id == sound.id), "the unreadable one is not claimed again");
     drop(s);
     database.drop_database().await.expect("dropped");

@@ -34,7 +34,8 @@ pub fn subscription_to(url: &str, owner: &UserId, events: Option<&[WebhookEvent]
     Webhook::create(WebhookId::from_uuid(new_uuid()), owner.clone(), new, secret, now())
 }
 
-fn later(at: Timestamp, seconds: i64) -> Timestamp {
+/// `seconds` after `at`.
+pub fn later(at: Timestamp, seconds: i64) -> Timestamp {
     Timestamp::from_datetime(at.as_datetime() + TimeDelta::seconds(seconds))
 }
 
@@ -56,7 +57,8 @@ async fn deliveries(s: &StoreUnderTest, owner: &UserId, hook: &Webhook) -> Vec<D
     s.webhooks.webhook_deliveries(owner, hook.id, None, 100).await.expect("read").expect("the owner's subscription")
 }
 
-async fn claim_all(s: &StoreUnderTest, at: Timestamp) -> Vec<ClaimedDelivery> {
+/// Every delivery due at `at` (a hundred at most), claimed for 20 s.
+pub async fn claim_all(s: &StoreUnderTest, at: Timestamp) -> Vec<ClaimedDelivery> {
     s.webhooks.claim_deliveries(at, later(at, 20), &ClaimLimits::total(100)).await.expect("claimed")
 }
 
