@@ -8,6 +8,7 @@ mod support;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use quantarya_test_db::TestDatabase;
@@ -18,8 +19,14 @@ const SECRET: &str = "webhook-test-secret-0123456789abcdefghij";
 /// The Python package the receiver verifies with, pinned.
 const VERIFIER: &str = "standardwebhooks==1.3.0";
 
-/// A Python with `standardwebhooks`: a virtual environment under the target directory, made on first use.
+/// A Python with `standardwebhooks`: a virtual environment under the target directory, made on first use, once
+/// for all the tests of this file (they run at once, and two making it side by side trip over each other).
 fn python() -> PathBuf {
+    static PYTHON: OnceLock<PathBuf> = OnceLock::new();
+    PYTHON.get_or_init(make_python).clone()
+}
+
+fn make_python() -> PathBuf {
     let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("standardwebhooks-venv");
     let python = venv.join("bin/python");
     let ready = |python: &Path| {
