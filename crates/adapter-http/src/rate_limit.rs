@@ -164,28 +164,44 @@ impl Verdict {
         Some(response)
     }
 
-    /// Writes `RateLimit-Policy`, `RateLimit` and (when refused) `Retry-After` (two strings built in place: this
-    /// runs on every signal).
+    /// Writes `RateLimit-Policy`, `RateLimit` and (when refused) `Retry-After`. This runs on every signal: each
+    /// header's bytes are written in place (numbers by `itoa`, not the formatting machinery) and become its value
+    /// without a copy.
     pub fn write(&self, headers: &mut HeaderMap) {
-        use std::fmt::Write;
         if self.0.is_empty() {
             return;
         }
-        let (mut policy, mut state) = (String::with_capacity(48), String::with_capacity(48));
+        let (mut policy, mut state) = (Vec::with_capacity(48), Vec::with_capacity(48));
         for (i, standing) in self.0.iter().enumerate() {
-            let separator = if i == 0 { "" } else { ", " };
             let Standing { policy: name, quota, remaining, .. } = standing;
-            let _ = write!(policy, "{separator}\"{name}\";q={quota};w={WINDOW_SECONDS}");
-            let _ = write!(state, "{separator}\"{name}\";r={remaining};t={}", standing.full_in());
+            item(&mut policy, i == 0, name, [("q", u64::from(*quota)), ("w", WINDOW_SECONDS)]);
+            item(&mut state, i == 0, name, [("r", u64::from(*remaining)), ("t", standing.full_in())]);
         }
         for (name, value) in [(RATE_LIMIT_POLICY, policy), (RATE_LIMIT, state)] {
-            if let Ok(value) = HeaderValue::try_from(value) {
+            if let Ok(value) = HeaderValue::from_maybe_shared(actix_web::web::Bytes::from(value)) {
                 headers.insert(name, value);
             }
         }
         if let Some(seconds) = self.retry_after() {
             headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
         }
+    }
+}
+
+/// Appends one budget's item of a structured-field list to `out`: `"name";k=v;k=v`, after `, ` unless `first`.
+fn item(out: &mut Vec<u8>, first: bool, name: &str, parameters: [(&str, u64); 2]) {
+    if !first {
+        out.extend_from_slice(b", ");
+    }
+    out.push(b'"');
+    out.extend_from_slice(name.as_bytes());
+    out.push(b'"');
+    let mut number = itoa::Buffer::new();
+    for (key, value) in parameters {
+        out.push(b';');
+        out.extend_from_slice(key.as_bytes());
+        out.push(b'=');
+        out.extend_from_slice(number.format(value).as_bytes());
     }
 }
 
@@ -400,6 +416,23 @@ mod tests {
         let next = limits.spend_principal(&Principal { credential: Credential::User { email: email() }, ..principal });
         assert_eq!(next.0[0].remaining, 6, "three signals and this request: the refused one spent nothing of it");
         assert!(!header("retry-after").is_empty());
+    }
+
+    #[test]
+    fn the_headers_list_every_budget_spent_in_order() {
+        let standing = |policy, quota, remaining| Standing { policy, quota, remaining, retry_after: None };
+        let verdict =
+            Verdict(vec![standing("key", 600, 599), standing("user", 1_200, 1_187), standing("address", 7, 7)]);
+        let mut headers = HeaderMap::new();
+        verdict.write(&mut headers);
+        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        assert_eq!(
+            header("ratelimit-policy").as_deref(),
+            Some(r#""key";q=600;w=60, "user";q=1200;w=60, "address";q=7;w=60"#)
+        );
+        // t: the seconds until whole again, rounded up (one of 600 back every 0.1 s, 13 of 1200 in 0.65 s).
+        assert_eq!(header("ratelimit").as_deref(), Some(r#""key";r=599;t=1, "user";r=1187;t=1, "address";r=7;t=0"#));
+        assert_eq!(header("retry-after"), None, "nothing was refused");
     }
 
     #[test]
