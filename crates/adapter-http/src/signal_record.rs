@@ -10,6 +10,7 @@ use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use actix_web::http::StatusCode;
+use memchr::memmem::Finder;
 use quantarya_domain::{JsonObject, LoggedBody, LoggedDetail, LoggedOutcome, SignalLogEntry, StrategyId, TradeId};
 use quantarya_ports::{Credential, Principal, SignalReport};
 use regex::Regex;
@@ -23,21 +24,20 @@ use crate::state::AppState;
 /// separates it from its neighbour (the one before it when there is one, else the one after), so that what is
 /// left is still the JSON object it was, less the member. A plain search, not a pattern: it runs on every signal.
 fn without_key_members(json: &str) -> Cow<'_, str> {
-    const NAME: &str = "\"api_key\"";
-    if !json.contains(NAME) {
+    if KEY_MEMBER_FINDER.find(json.as_bytes()).is_none() {
         return Cow::Borrowed(json);
     }
     let mut kept = String::with_capacity(json.len());
     let mut rest = json;
-    while let Some(at) = rest.find(NAME) {
+    while let Some(at) = KEY_MEMBER_FINDER.find(rest.as_bytes()) {
         // A member's name follows `{` or `,`; anything else (`x\"api_key"` inside a longer name, a value) is not one.
         let before = rest[..at].trim_end();
         let previous = if before.is_empty() { kept.trim_end().chars().last() } else { before.chars().last() };
         let member = matches!(previous, Some('{' | ','));
-        let end = string_member_end(&rest[at + NAME.len()..]).filter(|_| member);
-        let Some(end) = end.map(|len| at + NAME.len() + len) else {
-            kept.push_str(&rest[..at + NAME.len()]);
-            rest = &rest[at + NAME.len()..];
+        let end = string_member_end(&rest[at + KEY_MEMBER.len()..]).filter(|_| member);
+        let Some(end) = end.map(|len| at + KEY_MEMBER.len() + len) else {
+            kept.push_str(&rest[..at + KEY_MEMBER.len()]);
+            rest = &rest[at + KEY_MEMBER.len()..];
             continue;
         };
         let before = rest[..at].trim_end();
@@ -63,6 +63,13 @@ fn string_member_end(text: &str) -> Option<usize> {
     let close = value.find(['"', '\\']).filter(|&i| value.as_bytes()[i] == b'"')?;
     Some(text.len() - value.len() + close + 1)
 }
+
+/// The name of the member that carries a key, quoted as JSON writes it.
+const KEY_MEMBER: &str = "\"api_key\"";
+
+/// Searchers for [`KEY_MEMBER`] and for a `\u` escape, built once: every signal's body is searched for both.
+static KEY_MEMBER_FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(KEY_MEMBER));
+static ESCAPE_FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("\\u"));
 
 /// A JSON `\u` escape and the letters and digits after it: in a body that is not JSON, it could spell part of a
 /// key that no pattern would see, so the whole run goes.
@@ -93,7 +100,7 @@ pub(crate) struct SentBody<'a> {
 impl<'a> SentBody<'a> {
     /// A body that parsed as `object`.
     pub(crate) fn parsed(bytes: &'a [u8], object: &JsonObject) -> Self {
-        let escaped = (bytes.contains(&b'\\') && bytes.windows(2).any(|w| w == b"\\u")).then(|| object.clone());
+        let escaped = ESCAPE_FINDER.find(bytes).is_some().then(|| object.clone());
         let event = object.get("event").and_then(Value::as_str).map(SignalLogEntry::event_of);
         Self { bytes, escaped, event }
     }
@@ -116,8 +123,11 @@ impl<'a> SentBody<'a> {
             Cow::Owned(kept) => Cow::Owned(kept),
         };
         // Only a body that did not parse can still hold escapes here.
-        let text =
-            if text.contains("\\u") { Cow::Owned(ESCAPE.replace_all(&text, "\u{fffd}").into_owned()) } else { text };
+        let text = if ESCAPE_FINDER.find(text.as_bytes()).is_some() {
+            Cow::Owned(ESCAPE.replace_all(&text, "\u{fffd}").into_owned())
+        } else {
+            text
+        };
         LoggedBody::new(text)
     }
 }
