@@ -1,4 +1,5 @@
-//! Request logs: one line per request with its id, method, route pattern, status and latency. Never a header,
+//! Request logs: one line per request with its id, method, route pattern, status and latency (whole
+//! microseconds: an integer is written at a fraction of a float's cost, on every request). Never a header,
 //! a body or a query string, so no credential can reach a log line.
 
 use std::time::Instant;
@@ -33,12 +34,12 @@ pub async fn log_requests(
     let mut res = request_id::answering(id, next.call(req)).await?;
     let route = res.request().app_data::<RoutePattern>().map_or("<no route>", |pattern| pattern.0);
     let status = res.status().as_u16();
-    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
     let shown = id.simple();
     if status >= 500 {
-        tracing::error!(request_id = %shown, %method, %route, status, latency_ms, "request failed");
+        tracing::error!(request_id = %shown, %method, %route, status, latency_us, "request failed");
     } else {
-        tracing::info!(request_id = %shown, %method, %route, status, latency_ms, "request");
+        tracing::info!(request_id = %shown, %method, %route, status, latency_us, "request");
     }
     let mut text = Uuid::encode_buffer();
     if let Ok(value) = HeaderValue::from_str(shown.encode_lower(&mut text)) {
