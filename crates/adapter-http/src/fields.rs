@@ -50,7 +50,9 @@ pub(crate) use request_schemas;
 /// reads is a bug of ours, caught at [`FieldReader::finish`].
 #[derive(Debug)]
 pub struct FieldReader {
-    object: JsonObject,
+    /// The object's documented fields, each at its place among `documented`, until the parser takes it: taking one
+    /// is an index, not a search of the object's map (this runs for every field of every signal).
+    values: Vec<Option<Value>>,
     documented: &'static [String],
     /// Which of `documented` the parser read.
     read: Vec<bool>,
@@ -61,22 +63,29 @@ pub struct FieldReader {
 impl FieldReader {
     /// A reader of `object` for a route that takes exactly the fields of `T`'s schema; other fields are errors.
     pub fn new<T: RequestSchema>(object: JsonObject) -> Self {
-        let allowed = T::fields();
-        let errors: Vec<FieldError> = object
-            .keys()
-            .filter(|key| place(allowed, key).is_none())
-            .map(|key| FieldError::new(key.as_str(), "is not a field of this request"))
-            .collect();
+        let documented = T::fields();
+        let mut values = vec![None; documented.len()];
+        let mut errors = Vec::new();
+        for (key, value) in object {
+            match place(documented, &key).and_then(|at| values.get_mut(at)) {
+                Some(slot) => *slot = Some(value),
+                None => errors.push(FieldError::new(key.as_str(), "is not a field of this request")),
+            }
+        }
         let unknown = !errors.is_empty();
-        Self { object, documented: allowed, read: vec![false; allowed.len()], errors, unknown }
+        Self { values, documented, read: vec![false; documented.len()], errors, unknown }
     }
 
-    /// Takes a field out of the object, noting that the parser read it.
+    /// Takes a field out of the object, noting that the parser read it. Only a documented field can be there: any
+    /// other was refused when the reader was made.
     fn remove(&mut self, name: &str) -> Option<Value> {
-        if let Some(read) = place(self.documented, name).and_then(|at| self.read.get_mut(at)) {
+        let at = place(self.documented, name);
+        debug_assert!(at.is_some(), "the parser reads {name}, which its request schema does not document");
+        let at = at?;
+        if let Some(read) = self.read.get_mut(at) {
             *read = true;
         }
-        self.object.remove(name)
+        self.values.get_mut(at).and_then(Option::take)
     }
 
     /// Takes a field out without parsing it (for a credential, which must not linger in the request).
