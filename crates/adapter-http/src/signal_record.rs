@@ -24,36 +24,47 @@ use crate::state::AppState;
 /// separates it from its neighbour (the one before it when there is one, else the one after), so that what is
 /// left is still the JSON object it was, less the member. A plain search, not a pattern: it runs on every signal.
 fn without_key_members(json: &str) -> Cow<'_, str> {
-    if KEY_MEMBER_FINDER.find(json.as_bytes()).is_none() {
+    let find = |text: &str| KEY_MEMBER_FINDER.find(text.as_bytes());
+    let Some(mut at) = find(json) else {
         return Cow::Borrowed(json);
-    }
+    };
     let mut kept = String::with_capacity(json.len());
     let mut rest = json;
-    while let Some(at) = KEY_MEMBER_FINDER.find(rest.as_bytes()) {
+    loop {
         // A member's name follows `{` or `,`; anything else (`x\"api_key"` inside a longer name, a value) is not one.
         let before = rest[..at].trim_end();
         let previous = if before.is_empty() { kept.trim_end().chars().last() } else { before.chars().last() };
         let member = matches!(previous, Some('{' | ','));
         let end = string_member_end(&rest[at + KEY_MEMBER.len()..]).filter(|_| member);
-        let Some(end) = end.map(|len| at + KEY_MEMBER.len() + len) else {
+        if let Some(end) = end.map(|len| at + KEY_MEMBER.len() + len) {
+            rest = cut_member(&mut kept, rest, at, end);
+        } else {
             kept.push_str(&rest[..at + KEY_MEMBER.len()]);
             rest = &rest[at + KEY_MEMBER.len()..];
-            continue;
-        };
-        let before = rest[..at].trim_end();
-        if let Some(before) = before.strip_suffix(',') {
-            // A member before it: the comma between them goes.
-            kept.push_str(before);
-            rest = &rest[end..];
-        } else {
-            // The first member: the comma after it goes.
-            kept.push_str(&rest[..at]);
-            let after = rest[end..].trim_start();
-            rest = after.strip_prefix(',').map_or(after, str::trim_start);
+        }
+        match find(rest) {
+            Some(next) => at = next,
+            None => break,
         }
     }
     kept.push_str(rest);
     Cow::Owned(kept)
+}
+
+/// Appends to `kept` what of `rest` comes before the member at `at..end`, less the comma that separates it from
+/// its neighbour; returns what is left after it.
+fn cut_member<'a>(kept: &mut String, rest: &'a str, at: usize, end: usize) -> &'a str {
+    let before = rest[..at].trim_end();
+    if let Some(before) = before.strip_suffix(',') {
+        // A member before it: the comma between them goes.
+        kept.push_str(before);
+        &rest[end..]
+    } else {
+        // The first member: the comma after it goes.
+        kept.push_str(&rest[..at]);
+        let after = rest[end..].trim_start();
+        after.strip_prefix(',').map_or(after, str::trim_start)
+    }
 }
 
 /// The length of `: "…"` (white space allowed around the colon) at the start of `text`, when the string holds no
