@@ -53,11 +53,12 @@ pub fn string(pattern: String, nullable: bool, description: &str) -> Object {
 /// the reader takes as not given.
 pub fn tags_array(nullable: bool, description: &str) -> Array {
     let kind = if nullable { SchemaType::from_iter([Type::Array, Type::Null]) } else { SchemaType::new(Type::Array) };
-    let tag = string(
-        trimmed_pattern(1, Tags::MAX_TAG_CHARS),
-        false,
-        "A tag, stored lowercase: 1–32 characters once trimmed and lowercased (a few letters, such as `İ`, lowercase to two).",
+    let described = format!(
+        "A tag, stored lowercase: 1–{} characters once trimmed and lowercased (a few letters, such as `İ`, lowercase \
+         to two).",
+        Tags::MAX_TAG_CHARS
     );
+    let tag = string(trimmed_pattern(1, Tags::MAX_TAG_CHARS), false, &described);
     ArrayBuilder::new()
         .schema_type(kind)
         .items(tag)
