@@ -6,7 +6,7 @@ use quantarya_domain::{
     BodyHash, CloseTrade, CredentialKind, EventId, ExternalReference, IdempotencyKey, Outcome, Receipt, Side,
     SignalTarget, Symbol, Timestamp, Trade, TradeCommand, TradeEvent,
 };
-use quantarya_ports::outbound::{ReceiptWrite, TradeFilter};
+use quantarya_ports::outbound::{OpenTradeLookup, ReceiptWrite, TradeFilter};
 use quantarya_ports::{StoreConflict, StoreError};
 use tokio::task::JoinSet;
 
@@ -177,6 +177,48 @@ async fn receipts_are_judged_exactly_and_read_only_by_their_owner(s: &StoreUnder
     assert_eq!(s.trades.receipt_count(&stranger.id, book.id).await.expect("count"), 0);
 }
 
+/// A referenced entry whose receipt is its own reference's (the webhook's case): a stale judgement is refused
+/// before the open reference is, a refused entry leaves the receipts as they were, and an entry judged on a receipt
+/// that has stopped counting replaces it, the count staying exact.
+async fn an_entry_receipted_on_its_own_reference(s: &StoreUnderTest) {
+    let (owner, book) = owner_with_strategy(s).await;
+    let own = reference("OWN");
+    let (a, a_event) = opened(&book, entry("EURUSD", Side::Buy, Some("OWN")), None);
+    let first = receipt_of(&own, None, (&a, &a_event), now(), None);
+    s.trades.insert_trade(&a, &a_event, Some(&first)).await.expect("stored with its receipt");
+
+    let (b, b_event) = opened(&book, entry("EURUSD", Side::Buy, Some("OWN")), None);
+    let stale = receipt_of(&own, None, (&b, &b_event), now(), None);
+    assert!(raced(s.trades.insert_trade(&b, &b_event, Some(&stale)).await), "judged on no receipt, but one is there");
+    let judged = receipt_of(&own, None, (&b, &b_event), now(), Some(a_event.id));
+    assert!(
+        matches!(
+            s.trades.insert_trade(&b, &b_event, Some(&judged)).await,
+            Err(StoreError::Conflict(StoreConflict::OpenTradeExists))
+        ),
+        "judged on the latest receipt, the entry meets the open trade holding its reference"
+    );
+    assert_eq!(s.trades.get_trade(&owner.id, book.id, b.id).await.expect("get"), None, "nothing was written");
+    let read = s.trades.signal_receipts(&owner.id, book.id, &own, None).await.expect("read");
+    assert_eq!(read.latest, Some(first.receipt), "the refused entries left the receipt alone");
+    assert_eq!(s.trades.receipt_count(&owner.id, book.id).await.expect("count"), 1);
+
+    // A receipt thirty hours old on a reference no trade carries, then an entry carrying it, judged on that receipt.
+    let late = reference("LATE");
+    let (old, old_event) = opened(&book, entry("USDJPY", Side::Sell, None), None);
+    let expired = receipt_of(&late, None, (&old, &old_event), later(now(), -TimeDelta::hours(30)), None);
+    s.trades.insert_trade(&old, &old_event, Some(&expired)).await.expect("stored");
+    let (c, c_event) = opened(&book, entry("USDJPY", Side::Sell, Some("LATE")), None);
+    let fresh = receipt_of(&late, None, (&c, &c_event), now(), Some(old_event.id));
+    s.trades.insert_trade(&c, &c_event, Some(&fresh)).await.expect("judged on the receipt that was there");
+    let read = s.trades.signal_receipts(&owner.id, book.id, &late, None).await.expect("read");
+    assert_eq!(read.latest, Some(fresh.receipt));
+    assert_eq!(s.trades.receipt_count(&owner.id, book.id).await.expect("count"), 2, "OWN's and LATE's");
+    let lookup = OpenTradeLookup::Reference(ExternalReference::parse("LATE").expect("valid"));
+    let open = s.trades.open_trades(&owner.id, book.id, &lookup).await.expect("read").unwrap_or_default();
+    assert_eq!(open.iter().map(|t| t.id).collect::<Vec<_>>(), [c.id]);
+}
+
 /// Deleting a trade removes its receipts: they could replay nothing.
 async fn a_deleted_trade_takes_its_receipts(s: &StoreUnderTest) {
     let (owner, book) = owner_with_strategy(s).await;
@@ -196,4 +238,5 @@ crate::cases!(
     expired_receipts_are_purged,
     receipts_are_judged_exactly_and_read_only_by_their_owner,
     a_deleted_trade_takes_its_receipts,
+    an_entry_receipted_on_its_own_reference,
 );

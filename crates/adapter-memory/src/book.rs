@@ -7,9 +7,10 @@ use std::ops::Bound;
 
 use quantarya_domain::uuid::Uuid;
 use quantarya_domain::{
-    ClosedTrade, ExternalReference, IdempotencyKey, Receipt, Status, Symbol, Timestamp, Trade, TradeEvent, TradeId,
+    ClosedTrade, ExternalReference, IdempotencyKey, Receipt, SignalTarget, Status, Symbol, Timestamp, Trade,
+    TradeEvent, TradeId,
 };
-use quantarya_ports::outbound::{CloseRange, TradeCursor, TradeFilter};
+use quantarya_ports::outbound::{CloseRange, ReceiptWrite, TradeCursor, TradeFilter};
 use quantarya_ports::{StoreConflict, StoreError};
 
 use crate::carriers::Carriers;
@@ -74,19 +75,40 @@ impl Book {
         self.trades.len() as u64
     }
 
-    /// Stores a new trade with its entry event (made before the book's lock is taken); refused when its id is
-    /// taken or its reference is held by another open trade.
-    pub(crate) fn insert(&mut self, stored: Box<Stored>) -> Result<(), StoreError> {
+    /// Stores a new trade with its entry event (made before the book's lock is taken), and the receipt of the signal
+    /// that made it; refused when the receipt lost a race (`check_receipt`), when the id is taken, or when another
+    /// open trade holds its reference. A referenced entry whose receipt is its reference's (the webhook's case)
+    /// probes the reference index twice, once to check and once to write, where checking and writing the trade and
+    /// the receipt one by one took four probes.
+    pub(crate) fn insert(&mut self, stored: Box<Stored>, receipt: Option<&ReceiptWrite>) -> Result<(), StoreError> {
         let trade = &stored.trade;
+        let reference = trade.external_reference.as_ref();
+        let carriers = reference.and_then(|reference| self.references.get(reference));
+        // The receipt first, as PostgreSQL decides it (its rows are locked before the trade is written).
+        let own = receipt.filter(|write| {
+            matches!((&write.target, reference), (SignalTarget::Reference(target), Some(reference)) if target == reference)
+        });
+        if let Some(write) = receipt {
+            let latest = match own {
+                Some(_) => carriers.and_then(|carriers| carriers.latest.as_deref()),
+                None => self.latest_of(&write.target),
+            };
+            self.check_receipt_against(write, latest)?;
+        }
         if self.trades.contains_key(&trade.id) {
             return Err(StoreError::Conflict(StoreConflict::AlreadyExists));
         }
-        if let Some(reference) = trade.external_reference.as_ref().filter(|_| trade.status == Status::Open)
-            && self.reference_is_open(reference)
-        {
+        if trade.status == Status::Open && carriers.is_some_and(|carriers| carriers.open().is_some()) {
             return Err(StoreError::Conflict(StoreConflict::OpenTradeExists));
         }
-        self.index(trade);
+        if let Some(write) = receipt {
+            self.purge(write.receipt.at);
+            self.note_receipt(write);
+        }
+        self.index(trade, own.map(|write| write.receipt));
+        if let Some(write) = receipt.filter(|_| own.is_none()) {
+            self.set_latest(write);
+        }
         self.revise(trade.status);
         self.trades.insert(trade.id, stored);
         Ok(())
@@ -115,7 +137,7 @@ impl Book {
             return;
         };
         self.unindex(&stored.trade);
-        self.index(trade);
+        self.index(trade, None);
         self.revise(trade.status);
         stored.replace(trade.clone(), event);
         self.trades.insert(trade.id, stored);
@@ -223,10 +245,17 @@ impl Book {
             .fold((0, 0), |(all, live), trade| (all + 1, live + u64::from(trade.live)))
     }
 
-    fn index(&mut self, trade: &Trade) {
+    /// Enters `trade` in the indexes, with `receipt` as the latest of its reference when given.
+    fn index(&mut self, trade: &Trade, receipt: Option<Receipt>) {
         self.listed.insert(list_key(trade));
         if let Some(reference) = &trade.external_reference {
-            self.references.get_or_default(reference.clone()).add(trade.id, trade.status == Status::Open);
+            let carriers = self.references.get_or_default(reference.clone());
+            carriers.add(trade.id, trade.status == Status::Open);
+            if let Some(receipt) = receipt
+                && !carriers.replace_latest(receipt)
+            {
+                self.reference_receipts += 1;
+            }
         }
         match (trade.status, trade.closed_at) {
             (Status::Open, _) => {

@@ -47,7 +47,7 @@ impl Book {
         }
         let mut made = Vec::with_capacity(new.len());
         for imported in &new {
-            self.insert(Box::new(Stored::new(imported.trade.clone(), &imported.event)))?;
+            self.insert(Box::new(Stored::new(imported.trade.clone(), &imported.event)), None)?;
             self.imports.keys.insert(imported.key.clone(), imported.trade.id);
             made.push((imported.trade.id, imported.key.clone()));
         }

@@ -322,9 +322,7 @@ impl TradeStore for MemoryStore {
         if age.is_some_and(|age| age.refuses(trade)) {
             return Err(conflict(StoreConflict::SignalStale));
         }
-        receipt.map(|r| book.check_receipt(r)).transpose()?;
-        book.insert(stored)?;
-        receipt.into_iter().for_each(|r| book.record_receipt(r));
+        book.insert(stored, receipt)?;
         self.announce(trade, event);
         Ok(())
     }

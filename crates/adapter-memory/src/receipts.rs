@@ -72,9 +72,17 @@ impl Book {
     /// Refuses `write` with `ReceiptRaced` when its target's latest receipt is not the one it was judged by, or
     /// its key is held by a receipt that still counts. Changes nothing.
     pub(crate) fn check_receipt(&self, write: &ReceiptWrite) -> Result<(), StoreError> {
-        let latest = self.latest_of(&write.target).map(|r| r.event_id);
+        self.check_receipt_against(write, self.latest_of(&write.target))
+    }
+
+    /// [`Book::check_receipt`], given the latest receipt of `write`'s target (found by the caller).
+    pub(crate) fn check_receipt_against(
+        &self,
+        write: &ReceiptWrite,
+        latest: Option<&Receipt>,
+    ) -> Result<(), StoreError> {
         let key_held = write.key.as_ref().and_then(|key| self.keyed_receipts.get(key));
-        if latest != write.after || key_held.is_some_and(|r| r.counts_at(write.receipt.at, true)) {
+        if latest.map(|r| r.event_id) != write.after || key_held.is_some_and(|r| r.counts_at(write.receipt.at, true)) {
             return Err(StoreError::Conflict(StoreConflict::ReceiptRaced));
         }
         Ok(())
@@ -82,9 +90,24 @@ impl Book {
 
     /// Records a checked `write`, and purges the receipts that no longer count.
     pub(crate) fn record_receipt(&mut self, write: &ReceiptWrite) {
+        self.purge(write.receipt.at);
+        self.note_receipt(write);
+        self.set_latest(write);
+    }
+
+    /// Notes when `write` was made, and holds it under its key: all of a checked write but its target's latest
+    /// receipt ([`Book::set_latest`]; a new trade's own reference sets it while indexing the trade).
+    pub(crate) fn note_receipt(&mut self, write: &ReceiptWrite) {
         let now = write.receipt.at;
-        self.purge(now);
         self.expiries.latest.push(now, write.target.clone());
+        if let Some(key) = &write.key {
+            self.expiries.keyed.push(now, key.clone());
+            self.keyed_receipts.insert(key.clone(), write.receipt);
+        }
+    }
+
+    /// Makes `write`'s receipt its target's latest.
+    pub(crate) fn set_latest(&mut self, write: &ReceiptWrite) {
         match &write.target {
             SignalTarget::Reference(reference) => {
                 if !self.references.get_or_default(reference.clone()).replace_latest(write.receipt) {
@@ -94,10 +117,6 @@ impl Book {
             SignalTarget::Symbol(symbol) => {
                 self.symbol_receipts.insert(symbol.clone(), write.receipt);
             }
-        }
-        if let Some(key) = &write.key {
-            self.expiries.keyed.push(now, key.clone());
-            self.keyed_receipts.insert(key.clone(), write.receipt);
         }
     }
 
@@ -126,7 +145,7 @@ impl Book {
     }
 
     /// The latest receipt of `target`.
-    fn latest_of(&self, target: &SignalTarget) -> Option<&Receipt> {
+    pub(crate) fn latest_of(&self, target: &SignalTarget) -> Option<&Receipt> {
         match target {
             SignalTarget::Reference(reference) => self.references.get(reference)?.latest.as_deref(),
             SignalTarget::Symbol(symbol) => self.symbol_receipts.get(symbol),
@@ -157,7 +176,7 @@ impl Book {
 
     /// Takes out the slots written too long ago to count at `now`, dropping each one's receipt unless a newer one
     /// that still counts took its place.
-    fn purge(&mut self, now: Timestamp) {
+    pub(crate) fn purge(&mut self, now: Timestamp) {
         let cutoff = |lifetime: TimeDelta| tick_of(now.as_datetime() - lifetime);
         for target in self.expiries.latest.take_expired(cutoff(Receipt::UNKEYED_LIFETIME)) {
             self.drop_latest_if(&target, |receipt| !receipt.counts_at(now, false));
