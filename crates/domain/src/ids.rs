@@ -53,7 +53,9 @@ macro_rules! prefixed_id {
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{}{}", Self::PREFIX, self.0.simple())
+                // Two strings, without the formatting machinery's `write!`: ids are written into every answer.
+                f.write_str(Self::PREFIX)?;
+                f.write_str(self.0.simple().encode_lower(&mut Uuid::encode_buffer()))
             }
         }
 
