@@ -2,8 +2,9 @@
 //! with an API key (each stored with its history event and its receipt) through the journal service, no HTTP.
 //!
 //! Prints, from one run on one machine: the rate on a nearly empty store, the rate with 1 000 000 trades already
-//! stored (each the median of nine stretches of 11 000 entries), their ratio (the target is at least 0.9: every
-//! store operation is O(log n) in the trades), and the resident memory each stored trade costs. Run with
+//! stored (each the median of nine stretches of 11 000 entries, the two stores' stretches taken in turns), their
+//! ratio (the target is at least 0.9: every store operation is O(log n) in the trades), and the resident memory
+//! each stored trade costs. Run with
 //! `cargo bench -p quantarya-tests --bench memory_store`; `QUANTARYA_BENCH_TRADES` sets the preloaded count
 //! (default 1 000 000).
 
@@ -50,25 +51,63 @@ async fn send(journal: &quantarya_ports::JournalService, key: &Principal, book: 
     journal.submit_signal(key, book, signal, Some(identity)).await.expect("an entry is stored");
 }
 
-/// Entries per second over `count` entries numbered from `first`: the median of [`STRETCHES`] equal stretches,
-/// with each of them. (The machine is shared, so one stretch can be slowed by other processes; and a stretch can also run
-/// faster than the others by reusing memory the store freed when one of its tables grew, which only a small store
-/// does often, so the best stretch would flatter the nearly empty store. The median is neither.)
-async fn median_rate(
-    journal: &quantarya_ports::JournalService,
-    key: &Principal,
+/// A store under test, with the one strategy and the key its entries are sent with.
+struct Bench {
+    journal: quantarya_ports::JournalService,
+    key: Principal,
     book: quantarya_domain::StrategyId,
-    first: u64,
-    count: u64,
-) -> (f64, Vec<f64>) {
-    let stretch = count / STRETCHES;
-    let mut rates = Vec::with_capacity(STRETCHES as usize);
-    for i in 0..STRETCHES {
-        rates.push(rate(journal, key, book, first + i * stretch, stretch).await);
+    /// The next entry's number.
+    next: u64,
+}
+
+impl Bench {
+    /// A fresh memory store with a user, a strategy and an API key.
+    async fn new() -> Self {
+        let store: StoreUnderTest = StoreUnderTest::of(Arc::new(MemoryStore::new()));
+        let journal = store.journal();
+        let user = UserId::parse("bench").expect("valid");
+        let jwt = journal.authenticate(&token(&user)).await.expect("jwt");
+        let profile = ProfileChange { user_name: Some(UserName::parse("bench").expect("valid")), ..Default::default() };
+        journal.save_profile(&jwt, profile).await.expect("profile");
+        let new = NewStrategy::titled(StrategyTitle::parse("Bench").expect("valid"));
+        let book = journal.create_strategy(&jwt, new).await.expect("strategy").id;
+        let issued =
+            journal.create_api_key(&jwt, NewApiKey::new(KeyName::parse("bench").expect("valid"))).await.expect("key");
+        let key = journal.authenticate(issued.raw.expose()).await.expect("key principal");
+        Self { journal, key, book, next: 0 }
     }
-    let mut sorted = rates.clone();
-    sorted.sort_by(f64::total_cmp);
-    (sorted[sorted.len() / 2], rates)
+
+    /// Sends the next `count` entries; entries per second.
+    async fn rate(&mut self, count: u64) -> f64 {
+        let rate = rate(&self.journal, &self.key, self.book, self.next, count).await;
+        self.next += count;
+        rate
+    }
+}
+
+/// The rates of [`STRETCHES`] equal stretches of `count` entries to each of `a` and `b`, taken in turns (the first
+/// of each pair alternating), so that a spell of the shared machine running slow slows both alike; each the median of
+/// its stretches. (One stretch can be slowed by other processes; and a stretch can also run faster than the others
+/// by reusing memory the store freed when one of its tables grew, which only a small store does often, so the best
+/// stretch would flatter the nearly empty store. The median is neither.)
+async fn median_rates(a: &mut Bench, b: &mut Bench, count: u64) -> [(f64, Vec<f64>); 2] {
+    let stretch = count / STRETCHES;
+    let (mut of_a, mut of_b) = (Vec::new(), Vec::new());
+    for i in 0..STRETCHES {
+        if i % 2 == 0 {
+            of_a.push(a.rate(stretch).await);
+            of_b.push(b.rate(stretch).await);
+        } else {
+            of_b.push(b.rate(stretch).await);
+            of_a.push(a.rate(stretch).await);
+        }
+    }
+    let median = |rates: &[f64]| {
+        let mut sorted = rates.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        sorted[sorted.len() / 2]
+    };
+    [(median(&of_a), of_a), (median(&of_b), of_b)]
 }
 
 /// Entries per second over `count` entries numbered from `first`.
@@ -92,29 +131,18 @@ fn main() {
     let preload: u64 = std::env::var("QUANTARYA_BENCH_TRADES").ok().and_then(|n| n.parse().ok()).unwrap_or(1_000_000);
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     runtime.block_on(async {
-        let store: StoreUnderTest = StoreUnderTest::of(Arc::new(MemoryStore::new()));
-        let journal = store.journal();
-        let user = UserId::parse("bench").expect("valid");
-        let jwt = journal.authenticate(&token(&user)).await.expect("jwt");
-        let profile = ProfileChange { user_name: Some(UserName::parse("bench").expect("valid")), ..Default::default() };
-        journal.save_profile(&jwt, profile).await.expect("profile");
-        let new = NewStrategy::titled(StrategyTitle::parse("Bench").expect("valid"));
-        let book = journal.create_strategy(&jwt, new).await.expect("strategy").id;
-        let issued =
-            journal.create_api_key(&jwt, NewApiKey::new(KeyName::parse("bench").expect("valid"))).await.expect("key");
-        let key = journal.authenticate(issued.raw.expose()).await.expect("key principal");
-
-        // Warm up, then time entries on a nearly empty store.
-        rate(&journal, &key, book, 0, 1_000).await;
-        let (empty, empty_stretches) = median_rate(&journal, &key, book, 1_000, MEASURED).await;
-        let stored = 1_000 + MEASURED;
-
-        // Fill the store to `preload` trades, noting what each costs in resident memory.
+        // Fill one store to `preload` trades, noting what each costs in resident memory.
+        let mut full = Bench::new().await;
+        full.rate(1_000).await;
         let before = resident_bytes();
-        let filling = preload.saturating_sub(stored);
-        rate(&journal, &key, book, stored, filling).await;
+        let filling = preload.saturating_sub(1_000);
+        full.rate(filling).await;
         let per_trade = (resident_bytes().saturating_sub(before)) as f64 / filling.max(1) as f64;
-        let (full, full_stretches) = median_rate(&journal, &key, book, preload, MEASURED).await;
+
+        // A second, nearly empty store, warmed up; then both timed in turns.
+        let mut empty = Bench::new().await;
+        empty.rate(1_000).await;
+        let [(empty, empty_stretches), (full, full_stretches)] = median_rates(&mut empty, &mut full, MEASURED).await;
 
         println!("memory store, referenced entries with an API key through the journal (one thread, no HTTP)");
         let each = |rates: &[f64]| rates.iter().map(|r| format!("{r:.0}")).collect::<Vec<_>>().join(", ");
