@@ -9,18 +9,23 @@ use quantarya_domain::{ApiKey, ApiKeyHash, ApiKeyId, Strategy, StrategyId, User,
 use crate::book::Book;
 use crate::signal_log::SignalLog;
 
+/// A map keyed by what the service makes (an id, or a key's SHA-256), hashed by `foldhash`, seeded per map: a
+/// sender cannot choose such keys, so they need no SipHash (which every signal paid five times over the directory).
+/// Maps keyed by a user's text (a user id, a profile name) keep SipHash.
+type ServiceKeyed<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 /// Users, strategies and keys, with the indexes by owner that their lists and limits read.
 #[derive(Debug, Default)]
 pub(crate) struct Directory {
     pub(crate) users: HashMap<UserId, User>,
     pub(crate) user_names: HashMap<String, UserId>,
-    pub(crate) strategies: HashMap<StrategyId, Strategy>,
+    pub(crate) strategies: ServiceKeyed<StrategyId, Strategy>,
     pub(crate) strategies_of: HashMap<UserId, BTreeSet<StrategyId>>,
-    pub(crate) books: HashMap<StrategyId, Arc<Mutex<Book>>>,
+    pub(crate) books: ServiceKeyed<StrategyId, Arc<Mutex<Book>>>,
     /// Each strategy's signal log, under a lock of its own: a signal's entry never waits for its book's writes.
-    pub(crate) signal_logs: HashMap<StrategyId, Arc<Mutex<SignalLog>>>,
-    pub(crate) api_keys: HashMap<ApiKeyId, ApiKey>,
-    pub(crate) key_hashes: HashMap<ApiKeyHash, ApiKeyId>,
+    pub(crate) signal_logs: ServiceKeyed<StrategyId, Arc<Mutex<SignalLog>>>,
+    pub(crate) api_keys: ServiceKeyed<ApiKeyId, ApiKey>,
+    pub(crate) key_hashes: ServiceKeyed<ApiKeyHash, ApiKeyId>,
     pub(crate) keys_of: HashMap<UserId, BTreeSet<ApiKeyId>>,
 }
 
