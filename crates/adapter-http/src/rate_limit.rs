@@ -365,7 +365,8 @@ pub async fn limit<B: MessageBody>(
     let mut res = next.call(req).await?;
     // No principal was admitted (credentials missing or wrong, or the request refused before they were read): the
     // address pays, and once it is over its budget the answer is 429 instead.
-    let verdict = res.request().extensions().get::<Verdict>().cloned();
+    // Taken, not copied: nothing reads it after this.
+    let verdict = res.request().extensions_mut().remove::<Verdict>();
     let verdict = match verdict {
         Some(verdict) => verdict,
         None => {
