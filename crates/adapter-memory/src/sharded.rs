@@ -7,7 +7,7 @@
 //! entries for example; with the shares spread, the tables are about 60% full on average whatever the size. The
 //! shards cost 6 KiB a map once it holds anything. Each shard keeps SipHash with keys of its own (the keys are the
 //! sender's text, so a table must not let them collide at will); the shard is chosen by foldhash, seeded per map,
-//! several times cheaper on a short key: keys steered to one shard by a sender who knew the seed would only make
+//! cheaper on a short key: keys steered to one shard by a sender who knew the seed would only make
 //! that shard's table large, never slow.
 
 use std::borrow::Borrow;
@@ -54,10 +54,15 @@ impl<K: Hash + Eq, V> Sharded<K, V> {
         BOUNDS.partition_point(|bound| *bound <= hash).min(SHARDS - 1)
     }
 
-    fn shard_mut(&mut self, index: usize) -> &mut HashMap<K, V> {
+    /// Makes the shards, at the first insert.
+    fn make_shards(&mut self) {
         if self.shards.is_empty() {
             self.shards = (0..SHARDS).map(|_| HashMap::new()).collect();
         }
+    }
+
+    fn shard_mut(&mut self, index: usize) -> &mut HashMap<K, V> {
+        self.make_shards();
         &mut self.shards[index]
     }
 
@@ -94,12 +99,13 @@ impl<K: Hash + Eq, V> Sharded<K, V> {
         V: Default,
     {
         let index = self.shard_of(&key);
-        self.shard_mut(index);
+        self.make_shards();
+        let Self { shards, len, .. } = self;
         // One probe of the shard's table: the entry says whether the key was there.
-        match self.shards[index].entry(key) {
+        match shards[index].entry(key) {
             Entry::Occupied(held) => held.into_mut(),
             Entry::Vacant(room) => {
-                self.len += 1;
+                *len += 1;
                 room.insert(V::default())
             }
         }
