@@ -54,10 +54,10 @@ impl Tags {
         let mut tags: Vec<String> = Vec::with_capacity(raw.len());
         for (index, tag) in raw.iter().enumerate() {
             // Lowercase first: some letters lowercase to more than one character.
-            let tag =
-                bounded_trimmed(&tag.as_ref().to_lowercase(), 1, Self::MAX_TAG_CHARS).map_err(|e| (Some(index), e))?;
-            if !tags.contains(&tag) {
-                tags.push(tag);
+            let lowered = tag.as_ref().to_lowercase();
+            let tag = bounded_trimmed(&lowered, 1, Self::MAX_TAG_CHARS).map_err(|e| (Some(index), e))?;
+            if !tags.iter().any(|kept| kept == tag) {
+                tags.push(tag.to_owned());
             }
         }
         Ok(Self(tags))

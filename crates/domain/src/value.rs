@@ -52,11 +52,12 @@ pub enum ValueError {
     Format(&'static str),
 }
 
-/// Trims `raw` and checks its length in characters against `min..=max`.
-pub(crate) fn bounded_trimmed(raw: &str, min: usize, max: usize) -> Result<String, ValueError> {
+/// Trims `raw` and checks its length in characters against `min..=max`; the trimmed text, borrowed (the caller
+/// keeps it as it stores it: a short text inline, with no allocation of its own).
+pub(crate) fn bounded_trimmed(raw: &str, min: usize, max: usize) -> Result<&str, ValueError> {
     let trimmed = raw.trim();
     bounded(trimmed, min, max)?;
-    Ok(trimmed.to_owned())
+    Ok(trimmed)
 }
 
 /// Checks the length of `text` in characters against `min..=max`, and that it has no control characters.
@@ -125,7 +126,7 @@ mod tests {
 
     #[test]
     fn bounded_trimmed_trims_before_counting() {
-        assert_eq!(bounded_trimmed("  ab  ", 1, 2), Ok("ab".to_owned()));
+        assert_eq!(bounded_trimmed("  ab  ", 1, 2), Ok("ab"));
         assert_eq!(bounded_trimmed("   ", 1, 2), Err(ValueError::Empty));
     }
 }

@@ -19,7 +19,9 @@ impl Symbol {
 
     /// Trims and uppercases `raw`, then checks the rules.
     pub fn parse(raw: &str) -> Result<Self, ValueError> {
-        let symbol = raw.trim().to_ascii_uppercase();
+        // Uppercased in place: a symbol of up to 24 bytes stays inline, with no allocation.
+        let mut symbol = CompactString::new(raw.trim());
+        symbol.make_ascii_uppercase();
         if symbol.is_empty() {
             return Err(ValueError::Empty);
         }
@@ -29,7 +31,7 @@ impl Symbol {
         if !symbol.bytes().all(|b| matches!(b, b'A'..=b'Z' | b'0'..=b'9' | b'.' | b'_' | b':' | b'/' | b'!' | b'-')) {
             return Err(ValueError::Format("may contain only A-Z, 0-9 and . _ : / ! -"));
         }
-        Ok(Self(CompactString::new(symbol)))
+        Ok(Self(symbol))
     }
 
     /// The symbol, uppercase.
@@ -56,10 +58,14 @@ pub enum Side {
 impl Side {
     /// Accepts `BUY`/`SELL` in any case, and `LONG`/`SHORT` as aliases.
     pub fn parse(raw: &str) -> Result<Self, ValueError> {
-        match raw.trim().to_ascii_uppercase().as_str() {
-            "BUY" | "LONG" => Ok(Self::Buy),
-            "SELL" | "SHORT" => Ok(Self::Sell),
-            _ => Err(ValueError::Format("must be BUY or SELL (LONG and SHORT are accepted too)")),
+        let raw = raw.trim();
+        let is = |word: &str| raw.eq_ignore_ascii_case(word);
+        if is("BUY") || is("LONG") {
+            Ok(Self::Buy)
+        } else if is("SELL") || is("SHORT") {
+            Ok(Self::Sell)
+        } else {
+            Err(ValueError::Format("must be BUY or SELL (LONG and SHORT are accepted too)"))
         }
     }
 
@@ -136,12 +142,11 @@ pub enum Status {
 impl Status {
     /// Accepts `OPEN`, `CLOSED` or `CANCELLED` in any case.
     pub fn parse(raw: &str) -> Result<Self, ValueError> {
-        match raw.trim().to_ascii_uppercase().as_str() {
-            "OPEN" => Ok(Self::Open),
-            "CLOSED" => Ok(Self::Closed),
-            "CANCELLED" => Ok(Self::Cancelled),
-            _ => Err(ValueError::Format("must be OPEN, CLOSED or CANCELLED")),
-        }
+        let raw = raw.trim();
+        [Self::Open, Self::Closed, Self::Cancelled]
+            .into_iter()
+            .find(|status| raw.eq_ignore_ascii_case(status.as_str()))
+            .ok_or(ValueError::Format("must be OPEN, CLOSED or CANCELLED"))
     }
 
     /// `OPEN`, `CLOSED` or `CANCELLED`.
@@ -173,12 +178,11 @@ pub enum SignalEvent {
 impl SignalEvent {
     /// Accepts `entry`, `update` or `exit` in any case.
     pub fn parse(raw: &str) -> Result<Self, ValueError> {
-        match raw.trim().to_ascii_lowercase().as_str() {
-            "entry" => Ok(Self::Entry),
-            "update" => Ok(Self::Update),
-            "exit" => Ok(Self::Exit),
-            _ => Err(ValueError::Format("must be entry, update or exit")),
-        }
+        let raw = raw.trim();
+        [Self::Entry, Self::Update, Self::Exit]
+            .into_iter()
+            .find(|event| raw.eq_ignore_ascii_case(event.as_str()))
+            .ok_or(ValueError::Format("must be entry, update or exit"))
     }
 
     /// `entry`, `update` or `exit`.
@@ -276,6 +280,18 @@ mod tests {
         assert_eq!(Side::parse("SHORT"), Ok(Side::Sell));
         assert_eq!(Side::parse("sell"), Ok(Side::Sell));
         assert!(Side::parse("hold").is_err());
+        assert_eq!(Side::parse(" lOnG "), Ok(Side::Buy));
+        assert!(Side::parse("buyer").is_err());
+    }
+
+    #[test]
+    fn statuses_and_events_take_any_case_and_are_trimmed() {
+        assert_eq!(Status::parse(" cancelled"), Ok(Status::Cancelled));
+        assert_eq!(Status::parse("Open"), Ok(Status::Open));
+        assert!(Status::parse("OPENED").is_err());
+        assert_eq!(SignalEvent::parse("EXIT "), Ok(SignalEvent::Exit));
+        assert_eq!(SignalEvent::parse("update"), Ok(SignalEvent::Update));
+        assert!(SignalEvent::parse("entr").is_err());
     }
 
     #[test]
