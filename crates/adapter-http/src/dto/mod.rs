@@ -11,6 +11,18 @@ pub mod trade;
 pub mod webhook;
 
 use quantarya_domain::{Price, Timestamp};
+use serde::{Serialize, Serializer};
+
+/// A value written on the wire as its text, when the answer is serialised: an id or a short text of a view keeps
+/// no `String` of its own (a trade's answer made seven of them).
+#[derive(Debug, Clone)]
+pub struct AsText<T>(pub T);
+
+impl<T: std::fmt::Display> Serialize for AsText<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0)
+    }
+}
 
 /// RFC 3339 in UTC with `Z`.
 pub(crate) fn time(t: Timestamp) -> String {

@@ -1,14 +1,15 @@
 //! What a trade and its history look like on the wire.
 
 use quantarya_domain::{
-    CredentialKind, EventKind, Excursion, ExtensionSlot, Fill, FillKind, JsonObject, Origin, Quantity, Side,
-    SignalEvent, Status, Trade, TradeEvent, rust_decimal::prelude::ToPrimitive,
+    CredentialKind, EventKind, Excursion, ExtensionSlot, ExternalReference, Fill, FillKind, JsonObject, Origin,
+    Quantity, Side, SignalEvent, Source, Status, StrategyId, Symbol, Timeframe, Trade, TradeEvent, TradeId, UserId,
+    rust_decimal::prelude::ToPrimitive,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
 
-use crate::dto::{number, time};
+use crate::dto::{AsText, number, time};
 
 /// A trade's direction.
 #[derive(Debug, Clone, Copy, Serialize, ToSchema)]
@@ -98,13 +99,17 @@ pub enum OriginView {
 }))]
 pub struct TradeView {
     /// Its id.
-    pub trade_id: String,
+    #[schema(value_type = String)]
+    pub trade_id: AsText<TradeId>,
     /// Its strategy.
-    pub strategy_id: String,
+    #[schema(value_type = String)]
+    pub strategy_id: AsText<StrategyId>,
     /// The strategy's owner.
-    pub user_id: String,
+    #[schema(value_type = String)]
+    pub user_id: AsText<UserId>,
     /// The instrument, uppercase.
-    pub symbol: String,
+    #[schema(value_type = String)]
+    pub symbol: AsText<Symbol>,
     /// The direction.
     pub side: SideView,
     /// Where it is in its life.
@@ -139,14 +144,14 @@ pub struct TradeView {
     #[schema(required = true, format = DateTime)]
     pub signal_time: Option<String>,
     /// The signal's timeframe.
-    #[schema(required = true)]
-    pub timeframe: Option<String>,
+    #[schema(required = true, value_type = Option<String>)]
+    pub timeframe: Option<AsText<Timeframe>>,
     /// Where the signal came from.
-    #[schema(required = true)]
-    pub source: Option<String>,
+    #[schema(required = true, value_type = Option<String>)]
+    pub source: Option<AsText<Source>>,
     /// The sender's id for it.
-    #[schema(required = true)]
-    pub external_reference: Option<String>,
+    #[schema(required = true, value_type = Option<String>)]
+    pub external_reference: Option<AsText<ExternalReference>>,
     /// Its tags, lowercase, in the order given: the setups and mistakes a trader reviews by.
     pub tags: Vec<String>,
     /// All that was entered (the opening entry and every scale-in); `null` for a trade opened without a size.
@@ -251,11 +256,15 @@ pub struct FillView {
     pub at: String,
 }
 
-/// The fills by time, applied order among equal times (the sort is stable).
-fn oldest_first(fills: &[Fill]) -> impl Iterator<Item = &Fill> {
+/// The fills' views by time, applied order among equal times (the sort is stable); fills applied in time order, as
+/// almost all are, are not copied to be sorted.
+fn oldest_first(fills: &[Fill]) -> Vec<FillView> {
+    if fills.is_sorted_by_key(|fill| fill.at) {
+        return fills.iter().map(FillView::from).collect();
+    }
     let mut sorted: Vec<&Fill> = fills.iter().collect();
     sorted.sort_by_key(|fill| fill.at);
-    sorted.into_iter()
+    sorted.into_iter().map(FillView::from).collect()
 }
 
 impl From<&Fill> for FillView {
@@ -293,12 +302,13 @@ impl From<Trade> for TradeView {
     fn from(trade: Trade) -> Self {
         let (quantity, open_quantity, realized_pnl) = (trade.quantity(), trade.open_quantity(), trade.realized_pnl());
         let t = trade.into_record();
+        let excursion = t.excursion().map(ExcursionView::from);
         let ext = |slot| t.extensions.get(slot).cloned();
         Self {
-            trade_id: t.id.to_string(),
-            strategy_id: t.strategy_id.to_string(),
-            user_id: t.user_id.as_str().to_owned(),
-            symbol: t.symbol.as_str().to_owned(),
+            trade_id: AsText(t.id),
+            strategy_id: AsText(t.strategy_id),
+            user_id: AsText(t.user_id),
+            symbol: AsText(t.symbol),
             side: t.side.into(),
             status: t.status.into(),
             event: match t.event {
@@ -315,16 +325,16 @@ impl From<Trade> for TradeView {
             opened_at: time(t.opened_at),
             closed_at: t.closed_at.map(time),
             signal_time: t.signal_time.map(time),
-            timeframe: t.timeframe.as_ref().map(|text| text.as_str().to_owned()),
-            source: t.source.as_ref().map(|text| text.as_str().to_owned()),
-            external_reference: t.external_reference.as_ref().map(|text| text.as_str().to_owned()),
+            timeframe: t.timeframe.map(AsText),
+            source: t.source.map(AsText),
+            external_reference: t.external_reference.map(AsText),
             tags: t.tags.as_slice().to_vec(),
             quantity: quantity.map(Quantity::to_f64),
             open_quantity: open_quantity.and_then(|open| open.to_f64()),
             point_value: t.point_value.get(),
             fees: t.fees.to_f64(),
             realized_pnl,
-            fills: oldest_first(&t.fills).map(FillView::from).collect(),
+            fills: oldest_first(&t.fills),
             signal: ext(ExtensionSlot::Signal),
             market: ext(ExtensionSlot::Market),
             risk: ext(ExtensionSlot::Risk),
@@ -336,7 +346,7 @@ impl From<Trade> for TradeView {
                 Origin::Import => OriginView::Import,
             },
             live: t.live,
-            excursion: t.excursion().map(ExcursionView::from),
+            excursion,
             created_at: time(t.created_at),
             updated_at: time(t.updated_at),
         }
