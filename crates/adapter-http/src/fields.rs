@@ -87,30 +87,35 @@ pub(crate) use request_schemas;
 /// reads is a bug of ours, caught at [`FieldReader::finish`].
 #[derive(Debug)]
 pub struct FieldReader {
-    /// The object's documented fields, each at its place among `documented`, until the parser takes it: taking one
-    /// is an index, not a search of the object's map (this runs for every field of every signal).
-    values: Vec<Option<Value>>,
+    /// Each of `documented` at its place: the object's value until the parser takes it (taking one is an index, not
+    /// a search of the object's map: this runs for every field of every signal), and whether the parser read it.
+    slots: Vec<Slot>,
     documented: &'static FieldNames,
-    /// Which of `documented` the parser read.
-    read: Vec<bool>,
     errors: Vec<FieldError>,
     unknown: bool,
+}
+
+/// One documented field of a [`FieldReader`].
+#[derive(Debug, Clone, Default)]
+struct Slot {
+    value: Option<Value>,
+    read: bool,
 }
 
 impl FieldReader {
     /// A reader of `object` for a route that takes exactly the fields of `T`'s schema; other fields are errors.
     pub fn new<T: RequestSchema>(object: JsonObject) -> Self {
         let documented = T::fields();
-        let mut values = vec![None; documented.len()];
+        let mut slots = vec![Slot::default(); documented.len()];
         let mut errors = Vec::new();
         for (key, value) in object {
-            match documented.place(&key).and_then(|at| values.get_mut(at)) {
-                Some(slot) => *slot = Some(value),
+            match documented.place(&key).and_then(|at| slots.get_mut(at)) {
+                Some(slot) => slot.value = Some(value),
                 None => errors.push(FieldError::new(key.as_str(), "is not a field of this request")),
             }
         }
         let unknown = !errors.is_empty();
-        Self { values, documented, read: vec![false; documented.len()], errors, unknown }
+        Self { slots, documented, errors, unknown }
     }
 
     /// Takes a field out of the object, noting that the parser read it. Only a documented field can be there: any
@@ -118,11 +123,9 @@ impl FieldReader {
     fn remove(&mut self, name: &str) -> Option<Value> {
         let at = self.documented.place(name);
         debug_assert!(at.is_some(), "the parser reads {name}, which its request schema does not document");
-        let at = at?;
-        if let Some(read) = self.read.get_mut(at) {
-            *read = true;
-        }
-        self.values.get_mut(at).and_then(Option::take)
+        let slot = self.slots.get_mut(at?)?;
+        slot.read = true;
+        slot.value.take()
     }
 
     /// Takes a field out without parsing it (for a credential, which must not linger in the request).
@@ -189,7 +192,7 @@ impl FieldReader {
     /// `Ok` when every field parsed, else a 422 listing them all. A documented field the parser never read is
     /// answered 500 and logged, so a test that parses any body of the request finds it.
     pub fn finish(self) -> Result<(), ApiError> {
-        if let Some((unread, _)) = self.documented.names.iter().zip(&self.read).find(|(_, read)| !**read) {
+        if let Some((unread, _)) = self.documented.names.iter().zip(&self.slots).find(|(_, slot)| !slot.read) {
             return Err(ApiError::internal(&format!("request field {unread} is documented but never read")));
         }
         if self.errors.is_empty() { Ok(()) } else { Err(ApiError::invalid(self.errors, self.unknown)) }

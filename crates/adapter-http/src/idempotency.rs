@@ -14,6 +14,9 @@ use crate::route::{Param, ParamKind};
 /// The request header a client names a request with.
 pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 
+/// The same header's name as actix looks it up: a `&str` is lowercased into a new `HeaderName` at every lookup.
+const IDEMPOTENCY_KEY_HEADER: HeaderName = HeaderName::from_static("idempotency-key");
+
 /// The header of an answer replayed from a receipt.
 pub const IDEMPOTENT_REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
 
@@ -31,7 +34,7 @@ pub const IDEMPOTENCY_KEY_PARAM: Param = Param {
 /// out).
 pub fn identity(req: &HttpRequest, body: &JsonObject) -> Result<SignalIdentity, ApiError> {
     let blame = |message: &str| ApiError::invalid(vec![FieldError::new(IDEMPOTENCY_KEY, message)], false);
-    let mut sent = req.headers().get_all(IDEMPOTENCY_KEY);
+    let mut sent = req.headers().get_all(IDEMPOTENCY_KEY_HEADER);
     let key = match (sent.next(), sent.next()) {
         (None, _) => None,
         (Some(value), None) => {
@@ -47,4 +50,14 @@ pub fn identity(req: &HttpRequest, body: &JsonObject) -> Result<SignalIdentity, 
 pub fn replayed(mut response: HttpResponse) -> HttpResponse {
     response.headers_mut().insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"));
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_header_looked_up_is_the_one_documented() {
+        assert_eq!(IDEMPOTENCY_KEY_HEADER.as_str(), IDEMPOTENCY_KEY.to_ascii_lowercase());
+    }
 }

@@ -23,11 +23,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     for spec in registry::routes() {
         by_path.entry(spec.path).or_default().push(*spec);
     }
-    // actix tries resources in the order they are registered, a regular expression per path with parameters: the
-    // paths integrations post signals to (those taking `text/plain`, the TradingView case) go first, so the hot path
-    // is matched at the first try. Patterns match whole paths and never overlap, so the order changes no answer.
+    // actix tries resources in the order they are registered, a regular expression per path with parameters, and
+    // a resource's routes in their order, each method guard noting its method on the request (an allocation): the
+    // paths integrations post signals to, and on them the signal's route, go first, so the hot path is matched at
+    // the first try. Patterns match whole paths and methods are distinct, so the order changes no answer.
     let mut by_path: Vec<_> = by_path.into_iter().collect();
-    by_path.sort_by_key(|(_, specs)| !specs.iter().any(|s| s.body.is_some_and(|body| body.media == Media::JsonOrText)));
+    by_path.sort_by_key(|(_, specs)| !specs.iter().any(takes_signals));
     for (path, specs) in by_path {
         let allowed = specs.iter().map(|s| s.verb.as_str()).collect::<Vec<_>>().join(", ");
         // The extractor reads the auth kind of the request's method from its resource.
@@ -37,12 +38,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 let allowed = allowed.clone();
                 async move { method_not_allowed(&allowed) }
             }));
-        for spec in specs {
+        let (signals, others): (Vec<RouteSpec>, Vec<RouteSpec>) = specs.into_iter().partition(takes_signals);
+        for spec in signals.into_iter().chain(others) {
             resource = resource.route((spec.handler)(spec.verb.route()));
         }
         // Inside the resource, so the budgets know its auth kinds.
         cfg.service(resource.wrap(from_fn(rate_limit::limit)));
     }
+}
+
+/// Whether a route takes signals: a body in `text/plain` too (the TradingView case).
+fn takes_signals(spec: &RouteSpec) -> bool {
+    spec.body.is_some_and(|body| body.media == Media::JsonOrText)
 }
 
 /// 405 `method_not_allowed`, with the `Allow` header listing what the path takes.
