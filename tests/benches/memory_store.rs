@@ -148,7 +148,7 @@ fn main() {
         let each = |rates: &[f64]| rates.iter().map(|r| format!("{r:.0}")).collect::<Vec<_>>().join(", ");
         println!("  nearly empty store:          {empty:>10.0} entries/s (stretches: {})", each(&empty_stretches));
         println!("  with {preload} trades stored: {full:>10.0} entries/s (stretches: {})", each(&full_stretches));
-        println!("  ratio full / empty:          {:>10.2}   (target >= 0.9)", full / empty);
+        println!("  ratio full / empty:          {:>10.3}   (target >= 0.9)", full / empty);
         println!("  resident memory per trade:   {:>10.0} bytes (trade, history event, receipt, indexes)", per_trade);
     });
 }
