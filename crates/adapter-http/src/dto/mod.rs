@@ -13,8 +13,8 @@ pub mod webhook;
 use quantarya_domain::{Price, Timestamp};
 use serde::{Serialize, Serializer};
 
-/// A value written on the wire as its text, when the answer is serialised: an id, a short text or a time of a view
-/// keeps no `String` of its own (a trade's answer made twelve of them).
+/// A value written on the wire as its text, when the answer is serialised: an id or a short text of a view keeps
+/// no `String` of its own (a trade's answer made seven of them).
 #[derive(Debug, Clone)]
 pub struct AsText<T>(pub T);
 

@@ -2,8 +2,8 @@
 
 use quantarya_domain::{
     CredentialKind, EventKind, Excursion, ExtensionSlot, ExternalReference, Fill, FillKind, JsonObject, Origin,
-    Quantity, Side, SignalEvent, Source, Status, StrategyId, Symbol, Timeframe, Timestamp, Trade, TradeEvent, TradeId,
-    UserId, rust_decimal::prelude::ToPrimitive,
+    Quantity, Side, SignalEvent, Source, Status, StrategyId, Symbol, Timeframe, Trade, TradeEvent, TradeId, UserId,
+    rust_decimal::prelude::ToPrimitive,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -135,14 +135,14 @@ pub struct TradeView {
     #[schema(required = true)]
     pub max_adverse_price: Option<f64>,
     /// When it opened: the signal time, else the time of receipt.
-    #[schema(value_type = String, format = DateTime)]
-    pub opened_at: AsText<Timestamp>,
+    #[schema(format = DateTime)]
+    pub opened_at: String,
     /// When it closed or was cancelled; never before `opened_at`.
-    #[schema(required = true, value_type = Option<String>, format = DateTime)]
-    pub closed_at: Option<AsText<Timestamp>>,
+    #[schema(required = true, format = DateTime)]
+    pub closed_at: Option<String>,
     /// The sender's time of the entry.
-    #[schema(required = true, value_type = Option<String>, format = DateTime)]
-    pub signal_time: Option<AsText<Timestamp>>,
+    #[schema(required = true, format = DateTime)]
+    pub signal_time: Option<String>,
     /// The signal's timeframe.
     #[schema(required = true, value_type = Option<String>)]
     pub timeframe: Option<AsText<Timeframe>>,
@@ -198,11 +198,11 @@ pub struct TradeView {
     #[schema(required = true)]
     pub excursion: Option<ExcursionView>,
     /// When Quantarya recorded it.
-    #[schema(value_type = String, format = DateTime)]
-    pub created_at: AsText<Timestamp>,
+    #[schema(format = DateTime)]
+    pub created_at: String,
     /// When it last changed.
-    #[schema(value_type = String, format = DateTime)]
-    pub updated_at: AsText<Timestamp>,
+    #[schema(format = DateTime)]
+    pub updated_at: String,
 }
 
 /// A trade's maximum favourable and adverse excursions (MFE and MAE), magnitudes measured from its entry.
@@ -252,8 +252,8 @@ pub struct FillView {
     /// What it cost.
     pub fees: f64,
     /// When it happened.
-    #[schema(value_type = String, format = DateTime)]
-    pub at: AsText<Timestamp>,
+    #[schema(format = DateTime)]
+    pub at: String,
 }
 
 /// The fills' views by time, applied order among equal times (the sort is stable); fills applied in time order, as
@@ -274,7 +274,7 @@ impl From<&Fill> for FillView {
             price: number(fill.price),
             quantity: fill.quantity.map(Quantity::to_f64),
             fees: fill.fees.to_f64(),
-            at: AsText(fill.at),
+            at: time(fill.at),
         }
     }
 }
@@ -322,9 +322,9 @@ impl From<Trade> for TradeView {
             close_price: number(t.close_price),
             max_favorable_price: number(t.max_favorable_price),
             max_adverse_price: number(t.max_adverse_price),
-            opened_at: AsText(t.opened_at),
-            closed_at: t.closed_at.map(AsText),
-            signal_time: t.signal_time.map(AsText),
+            opened_at: time(t.opened_at),
+            closed_at: t.closed_at.map(time),
+            signal_time: t.signal_time.map(time),
             timeframe: t.timeframe.map(AsText),
             source: t.source.map(AsText),
             external_reference: t.external_reference.map(AsText),
@@ -347,8 +347,8 @@ impl From<Trade> for TradeView {
             },
             live: t.live,
             excursion,
-            created_at: AsText(t.created_at),
-            updated_at: AsText(t.updated_at),
+            created_at: time(t.created_at),
+            updated_at: time(t.updated_at),
         }
     }
 }
@@ -459,7 +459,7 @@ mod tests {
         });
         let later = Stamp { at: at("2026-05-21T13:05:00Z"), ..stamp };
         let Ok(Outcome::Changed(reduced)) = trade.apply(exit, later) else { panic!("a partial exit applies") };
-        let shown: Vec<String> = TradeView::from(reduced.trade).fills.into_iter().map(|f| f.at.0.to_string()).collect();
+        let shown: Vec<String> = TradeView::from(reduced.trade).fills.into_iter().map(|f| f.at).collect();
         assert_eq!(shown, ["2026-05-21T12:00:00Z", "2026-05-21T12:30:00Z", "2026-05-21T12:45:00Z"]);
     }
 }
