@@ -9,8 +9,11 @@
 //! checks are free. A path that matches no route is the address's to pay for too (a scanner's).
 
 use std::cell::Cell;
+use std::collections::HashSet;
+use std::hash::{BuildHasher, Hash};
 use std::net::IpAddr;
 use std::num::NonZeroU32;
+use std::sync::{LazyLock, Mutex, PoisonError};
 use std::time::Duration;
 
 use actix_web::HttpMessage;
@@ -24,6 +27,7 @@ use governor::{Quota, RateLimiter, state::keyed::DashMapStateStore};
 use ipnet::IpNet;
 use quantarya_domain::{ApiKeyId, UserId};
 use quantarya_ports::{Credential, Principal};
+use smallvec::SmallVec;
 
 use crate::auth_kind::{Auth, route_auth};
 use crate::error::ApiError;
@@ -83,19 +87,25 @@ impl Default for RateLimitSettings {
     }
 }
 
-type Limiter<K> = RateLimiter<K, DashMapStateStore<K>, DefaultClock, StateInformationMiddleware>;
+type Limiter<K, S> = RateLimiter<K, DashMapStateStore<K, S>, DefaultClock, StateInformationMiddleware>;
 
-/// One kind of budget: its name in the headers, its size, and a bucket per client.
-struct Budget<K: std::hash::Hash + Eq + Clone> {
+/// One kind of budget: its name in the headers, its size, and a bucket per client, in a map hashed by `S`.
+struct Budget<K: Hash + Eq + Clone, S: BuildHasher + Clone> {
     policy: &'static str,
     per_minute: u32,
-    buckets: Limiter<K>,
+    buckets: Limiter<K, S>,
 }
 
-impl<K: std::hash::Hash + Eq + Clone> Budget<K> {
+impl<K: Hash + Eq + Clone, S: BuildHasher + Clone + Default> Budget<K, S> {
     fn new(policy: &'static str, per_minute: u32) -> Option<Self> {
         let size = NonZeroU32::new(per_minute)?;
-        Some(Self { policy, per_minute, buckets: RateLimiter::dashmap(Quota::per_minute(size)).with_middleware() })
+        let buckets = RateLimiter::dashmap_with_hasher(Quota::per_minute(size), S::default()).with_middleware();
+        Some(Self { policy, per_minute, buckets })
+    }
+
+    /// Its name and size, as `RateLimit-Policy` shows them.
+    fn shown(&self) -> (&'static str, u32) {
+        (self.policy, self.per_minute)
     }
 
     /// Spends one request of `client`'s budget.
@@ -131,19 +141,23 @@ impl Standing {
     }
 }
 
-/// What the budgets said of one request: where each budget it spent from stands.
+/// What the budgets said of one request: where each budget it spent from stands (two at most, kept inline), and
+/// the `RateLimit-Policy` of that set of budgets, made when the budgets were.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Verdict(Vec<Standing>);
+pub struct Verdict {
+    spent: SmallVec<[Standing; 2]>,
+    policy: Option<HeaderValue>,
+}
 
 impl Verdict {
     /// Whether a budget refused it.
     pub fn refused(&self) -> bool {
-        self.0.iter().any(|standing| standing.retry_after.is_some())
+        self.spent.iter().any(|standing| standing.retry_after.is_some())
     }
 
     /// Seconds until the request would fit every budget, rounded up (at least 1) when refused.
     pub fn retry_after(&self) -> Option<u64> {
-        let wait = self.0.iter().filter_map(|standing| standing.retry_after).max()?;
+        let wait = self.spent.iter().filter_map(|standing| standing.retry_after).max()?;
         Some((wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1))
     }
 
@@ -164,23 +178,24 @@ impl Verdict {
         Some(response)
     }
 
-    /// Writes `RateLimit-Policy`, `RateLimit` and (when refused) `Retry-After`. This runs on every signal: each
-    /// header's bytes are written in place (numbers by `itoa`, not the formatting machinery) and become its value
-    /// without a copy.
+    /// Writes `RateLimit-Policy`, `RateLimit` and (when refused) `Retry-After`. This runs on every signal: the
+    /// policy is the one made with the budgets (its copy allocates nothing and counts no reference), and the state's
+    /// bytes are written in place (numbers by `itoa`, not the formatting machinery) and become its value without a
+    /// copy.
     pub fn write(&self, headers: &mut HeaderMap) {
-        if self.0.is_empty() {
+        if self.spent.is_empty() {
             return;
         }
-        let (mut policy, mut state) = (Vec::with_capacity(48), Vec::with_capacity(48));
-        for (i, standing) in self.0.iter().enumerate() {
-            let Standing { policy: name, quota, remaining, .. } = standing;
-            item(&mut policy, i == 0, name, [("q", u64::from(*quota)), ("w", WINDOW_SECONDS)]);
+        let mut state = Vec::with_capacity(48);
+        for (i, standing) in self.spent.iter().enumerate() {
+            let Standing { policy: name, remaining, .. } = standing;
             item(&mut state, i == 0, name, [("r", u64::from(*remaining)), ("t", standing.full_in())]);
         }
-        for (name, value) in [(RATE_LIMIT_POLICY, policy), (RATE_LIMIT, state)] {
-            if let Ok(value) = HeaderValue::from_maybe_shared(actix_web::web::Bytes::from(value)) {
-                headers.insert(name, value);
-            }
+        if let Some(policy) = &self.policy {
+            headers.insert(RATE_LIMIT_POLICY, policy.clone());
+        }
+        if let Ok(value) = HeaderValue::from_maybe_shared(actix_web::web::Bytes::from(state)) {
+            headers.insert(RATE_LIMIT, value);
         }
         if let Some(seconds) = self.retry_after() {
             headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
@@ -205,15 +220,70 @@ fn item(out: &mut Vec<u8>, first: bool, name: &str, parameters: [(&str, u64); 2]
     }
 }
 
+/// The `RateLimit-Policy` of each set of budgets a request can spend from, made once with the budgets.
+#[derive(Debug, Default)]
+struct Policies {
+    key: Option<HeaderValue>,
+    key_and_user: Option<HeaderValue>,
+    user: Option<HeaderValue>,
+    address: Option<HeaderValue>,
+}
+
+impl Policies {
+    fn new(limits: &RateLimits) -> Self {
+        let key = limits.keys.as_ref().map(Budget::shown);
+        let user = limits.users.as_ref().map(Budget::shown);
+        let address = limits.addresses.as_ref().map(Budget::shown);
+        Self {
+            key: policy(&[key]),
+            key_and_user: policy(&[key, user]),
+            user: policy(&[user]),
+            address: policy(&[address]),
+        }
+    }
+}
+
+/// The `RateLimit-Policy` of `budgets` (each a name and a size), in order: `"name";q=size;w=60` each, separated by
+/// `, `; none when a budget is off.
+fn policy(budgets: &[Option<(&'static str, u32)>]) -> Option<HeaderValue> {
+    let mut text = Vec::with_capacity(48);
+    for budget in budgets {
+        let (name, quota) = (*budget)?;
+        let first = text.is_empty();
+        item(&mut text, first, name, [("q", u64::from(quota)), ("w", WINDOW_SECONDS)]);
+    }
+    lasting(text)
+}
+
+/// A header value made of `text` that lasts as long as the process, made once for each distinct text: a copy of it
+/// is then a copy of a pointer, where a copy of a shared value counts a reference every worker writes to. Only the
+/// budgets' policies are made so, a few for each setting of the budgets.
+fn lasting(text: Vec<u8>) -> Option<HeaderValue> {
+    static MADE: LazyLock<Mutex<HashSet<&'static [u8]>>> = LazyLock::new(Mutex::default);
+    let mut made = MADE.lock().unwrap_or_else(PoisonError::into_inner);
+    let text = match made.get(text.as_slice()) {
+        Some(text) => *text,
+        None => {
+            let text: &'static [u8] = Box::leak(text.into_boxed_slice());
+            made.insert(text);
+            text
+        }
+    };
+    HeaderValue::from_maybe_shared(actix_web::web::Bytes::from_static(text)).ok()
+}
+
 /// How many of a user's refusals for being over budget go to the signal log in a minute: a flood of 429s (a
 /// leaked key, a runaway bot) must not push everything else out of it.
 const LOGGED_REFUSALS_PER_MINUTE: NonZeroU32 = NonZeroU32::MIN;
 
 /// Every budget of this instance.
 pub struct RateLimits {
-    keys: Option<Budget<ApiKeyId>>,
-    users: Option<Budget<UserId>>,
-    addresses: Option<Budget<IpAddr>>,
+    /// Keyed by an id the service made: hashed by `foldhash` (no sender chooses them).
+    keys: Option<Budget<ApiKeyId, foldhash::fast::RandomState>>,
+    /// Keyed by texts and addresses others choose: SipHash.
+    users: Option<Budget<UserId, std::hash::RandomState>>,
+    addresses: Option<Budget<IpAddr, std::hash::RandomState>>,
+    policies: Policies,
     trusted_proxies: Vec<IpNet>,
     /// Which users' over-budget refusals may be logged now ([`LOGGED_REFUSALS_PER_MINUTE`]).
     logged_refusals: RateLimiter<UserId, DashMapStateStore<UserId>, DefaultClock>,
@@ -228,13 +298,16 @@ impl std::fmt::Debug for RateLimits {
 impl RateLimits {
     /// The budgets `settings` describe.
     pub fn new(settings: &RateLimitSettings) -> Self {
-        Self {
+        let mut limits = Self {
             keys: Budget::new("key", settings.per_key),
             users: Budget::new("user", settings.per_user),
             addresses: Budget::new("address", settings.per_address),
+            policies: Policies::default(),
             trusted_proxies: settings.trusted_proxies.clone(),
             logged_refusals: RateLimiter::dashmap(Quota::per_minute(LOGGED_REFUSALS_PER_MINUTE)),
-        }
+        };
+        limits.policies = Policies::new(&limits);
+        limits
     }
 
     /// Whether `principal`'s refusal for being over budget goes to the signal log: the first of each minute does.
@@ -252,7 +325,13 @@ impl RateLimits {
         };
         let refused = key.as_ref().is_some_and(|standing| standing.retry_after.is_some());
         let user = self.users.as_ref().filter(|_| !refused).map(|users| users.spend(&principal.user_id));
-        Verdict(key.into_iter().chain(user).collect())
+        let policy = match (&key, &user) {
+            (Some(_), Some(_)) => &self.policies.key_and_user,
+            (Some(_), None) => &self.policies.key,
+            (None, Some(_)) => &self.policies.user,
+            (None, None) => return Verdict::default(),
+        };
+        Verdict { spent: key.into_iter().chain(user).collect(), policy: policy.clone() }
     }
 
     /// Spends one request of `address`'s budget: an IPv6 address shares its /64's (one host is usually given a
@@ -263,7 +342,13 @@ impl RateLimits {
             IpAddr::V6(v6) => IpAddr::V6(std::net::Ipv6Addr::from_bits(v6.to_bits() & !u128::from(u64::MAX))),
             v4 => v4,
         };
-        Verdict(self.addresses.as_ref().map(|addresses| addresses.spend(&bucket)).into_iter().collect())
+        match &self.addresses {
+            Some(addresses) => Verdict {
+                spent: [addresses.spend(&bucket)].into_iter().collect(),
+                policy: self.policies.address.clone(),
+            },
+            None => Verdict::default(),
+        }
     }
 
     /// Spends one request of the budget of the client a request came from (its peer, or behind a trusted proxy the
@@ -404,8 +489,8 @@ mod tests {
         let principal = key_principal();
         let verdicts: Vec<Verdict> = (0..4).map(|_| limits.spend_principal(&principal)).collect();
         assert!(verdicts[..3].iter().all(|v| !v.refused()));
-        assert_eq!(verdicts[2].0[0].remaining, 0);
-        assert_eq!(verdicts[0].0[1].remaining, 9, "the user's budget is spent too");
+        assert_eq!(verdicts[2].spent[0].remaining, 0);
+        assert_eq!(verdicts[0].spent[1].remaining, 9, "the user's budget is spent too");
         assert!(verdicts[3].refused());
         // One request comes back every 20 s.
         assert!(matches!(verdicts[3].retry_after(), Some(1..=20)), "{:?}", verdicts[3].retry_after());
@@ -415,15 +500,16 @@ mod tests {
         assert_eq!(header("ratelimit-policy"), r#""key";q=3;w=60"#, "the key refused it: the user's is not spent");
         assert!(header("ratelimit").starts_with(r#""key";r=0;t=60"#), "{}", header("ratelimit"));
         let next = limits.spend_principal(&Principal { credential: Credential::User { email: email() }, ..principal });
-        assert_eq!(next.0[0].remaining, 6, "three signals and this request: the refused one spent nothing of it");
+        assert_eq!(next.spent[0].remaining, 6, "three signals and this request: the refused one spent nothing of it");
         assert!(!header("retry-after").is_empty());
     }
 
     #[test]
     fn the_headers_list_every_budget_spent_in_order() {
         let standing = |policy, quota, remaining| Standing { policy, quota, remaining, retry_after: None };
-        let verdict =
-            Verdict(vec![standing("key", 600, 599), standing("user", 1_200, 1_187), standing("address", 7, 7)]);
+        let spent = [standing("key", 600, 599), standing("user", 1_200, 1_187), standing("address", 7, 7)];
+        let policy = policy(&spent.iter().map(|s| Some((s.policy, s.quota))).collect::<Vec<_>>());
+        let verdict = Verdict { spent: spent.into_iter().collect(), policy };
         let mut headers = HeaderMap::new();
         verdict.write(&mut headers);
         let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
@@ -434,6 +520,22 @@ mod tests {
         // t: the seconds until whole again, rounded up (one of 600 back every 0.1 s, 13 of 1200 in 0.65 s).
         assert_eq!(header("ratelimit").as_deref(), Some(r#""key";r=599;t=1, "user";r=1187;t=1, "address";r=7;t=0"#));
         assert_eq!(header("retry-after"), None, "nothing was refused");
+    }
+
+    #[test]
+    fn a_policy_is_made_once_for_each_setting_and_copied_as_a_pointer() {
+        let settings = RateLimitSettings { per_key: 5, per_user: 9, per_address: 3, ..RateLimitSettings::off() };
+        let (one, two) = (RateLimits::new(&settings), RateLimits::new(&settings));
+        let policy_of = |verdict: Verdict| verdict.policy.expect("a policy");
+        let (first, second) =
+            (policy_of(one.spend_principal(&key_principal())), policy_of(two.spend_principal(&key_principal())));
+        assert_eq!(first.as_bytes(), br#""key";q=5;w=60, "user";q=9;w=60"#);
+        assert!(std::ptr::eq(first.as_bytes(), second.as_bytes()), "one text for both limiters");
+        let user = Principal { credential: Credential::User { email: email() }, ..key_principal() };
+        assert_eq!(policy_of(one.spend_principal(&user)).as_bytes(), br#""user";q=9;w=60"#);
+        assert_eq!(policy_of(one.spend_address(IpAddr::from([1, 2, 3, 4]))).as_bytes(), br#""address";q=3;w=60"#);
+        let keys_only = RateLimits::new(&RateLimitSettings { per_key: 5, ..RateLimitSettings::off() });
+        assert_eq!(policy_of(keys_only.spend_principal(&key_principal())).as_bytes(), br#""key";q=5;w=60"#);
     }
 
     #[test]
