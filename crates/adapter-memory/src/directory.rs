@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use quantarya_domain::{ApiKey, ApiKeyHash, ApiKeyId, Strategy, StrategyId, User, UserId};
 
 use crate::book::Book;
-use crate::signal_log::SignalLog;
+use crate::signal_log::LogSlot;
 
 /// A map keyed by what the service makes (an id, or a key's SHA-256), hashed by `foldhash`, seeded per map: a
 /// sender cannot choose such keys, so they need no SipHash (which every signal paid five times over the directory).
@@ -23,7 +23,7 @@ pub(crate) struct Directory {
     pub(crate) strategies_of: HashMap<UserId, BTreeSet<StrategyId>>,
     pub(crate) books: ServiceKeyed<StrategyId, Arc<Mutex<Book>>>,
     /// Each strategy's signal log, under a lock of its own: a signal's entry never waits for its book's writes.
-    pub(crate) signal_logs: ServiceKeyed<StrategyId, Arc<Mutex<SignalLog>>>,
+    pub(crate) signal_logs: ServiceKeyed<StrategyId, LogSlot>,
     pub(crate) api_keys: ServiceKeyed<ApiKeyId, ApiKey>,
     pub(crate) key_hashes: ServiceKeyed<ApiKeyHash, ApiKeyId>,
     pub(crate) keys_of: HashMap<UserId, BTreeSet<ApiKeyId>>,

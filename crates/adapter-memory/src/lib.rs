@@ -76,6 +76,7 @@ use quantarya_ports::{StoreConflict, StoreError};
 use book::Book;
 use directory::Directory;
 use outbox::{Outbox, Subscribed};
+use signal_log::LogSlot;
 use stored::Stored;
 
 /// Every store port, in memory.
@@ -246,7 +247,7 @@ impl StrategyStore for MemoryStore {
         directory.strategies.insert(strategy.id, strategy.clone());
         directory.strategies_of.entry(strategy.user_id.clone()).or_default().insert(strategy.id);
         directory.books.insert(strategy.id, Arc::default());
-        directory.signal_logs.insert(strategy.id, Arc::default());
+        directory.signal_logs.insert(strategy.id, LogSlot::of(strategy.user_id.clone()));
         Ok(())
     }
 

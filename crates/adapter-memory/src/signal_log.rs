@@ -17,6 +17,20 @@ fn order(entry: &SignalLogEntry) -> (Timestamp, SignalId) {
     (entry.received_at, entry.id)
 }
 
+/// A strategy's log in the directory, with the strategy's owner (the one a log is written and read for).
+#[derive(Debug)]
+pub(crate) struct LogSlot {
+    pub(crate) owner: UserId,
+    pub(crate) log: Arc<Mutex<SignalLog>>,
+}
+
+impl LogSlot {
+    /// An empty log of `owner`'s.
+    pub(crate) fn of(owner: UserId) -> Self {
+        Self { owner, log: Arc::default() }
+    }
+}
+
 /// One strategy's log, oldest first.
 #[derive(Debug, Default)]
 pub(crate) struct SignalLog {
@@ -58,8 +72,11 @@ impl SignalLogStore for MemoryStore {
     async fn record_signal(&self, owner: &UserId, entry: SignalLogEntry) -> Result<(), StoreError> {
         // Another user's strategy, or none: dropped, as the port says. A log taken just before its strategy was
         // deleted is written and dropped with it: nobody can read it any more.
-        if let Some(log) = self.signal_log_of(owner, entry.strategy_id) {
-            log.lock().unwrap_or_else(PoisonError::into_inner).record(entry);
+        // Written under the directory's read lock, through one map access: no count of the log's references is
+        // taken and given back (two atomic writes to a line every worker shares, on every signal).
+        let directory = self.read();
+        if let Some(slot) = directory.signal_logs.get(&entry.strategy_id).filter(|slot| &slot.owner == owner) {
+            slot.log.lock().unwrap_or_else(PoisonError::into_inner).record(entry);
         }
         Ok(())
     }
@@ -83,11 +100,11 @@ impl SignalLogStore for MemoryStore {
 }
 
 impl MemoryStore {
-    /// The signal log of `owner`'s strategy `strategy`, if it has one.
+    /// The signal log of `owner`'s strategy `strategy`, if it has one, to be read once the directory's lock is
+    /// released (a page copies up to a thousand entries).
     fn signal_log_of(&self, owner: &UserId, strategy: StrategyId) -> Option<Arc<Mutex<SignalLog>>> {
         let directory = self.read();
-        directory.strategies.get(&strategy).filter(|s| &s.user_id == owner)?;
-        directory.signal_logs.get(&strategy).cloned()
+        directory.signal_logs.get(&strategy).filter(|slot| &slot.owner == owner).map(|slot| Arc::clone(&slot.log))
     }
 }
 
