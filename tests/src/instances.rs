@@ -176,7 +176,7 @@ pub async fn a_signal_logged_on_one_instance_is_read_on_the_other(url: &str) {
     let trader =
         trader_in(&StoreUnderTest::of(Arc::new(PgStore::connect(url, PoolSettings::default()).expect("a pool")))).await;
     let report = quantarya_ports::SignalReport {
-        event: Some("entry".to_owned()),
+        event: Some("entry".into()),
         outcome: quantarya_domain::LoggedOutcome::accepted(201, "Trade created"),
         ..Default::default()
     };

@@ -52,8 +52,8 @@ async fn a_trader_reads_why_each_alert_did_or_did_not_work(app: &TestApp) {
     let broken = format!(r#"{{"event": "entry", "symbol": "BTCUSDT" "side": "buy", "api_key": "{key}"}}"#);
     let answered = app.call_raw(Method::POST, &trades_path(&sid), None, "text/plain", broken).await;
     assert_eq!((answered.status, answered.code()), (StatusCode::BAD_REQUEST, "invalid_json"));
-    let unscoped = alert(app, &sid, &read_only, json!({ "symbol": "ETHUSDT", "side": "buy" })).await;
-    assert_eq!((unscoped.status, unscoped.code()), (StatusCode::FORBIDDEN, "api_key_scope"));
+    let unscoped_answer = alert(app, &sid, &read_only, json!({ "symbol": "ETHUSDT", "side": "buy" })).await;
+    assert_eq!((unscoped_answer.status, unscoped_answer.code()), (StatusCode::FORBIDDEN, "api_key_scope"));
     // Not logged: a key that does not authenticate, and a request of another user (404 to them).
     // The key with its last character changed (to one it is not), so its checksum fails.
     let last = if key.ends_with('x') { 'y' } else { 'x' };
@@ -95,6 +95,11 @@ async fn a_trader_reads_why_each_alert_did_or_did_not_work(app: &TestApp) {
     }
     let (unscoped, broken, typo, repeated, first) = (&entries[0], &entries[1], &entries[2], &entries[3], &entries[4]);
     assert_eq!(first["trade_id"], created.data()["trade_id"]);
+    // Each entry is named by its request: the answer's `x-request-id` finds it.
+    for (logged, answer) in [(first, &created), (repeated, &repeat), (unscoped, &unscoped_answer)] {
+        let request_id = answer.header("x-request-id").expect("every answer names its request");
+        assert_eq!(logged["signal_id"], format!("sig_{request_id}"), "{answer:?}");
+    }
     assert_eq!((repeated["repeat"].clone(), repeated["trade_id"].clone()), (json!(true), first["trade_id"].clone()));
     assert_eq!((first["repeat"].clone(), first["event"].clone()), (json!(false), Value::Null), "no event was sent");
     let first_body: Value = serde_json::from_str(first["body"].as_str().unwrap_or_default()).expect("JSON");

@@ -13,10 +13,11 @@ use crate::support::{StoreUnderTest, now};
 fn report(n: usize, status: u16) -> SignalReport {
     let refused = !(200..300).contains(&status);
     SignalReport {
-        event: Some("entry".to_owned()),
+        id: None,
+        event: Some("entry".into()),
         outcome: LoggedOutcome {
             status,
-            message: format!("answer {n}"),
+            message: format!("answer {n}").into(),
             code: refused.then(|| "validation_failed".to_owned()),
             details: if refused {
                 vec![LoggedDetail { field: "side".to_owned(), message: "must be buy or sell".to_owned() }]
@@ -142,7 +143,7 @@ async fn the_log_keeps_the_thousand_newest_of_the_week(s: &StoreUnderTest) {
         s.signals.record_signal(&fresh.jwt.user_id, entry).await.expect("recorded");
     }
     let week = read_all(&fresh, SignalLogQuery::default()).await;
-    assert_eq!(week.iter().map(|e| e.outcome.message.as_str()).collect::<Vec<_>>(), ["answer 1"]);
+    assert_eq!(week.iter().map(|e| e.outcome.message.as_ref()).collect::<Vec<_>>(), ["answer 1"]);
 }
 
 crate::cases!(

@@ -16,9 +16,14 @@ pub async fn answering<F: Future>(id: Uuid, answer: F) -> F::Output {
     ANSWERING.scope(id, answer).await
 }
 
+/// The id of the request the running task is answering, if any.
+pub fn current() -> Option<Uuid> {
+    ANSWERING.try_with(|id| *id).ok()
+}
+
 /// The id of the request the running task is answering, if any, as its log line writes it.
 pub fn request_id() -> Option<uuid::fmt::Simple> {
-    ANSWERING.try_with(|id| id.simple()).ok()
+    current().map(Uuid::simple)
 }
 
 /// [`request_id`] as a line's `request_id` field: `tracing::error!(request_id = request_id::field(), …)` (left out

@@ -11,7 +11,9 @@ use std::sync::LazyLock;
 
 use actix_web::http::StatusCode;
 use memchr::memmem::Finder;
-use quantarya_domain::{JsonObject, LoggedBody, LoggedDetail, LoggedOutcome, SignalLogEntry, StrategyId, TradeId};
+use quantarya_domain::{
+    JsonObject, LoggedBody, LoggedDetail, LoggedOutcome, SignalId, SignalLogEntry, StrategyId, TradeId,
+};
 use quantarya_ports::{Credential, Principal, SignalReport};
 use regex::Regex;
 use serde_json::Value;
@@ -105,7 +107,9 @@ pub(crate) struct SentBody<'a> {
     /// its key to a pattern, so the object is written out again.
     escaped: Option<JsonObject>,
     /// The body's `event`, if it sent one as a string.
-    event: Option<String>,
+    event: Option<Cow<'static, str>>,
+    /// Whether it parsed (as JSON, its text is UTF-8, and it holds no `\u` unless `escaped` holds the object).
+    parsed: bool,
 }
 
 impl<'a> SentBody<'a> {
@@ -113,12 +117,12 @@ impl<'a> SentBody<'a> {
     pub(crate) fn parsed(bytes: &'a [u8], object: &JsonObject) -> Self {
         let escaped = ESCAPE_FINDER.find(bytes).is_some().then(|| object.clone());
         let event = object.get("event").and_then(Value::as_str).map(SignalLogEntry::event_of);
-        Self { bytes, escaped, event }
+        Self { bytes, escaped, event, parsed: true }
     }
 
     /// A body that did not parse.
     pub(crate) fn unparsed(bytes: &'a [u8]) -> Self {
-        Self { bytes, escaped: None, event: None }
+        Self { bytes, escaped: None, event: None, parsed: false }
     }
 
     /// The text as received (invalid UTF-8 replaced), without its `api_key` member; the domain removes anything
@@ -134,7 +138,7 @@ impl<'a> SentBody<'a> {
             Cow::Owned(kept) => Cow::Owned(kept),
         };
         // Only a body that did not parse can still hold escapes here.
-        let text = if ESCAPE_FINDER.find(text.as_bytes()).is_some() {
+        let text = if !self.parsed && ESCAPE_FINDER.find(text.as_bytes()).is_some() {
             Cow::Owned(ESCAPE.replace_all(&text, "\u{fffd}").into_owned())
         } else {
             text
@@ -197,7 +201,9 @@ pub(crate) async fn record(
         Err(error) => (refused(error), None, false),
     };
     let event = sent.event.take();
-    let report = SignalReport { event, outcome, trade_id, repeat, body: sent.logged() };
+    // The entry is named by its request's id: the answer's `x-request-id` finds it in the log.
+    let id = crate::request_id::current().map(SignalId::from_uuid);
+    let report = SignalReport { id, event, outcome, trade_id, repeat, body: sent.logged() };
     if let Err(error) = state.journal.record_signal(principal, strategy, report).await {
         tracing::debug!(error = %crate::error::cause_chain(&error), %strategy, "a signal was not logged");
     }

@@ -1,6 +1,8 @@
 //! The signal log on PostgreSQL: entries are queued to the writer (`signal_writer.rs`) and read back scoped by
 //! owner, newest first, never more than the newest [`SignalLogEntry::KEPT_PER_STRATEGY`] of a strategy.
 
+use std::borrow::Cow;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -73,8 +75,13 @@ impl TryFrom<SignalRow> for SignalLogEntry {
             id: SignalId::from_uuid(row.id),
             strategy_id: StrategyId::from_uuid(row.strategy_id),
             received_at: Timestamp::from_datetime(row.received_at),
-            event: row.event,
-            outcome: LoggedOutcome { status, message: row.message, code: row.code, details: details_of(&row.details)? },
+            event: row.event.map(Cow::Owned),
+            outcome: LoggedOutcome {
+                status,
+                message: Cow::Owned(row.message),
+                code: row.code,
+                details: details_of(&row.details)?,
+            },
             trade_id: row.trade_id.map(TradeId::from_uuid),
             repeat: row.repeat,
             api_key_id: row.api_key_id.map(ApiKeyId::from_uuid),

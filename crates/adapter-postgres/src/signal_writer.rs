@@ -170,9 +170,9 @@ async fn write(pool: &Pool<AsyncPgConnection>, entries: &[(UserId, SignalLogEntr
     let strategies: Vec<uuid::Uuid> = entries.iter().map(|(_, e)| e.strategy_id.as_uuid()).collect();
     let received: Vec<chrono::DateTime<chrono::Utc>> =
         entries.iter().map(|(_, e)| e.received_at.as_datetime()).collect();
-    let events: Vec<Option<String>> = entries.iter().map(|(_, e)| e.event.clone()).collect();
+    let events: Vec<Option<String>> = entries.iter().map(|(_, e)| e.event.as_deref().map(str::to_owned)).collect();
     let statuses: Vec<i16> = entries.iter().map(|(_, e)| i16::try_from(e.outcome.status).unwrap_or(500)).collect();
-    let messages: Vec<String> = entries.iter().map(|(_, e)| e.outcome.message.clone()).collect();
+    let messages: Vec<String> = entries.iter().map(|(_, e)| e.outcome.message.to_string()).collect();
     let codes: Vec<Option<String>> = entries.iter().map(|(_, e)| e.outcome.code.clone()).collect();
     let details: Vec<serde_json::Value> =
         entries.iter().map(|(_, e)| crate::signal_log::details_json(&e.outcome)).collect();

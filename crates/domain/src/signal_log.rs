@@ -23,6 +23,7 @@ use chrono::TimeDelta;
 use crate::api_key::RawApiKey;
 use crate::ids::{ApiKeyId, SignalId, StrategyId, TradeId};
 use crate::time::Timestamp;
+use crate::trade::SignalEvent;
 
 /// What replaces anything shaped like a raw API key in logged text.
 pub const KEY_REMOVED: &str = "[api key removed]";
@@ -148,8 +149,9 @@ impl LoggedDetail {
 pub struct LoggedOutcome {
     /// The HTTP status.
     pub status: u16,
-    /// The answer's `message`.
-    pub message: String,
+    /// The answer's `message`: borrowed when it is one of the service's own fixed answers (every accepted signal's
+    /// is), so that the entry of an accepted signal owns no text but its body.
+    pub message: Cow<'static, str>,
     /// For a refusal, the `error.code`.
     pub code: Option<String>,
     /// For a refusal, the field details (at most as many as an error answer lists).
@@ -160,9 +162,19 @@ impl LoggedOutcome {
     /// The most field details an entry keeps (an error answer lists up to 50; the log keeps entries small).
     pub const MAX_DETAILS: usize = 20;
 
-    /// An accepted signal's outcome.
-    pub fn accepted(status: u16, message: &str) -> Self {
-        Self { status, message: logged_text(message).into_owned(), code: None, details: Vec::new() }
+    /// An accepted signal's outcome, with one of the service's fixed answers as its message (no copy is made).
+    ///
+    /// ```
+    /// use quantarya_domain::{LoggedOutcome, SignalResult};
+    /// let created = LoggedOutcome::accepted(201, "Trade created");
+    /// assert_eq!((created.result(), created.message.as_ref()), (SignalResult::Accepted, "Trade created"));
+    /// ```
+    pub fn accepted(status: u16, message: &'static str) -> Self {
+        let message = match logged_text(message) {
+            Cow::Borrowed(_) => Cow::Borrowed(message),
+            Cow::Owned(cleaned) => Cow::Owned(cleaned),
+        };
+        Self { status, message, code: None, details: Vec::new() }
     }
 
     /// A refusal's outcome, its first [`Self::MAX_DETAILS`] details kept, every text as [`logged_text`] keeps it.
@@ -176,7 +188,7 @@ impl LoggedOutcome {
     pub fn refused(status: u16, message: &str, code: &str, details: impl IntoIterator<Item = LoggedDetail>) -> Self {
         Self {
             status,
-            message: logged_text(message).into_owned(),
+            message: Cow::Owned(logged_text(message).into_owned()),
             code: Some(logged_text(code).into_owned()),
             details: details.into_iter().take(Self::MAX_DETAILS).collect(),
         }
@@ -240,8 +252,9 @@ pub struct SignalLogEntry {
     pub strategy_id: StrategyId,
     /// When it arrived.
     pub received_at: Timestamp,
-    /// The body's `event` as sent (`entry`, `update`, `exit`, or whatever it said), if it had one.
-    pub event: Option<String>,
+    /// The body's `event` as sent (`entry`, `update`, `exit`, or whatever it said), if it had one: borrowed when it
+    /// is one of the three spelled as the API spells them, as nearly every signal's is.
+    pub event: Option<Cow<'static, str>>,
     /// The answer.
     pub outcome: LoggedOutcome,
     /// The trade it created or touched, if any.
@@ -268,15 +281,20 @@ impl SignalLogEntry {
     }
 
     /// The `event` to log from what the body sent: its first [`Self::MAX_EVENT_CHARS`] characters, as
-    /// [`logged_text`] keeps them.
+    /// [`logged_text`] keeps them; one of the API's own spellings is borrowed, not copied.
     ///
     /// ```
+    /// use std::borrow::Cow;
     /// use quantarya_domain::SignalLogEntry;
-    /// assert_eq!(SignalLogEntry::event_of("entry"), "entry");
+    /// assert!(matches!(SignalLogEntry::event_of("entry"), Cow::Borrowed("entry")));
+    /// assert_eq!(SignalLogEntry::event_of("Exit"), "Exit");
     /// assert_eq!(SignalLogEntry::event_of(&"e".repeat(40)).len(), SignalLogEntry::MAX_EVENT_CHARS);
     /// ```
-    pub fn event_of(sent: &str) -> String {
-        logged_text(sent).chars().take(Self::MAX_EVENT_CHARS).collect()
+    pub fn event_of(sent: &str) -> Cow<'static, str> {
+        match SignalEvent::ALL.into_iter().find(|event| event.as_str() == sent) {
+            Some(event) => Cow::Borrowed(event.as_str()),
+            None => Cow::Owned(logged_text(sent).chars().take(Self::MAX_EVENT_CHARS).collect()),
+        }
     }
 }
 

@@ -1,5 +1,7 @@
 //! A strategy's signal log, as `GET /strategies/{strategy_id}/signals` shows it.
 
+use std::borrow::Cow;
+
 use quantarya_domain::{SignalLogEntry, SignalResult};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -37,7 +39,7 @@ pub struct SignalOutcomeView {
 /// One signal that reached the strategy, and what became of it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SignalLogEntryView {
-    /// The entry's id.
+    /// The entry's id: the `x-request-id` of the answer the signal was given, after `sig_`.
     #[schema(example = "sig_0192f0c17a4b7cde8f0123456789abcd")]
     pub signal_id: String,
     /// When it arrived.
@@ -69,11 +71,11 @@ impl From<SignalLogEntry> for SignalLogEntryView {
         Self {
             signal_id: entry.id.to_string(),
             received_at: time(entry.received_at),
-            event: entry.event,
+            event: entry.event.map(Cow::into_owned),
             outcome: SignalOutcomeView {
                 result: result.as_str(),
                 status: entry.outcome.status,
-                message: entry.outcome.message,
+                message: entry.outcome.message.into_owned(),
                 code: entry.outcome.code,
                 details: entry
                     .outcome

@@ -176,10 +176,13 @@ pub enum SignalEvent {
 }
 
 impl SignalEvent {
+    /// Every kind of signal.
+    pub const ALL: [Self; 3] = [Self::Entry, Self::Update, Self::Exit];
+
     /// Accepts `entry`, `update` or `exit` in any case.
     pub fn parse(raw: &str) -> Result<Self, ValueError> {
         let raw = raw.trim();
-        [Self::Entry, Self::Update, Self::Exit]
+        Self::ALL
             .into_iter()
             .find(|event| raw.eq_ignore_ascii_case(event.as_str()))
             .ok_or(ValueError::Format("must be entry, update or exit"))

@@ -2,8 +2,8 @@
 //! trade and itself, what it did, and what the signal log keeps of its answer.
 
 use quantarya_domain::{
-    BodyHash, ExternalReference, IdempotencyKey, LevelsChange, LoggedBody, LoggedOutcome, NewTrade, SignalExit, Symbol,
-    Trade, TradeId,
+    BodyHash, ExternalReference, IdempotencyKey, LevelsChange, LoggedBody, LoggedOutcome, NewTrade, SignalExit,
+    SignalId, Symbol, Trade, TradeId,
 };
 
 /// How an update or exit signal names its trade.
@@ -85,7 +85,7 @@ pub struct SignalOutcome {
 /// use quantarya_domain::{LoggedBody, LoggedOutcome, SignalResult};
 /// use quantarya_ports::SignalReport;
 /// let typo = SignalReport {
-///     event: Some("entry".to_owned()),
+///     event: Some("entry".into()),
 ///     outcome: LoggedOutcome { status: 422, code: Some("unknown_field".to_owned()), ..LoggedOutcome::default() },
 ///     body: LoggedBody::new(r#"{"event":"entry","sidee":"buy"}"#),
 ///     ..SignalReport::default()
@@ -94,8 +94,11 @@ pub struct SignalOutcome {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SignalReport {
-    /// The body's `event` as sent, if it had one.
-    pub event: Option<String>,
+    /// The id the entry takes, if the caller has one for the request that carried the signal (the HTTP adapter
+    /// passes its request id, so that an answer's `x-request-id` names its entry); else the service makes one.
+    pub id: Option<SignalId>,
+    /// The body's `event` as sent, if it had one ([`quantarya_domain::SignalLogEntry::event_of`]).
+    pub event: Option<std::borrow::Cow<'static, str>>,
     /// The answer.
     pub outcome: LoggedOutcome,
     /// The trade created or touched, if any.

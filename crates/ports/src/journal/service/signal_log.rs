@@ -22,7 +22,7 @@ impl JournalService {
             Credential::User { .. } => None,
         };
         let entry = SignalLogEntry {
-            id: SignalId::from_uuid(self.ports.ids.uuid()),
+            id: report.id.unwrap_or_else(|| SignalId::from_uuid(self.ports.ids.uuid())),
             strategy_id: strategy,
             received_at: self.ports.clock.now(),
             event: report.event,

@@ -1,6 +1,7 @@
 //! The signal log's use cases: a report is stamped with a fresh id and the key that sent it, and the log is read a
 //! week back, with a user JWT only.
 
+use quantarya_domain::SignalId;
 use uuid::Uuid;
 
 use super::*;
@@ -18,7 +19,7 @@ async fn a_report_is_logged_with_its_key_and_a_fresh_id() {
         Ok(())
     });
     let service = mocks.service();
-    let report = SignalReport { event: Some("entry".to_owned()), repeat: true, ..SignalReport::default() };
+    let report = SignalReport { event: Some("entry".into()), repeat: true, ..SignalReport::default() };
     service.record_signal(&key, strategy, report.clone()).await.expect("recorded");
     service.record_signal(&jwt_principal(), strategy, report).await.expect("recorded");
     let logged = logged.lock().expect("not poisoned");
@@ -27,6 +28,19 @@ async fn a_report_is_logged_with_its_key_and_a_fresh_id() {
     assert_eq!((by_key.event.as_deref(), by_key.repeat), (Some("entry"), true));
     assert_eq!(logged[1].1.api_key_id, None, "a user JWT has no key");
     assert_ne!(logged[0].1.id, logged[1].1.id);
+}
+
+#[tokio::test]
+async fn a_report_that_names_its_id_keeps_it() {
+    let named = SignalId::from_uuid(Uuid::now_v7());
+    let mut mocks = Mocks::default();
+    mocks.signals.expect_record_signal().times(1).returning(move |_, entry| {
+        assert_eq!(entry.id, named);
+        Ok(())
+    });
+    let report = SignalReport { id: Some(named), ..SignalReport::default() };
+    let strategy = StrategyId::from_uuid(Uuid::now_v7());
+    mocks.service().record_signal(&key_principal(), strategy, report).await.expect("recorded");
 }
 
 #[tokio::test]
