@@ -180,7 +180,7 @@ pub async fn a_signal_logged_on_one_instance_is_read_on_the_other(url: &str) {
         outcome: quantarya_domain::LoggedOutcome::accepted(201, "Trade created"),
         ..Default::default()
     };
-    first.record_signal(&trader.key, trader.strategy, report.clone()).await.expect("queued");
+    first.record_signal(&trader.key, trader.strategy, report.clone()).expect("queued");
     let read = |journal: Arc<dyn Journal>| {
         let (jwt, strategy) = (trader.jwt.clone(), trader.strategy);
         async move {
@@ -193,7 +193,7 @@ pub async fn a_signal_logged_on_one_instance_is_read_on_the_other(url: &str) {
         assert!(tokio::time::Instant::now() < deadline, "the other instance's entry never showed");
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    first.record_signal(&trader.key, trader.strategy, report).await.expect("queued");
+    first.record_signal(&trader.key, trader.strategy, report).expect("queued");
     first.flush().await.expect("written");
     let entries = read(second).await;
     assert_eq!(entries.len(), 2, "after the first instance's flush: {entries:?}");

@@ -61,7 +61,7 @@ async fn the_log_shows_what_reached_the_strategy_newest_first(s: &StoreUnderTest
             .map(|(n, (status, by))| (by.clone(), report(n, status)))
             .collect();
     for (by, report) in &sent {
-        j.record_signal(by, t.strategy, report.clone()).await.expect("recorded");
+        j.record_signal(by, t.strategy, report.clone()).expect("recorded");
     }
     let all = read_all(&t, SignalLogQuery { limit: page_of(2), ..SignalLogQuery::default() }).await;
     assert_eq!(all.len(), sent.len());
@@ -94,9 +94,9 @@ async fn the_log_shows_what_reached_the_strategy_newest_first(s: &StoreUnderTest
 /// goes with its strategy.
 async fn the_log_is_the_owners_alone_and_goes_with_its_strategy(s: &StoreUnderTest) {
     let (t, other) = (trader_in(s).await, trader_in(s).await);
-    other.journal.record_signal(&other.key, t.strategy, report(0, 201)).await.expect("dropped, not refused");
-    other.journal.record_signal(&other.jwt, t.strategy, report(1, 422)).await.expect("dropped, not refused");
-    t.journal.record_signal(&t.key, t.strategy, report(2, 201)).await.expect("recorded");
+    other.journal.record_signal(&other.key, t.strategy, report(0, 201)).expect("dropped, not refused");
+    other.journal.record_signal(&other.jwt, t.strategy, report(1, 422)).expect("dropped, not refused");
+    t.journal.record_signal(&t.key, t.strategy, report(2, 201)).expect("recorded");
     let read = other.journal.signal_log(&other.jwt, t.strategy, SignalLogQuery::default()).await;
     assert!(matches!(read, Err(JournalError::NotFound(_))), "{read:?}");
     let mine = read_all(&t, SignalLogQuery::default()).await;
@@ -108,7 +108,7 @@ async fn the_log_is_the_owners_alone_and_goes_with_its_strategy(s: &StoreUnderTe
     let gone = t.journal.signal_log(&t.jwt, t.strategy, SignalLogQuery::default()).await;
     assert!(matches!(gone, Err(JournalError::NotFound(_))), "{gone:?}");
     // A report that comes after its strategy is gone is dropped, and breaks nothing.
-    t.journal.record_signal(&t.key, t.strategy, report(3, 201)).await.expect("dropped");
+    t.journal.record_signal(&t.key, t.strategy, report(3, 201)).expect("dropped");
     t.journal.flush().await.expect("flushed");
 }
 
@@ -117,7 +117,7 @@ async fn the_log_keeps_the_thousand_newest_of_the_week(s: &StoreUnderTest) {
     let t = trader_in(s).await;
     let extra = 25;
     for n in 0..SignalLogEntry::KEPT_PER_STRATEGY + extra {
-        t.journal.record_signal(&t.key, t.strategy, report(n, 201)).await.expect("recorded");
+        t.journal.record_signal(&t.key, t.strategy, report(n, 201)).expect("recorded");
     }
     let all = read_all(&t, SignalLogQuery { limit: page_of(500), ..SignalLogQuery::default() }).await;
     assert_eq!(all.len(), SignalLogEntry::KEPT_PER_STRATEGY);
@@ -140,7 +140,7 @@ async fn the_log_keeps_the_thousand_newest_of_the_week(s: &StoreUnderTest) {
             api_key_id: None,
             body: r.body,
         };
-        s.signals.record_signal(&fresh.jwt.user_id, entry).await.expect("recorded");
+        s.signals.record_signal(&fresh.jwt.user_id, entry).expect("recorded");
     }
     let week = read_all(&fresh, SignalLogQuery::default()).await;
     assert_eq!(week.iter().map(|e| e.outcome.message.as_ref()).collect::<Vec<_>>(), ["answer 1"]);

@@ -150,18 +150,14 @@ async fn the_signal_log_writer_purges_the_excess_and_the_old(url: &str) {
     let (owner, strategy) = quantarya_tests::support::owner_with_strategy(&store).await;
     let now = quantarya_tests::support::now();
     let old = Timestamp::from_datetime(now.as_datetime() - SignalLogEntry::RETENTION - chrono::TimeDelta::hours(1));
-    store.signals.record_signal(&owner.id, logged(strategy.id, old)).await.expect("queued");
-    store.signals.record_signal(&owner.id, logged(strategy.id, now)).await.expect("queued");
+    store.signals.record_signal(&owner.id, logged(strategy.id, old)).expect("queued");
+    store.signals.record_signal(&owner.id, logged(strategy.id, now)).expect("queued");
     store.signals.flush_signals().await.expect("written");
     assert_eq!(logged_rows(url, strategy.id).await, 1, "the first batch's sweep took the entry past the week");
 
     let sent = 3 * SignalLogEntry::KEPT_PER_STRATEGY;
     for _ in 0..sent {
-        store
-            .signals
-            .record_signal(&owner.id, logged(strategy.id, quantarya_tests::support::now()))
-            .await
-            .expect("queued");
+        store.signals.record_signal(&owner.id, logged(strategy.id, quantarya_tests::support::now())).expect("queued");
     }
     store.signals.flush_signals().await.expect("written");
     let rows = logged_rows(url, strategy.id).await;

@@ -184,7 +184,7 @@ fn worth_logging(
 
 /// Records what became of a signal in its strategy's log, when it goes there. A failure to record is logged, never
 /// answered: the signal's answer does not depend on it.
-pub(crate) async fn record(
+pub(crate) fn record(
     state: &AppState,
     principal: &Principal,
     strategy: StrategyId,
@@ -204,7 +204,7 @@ pub(crate) async fn record(
     // The entry is named by its request's id: the answer's `x-request-id` finds it in the log.
     let id = crate::request_id::current().map(SignalId::from_uuid);
     let report = SignalReport { id, event, outcome, trade_id, repeat, body: sent.logged() };
-    if let Err(error) = state.journal.record_signal(principal, strategy, report).await {
+    if let Err(error) = state.journal.record_signal(principal, strategy, report) {
         tracing::debug!(error = %crate::error::cause_chain(&error), %strategy, "a signal was not logged");
     }
 }

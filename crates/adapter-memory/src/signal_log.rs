@@ -42,9 +42,13 @@ impl SignalLog {
     /// is past the week before its arrival or beyond the newest [`SignalLogEntry::KEPT_PER_STRATEGY`].
     fn record(&mut self, entry: SignalLogEntry) {
         let key = order(&entry);
-        let at = self.entries.iter().rposition(|e| order(e) <= key).map_or(0, |i| i + 1);
         let since = SignalLogEntry::kept_since(entry.received_at);
-        self.entries.insert(at, entry);
+        if self.entries.back().is_none_or(|last| order(last) <= key) {
+            self.entries.push_back(entry);
+        } else {
+            let at = self.entries.iter().rposition(|e| order(e) <= key).map_or(0, |i| i + 1);
+            self.entries.insert(at, entry);
+        }
         while self.entries.front().is_some_and(|e| e.received_at < since)
             || self.entries.len() > SignalLogEntry::KEPT_PER_STRATEGY
         {
@@ -69,7 +73,7 @@ impl SignalLog {
 
 #[async_trait]
 impl SignalLogStore for MemoryStore {
-    async fn record_signal(&self, owner: &UserId, entry: SignalLogEntry) -> Result<(), StoreError> {
+    fn record_signal(&self, owner: &UserId, entry: SignalLogEntry) -> Result<(), StoreError> {
         // Another user's strategy, or none: dropped, as the port says. A log taken just before its strategy was
         // deleted is written and dropped with it: nobody can read it any more.
         // Written under the directory's read lock, through one map access: no count of the log's references is

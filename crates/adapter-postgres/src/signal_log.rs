@@ -92,7 +92,7 @@ impl TryFrom<SignalRow> for SignalLogEntry {
 
 #[async_trait]
 impl SignalLogStore for PgStore {
-    async fn record_signal(&self, owner: &UserId, entry: SignalLogEntry) -> Result<(), StoreError> {
+    fn record_signal(&self, owner: &UserId, entry: SignalLogEntry) -> Result<(), StoreError> {
         self.signals.record(owner, entry)
     }
 

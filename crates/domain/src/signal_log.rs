@@ -17,8 +17,10 @@
 //! ```
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
 
 use chrono::TimeDelta;
+use memchr::memmem::Finder;
 
 use crate::api_key::RawApiKey;
 use crate::ids::{ApiKeyId, SignalId, StrategyId, TradeId};
@@ -43,7 +45,9 @@ const KEY_SHAPE_CHARS: usize = 8;
 /// assert_eq!(logged_text("plain"), "plain");
 /// ```
 pub fn logged_text(text: &str) -> Cow<'_, str> {
-    if !text.contains('\0') && !text.contains(RawApiKey::PREFIX) {
+    // Every signal's body is searched so: by SIMD searchers (the key's prefix with one built once), not `str`'s.
+    static KEY_PREFIX: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(RawApiKey::PREFIX));
+    if memchr::memchr(0, text.as_bytes()).is_none() && KEY_PREFIX.find(text.as_bytes()).is_none() {
         return Cow::Borrowed(text);
     }
     let mut kept = String::with_capacity(text.len());

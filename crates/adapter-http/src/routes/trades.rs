@@ -235,7 +235,7 @@ pub async fn create(
     let answer = apply(&req, &state, &principal, strategy, identity, reader).await;
     if let Some(strategy) = logged_in {
         let logged = answer.as_ref().map(|(applied, _)| applied);
-        signal_record::record(&state, &principal, strategy, sent, logged).await;
+        signal_record::record(&state, &principal, strategy, sent, logged);
     }
     answer.map(|(_, response)| response)
 }
@@ -263,7 +263,7 @@ async fn refused_unparsed(
         Ok(()) => refused,
         Err(limited) => limited,
     };
-    signal_record::record(state, &principal, strategy, SentBody::unparsed(bytes), Err(&answer)).await;
+    signal_record::record(state, &principal, strategy, SentBody::unparsed(bytes), Err(&answer));
     answer
 }
 

@@ -445,13 +445,13 @@ pub trait Journal: Send + Sync {
     ) -> Result<Vec<Trade>, JournalError>;
 
     /// Records what became of a signal sent to `principal`'s strategy `strategy` in its signal log. Only the owner's
-    /// requests are logged: the store drops a report for a strategy that is not `principal`'s. It may be written after
-    /// the call returns (see [`Journal::flush`]).
+    /// requests are logged: the store drops a report for a strategy that is not `principal`'s. It never waits: it
+    /// may be written after the call returns (see [`Journal::flush`]).
     ///
     /// # Errors
     ///
     /// `Unavailable` when the report could not be queued or written; the signal's answer does not depend on it.
-    async fn record_signal(
+    fn record_signal(
         &self,
         principal: &Principal,
         strategy: StrategyId,

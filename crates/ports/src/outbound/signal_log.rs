@@ -56,12 +56,13 @@ pub struct SignalCursor {
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait SignalLogStore: Send + Sync {
-    /// Records `entry` in the log of `owner`'s strategy `entry.strategy_id`. The store MAY queue it rather than
-    /// write it at once (so that a store with a round trip per write does not add one to the signal); it MUST drop
-    /// it when the strategy does not exist or is not `owner`'s, and keep, per strategy, at most the
-    /// [`SignalLogEntry::KEPT_PER_STRATEGY`] newest entries (older ones are purged by the time the log is read
-    /// next). An error means the entry was not recorded; the signal's answer does not depend on it.
-    async fn record_signal(&self, owner: &UserId, entry: SignalLogEntry) -> Result<(), StoreError>;
+    /// Records `entry` in the log of `owner`'s strategy `entry.strategy_id`, without waiting: a store that writes
+    /// in memory writes it, one with a round trip per write queues it (so that the signal pays no round trip, and
+    /// no future is made for it on every signal) and writes its queue by [`SignalLogStore::flush_signals`] at the
+    /// latest. It MUST drop the entry when the strategy does not exist or is not `owner`'s, and keep, per strategy,
+    /// at most the [`SignalLogEntry::KEPT_PER_STRATEGY`] newest entries (older ones are purged by the time the log
+    /// is read next). An error means the entry was not recorded; the signal's answer does not depend on it.
+    fn record_signal(&self, owner: &UserId, entry: SignalLogEntry) -> Result<(), StoreError>;
 
     /// Writes every entry this store value has queued, before it answers: called on a clean stop, so that no entry
     /// recorded before it is lost.

@@ -359,13 +359,13 @@ impl Journal for JournalService {
 
     /// Not an operation a caller asks for: the signal route reports every answer it gave the principal, within
     /// its grant or not (a refusal for want of scope is what the owner most needs to read).
-    async fn record_signal(
+    fn record_signal(
         &self,
         principal: &Principal,
         strategy: StrategyId,
         report: SignalReport,
     ) -> Result<(), JournalError> {
-        self.log_signal(principal, strategy, report).await
+        self.log_signal(principal, strategy, report)
     }
 
     async fn signal_log(

@@ -11,7 +11,7 @@ use crate::paging::{SignalLogPage, SignalLogQuery, split_page};
 
 impl JournalService {
     /// Stamps `report` with its arrival, its id and the key that sent it, and records it.
-    pub(super) async fn log_signal(
+    pub(super) fn log_signal(
         &self,
         principal: &Principal,
         strategy: StrategyId,
@@ -32,7 +32,7 @@ impl JournalService {
             api_key_id,
             body: report.body,
         };
-        Ok(self.ports.stores.signals.record_signal(&principal.user_id, entry).await?)
+        Ok(self.ports.stores.signals.record_signal(&principal.user_id, entry)?)
     }
 
     /// One page of the strategy's log, newest first, within [`SignalLogEntry::RETENTION`].

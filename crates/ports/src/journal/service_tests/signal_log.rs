@@ -20,8 +20,8 @@ async fn a_report_is_logged_with_its_key_and_a_fresh_id() {
     });
     let service = mocks.service();
     let report = SignalReport { event: Some("entry".into()), repeat: true, ..SignalReport::default() };
-    service.record_signal(&key, strategy, report.clone()).await.expect("recorded");
-    service.record_signal(&jwt_principal(), strategy, report).await.expect("recorded");
+    service.record_signal(&key, strategy, report.clone()).expect("recorded");
+    service.record_signal(&jwt_principal(), strategy, report).expect("recorded");
     let logged = logged.lock().expect("not poisoned");
     let (owner, by_key) = &logged[0];
     assert_eq!((owner, by_key.strategy_id, by_key.api_key_id), (&user_id(), strategy, Some(key_id)));
@@ -40,7 +40,7 @@ async fn a_report_that_names_its_id_keeps_it() {
     });
     let report = SignalReport { id: Some(named), ..SignalReport::default() };
     let strategy = StrategyId::from_uuid(Uuid::now_v7());
-    mocks.service().record_signal(&key_principal(), strategy, report).await.expect("recorded");
+    mocks.service().record_signal(&key_principal(), strategy, report).expect("recorded");
 }
 
 #[tokio::test]
