@@ -430,7 +430,9 @@ pub async fn limit<B: MessageBody>(
     req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
-    let Some(limits) = req.app_data::<actix_web::web::Data<RateLimits>>().cloned() else {
+    // The budgets are borrowed from the request each time they are needed, never cloned: a clone counts a
+    // reference that every worker writes to, on every request.
+    let Some(limits) = req.app_data::<actix_web::web::Data<RateLimits>>() else {
         return Ok(next.call(req).await?.map_into_left_body());
     };
     if FREE_PATHS.contains(&req.path()) {
@@ -455,6 +457,9 @@ pub async fn limit<B: MessageBody>(
     let verdict = match verdict {
         Some(verdict) => verdict,
         None => {
+            let Some(limits) = res.request().app_data::<actix_web::web::Data<RateLimits>>() else {
+                return Ok(res.map_into_left_body());
+            };
             let verdict = limits.spend_client(peer, res.request().headers());
             if let Some(response) = verdict.refused_answer() {
                 let (request, _) = res.into_parts();
