@@ -111,6 +111,32 @@ pub fn trials(make: &MakeStore, runtime: &Handle) -> Vec<Trial> {
     trials
 }
 
+/// The conformance cases that need no port but the accounts' (profiles, strategies, API keys, readiness): what the
+/// SQLite store's first part, which has only those, is held to (issue 17; its other ports follow).
+pub const ACCOUNT_CASES: &[&str] = &[
+    "users_round_trip_and_names_are_unique_regardless_of_case",
+    "strategies_are_scoped_by_their_owner",
+    "profile_and_strategy_updates_refuse_a_stale_read",
+    "api_keys_are_found_by_hash_listed_revoked_and_limited",
+    "racing_key_inserts_respect_the_limit",
+    "racing_profiles_for_one_name_let_one_win",
+    "racing_updates_of_one_strategy_let_one_win",
+    "a_strategy_keeps_its_currency",
+];
+
+/// The [`ACCOUNT_CASES`] as trials on stores made by `make`, run on `runtime`.
+///
+/// # Panics
+///
+/// When a name of [`ACCOUNT_CASES`] is no case of the conformance suite (renamed or removed): the list must not
+/// shrink silently.
+pub fn account_trials(make: &MakeStore, runtime: &Handle) -> Vec<Trial> {
+    let cases: Vec<_> = conformance::cases().into_iter().filter(|case| ACCOUNT_CASES.contains(&case.name)).collect();
+    let missing: Vec<_> = ACCOUNT_CASES.iter().filter(|name| !cases.iter().any(|case| case.name == **name)).collect();
+    assert!(missing.is_empty(), "account cases that the conformance suite does not have: {missing:?}");
+    suite("store", cases, the_store, make, runtime)
+}
+
 /// Every case that needs a store of its own, on stores made by `make`, run on `runtime`.
 pub fn isolated_trials(make: &MakeIsolated, runtime: &Handle) -> Vec<Trial> {
     let cases = [("store", webhooks_conformance::cases()), ("journal", webhooks_delivery::cases())];

@@ -1,0 +1,159 @@
+//! Quantarya's embedded store: the store ports on one SQLite file, through diesel (libsqlite3 bundled, so a fresh
+//! machine needs nothing installed) and diesel-async's `SyncConnectionWrapper`.
+//!
+//! The file is opened in WAL mode with `synchronous=FULL` (an acknowledged write survives a process crash and a
+//! power loss), `foreign_keys=ON` and a busy timeout, and its migrations (in this crate's `migrations/`) are applied
+//! before the store answers. One connection serves the store, so one statement or transaction runs at a time: SQLite
+//! allows one writer in any case, and every rule that must hold under concurrency is a constraint or a transaction,
+//! as on PostgreSQL.
+//!
+//! This is the store's first part (issue 17): profiles, strategies, API keys and readiness. Trades, receipts, the
+//! signal log, imports and webhooks follow, each with its migration; until they land, [`SqliteStore`] is not yet
+//! every store port, and `quantarya serve` does not offer it.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), quantarya_ports::StoreError> {
+//! use quantarya_adapter_sqlite::SqliteStore;
+//! use quantarya_ports::outbound::StorageHealth;
+//! let store = SqliteStore::open("quantarya.db")?;
+//! store.ping().await?;
+//! # Ok(()) }
+//! ```
+
+mod accounts;
+mod error;
+mod rows;
+mod schema;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use diesel::Connection as _;
+use diesel::sqlite::SqliteConnection;
+use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use quantarya_ports::StoreError;
+use tokio::sync::{Mutex, MutexGuard};
+
+/// The schema's migrations, applied when a file is opened.
+const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+/// What every connection sets before its first statement: write-ahead logging (readers never wait for the writer),
+/// `synchronous=FULL` (each commit is on disk before it is acknowledged, power loss included), the foreign keys the
+/// schema declares (SQLite leaves them off by default), and up to five seconds of waiting for a lock before a
+/// statement fails as busy (a 503).
+pub const PRAGMAS: &str =
+    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;";
+
+type Wrapped = SyncConnectionWrapper<SqliteConnection>;
+
+/// The store on one SQLite file. Cloning it shares its connection.
+#[derive(Clone)]
+pub struct SqliteStore {
+    connection: Arc<Mutex<Wrapped>>,
+    path: Arc<PathBuf>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore").field("path", &self.path).finish_non_exhaustive()
+    }
+}
+
+impl SqliteStore {
+    /// Opens (or creates) the file at `path`, sets [`PRAGMAS`] and applies the pending migrations. It blocks while
+    /// it does (a local file: call it at start, or from `spawn_blocking`).
+    ///
+    /// # Errors
+    ///
+    /// `Unavailable` when the file cannot be opened or created, or its migrations do not apply.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        let url = path.to_str().ok_or_else(|| error::connection("its path is not UTF-8"))?;
+        let mut connection = SqliteConnection::establish(url).map_err(error::connection)?;
+        diesel::connection::SimpleConnection::batch_execute(&mut connection, PRAGMAS).map_err(error::query)?;
+        connection.run_pending_migrations(MIGRATIONS).map_err(error::connection)?;
+        tracing::info!(path = %path.display(), "SQLite store opened");
+        Ok(Self { connection: Arc::new(Mutex::new(SyncConnectionWrapper::new(connection))), path: Arc::new(path) })
+    }
+
+    /// The file this store keeps its data in.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The store's connection, once no other statement is using it.
+    async fn conn(&self) -> MutexGuard<'_, Wrapped> {
+        self.connection.lock().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::QueryableByName;
+    use diesel::sql_types::{BigInt, Text};
+    use diesel_async::RunQueryDsl;
+    use quantarya_domain::{Email, ProfileChange, Timestamp, User, UserId, UserName};
+    use quantarya_ports::outbound::UserStore;
+
+    use super::*;
+
+    #[derive(QueryableByName)]
+    struct Number {
+        #[diesel(sql_type = BigInt)]
+        value: i64,
+    }
+
+    #[derive(QueryableByName)]
+    struct Word {
+        #[diesel(sql_type = Text)]
+        value: String,
+    }
+
+    /// The value of `pragma` on the store's connection (its column is named `column`).
+    async fn number(store: &SqliteStore, pragma: &str, column: &str) -> i64 {
+        let mut conn = store.conn().await;
+        let sql = format!("SELECT {column} AS value FROM pragma_{pragma}");
+        let rows: Vec<Number> = diesel::sql_query(sql).load(&mut *conn).await.expect("a pragma reads");
+        rows.into_iter().next().map(|row| row.value).expect("one row")
+    }
+
+    fn someone() -> User {
+        let at = Timestamp::from_unix_micros(1_800_000_000_123_456).expect("in range");
+        let change =
+            ProfileChange { user_name: Some(UserName::parse("someone").expect("valid")), ..Default::default() };
+        let (id, email) = (UserId::parse("sqlite-user").expect("valid"), Email::parse("a@example.com").expect("valid"));
+        User::create(id, email, change, at).expect("a profile")
+    }
+
+    #[tokio::test]
+    async fn a_file_opens_with_its_pragmas_and_keeps_what_was_written_across_a_reopen() {
+        let directory = tempfile::tempdir().expect("a directory");
+        let file = directory.path().join("journal.db");
+        let store = SqliteStore::open(&file).expect("opens");
+        {
+            let mut conn = store.conn().await;
+            let mode: Vec<Word> = diesel::sql_query("SELECT journal_mode AS value FROM pragma_journal_mode")
+                .load(&mut *conn)
+                .await
+                .expect("reads");
+            assert_eq!(mode.into_iter().next().map(|m| m.value).as_deref(), Some("wal"));
+        }
+        assert_eq!(number(&store, "foreign_keys", "foreign_keys").await, 1);
+        assert_eq!(number(&store, "synchronous", "synchronous").await, 2, "FULL");
+        assert_eq!(number(&store, "busy_timeout", "timeout").await, 5000);
+        let user = someone();
+        store.insert_user(&user).await.expect("written");
+        drop(store);
+        let reopened = SqliteStore::open(&file).expect("opens again: its migrations are applied already");
+        assert_eq!(reopened.get_user(&user.id).await.expect("read"), Some(user));
+        assert_eq!(reopened.path(), file.as_path());
+    }
+
+    #[tokio::test]
+    async fn a_path_that_cannot_be_a_database_is_unavailable() {
+        let directory = tempfile::tempdir().expect("a directory");
+        let opened = SqliteStore::open(directory.path());
+        assert!(matches!(opened, Err(StoreError::Unavailable(_))), "{opened:?}");
+    }
+}
