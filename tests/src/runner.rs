@@ -124,17 +124,20 @@ pub const ACCOUNT_CASES: &[&str] = &[
     "a_strategy_keeps_its_currency",
 ];
 
-/// The [`ACCOUNT_CASES`] as trials on stores made by `make`, run on `runtime`.
+/// The trials a store that has the accounts' ports and the signal log can answer: the [`ACCOUNT_CASES`] and the
+/// signal log's suite, on stores made by `make`, run on `runtime`.
 ///
 /// # Panics
 ///
 /// When a name of [`ACCOUNT_CASES`] is no case of the conformance suite (renamed or removed): the list must not
 /// shrink silently.
-pub fn account_trials(make: &MakeStore, runtime: &Handle) -> Vec<Trial> {
+pub fn account_and_signal_log_trials(make: &MakeStore, runtime: &Handle) -> Vec<Trial> {
     let cases: Vec<_> = conformance::cases().into_iter().filter(|case| ACCOUNT_CASES.contains(&case.name)).collect();
     let missing: Vec<_> = ACCOUNT_CASES.iter().filter(|name| !cases.iter().any(|case| case.name == **name)).collect();
     assert!(missing.is_empty(), "account cases that the conformance suite does not have: {missing:?}");
-    suite("store", cases, the_store, make, runtime)
+    let mut trials = suite("store", cases, the_store, make, runtime);
+    trials.extend(suite("journal", signal_log_suite::cases(), the_store, make, runtime));
+    trials
 }
 
 /// Every case that needs a store of its own, on stores made by `make`, run on `runtime`.

@@ -1,6 +1,7 @@
-//! The conformance cases the SQLite store's first part can answer (profiles, strategies, API keys: see
-//! `runner::ACCOUNT_CASES`), each on a fresh file in a directory removed when the run ends. The store's other ports
-//! are not written yet (issue 17): their places are filled by the memory store, which these cases never touch.
+//! The cases the SQLite store's parts so far can answer (profiles, strategies, API keys: `runner::ACCOUNT_CASES`;
+//! and the signal log's suite), each on a fresh file in a directory removed when the run ends. The store's other
+//! ports are not written yet (issue 17): their places are filled by the memory store, which these cases never
+//! write to.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -31,14 +32,14 @@ fn main() -> ExitCode {
             users: sqlite.clone(),
             strategies: sqlite.clone(),
             api_keys: sqlite.clone(),
-            health: sqlite,
+            health: sqlite.clone(),
+            signals: sqlite,
             trades: memory.clone(),
-            signals: memory.clone(),
             imports: memory.clone(),
             webhooks: memory,
         }
     });
-    let trials = runner::account_trials(&make, runtime.handle());
+    let trials = runner::account_and_signal_log_trials(&make, runtime.handle());
     let conclusion = runner::run(trials);
     drop(directory);
     conclusion.exit_code()

@@ -24,6 +24,8 @@ mod accounts;
 mod error;
 mod rows;
 mod schema;
+mod signal_log;
+mod signal_writer;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -51,6 +53,8 @@ type Wrapped = SyncConnectionWrapper<SqliteConnection>;
 #[derive(Clone)]
 pub struct SqliteStore {
     connection: Arc<Mutex<Wrapped>>,
+    /// The signal log's writer, with a connection of its own.
+    signals: signal_writer::SignalWriter,
     path: Arc<PathBuf>,
 }
 
@@ -70,11 +74,20 @@ impl SqliteStore {
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
         let path = path.as_ref().to_path_buf();
         let url = path.to_str().ok_or_else(|| error::connection("its path is not UTF-8"))?;
-        let mut connection = SqliteConnection::establish(url).map_err(error::connection)?;
-        diesel::connection::SimpleConnection::batch_execute(&mut connection, PRAGMAS).map_err(error::query)?;
+        let connect = || -> Result<SqliteConnection, StoreError> {
+            let mut connection = SqliteConnection::establish(url).map_err(error::connection)?;
+            diesel::connection::SimpleConnection::batch_execute(&mut connection, PRAGMAS).map_err(error::query)?;
+            Ok(connection)
+        };
+        let mut connection = connect()?;
         connection.run_pending_migrations(MIGRATIONS).map_err(error::connection)?;
+        let signals = signal_writer::SignalWriter::start(connect()?)?;
         tracing::info!(path = %path.display(), "SQLite store opened");
-        Ok(Self { connection: Arc::new(Mutex::new(SyncConnectionWrapper::new(connection))), path: Arc::new(path) })
+        Ok(Self {
+            connection: Arc::new(Mutex::new(SyncConnectionWrapper::new(connection))),
+            signals,
+            path: Arc::new(path),
+        })
     }
 
     /// The file this store keeps its data in.

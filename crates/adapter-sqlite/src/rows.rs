@@ -27,7 +27,7 @@ pub(crate) fn micros(t: Timestamp) -> i64 {
 }
 
 /// A stored time.
-fn stamp(column: &str, micros: i64) -> Result<Timestamp, StoreError> {
+pub(crate) fn stamp(column: &str, micros: i64) -> Result<Timestamp, StoreError> {
     Timestamp::from_unix_micros(micros).ok_or_else(|| corrupt(format!("{column}: {micros} is out of range")))
 }
 
@@ -36,7 +36,7 @@ pub(crate) fn id_text(id: uuid::Uuid) -> String {
     id.hyphenated().to_string()
 }
 
-fn uuid(column: &str, text: &str) -> Result<uuid::Uuid, StoreError> {
+pub(crate) fn uuid(column: &str, text: &str) -> Result<uuid::Uuid, StoreError> {
     read(column, uuid::Uuid::parse_str(text))
 }
 

@@ -44,6 +44,25 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    signal_log (id) {
+        id -> Text,
+        strategy_id -> Text,
+        received_at -> BigInt,
+        event -> Nullable<Text>,
+        status -> Integer,
+        message -> Text,
+        code -> Nullable<Text>,
+        details -> Text,
+        trade_id -> Nullable<Text>,
+        repeat -> Bool,
+        api_key_id -> Nullable<Text>,
+        body -> Text,
+        body_truncated -> Bool,
+    }
+}
+
 diesel::joinable!(strategies -> users (user_id));
 diesel::joinable!(api_keys -> users (user_id));
-diesel::allow_tables_to_appear_in_same_query!(users, strategies, api_keys);
+diesel::joinable!(signal_log -> strategies (strategy_id));
+diesel::allow_tables_to_appear_in_same_query!(users, strategies, api_keys, signal_log);
