@@ -1,38 +1,28 @@
-//! Profiles, strategies, API keys and readiness. A creation under a per-user limit counts and inserts in one
-//! transaction: the store's one connection runs one at a time, so no other write lands between the count and the
-//! insert.
+//! Profiles, strategies, API keys and readiness. A write that must decide and write at once (a creation under a
+//! per-user limit, a deletion that counts what goes with it) is one immediate transaction (`account_writes.rs`).
 
 use async_trait::async_trait;
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 use quantarya_domain::{ApiKey, ApiKeyHash, ApiKeyId, Strategy, StrategyId, Timestamp, User, UserId, UserName};
 use quantarya_ports::outbound::{
     AccountDeletion, ApiKeyStore, ClosedRevision, StorageHealth, StrategyStore, UserStore,
 };
 use quantarya_ports::{StoreConflict, StoreError};
 
-use crate::SqliteStore;
 use crate::error::query;
 use crate::rows::{ApiKeyRow, StrategyRow, UserRow, id_text, micros};
 use crate::schema::{api_keys, strategies, users};
+use crate::{SqliteStore, account_writes};
 
 diesel::define_sql_function! {
     /// SQL `lower(text)`, matching the case-insensitive unique index on user names.
     fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text;
 }
 
-fn count(n: usize) -> u64 {
-    u64::try_from(n).unwrap_or(u64::MAX)
-}
-
 /// What a compare-and-swap update that touched no row means: the row changed since it was read, or it is gone.
 fn stale_or_missing(exists: bool) -> StoreError {
     if exists { StoreError::Conflict(StoreConflict::StaleVersion) } else { StoreError::Missing }
-}
-
-/// How many `T`s a user may have, as a count SQLite compares.
-fn limit(n: usize) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 #[async_trait]
@@ -97,45 +87,18 @@ impl UserStore for SqliteStore {
     }
 
     async fn delete_account(&self, id: &UserId) -> Result<Option<AccountDeletion>, StoreError> {
-        let mut conn = self.conn().await;
         let id = id.as_str().to_owned();
-        conn.transaction::<_, diesel::result::Error, _>(async move |conn| {
-            let found = users::table.find(&id).select(users::id).first::<String>(conn).await.optional()?;
-            if found.is_none() {
-                return Ok(None);
-            }
-            let api_keys = diesel::delete(api_keys::table.filter(api_keys::user_id.eq(&id))).execute(conn).await?;
-            let strategies =
-                diesel::delete(strategies::table.filter(strategies::user_id.eq(&id))).execute(conn).await?;
-            diesel::delete(users::table.find(&id)).execute(conn).await?;
-            // This store keeps no trades yet (they come with the next part of issue 17).
-            Ok(Some(AccountDeletion { strategies: count(strategies), trades: 0, api_keys: count(api_keys) }))
-        })
-        .await
-        .map_err(query)
+        let mut conn = self.conn().await;
+        conn.spawn_blocking(move |connection| account_writes::delete_account(connection, &id)).await.map_err(query)
     }
 }
 
 #[async_trait]
 impl StrategyStore for SqliteStore {
     async fn insert_strategy(&self, strategy: &Strategy) -> Result<(), StoreError> {
-        let mut conn = self.conn().await;
         let row = StrategyRow::from(strategy);
-        conn.transaction::<_, diesel::result::Error, _>(async move |conn| {
-            let user = users::table.find(&row.user_id).select(users::id).first::<String>(conn).await.optional()?;
-            if user.is_none() {
-                return Ok(Err(StoreError::Missing));
-            }
-            let owned: i64 =
-                strategies::table.filter(strategies::user_id.eq(&row.user_id)).count().get_result(conn).await?;
-            if owned >= limit(Strategy::LIMIT_PER_USER) {
-                return Ok(Err(StoreError::Conflict(StoreConflict::StrategyLimit)));
-            }
-            diesel::insert_into(strategies::table).values(&row).execute(conn).await?;
-            Ok(Ok(()))
-        })
-        .await
-        .map_err(query)?
+        let mut conn = self.conn().await;
+        conn.spawn_blocking(move |connection| account_writes::insert_strategy(connection, &row)).await.map_err(query)?
     }
 
     async fn get_strategy(&self, owner: &UserId, id: StrategyId) -> Result<Option<Strategy>, StoreError> {
@@ -197,48 +160,20 @@ impl StrategyStore for SqliteStore {
     }
 
     async fn delete_strategy(&self, owner: &UserId, id: StrategyId) -> Result<Option<u64>, StoreError> {
+        let (owner, id) = (owner.as_str().to_owned(), id_text(id.as_uuid()));
         let mut conn = self.conn().await;
-        let deleted = diesel::delete(
-            strategies::table.find(id_text(id.as_uuid())).filter(strategies::user_id.eq(owner.as_str())),
-        )
-        .execute(&mut *conn)
-        .await
-        .map_err(query)?;
-        // No trades are kept here yet: a strategy that was removed took none with it.
-        Ok((deleted > 0).then_some(0))
+        conn.spawn_blocking(move |connection| account_writes::delete_strategy(connection, &owner, &id))
+            .await
+            .map_err(query)
     }
 }
 
 #[async_trait]
 impl ApiKeyStore for SqliteStore {
     async fn insert_api_key(&self, key: &ApiKey) -> Result<(), StoreError> {
-        let mut conn = self.conn().await;
         let row = ApiKeyRow::from(key);
-        conn.transaction::<_, diesel::result::Error, _>(async move |conn| {
-            let user = users::table.find(&row.user_id).select(users::id).first::<String>(conn).await.optional()?;
-            if user.is_none() {
-                return Ok(Err(StoreError::Missing));
-            }
-            // A key that already exists is a duplicate, not one key too many.
-            let duplicate = api_keys::table.filter(api_keys::id.eq(&row.id).or(api_keys::hash.eq(&row.hash)));
-            if diesel::select(diesel::dsl::exists(duplicate)).get_result::<bool>(conn).await? {
-                return Ok(Err(StoreError::Conflict(StoreConflict::AlreadyExists)));
-            }
-            // Expired keys are not live: they stay listed until revoked, but do not count.
-            let live: i64 = api_keys::table
-                .filter(api_keys::user_id.eq(&row.user_id))
-                .filter(api_keys::expires_at.is_null().or(api_keys::expires_at.gt(row.created_at)))
-                .count()
-                .get_result(conn)
-                .await?;
-            if live >= limit(ApiKey::LIMIT_PER_USER) {
-                return Ok(Err(StoreError::Conflict(StoreConflict::ApiKeyLimit)));
-            }
-            diesel::insert_into(api_keys::table).values(&row).execute(conn).await?;
-            Ok(Ok(()))
-        })
-        .await
-        .map_err(query)?
+        let mut conn = self.conn().await;
+        conn.spawn_blocking(move |connection| account_writes::insert_api_key(connection, &row)).await.map_err(query)?
     }
 
     async fn find_api_key(&self, hash: &ApiKeyHash) -> Result<Option<ApiKey>, StoreError> {

@@ -20,12 +20,16 @@
 //! # Ok(()) }
 //! ```
 
+mod account_writes;
 mod accounts;
 mod error;
 mod rows;
 mod schema;
 mod signal_log;
 mod signal_writer;
+mod trade_rows;
+mod trade_write;
+mod trades;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

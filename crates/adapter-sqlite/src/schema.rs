@@ -62,7 +62,88 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    trades (id) {
+        id -> Text,
+        strategy_id -> Text,
+        user_id -> Text,
+        symbol -> Text,
+        side -> Text,
+        status -> Text,
+        event -> Text,
+        entry -> Nullable<Double>,
+        stop_loss -> Nullable<Double>,
+        take_profit -> Nullable<Double>,
+        close_price -> Nullable<Double>,
+        opened_at -> BigInt,
+        closed_at -> Nullable<BigInt>,
+        signal_time -> Nullable<BigInt>,
+        timeframe -> Nullable<Text>,
+        source -> Nullable<Text>,
+        external_reference -> Nullable<Text>,
+        signal -> Nullable<Text>,
+        market -> Nullable<Text>,
+        risk -> Nullable<Text>,
+        context -> Nullable<Text>,
+        meta -> Nullable<Text>,
+        origin -> Text,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+        version -> BigInt,
+        tags -> Text,
+        initial_stop_loss -> Nullable<Double>,
+        position -> Text,
+        live -> Bool,
+    }
+}
+
+diesel::table! {
+    trade_events (id) {
+        id -> Text,
+        trade_id -> Text,
+        version -> BigInt,
+        kind -> Text,
+        at -> BigInt,
+        by_credential -> Text,
+        changes -> Text,
+    }
+}
+
+diesel::table! {
+    receipt_targets (user_id, strategy_id, target) {
+        user_id -> Text,
+        strategy_id -> Text,
+        target -> Text,
+        body_hash -> Binary,
+        trade_id -> Text,
+        event_id -> Text,
+        at -> BigInt,
+    }
+}
+
+diesel::table! {
+    receipt_keys (user_id, strategy_id, idempotency_key) {
+        user_id -> Text,
+        strategy_id -> Text,
+        idempotency_key -> Text,
+        body_hash -> Binary,
+        trade_id -> Text,
+        event_id -> Text,
+        at -> BigInt,
+    }
+}
+
+diesel::joinable!(trade_events -> trades (trade_id));
 diesel::joinable!(strategies -> users (user_id));
 diesel::joinable!(api_keys -> users (user_id));
 diesel::joinable!(signal_log -> strategies (strategy_id));
-diesel::allow_tables_to_appear_in_same_query!(users, strategies, api_keys, signal_log);
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    strategies,
+    api_keys,
+    signal_log,
+    trades,
+    trade_events,
+    receipt_targets,
+    receipt_keys
+);

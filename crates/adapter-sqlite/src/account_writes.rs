@@ -1,0 +1,106 @@
+//! The accounts' writes that must decide and write at once: each runs in an immediate transaction (the write lock
+//! taken first, so no other connection's write lands between what it reads and what it writes), on a blocking
+//! thread.
+
+use diesel::prelude::*;
+use diesel::sqlite::SqliteConnection;
+use quantarya_domain::{ApiKey, Strategy};
+use quantarya_ports::outbound::AccountDeletion;
+use quantarya_ports::{StoreConflict, StoreError};
+
+use crate::rows::{ApiKeyRow, StrategyRow};
+use crate::schema::{api_keys, strategies, trades, users};
+
+fn count(n: usize) -> u64 {
+    u64::try_from(n).unwrap_or(u64::MAX)
+}
+
+/// How many `T`s a user may have, as a count SQLite compares.
+fn limit(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn user_exists(connection: &mut SqliteConnection, id: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(users::table.find(id))).get_result(connection)
+}
+
+/// Removes profile `id` with its strategies (their trades, history, receipts and logs by cascade) and keys.
+pub(crate) fn delete_account(connection: &mut SqliteConnection, id: &str) -> QueryResult<Option<AccountDeletion>> {
+    connection.immediate_transaction(|connection| {
+        if !user_exists(connection, id)? {
+            return Ok(None);
+        }
+        let trades: i64 = trades::table.filter(trades::user_id.eq(id)).count().get_result(connection)?;
+        let api_keys = diesel::delete(api_keys::table.filter(api_keys::user_id.eq(id))).execute(connection)?;
+        let strategies = diesel::delete(strategies::table.filter(strategies::user_id.eq(id))).execute(connection)?;
+        diesel::delete(users::table.find(id)).execute(connection)?;
+        Ok(Some(AccountDeletion {
+            strategies: count(strategies),
+            trades: u64::try_from(trades).unwrap_or(0),
+            api_keys: count(api_keys),
+        }))
+    })
+}
+
+/// Adds a strategy under its owner's limit.
+pub(crate) fn insert_strategy(
+    connection: &mut SqliteConnection,
+    row: &StrategyRow,
+) -> QueryResult<Result<(), StoreError>> {
+    connection.immediate_transaction(|connection| {
+        if !user_exists(connection, &row.user_id)? {
+            return Ok(Err(StoreError::Missing));
+        }
+        let owned: i64 =
+            strategies::table.filter(strategies::user_id.eq(&row.user_id)).count().get_result(connection)?;
+        if owned >= limit(Strategy::LIMIT_PER_USER) {
+            return Ok(Err(StoreError::Conflict(StoreConflict::StrategyLimit)));
+        }
+        if diesel::select(diesel::dsl::exists(strategies::table.find(&row.id))).get_result(connection)? {
+            return Ok(Err(StoreError::Conflict(StoreConflict::AlreadyExists)));
+        }
+        diesel::insert_into(strategies::table).values(row).execute(connection)?;
+        Ok(Ok(()))
+    })
+}
+
+/// Removes `owner`'s strategy `id` with everything under it; how many trades went with it.
+pub(crate) fn delete_strategy(connection: &mut SqliteConnection, owner: &str, id: &str) -> QueryResult<Option<u64>> {
+    connection.immediate_transaction(|connection| {
+        let owned = strategies::table.find(id).filter(strategies::user_id.eq(owner));
+        if !diesel::select(diesel::dsl::exists(owned)).get_result::<bool>(connection)? {
+            return Ok(None);
+        }
+        let trades: i64 = trades::table.filter(trades::strategy_id.eq(id)).count().get_result(connection)?;
+        diesel::delete(strategies::table.find(id)).execute(connection)?;
+        Ok(Some(u64::try_from(trades).unwrap_or(0)))
+    })
+}
+
+/// Adds a key under its owner's limit of live keys.
+pub(crate) fn insert_api_key(
+    connection: &mut SqliteConnection,
+    row: &ApiKeyRow,
+) -> QueryResult<Result<(), StoreError>> {
+    connection.immediate_transaction(|connection| {
+        if !user_exists(connection, &row.user_id)? {
+            return Ok(Err(StoreError::Missing));
+        }
+        // A key that already exists is a duplicate, not one key too many.
+        let duplicate = api_keys::table.filter(api_keys::id.eq(&row.id).or(api_keys::hash.eq(&row.hash)));
+        if diesel::select(diesel::dsl::exists(duplicate)).get_result::<bool>(connection)? {
+            return Ok(Err(StoreError::Conflict(StoreConflict::AlreadyExists)));
+        }
+        // Expired keys are not live: they stay listed until revoked, but do not count.
+        let live: i64 = api_keys::table
+            .filter(api_keys::user_id.eq(&row.user_id))
+            .filter(api_keys::expires_at.is_null().or(api_keys::expires_at.gt(row.created_at)))
+            .count()
+            .get_result(connection)?;
+        if live >= limit(ApiKey::LIMIT_PER_USER) {
+            return Ok(Err(StoreError::Conflict(StoreConflict::ApiKeyLimit)));
+        }
+        diesel::insert_into(api_keys::table).values(row).execute(connection)?;
+        Ok(Ok(()))
+    })
+}
