@@ -33,12 +33,12 @@ fn main() -> ExitCode {
             api_keys: sqlite.clone(),
             health: sqlite.clone(),
             signals: sqlite.clone(),
-            trades: sqlite,
-            imports: memory.clone(),
+            trades: sqlite.clone(),
+            imports: sqlite,
             webhooks: memory,
         }
     });
-    let trials = runner::trials_lacking(&make, runtime.handle(), &[Lacking::Imports, Lacking::Webhooks]);
+    let trials = runner::trials_lacking(&make, runtime.handle(), &[Lacking::Webhooks]);
     let conclusion = runner::run(trials);
     drop(directory);
     conclusion.exit_code()

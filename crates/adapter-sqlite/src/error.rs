@@ -10,8 +10,12 @@ pub(crate) fn query(error: DieselError) -> StoreError {
     match error {
         DieselError::DatabaseError(kind, info) => match kind {
             DatabaseErrorKind::UniqueViolation => {
-                let conflict = if info.message().contains("users_user_name_key") {
+                let message = info.message();
+                let conflict = if message.contains("users_user_name_key") {
                     StoreConflict::UserNameTaken
+                } else if message.contains("trades.external_reference") {
+                    // The open-trade slot of a reference (`trades_open_reference_key`, named by its columns).
+                    StoreConflict::OpenTradeExists
                 } else {
                     StoreConflict::AlreadyExists
                 };

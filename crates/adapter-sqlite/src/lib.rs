@@ -23,6 +23,8 @@
 mod account_writes;
 mod accounts;
 mod error;
+mod import_writes;
+mod imports;
 mod rows;
 mod schema;
 mod signal_log;

@@ -133,6 +133,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    imports (id) {
+        id -> Text,
+        strategy_id -> Text,
+        user_id -> Text,
+        format -> Text,
+        created -> BigInt,
+        duplicates -> BigInt,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    trade_imports (trade_id) {
+        trade_id -> Text,
+        import_id -> Text,
+        strategy_id -> Text,
+        import_key -> Text,
+    }
+}
+
 diesel::joinable!(trade_events -> trades (trade_id));
 diesel::joinable!(strategies -> users (user_id));
 diesel::joinable!(api_keys -> users (user_id));
@@ -145,5 +166,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     trades,
     trade_events,
     receipt_targets,
-    receipt_keys
+    receipt_keys,
+    imports,
+    trade_imports
 );

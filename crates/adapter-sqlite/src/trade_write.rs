@@ -262,7 +262,7 @@ pub(crate) fn delete(connection: &mut SqliteConnection, owner: &str, strategy: &
 }
 
 /// Moves the strategy's closed revision on: its cached statistics are stale.
-fn revise(connection: &mut SqliteConnection, strategy: &str) -> QueryResult<()> {
+pub(crate) fn revise(connection: &mut SqliteConnection, strategy: &str) -> QueryResult<()> {
     diesel::update(strategies::table.find(strategy))
         .set(strategies::closed_revision.eq(strategies::closed_revision + 1))
         .execute(connection)

@@ -63,7 +63,7 @@ impl SqliteStore {
     }
 
     /// Whether `owner` has strategy `id`: asked when a read found nothing, to tell "none" from "not yours".
-    async fn owns(&self, owner: &UserId, strategy: &str) -> Result<bool, StoreError> {
+    pub(crate) async fn owns(&self, owner: &UserId, strategy: &str) -> Result<bool, StoreError> {
         let mut conn = self.conn().await;
         let owned = strategies::table.find(strategy).filter(strategies::user_id.eq(owner.as_str()));
         diesel::select(diesel::dsl::exists(owned)).get_result::<bool>(&mut *conn).await.map_err(query)

@@ -1,0 +1,2 @@
+DROP TABLE trade_imports;
+DROP TABLE imports;
