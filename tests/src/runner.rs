@@ -72,24 +72,8 @@ fn an_app(store: StoreUnderTest) -> LocalBoxFuture<'static, TestApp> {
     Box::pin(async move { TestApp::spawn(store.http_journal()).await })
 }
 
-/// A store port a store under test does not have yet (the SQLite store, built in parts): the suites that need it
-/// are left out, and the store's place for it is filled by another store those suites alone would write to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lacking {
-    /// Imports of files of trades.
-    Imports,
-    /// Webhook subscriptions and their deliveries.
-    Webhooks,
-}
-
 /// Every case of every suite as a trial on stores made by `make`, run on `runtime`.
 pub fn trials(make: &MakeStore, runtime: &Handle) -> Vec<Trial> {
-    trials_lacking(make, runtime, &[])
-}
-
-/// Every case of every suite that needs none of `lacking`, as a trial on stores made by `make`, run on `runtime`.
-pub fn trials_lacking(make: &MakeStore, runtime: &Handle, lacking: &[Lacking]) -> Vec<Trial> {
-    let has = |port| !lacking.contains(&port);
     let mut trials = suite("store", conformance::cases(), the_store, make, runtime);
     trials.extend(suite("store", receipts_conformance::cases(), the_store, make, runtime));
     trials.extend(suite("journal", journal_suite::cases(), the_store, make, runtime));
@@ -99,15 +83,11 @@ pub fn trials_lacking(make: &MakeStore, runtime: &Handle, lacking: &[Lacking]) -
     trials.extend(suite("journal", public_stats_suite::cases(), the_store, make, runtime));
     trials.extend(suite("http", rate_limits_suite::cases(), the_store, make, runtime));
     trials.extend(suite("journal", signal_log_suite::cases(), the_store, make, runtime));
+    trials.extend(suite("journal", imports_suite::cases(), the_store, make, runtime));
     trials.extend(suite("http", http_suite::cases(), an_app, make, runtime));
     trials.extend(suite("http", signal_log_http_suite::cases(), an_app, make, runtime));
-    if has(Lacking::Imports) {
-        trials.extend(suite("journal", imports_suite::cases(), the_store, make, runtime));
-        trials.extend(suite("http", imports_http_suite::cases(), an_app, make, runtime));
-    }
-    if has(Lacking::Webhooks) {
-        trials.extend(suite("http", webhooks_http_suite::cases(), an_app, make, runtime));
-    }
+    trials.extend(suite("http", imports_http_suite::cases(), an_app, make, runtime));
+    trials.extend(suite("http", webhooks_http_suite::cases(), an_app, make, runtime));
     for row in bad_inputs::bad_inputs() {
         let (make, runtime) = (make.clone(), runtime.clone());
         trials.push(Trial::test(format!("http::bad_input::{}", row.name), move || {
@@ -117,10 +97,6 @@ pub fn trials_lacking(make: &MakeStore, runtime: &Handle, lacking: &[Lacking]) -
             });
             Ok(())
         }));
-    }
-    if !has(Lacking::Imports) {
-        // The random sessions import files too.
-        return trials;
     }
     let (make, runtime) = (make.clone(), runtime.clone());
     trials.push(Trial::test("properties::random_sessions_keep_the_book_consistent", move || {

@@ -1,15 +1,26 @@
-//! Every suite on the SQLite store, each case on a fresh file in a directory removed when the run ends, except the
-//! suites of the ports it does not have yet (imports and webhooks, issue 17: `runner::Lacking`), whose places are
-//! filled by the memory store.
+//! Every suite on the SQLite store, each case on a fresh file in a directory removed when the run ends.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use quantarya_adapter_memory::MemoryStore;
 use quantarya_adapter_sqlite::SqliteStore;
-use quantarya_tests::runner::{self, Lacking, MakeStore};
+use quantarya_tests::runner::{self, MakeIsolated, MakeStore};
 use quantarya_tests::support::StoreUnderTest;
+
+/// Fresh files in one directory, numbered.
+struct Files {
+    root: PathBuf,
+    made: AtomicUsize,
+}
+
+impl Files {
+    fn store(&self) -> StoreUnderTest {
+        let file = self.root.join(format!("case-{}.db", self.made.fetch_add(1, Ordering::Relaxed)));
+        StoreUnderTest::of(Arc::new(SqliteStore::open(&file).expect("a fresh SQLite file opens")))
+    }
+}
 
 fn main() -> ExitCode {
     let Some(runtime) = runner::runtime() else {
@@ -22,23 +33,17 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let (root, files) = (directory.path().to_path_buf(), Arc::new(AtomicUsize::new(0)));
-    let make: MakeStore = Arc::new(move || {
-        let file = root.join(format!("case-{}.db", files.fetch_add(1, Ordering::Relaxed)));
-        let sqlite = Arc::new(SqliteStore::open(&file).expect("a fresh SQLite file opens"));
-        let memory = Arc::new(MemoryStore::new());
-        StoreUnderTest {
-            users: sqlite.clone(),
-            strategies: sqlite.clone(),
-            api_keys: sqlite.clone(),
-            health: sqlite.clone(),
-            signals: sqlite.clone(),
-            trades: sqlite.clone(),
-            imports: sqlite,
-            webhooks: memory,
-        }
+    let files = Arc::new(Files { root: directory.path().to_path_buf(), made: AtomicUsize::new(0) });
+    let make: MakeStore = {
+        let files = files.clone();
+        Arc::new(move || files.store())
+    };
+    let isolated: MakeIsolated = Arc::new(move || {
+        let store = files.store();
+        Box::pin(async move { (store, Box::new(()) as Box<dyn std::any::Any>) })
     });
-    let trials = runner::trials_lacking(&make, runtime.handle(), &[Lacking::Webhooks]);
+    let mut trials = runner::trials(&make, runtime.handle());
+    trials.extend(runner::isolated_trials(&isolated, runtime.handle()));
     let conclusion = runner::run(trials);
     drop(directory);
     conclusion.exit_code()

@@ -32,6 +32,9 @@ mod signal_writer;
 mod trade_rows;
 mod trade_write;
 mod trades;
+mod webhook_rows;
+mod webhook_writes;
+mod webhooks;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -154,6 +154,45 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhooks (id) {
+        id -> Text,
+        user_id -> Text,
+        url -> Text,
+        events -> Text,
+        strategy_ids -> Nullable<Text>,
+        secret -> Text,
+        created_at -> BigInt,
+        disabled_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    webhook_trades (event_id) {
+        event_id -> Text,
+        trade -> Text,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (webhook_id, event_id) {
+        webhook_id -> Text,
+        event_id -> Text,
+        event_type -> Text,
+        trade_id -> Text,
+        created_at -> BigInt,
+        attempts -> Integer,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        state -> Text,
+        next_attempt_at -> Nullable<BigInt>,
+        finished_at -> Nullable<BigInt>,
+        claim -> Nullable<Text>,
+        claimed_until -> Nullable<BigInt>,
+    }
+}
+
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::joinable!(trade_events -> trades (trade_id));
 diesel::joinable!(strategies -> users (user_id));
 diesel::joinable!(api_keys -> users (user_id));
@@ -168,5 +207,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     receipt_targets,
     receipt_keys,
     imports,
-    trade_imports
+    trade_imports,
+    webhooks,
+    webhook_trades,
+    webhook_deliveries
 );

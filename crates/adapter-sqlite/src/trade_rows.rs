@@ -35,7 +35,8 @@ fn object(column: &str, text: Option<String>) -> Result<Option<JsonObject>, Stor
     }
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+/// Also the snapshot an announced change keeps for its deliveries (`webhook_trades.trade`, as JSON).
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = trades, check_for_backend(diesel::sqlite::Sqlite), treat_none_as_null = true)]
 pub(crate) struct TradeRow {
     pub id: String,

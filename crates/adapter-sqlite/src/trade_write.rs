@@ -5,7 +5,7 @@
 
 use diesel::prelude::*;
 use diesel::sqlite::SqliteConnection;
-use quantarya_domain::{Receipt, SignalAge, Status, Timestamp, Trade, TradeEvent};
+use quantarya_domain::{Receipt, SignalAge, Status, Timestamp, Trade, TradeEvent, WebhookEvent};
 use quantarya_ports::outbound::ReceiptWrite;
 use quantarya_ports::{StoreConflict, StoreError};
 
@@ -69,6 +69,8 @@ pub(crate) struct TradeWrite {
     /// For a new open trade that says when its signal was sent: when it was sent and received, which the
     /// strategy's `max_signal_age` judges ([`SignalAge::refuses`]).
     pub(crate) entry_signal: Option<(Timestamp, Timestamp)>,
+    /// The kind of change the write is, as the owner's subscriptions are told of it.
+    pub(crate) announces: WebhookEvent,
 }
 
 impl TradeWrite {
@@ -82,6 +84,7 @@ impl TradeWrite {
                 .signal_time
                 .filter(|_| kind == WriteKind::Insert && trade.status == Status::Open)
                 .map(|sent| (sent, trade.created_at)),
+            announces: WebhookEvent::of(event, trade),
         }
     }
 }
@@ -195,6 +198,7 @@ fn apply(connection: &mut SqliteConnection, write: &TradeWrite) -> QueryResult<(
         }
     }
     diesel::insert_into(trade_events::table).values(&write.event).execute(connection)?;
+    crate::webhook_writes::announce(connection, row, &write.event.id, write.announces, write.event.at)?;
     if let Some(receipt) = &write.receipt {
         diesel::replace_into(receipt_targets::table)
             .values((
