@@ -5,11 +5,12 @@ free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# serve_on PORT LOG: starts the debug binary in the background (environment as set by the caller) and waits until
-# /healthz answers. Sets SERVER_PID.
+# serve_on PORT LOG: starts the debug binary in the background (environment as set by the caller: an empty or unset
+# DATABASE_URL is the store in memory) and waits until /healthz answers. Sets SERVER_PID.
 serve_on() {
-  local port=$1 log=$2
-  target/debug/quantarya serve --bind "127.0.0.1:$port" >"$log" 2>&1 &
+  local port=$1 log=$2 store=()
+  [ -n "${DATABASE_URL:-}" ] || store=(--in-memory)
+  target/debug/quantarya serve "${store[@]}" --bind "127.0.0.1:$port" >"$log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 100); do
     if curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; then

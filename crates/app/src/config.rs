@@ -23,11 +23,11 @@ pub struct Cli {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Serve the API: from PostgreSQL when DATABASE_URL is set, else in memory.
+    /// Serve the API, keeping the journal in ./quantarya.db (or --data-dir), or where DATABASE_URL says.
     Serve(ServeArgs),
     /// Mint a user JWT with the configured HS256 secret, for local use and tests.
     Token(TokenArgs),
-    /// Apply pending database migrations and exit.
+    /// Apply pending migrations to the store serve would use, and exit.
     Migrate(MigrateArgs),
     /// Print the OpenAPI document of the public routes.
     Openapi,
@@ -36,9 +36,12 @@ pub enum Command {
 /// `quantarya migrate`.
 #[derive(Debug, Args)]
 pub struct MigrateArgs {
-    /// The PostgreSQL database to migrate.
+    /// The database to migrate: postgres://…, or sqlite:///path/file.db; without it, the data directory's file.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<Secret>,
+    /// The directory of the journal's file when DATABASE_URL names none.
+    #[arg(long, env = "QUANTARYA_DATA_DIR", default_value = ".")]
+    pub data_dir: PathBuf,
 }
 
 /// How user JWTs are verified.
@@ -97,9 +100,16 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "QUANTARYA_BIND", default_value = "127.0.0.1:8080")]
     pub bind: String,
-    /// PostgreSQL URL; without it, data lives in memory and is lost at exit.
+    /// Where the journal is kept: postgres://… (PostgreSQL), sqlite:///path/file.db (a SQLite file) or memory:
+    /// (lost at exit); without it, the data directory's quantarya.db.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<Secret>,
+    /// The directory of the journal's file (quantarya.db) when DATABASE_URL names none.
+    #[arg(long, env = "QUANTARYA_DATA_DIR", default_value = ".")]
+    pub data_dir: PathBuf,
+    /// Keep the journal in memory: a throwaway store, lost at exit (as DATABASE_URL=memory:).
+    #[arg(long)]
+    pub in_memory: bool,
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "QUANTARYA_WORKERS", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub workers: Option<u16>,

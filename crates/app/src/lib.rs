@@ -7,6 +7,7 @@ pub mod config;
 pub mod logs;
 pub mod memory;
 pub mod secret;
+pub mod storage;
 pub mod ttl;
 pub mod webhooks;
 
@@ -20,6 +21,7 @@ use quantarya_adapter_http::rate_limit::RateLimitSettings;
 use quantarya_adapter_http::{AppState, InFlight, JwtConfig, JwtVerifier, app};
 use quantarya_adapter_memory::MemoryStore;
 use quantarya_adapter_postgres::{PgStore, PoolSettings};
+use quantarya_adapter_sqlite::SqliteStore;
 use quantarya_adapter_webhooks::{Endpoints, HttpSender};
 use quantarya_ports::delivery::{DeliverySettings, WebhookDeliverer};
 use quantarya_ports::outbound::{RandomIds, SystemClock};
@@ -82,6 +84,32 @@ pub fn service_over<S: EveryStore>(
 /// The service over a fresh in-memory store.
 pub fn memory_service(jwt: &JwtConfig, webhooks: &WebhookSettings) -> Result<Service, String> {
     service_over(Arc::new(MemoryStore::new()), jwt, webhooks)
+}
+
+/// `error` and its causes, outermost first, separated by `: `.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        cause = inner.source();
+    }
+    text
+}
+
+/// The service over the SQLite file at `path` (made if missing, with its migrations applied).
+pub async fn sqlite_service(
+    path: &std::path::Path,
+    jwt: &JwtConfig,
+    webhooks: &WebhookSettings,
+) -> Result<Service, String> {
+    let path = path.to_path_buf();
+    let store = tokio::task::spawn_blocking(move || SqliteStore::open(&path))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| format!("cannot open the SQLite store: {}", with_causes(&e)))?;
+    service_over(Arc::new(store), jwt, webhooks)
 }
 
 /// The service over PostgreSQL at `database_url`, after applying pending migrations (under an advisory lock, so

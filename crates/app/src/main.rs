@@ -8,6 +8,7 @@ use quantarya_adapter_http::mint_hs256_for;
 use quantarya_adapter_webhooks::Endpoints;
 use quantarya_app::WebhookSettings;
 use quantarya_app::config::{Cli, Command, MigrateArgs, ServeArgs, TokenArgs};
+use quantarya_app::storage::Storage;
 use quantarya_ports::delivery::DeliverySettings;
 use rand::Rng;
 use rand::distr::Alphanumeric;
@@ -31,12 +32,24 @@ fn now_unix() -> u64 {
 }
 
 async fn migrate(args: MigrateArgs) -> Result<(), String> {
-    let url = args.database_url.ok_or("set DATABASE_URL (or --database-url) to the database to migrate")?;
-    let applied = quantarya_adapter_postgres::migrate(url.expose()).await.map_err(|e| e.to_string())?;
-    if applied.is_empty() {
-        print("The database is up to date.")
-    } else {
-        print(&format!("Applied {} migration(s): {}", applied.len(), applied.join(", ")))
+    match Storage::choose(args.database_url.as_ref(), false, &args.data_dir)? {
+        Storage::Postgres(url) => {
+            let applied = quantarya_adapter_postgres::migrate(url.expose()).await.map_err(|e| e.to_string())?;
+            if applied.is_empty() {
+                print("The database is up to date.")
+            } else {
+                print(&format!("Applied {} migration(s): {}", applied.len(), applied.join(", ")))
+            }
+        }
+        Storage::Sqlite(path) => {
+            let shown = path.display().to_string();
+            tokio::task::spawn_blocking(move || quantarya_adapter_sqlite::SqliteStore::open(&path))
+                .await
+                .map_err(|e| e.to_string())?
+                .map_err(|e| format!("cannot migrate {shown}: {e}"))?;
+            print(&format!("The SQLite file {shown} is up to date."))
+        }
+        Storage::Memory => Err("a store in memory has nothing to migrate".to_owned()),
     }
 }
 
@@ -50,9 +63,10 @@ fn token(args: TokenArgs) -> Result<(), String> {
 }
 
 async fn serve(mut args: ServeArgs) -> Result<(), String> {
-    // An empty DATABASE_URL means "no database", as an unset one does.
-    args.database_url = args.database_url.filter(|url| !url.expose().trim().is_empty());
-    if args.database_url.is_some() && !args.jwt.is_configured() {
+    let storage = Storage::choose(args.database_url.as_ref(), args.in_memory, &args.data_dir)?;
+    // A server database serves many users on several instances: their tokens must outlive a restart. A file or
+    // memory serves one trader trying it out, who gets a demo token per start (their API keys are stored).
+    if matches!(storage, Storage::Postgres(_)) && !args.jwt.is_configured() {
         return Err("DATABASE_URL is set but no JWT verification is configured: set QUANTARYA_JWT_SECRET (HS256) \
                     or QUANTARYA_JWT_PUBLIC_KEY (RS256/ES256), so that tokens survive a restart"
             .to_owned());
@@ -72,23 +86,22 @@ async fn serve(mut args: ServeArgs) -> Result<(), String> {
     if webhooks.endpoints.allow_insecure {
         tracing::warn!("QUANTARYA_WEBHOOKS_ALLOW_INSECURE: webhooks may reach http:// and internal addresses");
     }
-    let service = match &args.database_url {
-        Some(url) => {
+    let service = match &storage {
+        Storage::Postgres(url) => {
             quantarya_app::postgres_service(url.expose(), &jwt, args.db_pool_size.map(usize::from), &webhooks).await?
         }
-        None => quantarya_app::memory_service(&jwt, &webhooks)?,
+        Storage::Sqlite(path) => quantarya_app::sqlite_service(path, &jwt, &webhooks).await?,
+        Storage::Memory => quantarya_app::memory_service(&jwt, &webhooks)?,
     };
     let journal = service.journal;
     let listener = TcpListener::bind(&args.bind).map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
 
     print(&format!("Quantarya is listening on http://{address}"))?;
-    if args.database_url.is_some() {
-        print("Storage: PostgreSQL (DATABASE_URL).")?;
-    } else {
-        tracing::warn!("storage is IN MEMORY: nothing will survive a restart; set DATABASE_URL to keep data");
-        print("Storage: IN MEMORY. Nothing will survive a restart. Set DATABASE_URL to keep data.")?;
+    if storage == Storage::Memory {
+        tracing::warn!("storage is IN MEMORY: nothing will survive a restart; drop --in-memory to keep data");
     }
+    print(&storage.describe())?;
     if let Some(secret) = demo_secret {
         let (issuer, audience) = (jwt.issuer.as_deref(), jwt.audience.as_deref());
         let token = mint_hs256_for(

@@ -98,7 +98,7 @@ fn the_readme_quickstart_reaches_a_closed_trade() {
     let key = key.split("\"raw_api_key\":\"").nth(1).and_then(|r| r.split('"').next()).expect("a raw key");
 
     let output = served.output().join("\n");
-    assert!(output.contains("IN MEMORY"), "the service says loudly that it keeps nothing:\n{output}");
+    assert!(output.contains("Storage: SQLite file"), "the service says where it keeps the journal:\n{output}");
     assert!(!output.contains(secret), "the secret is never printed");
     let status = served.terminate();
     assert!(status.success(), "SIGTERM drains and exits 0, got {status}");
@@ -128,6 +128,78 @@ fn serving_without_a_secret_prints_a_working_demo_token() {
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert!(stdout.contains("\"message\":\"Profile created\""), "{stdout}");
     assert!(served.terminate().success());
+}
+
+/// `serve` with no setting keeps the journal in the data directory's `quantarya.db`, says so, and finds it again
+/// after a restart: the demo user's profile, made before the restart, is there after it (the demo token is new
+/// each start; the user is the same).
+#[test]
+fn the_default_store_is_a_file_that_outlives_a_restart() {
+    let port = free_port();
+    let data = support::data_dir(port);
+    let served = Served::start_in(&data, port, &[], None);
+    let token = served.demo_token();
+    let create = format!(
+        "curl -s -X POST http://127.0.0.1:{port}/me -H 'Authorization: Bearer {token}' \
+         -H 'Content-Type: application/json' -d '{{\"user_name\": \"kept\"}}'"
+    );
+    let made = run_script(&create, &data);
+    assert!(String::from_utf8_lossy(&made.stdout).contains("Profile created"), "{made:?}");
+    let said = served.output().join("\n");
+    assert!(said.contains(&format!("Storage: SQLite file {}", data.join("quantarya.db").display())), "{said}");
+    assert!(served.terminate().success());
+    assert!(data.join("quantarya.db").is_file(), "the journal is a file in the data directory");
+
+    let port = free_port();
+    let again = Served::start_in(&data, port, &[], None);
+    let token = again.demo_token();
+    let read = run_script(&format!("curl -s http://127.0.0.1:{port}/me -H 'Authorization: Bearer {token}'"), &data);
+    assert!(String::from_utf8_lossy(&read.stdout).contains("\"user_name\":\"kept\""), "{read:?}");
+    assert!(again.terminate().success());
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+/// `quantarya migrate` makes a SQLite file's schema (the data directory's, or the one `DATABASE_URL` names), and
+/// again changes nothing; memory has nothing to migrate.
+#[test]
+fn migrate_works_on_a_sqlite_file() {
+    let data = support::data_dir(free_port());
+    let migrate = |env: &[(&str, String)]| {
+        let mut command = Command::new(BIN);
+        command.arg("migrate").env_remove("DATABASE_URL").env("QUANTARYA_DATA_DIR", &data);
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        command.output().expect("runs")
+    };
+    for _ in 0..2 {
+        let done = migrate(&[]);
+        assert!(done.status.success(), "{done:?}");
+        assert!(String::from_utf8_lossy(&done.stdout).contains("is up to date"), "{done:?}");
+    }
+    assert!(data.join("quantarya.db").is_file());
+    let named = data.join("named.db");
+    let done = migrate(&[("DATABASE_URL", format!("sqlite://{}", named.display()))]);
+    assert!(done.status.success() && named.is_file(), "{done:?}");
+    let memory = migrate(&[("DATABASE_URL", "memory:".to_owned())]);
+    assert!(!memory.status.success(), "{memory:?}");
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+/// `--in-memory` keeps nothing, writes no file, and says so loudly.
+#[test]
+fn in_memory_is_asked_for_and_says_it_keeps_nothing() {
+    let port = free_port();
+    let data = support::data_dir(port);
+    let mut command = Command::new(BIN);
+    command.args(["serve", "--in-memory", "--bind", &format!("127.0.0.1:{port}")]);
+    let served = Served::start_command(command, &data, port);
+    let _token = served.demo_token();
+    let said = served.output().join("\n");
+    assert!(said.contains("IN MEMORY"), "{said}");
+    assert!(served.terminate().success());
+    assert!(!data.join("quantarya.db").exists(), "nothing was written to the data directory");
+    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[test]

@@ -33,20 +33,51 @@ pub fn healthy(port: u16) -> bool {
 pub struct Served {
     child: Child,
     lines: mpsc::Receiver<String>,
+    /// Every line received so far.
+    seen: std::cell::RefCell<Vec<String>>,
+}
+
+/// A fresh directory for a server's data (its SQLite file), removed by the caller when done with it.
+pub fn data_dir(port: u16) -> std::path::PathBuf {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    let dir = std::env::temp_dir().join(format!("quantarya-data-{port}-{}-{nanos}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a data directory");
+    dir
 }
 
 impl Served {
-    /// Starts the server; its logs (stderr) go to `log` when given.
+    /// Starts the server with its journal in a fresh data directory; its logs (stderr) go to `log` when given.
     pub fn start(port: u16, env: &[(&str, &str)], log: Option<&std::path::Path>) -> Self {
+        Self::start_in(&data_dir(port), port, env, log)
+    }
+
+    /// Starts the server with its journal in `data`; its logs (stderr) go to `log` when given.
+    pub fn start_in(data: &std::path::Path, port: u16, env: &[(&str, &str)], log: Option<&std::path::Path>) -> Self {
+        let mut command = Command::new(BIN);
+        command.args(["serve", "--bind", &format!("127.0.0.1:{port}")]);
+        Self::start_with(command, data, port, env, log)
+    }
+
+    /// Starts `command` (a `serve` on `port`) with its journal in `data`.
+    pub fn start_command(command: Command, data: &std::path::Path, port: u16) -> Self {
+        Self::start_with(command, data, port, &[], None)
+    }
+
+    fn start_with(
+        mut command: Command,
+        data: &std::path::Path,
+        port: u16,
+        env: &[(&str, &str)],
+        log: Option<&std::path::Path>,
+    ) -> Self {
         let stderr = match log {
             Some(path) => Stdio::from(std::fs::File::create(path).expect("log file")),
             None => Stdio::null(),
         };
-        let mut command = Command::new(BIN);
         command
-            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
             .env_remove("DATABASE_URL")
             .env_remove("QUANTARYA_JWT_SECRET")
+            .env("QUANTARYA_DATA_DIR", data)
             .env("RUST_LOG", "info")
             .stdout(Stdio::piped())
             .stderr(stderr);
@@ -68,7 +99,7 @@ impl Served {
             assert!(Instant::now() < deadline, "quantarya did not start serving");
             std::thread::sleep(Duration::from_millis(50));
         }
-        Self { child, lines }
+        Self { child, lines, seen: std::cell::RefCell::default() }
     }
 
     /// The server's process id.
@@ -78,7 +109,9 @@ impl Served {
 
     /// Every stdout line printed so far.
     pub fn output(&self) -> Vec<String> {
-        self.lines.try_iter().collect()
+        let mut seen = self.seen.borrow_mut();
+        seen.extend(self.lines.try_iter());
+        seen.clone()
     }
 
     /// Sends `signal` (`TERM`, `INT`) to the server.
@@ -102,9 +135,8 @@ impl Served {
     /// The demo token printed at start.
     pub fn demo_token(&self) -> String {
         let deadline = Instant::now() + Duration::from_secs(10);
-        let mut lines = Vec::new();
         loop {
-            lines.extend(self.output());
+            let lines = self.output();
             if let Some(token) = lines.iter().find(|l| l.starts_with("eyJ")) {
                 return token.clone();
             }
