@@ -49,12 +49,13 @@ use tokio::sync::{Mutex, MutexGuard};
 /// The schema's migrations, applied when a file is opened.
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
-/// What every connection sets before its first statement: write-ahead logging (readers never wait for the writer),
-/// `synchronous=FULL` (each commit is on disk before it is acknowledged, power loss included), the foreign keys the
-/// schema declares (SQLite leaves them off by default), and up to five seconds of waiting for a lock before a
-/// statement fails as busy (a 503).
+/// What every connection sets before its first statement: up to five seconds of waiting for a lock before a
+/// statement fails as busy (a 503; first, so that the settings after it wait too, for a file another connection
+/// holds), write-ahead logging (readers never wait for the writer), `synchronous=FULL` (each commit is on disk before
+/// it is acknowledged, power loss included), and the foreign keys the schema declares (SQLite leaves them off by
+/// default).
 pub const PRAGMAS: &str =
-    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;";
+    "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;";
 
 type Wrapped = SyncConnectionWrapper<SqliteConnection>;
 
