@@ -28,7 +28,7 @@ fn stale_or_missing(exists: bool) -> StoreError {
 #[async_trait]
 impl UserStore for SqliteStore {
     async fn get_user(&self, id: &UserId) -> Result<Option<User>, StoreError> {
-        let mut conn = self.conn().await;
+        let mut conn = self.read().await;
         let row = users::table
             .find(id.as_str())
             .select(UserRow::as_select())
@@ -40,7 +40,7 @@ impl UserStore for SqliteStore {
     }
 
     async fn get_user_by_name(&self, name: &UserName) -> Result<Option<User>, StoreError> {
-        let mut conn = self.conn().await;
+        let mut conn = self.read().await;
         let row = users::table
             .filter(lower(users::user_name).eq(name.as_str().to_lowercase()))
             .select(UserRow::as_select())
@@ -102,7 +102,7 @@ impl StrategyStore for SqliteStore {
     }
 
     async fn get_strategy(&self, owner: &UserId, id: StrategyId) -> Result<Option<Strategy>, StoreError> {
-        let mut conn = self.conn().await;
+        let mut conn = self.read().await;
         let row = strategies::table
             .find(id_text(id.as_uuid()))
             .filter(strategies::user_id.eq(owner.as_str()))
@@ -115,7 +115,7 @@ impl StrategyStore for SqliteStore {
     }
 
     async fn list_strategies(&self, owner: &UserId) -> Result<Vec<Strategy>, StoreError> {
-        let mut conn = self.conn().await;
+        let mut conn = self.read().await;
         let rows = strategies::table
             .filter(strategies::user_id.eq(owner.as_str()))
             .order(strategies::id.desc())
@@ -127,7 +127,7 @@ impl StrategyStore for SqliteStore {
     }
 
     async fn public_strategies(&self, owner: &UserId) -> Result<Vec<(Strategy, ClosedRevision)>, StoreError> {
-        let mut conn = self.conn().await;
+        let mut conn = self.read().await;
         let rows: Vec<(StrategyRow, i64)> = strategies::table
             .filter(strategies::user_id.eq(owner.as_str()))
             .filter(strategies::is_public.eq(true))
@@ -177,7 +177,7 @@ impl ApiKeyStore for SqliteStore {
     }
 
     async fn find_api_key(&self, hash: &ApiKeyHash) -> Result<Option<ApiKey>, StoreError> {
-        let mut conn = self.conn().await;
+        let mut conn = self.read().await;
         let row = api_keys::table
             .filter(api_keys::hash.eq(hash.as_bytes().as_slice()))
             .select(ApiKeyRow::as_select())
@@ -189,7 +189,7 @@ impl ApiKeyStore for SqliteStore {
     }
 
     async fn list_api_keys(&self, owner: &UserId) -> Result<Vec<ApiKey>, StoreError> {
-        let mut conn = self.conn().await;
+        let mut conn = self.read().await;
         let rows = api_keys::table
             .filter(api_keys::user_id.eq(owner.as_str()))
             .order(api_keys::id.asc())
@@ -230,7 +230,7 @@ impl ApiKeyStore for SqliteStore {
 #[async_trait]
 impl StorageHealth for SqliteStore {
     async fn ping(&self) -> Result<(), StoreError> {
-        let mut conn = self.conn().await;
+        let mut conn = self.read().await;
         diesel::sql_query("SELECT 1").execute(&mut *conn).await.map_err(query)?;
         Ok(())
     }

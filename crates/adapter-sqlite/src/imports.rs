@@ -93,7 +93,7 @@ impl ImportStore for SqliteStore {
     async fn list_imports(&self, owner: &UserId, strategy: StrategyId) -> Result<Option<Vec<Import>>, StoreError> {
         let strategy = id_text(strategy.as_uuid());
         let rows: Vec<ImportRow> = {
-            let mut conn = self.conn().await;
+            let mut conn = self.read().await;
             imports::table
                 .filter(imports::strategy_id.eq(&strategy))
                 .filter(imports::user_id.eq(owner.as_str()))

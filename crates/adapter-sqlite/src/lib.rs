@@ -3,13 +3,10 @@
 //!
 //! The file is opened in WAL mode with `synchronous=FULL` (an acknowledged write survives a process crash and a
 //! power loss), `foreign_keys=ON` and a busy timeout, and its migrations (in this crate's `migrations/`) are applied
-//! before the store answers. One connection serves the store, so one statement or transaction runs at a time: SQLite
-//! allows one writer in any case, and every rule that must hold under concurrency is a constraint or a transaction,
-//! as on PostgreSQL.
+//! before the store answers. One connection writes (SQLite allows one writer in any case), four read beside it, and
+//! every rule that must hold under concurrency is a constraint or a transaction, as on PostgreSQL.
 //!
-//! This is the store's first part (issue 17): profiles, strategies, API keys and readiness. Trades, receipts, the
-//! signal log, imports and webhooks follow, each with its migration; until they land, [`SqliteStore`] is not yet
-//! every store port, and `quantarya serve` does not offer it.
+//! [`SqliteStore`] is every store port, and the store `quantarya serve` keeps its journal in by default.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), quantarya_ports::StoreError> {
@@ -38,6 +35,7 @@ mod webhooks;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use diesel::Connection as _;
 use diesel::sqlite::SqliteConnection;
@@ -45,6 +43,9 @@ use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use quantarya_ports::StoreError;
 use tokio::sync::{Mutex, MutexGuard};
+
+/// How many connections read.
+const READERS: usize = 4;
 
 /// The schema's migrations, applied when a file is opened.
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
@@ -62,7 +63,12 @@ type Wrapped = SyncConnectionWrapper<SqliteConnection>;
 /// The store on one SQLite file. Cloning it shares its connection.
 #[derive(Clone)]
 pub struct SqliteStore {
+    /// The one connection that writes (SQLite takes one writer at a time).
     connection: Arc<Mutex<Wrapped>>,
+    /// Connections that only read, taken in turn: in WAL mode they read while the writer writes, so a read never
+    /// waits behind another request's commit.
+    readers: Arc<[Mutex<Wrapped>]>,
+    next_reader: Arc<AtomicUsize>,
     /// The signal log's writer, with a connection of its own.
     signals: signal_writer::SignalWriter,
     path: Arc<PathBuf>,
@@ -92,9 +98,19 @@ impl SqliteStore {
         let mut connection = connect()?;
         connection.run_pending_migrations(MIGRATIONS).map_err(error::connection)?;
         let signals = signal_writer::SignalWriter::start(connect()?)?;
+        let readers = (0..READERS)
+            .map(|_| {
+                let mut reader = connect()?;
+                diesel::connection::SimpleConnection::batch_execute(&mut reader, "PRAGMA query_only = ON;")
+                    .map_err(error::query)?;
+                Ok(Mutex::new(SyncConnectionWrapper::new(reader)))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
         tracing::info!(path = %path.display(), "SQLite store opened");
         Ok(Self {
             connection: Arc::new(Mutex::new(SyncConnectionWrapper::new(connection))),
+            readers: readers.into(),
+            next_reader: Arc::default(),
             signals,
             path: Arc::new(path),
         })
@@ -105,9 +121,16 @@ impl SqliteStore {
         &self.path
     }
 
-    /// The store's connection, once no other statement is using it.
+    /// The writing connection, once no other statement is using it.
     async fn conn(&self) -> MutexGuard<'_, Wrapped> {
         self.connection.lock().await
+    }
+
+    /// A reading connection (the next in turn), once no other statement is using it. A read sees every write
+    /// committed before it began.
+    async fn read(&self) -> MutexGuard<'_, Wrapped> {
+        let at = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
+        self.readers[at].lock().await
     }
 }
 

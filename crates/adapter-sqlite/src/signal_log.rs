@@ -120,7 +120,7 @@ impl SignalLogStore for SqliteStore {
             Err(_) => tracing::debug!("the signal log's queue took too long to write before a read"),
         }
         let strategy = id_text(strategy.as_uuid());
-        let mut conn = self.conn().await;
+        let mut conn = self.read().await;
         let owned = strategies::table.find(&strategy).filter(strategies::user_id.eq(owner.as_str()));
         let exists = diesel::select(diesel::dsl::exists(owned)).get_result::<bool>(&mut *conn).await.map_err(query)?;
         if !exists {

@@ -24,6 +24,9 @@ const QUEUE: usize = 16_384;
 /// The most entries one transaction writes.
 const BATCH: usize = 512;
 
+/// How long the writer gathers entries after the first before it writes them.
+const GATHER: std::time::Duration = std::time::Duration::from_millis(20);
+
 /// What the writer is sent.
 enum Message {
     /// An entry of its owner's strategy (boxed: a queue slot stays the size of a pointer).
@@ -89,7 +92,10 @@ impl SignalWriter {
 /// Writes what arrives until every sender is gone.
 fn run(mut connection: SqliteConnection, received: &Receiver<Message>) {
     while let Ok(first) = received.recv() {
+        // What arrives within a moment of the first joins it (one commit, one `fsync`, for all), unless a flush
+        // is waiting or the batch is full.
         let (mut entries, mut flushes) = (Vec::new(), Vec::new());
+        let gathering = std::time::Instant::now() + GATHER;
         let mut next = Some(first);
         while let Some(message) = next.take() {
             match message {
@@ -97,7 +103,10 @@ fn run(mut connection: SqliteConnection, received: &Receiver<Message>) {
                 Message::Flush(done) => flushes.push(done),
             }
             if entries.len() < BATCH {
-                next = received.try_recv().ok();
+                next = match flushes.is_empty() {
+                    true => received.recv_timeout(gathering.saturating_duration_since(std::time::Instant::now())).ok(),
+                    false => received.try_recv().ok(),
+                };
             }
         }
         let written = if entries.is_empty() { Ok(()) } else { write(&mut connection, &entries) };

@@ -64,7 +64,7 @@ impl SqliteStore {
 
     /// Whether `owner` has strategy `id`: asked when a read found nothing, to tell "none" from "not yours".
     pub(crate) async fn owns(&self, owner: &UserId, strategy: &str) -> Result<bool, StoreError> {
-        let mut conn = self.conn().await;
+        let mut conn = self.read().await;
         let owned = strategies::table.find(strategy).filter(strategies::user_id.eq(owner.as_str()));
         diesel::select(diesel::dsl::exists(owned)).get_result::<bool>(&mut *conn).await.map_err(query)
     }
@@ -78,7 +78,7 @@ impl SqliteStore {
         limit: usize,
     ) -> Result<Option<Vec<Trade>>, StoreError> {
         let rows = {
-            let mut conn = self.conn().await;
+            let mut conn = self.read().await;
             listed.limit(i64::try_from(limit).unwrap_or(i64::MAX)).load(&mut *conn).await.map_err(query)?
         };
         if rows.is_empty() && !self.owns(owner, strategy).await? {
@@ -129,7 +129,7 @@ impl TradeStore for SqliteStore {
         key: Option<&'k IdempotencyKey>,
     ) -> Result<SignalReceipts, StoreError> {
         let (owner, strategy) = (owner.as_str(), id_text(strategy.as_uuid()));
-        let mut conn = self.conn().await;
+        let mut conn = self.read().await;
         let latest = receipt_targets::table
             .find((owner, &strategy, target.key()))
             .select((
@@ -157,7 +157,7 @@ impl TradeStore for SqliteStore {
 
     async fn receipt_count(&self, owner: &UserId, strategy: StrategyId) -> Result<u64, StoreError> {
         let (owner, strategy) = (owner.as_str(), id_text(strategy.as_uuid()));
-        let mut conn = self.conn().await;
+        let mut conn = self.read().await;
         let targets: i64 = receipt_targets::table
             .filter(receipt_targets::user_id.eq(owner))
             .filter(receipt_targets::strategy_id.eq(&strategy))
@@ -177,7 +177,7 @@ impl TradeStore for SqliteStore {
 
     async fn get_trade(&self, owner: &UserId, strategy: StrategyId, id: TradeId) -> Result<Option<Trade>, StoreError> {
         let strategy = id_text(strategy.as_uuid());
-        let mut conn = self.conn().await;
+        let mut conn = self.read().await;
         let row = owners_trades(owner, &strategy)
             .filter(trades::id.eq(id_text(id.as_uuid())))
             .first(&mut *conn)
@@ -211,7 +211,7 @@ impl TradeStore for SqliteStore {
         reference: &ExternalReference,
     ) -> Result<Option<Trade>, StoreError> {
         let strategy = id_text(strategy.as_uuid());
-        let mut conn = self.conn().await;
+        let mut conn = self.read().await;
         let row = owners_trades(owner, &strategy)
             .filter(trades::external_reference.eq(reference.as_str().to_owned()))
             .order(trades::id.desc())
@@ -278,7 +278,7 @@ impl TradeStore for SqliteStore {
         strategy: StrategyId,
         id: TradeId,
     ) -> Result<Vec<TradeEvent>, StoreError> {
-        let mut conn = self.conn().await;
+        let mut conn = self.read().await;
         let rows = trade_events::table
             .inner_join(trades::table)
             .filter(trades::id.eq(id_text(id.as_uuid())))
@@ -318,7 +318,7 @@ impl TradeStore for SqliteStore {
         if let Some(to) = range.to {
             cancelled = cancelled.filter(trades::closed_at.le(micros(to)));
         }
-        let mut conn = self.conn().await;
+        let mut conn = self.read().await;
         let (all, live): (i64, i64) = cancelled.first(&mut *conn).await.map_err(query)?;
         Ok((u64::try_from(all).unwrap_or(0), u64::try_from(live).unwrap_or(0)))
     }
@@ -345,7 +345,7 @@ impl TradeStore for SqliteStore {
                 closed_page = closed_page.filter(after_cursor("trades.closed_at, trades.id", ">", at, id));
             }
             let rows: Vec<TradeRow> = {
-                let mut conn = self.conn().await;
+                let mut conn = self.read().await;
                 closed_page
                     .order((trades::closed_at.asc(), trades::id.asc()))
                     .limit(CLOSED_PAGE)

@@ -51,7 +51,7 @@ impl WebhookStore for SqliteStore {
     }
 
     async fn list_webhooks(&self, owner: &UserId) -> Result<Vec<Webhook>, StoreError> {
-        let mut conn = self.conn().await;
+        let mut conn = self.read().await;
         let rows = webhooks::table
             .filter(webhooks::user_id.eq(owner.as_str()))
             .order((webhooks::created_at, webhooks::id))
@@ -80,7 +80,7 @@ impl WebhookStore for SqliteStore {
         limit: usize,
     ) -> Result<Option<Vec<Delivery>>, StoreError> {
         let hook = id_text(id.as_uuid());
-        let mut conn = self.conn().await;
+        let mut conn = self.read().await;
         let owned = webhooks::table.find(&hook).filter(webhooks::user_id.eq(owner.as_str()));
         if !diesel::select(diesel::dsl::exists(owned)).get_result::<bool>(&mut *conn).await.map_err(query)? {
             return Ok(None);
