@@ -16,11 +16,12 @@ fn count(n: usize) -> u64 {
 }
 
 /// How many `T`s a user may have, as a count SQLite compares.
-fn limit(n: usize) -> i64 {
+pub(crate) fn limit(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-fn user_exists(connection: &mut SqliteConnection, id: &str) -> QueryResult<bool> {
+/// Whether profile `id` exists.
+pub(crate) fn user_exists(connection: &mut SqliteConnection, id: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(users::table.find(id))).get_result(connection)
 }
 

@@ -17,7 +17,7 @@ pub(crate) fn corrupt(what: impl std::fmt::Display) -> StoreError {
 }
 
 /// Reads a stored value with a domain parser.
-fn read<T, E: std::fmt::Display>(column: &str, parsed: Result<T, E>) -> Result<T, StoreError> {
+pub(crate) fn read<T, E: std::fmt::Display>(column: &str, parsed: Result<T, E>) -> Result<T, StoreError> {
     parsed.map_err(|e| corrupt(format!("{column}: {e}")))
 }
 
@@ -41,11 +41,12 @@ pub(crate) fn uuid(column: &str, text: &str) -> Result<uuid::Uuid, StoreError> {
 }
 
 /// A list as stored: a JSON array.
-fn json_list<T: serde::Serialize>(items: &[T]) -> String {
+pub(crate) fn json_list<T: serde::Serialize>(items: &[T]) -> String {
     serde_json::to_string(items).unwrap_or_else(|_| "[]".to_owned())
 }
 
-fn list<T: serde::de::DeserializeOwned>(column: &str, text: &str) -> Result<Vec<T>, StoreError> {
+/// A stored JSON array.
+pub(crate) fn list<T: serde::de::DeserializeOwned>(column: &str, text: &str) -> Result<Vec<T>, StoreError> {
     read(column, serde_json::from_str(text))
 }
 

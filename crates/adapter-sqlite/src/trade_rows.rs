@@ -11,12 +11,8 @@ use quantarya_domain::{
 use quantarya_ports::StoreError;
 use serde_json::Value;
 
-use crate::rows::{corrupt, id_text, micros, stamp, uuid};
+use crate::rows::{corrupt, id_text, json_list, list, micros, read, stamp, uuid};
 use crate::schema::{trade_events, trades};
-
-fn read<T, E: std::fmt::Display>(column: &str, parsed: Result<T, E>) -> Result<T, StoreError> {
-    parsed.map_err(|e| corrupt(format!("{column}: {e}")))
-}
 
 fn price(column: &str, value: Option<f64>) -> Result<Option<Price>, StoreError> {
     value.map(|p| read(column, Price::new(p))).transpose()
@@ -112,7 +108,7 @@ impl From<&Trade> for TradeRow {
             created_at: micros(t.created_at),
             updated_at: micros(t.updated_at),
             version: version(t.version),
-            tags: serde_json::to_string(t.tags.as_slice()).unwrap_or_else(|_| "[]".to_owned()),
+            tags: json_list(t.tags.as_slice()),
             initial_stop_loss: t.initial_stop_loss.map(Price::get),
             position: position.to_string(),
             live: t.live,
@@ -161,7 +157,7 @@ fn position(text: &str) -> Result<PositionDocument, StoreError> {
 }
 
 fn tags(text: &str) -> Result<Tags, StoreError> {
-    let tags: Vec<String> = read("trades.tags", serde_json::from_str(text))?;
+    let tags: Vec<String> = list("trades.tags", text)?;
     read("trades.tags", Tags::parse(&tags).map_err(|(_, e)| e))
 }
 

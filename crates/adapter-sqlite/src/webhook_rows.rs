@@ -8,12 +8,8 @@ use quantarya_domain::{
 };
 use quantarya_ports::StoreError;
 
-use crate::rows::{corrupt, id_text, micros, stamp, uuid};
+use crate::rows::{corrupt, id_text, json_list, list, micros, read, stamp, uuid};
 use crate::schema::{webhook_deliveries, webhooks};
-
-fn read<T, E: std::fmt::Display>(column: &str, parsed: Result<T, E>) -> Result<T, StoreError> {
-    parsed.map_err(|e| corrupt(format!("{column}: {e}")))
-}
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = webhooks, check_for_backend(diesel::sqlite::Sqlite))]
@@ -33,13 +29,13 @@ impl From<&Webhook> for WebhookRow {
         let events: Vec<&str> = hook.events.iter().map(WebhookEvent::as_str).collect();
         let only = hook.strategy_ids.as_ref().map(|only| {
             let ids: Vec<String> = only.ids().iter().map(|id| id_text(id.as_uuid())).collect();
-            serde_json::to_string(&ids).unwrap_or_else(|_| "[]".to_owned())
+            json_list(&ids)
         });
         Self {
             id: id_text(hook.id.as_uuid()),
             user_id: hook.user_id.as_str().to_owned(),
             url: hook.url.as_str().to_owned(),
-            events: serde_json::to_string(&events).unwrap_or_else(|_| "[]".to_owned()),
+            events: json_list(&events),
             strategy_ids: only,
             secret: hook.secret.expose().to_owned(),
             created_at: micros(hook.created_at),
@@ -51,11 +47,11 @@ impl From<&Webhook> for WebhookRow {
 impl TryFrom<WebhookRow> for Webhook {
     type Error = StoreError;
     fn try_from(r: WebhookRow) -> Result<Self, StoreError> {
-        let events: Vec<String> = read("webhooks.events", serde_json::from_str(&r.events))?;
+        let events: Vec<String> = list("webhooks.events", &r.events)?;
         let strategies = r
             .strategy_ids
             .map(|text| {
-                let ids: Vec<String> = read("webhooks.strategy_ids", serde_json::from_str(&text))?;
+                let ids: Vec<String> = list("webhooks.strategy_ids", &text)?;
                 let ids = ids
                     .iter()
                     .map(|id| uuid("webhooks.strategy_ids", id).map(StrategyId::from_uuid))

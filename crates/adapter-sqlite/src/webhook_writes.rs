@@ -8,8 +8,9 @@ use quantarya_domain::{StrategyId, Webhook, WebhookEvent};
 use quantarya_ports::outbound::{AttemptNext, ClaimLimits};
 use quantarya_ports::{StoreConflict, StoreError};
 
+use crate::account_writes::{limit, user_exists};
 use crate::rows::uuid;
-use crate::schema::{users, webhook_deliveries, webhook_trades, webhooks};
+use crate::schema::{webhook_deliveries, webhook_trades, webhooks};
 use crate::trade_rows::TradeRow;
 use crate::webhook_rows::WebhookRow;
 
@@ -19,14 +20,14 @@ pub(crate) fn insert_webhook(
     row: &WebhookRow,
 ) -> QueryResult<Result<(), StoreError>> {
     connection.immediate_transaction(|connection| {
-        if !diesel::select(diesel::dsl::exists(users::table.find(&row.user_id))).get_result::<bool>(connection)? {
+        if !user_exists(connection, &row.user_id)? {
             return Ok(Err(StoreError::Missing));
         }
         if diesel::select(diesel::dsl::exists(webhooks::table.find(&row.id))).get_result::<bool>(connection)? {
             return Ok(Err(StoreError::Conflict(StoreConflict::AlreadyExists)));
         }
         let owned: i64 = webhooks::table.filter(webhooks::user_id.eq(&row.user_id)).count().get_result(connection)?;
-        if owned >= i64::try_from(Webhook::LIMIT_PER_USER).unwrap_or(i64::MAX) {
+        if owned >= limit(Webhook::LIMIT_PER_USER) {
             return Ok(Err(StoreError::Conflict(StoreConflict::WebhookLimit)));
         }
         diesel::insert_into(webhooks::table).values(row).execute(connection)?;

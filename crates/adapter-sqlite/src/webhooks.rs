@@ -13,15 +13,11 @@ use uuid::Uuid;
 
 use crate::SqliteStore;
 use crate::error::query;
-use crate::rows::{corrupt, id_text, micros, stamp, uuid};
+use crate::rows::{corrupt, id_text, micros, read, stamp, uuid};
 use crate::schema::{webhook_deliveries, webhooks};
 use crate::trade_rows::TradeRow;
 use crate::webhook_rows::{DeliveryRow, WebhookRow, event_type};
 use crate::webhook_writes::{self, Attempt, Claimed};
-
-fn read<T, E: std::fmt::Display>(column: &str, parsed: Result<T, E>) -> Result<T, StoreError> {
-    parsed.map_err(|e| corrupt(format!("{column}: {e}")))
-}
 
 /// A claimed row and its trade, as the deliverer needs them.
 fn claimed_delivery(claim: Uuid, c: Claimed) -> Result<ClaimedDelivery, StoreError> {
