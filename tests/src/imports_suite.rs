@@ -19,7 +19,7 @@ use crate::journal_suite::{Trader, trader_in};
 use crate::support::StoreUnderTest;
 
 /// A TradingView list, newest first as TradingView writes it: a long closed, a short closed and a long still open.
-const LIST: &str = "Trade #,Type,Signal,Date/Time,Price USD,Contracts,Profit USD,Run-up USD,Drawdown USD\n\
+pub(crate) const LIST: &str = "Trade #,Type,Signal,Date/Time,Price USD,Contracts,Profit USD,Run-up USD,Drawdown USD\n\
                     3,Exit long,Open,2024-03-12 15:00,5020,1,0,1500,-250\n\
                     3,Entry long,Long,2024-03-12 10:00,5000,1,0,1500,-250\n\
                     2,Exit short,Close entry(s) order Short,2024-03-11 15:00,4990,2,1000,2000,-500\n\
@@ -27,7 +27,7 @@ const LIST: &str = "Trade #,Type,Signal,Date/Time,Price USD,Contracts,Profit USD
                     1,Exit long,Close entry(s) order Long,2024-03-08 15:45,5030,2,3000,3500,-500\n\
                     1,Entry long,Long,2024-03-08 09:30,5000,2,3000,3500,-500\n";
 
-fn list_file(text: &str) -> ImportFile {
+pub(crate) fn list_file(text: &str) -> ImportFile {
     ImportFile {
         format: ImportFormat::TradingView,
         bytes: text.as_bytes().to_vec(),

@@ -25,6 +25,7 @@
 
 mod bad_inputs;
 mod conformance;
+pub mod copy_suite;
 pub mod durability;
 pub mod http;
 mod http_suite;

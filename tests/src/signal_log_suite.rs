@@ -10,7 +10,7 @@ use crate::journal_suite::{Trader, trader_in};
 use crate::support::{StoreUnderTest, now};
 
 /// A report of a signal answered with `status`, its body naming `n`.
-fn report(n: usize, status: u16) -> SignalReport {
+pub(crate) fn report(n: usize, status: u16) -> SignalReport {
     let refused = !(200..300).contains(&status);
     SignalReport {
         id: None,

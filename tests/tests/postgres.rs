@@ -7,9 +7,11 @@ use std::sync::Arc;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use libtest_mimic::Trial;
 use quantarya_adapter_postgres::{PgStore, PoolSettings};
+use quantarya_adapter_sqlite::SqliteStore;
 use quantarya_domain::uuid::Uuid;
 use quantarya_domain::{LoggedBody, LoggedOutcome, SignalId, SignalLogEntry, StrategyId, Timestamp};
 use quantarya_test_db::TestDatabase;
+use quantarya_tests::copy_suite::{self, CopyEnd};
 use quantarya_tests::runner::{self, MakeIsolated, MakeStore};
 use quantarya_tests::support::StoreUnderTest;
 
@@ -105,12 +107,31 @@ fn main() -> ExitCode {
         handle.block_on(the_signal_log_writer_purges_the_excess_and_the_old(&purge_url));
         Ok(())
     }));
+    let handle = runtime.handle().clone();
+    trials.push(Trial::test("postgres::a_sqlite_journal_is_copied_to_postgres_and_back_row_for_row", move || {
+        handle.block_on(a_sqlite_journal_is_copied_to_postgres_and_back_row_for_row());
+        Ok(())
+    }));
     let conclusion = runner::run(trials);
     if let Err(error) = runtime.block_on(database.drop_database()) {
         eprintln!("{error}");
         return ExitCode::FAILURE;
     }
     conclusion.exit_code()
+}
+
+/// `quantarya copy`'s way up and back: a SQLite journal into a PostgreSQL database of its own, then into a second
+/// SQLite file, every row compared at each step.
+async fn a_sqlite_journal_is_copied_to_postgres_and_back_row_for_row() {
+    let directory = tempfile::tempdir().expect("a directory");
+    let file = |name: &str| {
+        let store = SqliteStore::open(directory.path().join(name)).expect("a fresh SQLite file opens");
+        CopyEnd::of(Arc::new(store))
+    };
+    let database = TestDatabase::create().await.unwrap_or_else(|e| panic!("a database of its own: {e}"));
+    let postgres = CopyEnd::of(Arc::new(PgStore::connect(database.url(), PoolSettings::default()).expect("a pool")));
+    copy_suite::a_journal_is_copied_row_for_row(file("source.db"), postgres, file("back.db")).await;
+    database.drop_database().await.expect("dropped");
 }
 
 /// How many rows the signal log holds for `strategy`, counted in the database.

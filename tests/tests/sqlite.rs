@@ -5,7 +5,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use libtest_mimic::Trial;
 use quantarya_adapter_sqlite::SqliteStore;
+use quantarya_tests::copy_suite::{self, CopyEnd};
 use quantarya_tests::runner::{self, MakeIsolated, MakeStore};
 use quantarya_tests::support::StoreUnderTest;
 
@@ -44,6 +46,15 @@ fn main() -> ExitCode {
     });
     let mut trials = runner::trials(&make, runtime.handle());
     trials.extend(runner::isolated_trials(&isolated, runtime.handle()));
+    let (handle, root) = (runtime.handle().clone(), directory.path().to_path_buf());
+    trials.push(Trial::test("sqlite::a_journal_is_copied_from_file_to_file_row_for_row", move || {
+        // Opened inside the runtime: a connection opened outside one would make a runtime of its own.
+        let end = |name: &str| CopyEnd::of(Arc::new(SqliteStore::open(root.join(name)).expect("a fresh file opens")));
+        handle.block_on(async {
+            copy_suite::a_journal_is_copied_row_for_row(end("from.db"), end("to.db"), end("then.db")).await
+        });
+        Ok(())
+    }));
     let conclusion = runner::run(trials);
     drop(directory);
     conclusion.exit_code()

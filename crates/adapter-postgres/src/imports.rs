@@ -27,7 +27,7 @@ const TRADES_A_STATEMENT: usize = 1_000;
 
 #[derive(Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = imports, check_for_backend(diesel::pg::Pg))]
-struct ImportRow {
+pub(crate) struct ImportRow {
     id: Uuid,
     strategy_id: Uuid,
     user_id: String,
@@ -87,7 +87,7 @@ async fn imports_take_turns(conn: &mut AsyncPgConnection, strategy: Uuid) -> Que
 }
 
 /// Moves the strategy's closed revision on (a closed or cancelled trade was written or removed).
-async fn revise(conn: &mut AsyncPgConnection, strategy: Uuid) -> QueryResult<()> {
+pub(crate) async fn revise(conn: &mut AsyncPgConnection, strategy: Uuid) -> QueryResult<()> {
     diesel::update(strategies::table.find(strategy))
         .set(strategies::closed_revision.eq(strategies::closed_revision + 1))
         .execute(conn)

@@ -25,6 +25,8 @@
 mod accounts;
 mod changes_text;
 mod closed_row;
+mod copy;
+mod copy_writes;
 mod cursor;
 mod error;
 mod imports;

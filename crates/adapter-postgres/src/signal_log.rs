@@ -49,7 +49,7 @@ fn details_of(stored: &Value) -> Result<Vec<LoggedDetail>, StoreError> {
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = signal_log)]
 #[diesel(check_for_backend(diesel::pg::Pg))]
-struct SignalRow {
+pub(crate) struct SignalRow {
     id: uuid::Uuid,
     strategy_id: uuid::Uuid,
     received_at: DateTime<Utc>,

@@ -165,6 +165,21 @@ JOIN strategies s ON s.id = b.strategy_id AND s.user_id = b.user_id
 ON CONFLICT (id) DO NOTHING";
 
 async fn write(pool: &Pool<AsyncPgConnection>, entries: &[(UserId, SignalLogEntry)]) -> Result<(), StoreError> {
+    let mut conn = pool.get().await.map_err(pool_error)?;
+    conn.transaction::<_, diesel::result::Error, _>(async move |conn| {
+        diesel::sql_query("SET LOCAL synchronous_commit TO OFF").execute(conn).await?;
+        insert_entries(conn, entries).await.map(drop)
+    })
+    .await
+    .map_err(query)
+}
+
+/// Writes `entries` in one statement, each unless its strategy is not its owner's (or is gone) or its id is taken;
+/// how many it wrote.
+pub(crate) async fn insert_entries(
+    conn: &mut AsyncPgConnection,
+    entries: &[(UserId, SignalLogEntry)],
+) -> diesel::QueryResult<usize> {
     let ids: Vec<uuid::Uuid> = entries.iter().map(|(_, e)| e.id.as_uuid()).collect();
     let owners: Vec<String> = entries.iter().map(|(owner, _)| owner.as_str().to_owned()).collect();
     let strategies: Vec<uuid::Uuid> = entries.iter().map(|(_, e)| e.strategy_id.as_uuid()).collect();
@@ -181,30 +196,23 @@ async fn write(pool: &Pool<AsyncPgConnection>, entries: &[(UserId, SignalLogEntr
     let keys: Vec<Option<uuid::Uuid>> = entries.iter().map(|(_, e)| e.api_key_id.map(|k| k.as_uuid())).collect();
     let bodies: Vec<String> = entries.iter().map(|(_, e)| e.body.as_str().to_owned()).collect();
     let truncated: Vec<bool> = entries.iter().map(|(_, e)| e.body.truncated()).collect();
-    let mut conn = pool.get().await.map_err(pool_error)?;
-    conn.transaction::<_, diesel::result::Error, _>(async move |conn| {
-        diesel::sql_query("SET LOCAL synchronous_commit TO OFF").execute(conn).await?;
-        diesel::sql_query(INSERT)
-            .bind::<Array<SqlUuid>, _>(ids)
-            .bind::<Array<Text>, _>(owners)
-            .bind::<Array<SqlUuid>, _>(strategies)
-            .bind::<Array<Timestamptz>, _>(received)
-            .bind::<Array<Nullable<Text>>, _>(events)
-            .bind::<Array<SmallInt>, _>(statuses)
-            .bind::<Array<Text>, _>(messages)
-            .bind::<Array<Nullable<Text>>, _>(codes)
-            .bind::<Array<Jsonb>, _>(details)
-            .bind::<Array<Nullable<SqlUuid>>, _>(trades)
-            .bind::<Array<Bool>, _>(repeats)
-            .bind::<Array<Nullable<SqlUuid>>, _>(keys)
-            .bind::<Array<Text>, _>(bodies)
-            .bind::<Array<Bool>, _>(truncated)
-            .execute(conn)
-            .await?;
-        Ok(())
-    })
-    .await
-    .map_err(query)
+    diesel::sql_query(INSERT)
+        .bind::<Array<SqlUuid>, _>(ids)
+        .bind::<Array<Text>, _>(owners)
+        .bind::<Array<SqlUuid>, _>(strategies)
+        .bind::<Array<Timestamptz>, _>(received)
+        .bind::<Array<Nullable<Text>>, _>(events)
+        .bind::<Array<SmallInt>, _>(statuses)
+        .bind::<Array<Text>, _>(messages)
+        .bind::<Array<Nullable<Text>>, _>(codes)
+        .bind::<Array<Jsonb>, _>(details)
+        .bind::<Array<Nullable<SqlUuid>>, _>(trades)
+        .bind::<Array<Bool>, _>(repeats)
+        .bind::<Array<Nullable<SqlUuid>>, _>(keys)
+        .bind::<Array<Text>, _>(bodies)
+        .bind::<Array<Bool>, _>(truncated)
+        .execute(conn)
+        .await
 }
 
 fn pool_error(error: impl std::error::Error + Send + Sync + 'static) -> StoreError {

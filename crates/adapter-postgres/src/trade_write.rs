@@ -131,13 +131,11 @@ impl<Kind, Mode> TradeWrite<Kind, Mode> {
     }
 }
 
-/// Calls `$each!(sql type, value)` for every parameter of `$write`, in [`PARAMS`]' order (a test checks that each is
-/// named once, in order), the receipt's last when it has one: the one list the binds and the rendering for pgbench
-/// share.
-macro_rules! each_param {
-    ($write:expr, $each:ident) => {{
-        let w = $write;
-        let r = &w.row;
+/// Calls `$each!(sql type, value)` for every column of the trade row `$row`, in [`TRADE_COLUMNS`]' order: the one
+/// list a trade's binds are made from (the write statement's, a copied delivery's snapshot).
+macro_rules! each_trade_column {
+    ($row:expr, $each:ident) => {{
+        let r = $row;
         $each!(SqlUuid, &r.id);
         $each!(SqlUuid, &r.strategy_id);
         $each!(Text, &r.user_id);
@@ -168,6 +166,17 @@ macro_rules! each_param {
         $each!(Nullable<Float8>, &r.initial_stop_loss);
         $each!(Jsonb, &r.position);
         $each!(Bool, &r.live);
+    }};
+}
+pub(crate) use each_trade_column;
+
+/// Calls `$each!(sql type, value)` for every parameter of `$write`, in [`PARAMS`]' order (a test checks that each is
+/// named once, in order), the receipt's last when it has one: the one list the binds and the rendering for pgbench
+/// share.
+macro_rules! each_param {
+    ($write:expr, $each:ident) => {{
+        let w = $write;
+        $crate::trade_write::each_trade_column!(&w.row, $each);
         $each!(SqlUuid, &w.event_id);
         $each!(Text, &w.event_kind);
         $each!(Timestamptz, &w.event_at);

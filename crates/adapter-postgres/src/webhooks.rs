@@ -28,7 +28,7 @@ use crate::write_statement::TRADE_COLUMNS;
 // No `Debug`: it holds the secret.
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = webhooks, check_for_backend(diesel::pg::Pg))]
-struct WebhookRow {
+pub(crate) struct WebhookRow {
     id: Uuid,
     user_id: String,
     url: String,
@@ -73,11 +73,12 @@ impl TryFrom<WebhookRow> for Webhook {
     }
 }
 
-#[derive(Debug, Queryable, Selectable)]
+/// A delivery's row without its claim (a copied delivery is unclaimed).
+#[derive(Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = webhook_deliveries, check_for_backend(diesel::pg::Pg))]
-struct DeliveryRow {
+pub(crate) struct DeliveryRow {
     webhook_id: Uuid,
-    event_id: Uuid,
+    pub(crate) event_id: Uuid,
     event_type: String,
     trade_id: Uuid,
     created_at: DateTime<Utc>,
@@ -91,6 +92,24 @@ struct DeliveryRow {
 
 fn event_type(raw: &str) -> Result<WebhookEvent, StoreError> {
     WebhookEvent::parse(raw).ok_or_else(|| corrupt(format!("webhook_deliveries.event_type {raw:?}")))
+}
+
+impl From<&Delivery> for DeliveryRow {
+    fn from(d: &Delivery) -> Self {
+        Self {
+            webhook_id: d.webhook_id.as_uuid(),
+            event_id: d.event_id.as_uuid(),
+            event_type: d.event.as_str().to_owned(),
+            trade_id: d.trade_id.as_uuid(),
+            created_at: d.created_at.as_datetime(),
+            attempts: i32::try_from(d.attempts).unwrap_or(i32::MAX),
+            last_status: d.last_status.map(i32::from),
+            last_error: d.last_error.clone(),
+            state: d.state.as_str().to_owned(),
+            next_attempt_at: d.next_attempt_at.map(|at| at.as_datetime()),
+            finished_at: d.finished_at.map(|at| at.as_datetime()),
+        }
+    }
 }
 
 impl TryFrom<DeliveryRow> for Delivery {
@@ -139,11 +158,25 @@ struct ClaimRow {
 
 /// The trade as an announced change left it.
 #[derive(QueryableByName)]
-struct SnapshotRow {
+pub(crate) struct SnapshotRow {
     #[diesel(sql_type = SqlUuid)]
-    event_id: Uuid,
+    pub(crate) event_id: Uuid,
     #[diesel(embed)]
-    trade: TradeRow,
+    pub(crate) trade: TradeRow,
+}
+
+/// The trades as the announced changes `events` left them.
+pub(crate) async fn snapshots(
+    conn: &mut diesel_async::AsyncPgConnection,
+    events: &[Uuid],
+) -> QueryResult<Vec<SnapshotRow>> {
+    diesel::sql_query(format!(
+        "SELECT event_id, {} FROM webhook_trades WHERE event_id = ANY ($1)",
+        TRADE_COLUMNS.join(", ")
+    ))
+    .bind::<Array<SqlUuid>, _>(events)
+    .load(conn)
+    .await
 }
 
 /// A claimed row and its trade, as the deliverer needs them.
@@ -315,14 +348,7 @@ impl WebhookStore for PgStore {
             return Ok(Vec::new());
         }
         let events: Vec<Uuid> = claimed.iter().map(|c| c.event_id).collect();
-        let snapshots: Vec<SnapshotRow> = diesel::sql_query(format!(
-            "SELECT event_id, {} FROM webhook_trades WHERE event_id = ANY ($1)",
-            TRADE_COLUMNS.join(", ")
-        ))
-        .bind::<Array<SqlUuid>, _>(&events)
-        .load(&mut conn)
-        .await
-        .map_err(query)?;
+        let snapshots = snapshots(&mut conn, &events).await.map_err(query)?;
         let mut trades: std::collections::HashMap<Uuid, Result<Trade, StoreError>> = std::collections::HashMap::new();
         for snapshot in snapshots {
             trades.insert(snapshot.event_id, Trade::try_from(snapshot.trade));

@@ -19,6 +19,8 @@
 
 mod account_writes;
 mod accounts;
+mod copy;
+mod copy_writes;
 mod error;
 mod import_writes;
 mod imports;

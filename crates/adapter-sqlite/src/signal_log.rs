@@ -50,7 +50,7 @@ fn details_of(stored: &str) -> Result<Vec<LoggedDetail>, StoreError> {
 /// A row of `signal_log`, as read.
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = signal_log, check_for_backend(diesel::sqlite::Sqlite))]
-struct SignalRow {
+pub(crate) struct SignalRow {
     id: String,
     strategy_id: String,
     received_at: i64,

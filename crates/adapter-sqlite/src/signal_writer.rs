@@ -128,31 +128,8 @@ fn write(connection: &mut SqliteConnection, entries: &[(UserId, SignalLogEntry)]
         .immediate_transaction::<_, diesel::result::Error, _>(|connection| {
             let mut touched = BTreeSet::new();
             for (owner, entry) in entries {
-                let strategy = id_text(entry.strategy_id.as_uuid());
-                diesel::sql_query(
-                    "INSERT INTO signal_log (id, strategy_id, received_at, event, status, message, code, details, \
-                     trade_id, repeat, api_key_id, body, body_truncated) \
-                     SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? \
-                     WHERE EXISTS (SELECT 1 FROM strategies WHERE id = ? AND user_id = ?) \
-                     ON CONFLICT (id) DO NOTHING",
-                )
-                .bind::<Text, _>(id_text(entry.id.as_uuid()))
-                .bind::<Text, _>(&strategy)
-                .bind::<BigInt, _>(micros(entry.received_at))
-                .bind::<Nullable<Text>, _>(entry.event.as_deref())
-                .bind::<Integer, _>(i32::from(entry.outcome.status))
-                .bind::<Text, _>(entry.outcome.message.as_ref())
-                .bind::<Nullable<Text>, _>(entry.outcome.code.as_deref())
-                .bind::<Text, _>(details_json(&entry.outcome))
-                .bind::<Nullable<Text>, _>(entry.trade_id.map(|t| id_text(t.as_uuid())))
-                .bind::<Bool, _>(entry.repeat)
-                .bind::<Nullable<Text>, _>(entry.api_key_id.map(|k| id_text(k.as_uuid())))
-                .bind::<Text, _>(entry.body.as_str())
-                .bind::<Bool, _>(entry.body.truncated())
-                .bind::<Text, _>(&strategy)
-                .bind::<Text, _>(owner.as_str())
-                .execute(connection)?;
-                touched.insert(strategy);
+                insert_entry(connection, owner, entry)?;
+                touched.insert(id_text(entry.strategy_id.as_uuid()));
             }
             for strategy in touched {
                 diesel::sql_query(
@@ -168,4 +145,37 @@ fn write(connection: &mut SqliteConnection, entries: &[(UserId, SignalLogEntry)]
             Ok(())
         })
         .map_err(query)
+}
+
+/// Writes `entry` unless its strategy is not `owner`'s or its id is taken; whether it did.
+pub(crate) fn insert_entry(
+    connection: &mut SqliteConnection,
+    owner: &UserId,
+    entry: &SignalLogEntry,
+) -> QueryResult<bool> {
+    let strategy = id_text(entry.strategy_id.as_uuid());
+    diesel::sql_query(
+        "INSERT INTO signal_log (id, strategy_id, received_at, event, status, message, code, details, \
+         trade_id, repeat, api_key_id, body, body_truncated) \
+         SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? \
+         WHERE EXISTS (SELECT 1 FROM strategies WHERE id = ? AND user_id = ?) \
+         ON CONFLICT (id) DO NOTHING",
+    )
+    .bind::<Text, _>(id_text(entry.id.as_uuid()))
+    .bind::<Text, _>(&strategy)
+    .bind::<BigInt, _>(micros(entry.received_at))
+    .bind::<Nullable<Text>, _>(entry.event.as_deref())
+    .bind::<Integer, _>(i32::from(entry.outcome.status))
+    .bind::<Text, _>(entry.outcome.message.as_ref())
+    .bind::<Nullable<Text>, _>(entry.outcome.code.as_deref())
+    .bind::<Text, _>(details_json(&entry.outcome))
+    .bind::<Nullable<Text>, _>(entry.trade_id.map(|t| id_text(t.as_uuid())))
+    .bind::<Bool, _>(entry.repeat)
+    .bind::<Nullable<Text>, _>(entry.api_key_id.map(|k| id_text(k.as_uuid())))
+    .bind::<Text, _>(entry.body.as_str())
+    .bind::<Bool, _>(entry.body.truncated())
+    .bind::<Text, _>(&strategy)
+    .bind::<Text, _>(owner.as_str())
+    .execute(connection)
+    .map(|written| written == 1)
 }

@@ -76,7 +76,8 @@ pub(crate) fn event_type(raw: &str) -> Result<WebhookEvent, StoreError> {
     WebhookEvent::parse(raw).ok_or_else(|| corrupt(format!("webhook_deliveries.event_type {raw:?}")))
 }
 
-#[derive(Debug, Queryable, Selectable)]
+/// A delivery's row without its claim (a copied delivery is unclaimed).
+#[derive(Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = webhook_deliveries, check_for_backend(diesel::sqlite::Sqlite))]
 pub(crate) struct DeliveryRow {
     webhook_id: String,
@@ -90,6 +91,31 @@ pub(crate) struct DeliveryRow {
     state: String,
     next_attempt_at: Option<i64>,
     finished_at: Option<i64>,
+}
+
+impl DeliveryRow {
+    /// The event the delivery announces.
+    pub(crate) fn event_id(&self) -> &str {
+        &self.event_id
+    }
+}
+
+impl From<&Delivery> for DeliveryRow {
+    fn from(d: &Delivery) -> Self {
+        Self {
+            webhook_id: id_text(d.webhook_id.as_uuid()),
+            event_id: id_text(d.event_id.as_uuid()),
+            event_type: d.event.as_str().to_owned(),
+            trade_id: id_text(d.trade_id.as_uuid()),
+            created_at: micros(d.created_at),
+            attempts: i32::try_from(d.attempts).unwrap_or(i32::MAX),
+            last_status: d.last_status.map(i32::from),
+            last_error: d.last_error.clone(),
+            state: d.state.as_str().to_owned(),
+            next_attempt_at: d.next_attempt_at.map(micros),
+            finished_at: d.finished_at.map(micros),
+        }
+    }
 }
 
 impl TryFrom<DeliveryRow> for Delivery {

@@ -29,6 +29,9 @@ pub enum Command {
     Token(TokenArgs),
     /// Apply pending migrations to the store serve would use, and exit.
     Migrate(MigrateArgs),
+    /// Copy a whole journal from one store into another (a SQLite file into PostgreSQL, say); run it again to
+    /// finish one that stopped: what the target holds already is left as it is.
+    Copy(CopyArgs),
     /// Print the OpenAPI document of the public routes.
     Openapi,
 }
@@ -42,6 +45,17 @@ pub struct MigrateArgs {
     /// The directory of the journal's file when DATABASE_URL names none.
     #[arg(long, env = "QUANTARYA_DATA_DIR", default_value = ".")]
     pub data_dir: PathBuf,
+}
+
+/// `quantarya copy`.
+#[derive(Debug, Args)]
+pub struct CopyArgs {
+    /// The store to copy from: sqlite:///path/file.db or postgres://…; stop the service that writes to it first.
+    #[arg(long, value_name = "URL", hide_env_values = true)]
+    pub from: Secret,
+    /// The store to copy into (migrated first): sqlite:///path/file.db or postgres://…
+    #[arg(long, value_name = "URL", hide_env_values = true)]
+    pub to: Secret,
 }
 
 /// How user JWTs are verified.

@@ -4,6 +4,7 @@
 #![warn(missing_docs)]
 
 pub mod config;
+pub mod copy;
 pub mod logs;
 pub mod memory;
 pub mod secret;

@@ -1,4 +1,4 @@
-//! `quantarya`: serve the API, mint a token, or print the OpenAPI document.
+//! `quantarya`: serve the API, mint a token, migrate or copy a store, or print the OpenAPI document.
 
 use std::net::TcpListener;
 use std::process::ExitCode;
@@ -156,6 +156,7 @@ async fn main() -> ExitCode {
         }
         Command::Token(args) => token(args),
         Command::Migrate(args) => migrate(args).await,
+        Command::Copy(args) => quantarya_app::copy::run(args).await.and_then(|done| print(&done)),
         Command::Openapi => print(&quantarya_adapter_http::openapi_json()),
     };
     match result {

@@ -157,6 +157,24 @@ impl SignalTarget {
             Self::Symbol(symbol) => format!("sym:{symbol}"),
         }
     }
+
+    /// A target read back from its [`SignalTarget::key`]; `None` for a text no target makes.
+    ///
+    /// ```
+    /// use quantarya_domain::{ExternalReference, SignalTarget, Symbol};
+    /// let target = SignalTarget::Reference(ExternalReference::parse("tv-42")?);
+    /// assert_eq!(SignalTarget::from_key(&target.key()), Some(target));
+    /// let symbol = SignalTarget::Symbol(Symbol::parse("BINANCE:BTCUSDT")?);
+    /// assert_eq!(SignalTarget::from_key(&symbol.key()), Some(symbol));
+    /// assert_eq!(SignalTarget::from_key("tv-42"), None);
+    /// # Ok::<(), quantarya_domain::ValueError>(())
+    /// ```
+    pub fn from_key(key: &str) -> Option<Self> {
+        if let Some(reference) = key.strip_prefix("ref:") {
+            return ExternalReference::parse(reference).ok().map(Self::Reference);
+        }
+        Symbol::parse(key.strip_prefix("sym:")?).ok().map(Self::Symbol)
+    }
 }
 
 /// What is kept of an accepted signal: the hash of its body, the trade it acted on and the change it made (whose

@@ -28,12 +28,14 @@
 
 #![warn(missing_docs)]
 
+mod copy;
 pub mod delivery;
 mod error;
 mod journal;
 pub mod outbound;
 mod paging;
 
+pub use copy::{COPY_PAGE, CopyError, CopyProgress, CopyReport, Unwatched, copy_journal};
 pub use error::{Cause, ConflictKind, FieldError, ForbiddenKind, JournalError, RefusedKind, StoreConflict, StoreError};
 pub use journal::{
     Credential, EveryStore, ImportFile, IssuedApiKey, Journal, JournalService, KeyAccess, OWNER_CURVE_POINTS,

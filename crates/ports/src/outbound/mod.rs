@@ -1,6 +1,7 @@
 //! The traits the use cases need from the outside world, and what their implementations must guarantee.
 
 mod auth;
+mod copy;
 mod imports;
 mod signal_log;
 mod stores;
@@ -8,6 +9,10 @@ mod system;
 mod webhooks;
 
 pub use auth::{TokenError, TokenVerifier, VerifiedToken};
+pub use copy::{
+    AccountRows, DeliveryRows, ImportLink, JournalCopy, JournalSize, KeptReceipt, ReceiptHold, TradeRows, TrailRows,
+    Written,
+};
 pub use imports::ImportStore;
 pub use signal_log::{SignalCursor, SignalLogFilter, SignalLogStore};
 pub use stores::{

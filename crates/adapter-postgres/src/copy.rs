@@ -1,0 +1,317 @@
+//! The copy port on PostgreSQL: a journal read row for row, each read in one repeatable-read transaction (so an
+//! account's rows agree with each other), and written verbatim (`copy_writes.rs`).
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use quantarya_domain::{
+    ApiKey, BodyHash, Delivery, EventId, IdempotencyKey, Import, ImportId, ImportKey, Receipt, SignalLogEntry,
+    SignalTarget, Strategy, StrategyId, Timestamp, Trade, TradeEvent, TradeId, User, UserId, Webhook,
+};
+use quantarya_ports::StoreError;
+use quantarya_ports::outbound::{
+    AccountRows, DeliveryRows, ImportLink, JournalCopy, JournalSize, KeptReceipt, ReceiptHold, TradeRows, TrailRows,
+    Written,
+};
+use uuid::Uuid;
+
+use crate::error::query;
+use crate::imports::ImportRow;
+use crate::rows::{ApiKeyRow, EventRow, StrategyRow, TradeRow, UserRow, corrupt, read};
+use crate::schema::{
+    api_keys, imports, receipt_keys, receipt_targets, signal_log, strategies, trade_events, trade_imports, trades,
+    users, webhook_deliveries, webhooks,
+};
+use crate::signal_log::SignalRow;
+use crate::webhooks::{DeliveryRow, WebhookRow, snapshots};
+use crate::{PgStore, copy_writes};
+
+/// A receipt's row: strategy, what it is held under, body hash, trade, event, time.
+type ReceiptRow = (Uuid, String, Vec<u8>, Uuid, Uuid, DateTime<Utc>);
+
+fn count(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+fn limit(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+async fn account(conn: &mut AsyncPgConnection, id: &str) -> QueryResult<Option<AccountRaw>> {
+    let Some(user) = users::table.find(id).select(UserRow::as_select()).first(conn).await.optional()? else {
+        return Ok(None);
+    };
+    Ok(Some(AccountRaw {
+        user,
+        strategies: strategies::table
+            .filter(strategies::user_id.eq(id))
+            .order(strategies::id)
+            .select(StrategyRow::as_select())
+            .load(conn)
+            .await?,
+        api_keys: api_keys::table
+            .filter(api_keys::user_id.eq(id))
+            .order(api_keys::id)
+            .select(ApiKeyRow::as_select())
+            .load(conn)
+            .await?,
+        webhooks: webhooks::table
+            .filter(webhooks::user_id.eq(id))
+            .order(webhooks::id)
+            .select(WebhookRow::as_select())
+            .load(conn)
+            .await?,
+        imports: imports::table
+            .filter(imports::user_id.eq(id))
+            .order(imports::id)
+            .select(ImportRow::as_select())
+            .load(conn)
+            .await?,
+    }))
+}
+
+/// An account's rows as read, before the domain reads them.
+struct AccountRaw {
+    user: UserRow,
+    strategies: Vec<StrategyRow>,
+    api_keys: Vec<ApiKeyRow>,
+    webhooks: Vec<WebhookRow>,
+    imports: Vec<ImportRow>,
+}
+
+impl TryFrom<AccountRaw> for AccountRows {
+    type Error = StoreError;
+    fn try_from(raw: AccountRaw) -> Result<Self, StoreError> {
+        Ok(Self {
+            user: User::try_from(raw.user)?,
+            strategies: raw.strategies.into_iter().map(Strategy::try_from).collect::<Result<_, _>>()?,
+            api_keys: raw.api_keys.into_iter().map(ApiKey::try_from).collect::<Result<_, _>>()?,
+            webhooks: raw.webhooks.into_iter().map(Webhook::try_from).collect::<Result<_, _>>()?,
+            imports: raw.imports.into_iter().map(Import::try_from).collect::<Result<_, _>>()?,
+        })
+    }
+}
+
+/// A page of trades with their events and import links, as read.
+type TradePage = (Vec<TradeRow>, Vec<EventRow>, Vec<(Uuid, Uuid, String)>);
+
+async fn trade_page(conn: &mut AsyncPgConnection, owner: &str, after: Option<Uuid>, n: i64) -> QueryResult<TradePage> {
+    let mut page = trades::table.filter(trades::user_id.eq(owner)).into_boxed();
+    if let Some(after) = after {
+        page = page.filter(trades::id.gt(after));
+    }
+    let rows: Vec<TradeRow> = page.order(trades::id).limit(n).select(TradeRow::as_select()).load(conn).await?;
+    let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
+    let events = trade_events::table
+        .filter(trade_events::trade_id.eq_any(&ids))
+        .order((trade_events::trade_id, trade_events::version))
+        .select(EventRow::as_select())
+        .load(conn)
+        .await?;
+    let links = trade_imports::table
+        .filter(trade_imports::trade_id.eq_any(&ids))
+        .select((trade_imports::trade_id, trade_imports::import_id, trade_imports::import_key))
+        .load(conn)
+        .await?;
+    Ok((rows, events, links))
+}
+
+fn trades_of(page: TradePage) -> Result<Vec<TradeRows>, StoreError> {
+    let (rows, events, links) = page;
+    let mut histories: HashMap<Uuid, Vec<TradeEvent>> = HashMap::new();
+    for event in events {
+        histories.entry(event.trade_id).or_default().push(TradeEvent::try_from(event)?);
+    }
+    let mut links: HashMap<Uuid, ImportLink> = links
+        .into_iter()
+        .map(|(trade, import, key)| {
+            let key = ImportKey::parse(&key).ok_or_else(|| corrupt("trade_imports.import_key is empty"))?;
+            Ok((trade, ImportLink { import_id: ImportId::from_uuid(import), key }))
+        })
+        .collect::<Result<_, StoreError>>()?;
+    rows.into_iter()
+        .map(|row| {
+            let (events, import) = (histories.remove(&row.id).unwrap_or_default(), links.remove(&row.id));
+            Ok(TradeRows { trade: Trade::try_from(row)?, events, import })
+        })
+        .collect()
+}
+
+/// What refers to an owner's trades, as read.
+struct TrailRaw {
+    targets: Vec<ReceiptRow>,
+    keys: Vec<ReceiptRow>,
+    signals: Vec<SignalRow>,
+    deliveries: Vec<DeliveryRow>,
+    snapshots: HashMap<Uuid, TradeRow>,
+}
+
+async fn trail(conn: &mut AsyncPgConnection, owner: &str) -> QueryResult<TrailRaw> {
+    let targets = receipt_targets::table
+        .filter(receipt_targets::user_id.eq(owner))
+        .order((receipt_targets::strategy_id, receipt_targets::target))
+        .select((
+            receipt_targets::strategy_id,
+            receipt_targets::target,
+            receipt_targets::body_hash,
+            receipt_targets::trade_id,
+            receipt_targets::event_id,
+            receipt_targets::at,
+        ))
+        .load(conn)
+        .await?;
+    let keys = receipt_keys::table
+        .filter(receipt_keys::user_id.eq(owner))
+        .order((receipt_keys::strategy_id, receipt_keys::idempotency_key))
+        .select((
+            receipt_keys::strategy_id,
+            receipt_keys::idempotency_key,
+            receipt_keys::body_hash,
+            receipt_keys::trade_id,
+            receipt_keys::event_id,
+            receipt_keys::at,
+        ))
+        .load(conn)
+        .await?;
+    let owned = strategies::table.filter(strategies::user_id.eq(owner)).select(strategies::id);
+    let signals = signal_log::table
+        .filter(signal_log::strategy_id.eq_any(owned))
+        .order((signal_log::strategy_id, signal_log::id))
+        .select(SignalRow::as_select())
+        .load(conn)
+        .await?;
+    let hooks = webhooks::table.filter(webhooks::user_id.eq(owner)).select(webhooks::id);
+    let deliveries: Vec<DeliveryRow> = webhook_deliveries::table
+        .filter(webhook_deliveries::webhook_id.eq_any(hooks))
+        .order((webhook_deliveries::webhook_id, webhook_deliveries::event_id))
+        .select(DeliveryRow::as_select())
+        .load(conn)
+        .await?;
+    let mut events: Vec<Uuid> = deliveries.iter().map(|d| d.event_id).collect();
+    events.sort_unstable();
+    events.dedup();
+    let snapshots = snapshots(conn, &events).await?.into_iter().map(|s| (s.event_id, s.trade)).collect();
+    Ok(TrailRaw { targets, keys, signals, deliveries, snapshots })
+}
+
+fn receipt(column: &str, row: &ReceiptRow) -> Result<(StrategyId, Receipt), StoreError> {
+    let (strategy, _, hash, trade, event, at) = row;
+    let hash: [u8; 32] = hash.as_slice().try_into().map_err(|_| corrupt(format!("{column}.body_hash")))?;
+    let receipt = Receipt {
+        body_hash: BodyHash::from_bytes(hash),
+        trade_id: TradeId::from_uuid(*trade),
+        event_id: EventId::from_uuid(*event),
+        at: Timestamp::from_datetime(*at),
+    };
+    Ok((StrategyId::from_uuid(*strategy), receipt))
+}
+
+impl TryFrom<TrailRaw> for TrailRows {
+    type Error = StoreError;
+    fn try_from(raw: TrailRaw) -> Result<Self, StoreError> {
+        let mut receipts = Vec::with_capacity(raw.targets.len() + raw.keys.len());
+        for row in &raw.targets {
+            let (strategy_id, receipt) = receipt("receipt_targets", row)?;
+            let target = SignalTarget::from_key(&row.1).ok_or_else(|| corrupt("receipt_targets.target"))?;
+            receipts.push(KeptReceipt { strategy_id, hold: ReceiptHold::Target(target), receipt });
+        }
+        for row in &raw.keys {
+            let (strategy_id, receipt) = receipt("receipt_keys", row)?;
+            let key = read("receipt_keys.idempotency_key", IdempotencyKey::parse(&row.1))?;
+            receipts.push(KeptReceipt { strategy_id, hold: ReceiptHold::Key(key), receipt });
+        }
+        let signals = raw.signals.into_iter().map(SignalLogEntry::try_from).collect::<Result<_, _>>()?;
+        let deliveries = raw
+            .deliveries
+            .into_iter()
+            .map(|delivery| {
+                let trade = raw
+                    .snapshots
+                    .get(&delivery.event_id)
+                    .cloned()
+                    .ok_or_else(|| corrupt("a webhook delivery without its trade"))?;
+                Ok(DeliveryRows { delivery: Delivery::try_from(delivery)?, trade: Trade::try_from(trade)? })
+            })
+            .collect::<Result<_, StoreError>>()?;
+        Ok(Self { receipts, signals, deliveries })
+    }
+}
+
+/// Runs `read` in one repeatable-read, read-only transaction: every statement sees the same snapshot.
+macro_rules! snapshot_read {
+    ($store:expr, |$conn:ident| $read:expr) => {{
+        let mut conn = $store.conn().await?;
+        conn.build_transaction()
+            .repeatable_read()
+            .read_only()
+            .run::<_, diesel::result::Error, _>(async move |$conn| $read)
+            .await
+            .map_err(query)
+    }};
+}
+
+#[async_trait]
+impl JournalCopy for PgStore {
+    async fn journal_size(&self) -> Result<JournalSize, StoreError> {
+        snapshot_read!(self, |conn| {
+            let accounts: i64 = users::table.count().get_result(conn).await?;
+            let trades: i64 = trades::table.count().get_result(conn).await?;
+            Ok(JournalSize { accounts: count(accounts), trades: count(trades) })
+        })
+    }
+
+    async fn account_ids(&self, after: Option<&UserId>, n: usize) -> Result<Vec<UserId>, StoreError> {
+        let mut conn = self.conn().await?;
+        let mut listed = users::table.select(users::id).order(users::id).limit(limit(n)).into_boxed();
+        if let Some(after) = after {
+            listed = listed.filter(users::id.gt(after.as_str().to_owned()));
+        }
+        let ids: Vec<String> = listed.load(&mut conn).await.map_err(query)?;
+        ids.iter().map(|id| read("users.id", UserId::parse(id))).collect()
+    }
+
+    async fn read_account(&self, id: &UserId) -> Result<Option<AccountRows>, StoreError> {
+        let raw = snapshot_read!(self, |conn| account(conn, id.as_str()).await)?;
+        raw.map(AccountRows::try_from).transpose()
+    }
+
+    async fn read_trades(
+        &self,
+        owner: &UserId,
+        after: Option<TradeId>,
+        n: usize,
+    ) -> Result<Vec<TradeRows>, StoreError> {
+        let after = after.map(|id| id.as_uuid());
+        let page = snapshot_read!(self, |conn| trade_page(conn, owner.as_str(), after, limit(n)).await)?;
+        trades_of(page)
+    }
+
+    async fn read_trail(&self, owner: &UserId) -> Result<TrailRows, StoreError> {
+        let raw = snapshot_read!(self, |conn| trail(conn, owner.as_str()).await)?;
+        TrailRows::try_from(raw)
+    }
+
+    async fn write_account(&self, account: &AccountRows) -> Result<Written, StoreError> {
+        let mut conn = self.conn().await?;
+        conn.transaction::<_, diesel::result::Error, _>(async move |conn| copy_writes::account(conn, account).await)
+            .await
+            .map_err(query)
+    }
+
+    async fn write_trades(&self, trades: &[TradeRows]) -> Result<Written, StoreError> {
+        let mut conn = self.conn().await?;
+        conn.transaction::<_, diesel::result::Error, _>(async move |conn| copy_writes::trades(conn, trades).await)
+            .await
+            .map_err(query)
+    }
+
+    async fn write_trail(&self, owner: &UserId, trail: &TrailRows) -> Result<Written, StoreError> {
+        let mut conn = self.conn().await?;
+        conn.transaction::<_, diesel::result::Error, _>(async move |conn| copy_writes::trail(conn, owner, trail).await)
+            .await
+            .map_err(query)
+    }
+}

@@ -1,0 +1,128 @@
+//! Moving a whole journal from one store to another ([`copy_journal`]), as `quantarya copy` does: every account,
+//! in id order, with its trades a page at a time, through the [`JournalCopy`] port of both stores.
+
+use quantarya_domain::UserId;
+
+use crate::StoreError;
+use crate::outbound::{JournalCopy, JournalSize, Written};
+
+/// How many accounts, and how many trades, are read and written at a time.
+pub const COPY_PAGE: usize = 500;
+
+/// Told how a copy goes (a progress bar on a terminal, a log line elsewhere).
+pub trait CopyProgress: Send {
+    /// The copy begins: what the source holds.
+    fn begun(&mut self, size: JournalSize);
+    /// `trades` more trades were copied (written or found there).
+    fn trades_copied(&mut self, trades: u64);
+    /// One more account was copied whole.
+    fn account_copied(&mut self);
+}
+
+/// A progress nobody watches.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Unwatched;
+
+impl CopyProgress for Unwatched {
+    fn begun(&mut self, _size: JournalSize) {}
+    fn trades_copied(&mut self, _trades: u64) {}
+    fn account_copied(&mut self) {}
+}
+
+/// What a copy did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CopyReport {
+    /// Accounts copied.
+    pub accounts: u64,
+    /// Trades copied (written or found there).
+    pub trades: u64,
+    /// Rows of every kind written, and found there already.
+    pub rows: Written,
+}
+
+/// Why a copy stopped. What was written before it stays, and running the copy again finishes it.
+#[derive(Debug, thiserror::Error)]
+pub enum CopyError {
+    /// The source could not be read.
+    #[error("reading the source failed: {0}")]
+    Read(#[source] StoreError),
+    /// The target refused or failed a write of one account's rows.
+    #[error("writing account {user} into the target failed: {source}")]
+    Write {
+        /// Whose rows.
+        user: UserId,
+        /// Why.
+        #[source]
+        source: StoreError,
+    },
+}
+
+/// Copies every account of `from` into `to`: profiles, strategies, API keys, webhook subscriptions, imports, trades
+/// with their whole history, receipts, signal logs and deliveries, as stored. Rows `to` holds already are left as
+/// they are, so a copy is idempotent, and one that stopped is finished by running it again. Meant for a source no
+/// service writes to meanwhile: a trade changed at the source after it was copied is not copied again.
+///
+/// # Errors
+///
+/// [`CopyError::Read`] when the source fails, [`CopyError::Write`] when the target refuses an account's rows (a
+/// profile name another profile of the target holds) or fails.
+///
+/// ```
+/// use quantarya_ports::outbound::JournalCopy;
+/// use quantarya_ports::{CopyError, Unwatched, copy_journal};
+///
+/// /// Copies `from` into `to` and says how many rows were new.
+/// async fn move_journal(from: &dyn JournalCopy, to: &dyn JournalCopy) -> Result<u64, CopyError> {
+///     Ok(copy_journal(from, to, &mut Unwatched).await?.rows.new)
+/// }
+/// ```
+pub async fn copy_journal(
+    from: &dyn JournalCopy,
+    to: &dyn JournalCopy,
+    progress: &mut dyn CopyProgress,
+) -> Result<CopyReport, CopyError> {
+    progress.begun(from.journal_size().await.map_err(CopyError::Read)?);
+    let mut report = CopyReport::default();
+    let mut after: Option<UserId> = None;
+    loop {
+        let ids = from.account_ids(after.as_ref(), COPY_PAGE).await.map_err(CopyError::Read)?;
+        for id in &ids {
+            copy_account(from, to, id, progress, &mut report).await?;
+        }
+        match ids.into_iter().last() {
+            Some(last) => after = Some(last),
+            None => return Ok(report),
+        }
+    }
+}
+
+/// Copies one account: what its trades refer to, its trades, then what refers to them.
+async fn copy_account(
+    from: &dyn JournalCopy,
+    to: &dyn JournalCopy,
+    id: &UserId,
+    progress: &mut dyn CopyProgress,
+    report: &mut CopyReport,
+) -> Result<(), CopyError> {
+    let written = |source: StoreError| CopyError::Write { user: id.clone(), source };
+    // An account removed since it was listed is not copied.
+    let Some(account) = from.read_account(id).await.map_err(CopyError::Read)? else {
+        return Ok(());
+    };
+    report.rows += to.write_account(&account).await.map_err(written)?;
+    let mut after = None;
+    loop {
+        let trades = from.read_trades(id, after, COPY_PAGE).await.map_err(CopyError::Read)?;
+        let Some(last) = trades.last() else { break };
+        after = Some(last.trade.id);
+        report.rows += to.write_trades(&trades).await.map_err(written)?;
+        let count = u64::try_from(trades.len()).unwrap_or(u64::MAX);
+        report.trades += count;
+        progress.trades_copied(count);
+    }
+    let trail = from.read_trail(id).await.map_err(CopyError::Read)?;
+    report.rows += to.write_trail(id, &trail).await.map_err(written)?;
+    report.accounts += 1;
+    progress.account_copied();
+    Ok(())
+}

@@ -1,0 +1,177 @@
+//! The copy port: a whole journal read row for row from one store and written verbatim into another (`quantarya
+//! copy`, [`crate::copy_journal`]). Unlike the other ports it is not scoped by one owner's request: it lists every
+//! account, and writes rows as they were stored (ids, times, versions and histories kept), which no use case may.
+//!
+//! A journal is copied an account at a time, in the order the stores' keys need: the account
+//! ([`AccountRows`]: the profile, its strategies, keys, subscriptions and imports), then its trades a page at a
+//! time ([`TradeRows`]: each with its whole history and the import that made it), then what refers to the trades
+//! ([`TrailRows`]: receipts, the signal log, webhook deliveries with the trade each announced).
+
+use async_trait::async_trait;
+use quantarya_domain::{
+    ApiKey, Delivery, IdempotencyKey, Import, ImportId, ImportKey, Receipt, SignalLogEntry, SignalTarget, Strategy,
+    StrategyId, Trade, TradeEvent, TradeId, User, UserId, Webhook,
+};
+
+use crate::StoreError;
+
+/// An account's rows that the trades refer to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountRows {
+    /// The profile.
+    pub user: User,
+    /// Its strategies, in id order.
+    pub strategies: Vec<Strategy>,
+    /// Its API keys (their hashes; expired ones too), in id order.
+    pub api_keys: Vec<ApiKey>,
+    /// Its webhook subscriptions (with their secrets, disabled ones too), in id order.
+    pub webhooks: Vec<Webhook>,
+    /// The imports into its strategies, in id order.
+    pub imports: Vec<Import>,
+}
+
+/// The import that made a trade, and the trade's key in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportLink {
+    /// The import.
+    pub import_id: ImportId,
+    /// What makes it the same trade in another import.
+    pub key: ImportKey,
+}
+
+/// A trade with everything kept of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TradeRows {
+    /// The trade as it stands.
+    pub trade: Trade,
+    /// Its history, oldest first.
+    pub events: Vec<TradeEvent>,
+    /// The import that made it, if one did.
+    pub import: Option<ImportLink>,
+}
+
+/// What a receipt is held under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReceiptHold {
+    /// The latest receipt of a target.
+    Target(SignalTarget),
+    /// The receipt of a request's idempotency key.
+    Key(IdempotencyKey),
+}
+
+/// A receipt as a store keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptReceipt {
+    /// The strategy it belongs to.
+    pub strategy_id: StrategyId,
+    /// What it is held under.
+    pub hold: ReceiptHold,
+    /// The receipt.
+    pub receipt: Receipt,
+}
+
+/// A webhook delivery with the trade as the change it announces left it (what its payload carries).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeliveryRows {
+    /// The delivery, where it stands (a claim in flight is not copied: a pending delivery is due again).
+    pub delivery: Delivery,
+    /// The trade it announces.
+    pub trade: Trade,
+}
+
+/// An account's rows that refer to its trades.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TrailRows {
+    /// Its strategies' receipts, by strategy, then hold.
+    pub receipts: Vec<KeptReceipt>,
+    /// Its strategies' signal logs, by strategy, then id.
+    pub signals: Vec<SignalLogEntry>,
+    /// Its subscriptions' deliveries, by subscription, then event id.
+    pub deliveries: Vec<DeliveryRows>,
+}
+
+/// How many rows a write found new and wrote, and how many it found there already (by their keys) and left.
+///
+/// ```
+/// use quantarya_ports::outbound::Written;
+/// let first = Written { new: 3, present: 0 };
+/// assert_eq!(first + Written { new: 0, present: 3 }, Written { new: 3, present: 3 });
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Written {
+    /// Rows written.
+    pub new: u64,
+    /// Rows already there, left as they were.
+    pub present: u64,
+}
+
+impl Written {
+    /// `rows` rows offered, of which `new` were written.
+    pub fn of(rows: usize, new: usize) -> Self {
+        let (rows, new) = (u64::try_from(rows).unwrap_or(u64::MAX), u64::try_from(new).unwrap_or(u64::MAX));
+        Self { new, present: rows.saturating_sub(new) }
+    }
+}
+
+impl std::ops::Add for Written {
+    type Output = Self;
+    fn add(self, other: Self) -> Self {
+        Self { new: self.new + other.new, present: self.present + other.present }
+    }
+}
+
+impl std::ops::AddAssign for Written {
+    fn add_assign(&mut self, other: Self) {
+        *self = *self + other;
+    }
+}
+
+/// How much a journal holds: what a copy's progress is measured against.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct JournalSize {
+    /// Profiles.
+    pub accounts: u64,
+    /// Trades.
+    pub trades: u64,
+}
+
+/// A store a whole journal can be read from and written into, row for row.
+///
+/// Reads see rows as stored; writes are idempotent: a row whose key the store holds already is left as it is and
+/// counted present, so a copy stopped halfway is finished by running it again. Each write is one atomic write.
+/// Writes bypass the use cases' limits (a copy moves what was allowed when it was made) but not the store's
+/// constraints: a profile whose name another profile holds fails with `Conflict(UserNameTaken)`, writing nothing.
+#[async_trait]
+pub trait JournalCopy: Send + Sync {
+    /// How many profiles and trades the store holds.
+    async fn journal_size(&self) -> Result<JournalSize, StoreError>;
+
+    /// Up to `limit` profile ids in id order, strictly after `after` when given.
+    async fn account_ids(&self, after: Option<&UserId>, limit: usize) -> Result<Vec<UserId>, StoreError>;
+
+    /// The account of `id`; `None` when there is no such profile.
+    async fn read_account(&self, id: &UserId) -> Result<Option<AccountRows>, StoreError>;
+
+    /// Up to `limit` trades of `owner` (all strategies), in trade id order, strictly after `after` when given.
+    async fn read_trades(
+        &self,
+        owner: &UserId,
+        after: Option<TradeId>,
+        limit: usize,
+    ) -> Result<Vec<TradeRows>, StoreError>;
+
+    /// What refers to `owner`'s trades.
+    async fn read_trail(&self, owner: &UserId) -> Result<TrailRows, StoreError>;
+
+    /// Writes the rows of `account` the store does not hold.
+    async fn write_account(&self, account: &AccountRows) -> Result<Written, StoreError>;
+
+    /// Writes the trades of `trades` the store does not hold, each with its history and import link (a trade held
+    /// already is left with its history). Moves the closed revision of a strategy that gains a closed or
+    /// cancelled trade. MUST fail with `Missing` when a trade's strategy is not there.
+    async fn write_trades(&self, trades: &[TradeRows]) -> Result<Written, StoreError>;
+
+    /// Writes the rows of `owner`'s `trail` the store does not hold (a signal log entry only into a strategy of
+    /// `owner`'s).
+    async fn write_trail(&self, owner: &UserId, trail: &TrailRows) -> Result<Written, StoreError>;
+}
