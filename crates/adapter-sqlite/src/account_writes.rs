@@ -1,6 +1,6 @@
-//! The accounts' writes that must decide and write at once: each runs in an immediate transaction (the write lock
-//! taken first, so no other connection's write lands between what it reads and what it writes), on a blocking
-//! thread.
+//! The accounts' writes, run by the store's writer (`writer.rs`). Those that must decide and write at once run in an
+//! immediate transaction (the write lock taken first, so no other connection's write lands between what it reads
+//! and what it writes).
 
 use diesel::prelude::*;
 use diesel::sqlite::SqliteConnection;
@@ -8,7 +8,7 @@ use quantarya_domain::{ApiKey, Strategy};
 use quantarya_ports::outbound::AccountDeletion;
 use quantarya_ports::{StoreConflict, StoreError};
 
-use crate::rows::{ApiKeyRow, StrategyRow};
+use crate::rows::{ApiKeyRow, StrategyRow, UserRow};
 use crate::schema::{api_keys, strategies, trades, users};
 
 fn count(n: usize) -> u64 {
@@ -104,4 +104,59 @@ pub(crate) fn insert_api_key(
         diesel::insert_into(api_keys::table).values(row).execute(connection)?;
         Ok(Ok(()))
     })
+}
+
+/// What a compare-and-swap update that touched no row means: the row changed since it was read, or it is gone.
+fn stale_or_missing(exists: bool) -> StoreError {
+    if exists { StoreError::Conflict(StoreConflict::StaleVersion) } else { StoreError::Missing }
+}
+
+/// Adds a profile unless its id is taken; how many rows it wrote.
+pub(crate) fn insert_user(connection: &mut SqliteConnection, row: &UserRow) -> QueryResult<usize> {
+    diesel::insert_into(users::table).values(row).on_conflict(users::id).do_nothing().execute(connection)
+}
+
+/// Replaces a profile whose `updated_at` is still `read_at`.
+pub(crate) fn update_user(
+    connection: &mut SqliteConnection,
+    row: &UserRow,
+    read_at: i64,
+) -> QueryResult<Result<(), StoreError>> {
+    let updated = diesel::update(users::table.find(&row.id).filter(users::updated_at.eq(read_at)))
+        .set(row)
+        .execute(connection)?;
+    if updated == 1 {
+        return Ok(Ok(()));
+    }
+    let exists = diesel::select(diesel::dsl::exists(users::table.find(&row.id))).get_result::<bool>(connection)?;
+    Ok(Err(stale_or_missing(exists)))
+}
+
+/// Replaces its owner's strategy whose `updated_at` is still `read_at`.
+pub(crate) fn update_strategy(
+    connection: &mut SqliteConnection,
+    row: &StrategyRow,
+    read_at: i64,
+) -> QueryResult<Result<(), StoreError>> {
+    let owned = || strategies::table.find(&row.id).filter(strategies::user_id.eq(&row.user_id));
+    let updated = diesel::update(owned().filter(strategies::updated_at.eq(read_at))).set(row).execute(connection)?;
+    if updated == 1 {
+        return Ok(Ok(()));
+    }
+    let exists = diesel::select(diesel::dsl::exists(owned())).get_result::<bool>(connection)?;
+    Ok(Err(stale_or_missing(exists)))
+}
+
+/// Removes `owner`'s key `id`; whether it existed.
+pub(crate) fn revoke_api_key(connection: &mut SqliteConnection, owner: &str, id: &str) -> QueryResult<bool> {
+    let deleted = diesel::delete(api_keys::table.find(id).filter(api_keys::user_id.eq(owner))).execute(connection)?;
+    Ok(deleted > 0)
+}
+
+/// Records key `id`'s use at `at`, never moving its last use back in time.
+pub(crate) fn touch_api_key(connection: &mut SqliteConnection, id: &str, at: i64) -> QueryResult<()> {
+    diesel::update(api_keys::table.find(id).filter(api_keys::last_used_at.is_null().or(api_keys::last_used_at.lt(at))))
+        .set(api_keys::last_used_at.eq(at))
+        .execute(connection)
+        .map(drop)
 }

@@ -20,11 +20,6 @@ diesel::define_sql_function! {
     fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text;
 }
 
-/// What a compare-and-swap update that touched no row means: the row changed since it was read, or it is gone.
-fn stale_or_missing(exists: bool) -> StoreError {
-    if exists { StoreError::Conflict(StoreConflict::StaleVersion) } else { StoreError::Missing }
-}
-
 #[async_trait]
 impl UserStore for SqliteStore {
     async fn get_user(&self, id: &UserId) -> Result<Option<User>, StoreError> {
@@ -52,16 +47,10 @@ impl UserStore for SqliteStore {
     }
 
     async fn insert_user(&self, user: &User) -> Result<(), StoreError> {
-        let mut conn = self.conn().await;
+        let row = UserRow::from(user);
         // A second write of one profile is `AlreadyExists` whatever its name: SQLite would name the first index
         // that failed, which may be the name's.
-        let inserted = diesel::insert_into(users::table)
-            .values(UserRow::from(user))
-            .on_conflict(users::id)
-            .do_nothing()
-            .execute(&mut *conn)
-            .await
-            .map_err(query)?;
+        let inserted = self.write(move |connection| account_writes::insert_user(connection, &row)).await?;
         if inserted == 0 {
             return Err(StoreError::Conflict(StoreConflict::AlreadyExists));
         }
@@ -69,27 +58,13 @@ impl UserStore for SqliteStore {
     }
 
     async fn update_user(&self, user: &User, read_at: Timestamp) -> Result<(), StoreError> {
-        let mut conn = self.conn().await;
-        let id = user.id.as_str();
-        let updated = diesel::update(users::table.find(id).filter(users::updated_at.eq(micros(read_at))))
-            .set(UserRow::from(user))
-            .execute(&mut *conn)
-            .await
-            .map_err(query)?;
-        if updated == 1 {
-            return Ok(());
-        }
-        let exists = diesel::select(diesel::dsl::exists(users::table.find(id)))
-            .get_result::<bool>(&mut *conn)
-            .await
-            .map_err(query)?;
-        Err(stale_or_missing(exists))
+        let (row, read_at) = (UserRow::from(user), micros(read_at));
+        self.write(move |connection| account_writes::update_user(connection, &row, read_at)).await?
     }
 
     async fn delete_account(&self, id: &UserId) -> Result<Option<AccountDeletion>, StoreError> {
         let id = id.as_str().to_owned();
-        let mut conn = self.conn().await;
-        conn.spawn_blocking(move |connection| account_writes::delete_account(connection, &id)).await.map_err(query)
+        self.write(move |connection| account_writes::delete_account(connection, &id)).await
     }
 }
 
@@ -97,8 +72,7 @@ impl UserStore for SqliteStore {
 impl StrategyStore for SqliteStore {
     async fn insert_strategy(&self, strategy: &Strategy) -> Result<(), StoreError> {
         let row = StrategyRow::from(strategy);
-        let mut conn = self.conn().await;
-        conn.spawn_blocking(move |connection| account_writes::insert_strategy(connection, &row)).await.map_err(query)?
+        self.write(move |connection| account_writes::insert_strategy(connection, &row)).await?
     }
 
     async fn get_strategy(&self, owner: &UserId, id: StrategyId) -> Result<Option<Strategy>, StoreError> {
@@ -140,31 +114,13 @@ impl StrategyStore for SqliteStore {
     }
 
     async fn update_strategy(&self, strategy: &Strategy, read_at: Timestamp) -> Result<(), StoreError> {
-        let mut conn = self.conn().await;
-        let owned = || {
-            strategies::table
-                .find(id_text(strategy.id.as_uuid()))
-                .filter(strategies::user_id.eq(strategy.user_id.as_str()))
-        };
-        let updated = diesel::update(owned().filter(strategies::updated_at.eq(micros(read_at))))
-            .set(StrategyRow::from(strategy))
-            .execute(&mut *conn)
-            .await
-            .map_err(query)?;
-        if updated == 1 {
-            return Ok(());
-        }
-        let exists =
-            diesel::select(diesel::dsl::exists(owned())).get_result::<bool>(&mut *conn).await.map_err(query)?;
-        Err(stale_or_missing(exists))
+        let (row, read_at) = (StrategyRow::from(strategy), micros(read_at));
+        self.write(move |connection| account_writes::update_strategy(connection, &row, read_at)).await?
     }
 
     async fn delete_strategy(&self, owner: &UserId, id: StrategyId) -> Result<Option<u64>, StoreError> {
         let (owner, id) = (owner.as_str().to_owned(), id_text(id.as_uuid()));
-        let mut conn = self.conn().await;
-        conn.spawn_blocking(move |connection| account_writes::delete_strategy(connection, &owner, &id))
-            .await
-            .map_err(query)
+        self.write(move |connection| account_writes::delete_strategy(connection, &owner, &id)).await
     }
 }
 
@@ -172,8 +128,7 @@ impl StrategyStore for SqliteStore {
 impl ApiKeyStore for SqliteStore {
     async fn insert_api_key(&self, key: &ApiKey) -> Result<(), StoreError> {
         let row = ApiKeyRow::from(key);
-        let mut conn = self.conn().await;
-        conn.spawn_blocking(move |connection| account_writes::insert_api_key(connection, &row)).await.map_err(query)?
+        self.write(move |connection| account_writes::insert_api_key(connection, &row)).await?
     }
 
     async fn find_api_key(&self, hash: &ApiKeyHash) -> Result<Option<ApiKey>, StoreError> {
@@ -201,29 +156,14 @@ impl ApiKeyStore for SqliteStore {
     }
 
     async fn revoke_api_key(&self, owner: &UserId, id: ApiKeyId) -> Result<bool, StoreError> {
-        let mut conn = self.conn().await;
-        let deleted =
-            diesel::delete(api_keys::table.find(id_text(id.as_uuid())).filter(api_keys::user_id.eq(owner.as_str())))
-                .execute(&mut *conn)
-                .await
-                .map_err(query)?;
-        Ok(deleted > 0)
+        let (owner, id) = (owner.as_str().to_owned(), id_text(id.as_uuid()));
+        self.write(move |connection| account_writes::revoke_api_key(connection, &owner, &id)).await
     }
 
     /// Never moves a key's last use back in time.
     async fn touch_api_key(&self, id: ApiKeyId, at: Timestamp) -> Result<(), StoreError> {
-        let mut conn = self.conn().await;
-        let at = micros(at);
-        diesel::update(
-            api_keys::table
-                .find(id_text(id.as_uuid()))
-                .filter(api_keys::last_used_at.is_null().or(api_keys::last_used_at.lt(at))),
-        )
-        .set(api_keys::last_used_at.eq(at))
-        .execute(&mut *conn)
-        .await
-        .map_err(query)?;
-        Ok(())
+        let (id, at) = (id_text(id.as_uuid()), micros(at));
+        self.write(move |connection| account_writes::touch_api_key(connection, &id, at)).await
     }
 }
 

@@ -284,19 +284,16 @@ impl JournalCopy for SqliteStore {
 
     async fn write_account(&self, account: &AccountRows) -> Result<Written, StoreError> {
         let rows = copy_writes::AccountWrite::from(account);
-        let mut conn = self.conn().await;
-        conn.spawn_blocking(move |connection| copy_writes::account(connection, &rows)).await.map_err(query)
+        self.write(move |connection| copy_writes::account(connection, &rows)).await
     }
 
     async fn write_trades(&self, trades: &[TradeRows]) -> Result<Written, StoreError> {
         let rows: Vec<copy_writes::TradeWrite> = trades.iter().map(copy_writes::TradeWrite::from).collect();
-        let mut conn = self.conn().await;
-        conn.spawn_blocking(move |connection| copy_writes::trades(connection, &rows)).await.map_err(query)
+        self.write(move |connection| copy_writes::trades(connection, &rows)).await
     }
 
     async fn write_trail(&self, owner: &UserId, trail: &TrailRows) -> Result<Written, StoreError> {
         let rows = copy_writes::TrailWrite::new(owner, trail)?;
-        let mut conn = self.conn().await;
-        conn.spawn_blocking(move |connection| copy_writes::trail(connection, &rows)).await.map_err(query)
+        self.write(move |connection| copy_writes::trail(connection, &rows)).await
     }
 }

@@ -1,4 +1,4 @@
-//! A copied journal's writes on SQLite: each call one immediate transaction on a blocking thread, every row
+//! A copied journal's writes on SQLite: each call one immediate transaction on the store's writer, every row
 //! inserted only when its key is free (`ON CONFLICT DO NOTHING`), so a copy run again writes nothing twice.
 
 use std::collections::BTreeSet;

@@ -80,12 +80,8 @@ impl ImportStore for SqliteStore {
                 closed: t.trade.status != Status::Open,
             })
             .collect();
-        let mut conn = self.conn().await;
-        let made = conn
-            .spawn_blocking(move |connection| write_import(connection, &row, &file))
-            .await
-            .map_err(query)?
-            .ok_or(StoreError::Missing)?;
+        let made =
+            self.write(move |connection| write_import(connection, &row, &file)).await?.ok_or(StoreError::Missing)?;
         let total = u64::try_from(trades.len()).unwrap_or(u64::MAX);
         Ok(Import { created: made, duplicates: total - made, ..import.clone() })
     }
@@ -116,7 +112,6 @@ impl ImportStore for SqliteStore {
         id: ImportId,
     ) -> Result<Option<u64>, StoreError> {
         let (owner, strategy, id) = (owner.as_str().to_owned(), id_text(strategy.as_uuid()), id_text(id.as_uuid()));
-        let mut conn = self.conn().await;
-        conn.spawn_blocking(move |connection| delete_import(connection, &owner, &strategy, &id)).await.map_err(query)
+        self.write(move |connection| delete_import(connection, &owner, &strategy, &id)).await
     }
 }

@@ -3,8 +3,9 @@
 //!
 //! The file is opened in WAL mode with `synchronous=FULL` (an acknowledged write survives a process crash and a
 //! power loss), `foreign_keys=ON` and a busy timeout, and its migrations (in this crate's `migrations/`) are applied
-//! before the store answers. One connection writes (SQLite allows one writer in any case), four read beside it, and
-//! every rule that must hold under concurrency is a constraint or a transaction, as on PostgreSQL.
+//! before the store answers. One connection writes, owned by a thread of its own that runs every write in turn (SQLite
+//! allows one writer in any case), four read beside it, and every rule that must hold under concurrency is a
+//! constraint or a transaction, as on PostgreSQL.
 //!
 //! [`SqliteStore`] is every store port, and the store `quantarya serve` keeps its journal in by default.
 //!
@@ -34,6 +35,7 @@ mod trades;
 mod webhook_rows;
 mod webhook_writes;
 mod webhooks;
+mod writer;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -65,13 +67,13 @@ type Wrapped = SyncConnectionWrapper<SqliteConnection>;
 /// The store on one SQLite file. Cloning it shares its connection.
 #[derive(Clone)]
 pub struct SqliteStore {
-    /// The one connection that writes (SQLite takes one writer at a time).
-    connection: Arc<Mutex<Wrapped>>,
+    /// The one connection that writes, on a thread of its own (SQLite takes one writer at a time).
+    writer: writer::Writer,
     /// Connections that only read, taken in turn: in WAL mode they read while the writer writes, so a read never
     /// waits behind another request's commit.
     readers: Arc<[Mutex<Wrapped>]>,
     next_reader: Arc<AtomicUsize>,
-    /// The signal log's writer, with a connection of its own.
+    /// The signal log's queue and the thread that gathers it into batches for the writer.
     signals: signal_writer::SignalWriter,
     path: Arc<PathBuf>,
 }
@@ -91,15 +93,14 @@ impl SqliteStore {
     /// `Unavailable` when the file cannot be opened or created, or its migrations do not apply.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
         let path = path.as_ref().to_path_buf();
-        let url = path.to_str().ok_or_else(|| error::connection("its path is not UTF-8"))?;
-        let connect = || -> Result<SqliteConnection, StoreError> {
-            let mut connection = SqliteConnection::establish(url).map_err(error::connection)?;
+        let url = path.to_str().ok_or_else(|| error::connection("its path is not UTF-8"))?.to_owned();
+        let connect = move || -> Result<SqliteConnection, StoreError> {
+            let mut connection = SqliteConnection::establish(&url).map_err(error::connection)?;
             diesel::connection::SimpleConnection::batch_execute(&mut connection, PRAGMAS).map_err(error::query)?;
             Ok(connection)
         };
         let mut connection = connect()?;
         connection.run_pending_migrations(MIGRATIONS).map_err(error::connection)?;
-        let signals = signal_writer::SignalWriter::start(connect()?)?;
         let readers = (0..READERS)
             .map(|_| {
                 let mut reader = connect()?;
@@ -108,14 +109,10 @@ impl SqliteStore {
                 Ok(Mutex::new(SyncConnectionWrapper::new(reader)))
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
+        let writer = writer::Writer::start(connection, Box::new(connect))?;
+        let signals = signal_writer::SignalWriter::start(writer.clone())?;
         tracing::info!(path = %path.display(), "SQLite store opened");
-        Ok(Self {
-            connection: Arc::new(Mutex::new(SyncConnectionWrapper::new(connection))),
-            readers: readers.into(),
-            next_reader: Arc::default(),
-            signals,
-            path: Arc::new(path),
-        })
+        Ok(Self { writer, readers: readers.into(), next_reader: Arc::default(), signals, path: Arc::new(path) })
     }
 
     /// The file this store keeps its data in.
@@ -123,9 +120,12 @@ impl SqliteStore {
         &self.path
     }
 
-    /// The writing connection, once no other statement is using it.
-    async fn conn(&self) -> MutexGuard<'_, Wrapped> {
-        self.connection.lock().await
+    /// Runs `write` on the writing connection after the writes queued before it.
+    async fn write<T: Send + 'static>(
+        &self,
+        write: impl FnOnce(&mut SqliteConnection) -> diesel::QueryResult<T> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        self.writer.write(write).await
     }
 
     /// A reading connection (the next in turn), once no other statement is using it. A read sees every write
@@ -158,11 +158,11 @@ mod tests {
         value: String,
     }
 
-    /// The value of `pragma` on the store's connection (its column is named `column`).
+    /// The value of `pragma` on the store's writing connection (its column is named `column`).
     async fn number(store: &SqliteStore, pragma: &str, column: &str) -> i64 {
-        let mut conn = store.conn().await;
         let sql = format!("SELECT {column} AS value FROM pragma_{pragma}");
-        let rows: Vec<Number> = diesel::sql_query(sql).load(&mut *conn).await.expect("a pragma reads");
+        let rows: Vec<Number> =
+            store.write(move |c| diesel::RunQueryDsl::load(diesel::sql_query(sql), c)).await.expect("a pragma reads");
         rows.into_iter().next().map(|row| row.value).expect("one row")
     }
 
@@ -180,7 +180,7 @@ mod tests {
         let file = directory.path().join("journal.db");
         let store = SqliteStore::open(&file).expect("opens");
         {
-            let mut conn = store.conn().await;
+            let mut conn = store.read().await;
             let mode: Vec<Word> = diesel::sql_query("SELECT journal_mode AS value FROM pragma_journal_mode")
                 .load(&mut *conn)
                 .await

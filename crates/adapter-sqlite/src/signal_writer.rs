@@ -1,7 +1,8 @@
-//! The signal log's writer: a thread of its own with a connection of its own, fed by a bounded queue, writing what
-//! is queued in batches, one transaction each (one `fsync` for many entries), and purging each strategy it wrote to
-//! down to the newest [`SignalLogEntry::KEPT_PER_STRATEGY`] of the week in the same transaction. Recording a signal
-//! never waits for the disk; a flush waits until everything queued before it is written.
+//! The signal log's writer: a thread of its own, fed by a bounded queue, gathering what is queued into batches,
+//! each written by the store's writer (`writer.rs`) in one transaction (one `fsync` for many entries, and no second
+//! connection contending for the file's write lock), purging each strategy it wrote to down to the newest
+//! [`SignalLogEntry::KEPT_PER_STRATEGY`] of the week in the same transaction. Recording a signal never waits for the
+//! disk; a flush waits until everything queued before it is written.
 
 use std::collections::BTreeSet;
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
@@ -17,6 +18,7 @@ use tokio::sync::oneshot;
 use crate::error::{connection, query};
 use crate::rows::{id_text, micros};
 use crate::signal_log::details_json;
+use crate::writer::Writer;
 
 /// How many messages wait at most; past that, recording a signal is refused (`Unavailable`), never blocked.
 const QUEUE: usize = 16_384;
@@ -51,12 +53,12 @@ impl std::fmt::Debug for Message {
 }
 
 impl SignalWriter {
-    /// Starts the writer on a thread of its own, writing through `connection`.
-    pub(crate) fn start(connection: SqliteConnection) -> Result<Self, StoreError> {
+    /// Starts the log's writer on a thread of its own, writing through the store's `writer`.
+    pub(crate) fn start(writer: Writer) -> Result<Self, StoreError> {
         let (queue, received) = mpsc::sync_channel(QUEUE);
         std::thread::Builder::new()
             .name("sqlite-signal-log".to_owned())
-            .spawn(move || run(connection, &received))
+            .spawn(move || run(&writer, &received))
             .map_err(crate::error::connection)?;
         Ok(Self { queue })
     }
@@ -90,7 +92,7 @@ impl SignalWriter {
 }
 
 /// Writes what arrives until every sender is gone.
-fn run(mut connection: SqliteConnection, received: &Receiver<Message>) {
+fn run(writer: &Writer, received: &Receiver<Message>) {
     while let Ok(first) = received.recv() {
         // What arrives within a moment of the first joins it (one commit, one `fsync`, for all), unless a flush
         // is waiting or the batch is full.
@@ -109,9 +111,14 @@ fn run(mut connection: SqliteConnection, received: &Receiver<Message>) {
                 };
             }
         }
-        let written = if entries.is_empty() { Ok(()) } else { write(&mut connection, &entries) };
+        let count = entries.len();
+        let written = if entries.is_empty() {
+            Ok(())
+        } else {
+            writer.write_blocking(move |connection| Ok(write(connection, &entries))).and_then(|written| written)
+        };
         if let Err(error) = &written {
-            tracing::warn!(%error, entries = entries.len(), "signal log entries were not written");
+            tracing::warn!(%error, entries = count, "signal log entries were not written");
         }
         for done in flushes {
             let _ = done.send(written.as_ref().map(|_| ()).map_err(ToString::to_string));

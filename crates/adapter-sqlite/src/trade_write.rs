@@ -59,7 +59,7 @@ impl From<&ReceiptWrite> for ReceiptRows {
     }
 }
 
-/// Everything a write needs, owned (it runs on a blocking thread).
+/// Everything a write needs, owned (it runs on the writer's thread).
 #[derive(Debug)]
 pub(crate) struct TradeWrite {
     pub(crate) kind: WriteKind,

@@ -56,10 +56,9 @@ fn receipt(row: ReceiptRow) -> Result<Receipt, StoreError> {
 }
 
 impl SqliteStore {
-    /// A trade write in its own immediate transaction, on a blocking thread.
+    /// A trade write in its own immediate transaction, on the store's writer.
     async fn trade_write(&self, write: TradeWrite) -> Result<(), StoreError> {
-        let mut conn = self.conn().await;
-        conn.spawn_blocking(move |connection| trade_write::run(connection, &write)).await.map_err(query)?
+        self.write(move |connection| trade_write::run(connection, &write)).await?
     }
 
     /// Whether `owner` has strategy `id`: asked when a read found nothing, to tell "none" from "not yours".
@@ -294,10 +293,7 @@ impl TradeStore for SqliteStore {
 
     async fn delete_trade(&self, owner: &UserId, strategy: StrategyId, id: TradeId) -> Result<bool, StoreError> {
         let (owner, strategy, id) = (owner.as_str().to_owned(), id_text(strategy.as_uuid()), id_text(id.as_uuid()));
-        let mut conn = self.conn().await;
-        conn.spawn_blocking(move |connection| trade_write::delete(connection, &owner, &strategy, &id))
-            .await
-            .map_err(query)
+        self.write(move |connection| trade_write::delete(connection, &owner, &strategy, &id)).await
     }
 
     async fn count_cancelled(

@@ -1,4 +1,4 @@
-//! The webhooks' writes that decide and write at once, each an immediate transaction on a blocking thread: a
+//! The webhooks' writes that decide and write at once, each an immediate transaction on the store's writer: a
 //! subscription under its owner's limit, the outbox of a trade write (inside the trade's own transaction), a claim of
 //! due deliveries, an attempt recorded under its claim.
 
@@ -263,4 +263,18 @@ pub(crate) fn purge(connection: &mut SqliteConnection, before: i64) -> QueryResu
         .execute(connection)?;
         Ok(purged)
     })
+}
+
+/// Removes `owner`'s subscription `id` with its deliveries (by cascade); whether it existed.
+pub(crate) fn delete_webhook(connection: &mut SqliteConnection, owner: &str, id: &str) -> QueryResult<bool> {
+    let deleted = diesel::delete(webhooks::table.find(id).filter(webhooks::user_id.eq(owner))).execute(connection)?;
+    Ok(deleted > 0)
+}
+
+/// Ends `claims` without recording an attempt.
+pub(crate) fn release_claims(connection: &mut SqliteConnection, claims: &[String]) -> QueryResult<()> {
+    diesel::update(webhook_deliveries::table.filter(webhook_deliveries::claim.eq_any(claims)))
+        .set((webhook_deliveries::claim.eq(None::<String>), webhook_deliveries::claimed_until.eq(None::<i64>)))
+        .execute(connection)
+        .map(drop)
 }

@@ -42,8 +42,7 @@ fn claimed_delivery(claim: Uuid, c: Claimed) -> Result<ClaimedDelivery, StoreErr
 impl WebhookStore for SqliteStore {
     async fn insert_webhook(&self, webhook: &Webhook) -> Result<(), StoreError> {
         let row = WebhookRow::from(webhook);
-        let mut conn = self.conn().await;
-        conn.spawn_blocking(move |connection| webhook_writes::insert_webhook(connection, &row)).await.map_err(query)?
+        self.write(move |connection| webhook_writes::insert_webhook(connection, &row)).await?
     }
 
     async fn list_webhooks(&self, owner: &UserId) -> Result<Vec<Webhook>, StoreError> {
@@ -59,13 +58,8 @@ impl WebhookStore for SqliteStore {
     }
 
     async fn delete_webhook(&self, owner: &UserId, id: WebhookId) -> Result<bool, StoreError> {
-        let mut conn = self.conn().await;
-        let deleted =
-            diesel::delete(webhooks::table.find(id_text(id.as_uuid())).filter(webhooks::user_id.eq(owner.as_str())))
-                .execute(&mut *conn)
-                .await
-                .map_err(query)?;
-        Ok(deleted > 0)
+        let (owner, id) = (owner.as_str().to_owned(), id_text(id.as_uuid()));
+        self.write(move |connection| webhook_writes::delete_webhook(connection, &owner, &id)).await
     }
 
     async fn webhook_deliveries(
@@ -110,14 +104,9 @@ impl WebhookStore for SqliteStore {
         let (at, until, claim_text) = (micros(now), micros(until), id_text(claim));
         let busy: Vec<String> = limits.busy.iter().map(|id| id_text(id.as_uuid())).collect();
         let limits = limits.clone();
-        let claimed = {
-            let mut conn = self.conn().await;
-            conn.spawn_blocking(move |connection| {
-                webhook_writes::claim(connection, at, until, &limits, &claim_text, &busy)
-            })
-            .await
-            .map_err(query)?
-        };
+        let claimed = self
+            .write(move |connection| webhook_writes::claim(connection, at, until, &limits, &claim_text, &busy))
+            .await?;
         // A row that does not read back is failed alone (and said so), never claimed again and again.
         let mut ready = Vec::with_capacity(claimed.len());
         for row in claimed {
@@ -126,12 +115,8 @@ impl WebhookStore for SqliteStore {
                 Ok(delivery) => ready.push(delivery),
                 Err(error) => {
                     tracing::error!(webhook_id = %hook, event_id = %event, %error, "a stored webhook delivery does not read back");
-                    let mut conn = self.conn().await;
-                    conn.spawn_blocking(move |connection| {
-                        webhook_writes::fail_unreadable(connection, &hook, &event, at)
-                    })
-                    .await
-                    .map_err(query)?;
+                    self.write(move |connection| webhook_writes::fail_unreadable(connection, &hook, &event, at))
+                        .await?;
                 }
             }
         }
@@ -152,26 +137,17 @@ impl WebhookStore for SqliteStore {
                 _ => None,
             },
         };
-        let mut conn = self.conn().await;
-        conn.spawn_blocking(move |connection| webhook_writes::record_attempt(connection, &attempt)).await.map_err(query)
+        self.write(move |connection| webhook_writes::record_attempt(connection, &attempt)).await
     }
 
     async fn release_claims(&self, claims: &[Uuid]) -> Result<(), StoreError> {
         let claims: Vec<String> = claims.iter().copied().map(id_text).collect();
-        let mut conn = self.conn().await;
-        diesel::update(webhook_deliveries::table.filter(webhook_deliveries::claim.eq_any(claims)))
-            .set((webhook_deliveries::claim.eq(None::<String>), webhook_deliveries::claimed_until.eq(None::<i64>)))
-            .execute(&mut *conn)
-            .await
-            .map_err(query)?;
-        Ok(())
+        self.write(move |connection| webhook_writes::release_claims(connection, &claims)).await
     }
 
     async fn purge_deliveries(&self, before: Timestamp) -> Result<u64, StoreError> {
         let before = micros(before);
-        let mut conn = self.conn().await;
-        let purged =
-            conn.spawn_blocking(move |connection| webhook_writes::purge(connection, before)).await.map_err(query)?;
+        let purged = self.write(move |connection| webhook_writes::purge(connection, before)).await?;
         Ok(u64::try_from(purged).unwrap_or(0))
     }
 }
