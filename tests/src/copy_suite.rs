@@ -1,17 +1,18 @@
 //! A journal copied between stores, as `quantarya copy` moves it: every row of every account arrives as it was
 //! (compared through the copy port and through the use cases), the copy goes on working where it landed (its keys
-//! authenticate, its receipts answer repeats), and a second copy writes nothing.
+//! authenticate, its receipts answer repeats), a second copy writes nothing, and an account the target refuses is
+//! left whole for a later run while the others are copied.
 
 use std::sync::Arc;
 
 use quantarya_domain::{
     BodyHash, ExternalReference, IdempotencyKey, KeyName, LevelsChange, NewApiKey, NewTrade, Price, Quantity, Side,
-    SignalExit, Status, TradePatch, UserId,
+    SignalExit, Status, TradePatch, User, UserId,
 };
-use quantarya_ports::outbound::{AccountRows, JournalCopy, ReceiptHold, TradeRows, TrailRows};
+use quantarya_ports::outbound::{AccountRows, JournalCopy, ReceiptHold, TradeCursor, TradeRows, TrailRows};
 use quantarya_ports::{
-    EveryStore, Journal, PageLimit, Signal, SignalEffect, SignalIdentity, SignalLocator, StatsQuery, TradeQuery,
-    Unwatched, copy_journal,
+    EveryStore, Journal, PageLimit, Signal, SignalEffect, SignalIdentity, SignalLocator, StatsQuery, StoreConflict,
+    StoreError, TradeQuery, Unwatched, copy_journal,
 };
 
 use crate::imports_suite::{LIST, list_file};
@@ -122,14 +123,15 @@ async fn every_row(end: &CopyEnd) -> Vec<(AccountRows, Vec<TradeRows>, TrailRows
         let Some(last) = ids.last().cloned() else { break };
         for id in ids {
             let account = end.rows.read_account(&id).await.expect("an account").expect("listed, so there");
-            let mut trades = Vec::new();
-            loop {
-                let page = end.rows.read_trades(&id, trades.last().map(|t: &TradeRows| t.trade.id), 3).await;
-                let page = page.expect("trades");
-                if page.is_empty() {
-                    break;
+            let mut trades: Vec<TradeRows> = Vec::new();
+            for strategy in &account.strategies {
+                let mut after = None;
+                loop {
+                    let page = end.rows.read_trades(&id, strategy.id, after, 3).await.expect("trades");
+                    let Some(last) = page.last() else { break };
+                    after = Some(TradeCursor { opened_at: last.trade.opened_at, trade_id: last.trade.id });
+                    trades.extend(page);
                 }
-                trades.extend(page);
             }
             let mut trail = end.rows.read_trail(&id).await.expect("the trail");
             trail.receipts.sort_by_key(|r| {
@@ -170,20 +172,26 @@ async fn as_the_trader_sees_it(s: &StoreUnderTest, t: &Trader) -> impl PartialEq
     (trades, histories, stats, imports, keys, log, hooks, deliveries)
 }
 
-/// Fills `from` (two traders), copies it into the empty `to` and then into the empty `then`, and finds every row
-/// of each copy equal to the source's, through the copy port and through the use cases; the copy works where it
-/// landed (a key authenticates, a keyed repeat is answered from its copied receipt); a second copy writes nothing.
+/// Fills `from` (two traders), copies it into the empty `to` and then into `then`, and finds every row of each copy
+/// equal to the source's, through the copy port and through the use cases; the copy works where it landed (a key
+/// authenticates, a keyed repeat is answered from its copied receipt); a second copy writes nothing; an account
+/// the target refuses (its name taken) is reported and written not at all while the others are copied, and a copy
+/// run again finishes the job.
 pub async fn a_journal_is_copied_row_for_row(from: CopyEnd, to: CopyEnd, then: CopyEnd) {
     let t = a_full_journal(&from.stores).await;
     let other = a_full_journal(&from.stores).await;
     let source = every_row(&from).await;
     assert_eq!(source.len(), 2, "two accounts");
-    let (trades, deliveries) = (source[0].1.len() + source[1].1.len(), source[0].2.deliveries.len());
-    assert!(trades == 2 * 7 && deliveries > 0, "{trades} trades, {deliveries} deliveries: something of every kind");
-    assert!(source.iter().all(|(_, _, trail)| !trail.receipts.is_empty() && trail.signals.len() == 3));
+    let trades = source[0].1.len() + source[1].1.len();
+    assert_eq!(trades, 2 * 7, "seven trades each");
+    for (_, _, trail) in &source {
+        assert!(!trail.receipts.is_empty() && trail.signals.len() == 3 && !trail.deliveries.is_empty(), "{trail:?}");
+        assert_eq!(trail.unreadable, 0);
+    }
 
     let first = copy_journal(&*from.rows, &*to.rows, &mut Unwatched).await.expect("copied");
     assert_eq!((first.accounts, first.trades as usize, first.rows.present), (2, trades, 0), "{first:?}");
+    assert!(first.failed.is_empty(), "{first:?}");
     assert_eq!(every_row(&to).await, source, "every row arrived as it was");
     for trader in [&t, &other] {
         assert_eq!(
@@ -197,9 +205,24 @@ pub async fn a_journal_is_copied_row_for_row(from: CopyEnd, to: CopyEnd, then: C
     assert_eq!((again.rows.new, again.rows.present), (0, first.rows.new), "a second copy writes nothing: {again:?}");
     assert_eq!(every_row(&to).await, source);
 
-    let onward = copy_journal(&*to.rows, &*then.rows, &mut Unwatched).await.expect("copied onward");
-    assert_eq!(onward.rows, first.rows, "the copy of the copy writes as much");
-    assert_eq!(every_row(&then).await, source, "and holds the same rows");
+    // Onward into a store where another profile holds the trader's name: that account is refused and nothing of it
+    // written, the other is copied; with the name freed, the copy run again finishes the job.
+    let name = source.iter().find(|(a, ..)| a.user.id == t.jwt.user_id).map(|(a, ..)| a.user.user_name.clone());
+    let squatter = User { user_name: name.expect("the trader's name"), ..crate::support::user() };
+    then.stores.users.insert_user(&squatter).await.expect("another profile with the name");
+    let refused = copy_journal(&*to.rows, &*then.rows, &mut Unwatched).await.expect("copied onward, but one");
+    assert_eq!(refused.accounts, 1, "the other account is copied: {refused:?}");
+    assert!(
+        matches!(refused.failed.as_slice(), [(id, StoreError::Conflict(StoreConflict::UserNameTaken))] if *id == t.jwt.user_id),
+        "{refused:?}"
+    );
+    assert_eq!(then.rows.read_account(&t.jwt.user_id).await.expect("read"), None, "nothing of it was written");
+    then.stores.users.delete_account(&squatter.id).await.expect("the name is freed");
+    let resumed = copy_journal(&*to.rows, &*then.rows, &mut Unwatched).await.expect("copied onward");
+    assert!(resumed.failed.is_empty(), "{resumed:?}");
+    assert_eq!(refused.rows.new + resumed.rows.new, first.rows.new, "the two runs wrote what the first copy did");
+    assert_eq!(resumed.rows.present, refused.rows.new, "the second found the first's rows there");
+    assert_eq!(every_row(&then).await, source, "and the copy of the copy holds the same rows");
 
     let j = to.stores.journal();
     let key = j.authenticate(&t.raw_key).await.expect("the key works where it was copied");

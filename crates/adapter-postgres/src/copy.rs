@@ -13,8 +13,8 @@ use quantarya_domain::{
 };
 use quantarya_ports::StoreError;
 use quantarya_ports::outbound::{
-    AccountRows, DeliveryRows, ImportLink, JournalCopy, JournalSize, KeptReceipt, ReceiptHold, TradeRows, TrailRows,
-    Written,
+    AccountRows, DeliveryRows, ImportLink, JournalCopy, JournalSize, KeptReceipt, ReceiptHold, TradeCursor, TradeRows,
+    TradeStore, TrailRows, Written,
 };
 use uuid::Uuid;
 
@@ -95,32 +95,25 @@ impl TryFrom<AccountRaw> for AccountRows {
     }
 }
 
-/// A page of trades with their events and import links, as read.
-type TradePage = (Vec<TradeRow>, Vec<EventRow>, Vec<(Uuid, Uuid, String)>);
+/// The histories and import links of a page of trades, as read.
+type Extras = (Vec<EventRow>, Vec<(Uuid, Uuid, String)>);
 
-async fn trade_page(conn: &mut AsyncPgConnection, owner: &str, after: Option<Uuid>, n: i64) -> QueryResult<TradePage> {
-    let mut page = trades::table.filter(trades::user_id.eq(owner)).into_boxed();
-    if let Some(after) = after {
-        page = page.filter(trades::id.gt(after));
-    }
-    let rows: Vec<TradeRow> = page.order(trades::id).limit(n).select(TradeRow::as_select()).load(conn).await?;
-    let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
+async fn extras(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResult<Extras> {
     let events = trade_events::table
-        .filter(trade_events::trade_id.eq_any(&ids))
+        .filter(trade_events::trade_id.eq_any(ids))
         .order((trade_events::trade_id, trade_events::version))
         .select(EventRow::as_select())
         .load(conn)
         .await?;
     let links = trade_imports::table
-        .filter(trade_imports::trade_id.eq_any(&ids))
+        .filter(trade_imports::trade_id.eq_any(ids))
         .select((trade_imports::trade_id, trade_imports::import_id, trade_imports::import_key))
         .load(conn)
         .await?;
-    Ok((rows, events, links))
+    Ok((events, links))
 }
 
-fn trades_of(page: TradePage) -> Result<Vec<TradeRows>, StoreError> {
-    let (rows, events, links) = page;
+fn trades_of(trades: Vec<Trade>, (events, links): Extras) -> Result<Vec<TradeRows>, StoreError> {
     let mut histories: HashMap<Uuid, Vec<TradeEvent>> = HashMap::new();
     for event in events {
         histories.entry(event.trade_id).or_default().push(TradeEvent::try_from(event)?);
@@ -132,12 +125,14 @@ fn trades_of(page: TradePage) -> Result<Vec<TradeRows>, StoreError> {
             Ok((trade, ImportLink { import_id: ImportId::from_uuid(import), key }))
         })
         .collect::<Result<_, StoreError>>()?;
-    rows.into_iter()
-        .map(|row| {
-            let (events, import) = (histories.remove(&row.id).unwrap_or_default(), links.remove(&row.id));
-            Ok(TradeRows { trade: Trade::try_from(row)?, events, import })
+    Ok(trades
+        .into_iter()
+        .map(|trade| {
+            let id = trade.id.as_uuid();
+            let (events, import) = (histories.remove(&id).unwrap_or_default(), links.remove(&id));
+            TradeRows { trade, events, import }
         })
-        .collect()
+        .collect())
 }
 
 /// What refers to an owner's trades, as read.
@@ -224,19 +219,18 @@ impl TryFrom<TrailRaw> for TrailRows {
             receipts.push(KeptReceipt { strategy_id, hold: ReceiptHold::Key(key), receipt });
         }
         let signals = raw.signals.into_iter().map(SignalLogEntry::try_from).collect::<Result<_, _>>()?;
-        let deliveries = raw
-            .deliveries
-            .into_iter()
-            .map(|delivery| {
-                let trade = raw
-                    .snapshots
-                    .get(&delivery.event_id)
-                    .cloned()
-                    .ok_or_else(|| corrupt("a webhook delivery without its trade"))?;
-                Ok(DeliveryRows { delivery: Delivery::try_from(delivery)?, trade: Trade::try_from(trade)? })
-            })
-            .collect::<Result<_, StoreError>>()?;
-        Ok(Self { receipts, signals, deliveries })
+        let read_back = |delivery: DeliveryRow| -> Result<DeliveryRows, StoreError> {
+            let trade = raw
+                .snapshots
+                .get(&delivery.event_id)
+                .cloned()
+                .ok_or_else(|| corrupt("a webhook delivery without its trade"))?;
+            Ok(DeliveryRows { delivery: Delivery::try_from(delivery)?, trade: Trade::try_from(trade)? })
+        };
+        let total = raw.deliveries.len();
+        let deliveries: Vec<DeliveryRows> = raw.deliveries.into_iter().filter_map(|d| read_back(d).ok()).collect();
+        let unreadable = u64::try_from(total - deliveries.len()).unwrap_or(u64::MAX);
+        Ok(Self { receipts, signals, deliveries, unreadable })
     }
 }
 
@@ -281,12 +275,15 @@ impl JournalCopy for PgStore {
     async fn read_trades(
         &self,
         owner: &UserId,
-        after: Option<TradeId>,
+        strategy: StrategyId,
+        after: Option<TradeCursor>,
         n: usize,
     ) -> Result<Vec<TradeRows>, StoreError> {
-        let after = after.map(|id| id.as_uuid());
-        let page = snapshot_read!(self, |conn| trade_page(conn, owner.as_str(), after, limit(n)).await)?;
-        trades_of(page)
+        let trades = self.trades_oldest_first(owner, strategy, after, n).await?.unwrap_or_default();
+        let ids: Vec<Uuid> = trades.iter().map(|t| t.id.as_uuid()).collect();
+        let mut conn = self.conn().await?;
+        let extras = extras(&mut conn, &ids).await.map_err(query)?;
+        trades_of(trades, extras)
     }
 
     async fn read_trail(&self, owner: &UserId) -> Result<TrailRows, StoreError> {

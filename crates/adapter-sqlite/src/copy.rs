@@ -12,8 +12,8 @@ use quantarya_domain::{
 };
 use quantarya_ports::StoreError;
 use quantarya_ports::outbound::{
-    AccountRows, DeliveryRows, ImportLink, JournalCopy, JournalSize, KeptReceipt, ReceiptHold, TradeRows, TrailRows,
-    Written,
+    AccountRows, DeliveryRows, ImportLink, JournalCopy, JournalSize, KeptReceipt, ReceiptHold, TradeCursor, TradeRows,
+    TradeStore, TrailRows, Written,
 };
 
 use crate::error::query;
@@ -90,50 +90,44 @@ impl TryFrom<AccountRowsRaw> for AccountRows {
     }
 }
 
-/// A page of trades with their events and import links, as read.
-type TradePage = (Vec<TradeRow>, Vec<EventRow>, Vec<(String, String, String)>);
+/// The histories and import links of a page of trades, as read.
+type Extras = (Vec<EventRow>, Vec<(String, String, String)>);
 
-fn trade_page(connection: &mut SqliteConnection, owner: &str, after: Option<String>, n: i64) -> QueryResult<TradePage> {
-    let mut page = trades::table.filter(trades::user_id.eq(owner)).into_boxed();
-    if let Some(after) = after {
-        page = page.filter(trades::id.gt(after));
-    }
-    let rows: Vec<TradeRow> = page.order(trades::id).limit(n).select(TradeRow::as_select()).load(connection)?;
-    let ids: Vec<&str> = rows.iter().map(|row| row.id.as_str()).collect();
+fn extras(connection: &mut SqliteConnection, ids: &[String]) -> QueryResult<Extras> {
     let events = trade_events::table
-        .filter(trade_events::trade_id.eq_any(&ids))
+        .filter(trade_events::trade_id.eq_any(ids))
         .order((trade_events::trade_id, trade_events::version))
         .select(EventRow::as_select())
         .load(connection)?;
     let links = trade_imports::table
-        .filter(trade_imports::trade_id.eq_any(&ids))
+        .filter(trade_imports::trade_id.eq_any(ids))
         .select((trade_imports::trade_id, trade_imports::import_id, trade_imports::import_key))
         .load(connection)?;
-    Ok((rows, events, links))
+    Ok((events, links))
 }
 
-fn trades_of(page: TradePage) -> Result<Vec<TradeRows>, StoreError> {
-    let (rows, events, links) = page;
-    let mut histories: HashMap<String, Vec<TradeEvent>> = HashMap::new();
+fn trades_of(trades: Vec<Trade>, (events, links): Extras) -> Result<Vec<TradeRows>, StoreError> {
+    let mut histories: HashMap<TradeId, Vec<TradeEvent>> = HashMap::new();
     for event in events {
-        let trade = event.trade_id.clone();
-        histories.entry(trade).or_default().push(TradeEvent::try_from(event)?);
+        let event = TradeEvent::try_from(event)?;
+        histories.entry(event.trade_id).or_default().push(event);
     }
-    let mut links: HashMap<String, ImportLink> = links
+    let mut links: HashMap<TradeId, ImportLink> = links
         .into_iter()
         .map(|(trade, import, key)| {
+            let trade = TradeId::from_uuid(uuid("trade_imports.trade_id", &trade)?);
             let import_id = ImportId::from_uuid(uuid("trade_imports.import_id", &import)?);
             let key = ImportKey::parse(&key).ok_or_else(|| corrupt("trade_imports.import_key is empty"))?;
             Ok((trade, ImportLink { import_id, key }))
         })
         .collect::<Result<_, StoreError>>()?;
-    rows.into_iter()
-        .map(|row| {
-            let events = histories.remove(&row.id).unwrap_or_default();
-            let import = links.remove(&row.id);
-            Ok(TradeRows { trade: Trade::try_from(row)?, events, import })
+    Ok(trades
+        .into_iter()
+        .map(|trade| {
+            let (events, import) = (histories.remove(&trade.id).unwrap_or_default(), links.remove(&trade.id));
+            TradeRows { trade, events, import }
         })
-        .collect()
+        .collect())
 }
 
 /// What refers to an owner's trades, as read.
@@ -212,15 +206,14 @@ impl TryFrom<TrailRaw> for TrailRows {
             receipts.push(KeptReceipt { strategy_id, hold: ReceiptHold::Key(key), receipt });
         }
         let signals = raw.signals.into_iter().map(SignalLogEntry::try_from).collect::<Result<_, _>>()?;
-        let deliveries = raw
-            .deliveries
-            .into_iter()
-            .map(|(delivery, trade)| {
-                let trade: TradeRow = read("webhook_trades.trade", serde_json::from_str(&trade))?;
-                Ok(DeliveryRows { delivery: Delivery::try_from(delivery)?, trade: Trade::try_from(trade)? })
-            })
-            .collect::<Result<_, StoreError>>()?;
-        Ok(Self { receipts, signals, deliveries })
+        let read_back = |(delivery, trade): (DeliveryRow, String)| -> Result<DeliveryRows, StoreError> {
+            let trade: TradeRow = read("webhook_trades.trade", serde_json::from_str(&trade))?;
+            Ok(DeliveryRows { delivery: Delivery::try_from(delivery)?, trade: Trade::try_from(trade)? })
+        };
+        let total = raw.deliveries.len();
+        let deliveries: Vec<DeliveryRows> = raw.deliveries.into_iter().filter_map(|d| read_back(d).ok()).collect();
+        let unreadable = u64::try_from(total - deliveries.len()).unwrap_or(u64::MAX);
+        Ok(Self { receipts, signals, deliveries, unreadable })
     }
 }
 
@@ -263,16 +256,15 @@ impl JournalCopy for SqliteStore {
     async fn read_trades(
         &self,
         owner: &UserId,
-        after: Option<TradeId>,
+        strategy: StrategyId,
+        after: Option<TradeCursor>,
         n: usize,
     ) -> Result<Vec<TradeRows>, StoreError> {
-        let (owner, after) = (owner.as_str().to_owned(), after.map(|id| id_text(id.as_uuid())));
+        let trades = self.trades_oldest_first(owner, strategy, after, n).await?.unwrap_or_default();
+        let ids: Vec<String> = trades.iter().map(|t| id_text(t.id.as_uuid())).collect();
         let mut conn = self.read().await;
-        let page = conn
-            .spawn_blocking(move |connection| trade_page(connection, &owner, after, limit(n)))
-            .await
-            .map_err(query)?;
-        trades_of(page)
+        let extras = conn.spawn_blocking(move |connection| extras(connection, &ids)).await.map_err(query)?;
+        trades_of(trades, extras)
     }
 
     async fn read_trail(&self, owner: &UserId) -> Result<TrailRows, StoreError> {

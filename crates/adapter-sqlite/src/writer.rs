@@ -17,8 +17,9 @@ use crate::error::query;
 /// How many writes wait at most before a sender waits for room (off the async threads).
 const QUEUE: usize = 1_024;
 
-/// A write: runs on the writer's connection and sends its own answer.
-type Job = Box<dyn FnOnce(&mut SqliteConnection) + Send>;
+/// A write: runs on the writer's connection and sends its own answer; given none (the writer lost its connection
+/// and cannot make one), it answers `Unavailable`.
+type Job = Box<dyn FnOnce(Option<&mut SqliteConnection>) + Send>;
 
 /// Makes a connection with the store's settings.
 pub(crate) type Connect = Box<dyn Fn() -> Result<SqliteConnection, StoreError> + Send>;
@@ -37,6 +38,24 @@ impl std::fmt::Debug for Writer {
 
 fn gone() -> StoreError {
     StoreError::Unavailable("the SQLite writer has stopped".into())
+}
+
+/// The job that runs `write` and sends its answer on `answer`.
+fn job<T: Send + 'static>(
+    write: impl FnOnce(&mut SqliteConnection) -> QueryResult<T> + Send + 'static,
+    answer: impl FnOnce(Result<T, StoreError>) + Send + 'static,
+) -> Job {
+    Box::new(move |connection| {
+        answer(match connection {
+            Some(connection) => write(connection).map_err(query),
+            None => Err(StoreError::Unavailable("the SQLite file cannot be opened for writing".into())),
+        });
+    })
+}
+
+/// A write that panicked: its answer was dropped, and the transaction it had open rolled back with its connection.
+fn panicked() -> StoreError {
+    StoreError::Corrupt("a SQLite write failed halfway".to_owned())
 }
 
 impl Writer {
@@ -58,8 +77,8 @@ impl Writer {
         write: impl FnOnce(&mut SqliteConnection) -> QueryResult<T> + Send + 'static,
     ) -> Result<T, StoreError> {
         let (answer, answered) = oneshot::channel();
-        let job: Job = Box::new(move |connection| {
-            let _ = answer.send(write(connection));
+        let job = job(write, move |answered| {
+            let _ = answer.send(answered);
         });
         match self.queue.try_send(job) {
             Ok(()) => {}
@@ -72,8 +91,7 @@ impl Writer {
             }
             Err(TrySendError::Disconnected(_)) => return Err(gone()),
         }
-        // A dropped answer is a write that panicked: nothing of it was committed.
-        answered.await.map_err(|_| StoreError::Corrupt("a SQLite write failed halfway".to_owned()))?.map_err(query)
+        answered.await.map_err(|_| panicked())?
     }
 }
 
@@ -84,28 +102,28 @@ impl Writer {
         write: impl FnOnce(&mut SqliteConnection) -> QueryResult<T> + Send + 'static,
     ) -> Result<T, StoreError> {
         let (answer, answered) = mpsc::sync_channel(1);
-        let job: Job = Box::new(move |connection| {
-            let _ = answer.send(write(connection));
+        let job = job(write, move |answered| {
+            let _ = answer.send(answered);
         });
         self.queue.send(job).map_err(|_| gone())?;
-        answered.recv().map_err(|_| StoreError::Corrupt("a SQLite write failed halfway".to_owned()))?.map_err(query)
+        answered.recv().map_err(|_| panicked())?
     }
 }
 
-/// Runs jobs until every sender is gone.
-fn run(mut connection: SqliteConnection, connect: &Connect, received: &Receiver<Job>) {
+/// Runs jobs until every sender is gone. A job that panics leaves its connection behind (it may be inside a
+/// transaction diesel no longer tracks; closing it rolls that back): the next job gets a new one, or, while none can
+/// be made, answers `Unavailable`.
+fn run(connection: SqliteConnection, connect: &Connect, received: &Receiver<Job>) {
+    let mut connection = Some(connection);
     while let Ok(job) = received.recv() {
-        if std::panic::catch_unwind(AssertUnwindSafe(|| job(&mut connection))).is_err() {
-            // The connection may be inside a transaction diesel no longer tracks: a new one replaces it (closing
-            // the old one rolls its transaction back).
+        if connection.is_none() {
+            connection = connect()
+                .inspect_err(|error| tracing::error!(%error, "the SQLite writer cannot open its connection"))
+                .ok();
+        }
+        if std::panic::catch_unwind(AssertUnwindSafe(|| job(connection.as_mut()))).is_err() {
             tracing::error!("a SQLite write panicked; its connection is replaced");
-            match connect() {
-                Ok(fresh) => connection = fresh,
-                Err(error) => {
-                    tracing::error!(%error, "the SQLite writer cannot reconnect; writes are refused");
-                    return;
-                }
-            }
+            connection = None;
         }
     }
 }
@@ -117,31 +135,48 @@ mod tests {
 
     use super::*;
 
-    fn memory() -> Result<SqliteConnection, StoreError> {
-        SqliteConnection::establish(":memory:").map_err(crate::error::connection)
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+
+    fn count(c: &mut SqliteConnection) -> QueryResult<i64> {
+        diesel::RunQueryDsl::get_result::<Count>(diesel::sql_query("SELECT count(*) AS n FROM t"), c).map(|c| c.n)
     }
 
     #[tokio::test]
-    async fn a_panicking_write_fails_alone_and_the_writer_goes_on() {
-        let writer = Writer::start(memory().expect("a connection"), Box::new(memory)).expect("started");
+    async fn a_write_that_panics_inside_its_transaction_is_rolled_back_and_the_writer_goes_on() {
+        let directory = tempfile::tempdir().expect("a directory");
+        let url = directory.path().join("w.db").to_string_lossy().into_owned();
+        let connect = move || SqliteConnection::establish(&url).map_err(crate::error::connection);
+        let writer = Writer::start(connect().expect("a connection"), Box::new(connect)).expect("started");
         writer.write(|c| c.batch_execute("CREATE TABLE t (n INTEGER)")).await.expect("made");
-        let writes: Vec<_> =
-            (0..3).map(|n| writer.write(move |c| c.batch_execute(&format!("INSERT INTO t VALUES ({n})")))).collect();
-        for write in writes {
-            write.await.expect("written");
+        for n in 0..3 {
+            writer.write(move |c| c.batch_execute(&format!("INSERT INTO t VALUES ({n})"))).await.expect("written");
         }
-        #[derive(diesel::QueryableByName)]
-        struct Count {
-            #[diesel(sql_type = diesel::sql_types::BigInt)]
-            n: i64,
-        }
-        let count = |c: &mut SqliteConnection| {
-            diesel::RunQueryDsl::get_result::<Count>(diesel::sql_query("SELECT count(*) AS n FROM t"), c)
-        };
-        assert_eq!(writer.write(count).await.expect("counted").n, 3);
-        let panicked = writer.write(|_| -> QueryResult<()> { panic!("a bug in a write") }).await;
+        let panicked = writer
+            .write(|c| {
+                c.immediate_transaction(|c| -> QueryResult<()> {
+                    c.batch_execute("INSERT INTO t VALUES (99)")?;
+                    panic!("a bug halfway through a write")
+                })
+            })
+            .await;
         assert!(matches!(panicked, Err(StoreError::Corrupt(_))), "{panicked:?}");
-        // The writer goes on, on a new connection (this one in memory: the table went with the old one).
-        writer.write(|c| c.batch_execute("CREATE TABLE t (n INTEGER)")).await.expect("the writer still writes");
+        assert_eq!(writer.write(count).await.expect("counted on a new connection"), 3, "the half-write is gone");
+        writer.write(|c| c.batch_execute("INSERT INTO t VALUES (4)")).await.expect("the writer still writes");
+        assert_eq!(writer.write(count).await.expect("counted"), 4);
+    }
+
+    #[tokio::test]
+    async fn a_writer_without_a_connection_answers_unavailable() {
+        let unopenable = || SqliteConnection::establish("/nonexistent/dir/w.db").map_err(crate::error::connection);
+        let first = SqliteConnection::establish(":memory:").expect("a connection");
+        let writer = Writer::start(first, Box::new(unopenable)).expect("started");
+        let panicked = writer.write(|_| -> QueryResult<()> { panic!("a bug") }).await;
+        assert!(matches!(panicked, Err(StoreError::Corrupt(_))), "{panicked:?}");
+        let refused = writer.write(|c| c.batch_execute("SELECT 1")).await;
+        assert!(matches!(refused, Err(StoreError::Unavailable(_))), "{refused:?}");
     }
 }

@@ -51,10 +51,11 @@ pub struct MigrateArgs {
 #[derive(Debug, Args)]
 pub struct CopyArgs {
     /// The store to copy from: sqlite:///path/file.db or postgres://…; stop the service that writes to it first.
-    #[arg(long, value_name = "URL", hide_env_values = true)]
+    /// A URL with a password is better given by the environment than on the command line.
+    #[arg(long, value_name = "URL", env = "QUANTARYA_COPY_FROM", hide_env_values = true)]
     pub from: Secret,
     /// The store to copy into (migrated first): sqlite:///path/file.db or postgres://…
-    #[arg(long, value_name = "URL", hide_env_values = true)]
+    #[arg(long, value_name = "URL", env = "QUANTARYA_COPY_TO", hide_env_values = true)]
     pub to: Secret,
 }
 

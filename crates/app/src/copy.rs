@@ -14,8 +14,12 @@ use crate::config::CopyArgs;
 use crate::secret::Secret;
 use crate::storage::Storage;
 
-/// Which store a copy's `--from` or `--to` names: a SQLite file or PostgreSQL (memory keeps nothing to copy).
+/// Which store a copy's `--from` or `--to` names: a SQLite file or PostgreSQL (memory keeps nothing to copy, and
+/// a blank value, an unset variable's, names none: it never falls back to the default file).
 fn storage(url: &Secret, flag: &str) -> Result<Storage, String> {
+    if url.expose().trim().is_empty() {
+        return Err(format!("{flag} is empty: give sqlite:///path/file.db or postgres://…"));
+    }
     match Storage::choose(Some(url), false, std::path::Path::new(".")) {
         Ok(Storage::Memory) => Err(format!("{flag} names memory, which keeps nothing between runs to copy")),
         Ok(storage) => Ok(storage),
@@ -77,9 +81,9 @@ impl CopyProgress for Bar {
     }
 }
 
-/// What a finished copy says.
+/// What a finished copy says: what it copied, then what it left out and why.
 fn summary(report: &CopyReport, from: &Storage, to: &Storage) -> String {
-    format!(
+    let mut said = format!(
         "Copied {} account(s) and {} trade(s) from {} to {}: {} row(s) written, {} already there.",
         report.accounts,
         report.trades,
@@ -87,7 +91,19 @@ fn summary(report: &CopyReport, from: &Storage, to: &Storage) -> String {
         named(to),
         report.rows.new,
         report.rows.present
-    )
+    );
+    if report.unreadable > 0 {
+        said.push_str(&format!(
+            "\nLeft out {} webhook delivery(ies) that do not read back at the source (the service had failed them).",
+            report.unreadable
+        ));
+    }
+    for (user, error) in &report.failed {
+        let why =
+            std::error::Error::source(error).map_or_else(|| error.to_string(), |cause| format!("{error}: {cause}"));
+        said.push_str(&format!("\nNot copied: account {user}: {why}."));
+    }
+    said
 }
 
 /// Runs `quantarya copy`: what it did, in one sentence.
@@ -95,7 +111,8 @@ fn summary(report: &CopyReport, from: &Storage, to: &Storage) -> String {
 /// # Errors
 ///
 /// A `--from` or `--to` that names no store this can copy, one store named twice, a store that cannot be opened,
-/// or the copy's own error (what was written before it stays; running the copy again finishes it).
+/// the copy's own error (what was written before it stays; running the copy again finishes it), or accounts the
+/// target refused (the summary then names each and why, after the others were copied).
 pub async fn run(args: CopyArgs) -> Result<String, String> {
     let (from, to) = (storage(&args.from, "--from")?, storage(&args.to, "--to")?);
     if from == to {
@@ -113,7 +130,12 @@ pub async fn run(args: CopyArgs) -> Result<String, String> {
     let copied = copy_journal(source.as_ref(), target.as_ref(), &mut bar).await;
     bar.bar.finish_and_clear();
     let report = copied.map_err(|e| format!("{e}; what was written stays, and running the copy again finishes it"))?;
-    Ok(summary(&report, &from, &to))
+    let said = summary(&report, &from, &to);
+    if report.failed.is_empty() {
+        Ok(said)
+    } else {
+        Err(format!("{said}\nThe other accounts were copied; running the copy again retries these."))
+    }
 }
 
 #[cfg(test)]
@@ -133,6 +155,8 @@ mod tests {
         assert!(memory.contains("--to names memory"), "{memory}");
         let other = storage(&secret("mysql://u:hunter2@db/q"), "--from").expect_err("refused");
         assert!(other.starts_with("--from: ") && !other.contains("hunter2"), "{other}");
+        let blank = storage(&secret("  "), "--to").expect_err("an unset variable names no store");
+        assert!(blank.starts_with("--to is empty"), "{blank}");
     }
 
     #[tokio::test]

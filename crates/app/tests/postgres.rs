@@ -101,7 +101,7 @@ fn serve_on_postgres_migrates_once_and_keeps_a_traders_data_across_restarts() {
 }
 
 /// `quantarya copy` moves a journal served from the default SQLite file into an empty PostgreSQL database, shows
-/// no URL, and a second run writes nothing; `serve` on PostgreSQL then answers the trader's token and key with
+/// no URL (nor a password when it fails), and a second run (its target given by the environment) writes nothing; `serve` on PostgreSQL then answers the trader's token and key with
 /// the same trade, history and signal log, and the next signal closes the copied trade.
 #[test]
 fn copy_moves_a_served_sqlite_journal_into_postgres_where_serve_finds_it() {
@@ -136,15 +136,22 @@ fn copy_moves_a_served_sqlite_journal_into_postgres_where_serve_finds_it() {
     assert!(served.terminate().success());
 
     let file = format!("sqlite://{}", dir.join("quantarya.db").display());
-    let copy = || Command::new(BIN).args(["copy", "--from", &file, "--to", &url]).output().expect("runs");
-    let first = copy();
+    let first = Command::new(BIN).args(["copy", "--from", &file, "--to", &url]).output().expect("runs");
     let said = String::from_utf8_lossy(&first.stdout).to_string();
     assert!(first.status.success(), "{first:?}");
     assert!(said.contains("Copied 1 account(s) and 1 trade(s) from the SQLite file"), "{said}");
     assert!(said.contains("to PostgreSQL") && said.contains(", 0 already there."), "{said}");
     assert!(!said.contains(&url), "no URL is shown: {said}");
-    let second = copy();
+    // Again, the target given by the environment (a URL with a password stays out of the process list).
+    let second =
+        Command::new(BIN).args(["copy", "--from", &file]).env("QUANTARYA_COPY_TO", &url).output().expect("runs");
     assert!(String::from_utf8_lossy(&second.stdout).contains(": 0 row(s) written"), "{second:?}");
+    // A target that cannot be reached fails, and its password is shown nowhere.
+    let unreachable = "postgres://quantarya:hunter2-secret@127.0.0.1:1/nowhere";
+    let failed = Command::new(BIN).args(["copy", "--from", &file, "--to", unreachable]).output().expect("runs");
+    assert!(!failed.status.success(), "{failed:?}");
+    let shown = format!("{}{}", String::from_utf8_lossy(&failed.stdout), String::from_utf8_lossy(&failed.stderr));
+    assert!(!shown.is_empty() && !shown.contains("hunter2-secret"), "{shown}");
 
     let port = free_port();
     let served = Served::start(port, &[("DATABASE_URL", &url), ("QUANTARYA_JWT_SECRET", SECRET)], None);

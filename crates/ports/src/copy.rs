@@ -4,7 +4,7 @@
 use quantarya_domain::UserId;
 
 use crate::StoreError;
-use crate::outbound::{JournalCopy, JournalSize, Written};
+use crate::outbound::{JournalCopy, JournalSize, TradeCursor, Written};
 
 /// How many accounts, and how many trades, are read and written at a time.
 pub const COPY_PAGE: usize = 500;
@@ -30,14 +30,19 @@ impl CopyProgress for Unwatched {
 }
 
 /// What a copy did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Default)]
 pub struct CopyReport {
-    /// Accounts copied.
+    /// Accounts copied whole.
     pub accounts: u64,
     /// Trades copied (written or found there).
     pub trades: u64,
     /// Rows of every kind written, and found there already.
     pub rows: Written,
+    /// Deliveries left out because they do not read back at the source.
+    pub unreadable: u64,
+    /// Accounts the target refused or failed, with why: the copy went on with the others, and running it again
+    /// retries them.
+    pub failed: Vec<(UserId, StoreError)>,
 }
 
 /// Why a copy stopped. What was written before it stays, and running the copy again finishes it.
@@ -46,26 +51,18 @@ pub enum CopyError {
     /// The source could not be read.
     #[error("reading the source failed: {0}")]
     Read(#[source] StoreError),
-    /// The target refused or failed a write of one account's rows.
-    #[error("writing account {user} into the target failed: {source}")]
-    Write {
-        /// Whose rows.
-        user: UserId,
-        /// Why.
-        #[source]
-        source: StoreError,
-    },
 }
 
 /// Copies every account of `from` into `to`: profiles, strategies, API keys, webhook subscriptions, imports, trades
 /// with their whole history, receipts, signal logs and deliveries, as stored. Rows `to` holds already are left as
-/// they are, so a copy is idempotent, and one that stopped is finished by running it again. Meant for a source no
-/// service writes to meanwhile: a trade changed at the source after it was copied is not copied again.
+/// they are, so a copy is idempotent, and one that stopped is finished by running it again. An account the target
+/// refuses (a profile name another of its profiles holds) or fails to write is reported in
+/// [`CopyReport::failed`], and the copy goes on with the next. Meant for a source no service writes to meanwhile:
+/// a trade changed at the source after it was copied is not copied again.
 ///
 /// # Errors
 ///
-/// [`CopyError::Read`] when the source fails, [`CopyError::Write`] when the target refuses an account's rows (a
-/// profile name another profile of the target holds) or fails.
+/// [`CopyError::Read`] when the source fails.
 ///
 /// ```
 /// use quantarya_ports::outbound::JournalCopy;
@@ -87,7 +84,11 @@ pub async fn copy_journal(
     loop {
         let ids = from.account_ids(after.as_ref(), COPY_PAGE).await.map_err(CopyError::Read)?;
         for id in &ids {
-            copy_account(from, to, id, progress, &mut report).await?;
+            match copy_account(from, to, id, progress, &mut report).await {
+                Ok(()) => {}
+                Err(Failure::Read(error)) => return Err(CopyError::Read(error)),
+                Err(Failure::Write(error)) => report.failed.push((id.clone(), error)),
+            }
         }
         match ids.into_iter().last() {
             Some(last) => after = Some(last),
@@ -96,32 +97,40 @@ pub async fn copy_journal(
     }
 }
 
-/// Copies one account: what its trades refer to, its trades, then what refers to them.
+/// Why one account's copy stopped: the source (the copy stops) or the target (the copy goes on).
+enum Failure {
+    Read(StoreError),
+    Write(StoreError),
+}
+
+/// Copies one account: what its trades refer to, its trades strategy by strategy, then what refers to them.
 async fn copy_account(
     from: &dyn JournalCopy,
     to: &dyn JournalCopy,
     id: &UserId,
     progress: &mut dyn CopyProgress,
     report: &mut CopyReport,
-) -> Result<(), CopyError> {
-    let written = |source: StoreError| CopyError::Write { user: id.clone(), source };
+) -> Result<(), Failure> {
     // An account removed since it was listed is not copied.
-    let Some(account) = from.read_account(id).await.map_err(CopyError::Read)? else {
+    let Some(account) = from.read_account(id).await.map_err(Failure::Read)? else {
         return Ok(());
     };
-    report.rows += to.write_account(&account).await.map_err(written)?;
-    let mut after = None;
-    loop {
-        let trades = from.read_trades(id, after, COPY_PAGE).await.map_err(CopyError::Read)?;
-        let Some(last) = trades.last() else { break };
-        after = Some(last.trade.id);
-        report.rows += to.write_trades(&trades).await.map_err(written)?;
-        let count = u64::try_from(trades.len()).unwrap_or(u64::MAX);
-        report.trades += count;
-        progress.trades_copied(count);
+    report.rows += to.write_account(&account).await.map_err(Failure::Write)?;
+    for strategy in &account.strategies {
+        let mut after = None;
+        loop {
+            let trades = from.read_trades(id, strategy.id, after, COPY_PAGE).await.map_err(Failure::Read)?;
+            let Some(last) = trades.last() else { break };
+            after = Some(TradeCursor { opened_at: last.trade.opened_at, trade_id: last.trade.id });
+            report.rows += to.write_trades(&trades).await.map_err(Failure::Write)?;
+            let count = u64::try_from(trades.len()).unwrap_or(u64::MAX);
+            report.trades += count;
+            progress.trades_copied(count);
+        }
     }
-    let trail = from.read_trail(id).await.map_err(CopyError::Read)?;
-    report.rows += to.write_trail(id, &trail).await.map_err(written)?;
+    let trail = from.read_trail(id).await.map_err(Failure::Read)?;
+    report.rows += to.write_trail(id, &trail).await.map_err(Failure::Write)?;
+    report.unreadable += trail.unreadable;
     report.accounts += 1;
     progress.account_copied();
     Ok(())

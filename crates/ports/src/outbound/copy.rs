@@ -10,10 +10,11 @@
 use async_trait::async_trait;
 use quantarya_domain::{
     ApiKey, Delivery, IdempotencyKey, Import, ImportId, ImportKey, Receipt, SignalLogEntry, SignalTarget, Strategy,
-    StrategyId, Trade, TradeEvent, TradeId, User, UserId, Webhook,
+    StrategyId, Trade, TradeEvent, User, UserId, Webhook,
 };
 
 use crate::StoreError;
+use crate::outbound::TradeCursor;
 
 /// An account's rows that the trades refer to.
 #[derive(Debug, Clone, PartialEq)]
@@ -88,6 +89,9 @@ pub struct TrailRows {
     pub signals: Vec<SignalLogEntry>,
     /// Its subscriptions' deliveries, by subscription, then event id.
     pub deliveries: Vec<DeliveryRows>,
+    /// Deliveries left out because they do not read back (the service fails such a delivery and keeps it until
+    /// its purge): a copy carries on without them and says how many.
+    pub unreadable: u64,
 }
 
 /// How many rows a write found new and wrote, and how many it found there already (by their keys) and left.
@@ -152,11 +156,13 @@ pub trait JournalCopy: Send + Sync {
     /// The account of `id`; `None` when there is no such profile.
     async fn read_account(&self, id: &UserId) -> Result<Option<AccountRows>, StoreError>;
 
-    /// Up to `limit` trades of `owner` (all strategies), in trade id order, strictly after `after` when given.
+    /// Up to `limit` trades of `owner`'s strategy `strategy`, oldest first (`opened_at`, then id: the order the
+    /// trade lists' index serves), strictly after `after` when given; empty for a strategy `owner` does not have.
     async fn read_trades(
         &self,
         owner: &UserId,
-        after: Option<TradeId>,
+        strategy: StrategyId,
+        after: Option<TradeCursor>,
         limit: usize,
     ) -> Result<Vec<TradeRows>, StoreError>;
 
