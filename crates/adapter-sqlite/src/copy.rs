@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel::sqlite::SqliteConnection;
 use quantarya_domain::{
-    ApiKey, BodyHash, Delivery, EventId, IdempotencyKey, Import, ImportId, ImportKey, Receipt, SignalLogEntry,
-    SignalTarget, Strategy, StrategyId, Trade, TradeEvent, TradeId, User, UserId, Webhook,
+    BodyHash, Delivery, EventId, IdempotencyKey, ImportId, ImportKey, Receipt, SignalLogEntry, SignalTarget,
+    StrategyId, Trade, TradeEvent, TradeId, UserId,
 };
 use quantarya_ports::StoreError;
 use quantarya_ports::outbound::{
@@ -80,13 +80,7 @@ struct AccountRowsRaw {
 impl TryFrom<AccountRowsRaw> for AccountRows {
     type Error = StoreError;
     fn try_from(raw: AccountRowsRaw) -> Result<Self, StoreError> {
-        Ok(Self {
-            user: User::try_from(raw.user)?,
-            strategies: raw.strategies.into_iter().map(Strategy::try_from).collect::<Result<_, _>>()?,
-            api_keys: raw.api_keys.into_iter().map(ApiKey::try_from).collect::<Result<_, _>>()?,
-            webhooks: raw.webhooks.into_iter().map(Webhook::try_from).collect::<Result<_, _>>()?,
-            imports: raw.imports.into_iter().map(Import::try_from).collect::<Result<_, _>>()?,
-        })
+        AccountRows::from_rows(raw.user, raw.strategies, raw.api_keys, raw.webhooks, raw.imports)
     }
 }
 

@@ -31,6 +31,40 @@ pub struct AccountRows {
     pub imports: Vec<Import>,
 }
 
+impl AccountRows {
+    /// An account from a store's rows, each read back by its conversion to the domain (a row the domain refuses is
+    /// the conversion's error, `Corrupt`).
+    ///
+    /// # Errors
+    ///
+    /// The first conversion that fails.
+    pub fn from_rows<U, S, K, W, I>(
+        user: U,
+        strategies: Vec<S>,
+        api_keys: Vec<K>,
+        webhooks: Vec<W>,
+        imports: Vec<I>,
+    ) -> Result<Self, StoreError>
+    where
+        U: TryInto<User, Error = StoreError>,
+        S: TryInto<Strategy, Error = StoreError>,
+        K: TryInto<ApiKey, Error = StoreError>,
+        W: TryInto<Webhook, Error = StoreError>,
+        I: TryInto<Import, Error = StoreError>,
+    {
+        fn all<R: TryInto<T, Error = StoreError>, T>(rows: Vec<R>) -> Result<Vec<T>, StoreError> {
+            rows.into_iter().map(TryInto::try_into).collect()
+        }
+        Ok(Self {
+            user: user.try_into()?,
+            strategies: all(strategies)?,
+            api_keys: all(api_keys)?,
+            webhooks: all(webhooks)?,
+            imports: all(imports)?,
+        })
+    }
+}
+
 /// The import that made a trade, and the trade's key in it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportLink {
