@@ -10,6 +10,27 @@ use crate::outbound::{JournalCopy, JournalSize, TradeCursor, Written};
 pub const COPY_PAGE: usize = 500;
 
 /// Told how a copy goes (a progress bar on a terminal, a log line elsewhere).
+///
+/// ```
+/// use quantarya_ports::CopyProgress;
+/// use quantarya_ports::outbound::JournalSize;
+///
+/// /// Counts what it is told.
+/// #[derive(Default)]
+/// struct Tally { expected: u64, trades: u64, accounts: u64 }
+///
+/// impl CopyProgress for Tally {
+///     fn begun(&mut self, size: JournalSize) { self.expected = size.trades; }
+///     fn trades_copied(&mut self, trades: u64) { self.trades += trades; }
+///     fn account_copied(&mut self) { self.accounts += 1; }
+/// }
+///
+/// let mut tally = Tally::default();
+/// tally.begun(JournalSize { accounts: 1, trades: 3 });
+/// tally.trades_copied(3);
+/// tally.account_copied();
+/// assert_eq!((tally.trades, tally.accounts), (tally.expected, 1));
+/// ```
 pub trait CopyProgress: Send {
     /// The copy begins: what the source holds.
     fn begun(&mut self, size: JournalSize);

@@ -179,6 +179,24 @@ pub struct JournalSize {
 /// counted present, so a copy stopped halfway is finished by running it again. Each write is one atomic write.
 /// Writes bypass the use cases' limits (a copy moves what was allowed when it was made) but not the store's
 /// constraints: a profile whose name another profile holds fails with `Conflict(UserNameTaken)`, writing nothing.
+///
+/// ```
+/// use quantarya_domain::UserId;
+/// use quantarya_ports::StoreError;
+/// use quantarya_ports::outbound::JournalCopy;
+///
+/// /// Every profile id of a store, a page at a time.
+/// async fn every_account(store: &dyn JournalCopy) -> Result<Vec<UserId>, StoreError> {
+///     let mut all: Vec<UserId> = Vec::new();
+///     loop {
+///         let page = store.account_ids(all.last(), 500).await?;
+///         if page.is_empty() {
+///             return Ok(all);
+///         }
+///         all.extend(page);
+///     }
+/// }
+/// ```
 #[async_trait]
 pub trait JournalCopy: Send + Sync {
     /// How many profiles and trades the store holds.
