@@ -24,6 +24,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the API, keeping the journal in ./quantarya.db (or --data-dir), or where DATABASE_URL says.
+    #[command(after_help = crate::settings::SERVE_AFTER_HELP)]
     Serve(ServeArgs),
     /// Mint a user JWT with the configured HS256 secret, for local use and tests.
     Token(TokenArgs),
@@ -174,16 +175,18 @@ impl WebhookArgs {
 /// The rate limits' budgets (requests a minute; 0 turns one off), counted by each instance on its own.
 #[derive(Debug, Clone, Args)]
 pub struct RateLimitArgs {
-    /// Requests a minute per API key.
+    /// Requests a minute per API key; 0 turns it off.
     #[arg(long, env = "QUANTARYA_RATE_KEY_PER_MIN", default_value_t = RateLimitSettings::DEFAULT_PER_KEY)]
     pub rate_key_per_min: u32,
-    /// Requests a minute per user, through any of their credentials.
+    /// Requests a minute per user, through any of their credentials; 0 turns it off.
     #[arg(long, env = "QUANTARYA_RATE_USER_PER_MIN", default_value_t = RateLimitSettings::DEFAULT_PER_USER)]
     pub rate_user_per_min: u32,
-    /// Requests a minute per client address without valid credentials (failed authentications count).
+    /// Requests a minute per client address without valid credentials, failed authentications included; 0 turns it
+    /// off.
     #[arg(long, env = "QUANTARYA_RATE_ANON_PER_MIN", default_value_t = RateLimitSettings::DEFAULT_PER_ADDRESS)]
     pub rate_anon_per_min: u32,
-    /// Proxies in front of the service (comma-separated addresses or CIDRs) whose X-Forwarded-For is believed.
+    /// Proxies in front of the service (comma-separated addresses or CIDRs) whose X-Forwarded-For is believed:
+    /// behind one, the client is the right-most address of X-Forwarded-For that is not a proxy.
     #[arg(long, env = "QUANTARYA_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_proxy)]
     pub trusted_proxies: Vec<ipnet::IpNet>,
 }

@@ -8,6 +8,7 @@ pub mod copy;
 pub mod logs;
 pub mod memory;
 pub mod secret;
+pub mod settings;
 pub mod storage;
 pub mod ttl;
 pub mod webhooks;

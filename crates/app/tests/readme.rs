@@ -312,3 +312,26 @@ fn the_committed_openapi_document_is_the_one_the_binary_prints() {
         "docs/openapi.json is out of date: regenerate it with\n    cargo run -q -p quantarya-app -- openapi > docs/openapi.json"
     );
 }
+
+/// The README's Configuration table is the one `serve`'s own definitions make (`quantarya_app::settings`), and
+/// `serve --help` names every setting of it, environment variables included: one place, no drift.
+#[test]
+fn the_readme_lists_every_setting_as_serve_defines_it() {
+    let readme = readme();
+    let (begin, end) = ("<!-- settings: begin -->\n", "<!-- settings: end -->");
+    let start = readme.find(begin).map(|i| i + begin.len()).expect("the settings table's start marker");
+    let stop = readme[start..].find(end).map(|i| start + i).expect("its end marker");
+    let made = quantarya_app::settings::serve_settings_table();
+    assert!(
+        readme[start..stop] == made,
+        "the README's settings table is not what `serve` defines; replace it with:\n{made}"
+    );
+    let help = Command::new(BIN).args(["serve", "--help"]).output().expect("runs");
+    let help = String::from_utf8_lossy(&help.stdout);
+    for line in made.lines().skip(2) {
+        // The first two cells: the variable and the flag, each in backticks or empty.
+        for name in line.split('|').skip(1).take(2).map(|cell| cell.trim().trim_matches('`')) {
+            assert!(help.contains(name), "`serve --help` does not name {name}:\n{help}");
+        }
+    }
+}
