@@ -42,6 +42,7 @@ mod public_stats_suite;
 mod rate_limits_suite;
 mod receipts_conformance;
 pub mod runner;
+pub mod scale_out;
 mod signal_log_http_suite;
 mod signal_log_suite;
 mod strategy_rules_suite;

@@ -108,6 +108,11 @@ fn main() -> ExitCode {
         Ok(())
     }));
     let handle = runtime.handle().clone();
+    trials.push(Trial::test("postgres::three_instances_decide_every_race_as_one_does", move || {
+        handle.block_on(quantarya_tests::scale_out::three_instances_decide_every_race_as_one_does());
+        Ok(())
+    }));
+    let handle = runtime.handle().clone();
     trials.push(Trial::test("postgres::a_sqlite_journal_is_copied_to_postgres_and_back_row_for_row", move || {
         handle.block_on(a_sqlite_journal_is_copied_to_postgres_and_back_row_for_row());
         Ok(())
