@@ -35,6 +35,8 @@ pub enum Command {
     Copy(CopyArgs),
     /// Print the OpenAPI document of the public routes.
     Openapi,
+    /// Exit 0 when the service this host runs answers GET /healthz with 200 (for a container's HEALTHCHECK).
+    Healthcheck(HealthcheckArgs),
 }
 
 /// `quantarya migrate`.
@@ -46,6 +48,14 @@ pub struct MigrateArgs {
     /// The directory of the journal's file when DATABASE_URL names none.
     #[arg(long, env = "QUANTARYA_DATA_DIR", default_value = ".")]
     pub data_dir: PathBuf,
+}
+
+/// `quantarya healthcheck`.
+#[derive(Debug, Args)]
+pub struct HealthcheckArgs {
+    /// The address the service binds (a wildcard address is asked on loopback).
+    #[arg(long, env = "QUANTARYA_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
 }
 
 /// `quantarya copy`.

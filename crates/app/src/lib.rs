@@ -5,6 +5,7 @@
 
 pub mod config;
 pub mod copy;
+pub mod healthcheck;
 pub mod logs;
 pub mod memory;
 pub mod secret;

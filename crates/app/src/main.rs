@@ -158,6 +158,7 @@ async fn main() -> ExitCode {
         Command::Migrate(args) => migrate(args).await,
         Command::Copy(args) => quantarya_app::copy::run(args).await.and_then(|done| print(&done)),
         Command::Openapi => print(&quantarya_adapter_http::openapi_json()),
+        Command::Healthcheck(args) => quantarya_app::healthcheck::check(&args.bind),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
