@@ -8,8 +8,8 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use quantarya_domain::{
-    BodyHash, Delivery, EventId, IdempotencyKey, ImportId, ImportKey, Receipt, SignalLogEntry, SignalTarget,
-    StrategyId, Timestamp, Trade, TradeEvent, TradeId, UserId,
+    BodyHash, Delivery, EventId, ImportId, ImportKey, Receipt, StrategyId, Timestamp, Trade, TradeEvent, TradeId,
+    UserId,
 };
 use quantarya_ports::StoreError;
 use quantarya_ports::outbound::{
@@ -186,45 +186,36 @@ async fn trail(conn: &mut AsyncPgConnection, owner: &str) -> QueryResult<TrailRa
     Ok(TrailRaw { targets, keys, signals, deliveries, snapshots })
 }
 
-fn receipt(column: &str, row: &ReceiptRow) -> Result<(StrategyId, Receipt), StoreError> {
-    let (strategy, _, hash, trade, event, at) = row;
-    let hash: [u8; 32] = hash.as_slice().try_into().map_err(|_| corrupt(format!("{column}.body_hash")))?;
+/// A receipt of the targets' table (`keyed` false) or the keys' table, read back.
+fn kept(row: &ReceiptRow, keyed: bool) -> Result<KeptReceipt, StoreError> {
+    let (strategy, held, hash, trade, event, at) = row;
+    let hash: [u8; 32] = hash.as_slice().try_into().map_err(|_| corrupt("a receipt's body_hash is not 32 bytes"))?;
     let receipt = Receipt {
         body_hash: BodyHash::from_bytes(hash),
         trade_id: TradeId::from_uuid(*trade),
         event_id: EventId::from_uuid(*event),
         at: Timestamp::from_datetime(*at),
     };
-    Ok((StrategyId::from_uuid(*strategy), receipt))
+    Ok(KeptReceipt {
+        strategy_id: StrategyId::from_uuid(*strategy),
+        hold: ReceiptHold::from_stored(held, keyed)?,
+        receipt,
+    })
 }
 
 impl TryFrom<TrailRaw> for TrailRows {
     type Error = StoreError;
     fn try_from(raw: TrailRaw) -> Result<Self, StoreError> {
-        let mut receipts = Vec::with_capacity(raw.targets.len() + raw.keys.len());
-        for row in &raw.targets {
-            let (strategy_id, receipt) = receipt("receipt_targets", row)?;
-            let target = SignalTarget::from_key(&row.1).ok_or_else(|| corrupt("receipt_targets.target"))?;
-            receipts.push(KeptReceipt { strategy_id, hold: ReceiptHold::Target(target), receipt });
-        }
-        for row in &raw.keys {
-            let (strategy_id, receipt) = receipt("receipt_keys", row)?;
-            let key = read("receipt_keys.idempotency_key", IdempotencyKey::parse(&row.1))?;
-            receipts.push(KeptReceipt { strategy_id, hold: ReceiptHold::Key(key), receipt });
-        }
-        let signals = raw.signals.into_iter().map(SignalLogEntry::try_from).collect::<Result<_, _>>()?;
-        let read_back = |delivery: DeliveryRow| -> Result<DeliveryRows, StoreError> {
-            let trade = raw
-                .snapshots
+        let receipts = raw.targets.iter().map(|row| kept(row, false)).chain(raw.keys.iter().map(|row| kept(row, true)));
+        let snapshots = raw.snapshots;
+        let deliveries = raw.deliveries.into_iter().map(|delivery| {
+            let trade = snapshots
                 .get(&delivery.event_id)
                 .cloned()
                 .ok_or_else(|| corrupt("a webhook delivery without its trade"))?;
             Ok(DeliveryRows { delivery: Delivery::try_from(delivery)?, trade: Trade::try_from(trade)? })
-        };
-        let total = raw.deliveries.len();
-        let deliveries: Vec<DeliveryRows> = raw.deliveries.into_iter().filter_map(|d| read_back(d).ok()).collect();
-        let unreadable = u64::try_from(total - deliveries.len()).unwrap_or(u64::MAX);
-        Ok(Self { receipts, signals, deliveries, unreadable })
+        });
+        TrailRows::from_rows(receipts, raw.signals, deliveries)
     }
 }
 

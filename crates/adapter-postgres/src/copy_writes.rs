@@ -10,7 +10,7 @@ use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::sql_types::{Array, BigInt, Bool, Float8, Json, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use quantarya_domain::{SignalLogEntry, Status, UserId};
-use quantarya_ports::outbound::{AccountRows, ReceiptHold, TradeRows, TrailRows, Written};
+use quantarya_ports::outbound::{AccountRows, TradeRows, TrailRows, Written};
 use uuid::Uuid;
 
 use crate::imports::{ImportRow, revise};
@@ -156,13 +156,14 @@ pub(crate) async fn trail(conn: &mut AsyncPgConnection, owner: &UserId, t: &Trai
         let (hash, trade, event, at) =
             (r.body_hash.as_bytes().to_vec(), r.trade_id.as_uuid(), r.event_id.as_uuid(), r.at.as_datetime());
         let strategy = kept.strategy_id.as_uuid();
-        let new = match &kept.hold {
-            ReceiptHold::Target(target) => {
+        let (held, keyed) = kept.hold.stored();
+        let new = match keyed {
+            false => {
                 diesel::insert_into(receipt_targets::table)
                     .values((
                         receipt_targets::user_id.eq(owner.as_str()),
                         receipt_targets::strategy_id.eq(strategy),
-                        receipt_targets::target.eq(target.key()),
+                        receipt_targets::target.eq(&held),
                         receipt_targets::body_hash.eq(hash),
                         receipt_targets::trade_id.eq(trade),
                         receipt_targets::event_id.eq(event),
@@ -172,12 +173,12 @@ pub(crate) async fn trail(conn: &mut AsyncPgConnection, owner: &UserId, t: &Trai
                     .execute(conn)
                     .await?
             }
-            ReceiptHold::Key(key) => {
+            true => {
                 diesel::insert_into(receipt_keys::table)
                     .values((
                         receipt_keys::user_id.eq(owner.as_str()),
                         receipt_keys::strategy_id.eq(strategy),
-                        receipt_keys::idempotency_key.eq(key.as_str()),
+                        receipt_keys::idempotency_key.eq(&held),
                         receipt_keys::body_hash.eq(hash),
                         receipt_keys::trade_id.eq(trade),
                         receipt_keys::event_id.eq(event),

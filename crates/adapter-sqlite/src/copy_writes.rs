@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use diesel::sqlite::SqliteConnection;
 use quantarya_domain::{SignalLogEntry, Status, UserId};
 use quantarya_ports::StoreError;
-use quantarya_ports::outbound::{AccountRows, ReceiptHold, TradeRows, TrailRows, Written};
+use quantarya_ports::outbound::{AccountRows, TradeRows, TrailRows, Written};
 
 use crate::imports::ImportRow;
 use crate::rows::{ApiKeyRow, StrategyRow, UserRow, id_text, micros};
@@ -160,10 +160,7 @@ impl TrailWrite {
             .receipts
             .iter()
             .map(|kept| {
-                let (held, keyed) = match &kept.hold {
-                    ReceiptHold::Target(target) => (target.key(), false),
-                    ReceiptHold::Key(key) => (key.as_str().to_owned(), true),
-                };
+                let (held, keyed) = kept.hold.stored();
                 let r = kept.receipt;
                 ReceiptWrite {
                     strategy: id_text(kept.strategy_id.as_uuid()),

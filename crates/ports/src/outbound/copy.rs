@@ -94,6 +94,41 @@ pub enum ReceiptHold {
     Key(IdempotencyKey),
 }
 
+impl ReceiptHold {
+    /// The hold as a store keeps it: the target's key ([`SignalTarget::key`]) or the idempotency key, each in a table
+    /// of its own (`keyed` tells which).
+    pub fn stored(&self) -> (String, bool) {
+        match self {
+            Self::Target(target) => (target.key(), false),
+            Self::Key(key) => (key.as_str().to_owned(), true),
+        }
+    }
+
+    /// A hold read back from [`ReceiptHold::stored`]'s text and table.
+    ///
+    /// # Errors
+    ///
+    /// `Corrupt` for a text no hold makes.
+    ///
+    /// ```
+    /// use quantarya_domain::IdempotencyKey;
+    /// use quantarya_ports::outbound::ReceiptHold;
+    /// let hold = ReceiptHold::Key(IdempotencyKey::parse("order-42")?);
+    /// let (text, keyed) = hold.stored();
+    /// assert_eq!(ReceiptHold::from_stored(&text, keyed)?, hold);
+    /// assert!(ReceiptHold::from_stored("order-42", false).is_err(), "not a target's key");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_stored(text: &str, keyed: bool) -> Result<Self, StoreError> {
+        let held = if keyed {
+            IdempotencyKey::parse(text).ok().map(Self::Key)
+        } else {
+            SignalTarget::from_key(text).map(Self::Target)
+        };
+        held.ok_or_else(|| StoreError::Corrupt(format!("a receipt held under {text:?}")))
+    }
+}
+
 /// A receipt as a store keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeptReceipt {
@@ -126,6 +161,34 @@ pub struct TrailRows {
     /// Deliveries left out because they do not read back (the service fails such a delivery and keeps it until
     /// its purge): a copy carries on without them and says how many.
     pub unreadable: u64,
+}
+
+impl TrailRows {
+    /// A trail from a store's rows, each read back by its conversion to the domain. A delivery that does not read
+    /// back is left out and counted in [`TrailRows::unreadable`]; any other row that does not is an error.
+    ///
+    /// # Errors
+    ///
+    /// The first receipt or signal log entry that does not read back.
+    pub fn from_rows<S: TryInto<SignalLogEntry, Error = StoreError>>(
+        receipts: impl IntoIterator<Item = Result<KeptReceipt, StoreError>>,
+        signals: Vec<S>,
+        deliveries: impl IntoIterator<Item = Result<DeliveryRows, StoreError>>,
+    ) -> Result<Self, StoreError> {
+        let (mut read, mut unreadable) = (Vec::new(), 0);
+        for delivery in deliveries {
+            match delivery {
+                Ok(delivery) => read.push(delivery),
+                Err(_) => unreadable += 1,
+            }
+        }
+        Ok(Self {
+            receipts: receipts.into_iter().collect::<Result<_, _>>()?,
+            signals: signals.into_iter().map(TryInto::try_into).collect::<Result<_, _>>()?,
+            deliveries: read,
+            unreadable,
+        })
+    }
 }
 
 /// How many rows a write found new and wrote, and how many it found there already (by their keys) and left.
