@@ -312,7 +312,34 @@ async fn claims_keep_to_their_limits(s: &StoreUnderTest) {
     assert_eq!((count(&third, &a), count(&third, &b)), (0, 1), "b's last, within a total of one");
 }
 
+/// The pending count is the whole outbox's, across users and subscriptions: each change a subscription wants adds
+/// one; a claim leaves it pending, a delivery or a give-up takes it out, a retry keeps it.
+async fn pending_deliveries_are_counted_across_the_outbox(s: &StoreUnderTest) {
+    let pending = || async { s.webhooks.pending_deliveries().await.expect("counted") };
+    assert_eq!(pending().await, 0, "an empty outbox");
+    let (owner, book) = owner_with_strategy(s).await;
+    let (other, other_book) = owner_with_strategy(s).await;
+    s.webhooks.insert_webhook(&subscription(&owner.id, None, &[])).await.expect("subscribed");
+    s.webhooks.insert_webhook(&subscription(&other.id, None, &[])).await.expect("subscribed");
+    for (book, reference) in [(&book, "P1"), (&book, "P2"), (&other_book, "P3")] {
+        stored_open(s, book, reference).await;
+    }
+    assert_eq!(pending().await, 3);
+    let claimed = claim_all(s, later(now(), 1)).await;
+    assert_eq!((claimed.len(), pending().await), (3, 3), "claimed is still pending");
+    let outcomes = [
+        record(AttemptNext::Delivered, Some(200)),
+        record(AttemptNext::Failed, Some(500)),
+        record(AttemptNext::RetryAt(later(now(), 60)), Some(503)),
+    ];
+    for (delivery, outcome) in claimed.iter().zip(&outcomes) {
+        assert!(s.webhooks.record_attempt(delivery, outcome).await.expect("recorded"));
+    }
+    assert_eq!(pending().await, 1, "the one to retry");
+}
+
 crate::cases!(StoreUnderTest:
+    pending_deliveries_are_counted_across_the_outbox,
     claims_keep_to_their_limits,
     subscriptions_are_scoped_limited_and_removed,
     changes_are_recorded_for_the_subscriptions_that_want_them,

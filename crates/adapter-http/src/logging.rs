@@ -1,13 +1,19 @@
 //! Request logs: one line per request with its id, method, route pattern, status and latency (whole
 //! microseconds: an integer is written at a fraction of a float's cost, on every request). Never a header,
-//! a body or a query string, so no credential can reach a log line.
+//! a body or a query string, so no credential can reach a log line. Each request is also counted in the request
+//! metrics by its route template, and, while traces are exported, answered inside a `request` span that carries its
+//! id (the store calls it makes are spans within it).
 
+use std::sync::LazyLock;
 use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
+use quantarya_ports::metrics::RouteMeters;
+use tracing::Instrument;
+use tracing::field::Empty;
 use uuid::Uuid;
 
 use crate::request_id;
@@ -16,11 +22,25 @@ use crate::request_id;
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The route pattern a resource serves, kept as its app data so a log line names the route without matching the
-/// path against the routes a second time (`HttpRequest::match_pattern` does, with a regular expression per route).
-#[derive(Debug, Clone, Copy)]
-pub struct RoutePattern(pub &'static str);
+/// path against the routes a second time (`HttpRequest::match_pattern` does, with a regular expression per route),
+/// with the request metrics of that route.
+#[derive(Debug)]
+pub struct RoutePattern(pub RouteMeters);
 
-/// Logs each request and tags its response with `x-request-id`.
+impl RoutePattern {
+    /// The pattern `path`.
+    pub fn new(path: &'static str) -> Self {
+        Self(RouteMeters::new(path))
+    }
+}
+
+/// What a request no route took is logged and measured as.
+pub const NO_ROUTE: &str = "<no route>";
+
+/// The request metrics of the requests no route took.
+static NO_ROUTE_METERS: LazyLock<RouteMeters> = LazyLock::new(|| RouteMeters::new(NO_ROUTE));
+
+/// Logs and measures each request and tags its response with `x-request-id`.
 pub async fn log_requests(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -31,10 +51,37 @@ pub async fn log_requests(
     let id = Uuid::now_v7();
     let method = req.method().clone();
     let started = Instant::now();
-    let mut res = request_id::answering(id, next.call(req)).await?;
-    let route = res.request().app_data::<RoutePattern>().map_or("<no route>", |pattern| pattern.0);
+    // Made only while traces are exported: otherwise no layer wants it, and this is a disabled span.
+    let span = tracing::info_span!(
+        "request",
+        otel.name = Empty,
+        otel.kind = "server",
+        otel.status_code = Empty,
+        http.request.method = %method,
+        http.route = Empty,
+        http.response.status_code = Empty,
+        request_id = %id.simple(),
+    );
+    if !span.is_disabled() {
+        // Named before the handler runs: the exporter fixes a span's name once a span inside it starts. Matching
+        // the path against the routes here costs a regular expression per route, paid only while tracing.
+        let route = req.request().match_pattern();
+        span.record("otel.name", format!("{method} {}", route.as_deref().unwrap_or(NO_ROUTE)));
+    }
+    let mut res = request_id::answering(id, next.call(req).instrument(span.clone())).await?;
+    let meters = res.request().app_data::<RoutePattern>().map_or(&*NO_ROUTE_METERS, |pattern| &pattern.0);
+    let route = meters.route();
     let status = res.status().as_u16();
-    let latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    let elapsed = started.elapsed();
+    if !span.is_disabled() {
+        span.record("http.route", route);
+        span.record("http.response.status_code", status);
+        if status >= 500 {
+            span.record("otel.status_code", "ERROR");
+        }
+    }
+    meters.answered(method.as_str(), status, elapsed);
+    let latency_us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
     let shown = id.simple();
     if status >= 500 {
         tracing::error!(request_id = %shown, %method, %route, status, latency_us, "request failed");

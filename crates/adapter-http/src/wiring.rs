@@ -34,7 +34,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         // The extractor reads the auth kind of the request's method from its resource.
         let auth = ResourceAuth::new(specs.iter().map(|s| (s.verb.as_str(), s.auth)));
         let mut resource =
-            web::resource(path).app_data(auth).app_data(RoutePattern(path)).default_service(web::to(move || {
+            web::resource(path).app_data(auth).app_data(RoutePattern::new(path)).default_service(web::to(move || {
                 let allowed = allowed.clone();
                 async move { method_not_allowed(&allowed) }
             }));

@@ -266,6 +266,12 @@ impl Outbox {
         }
         old.len() as u64
     }
+
+    /// How many deliveries are pending.
+    fn pending(&self) -> u64 {
+        let pending = self.deliveries.values().filter(|p| p.delivery.state == DeliveryState::Pending).count();
+        u64::try_from(pending).unwrap_or(u64::MAX)
+    }
 }
 
 fn finish(delivery: &mut Delivery, state: DeliveryState, at: Timestamp) {
@@ -346,5 +352,9 @@ impl WebhookStore for MemoryStore {
 
     async fn purge_deliveries(&self, before: Timestamp) -> Result<u64, StoreError> {
         Ok(self.outbox().purge(before))
+    }
+
+    async fn pending_deliveries(&self) -> Result<u64, StoreError> {
+        Ok(self.outbox().pending())
     }
 }

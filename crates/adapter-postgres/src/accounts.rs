@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use quantarya_domain::{ApiKey, ApiKeyHash, ApiKeyId, Strategy, StrategyId, Timestamp, User, UserId, UserName};
 use quantarya_ports::outbound::{
-    AccountDeletion, ApiKeyStore, ClosedRevision, StorageHealth, StrategyStore, UserStore,
+    AccountDeletion, ApiKeyStore, ClosedRevision, PoolUse, StorageHealth, StrategyStore, UserStore,
 };
 use quantarya_ports::{StoreConflict, StoreError};
 
@@ -31,6 +31,7 @@ fn stale_or_missing(exists: bool) -> StoreError {
 
 #[async_trait]
 impl UserStore for PgStore {
+    #[tracing::instrument(skip_all)]
     async fn get_user(&self, id: &UserId) -> Result<Option<User>, StoreError> {
         let mut conn = self.conn().await?;
         let row = users::table
@@ -43,6 +44,7 @@ impl UserStore for PgStore {
         row.map(User::try_from).transpose()
     }
 
+    #[tracing::instrument(skip_all)]
     async fn get_user_by_name(&self, name: &UserName) -> Result<Option<User>, StoreError> {
         let mut conn = self.conn().await?;
         let row = users::table
@@ -55,12 +57,14 @@ impl UserStore for PgStore {
         row.map(User::try_from).transpose()
     }
 
+    #[tracing::instrument(skip_all)]
     async fn insert_user(&self, user: &User) -> Result<(), StoreError> {
         let mut conn = self.conn().await?;
         diesel::insert_into(users::table).values(UserRow::from(user)).execute(&mut conn).await.map_err(query)?;
         Ok(())
     }
 
+    #[tracing::instrument(skip_all)]
     async fn update_user(&self, user: &User, read_at: Timestamp) -> Result<(), StoreError> {
         let mut conn = self.conn().await?;
         let id = user.id.as_str();
@@ -79,6 +83,7 @@ impl UserStore for PgStore {
         Err(stale_or_missing(exists))
     }
 
+    #[tracing::instrument(skip_all)]
     async fn delete_account(&self, id: &UserId) -> Result<Option<AccountDeletion>, StoreError> {
         let mut conn = self.conn().await?;
         let id = id.as_str().to_owned();
@@ -128,6 +133,7 @@ pub(crate) async fn lock_user(conn: &mut diesel_async::AsyncPgConnection, id: &s
 
 #[async_trait]
 impl StrategyStore for PgStore {
+    #[tracing::instrument(skip_all)]
     async fn insert_strategy(&self, strategy: &Strategy) -> Result<(), StoreError> {
         let mut conn = self.conn().await?;
         let row = StrategyRow::from(strategy);
@@ -148,6 +154,7 @@ impl StrategyStore for PgStore {
         .map_err(query)?
     }
 
+    #[tracing::instrument(skip_all)]
     async fn public_strategies(&self, owner: &UserId) -> Result<Vec<(Strategy, ClosedRevision)>, StoreError> {
         let mut conn = self.conn().await?;
         let rows: Vec<(StrategyRow, i64)> = strategies::table
@@ -161,6 +168,7 @@ impl StrategyStore for PgStore {
         rows.into_iter().map(|(row, revision)| Ok((Strategy::try_from(row)?, revision.unsigned_abs()))).collect()
     }
 
+    #[tracing::instrument(skip_all)]
     async fn get_strategy(&self, owner: &UserId, id: StrategyId) -> Result<Option<Strategy>, StoreError> {
         let mut conn = self.conn().await?;
         let row = strategies::table
@@ -174,6 +182,7 @@ impl StrategyStore for PgStore {
         row.map(Strategy::try_from).transpose()
     }
 
+    #[tracing::instrument(skip_all)]
     async fn list_strategies(&self, owner: &UserId) -> Result<Vec<Strategy>, StoreError> {
         let mut conn = self.conn().await?;
         let rows = strategies::table
@@ -186,6 +195,7 @@ impl StrategyStore for PgStore {
         rows.into_iter().map(Strategy::try_from).collect()
     }
 
+    #[tracing::instrument(skip_all)]
     async fn update_strategy(&self, strategy: &Strategy, read_at: Timestamp) -> Result<(), StoreError> {
         let mut conn = self.conn().await?;
         let owned =
@@ -202,6 +212,7 @@ impl StrategyStore for PgStore {
         Err(stale_or_missing(exists))
     }
 
+    #[tracing::instrument(skip_all)]
     async fn delete_strategy(&self, owner: &UserId, id: StrategyId) -> Result<Option<u64>, StoreError> {
         let mut conn = self.conn().await?;
         let (owner, id) = (owner.as_str().to_owned(), id.as_uuid());
@@ -230,6 +241,7 @@ impl StrategyStore for PgStore {
 
 #[async_trait]
 impl ApiKeyStore for PgStore {
+    #[tracing::instrument(skip_all)]
     async fn insert_api_key(&self, key: &ApiKey) -> Result<(), StoreError> {
         let mut conn = self.conn().await?;
         let row = ApiKeyRow::from(key);
@@ -260,6 +272,7 @@ impl ApiKeyStore for PgStore {
         .map_err(query)?
     }
 
+    #[tracing::instrument(skip_all)]
     async fn find_api_key(&self, hash: &ApiKeyHash) -> Result<Option<ApiKey>, StoreError> {
         if let Some(key) = self.keys.get(hash) {
             return Ok(Some(key));
@@ -283,6 +296,7 @@ impl ApiKeyStore for PgStore {
         Ok(key)
     }
 
+    #[tracing::instrument(skip_all)]
     async fn list_api_keys(&self, owner: &UserId) -> Result<Vec<ApiKey>, StoreError> {
         let mut conn = self.conn().await?;
         let rows = api_keys::table
@@ -299,6 +313,7 @@ impl ApiKeyStore for PgStore {
         Ok(keys)
     }
 
+    #[tracing::instrument(skip_all)]
     async fn revoke_api_key(&self, owner: &UserId, id: ApiKeyId) -> Result<bool, StoreError> {
         let mut conn = self.conn().await?;
         let deleted = diesel::delete(api_keys::table.find(id.as_uuid()).filter(api_keys::user_id.eq(owner.as_str())))
@@ -313,6 +328,7 @@ impl ApiKeyStore for PgStore {
     /// The use counts on this instance at once (its reads of the key say so); the row is written by a task of its
     /// own, off the request's path, and never moves back in time. A write that fails is logged: the next use a
     /// minute later writes again.
+    #[tracing::instrument(skip_all)]
     async fn touch_api_key(&self, id: ApiKeyId, at: Timestamp) -> Result<(), StoreError> {
         self.keys.touched(id, at);
         let store = self.clone();
@@ -336,9 +352,19 @@ impl ApiKeyStore for PgStore {
 
 #[async_trait]
 impl StorageHealth for PgStore {
+    #[tracing::instrument(skip_all)]
     async fn ping(&self) -> Result<(), StoreError> {
         let mut conn = self.conn().await?;
         diesel::sql_query("SELECT 1").execute(&mut conn).await.map_err(query)?;
         Ok(())
+    }
+
+    fn pool_use(&self) -> Option<PoolUse> {
+        let status = self.pool.status();
+        Some(PoolUse {
+            max: status.max_size,
+            in_use: status.size.saturating_sub(status.available),
+            waiting: status.waiting,
+        })
     }
 }

@@ -168,6 +168,7 @@ async fn write_import(
 
 #[async_trait]
 impl ImportStore for PgStore {
+    #[tracing::instrument(skip_all)]
     async fn insert_import(&self, import: &Import, trades: &[ImportedTrade]) -> Result<Import, StoreError> {
         let mut conn = self.conn().await?;
         let made = conn
@@ -179,6 +180,7 @@ impl ImportStore for PgStore {
         Ok(Import { created, duplicates: trades.len() as u64 - created, ..import.clone() })
     }
 
+    #[tracing::instrument(skip_all)]
     async fn list_imports(&self, owner: &UserId, strategy: StrategyId) -> Result<Option<Vec<Import>>, StoreError> {
         let mut conn = self.conn().await?;
         let rows: Vec<ImportRow> = imports::table
@@ -195,6 +197,7 @@ impl ImportStore for PgStore {
         rows.into_iter().map(Import::try_from).collect::<Result<_, _>>().map(Some)
     }
 
+    #[tracing::instrument(skip_all)]
     async fn delete_import(
         &self,
         owner: &UserId,

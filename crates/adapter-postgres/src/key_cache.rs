@@ -16,6 +16,7 @@ use futures_util::StreamExt;
 use moka::notification::RemovalCause;
 use moka::sync::Cache;
 use quantarya_domain::{ApiKey, ApiKeyHash, ApiKeyId, Timestamp};
+use quantarya_ports::metrics;
 use tokio::runtime::Handle;
 use tokio::task::JoinHandle;
 
@@ -102,10 +103,12 @@ impl KeyCache {
 
     /// The cached key with `hash`, if the cache is trusted and holds it.
     pub(crate) fn get(&self, hash: &ApiKeyHash) -> Option<ApiKey> {
-        if !self.is_listening() {
+        let cached = self.is_listening().then(|| self.keys.get(hash)).flatten();
+        let Some(Admitted { mut key, .. }) = cached else {
+            metrics::key_cache_lookup(false);
             return None;
-        }
-        let mut key = self.keys.get(hash)?.key;
+        };
+        metrics::key_cache_lookup(true);
         self.add_use(&mut key);
         Some(key)
     }
@@ -132,6 +135,7 @@ impl KeyCache {
             // A key is cached under one hash only: one it had before is forgotten.
             if let Some((old, _)) = replaced.filter(|(old, _)| *old != key.hash) {
                 self.keys.invalidate(&old);
+                metrics::key_cache_invalidated(1);
             }
             self.keys.insert(key.hash, Admitted { key: key.clone(), admission });
         }
@@ -145,6 +149,7 @@ impl KeyCache {
         let hash = self.hashes().remove(&id);
         if let Some((hash, _)) = hash {
             self.keys.invalidate(&hash);
+            metrics::key_cache_invalidated(1);
         }
     }
 
@@ -153,7 +158,9 @@ impl KeyCache {
         let mut generation = self.generation();
         *generation += 1;
         self.keys.invalidate_all();
-        self.hashes().clear();
+        let mut hashes = self.hashes();
+        metrics::key_cache_invalidated(u64::try_from(hashes.len()).unwrap_or(u64::MAX));
+        hashes.clear();
     }
 
     /// Records that the key with `id` was used at `at`, so that the cached key says so too.

@@ -137,7 +137,9 @@ impl PgStore {
                         .connect(tokio_postgres::NoTls)
                         .await
                         .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
-                    AsyncPgConnection::try_from_client_and_connection(client, connection).await
+                    let mut connection = AsyncPgConnection::try_from_client_and_connection(client, connection).await?;
+                    diesel_async::AsyncConnection::set_instrumentation(&mut connection, statement_clock());
+                    Ok(connection)
                 });
                 spawned.await.map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?
             }
@@ -166,5 +168,15 @@ impl PgStore {
     /// One pooled connection for one request; an unreachable database is `Unavailable`.
     async fn conn(&self) -> Result<Object<AsyncPgConnection>, StoreError> {
         self.pool.get().await.map_err(error::pool)
+    }
+}
+
+/// Times each statement of a connection into the statement latency metric.
+fn statement_clock() -> impl diesel::connection::Instrumentation {
+    let mut clock = quantarya_ports::metrics::StatementClock::default();
+    move |event: diesel::connection::InstrumentationEvent<'_>| match event {
+        diesel::connection::InstrumentationEvent::StartQuery { .. } => clock.started(),
+        diesel::connection::InstrumentationEvent::FinishQuery { error, .. } => clock.finished(error.is_some()),
+        _ => {}
     }
 }

@@ -96,10 +96,12 @@ impl SignalLogStore for PgStore {
         self.signals.record(owner, entry)
     }
 
+    #[tracing::instrument(skip_all)]
     async fn flush_signals(&self) -> Result<(), StoreError> {
         self.signals.flush().await
     }
 
+    #[tracing::instrument(skip_all)]
     async fn signal_log(
         &self,
         owner: &UserId,

@@ -129,6 +129,7 @@ fn to_trades(rows: Vec<TradeRow>) -> Result<Vec<Trade>, StoreError> {
 
 #[async_trait]
 impl TradeStore for PgStore {
+    #[tracing::instrument(skip_all)]
     async fn insert_trade<'r>(
         &self,
         trade: &Trade,
@@ -138,6 +139,7 @@ impl TradeStore for PgStore {
         self.trade_write::<InsertTradeStatement>(trade, event, receipt, inserted).await
     }
 
+    #[tracing::instrument(skip_all)]
     async fn update_trade<'r>(
         &self,
         trade: &Trade,
@@ -147,6 +149,7 @@ impl TradeStore for PgStore {
         self.trade_write::<UpdateTradeStatement>(trade, event, receipt, updated).await
     }
 
+    #[tracing::instrument(skip_all)]
     async fn signal_receipts<'k>(
         &self,
         owner: &UserId,
@@ -157,10 +160,12 @@ impl TradeStore for PgStore {
         receipts::signal_receipts(&mut *self.conn().await?, owner, strategy, target, key).await
     }
 
+    #[tracing::instrument(skip_all)]
     async fn receipt_count(&self, owner: &UserId, strategy: StrategyId) -> Result<u64, StoreError> {
         receipts::receipt_count(&mut *self.conn().await?, owner, strategy).await
     }
 
+    #[tracing::instrument(skip_all)]
     async fn get_trade(&self, owner: &UserId, strategy: StrategyId, id: TradeId) -> Result<Option<Trade>, StoreError> {
         let mut conn = self.conn().await?;
         let row = trades::table
@@ -175,6 +180,7 @@ impl TradeStore for PgStore {
         row.map(Trade::try_from).transpose()
     }
 
+    #[tracing::instrument(skip_all)]
     async fn open_trades(
         &self,
         owner: &UserId,
@@ -204,6 +210,7 @@ impl TradeStore for PgStore {
         to_trades(rows).map(Some)
     }
 
+    #[tracing::instrument(skip_all)]
     async fn latest_with_reference(
         &self,
         owner: &UserId,
@@ -224,6 +231,7 @@ impl TradeStore for PgStore {
         row.map(Trade::try_from).transpose()
     }
 
+    #[tracing::instrument(skip_all)]
     async fn list_trades(
         &self,
         owner: &UserId,
@@ -257,6 +265,7 @@ impl TradeStore for PgStore {
         page(&mut conn, owner, strategy, listed, limit).await
     }
 
+    #[tracing::instrument(skip_all)]
     async fn trades_oldest_first(
         &self,
         owner: &UserId,
@@ -274,6 +283,7 @@ impl TradeStore for PgStore {
         page(&mut conn, owner, strategy, listed, limit).await
     }
 
+    #[tracing::instrument(skip_all)]
     async fn trade_events(
         &self,
         owner: &UserId,
@@ -294,6 +304,7 @@ impl TradeStore for PgStore {
         rows.into_iter().map(TradeEvent::try_from).collect()
     }
 
+    #[tracing::instrument(skip_all)]
     async fn count_cancelled(
         &self,
         owner: &UserId,
@@ -319,6 +330,7 @@ impl TradeStore for PgStore {
         Ok((u64::try_from(all).unwrap_or(0), u64::try_from(live).unwrap_or(0)))
     }
 
+    #[tracing::instrument(skip_all)]
     async fn visit_closed_trades<'v>(
         &self,
         owner: &UserId,
@@ -361,6 +373,7 @@ impl TradeStore for PgStore {
     /// locked (which keeps the strategy's deletion out), the trade deleted, and, if the trade was closed or
     /// cancelled, the strategy's closed revision moved on. (A stronger first lock on the strategy would deadlock with
     /// a write that holds the trade and waits to move the revision.)
+    #[tracing::instrument(skip_all)]
     async fn delete_trade(&self, owner: &UserId, strategy: StrategyId, id: TradeId) -> Result<bool, StoreError> {
         let mut conn = self.conn().await?;
         let (owner, strategy, id) = (owner.as_str().to_owned(), strategy.as_uuid(), id.as_uuid());

@@ -244,6 +244,7 @@ RETURNING d.webhook_id, d.event_id, d.event_type, d.created_at, d.attempts, h.ur
 
 #[async_trait]
 impl WebhookStore for PgStore {
+    #[tracing::instrument(skip_all)]
     async fn insert_webhook(&self, webhook: &Webhook) -> Result<(), StoreError> {
         let mut conn = self.conn().await?;
         let row = WebhookRow::from(webhook);
@@ -270,6 +271,7 @@ impl WebhookStore for PgStore {
         .map_err(query)?
     }
 
+    #[tracing::instrument(skip_all)]
     async fn list_webhooks(&self, owner: &UserId) -> Result<Vec<Webhook>, StoreError> {
         let mut conn = self.conn().await?;
         let rows = webhooks::table
@@ -282,6 +284,7 @@ impl WebhookStore for PgStore {
         rows.into_iter().map(Webhook::try_from).collect()
     }
 
+    #[tracing::instrument(skip_all)]
     async fn delete_webhook(&self, owner: &UserId, id: WebhookId) -> Result<bool, StoreError> {
         let mut conn = self.conn().await?;
         let deleted = diesel::delete(
@@ -293,6 +296,7 @@ impl WebhookStore for PgStore {
         Ok(deleted > 0)
     }
 
+    #[tracing::instrument(skip_all)]
     async fn webhook_deliveries(
         &self,
         owner: &UserId,
@@ -324,6 +328,7 @@ impl WebhookStore for PgStore {
         rows.into_iter().map(Delivery::try_from).collect::<Result<_, _>>().map(Some)
     }
 
+    #[tracing::instrument(skip_all)]
     async fn claim_deliveries(
         &self,
         now: Timestamp,
@@ -375,6 +380,7 @@ impl WebhookStore for PgStore {
         Ok(ready)
     }
 
+    #[tracing::instrument(skip_all)]
     async fn record_attempt(&self, delivery: &ClaimedDelivery, record: &AttemptRecord) -> Result<bool, StoreError> {
         let mut conn = self.conn().await?;
         let (hook, event, claim) = (delivery.webhook_id.as_uuid(), delivery.event_id.as_uuid(), delivery.claim);
@@ -444,6 +450,7 @@ impl WebhookStore for PgStore {
         .map_err(query)
     }
 
+    #[tracing::instrument(skip_all)]
     async fn release_claims(&self, claims: &[Uuid]) -> Result<(), StoreError> {
         let mut conn = self.conn().await?;
         diesel::update(webhook_deliveries::table.filter(webhook_deliveries::claim.eq_any(claims)))
@@ -457,6 +464,7 @@ impl WebhookStore for PgStore {
         Ok(())
     }
 
+    #[tracing::instrument(skip_all)]
     async fn purge_deliveries(&self, before: Timestamp) -> Result<u64, StoreError> {
         let mut conn = self.conn().await?;
         let purged = diesel::delete(
@@ -475,5 +483,17 @@ impl WebhookStore for PgStore {
         .await
         .map_err(query)?;
         Ok(u64::try_from(purged).unwrap_or(0))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn pending_deliveries(&self) -> Result<u64, StoreError> {
+        let mut conn = self.conn().await?;
+        let pending: i64 = webhook_deliveries::table
+            .filter(webhook_deliveries::state.eq("pending"))
+            .count()
+            .get_result(&mut conn)
+            .await
+            .map_err(query)?;
+        Ok(u64::try_from(pending).unwrap_or(0))
     }
 }

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use quantarya_domain::{ApiKey, ApiKeyHash, ApiKeyId, Strategy, StrategyId, Timestamp, User, UserId, UserName};
 use quantarya_ports::outbound::{
-    AccountDeletion, ApiKeyStore, ClosedRevision, StorageHealth, StrategyStore, UserStore,
+    AccountDeletion, ApiKeyStore, ClosedRevision, PoolUse, StorageHealth, StrategyStore, UserStore,
 };
 use quantarya_ports::{StoreConflict, StoreError};
 
@@ -22,6 +22,7 @@ diesel::define_sql_function! {
 
 #[async_trait]
 impl UserStore for SqliteStore {
+    #[tracing::instrument(skip_all)]
     async fn get_user(&self, id: &UserId) -> Result<Option<User>, StoreError> {
         let mut conn = self.read().await;
         let row = users::table
@@ -34,6 +35,7 @@ impl UserStore for SqliteStore {
         row.map(User::try_from).transpose()
     }
 
+    #[tracing::instrument(skip_all)]
     async fn get_user_by_name(&self, name: &UserName) -> Result<Option<User>, StoreError> {
         let mut conn = self.read().await;
         let row = users::table
@@ -46,6 +48,7 @@ impl UserStore for SqliteStore {
         row.map(User::try_from).transpose()
     }
 
+    #[tracing::instrument(skip_all)]
     async fn insert_user(&self, user: &User) -> Result<(), StoreError> {
         let row = UserRow::from(user);
         // A second write of one profile is `AlreadyExists` whatever its name: SQLite would name the first index
@@ -57,11 +60,13 @@ impl UserStore for SqliteStore {
         Ok(())
     }
 
+    #[tracing::instrument(skip_all)]
     async fn update_user(&self, user: &User, read_at: Timestamp) -> Result<(), StoreError> {
         let (row, read_at) = (UserRow::from(user), micros(read_at));
         self.write(move |connection| account_writes::update_user(connection, &row, read_at)).await?
     }
 
+    #[tracing::instrument(skip_all)]
     async fn delete_account(&self, id: &UserId) -> Result<Option<AccountDeletion>, StoreError> {
         let id = id.as_str().to_owned();
         self.write(move |connection| account_writes::delete_account(connection, &id)).await
@@ -70,11 +75,13 @@ impl UserStore for SqliteStore {
 
 #[async_trait]
 impl StrategyStore for SqliteStore {
+    #[tracing::instrument(skip_all)]
     async fn insert_strategy(&self, strategy: &Strategy) -> Result<(), StoreError> {
         let row = StrategyRow::from(strategy);
         self.write(move |connection| account_writes::insert_strategy(connection, &row)).await?
     }
 
+    #[tracing::instrument(skip_all)]
     async fn get_strategy(&self, owner: &UserId, id: StrategyId) -> Result<Option<Strategy>, StoreError> {
         let mut conn = self.read().await;
         let row = strategies::table
@@ -88,6 +95,7 @@ impl StrategyStore for SqliteStore {
         row.map(Strategy::try_from).transpose()
     }
 
+    #[tracing::instrument(skip_all)]
     async fn list_strategies(&self, owner: &UserId) -> Result<Vec<Strategy>, StoreError> {
         let mut conn = self.read().await;
         let rows = strategies::table
@@ -100,6 +108,7 @@ impl StrategyStore for SqliteStore {
         rows.into_iter().map(Strategy::try_from).collect()
     }
 
+    #[tracing::instrument(skip_all)]
     async fn public_strategies(&self, owner: &UserId) -> Result<Vec<(Strategy, ClosedRevision)>, StoreError> {
         let mut conn = self.read().await;
         let rows: Vec<(StrategyRow, i64)> = strategies::table
@@ -113,11 +122,13 @@ impl StrategyStore for SqliteStore {
         rows.into_iter().map(|(row, revision)| Ok((Strategy::try_from(row)?, revision.unsigned_abs()))).collect()
     }
 
+    #[tracing::instrument(skip_all)]
     async fn update_strategy(&self, strategy: &Strategy, read_at: Timestamp) -> Result<(), StoreError> {
         let (row, read_at) = (StrategyRow::from(strategy), micros(read_at));
         self.write(move |connection| account_writes::update_strategy(connection, &row, read_at)).await?
     }
 
+    #[tracing::instrument(skip_all)]
     async fn delete_strategy(&self, owner: &UserId, id: StrategyId) -> Result<Option<u64>, StoreError> {
         let (owner, id) = (owner.as_str().to_owned(), id_text(id.as_uuid()));
         self.write(move |connection| account_writes::delete_strategy(connection, &owner, &id)).await
@@ -126,11 +137,13 @@ impl StrategyStore for SqliteStore {
 
 #[async_trait]
 impl ApiKeyStore for SqliteStore {
+    #[tracing::instrument(skip_all)]
     async fn insert_api_key(&self, key: &ApiKey) -> Result<(), StoreError> {
         let row = ApiKeyRow::from(key);
         self.write(move |connection| account_writes::insert_api_key(connection, &row)).await?
     }
 
+    #[tracing::instrument(skip_all)]
     async fn find_api_key(&self, hash: &ApiKeyHash) -> Result<Option<ApiKey>, StoreError> {
         let mut conn = self.read().await;
         let row = api_keys::table
@@ -143,6 +156,7 @@ impl ApiKeyStore for SqliteStore {
         row.map(ApiKey::try_from).transpose()
     }
 
+    #[tracing::instrument(skip_all)]
     async fn list_api_keys(&self, owner: &UserId) -> Result<Vec<ApiKey>, StoreError> {
         let mut conn = self.read().await;
         let rows = api_keys::table
@@ -155,12 +169,14 @@ impl ApiKeyStore for SqliteStore {
         rows.into_iter().map(ApiKey::try_from).collect()
     }
 
+    #[tracing::instrument(skip_all)]
     async fn revoke_api_key(&self, owner: &UserId, id: ApiKeyId) -> Result<bool, StoreError> {
         let (owner, id) = (owner.as_str().to_owned(), id_text(id.as_uuid()));
         self.write(move |connection| account_writes::revoke_api_key(connection, &owner, &id)).await
     }
 
     /// Never moves a key's last use back in time.
+    #[tracing::instrument(skip_all)]
     async fn touch_api_key(&self, id: ApiKeyId, at: Timestamp) -> Result<(), StoreError> {
         let (id, at) = (id_text(id.as_uuid()), micros(at));
         self.write(move |connection| account_writes::touch_api_key(connection, &id, at)).await
@@ -169,9 +185,21 @@ impl ApiKeyStore for SqliteStore {
 
 #[async_trait]
 impl StorageHealth for SqliteStore {
+    #[tracing::instrument(skip_all)]
     async fn ping(&self) -> Result<(), StoreError> {
         let mut conn = self.read().await;
         diesel::sql_query("SELECT 1").execute(&mut *conn).await.map_err(query)?;
         Ok(())
+    }
+
+    /// The reading connections held now, and the writer: busy while a write runs, the writes behind it waiting.
+    fn pool_use(&self) -> Option<PoolUse> {
+        let readers = self.readers.iter().filter(|reader| reader.try_lock().is_err()).count();
+        let writes = self.writer.queued();
+        Some(PoolUse {
+            max: self.readers.len() + 1,
+            in_use: readers + writes.min(1),
+            waiting: writes.saturating_sub(1),
+        })
     }
 }

@@ -68,6 +68,7 @@ pub(crate) struct Imported {
 
 #[async_trait]
 impl ImportStore for SqliteStore {
+    #[tracing::instrument(skip_all)]
     async fn insert_import(&self, import: &Import, trades: &[ImportedTrade]) -> Result<Import, StoreError> {
         let row = ImportRow::from(import);
         let file: Vec<Imported> = trades
@@ -86,6 +87,7 @@ impl ImportStore for SqliteStore {
         Ok(Import { created: made, duplicates: total - made, ..import.clone() })
     }
 
+    #[tracing::instrument(skip_all)]
     async fn list_imports(&self, owner: &UserId, strategy: StrategyId) -> Result<Option<Vec<Import>>, StoreError> {
         let strategy = id_text(strategy.as_uuid());
         let rows: Vec<ImportRow> = {
@@ -105,6 +107,7 @@ impl ImportStore for SqliteStore {
         rows.into_iter().map(Import::try_from).collect::<Result<_, _>>().map(Some)
     }
 
+    #[tracing::instrument(skip_all)]
     async fn delete_import(
         &self,
         owner: &UserId,

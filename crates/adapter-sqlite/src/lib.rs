@@ -97,6 +97,7 @@ impl SqliteStore {
         let connect = move || -> Result<SqliteConnection, StoreError> {
             let mut connection = SqliteConnection::establish(&url).map_err(error::connection)?;
             diesel::connection::SimpleConnection::batch_execute(&mut connection, PRAGMAS).map_err(error::query)?;
+            connection.set_instrumentation(statement_clock());
             Ok(connection)
         };
         let mut connection = connect()?;
@@ -133,6 +134,16 @@ impl SqliteStore {
     async fn read(&self) -> MutexGuard<'_, Wrapped> {
         let at = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
         self.readers[at].lock().await
+    }
+}
+
+/// Times each statement of a connection into the statement latency metric.
+fn statement_clock() -> impl diesel::connection::Instrumentation {
+    let mut clock = quantarya_ports::metrics::StatementClock::default();
+    move |event: diesel::connection::InstrumentationEvent<'_>| match event {
+        diesel::connection::InstrumentationEvent::StartQuery { .. } => clock.started(),
+        diesel::connection::InstrumentationEvent::FinishQuery { error, .. } => clock.finished(error.is_some()),
+        _ => {}
     }
 }
 

@@ -102,6 +102,7 @@ fn after_cursor(columns: &'static str, op: &'static str, at: i64, id: String) ->
 
 #[async_trait]
 impl TradeStore for SqliteStore {
+    #[tracing::instrument(skip_all)]
     async fn insert_trade<'r>(
         &self,
         trade: &Trade,
@@ -111,6 +112,7 @@ impl TradeStore for SqliteStore {
         self.trade_write(TradeWrite::new(WriteKind::Insert, trade, event, receipt)).await
     }
 
+    #[tracing::instrument(skip_all)]
     async fn update_trade<'r>(
         &self,
         trade: &Trade,
@@ -120,6 +122,7 @@ impl TradeStore for SqliteStore {
         self.trade_write(TradeWrite::new(WriteKind::Update, trade, event, receipt)).await
     }
 
+    #[tracing::instrument(skip_all)]
     async fn signal_receipts<'k>(
         &self,
         owner: &UserId,
@@ -154,6 +157,7 @@ impl TradeStore for SqliteStore {
         Ok(SignalReceipts { latest: latest.map(receipt).transpose()?, keyed: keyed.map(receipt).transpose()? })
     }
 
+    #[tracing::instrument(skip_all)]
     async fn receipt_count(&self, owner: &UserId, strategy: StrategyId) -> Result<u64, StoreError> {
         let (owner, strategy) = (owner.as_str(), id_text(strategy.as_uuid()));
         let mut conn = self.read().await;
@@ -174,6 +178,7 @@ impl TradeStore for SqliteStore {
         Ok(u64::try_from(targets + keys).unwrap_or(0))
     }
 
+    #[tracing::instrument(skip_all)]
     async fn get_trade(&self, owner: &UserId, strategy: StrategyId, id: TradeId) -> Result<Option<Trade>, StoreError> {
         let strategy = id_text(strategy.as_uuid());
         let mut conn = self.read().await;
@@ -186,6 +191,7 @@ impl TradeStore for SqliteStore {
         row.map(Trade::try_from).transpose()
     }
 
+    #[tracing::instrument(skip_all)]
     async fn open_trades(
         &self,
         owner: &UserId,
@@ -203,6 +209,7 @@ impl TradeStore for SqliteStore {
         self.page(owner, &strategy, open.order(trades::id.asc()), usize::MAX).await
     }
 
+    #[tracing::instrument(skip_all)]
     async fn latest_with_reference(
         &self,
         owner: &UserId,
@@ -221,6 +228,7 @@ impl TradeStore for SqliteStore {
         row.map(Trade::try_from).transpose()
     }
 
+    #[tracing::instrument(skip_all)]
     async fn list_trades(
         &self,
         owner: &UserId,
@@ -254,6 +262,7 @@ impl TradeStore for SqliteStore {
         self.page(owner, &strategy, listed, limit).await
     }
 
+    #[tracing::instrument(skip_all)]
     async fn trades_oldest_first(
         &self,
         owner: &UserId,
@@ -271,6 +280,7 @@ impl TradeStore for SqliteStore {
         self.page(owner, &strategy, listed, limit).await
     }
 
+    #[tracing::instrument(skip_all)]
     async fn trade_events(
         &self,
         owner: &UserId,
@@ -291,11 +301,13 @@ impl TradeStore for SqliteStore {
         rows.into_iter().map(TradeEvent::try_from).collect()
     }
 
+    #[tracing::instrument(skip_all)]
     async fn delete_trade(&self, owner: &UserId, strategy: StrategyId, id: TradeId) -> Result<bool, StoreError> {
         let (owner, strategy, id) = (owner.as_str().to_owned(), id_text(strategy.as_uuid()), id_text(id.as_uuid()));
         self.write(move |connection| trade_write::delete(connection, &owner, &strategy, &id)).await
     }
 
+    #[tracing::instrument(skip_all)]
     async fn count_cancelled(
         &self,
         owner: &UserId,
@@ -319,6 +331,7 @@ impl TradeStore for SqliteStore {
         Ok((u64::try_from(all).unwrap_or(0), u64::try_from(live).unwrap_or(0)))
     }
 
+    #[tracing::instrument(skip_all)]
     async fn visit_closed_trades<'v>(
         &self,
         owner: &UserId,

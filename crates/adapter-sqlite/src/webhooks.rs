@@ -40,11 +40,13 @@ fn claimed_delivery(claim: Uuid, c: Claimed) -> Result<ClaimedDelivery, StoreErr
 
 #[async_trait]
 impl WebhookStore for SqliteStore {
+    #[tracing::instrument(skip_all)]
     async fn insert_webhook(&self, webhook: &Webhook) -> Result<(), StoreError> {
         let row = WebhookRow::from(webhook);
         self.write(move |connection| webhook_writes::insert_webhook(connection, &row)).await?
     }
 
+    #[tracing::instrument(skip_all)]
     async fn list_webhooks(&self, owner: &UserId) -> Result<Vec<Webhook>, StoreError> {
         let mut conn = self.read().await;
         let rows = webhooks::table
@@ -57,11 +59,13 @@ impl WebhookStore for SqliteStore {
         rows.into_iter().map(Webhook::try_from).collect()
     }
 
+    #[tracing::instrument(skip_all)]
     async fn delete_webhook(&self, owner: &UserId, id: WebhookId) -> Result<bool, StoreError> {
         let (owner, id) = (owner.as_str().to_owned(), id_text(id.as_uuid()));
         self.write(move |connection| webhook_writes::delete_webhook(connection, &owner, &id)).await
     }
 
+    #[tracing::instrument(skip_all)]
     async fn webhook_deliveries(
         &self,
         owner: &UserId,
@@ -94,6 +98,7 @@ impl WebhookStore for SqliteStore {
         rows.into_iter().map(Delivery::try_from).collect::<Result<_, _>>().map(Some)
     }
 
+    #[tracing::instrument(skip_all)]
     async fn claim_deliveries(
         &self,
         now: Timestamp,
@@ -123,6 +128,7 @@ impl WebhookStore for SqliteStore {
         Ok(ready)
     }
 
+    #[tracing::instrument(skip_all)]
     async fn record_attempt(&self, delivery: &ClaimedDelivery, record: &AttemptRecord) -> Result<bool, StoreError> {
         let attempt = Attempt {
             hook: id_text(delivery.webhook_id.as_uuid()),
@@ -140,14 +146,28 @@ impl WebhookStore for SqliteStore {
         self.write(move |connection| webhook_writes::record_attempt(connection, &attempt)).await
     }
 
+    #[tracing::instrument(skip_all)]
     async fn release_claims(&self, claims: &[Uuid]) -> Result<(), StoreError> {
         let claims: Vec<String> = claims.iter().copied().map(id_text).collect();
         self.write(move |connection| webhook_writes::release_claims(connection, &claims)).await
     }
 
+    #[tracing::instrument(skip_all)]
     async fn purge_deliveries(&self, before: Timestamp) -> Result<u64, StoreError> {
         let before = micros(before);
         let purged = self.write(move |connection| webhook_writes::purge(connection, before)).await?;
         Ok(u64::try_from(purged).unwrap_or(0))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn pending_deliveries(&self) -> Result<u64, StoreError> {
+        let mut conn = self.read().await;
+        let pending: i64 = webhook_deliveries::table
+            .filter(webhook_deliveries::state.eq("pending"))
+            .count()
+            .get_result(&mut *conn)
+            .await
+            .map_err(query)?;
+        Ok(u64::try_from(pending).unwrap_or(0))
     }
 }

@@ -5,6 +5,8 @@
 //! (`bench/sqlite`: 1 461 entries/s that way, about 2 200 this way; `docs/decisions.md`).
 
 use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 
 use diesel::QueryResult;
@@ -28,6 +30,24 @@ pub(crate) type Connect = Box<dyn Fn() -> Result<SqliteConnection, StoreError> +
 #[derive(Clone)]
 pub(crate) struct Writer {
     queue: SyncSender<Job>,
+    /// Writes queued or running: each job holds a [`Queued`] until it has run (or is dropped unrun).
+    queued: Arc<AtomicUsize>,
+}
+
+/// One write counted in [`Writer::queued`] for as long as it lives.
+struct Queued(Arc<AtomicUsize>);
+
+impl Queued {
+    fn new(count: &Arc<AtomicUsize>) -> Self {
+        count.fetch_add(1, Ordering::Relaxed);
+        Self(Arc::clone(count))
+    }
+}
+
+impl Drop for Queued {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl std::fmt::Debug for Writer {
@@ -40,12 +60,15 @@ fn gone() -> StoreError {
     StoreError::Unavailable("the SQLite writer has stopped".into())
 }
 
-/// The job that runs `write` and sends its answer on `answer`.
+/// The job that runs `write` and sends its answer on `answer`, counted in `queued` until it has run.
 fn job<T: Send + 'static>(
+    queued: &Arc<AtomicUsize>,
     write: impl FnOnce(&mut SqliteConnection) -> QueryResult<T> + Send + 'static,
     answer: impl FnOnce(Result<T, StoreError>) + Send + 'static,
 ) -> Job {
+    let counted = Queued::new(queued);
     Box::new(move |connection| {
+        let _counted = counted;
         answer(match connection {
             Some(connection) => write(connection).map_err(query),
             None => Err(StoreError::Unavailable("the SQLite file cannot be opened for writing".into())),
@@ -67,7 +90,12 @@ impl Writer {
             .name("sqlite-writer".to_owned())
             .spawn(move || run(connection, &connect, &received))
             .map_err(crate::error::connection)?;
-        Ok(Self { queue })
+        Ok(Self { queue, queued: Arc::default() })
+    }
+
+    /// How many writes are queued or running now.
+    pub(crate) fn queued(&self) -> usize {
+        self.queued.load(Ordering::Relaxed)
     }
 
     /// Runs `write` on the writer's connection once the writes queued before it have run; its answer, or the
@@ -77,7 +105,7 @@ impl Writer {
         write: impl FnOnce(&mut SqliteConnection) -> QueryResult<T> + Send + 'static,
     ) -> Result<T, StoreError> {
         let (answer, answered) = oneshot::channel();
-        let job = job(write, move |answered| {
+        let job = job(&self.queued, write, move |answered| {
             let _ = answer.send(answered);
         });
         match self.queue.try_send(job) {
@@ -102,7 +130,7 @@ impl Writer {
         write: impl FnOnce(&mut SqliteConnection) -> QueryResult<T> + Send + 'static,
     ) -> Result<T, StoreError> {
         let (answer, answered) = mpsc::sync_channel(1);
-        let job = job(write, move |answered| {
+        let job = job(&self.queued, write, move |answered| {
             let _ = answer.send(answered);
         });
         self.queue.send(job).map_err(|_| gone())?;

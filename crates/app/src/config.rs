@@ -25,7 +25,7 @@ pub struct Cli {
 pub enum Command {
     /// Serve the API, keeping the journal in ./quantarya.db (or --data-dir), or where DATABASE_URL says.
     #[command(after_help = crate::settings::SERVE_AFTER_HELP)]
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Mint a user JWT with the configured HS256 secret, for local use and tests.
     Token(TokenArgs),
     /// Apply pending migrations to the store serve would use, and exit.
@@ -139,6 +139,9 @@ pub struct ServeArgs {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "QUANTARYA_WORKERS", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub workers: Option<u16>,
+    /// Serve Prometheus metrics at GET /metrics on this address (a port other than the API's; off when unset).
+    #[arg(long, env = "QUANTARYA_METRICS_BIND")]
+    pub metrics_bind: Option<String>,
     /// PostgreSQL connections in the pool (default: four times the core count, the best of bench/run's sweep).
     #[arg(long, env = "QUANTARYA_DB_POOL_SIZE", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub db_pool_size: Option<u16>,
@@ -151,6 +154,22 @@ pub struct ServeArgs {
     /// Outbound webhooks.
     #[command(flatten)]
     pub webhooks: WebhookArgs,
+    /// Traces.
+    #[command(flatten)]
+    pub traces: TraceArgs,
+}
+
+/// Where traces go: OpenTelemetry's standard variables, so that a collector's usual settings work as they are.
+#[derive(Debug, Clone, Args)]
+pub struct TraceArgs {
+    /// Export traces (a span per request and per store call) over OTLP to this collector, e.g.
+    /// http://127.0.0.1:4318 (off when unset; the SDK also reads OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_HEADERS and
+    /// the other OTEL_ variables).
+    #[arg(long, env = "OTEL_EXPORTER_OTLP_ENDPOINT")]
+    pub otlp_endpoint: Option<String>,
+    /// How traces are encoded for the collector.
+    #[arg(long, env = "OTEL_EXPORTER_OTLP_PROTOCOL", value_enum, default_value = "http/protobuf")]
+    pub otlp_protocol: crate::traces::OtlpProtocol,
 }
 
 /// Outbound webhooks: which endpoints may receive deliveries, and when failed ones are retried.

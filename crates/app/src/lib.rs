@@ -8,9 +8,11 @@ pub mod copy;
 pub mod healthcheck;
 pub mod logs;
 pub mod memory;
+pub mod metrics;
 pub mod secret;
 pub mod settings;
 pub mod storage;
+pub mod traces;
 pub mod ttl;
 pub mod webhooks;
 
@@ -27,7 +29,7 @@ use quantarya_adapter_postgres::{PgStore, PoolSettings};
 use quantarya_adapter_sqlite::SqliteStore;
 use quantarya_adapter_webhooks::{Endpoints, HttpSender};
 use quantarya_ports::delivery::{DeliverySettings, WebhookDeliverer};
-use quantarya_ports::outbound::{RandomIds, SystemClock};
+use quantarya_ports::outbound::{RandomIds, StorageHealth, SystemClock};
 use quantarya_ports::{EveryStore, Journal, JournalService, Ports, Stores};
 
 /// How long the server waits for in-flight requests after SIGTERM or Ctrl-C.
@@ -40,6 +42,8 @@ pub struct Service {
     pub journal: Arc<dyn Journal>,
     /// The outbox's deliverer, over the same store.
     pub deliverer: WebhookDeliverer,
+    /// Whether the store answers, and how its connections are used.
+    pub health: Arc<dyn StorageHealth>,
 }
 
 impl std::fmt::Debug for Service {
@@ -66,6 +70,7 @@ pub fn service_over<S: EveryStore>(
     let tokens = Arc::new(JwtVerifier::new(jwt).map_err(|e| e.to_string())?);
     let sender = HttpSender::new(webhooks.endpoints).map_err(|e| e.to_string())?;
     let stores = Stores::of(store);
+    let health = stores.health.clone();
     let clock = Arc::new(SystemClock);
     let deliverer = WebhookDeliverer::new(
         stores.webhooks.clone(),
@@ -81,7 +86,7 @@ pub fn service_over<S: EveryStore>(
         ids: Arc::new(RandomIds),
         endpoints: Arc::new(webhooks.endpoints),
     }));
-    Ok(Service { journal, deliverer })
+    Ok(Service { journal, deliverer, health })
 }
 
 /// The service over a fresh in-memory store.

@@ -4,8 +4,10 @@
 //! that line is written at WARN instead, so ERROR stays for what an operator must look at.
 
 use tracing::field::{Field, Visit};
+use tracing::subscriber::Interest;
 use tracing::{Event, Level, Metadata, Subscriber};
 use tracing_subscriber::filter::LevelFilter;
+use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::{Context, Filter, Layer, SubscriberExt};
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, filter};
@@ -84,19 +86,78 @@ fn rewritten<S>() -> impl Filter<S> {
     filter::filter_fn(may_be_stream_error).with_max_level_hint(LevelFilter::ERROR)
 }
 
+/// Keeps spans out of the log lines: a request's lines name it by its `request_id` field, and a span made for every
+/// request would cost the signal path when nothing exports it (the traces' layer asks for spans when it is on).
+/// Decided per call site, once, so that with no exporter `tracing` makes no span at all.
+#[derive(Debug, Clone, Copy)]
+struct NoSpans;
+
+impl<S> Filter<S> for NoSpans {
+    fn enabled(&self, meta: &Metadata<'_>, _cx: &Context<'_, S>) -> bool {
+        !meta.is_span()
+    }
+
+    fn callsite_enabled(&self, meta: &'static Metadata<'static>) -> Interest {
+        if meta.is_span() { Interest::never() } else { Interest::always() }
+    }
+
+    /// Every level passes (see [`NotAtError::max_level_hint`]).
+    fn max_level_hint(&self) -> Option<LevelFilter> {
+        Some(LevelFilter::TRACE)
+    }
+}
+
+/// What must live as long as the process logs: the log thread's guard (it writes what is left at exit) and the
+/// trace exporter, when there is one (it sends the spans still batched at exit).
+#[derive(Debug)]
+pub struct Logging {
+    _lines: tracing_appender::non_blocking::WorkerGuard,
+    _traces: Option<crate::traces::Exporting>,
+}
+
 /// Starts the logs: stderr, through a thread of its own, so a slow or stalled stderr (a pipe nobody reads, a file
 /// under writeback) never holds a request up. Were the handover's buffer ever full, lines would be dropped rather
 /// than requests made to wait. The thread writes the lines waiting for it in one go (a buffer it flushes whenever
 /// none is left waiting, so no line is held back), not one write per line. The guard flushes what is left at exit.
-pub fn init() -> tracing_appender::non_blocking::WorkerGuard {
+/// With `traces` naming a collector, spans are exported there too ([`crate::traces`]).
+///
+/// # Errors
+///
+/// When the trace exporter cannot be built.
+pub fn init(traces: &crate::config::TraceArgs) -> Result<Logging, String> {
     let env = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let colour = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let (writer, guard) = tracing_appender::non_blocking(std::io::BufWriter::new(std::io::stderr()));
-    let lines = tracing_subscriber::fmt::layer().with_target(false).with_ansi(colour).with_writer(writer);
+    let (subscriber, exporting) = subscriber(env, writer, colour, traces)?;
     // The re-written line is an event of its own, emitted while the first is dispatched: that works with the global
     // subscriber set here (tracing dispatches to it without a re-entrancy guard while no scoped one exists).
-    tracing_subscriber::registry().with(lines.with_filter(written(env))).with(AtWarn.with_filter(rewritten())).init();
-    guard
+    subscriber.init();
+    Ok(Logging { _lines: guard, _traces: exporting })
+}
+
+/// The subscriber [`init`] installs: lines through `writer` as `env` filters them (in colour or not), actix-http's
+/// line for a broken connection at WARN, and the traces' layer `traces` asks for, with its exporter when there is
+/// one.
+///
+/// # Errors
+///
+/// When the trace exporter cannot be built.
+pub fn subscriber<W>(
+    env: EnvFilter,
+    writer: W,
+    colour: bool,
+    traces: &crate::config::TraceArgs,
+) -> Result<(impl Subscriber + Send + Sync + 'static, Option<crate::traces::Exporting>), String>
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
+    let lines = tracing_subscriber::fmt::layer().with_target(false).with_ansi(colour).with_writer(writer);
+    let (exported, exporting) = crate::traces::layer(traces)?;
+    let subscriber = tracing_subscriber::registry()
+        .with(lines.with_filter(filter::FilterExt::and(written(env), NoSpans)))
+        .with(AtWarn.with_filter(rewritten()))
+        .with(exported);
+    Ok((subscriber, exporting))
 }
 
 #[cfg(test)]

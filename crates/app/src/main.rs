@@ -3,6 +3,7 @@
 use std::net::TcpListener;
 use std::process::ExitCode;
 
+use actix_web::dev::Server;
 use clap::Parser;
 use quantarya_adapter_http::mint_hs256_for;
 use quantarya_adapter_webhooks::Endpoints;
@@ -86,6 +87,8 @@ async fn serve(mut args: ServeArgs) -> Result<(), String> {
     if webhooks.endpoints.allow_insecure {
         tracing::warn!("QUANTARYA_WEBHOOKS_ALLOW_INSECURE: webhooks may reach http:// and internal addresses");
     }
+    // Installed before the stores are made, so that what they record from the start is kept.
+    let metrics = args.metrics_bind.as_ref().map(|_| quantarya_app::metrics::install()).transpose()?;
     let service = match &storage {
         Storage::Postgres(url) => {
             quantarya_app::postgres_service(url.expose(), &jwt, args.db_pool_size.map(usize::from), &webhooks).await?
@@ -96,6 +99,18 @@ async fn serve(mut args: ServeArgs) -> Result<(), String> {
     let journal = service.journal;
     let listener = TcpListener::bind(&args.bind).map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
+    let metrics_server = match (metrics, &args.metrics_bind) {
+        (Some(handle), Some(bind)) => {
+            let metrics_listener = quantarya_app::metrics::bind(bind, address)?;
+            let metrics_address = metrics_listener.local_addr().map_err(|e| e.to_string())?;
+            let levels =
+                quantarya_app::metrics::Levels { health: service.health, deliverer: service.deliverer.clone() };
+            let server = quantarya_app::metrics::server(metrics_listener, handle, levels).map_err(|e| e.to_string())?;
+            print(&format!("Metrics are served on http://{metrics_address}/metrics"))?;
+            Some(server)
+        }
+        _ => None,
+    };
 
     print(&format!("Quantarya is listening on http://{address}"))?;
     if storage == Storage::Memory {
@@ -123,7 +138,14 @@ async fn serve(mut args: ServeArgs) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
     actix_web::rt::spawn(signals.stop_gracefully(server.handle(), in_flight));
     let (deliveries, delivering) = quantarya_app::webhooks::spawn(service.deliverer);
+    let metrics_stop = metrics_server.as_ref().map(Server::handle);
+    if let Some(metrics_server) = metrics_server {
+        actix_web::rt::spawn(metrics_server);
+    }
     server.await.map_err(|e| e.to_string())?;
+    if let Some(metrics_stop) = metrics_stop {
+        metrics_stop.stop(true).await;
+    }
     // No request is in flight: let the webhook round in flight finish (its attempts take at most 10 s each), so
     // that what it sent is recorded as sent.
     deliveries.stop();
@@ -148,11 +170,17 @@ async fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => {
             let small_pages = quantarya_app::memory::without_huge_pages();
-            let _logs = quantarya_app::logs::init();
-            if !small_pages {
-                tracing::warn!("transparent huge pages could not be turned off: a growing store may stall requests");
+            match quantarya_app::logs::init(&args.traces) {
+                Ok(_logs) => {
+                    if !small_pages {
+                        tracing::warn!(
+                            "transparent huge pages could not be turned off: a growing store may stall requests"
+                        );
+                    }
+                    serve(*args).await
+                }
+                Err(error) => Err(error),
             }
-            serve(args).await
         }
         Command::Token(args) => token(args),
         Command::Migrate(args) => migrate(args).await,

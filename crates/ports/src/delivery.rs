@@ -125,6 +125,15 @@ impl WebhookDeliverer {
         self.store.purge_deliveries(before).await
     }
 
+    /// How many deliveries are pending, across every subscription.
+    ///
+    /// # Errors
+    ///
+    /// `Unavailable` when the store does not answer.
+    pub async fn pending(&self) -> Result<u64, StoreError> {
+        self.store.pending_deliveries().await
+    }
+
     /// The body of a delivery: `{"type", "timestamp", "data"}`, `data` the trade as the change left it.
     pub fn payload(&self, delivery: &ClaimedDelivery) -> Vec<u8> {
         let body = json!({
@@ -157,6 +166,9 @@ impl WebhookDeliverer {
             "webhook attempt"
         );
         match self.store.record_attempt(delivery, &record).await {
+            Ok(true) if matches!(record.next, AttemptNext::Failed | AttemptNext::Disable) => {
+                crate::metrics::delivery_failed();
+            }
             Ok(true) => {}
             Ok(false) => tracing::warn!(event_id = %delivery.event_id, "the claim was taken over; not recorded"),
             Err(error) => tracing::warn!(event_id = %delivery.event_id, %error, "attempt not recorded"),

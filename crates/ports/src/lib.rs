@@ -32,6 +32,7 @@ mod copy;
 pub mod delivery;
 mod error;
 mod journal;
+pub mod metrics;
 pub mod outbound;
 mod paging;
 

@@ -105,7 +105,10 @@ impl<K: Hash + Eq + Clone, S: BuildHasher + Clone + Default> Budget<K, S> {
     fn spend(&self, client: &K) -> Standing {
         let (remaining, retry_after) = match self.buckets.check_key(client) {
             Ok(snapshot) => (snapshot.remaining_burst_capacity(), None),
-            Err(not_until) => (0, Some(not_until.wait_time_from(self.buckets.clock().now()))),
+            Err(not_until) => {
+                quantarya_ports::metrics::rate_limited(self.policy);
+                (0, Some(not_until.wait_time_from(self.buckets.clock().now())))
+            }
         };
         Standing { policy: self.policy, quota: self.per_minute, remaining, retry_after }
     }

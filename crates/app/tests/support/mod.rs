@@ -187,3 +187,61 @@ pub fn run_script(script: &str, dir: &std::path::Path) -> std::process::Output {
         .output()
         .expect("bash runs")
 }
+
+/// An answer to [`request`]: its status, its head's header lines, and its body.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub head: String,
+    pub body: String,
+}
+
+impl Answer {
+    /// The value of header `name` (any case), if sent.
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.head.lines().find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.trim().eq_ignore_ascii_case(name).then(|| value.trim().to_owned())
+        })
+    }
+
+    /// The body as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+/// One HTTP/1.1 request to `127.0.0.1:port` on a connection of its own (closed after the answer).
+pub fn request(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Answer {
+    use std::io::{Read, Write};
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connects");
+    stream.set_read_timeout(Some(Duration::from_secs(10))).expect("a timeout");
+    let mut text = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        text.push_str(&format!("{name}: {value}\r\n"));
+    }
+    text.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+    stream.write_all(text.as_bytes()).expect("sent");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("an answer");
+    let (head, body) = answer.split_once("\r\n\r\n").expect("a head");
+    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).expect("a status");
+    Answer { status, head: head.to_owned(), body: body.to_owned() }
+}
+
+/// With `token`: a profile, a strategy and a signals-only key of it; the strategy's id, the raw key and its id.
+pub fn strategy_with_key(port: u16, token: &str) -> (String, String, String) {
+    let bearer = format!("Bearer {token}");
+    let json = [("Authorization", bearer.as_str()), ("Content-Type", "application/json")];
+    let profile = request(port, "POST", "/me", &json, r#"{"user_name": "watcher"}"#);
+    assert_eq!(profile.status, 201, "{profile:?}");
+    let strategy = request(port, "POST", "/strategies", &json, r#"{"title": "Watched"}"#);
+    assert_eq!(strategy.status, 201, "{strategy:?}");
+    let strategy = strategy.json()["data"]["strategy_id"].as_str().expect("an id").to_owned();
+    let key = format!(r#"{{"key_name": "alerts", "scopes": ["signals"], "strategy_ids": ["{strategy}"]}}"#);
+    let key = request(port, "POST", "/api-keys", &json, &key);
+    assert_eq!(key.status, 201, "{key:?}");
+    let data = &key.json()["data"];
+    let text = |field: &str| data[field].as_str().unwrap_or_else(|| panic!("no {field}: {data}")).to_owned();
+    (strategy, text("raw_api_key"), text("api_key_id"))
+}

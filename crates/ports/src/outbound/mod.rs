@@ -16,8 +16,8 @@ pub use copy::{
 pub use imports::ImportStore;
 pub use signal_log::{SignalCursor, SignalLogFilter, SignalLogStore};
 pub use stores::{
-    AccountDeletion, ApiKeyStore, CloseRange, ClosedRevision, ClosedTradeVisitor, OpenTradeLookup, ReceiptWrite,
-    SignalReceipts, StorageHealth, StrategyStore, TradeCursor, TradeFilter, TradeStore, UserStore,
+    AccountDeletion, ApiKeyStore, CloseRange, ClosedRevision, ClosedTradeVisitor, OpenTradeLookup, PoolUse,
+    ReceiptWrite, SignalReceipts, StorageHealth, StrategyStore, TradeCursor, TradeFilter, TradeStore, UserStore,
 };
 pub use system::{Clock, IdSource, RandomIds, SystemClock};
 pub use webhooks::{

@@ -314,4 +314,27 @@ pub trait ApiKeyStore: Send + Sync {
 pub trait StorageHealth: Send + Sync {
     /// Succeeds while storage answers a trivial query; `Unavailable` otherwise.
     async fn ping(&self) -> Result<(), StoreError>;
+
+    /// How its connections are used now, for a store that keeps some (none in memory).
+    fn pool_use(&self) -> Option<PoolUse> {
+        None
+    }
+}
+
+/// How a store's connections are used at one moment.
+///
+/// ```
+/// use quantarya_ports::outbound::PoolUse;
+///
+/// let busy = PoolUse { max: 8, in_use: 8, waiting: 3 };
+/// assert!(busy.in_use == busy.max && busy.waiting > 0, "requests queue for a connection");
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PoolUse {
+    /// The most connections there may be.
+    pub max: usize,
+    /// Connections busy (held by a request or running a statement).
+    pub in_use: usize,
+    /// Requests (or writes) waiting for a connection.
+    pub waiting: usize,
 }

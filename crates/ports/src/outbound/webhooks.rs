@@ -154,6 +154,9 @@ pub trait WebhookStore: Send + Sync {
 
     /// Removes delivered and failed deliveries that finished before `before`; how many.
     async fn purge_deliveries(&self, before: Timestamp) -> Result<u64, StoreError>;
+
+    /// How many deliveries are pending (not delivered yet, still to be attempted), across every subscription.
+    async fn pending_deliveries(&self) -> Result<u64, StoreError>;
 }
 
 /// One attempt to send: what the sender signs and posts.
