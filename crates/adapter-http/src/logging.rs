@@ -11,7 +11,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use quantarya_ports::metrics::RouteMeters;
+use quantarya_ports::metrics::{RouteMeters, method_label};
 use tracing::Instrument;
 use tracing::field::Empty;
 use uuid::Uuid;
@@ -57,7 +57,7 @@ pub async fn log_requests(
         otel.name = Empty,
         otel.kind = "server",
         otel.status_code = Empty,
-        http.request.method = %method,
+        http.request.method = method_label(method.as_str()),
         http.route = Empty,
         http.response.status_code = Empty,
         request_id = %id.simple(),
@@ -66,6 +66,7 @@ pub async fn log_requests(
         // Named before the handler runs: the exporter fixes a span's name once a span inside it starts. Matching
         // the path against the routes here costs a regular expression per route, paid only while tracing.
         let route = req.request().match_pattern();
+        let method = method_label(method.as_str());
         span.record("otel.name", format!("{method} {}", route.as_deref().unwrap_or(NO_ROUTE)));
     }
     let mut res = request_id::answering(id, next.call(req).instrument(span.clone())).await?;

@@ -98,7 +98,8 @@ impl WebhookStore for SqliteStore {
         rows.into_iter().map(Delivery::try_from).collect::<Result<_, _>>().map(Some)
     }
 
-    #[tracing::instrument(skip_all)]
+    // Every second (claims) and every scrape (the count), found or not: not worth a trace each.
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn claim_deliveries(
         &self,
         now: Timestamp,
@@ -159,7 +160,8 @@ impl WebhookStore for SqliteStore {
         Ok(u64::try_from(purged).unwrap_or(0))
     }
 
-    #[tracing::instrument(skip_all)]
+    // Every second (claims) and every scrape (the count), found or not: not worth a trace each.
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn pending_deliveries(&self) -> Result<u64, StoreError> {
         let mut conn = self.read().await;
         let pending: i64 = webhook_deliveries::table

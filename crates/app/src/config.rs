@@ -163,8 +163,8 @@ pub struct ServeArgs {
 #[derive(Debug, Clone, Args)]
 pub struct TraceArgs {
     /// Export traces (a span per request and per store call) over OTLP to this collector, e.g.
-    /// http://127.0.0.1:4318 (off when unset; the SDK also reads OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_HEADERS and
-    /// the other OTEL_ variables).
+    /// http://127.0.0.1:4318 (off unless it or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set; the SDK also reads
+    /// OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_HEADERS, OTEL_TRACES_SAMPLER and the other OTEL_ variables).
     #[arg(long, env = "OTEL_EXPORTER_OTLP_ENDPOINT")]
     pub otlp_endpoint: Option<String>,
     /// How traces are encoded for the collector.

@@ -143,9 +143,6 @@ async fn serve(mut args: ServeArgs) -> Result<(), String> {
         actix_web::rt::spawn(metrics_server);
     }
     server.await.map_err(|e| e.to_string())?;
-    if let Some(metrics_stop) = metrics_stop {
-        metrics_stop.stop(true).await;
-    }
     // No request is in flight: let the webhook round in flight finish (its attempts take at most 10 s each), so
     // that what it sent is recorded as sent.
     deliveries.stop();
@@ -159,6 +156,10 @@ async fn serve(mut args: ServeArgs) -> Result<(), String> {
         Ok(Ok(())) => {}
         Ok(Err(error)) => tracing::warn!(error = %error, "could not write the last signal log entries"),
         Err(_) => tracing::warn!("gave up writing the last signal log entries: storage took too long"),
+    }
+    // Scraped until the end: the last deliveries and the last writes show.
+    if let Some(metrics_stop) = metrics_stop {
+        metrics_stop.stop(true).await;
     }
     tracing::info!("stopped");
     Ok(())

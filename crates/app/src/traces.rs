@@ -24,6 +24,9 @@ const OURS: &str = "quantarya";
 /// The name of the service in the exported resource, unless `OTEL_SERVICE_NAME` names another.
 const SERVICE_NAME: &str = "quantarya";
 
+/// The traces' own endpoint variable, used as it is (no path appended).
+const TRACES_ENDPOINT: &str = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT";
+
 /// The OTLP path of traces, appended to `OTEL_EXPORTER_OTLP_ENDPOINT` as the OTLP specification says.
 const TRACES_PATH: &str = "/v1/traces";
 
@@ -81,22 +84,27 @@ pub fn layer<S>(args: &TraceArgs) -> Result<(impl Layer<S>, Option<Exporting>), 
 where
     S: Subscriber + for<'span> LookupSpan<'span>,
 {
-    let Some(endpoint) = args.otlp_endpoint.as_deref().map(str::trim).filter(|e| !e.is_empty()) else {
+    let endpoint = args.otlp_endpoint.as_deref().map(str::trim).filter(|e| !e.is_empty());
+    // The traces' own variable turns export on by itself too, as the specification says.
+    let traces_endpoint = std::env::var(TRACES_ENDPOINT).ok().filter(|e| !e.trim().is_empty());
+    if endpoint.is_none() && traces_endpoint.is_none() {
         return Ok((None.with_filter(Exported { on: false }), None));
-    };
+    }
     let protocol = match args.otlp_protocol {
         OtlpProtocol::HttpProtobuf => Protocol::HttpBinary,
         OtlpProtocol::HttpJson => Protocol::HttpJson,
     };
     let mut exporter = opentelemetry_otlp::SpanExporter::builder().with_http().with_protocol(protocol);
     // The traces' own variable, when set, is the SDK's to read, as it is; the general one gets the traces' path.
-    if std::env::var_os("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT").is_none() {
+    if let (None, Some(endpoint)) = (&traces_endpoint, endpoint) {
         exporter = exporter.with_endpoint(format!("{}{TRACES_PATH}", endpoint.trim_end_matches('/')));
     }
-    // The endpoint is not repeated: a URL may carry credentials, and this message is printed.
-    let exporter = exporter.build().map_err(|e| {
-        let reason = e.to_string().replace(endpoint, "<the endpoint>");
-        format!("cannot export traces to OTEL_EXPORTER_OTLP_ENDPOINT: {reason}")
+    // The SDK's reason names the endpoint, and a URL may carry credentials: this message is printed, so it says
+    // which setting to look at instead.
+    let exporter = exporter.build().map_err(|_| {
+        "cannot export traces: OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) is not a URL the \
+         OTLP exporter takes, such as http://127.0.0.1:4318"
+            .to_owned()
     })?;
     let mut resource = Resource::builder();
     if std::env::var_os("OTEL_SERVICE_NAME").is_none() {

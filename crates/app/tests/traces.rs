@@ -12,9 +12,16 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use support::{Served, free_port, request};
 
-/// An OTLP/HTTP receiver on a free port: each body posted to `/v1/traces` arrives on the channel, and is answered
-/// 200 as a collector does.
-fn receiver() -> (u16, mpsc::Receiver<(String, Value)>) {
+/// One export as the receiver got it.
+struct Export {
+    path: String,
+    media: String,
+    body: Vec<u8>,
+}
+
+/// An OTLP/HTTP receiver on a free port: each body posted to it arrives on the channel, and is answered 200 as a
+/// collector does.
+fn receiver() -> (u16, mpsc::Receiver<Export>) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("a port");
     let port = listener.local_addr().expect("bound").port();
     let (send, received) = mpsc::channel();
@@ -25,28 +32,30 @@ fn receiver() -> (u16, mpsc::Receiver<(String, Value)>) {
             let mut line = String::new();
             reader.read_line(&mut line).expect("a request line");
             let path = line.split_whitespace().nth(1).unwrap_or_default().to_owned();
-            let mut length = 0;
+            let (mut length, mut media) = (0, String::new());
             loop {
                 let mut header = String::new();
                 reader.read_line(&mut header).expect("a header");
                 if header.trim().is_empty() {
                     break;
                 }
-                if let Some((name, value)) = header.split_once(':')
-                    && name.eq_ignore_ascii_case("content-length")
-                {
-                    length = value.trim().parse().expect("a length");
+                if let Some((name, value)) = header.split_once(':') {
+                    if name.eq_ignore_ascii_case("content-length") {
+                        length = value.trim().parse().expect("a length");
+                    } else if name.eq_ignore_ascii_case("content-type") {
+                        media = value.trim().to_owned();
+                    }
                 }
             }
             let mut body = vec![0; length];
             reader.read_exact(&mut body).expect("the body");
+            // Handed over before the answer, so that it is there once the exporter has its answer.
+            if send.send(Export { path, media, body }).is_err() {
+                break;
+            }
             let reply =
                 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}";
             stream.write_all(reply.as_bytes()).expect("answered");
-            let json = serde_json::from_slice(&body).expect("OTLP/JSON");
-            if send.send((path, json)).is_err() {
-                break;
-            }
         }
     });
     (port, received)
@@ -121,9 +130,10 @@ fn a_requests_span_and_its_store_calls_reach_an_otlp_collector_with_their_parent
     let mut exported = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(20);
     let found = loop {
-        while let Ok((path, body)) = exports.try_recv() {
-            assert_eq!(path, "/v1/traces", "the OTLP path is appended to the endpoint");
-            exported.extend(spans(&body));
+        while let Ok(export) = exports.try_recv() {
+            assert_eq!(export.path, "/v1/traces", "the OTLP path is appended to the endpoint");
+            assert_eq!(export.media, "application/json");
+            exported.extend(spans(&serde_json::from_slice(&export.body).expect("OTLP/JSON")));
         }
         let request = exported.iter().find(|s| s.attribute("request_id").as_deref() == Some(request_id.as_str()));
         if let Some(request) = request.cloned() {
@@ -155,4 +165,29 @@ fn a_requests_span_and_its_store_calls_reach_an_otlp_collector_with_their_parent
     // The profile's creation was a request of its own, with a trace of its own.
     let created = exported.iter().find(|s| s.name == "POST /me").expect("the profile's request");
     assert_ne!(created.trace, request.trace);
+}
+
+/// The default encoding, protocol buffers, and the spans still batched at a graceful stop: with a batch delay of a
+/// minute nothing leaves before the stop, and the request's span (its request id is in the message as text) arrives
+/// as the server stops.
+#[test]
+fn the_spans_batched_at_a_stop_are_sent_as_protocol_buffers_before_the_process_exits() {
+    let (collector, exports) = receiver();
+    let endpoint = format!("http://127.0.0.1:{collector}");
+    let port = free_port();
+    let env = [("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()), ("OTEL_BSP_SCHEDULE_DELAY", "60000")];
+    let served = Served::start(port, &env, None);
+    let token = format!("Bearer {}", served.demo_token());
+    let listed = request(port, "GET", "/strategies", &[("Authorization", &token)], "");
+    let request_id = listed.header("x-request-id").expect("a request id");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(exports.try_recv().is_err(), "nothing is sent before the batch is due");
+    assert!(served.terminate().success());
+    let sent: Vec<Export> = exports.try_iter().collect();
+    assert!(!sent.is_empty(), "the batch is sent at the stop");
+    for export in &sent {
+        assert_eq!((export.path.as_str(), export.media.as_str()), ("/v1/traces", "application/x-protobuf"));
+    }
+    let carries = |export: &Export| export.body.windows(request_id.len()).any(|w| w == request_id.as_bytes());
+    assert!(sent.iter().any(carries), "the request's span, with its id, is among them");
 }

@@ -13,6 +13,7 @@
 //! assert_eq!(SIGNALS_REFUSED.labels, ["code"]);
 //! ```
 
+use std::collections::VecDeque;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -59,9 +60,10 @@ metrics_table! {
     /// Requests answered, by route template, method and status class.
     HTTP_REQUESTS = Counter "quantarya_http_requests_total" ["route", "method", "status"]
         "HTTP requests answered, by route template, method and status class";
-    /// How long requests took, head parsed to answer written, by route template, method and status class.
+    /// How long requests took, from the head parsed to the answer's head ready, by route template, method and status
+    /// class.
     HTTP_REQUEST_DURATION = Histogram "quantarya_http_request_duration_seconds" ["route", "method", "status"]
-        "Time from a request's head to its answer, by route template, method and status class";
+        "Time from a request's head to its answer's head (a streamed body, an export, goes on after), by route template, method and status class";
     /// Signals applied (a repeat included).
     SIGNALS_ACCEPTED = Counter "quantarya_signals_accepted_total" []
         "Signals accepted (2xx), repeats included";
@@ -77,9 +79,9 @@ metrics_table! {
     /// Storage connections busy now.
     DB_CONNECTIONS_IN_USE = Gauge "quantarya_db_connections_in_use" []
         "Storage connections running a statement or held by a request";
-    /// Requests waiting for a storage connection now.
+    /// Requests waiting for a storage connection now (on SQLite, writes queued behind the writer).
     DB_CONNECTIONS_WAITING = Gauge "quantarya_db_connections_waiting" []
-        "Requests waiting for a storage connection";
+        "Requests waiting for a storage connection (on SQLite: writes queued behind the one writer)";
     /// The most storage connections there may be.
     DB_CONNECTIONS_MAX = Gauge "quantarya_db_connections_max" []
         "The most storage connections the pool may hold";
@@ -89,9 +91,9 @@ metrics_table! {
     /// Webhook deliveries still to be sent now.
     WEBHOOK_DELIVERIES_PENDING = Gauge "quantarya_webhook_deliveries_pending" []
         "Webhook deliveries not delivered yet and still to be attempted";
-    /// Webhook deliveries given up: the schedule spent, or the endpoint gone (410).
+    /// Webhook deliveries given up after an attempt: the schedule spent, or the endpoint gone (410).
     WEBHOOK_DELIVERIES_FAILED = Counter "quantarya_webhook_deliveries_failed_total" []
-        "Webhook deliveries given up by this instance (retries spent, or the endpoint answered 410)";
+        "Webhook deliveries this instance gave up after an attempt (retries spent, or a 410; the other pending deliveries a 410 fails with it are not counted)";
     /// API keys found in the cache of verified keys.
     KEY_CACHE_HITS = Counter "quantarya_key_cache_hits_total" []
         "API keys verified from the cache";
@@ -146,6 +148,22 @@ pub fn status_class(status: u16) -> &'static str {
     STATUS_CLASSES[class_index(status)]
 }
 
+/// A method's name as the metrics and spans name it: one of [`METHODS`], `other` for any a client made up.
+///
+/// ```
+/// use quantarya_ports::metrics::method_label;
+///
+/// assert_eq!((method_label("POST"), method_label("BREW")), ("POST", "other"));
+/// ```
+pub fn method_label(method: &str) -> &'static str {
+    METHODS[method_index(method)]
+}
+
+fn method_index(method: &str) -> usize {
+    let other = METHODS.len() - 1;
+    METHODS[..other].iter().position(|known| *known == method).unwrap_or(other)
+}
+
 fn class_index(status: u16) -> usize {
     usize::from(status.clamp(100, 599) / 100 - 1)
 }
@@ -184,8 +202,7 @@ impl RouteMeters {
 
     /// Records a request answered with `method` (its name), its `status`, and how long it took.
     pub fn answered(&self, method: &str, status: u16, elapsed: Duration) {
-        let other = METHODS.len() - 1;
-        let method = METHODS[..other].iter().position(|known| *known == method).unwrap_or(other);
+        let method = method_index(method);
         let class = class_index(status);
         let (count, time) = self.series[method * STATUS_CLASSES.len() + class].get_or_init(|| {
             let labels = [("route", self.route), ("method", METHODS[method]), ("status", STATUS_CLASSES[class])];
@@ -198,34 +215,43 @@ impl RouteMeters {
 
 /// Times a connection's statements into [`DB_STATEMENT_DURATION`]: a store's connection calls
 /// [`StatementClock::started`] as a statement starts and [`StatementClock::finished`] as it ends (diesel's
-/// instrumentation events, say).
+/// instrumentation events, say). Statements pipelined on one connection (started before the one before them
+/// finished) finish in the order they started, so each is timed from its own start.
 ///
 /// ```
 /// use quantarya_ports::metrics::StatementClock;
 ///
 /// let mut clock = StatementClock::default();
 /// clock.started();
-/// clock.finished(false); // recorded (nowhere, with no recorder installed)
-/// clock.finished(false); // no statement started: nothing recorded
+/// clock.started(); // pipelined behind the first
+/// clock.finished(false); // the first, recorded (nowhere, with no recorder installed)
+/// clock.finished(false); // the second
+/// assert_eq!(clock.running(), 0);
+/// clock.finished(false); // none started: nothing recorded
 /// ```
 #[derive(Debug, Default)]
-pub struct StatementClock(Option<Instant>);
+pub struct StatementClock(VecDeque<Instant>);
 
 impl StatementClock {
     /// A statement starts.
     pub fn started(&mut self) {
-        self.0 = Some(Instant::now());
+        self.0.push_back(Instant::now());
     }
 
-    /// The statement started last ends, `failed` or not.
+    /// The oldest statement still running ends, `failed` or not.
     pub fn finished(&mut self, failed: bool) {
         static OUTCOMES: [OnceLock<Histogram>; 2] = [OnceLock::new(), OnceLock::new()];
-        if let Some(started) = self.0.take() {
+        if let Some(started) = self.0.pop_front() {
             let outcome = usize::from(failed);
             let histogram = OUTCOMES[outcome]
                 .get_or_init(|| metrics::histogram!(DB_STATEMENT_DURATION.name, "outcome" => ["ok", "error"][outcome]));
             histogram.record(started.elapsed());
         }
+    }
+
+    /// How many statements have started and not finished.
+    pub fn running(&self) -> usize {
+        self.0.len()
     }
 }
 
