@@ -26,7 +26,8 @@ use crate::schema::{
     users, webhook_deliveries, webhooks,
 };
 use crate::signal_log::SignalRow;
-use crate::webhooks::{DeliveryRow, WebhookRow, snapshots};
+use crate::webhook_rows::{DeliveryRow, WebhookRow};
+use crate::webhooks::snapshots;
 use crate::{PgStore, copy_writes};
 
 /// A receipt's row: strategy, what it is held under, body hash, trade, event, time.

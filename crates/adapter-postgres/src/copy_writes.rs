@@ -21,7 +21,7 @@ use crate::schema::{
 };
 use crate::signal_writer::insert_entries;
 use crate::trade_write::each_trade_column;
-use crate::webhooks::{DeliveryRow, WebhookRow};
+use crate::webhook_rows::{DeliveryRow, WebhookRow};
 use crate::write_statement::TRADE_COLUMNS;
 
 /// Rows a statement: at most 30 parameters a row (a trade's columns), well under PostgreSQL's 65 535.

@@ -41,6 +41,7 @@ mod signal_writer;
 mod subscribers;
 mod trade_write;
 mod trades;
+mod webhook_rows;
 mod webhooks;
 mod write_statement;
 
