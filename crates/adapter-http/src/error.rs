@@ -215,8 +215,11 @@ impl ResponseError for ApiError {
         self.status()
     }
 
+    /// The envelope, with its code kept on the response for what measures answers (the signal metrics).
     fn error_response(&self) -> HttpResponse {
-        crate::reply::json(self.status(), &self.envelope())
+        let mut response = crate::reply::json(self.status(), &self.envelope());
+        response.extensions_mut().insert(self.code());
+        response
     }
 }
 

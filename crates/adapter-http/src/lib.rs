@@ -60,7 +60,7 @@ async fn no_route(req: actix_web::HttpRequest) -> HttpResponse {
         return refused;
     }
     let error = ApiError::not_found("route");
-    let mut response = reply::json(error.status(), &error.envelope());
+    let mut response = actix_web::ResponseError::error_response(&error);
     verdict.write(response.headers_mut());
     response
 }

@@ -11,11 +11,12 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use quantarya_ports::metrics::{RouteMeters, method_label};
+use quantarya_ports::metrics::{self, RouteMeters, method_label};
 use tracing::Instrument;
 use tracing::field::Empty;
 use uuid::Uuid;
 
+use crate::error_code::ErrorCode;
 use crate::request_id;
 
 /// The response header that carries the request id.
@@ -25,12 +26,28 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// path against the routes a second time (`HttpRequest::match_pattern` does, with a regular expression per route),
 /// with the request metrics of that route.
 #[derive(Debug)]
-pub struct RoutePattern(pub RouteMeters);
+pub struct RoutePattern {
+    /// The route template's request metrics (it knows the template).
+    pub meters: RouteMeters,
+    /// The method of the route that takes signals on this path, if one does: its answers are counted as signals.
+    pub signals: Option<&'static str>,
+}
 
 impl RoutePattern {
-    /// The pattern `path`.
-    pub fn new(path: &'static str) -> Self {
-        Self(RouteMeters::new(path))
+    /// The pattern `path`, where `signals` names the method of a route that takes signals, if any.
+    pub fn new(path: &'static str, signals: Option<&'static str>) -> Self {
+        Self { meters: RouteMeters::new(path), signals }
+    }
+}
+
+/// Counts a signal's answer, as sent: accepted (a repeat when replayed from a receipt) or refused with its code.
+fn count_signal(res: &ServiceResponse<impl MessageBody>) {
+    let response = res.response();
+    if response.status().is_success() {
+        metrics::signal_accepted(response.headers().contains_key(crate::idempotency::IDEMPOTENT_REPLAYED));
+    } else {
+        let code = response.extensions().get::<ErrorCode>().map_or("other", |code| code.as_str());
+        metrics::signal_refused(code);
     }
 }
 
@@ -70,8 +87,12 @@ pub async fn log_requests(
         span.record("otel.name", format!("{method} {}", route.as_deref().unwrap_or(NO_ROUTE)));
     }
     let mut res = request_id::answering(id, next.call(req).instrument(span.clone())).await?;
-    let meters = res.request().app_data::<RoutePattern>().map_or(&*NO_ROUTE_METERS, |pattern| &pattern.0);
+    let pattern = res.request().app_data::<RoutePattern>();
+    let meters = pattern.map_or(&*NO_ROUTE_METERS, |pattern| &pattern.meters);
     let route = meters.route();
+    if pattern.and_then(|pattern| pattern.signals) == Some(method.as_str()) {
+        count_signal(&res);
+    }
     let status = res.status().as_u16();
     let elapsed = started.elapsed();
     if !span.is_disabled() {

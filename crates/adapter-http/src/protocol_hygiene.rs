@@ -13,7 +13,6 @@ use actix_web::middleware::Next;
 use crate::auth_kind::{Auth, route_auth};
 use crate::error::ApiError;
 use crate::error_code::ErrorCode;
-use crate::reply;
 
 /// Set on a connection once a request on it was refused for its framing. Whatever sits in front of the server may
 /// have framed that request's body the other way, so what follows it on the connection may be a request smuggled
@@ -55,14 +54,14 @@ pub async fn protocol_hygiene<B: MessageBody>(
             "A request on this connection had both Content-Length and Transfer-Encoding, so where its body ends is \
              unknown; nothing more is read from the connection.",
         );
-        let mut response = reply::json(error.status(), &error.envelope());
+        let mut response = actix_web::ResponseError::error_response(&error);
         response.head_mut().set_connection_type(actix_web::http::ConnectionType::Close);
         return Ok(req.into_response(response).map_into_right_body());
     }
     if req.headers().get_all(AUTHORIZATION).nth(1).is_some() {
         // On every route, public ones included (`auth.rs` refuses it too, where credentials are read).
         let error = ApiError::unauthorized();
-        let mut response = reply::json(error.status(), &error.envelope());
+        let mut response = actix_web::ResponseError::error_response(&error);
         response.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
         return Ok(req.into_response(response).map_into_right_body());
     }

@@ -14,7 +14,6 @@ use crate::error_code::ErrorCode;
 use crate::logging::RoutePattern;
 use crate::rate_limit;
 use crate::registry;
-use crate::reply;
 use crate::route::RouteSpec;
 
 /// Registers every route of the registry.
@@ -33,8 +32,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         let allowed = specs.iter().map(|s| s.verb.as_str()).collect::<Vec<_>>().join(", ");
         // The extractor reads the auth kind of the request's method from its resource.
         let auth = ResourceAuth::new(specs.iter().map(|s| (s.verb.as_str(), s.auth)));
-        let mut resource =
-            web::resource(path).app_data(auth).app_data(RoutePattern::new(path)).default_service(web::to(move || {
+        let signals = specs.iter().find(|s| takes_signals(s)).map(|s| s.verb.as_str());
+        let mut resource = web::resource(path)
+            .app_data(auth)
+            .app_data(RoutePattern::new(path, signals))
+            .default_service(web::to(move || {
                 let allowed = allowed.clone();
                 async move { method_not_allowed(&allowed) }
             }));
@@ -55,7 +57,7 @@ fn takes_signals(spec: &RouteSpec) -> bool {
 /// 405 `method_not_allowed`, with the `Allow` header listing what the path takes.
 fn method_not_allowed(allowed: &str) -> actix_web::HttpResponse {
     let error = ApiError::new(ErrorCode::MethodNotAllowed, format!("This path takes {allowed}."));
-    let mut response = reply::json(error.status(), &error.envelope());
+    let mut response = actix_web::ResponseError::error_response(&error);
     if let Ok(value) = HeaderValue::from_str(allowed) {
         response.headers_mut().insert(ALLOW, value);
     }

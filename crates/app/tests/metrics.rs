@@ -92,13 +92,19 @@ fn a_scrape_parses_and_counts_requests_by_route_template_signals_repeats_refusal
     let statuses: Vec<u16> = (0..3).map(|_| request(port, "GET", "/u/nobody", &[], "").status).collect();
     assert_eq!(statuses[2], 429, "{statuses:?}");
     anonymous.extend(statuses);
+    // A signal with a key that is no one's, once the address's budget is spent: its 401 is answered as a 429, and
+    // counted as the refusal it was answered with.
+    let nobody = [("Content-Type", "application/json"), ("Authorization", "Bearer qk_nobody")];
+    let limited = request(port, "POST", &trades, &nobody, "{}");
+    assert_eq!(limited.status, 429, "{limited:?}");
+    anonymous.push(limited.status);
     let refused = anonymous.iter().filter(|status| **status == 429).count() as f64;
 
     let scrape = scrape(metrics_port);
     let route = "/strategies/{strategy_id}/trades";
     let post = [("route", route), ("method", "POST")];
     assert_eq!(value(&scrape, metrics::HTTP_REQUESTS.name, &[post[0], post[1], ("status", "2xx")]), 2.0);
-    assert_eq!(value(&scrape, metrics::HTTP_REQUESTS.name, &[post[0], post[1], ("status", "4xx")]), 1.0);
+    assert_eq!(value(&scrape, metrics::HTTP_REQUESTS.name, &[post[0], post[1], ("status", "4xx")]), 2.0);
     assert_eq!(observations(&scrape, metrics::HTTP_REQUEST_DURATION.name, &[post[0], post[1], ("status", "2xx")]), 2.0);
     assert_eq!(value(&scrape, metrics::HTTP_REQUESTS.name, &[("route", "/u/{user_name}"), ("status", "4xx")]), 3.0);
     // Labelled by template only: no series names the strategy, the profile asked for, or any other raw path.
@@ -110,6 +116,7 @@ fn a_scrape_parses_and_counts_requests_by_route_template_signals_repeats_refusal
     assert_eq!(value(&scrape, metrics::SIGNALS_ACCEPTED.name, &[]), 2.0);
     assert_eq!(value(&scrape, metrics::SIGNAL_REPEATS.name, &[]), 1.0);
     assert_eq!(value(&scrape, metrics::SIGNALS_REFUSED.name, &[("code", "validation_failed")]), 1.0);
+    assert_eq!(value(&scrape, metrics::SIGNALS_REFUSED.name, &[("code", "rate_limited")]), 1.0);
     assert_eq!(value(&scrape, metrics::RATE_LIMIT_REFUSALS.name, &[("budget", "address")]), refused);
     // The default store is a SQLite file: four reading connections and the writer, none busy between requests.
     assert_eq!(value(&scrape, metrics::DB_CONNECTIONS_MAX.name, &[]), 5.0);

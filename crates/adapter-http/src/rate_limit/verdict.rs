@@ -11,7 +11,6 @@ use smallvec::SmallVec;
 use super::WINDOW_SECONDS;
 use crate::error::ApiError;
 use crate::error_code::ErrorCode;
-use crate::reply;
 
 /// `RateLimit-Policy`: the budgets that apply.
 pub const RATE_LIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
@@ -68,7 +67,7 @@ impl Verdict {
     /// The whole 429 answer, with its headers, if refused.
     pub fn refused_answer(&self) -> Option<actix_web::HttpResponse> {
         let refusal = self.refusal()?;
-        let mut response = reply::json(refusal.status(), &refusal.envelope());
+        let mut response = actix_web::ResponseError::error_response(&refusal);
         self.write(response.headers_mut());
         Some(response)
     }

@@ -26,7 +26,6 @@ use crate::routes::{STRATEGY_ID, path_id, required_body};
 use crate::signal_record::{self, Applied, SentBody};
 use crate::state::{AppState, state as app_state};
 use quantarya_ports::Operation;
-use quantarya_ports::metrics;
 
 const TRADE_ID: Param =
     Param { name: "trade_id", description: "The trade identifier inside the target strategy.", kind: ParamKind::Text };
@@ -197,23 +196,8 @@ fn ids(path: &(String, String)) -> Result<(StrategyId, TradeId), ApiError> {
 /// `POST /strategies/{strategy_id}/trades`: a signal. Takes `application/json` or `text/plain` holding JSON, and
 /// the API key in the body as `api_key` when no `Authorization` header is sent. The body is read (and its size
 /// checked) first, because it may carry the credential; credentials are checked before any field. Once the request
-/// is known to be the owner's, its outcome, accepted or refused, goes to the strategy's signal log. Every answer is
-/// counted in the signal metrics (accepted, a repeat, or refused by its error code).
+/// is known to be the owner's, its outcome, accepted or refused, goes to the strategy's signal log.
 pub async fn create(
-    req: HttpRequest,
-    payload: web::Payload,
-    strategy: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let answer = signal(req, payload, strategy).await;
-    match &answer {
-        Ok(response) => metrics::signal_accepted(response.headers().contains_key(idempotency::IDEMPOTENT_REPLAYED)),
-        Err(refused) => metrics::signal_refused(refused.code().as_str()),
-    }
-    answer
-}
-
-/// [`create`]'s answer.
-async fn signal(
     req: HttpRequest,
     payload: web::Payload,
     strategy: web::Path<String>,
