@@ -88,7 +88,8 @@ async fn serve(mut args: ServeArgs) -> Result<(), String> {
         tracing::warn!("QUANTARYA_WEBHOOKS_ALLOW_INSECURE: webhooks may reach http:// and internal addresses");
     }
     // Installed before the stores are made, so that what they record from the start is kept.
-    let metrics = args.metrics_bind.as_ref().map(|_| quantarya_app::metrics::install()).transpose()?;
+    let metrics =
+        args.metrics_bind.as_ref().map(|bind| quantarya_app::metrics::install().map(|h| (h, bind))).transpose()?;
     let service = match &storage {
         Storage::Postgres(url) => {
             quantarya_app::postgres_service(url.expose(), &jwt, args.db_pool_size.map(usize::from), &webhooks).await?
@@ -99,8 +100,8 @@ async fn serve(mut args: ServeArgs) -> Result<(), String> {
     let journal = service.journal;
     let listener = TcpListener::bind(&args.bind).map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
-    let metrics_server = match (metrics, &args.metrics_bind) {
-        (Some(handle), Some(bind)) => {
+    let metrics_server = match metrics {
+        Some((handle, bind)) => {
             let metrics_listener = quantarya_app::metrics::bind(bind, address)?;
             let metrics_address = metrics_listener.local_addr().map_err(|e| e.to_string())?;
             let levels =
@@ -109,7 +110,7 @@ async fn serve(mut args: ServeArgs) -> Result<(), String> {
             print(&format!("Metrics are served on http://{metrics_address}/metrics"))?;
             Some(server)
         }
-        _ => None,
+        None => None,
     };
 
     print(&format!("Quantarya is listening on http://{address}"))?;

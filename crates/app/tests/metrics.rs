@@ -6,7 +6,7 @@ mod support;
 use std::process::Command;
 
 use prom_text_format_parser::{Metric, Sample, Scrape, Type, ValueType};
-use quantarya_ports::metrics::{self, METRICS, MetricKind};
+use quantarya_ports::metrics::{self, METRICS};
 use quantarya_test_db::TestDatabase;
 use support::{BIN, Served, free_port, request, strategy_with_key};
 
@@ -52,15 +52,6 @@ fn value(scrape: &Scrape, name: &str, labels: &[(&str, &str)]) -> f64 {
 fn observations(scrape: &Scrape, name: &str, labels: &[(&str, &str)]) -> f64 {
     assert_eq!(family(scrape, name).kind, Type::Histogram, "{name}");
     one(scrape, name, labels, ValueType::Count)
-}
-
-/// A kind as the parsed scrape names it.
-fn parsed_kind(kind: MetricKind) -> Type {
-    match kind {
-        MetricKind::Counter => Type::Counter,
-        MetricKind::Gauge => Type::Gauge,
-        MetricKind::Histogram => Type::Histogram,
-    }
 }
 
 #[test]
@@ -131,7 +122,8 @@ fn a_scrape_parses_and_counts_requests_by_route_template_signals_repeats_refusal
     // Every metric of the table is in the scrape, of its kind, with its help.
     for metric in METRICS {
         let scraped = family(&scrape, metric.name);
-        assert_eq!((scraped.kind, scraped.help_desc.as_deref()), (parsed_kind(metric.kind), Some(metric.help)));
+        let kind = metric.kind.as_str().parse::<Type>().expect("a kind the parser knows");
+        assert_eq!((scraped.kind, scraped.help_desc.as_deref()), (kind, Some(metric.help)));
     }
     assert_eq!(request(metrics_port, "GET", "/", &[], "").status, 404, "one route only");
     assert!(served.terminate().success());
@@ -209,20 +201,11 @@ fn metrics_are_off_by_default_and_never_share_the_public_port() {
     assert!(String::from_utf8_lossy(&same.stderr).contains("is the public port"), "{same:?}");
 }
 
-/// A kind as Prometheus's `# TYPE` line names it.
-fn kind_name(kind: MetricKind) -> &'static str {
-    match kind {
-        MetricKind::Counter => "counter",
-        MetricKind::Gauge => "gauge",
-        MetricKind::Histogram => "histogram",
-    }
-}
-
 /// The table of `docs/observability.md`, made from the ports' table.
 fn documented_table() -> String {
     let mut table = String::from("| metric | kind | labels | meaning |\n|---|---|---|---|\n");
     for metric in METRICS {
-        let kind = kind_name(metric.kind);
+        let kind = metric.kind.as_str();
         let labels: Vec<String> = metric.labels.iter().map(|label| format!("`{label}`")).collect();
         table.push_str(&format!("| `{}` | {kind} | {} | {} |\n", metric.name, labels.join(", "), metric.help));
     }

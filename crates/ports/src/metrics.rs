@@ -30,6 +30,21 @@ pub enum MetricKind {
     Histogram,
 }
 
+impl MetricKind {
+    /// The kind as a Prometheus `# TYPE` line names it.
+    ///
+    /// ```
+    /// assert_eq!(quantarya_ports::metrics::MetricKind::Histogram.as_str(), "histogram");
+    /// ```
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Counter => "counter",
+            Self::Gauge => "gauge",
+            Self::Histogram => "histogram",
+        }
+    }
+}
+
 /// One metric: its name as Prometheus shows it, its kind, its labels and its help text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Metric {
